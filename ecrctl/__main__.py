@@ -1,0 +1,4 @@
+from ecrctl.cli.main import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""What every command module shares: the app state, stderr messages, confirmation."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import typer
+
+from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.refs import ImageRef, parse_image_ref
+from ecrctl.render import Renderer, View
+from ecrctl.session import Clients, Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    renderer: Renderer
+    color: bool = True
+    _clients: dict[Settings, Clients] = field(default_factory=dict)
+
+    def clients(self, settings: Settings | None = None) -> Clients:
+        key = settings or self.settings
+        if key not in self._clients:
+            self._clients[key] = Clients(key)
+        return self._clients[key]
+
+    def target(self, text: str, *, allow_reference: bool = True) -> tuple[ImageRef, Clients]:
+        """Parse a repository or image reference; a full URI sets the region and registry id."""
+        ref = parse_image_ref(text, allow_reference=allow_reference)
+        if ref.registry is None:
+            return ref, self.clients()
+        settings = self.settings.with_target(
+            region=ref.registry.region, registry_id=ref.registry.account
+        )
+        return ref, self.clients(settings)
+
+    def emit(self, view: View) -> None:
+        self.renderer.emit(view)
+
+
+def state(ctx: typer.Context) -> AppState:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, AppState):  # pragma: no cover - the root callback always sets it
+        raise RuntimeError("ecrctl state missing")
+    return obj
+
+
+def say(message: str) -> None:
+    """A message for the person (stderr), never a result."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def confirm(question: str, *, yes: bool) -> None:
+    """Ask on a terminal; without one, require --yes. Declining ends the command (exit 1)."""
+    if yes:
+        return
+    if not interactive():
+        raise InvalidInput(f"{question.rstrip('?')}: no terminal to ask on; pass --yes to confirm")
+    if not typer.confirm(question, default=False, err=True):
+        say("nothing changed")
+        raise typer.Exit(1)
+
+
+def registry_of(clients: Clients) -> str | None:
+    return clients.settings.registry_id
+
+
+def json_list(items: list[Any]) -> list[dict[str, Any]]:
+    return [item.to_json() for item in items]

@@ -1,0 +1,141 @@
+"""ecrctl tags / ecrctl images."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from ecrctl.cli.common import json_list, state
+from ecrctl.cli.completion import complete_repository
+from ecrctl.core.images import ImageService
+from ecrctl.core.models import SEVERITIES, short_media_type
+from ecrctl.render import View, cell, human_size, short_digest, short_time
+
+
+class SortOrder(StrEnum):
+    version = "version"
+    pushed = "pushed"
+    name = "name"
+
+
+RepoArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="REPO", help="Repository name or URI.", autocompletion=complete_repository
+    ),
+]
+Limit = Annotated[
+    int | None, typer.Option("--limit", metavar="N", min=1, help="At most N entries.")
+]
+
+
+def tags(
+    ctx: typer.Context,
+    repo: RepoArg,
+    untagged: Annotated[
+        bool, typer.Option("--untagged", help="List digests of untagged images instead.")
+    ] = False,
+    match: Annotated[
+        str | None,
+        typer.Option("--match", metavar="GLOB", help="Only tags matching GLOB (e.g. 'v1.*')."),
+    ] = None,
+    sort: Annotated[
+        SortOrder, typer.Option("--sort", help="version and name ascending; pushed newest first.")
+    ] = SortOrder.version,
+    limit: Limit = None,
+) -> None:
+    """List tags (text output: one tag a line)."""
+    app_state = state(ctx)
+    ref, clients = app_state.target(repo, allow_reference=False)
+    service = ImageService(clients.ecr(), clients.settings.registry_id)
+    if untagged:
+        images = service.untagged(ref.repository, limit=limit)
+        app_state.emit(
+            View(
+                doc=[
+                    {
+                        "digest": i.digest,
+                        "pushedAt": i.to_json()["pushedAt"],
+                        "sizeBytes": i.size_bytes,
+                    }
+                    for i in images
+                ],
+                headers=("digest", "pushed", "size"),
+                rows=[
+                    [i.digest, short_time(i.to_json()["pushedAt"]), human_size(i.size_bytes)]
+                    for i in images
+                ],
+                text=[[i.digest] for i in images],
+            )
+        )
+        return
+    entries = service.tags(ref.repository, match=match, sort=sort.value, limit=limit)
+    app_state.emit(
+        View(
+            doc=json_list(entries),
+            headers=("tag", "digest", "pushed", "size"),
+            rows=[
+                [
+                    e.tag,
+                    short_digest(e.digest),
+                    short_time(e.to_json()["pushedAt"]),
+                    human_size(e.size_bytes),
+                ]
+                for e in entries
+            ],
+            text=[[e.tag] for e in entries],
+        )
+    )
+
+
+def images(ctx: typer.Context, repo: RepoArg, limit: Limit = None) -> None:
+    """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
+    app_state = state(ctx)
+    ref, clients = app_state.target(repo, allow_reference=False)
+    service = ImageService(clients.ecr(), clients.settings.registry_id)
+    found = service.images(ref.repository, limit=limit)
+    rows = []
+    text = []
+    for image in found:
+        doc = image.to_json()
+        counts = " ".join(
+            f"{s[0]}{image.severity_counts[s]}" for s in SEVERITIES if image.severity_counts.get(s)
+        )
+        rows.append(
+            [
+                short_digest(image.digest),
+                cell(list(image.tags)),
+                short_time(doc["pushedAt"]),
+                human_size(image.size_bytes),
+                short_media_type(image.media_type),
+                short_time(doc["lastPulledAt"]),
+                cell(image.scan_status),
+                counts or "-",
+            ]
+        )
+        text.append(
+            [
+                image.digest,
+                cell(list(image.tags)),
+                cell(doc["pushedAt"]),
+                str(image.size_bytes),
+                cell(image.media_type),
+                cell(doc["lastPulledAt"]),
+                cell(image.scan_status),
+            ]
+        )
+    app_state.emit(
+        View(
+            doc=json_list(found),
+            headers=("digest", "tags", "pushed", "size", "type", "last pulled", "scan", "findings"),
+            rows=rows,
+            text=text,
+        )
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("tags")(tags)
+    app.command("images")(images)

@@ -1,0 +1,204 @@
+"""ecrctl repo create|list|show|set|remove."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ecrctl.cli.common import confirm, json_list, say, state
+from ecrctl.cli.completion import complete_repository
+from ecrctl.core.exceptions import Refused
+from ecrctl.core.repos import RepositoryService
+from ecrctl.render import View, cell, human_size, short_time
+
+app = typer.Typer(help="Create, list, show, change and remove repositories.", no_args_is_help=True)
+
+RepoArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="NAME", help="Repository name or URI.", autocompletion=complete_repository
+    ),
+]
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Repository name or URI.")],
+    immutable: Annotated[
+        bool, typer.Option("--immutable", help="Tags cannot be moved once pushed.")
+    ] = False,
+    scan_on_push: Annotated[
+        bool, typer.Option("--scan-on-push", help="Scan each image when it is pushed.")
+    ] = False,
+    kms_key: Annotated[
+        str | None, typer.Option("--kms-key", metavar="ARN", help="Encrypt with this KMS key.")
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", metavar="KEY=VALUE", help="Resource tag (repeatable)."),
+    ] = None,
+    exist_ok: Annotated[
+        bool, typer.Option("--exist-ok", help="Succeed if the repository already exists.")
+    ] = False,
+) -> None:
+    """Create a repository and print its URI."""
+    app_state = state(ctx)
+    ref, clients = app_state.target(name, allow_reference=False)
+    service = RepositoryService(clients.ecr(), clients.settings.registry_id)
+    repository, created = service.create(
+        ref.repository,
+        immutable=immutable,
+        scan_on_push=scan_on_push,
+        kms_key=kms_key,
+        tags=tag or [],
+        exist_ok=exist_ok,
+    )
+    if not created:
+        say(f"repository {repository.name} already exists")
+    app_state.emit(
+        View(
+            doc={**repository.to_json(), "created": created},
+            rows=[[repository.uri]],
+            text=[[repository.uri]],
+        )
+    )
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    prefix: Annotated[
+        str | None, typer.Option("--prefix", metavar="P", help="Only names starting with P.")
+    ] = None,
+) -> None:
+    """List repositories (names only in text output, one a line)."""
+    app_state = state(ctx)
+    clients = app_state.clients()
+    repos = RepositoryService(clients.ecr(), clients.settings.registry_id).list_all(prefix)
+    app_state.emit(
+        View(
+            doc=json_list(repos),
+            headers=("name", "uri", "tags", "scan on push", "created"),
+            rows=[
+                [
+                    r.name,
+                    r.uri,
+                    r.tag_mutability.lower(),
+                    cell(r.scan_on_push),
+                    short_time(r.to_json()["createdAt"]),
+                ]
+                for r in repos
+            ],
+            text=[[r.name] for r in repos],
+        )
+    )
+
+
+@app.command("show")
+def show(ctx: typer.Context, name: RepoArg) -> None:
+    """Settings, image count, total size, and whether policies exist."""
+    app_state = state(ctx)
+    ref, clients = app_state.target(name, allow_reference=False)
+    details = RepositoryService(clients.ecr(), clients.settings.registry_id).show(ref.repository)
+    doc = details.to_json()
+    view = View.record(
+        doc,
+        [
+            ("name", "name"),
+            ("uri", "uri"),
+            ("arn", "arn"),
+            ("created", "createdAt"),
+            ("tag mutability", "tagMutability"),
+            ("scan on push", "scanOnPush"),
+            ("encryption", "encryption"),
+            ("kms key", "kmsKey"),
+            ("images", "imageCount"),
+            ("total size", "totalSizeBytes"),
+            ("lifecycle policy", "lifecyclePolicy"),
+            ("repository policy", "repositoryPolicy"),
+        ],
+    )
+    view.rows[9][1] = f"{human_size(details.total_size_bytes)} ({details.total_size_bytes} bytes)"
+    app_state.emit(view)
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    name: RepoArg,
+    immutable: Annotated[
+        bool | None,
+        typer.Option("--immutable/--mutable", help="Tag mutability.", show_default=False),
+    ] = None,
+    scan_on_push: Annotated[
+        bool | None,
+        typer.Option("--scan-on-push/--no-scan-on-push", help="Scan on push.", show_default=False),
+    ] = None,
+) -> None:
+    """Change tag mutability or scan on push."""
+    app_state = state(ctx)
+    ref, clients = app_state.target(name, allow_reference=False)
+    repository = RepositoryService(clients.ecr(), clients.settings.registry_id).set(
+        ref.repository, immutable=immutable, scan_on_push=scan_on_push
+    )
+    doc = repository.to_json()
+    app_state.emit(
+        View.record(
+            doc,
+            [("name", "name"), ("tag mutability", "tagMutability"), ("scan on push", "scanOnPush")],
+        )
+    )
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="NAME...", help="Repositories to remove.", autocompletion=complete_repository
+        ),
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Also remove the images they hold.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be removed; change nothing.")
+    ] = False,
+) -> None:
+    """Remove repositories; a non-empty one only with --force."""
+    app_state = state(ctx)
+    targets = [app_state.target(n, allow_reference=False) for n in names]
+    plans = [
+        RepositoryService(clients.ecr(), clients.settings.registry_id).plan_removal(
+            [ref.repository], force=force
+        )[0]
+        for ref, clients in targets
+    ]
+    refused = [p for p in plans if not p.allowed]
+    for plan in refused:
+        say(f"refusing to remove {plan.name}: {plan.reason}")
+    if refused:
+        raise Refused(f"{len(refused)} of {len(plans)} repositories not removed; nothing changed")
+    view = View(
+        doc=[{**p.to_json(), "removed": not dry_run} for p in plans],
+        headers=("repository", "images", "action"),
+        rows=[
+            [p.name, str(p.image_count), "would remove" if dry_run else "removed"] for p in plans
+        ],
+        text=[[p.name] for p in plans],
+    )
+    if dry_run:
+        say("dry run: nothing changed")
+        app_state.emit(view)
+        return
+    images = sum(p.image_count for p in plans)
+    confirm(f"Remove {len(plans)} repositories ({images} images)?", yes=yes)
+    for (ref, clients), _plan in zip(targets, plans, strict=True):
+        RepositoryService(clients.ecr(), clients.settings.registry_id).remove(
+            ref.repository, force=force
+        )
+    app_state.emit(view)

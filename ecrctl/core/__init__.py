@@ -1,0 +1,1 @@
+"""The ECR logic: takes injected boto3 clients, returns typed models. No typer, no rich."""

@@ -1,0 +1,27 @@
+"""Domain errors raised by core/; errors.py maps them (and botocore's) to exit codes."""
+
+from __future__ import annotations
+
+
+class EcrctlError(Exception):
+    """Base of every error ecrctl raises on purpose; its str() is the one-line message."""
+
+
+class InvalidInput(EcrctlError):
+    """Bad usage or bad input, detected before any call to AWS (exit 2)."""
+
+
+class NotFound(EcrctlError):
+    """A repository, image, policy or rule does not exist (exit 3)."""
+
+
+class Refused(EcrctlError):
+    """AWS refused, or the operation partly failed (exit 1)."""
+
+
+class ConfigurationError(EcrctlError):
+    """Credentials, region or permission problems (exit 4)."""
+
+
+class GateTripped(EcrctlError):
+    """A gate such as ``--fail-on`` tripped (exit 5)."""

@@ -1,0 +1,55 @@
+"""Least-privilege IAM policy documents for pushing to and pulling from ECR."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+PolicyKind = Literal["push", "pull", "read-only"]
+
+_PULL = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+_PUSH = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+]
+_READ_ONLY = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:DescribeImageScanFindings",
+    "ecr:DescribeImages",
+    "ecr:DescribeRepositories",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:GetLifecyclePolicy",
+    "ecr:GetLifecyclePolicyPreview",
+    "ecr:GetRepositoryPolicy",
+    "ecr:ListImages",
+    "ecr:ListTagsForResource",
+]
+
+ACTIONS: dict[str, list[str]] = {"push": _PUSH, "pull": _PULL, "read-only": _READ_ONLY}
+
+
+def policy_document(kind: PolicyKind, repository_arns: list[str] | None = None) -> dict[str, Any]:
+    """GetAuthorizationToken cannot be scoped to a repository, so it has a statement of its own."""
+    resources: str | list[str] = repository_arns or "*"
+    if isinstance(resources, list) and len(resources) == 1:
+        resources = resources[0]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EcrAuthorizationToken",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": f"Ecr{kind.title().replace('-', '')}",
+                "Effect": "Allow",
+                "Action": ACTIONS[kind],
+                "Resource": resources,
+            },
+        ],
+    }

@@ -1,0 +1,101 @@
+"""Images and tags of a repository: every page, sorted and filtered locally."""
+
+from __future__ import annotations
+
+import fnmatch
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
+
+from ecrctl.core.exceptions import InvalidInput, NotFound
+from ecrctl.core.models import Image, TagEntry
+from ecrctl.core.paging import paginate
+from ecrctl.core.refs import validate_repository_name
+from ecrctl.core.versions import version_key
+
+TagSort = Literal["version", "pushed", "name"]
+TagStatus = Literal["TAGGED", "UNTAGGED", "ANY"]
+T = TypeVar("T")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _pushed(value: datetime | None) -> datetime:
+    if value is None:
+        return _EPOCH
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def sort_tags(entries: list[TagEntry], how: TagSort) -> list[TagEntry]:
+    """version and name ascending; pushed newest first (as ``ls -t``)."""
+    if how == "version":
+        return sorted(entries, key=lambda e: (version_key(e.tag), e.tag))
+    if how == "name":
+        return sorted(entries, key=lambda e: e.tag)
+    if how == "pushed":
+        return sorted(
+            entries, key=lambda e: (_pushed(e.pushed_at), version_key(e.tag), e.tag), reverse=True
+        )
+    raise InvalidInput(f"unknown sort {how!r}: use version, pushed or name")
+
+
+def sort_images(images: list[Image]) -> list[Image]:
+    """Newest first; digest breaks ties so the order is stable."""
+    return sorted(images, key=lambda i: (_pushed(i.pushed_at), i.digest), reverse=True)
+
+
+def _check_limit(limit: int | None) -> None:
+    if limit is not None and limit < 1:
+        raise InvalidInput(f"invalid --limit {limit}: it must be a positive number")
+
+
+def _take(items: list[T], limit: int | None) -> list[T]:
+    _check_limit(limit)
+    return items[:limit] if limit else items
+
+
+class ImageService:
+    def __init__(self, ecr: Any, registry_id: str | None = None) -> None:
+        self.ecr = ecr
+        self.registry_id = registry_id
+
+    def _registry(self) -> dict[str, str]:
+        return {"registryId": self.registry_id} if self.registry_id else {}
+
+    def describe(self, repository: str, status: TagStatus = "ANY") -> list[Image]:
+        validate_repository_name(repository)
+        params: dict[str, Any] = {"repositoryName": repository, **self._registry()}
+        if status != "ANY":
+            params["filter"] = {"tagStatus": status}
+        try:
+            return [
+                Image.from_api(d)
+                for d in paginate(self.ecr, "describe_images", "imageDetails", **params)
+            ]
+        except self.ecr.exceptions.RepositoryNotFoundException:
+            where = f" in registry {self.registry_id}" if self.registry_id else ""
+            raise NotFound(f"repository {repository} not found{where}") from None
+
+    def tags(
+        self,
+        repository: str,
+        *,
+        match: str | None = None,
+        sort: TagSort = "version",
+        limit: int | None = None,
+    ) -> list[TagEntry]:
+        _check_limit(limit)
+        entries = [
+            TagEntry(
+                tag=tag, digest=image.digest, pushed_at=image.pushed_at, size_bytes=image.size_bytes
+            )
+            for image in self.describe(repository, "TAGGED")
+            for tag in image.tags
+            if match is None or fnmatch.fnmatchcase(tag, match)
+        ]
+        return _take(sort_tags(entries, sort), limit)
+
+    def untagged(self, repository: str, *, limit: int | None = None) -> list[Image]:
+        return _take(sort_images(self.describe(repository, "UNTAGGED")), limit)
+
+    def images(self, repository: str, *, limit: int | None = None) -> list[Image]:
+        return _take(sort_images(self.describe(repository)), limit)

@@ -1,0 +1,172 @@
+"""Typed results of core/; ``to_json`` gives the stable, documented JSON shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO-8601 in UTC with a Z, or None."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Repository:
+    name: str
+    uri: str
+    arn: str
+    registry_id: str
+    created_at: datetime | None
+    tag_mutability: str
+    scan_on_push: bool
+    encryption: str = "AES256"
+    kms_key: str | None = None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Repository:
+        encryption = data.get("encryptionConfiguration") or {}
+        return cls(
+            name=data["repositoryName"],
+            uri=data["repositoryUri"],
+            arn=data["repositoryArn"],
+            registry_id=data["registryId"],
+            created_at=data.get("createdAt"),
+            tag_mutability=data.get("imageTagMutability", "MUTABLE"),
+            scan_on_push=bool((data.get("imageScanningConfiguration") or {}).get("scanOnPush")),
+            encryption=encryption.get("encryptionType", "AES256"),
+            kms_key=encryption.get("kmsKey"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "uri": self.uri,
+            "arn": self.arn,
+            "registryId": self.registry_id,
+            "createdAt": iso(self.created_at),
+            "tagMutability": self.tag_mutability,
+            "scanOnPush": self.scan_on_push,
+            "encryption": self.encryption,
+            "kmsKey": self.kms_key,
+        }
+
+
+@dataclass(frozen=True)
+class RepositoryDetails:
+    repository: Repository
+    image_count: int
+    total_size_bytes: int
+    has_lifecycle_policy: bool
+    has_repository_policy: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.repository.to_json(),
+            "imageCount": self.image_count,
+            "totalSizeBytes": self.total_size_bytes,
+            "lifecyclePolicy": self.has_lifecycle_policy,
+            "repositoryPolicy": self.has_repository_policy,
+        }
+
+
+@dataclass(frozen=True)
+class Image:
+    """One image digest with what DescribeImages says of it."""
+
+    digest: str
+    tags: tuple[str, ...]
+    pushed_at: datetime | None
+    size_bytes: int
+    media_type: str | None = None
+    artifact_media_type: str | None = None
+    last_pulled_at: datetime | None = None
+    scan_status: str | None = None
+    severity_counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Image:
+        summary = data.get("imageScanFindingsSummary") or {}
+        return cls(
+            digest=data["imageDigest"],
+            tags=tuple(data.get("imageTags") or ()),
+            pushed_at=data.get("imagePushedAt"),
+            size_bytes=int(data.get("imageSizeInBytes") or 0),
+            media_type=data.get("imageManifestMediaType"),
+            artifact_media_type=data.get("artifactMediaType"),
+            last_pulled_at=data.get("lastRecordedPullTime"),
+            scan_status=(data.get("imageScanStatus") or {}).get("status"),
+            severity_counts={
+                k: int(v) for k, v in (summary.get("findingSeverityCounts") or {}).items()
+            },
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "digest": self.digest,
+            "tags": list(self.tags),
+            "pushedAt": iso(self.pushed_at),
+            "sizeBytes": self.size_bytes,
+            "mediaType": self.media_type,
+            "lastPulledAt": iso(self.last_pulled_at),
+            "scanStatus": self.scan_status,
+            "severityCounts": {
+                s: self.severity_counts[s] for s in SEVERITIES if s in self.severity_counts
+            },
+        }
+
+
+@dataclass(frozen=True)
+class TagEntry:
+    tag: str
+    digest: str
+    pushed_at: datetime | None
+    size_bytes: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "digest": self.digest,
+            "pushedAt": iso(self.pushed_at),
+            "sizeBytes": self.size_bytes,
+        }
+
+
+@dataclass(frozen=True)
+class RemovalPlan:
+    """What ``repo remove`` would do for one repository."""
+
+    name: str
+    image_count: int
+    allowed: bool
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "imageCount": self.image_count,
+            "removable": self.allowed,
+            "reason": self.reason,
+        }
+
+
+MEDIA_TYPES = {
+    "application/vnd.docker.distribution.manifest.v2+json": "docker-manifest",
+    "application/vnd.docker.distribution.manifest.list.v2+json": "docker-manifest-list",
+    "application/vnd.docker.distribution.manifest.v1+prettyjws": "docker-v1",
+    "application/vnd.oci.image.manifest.v1+json": "oci-manifest",
+    "application/vnd.oci.image.index.v1+json": "oci-index",
+}
+
+
+def short_media_type(media_type: str | None) -> str:
+    if not media_type:
+        return "-"
+    return MEDIA_TYPES.get(media_type, media_type)

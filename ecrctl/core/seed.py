@@ -1,0 +1,108 @@
+"""Synthetic images for the sandbox, the demo, tests and benchmarks.
+
+Each manifest is real Docker v2 / OCI JSON and is put with ``imageDigest`` set to the true sha256
+of its bytes, as ECR itself would compute it (moto derives digests otherwise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+
+
+def sha256_digest(data: bytes | str) -> str:
+    raw = data.encode() if isinstance(data, str) else data
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class SyntheticImage:
+    manifest: str
+    media_type: str
+
+    @property
+    def digest(self) -> str:
+        return sha256_digest(self.manifest)
+
+
+def synthetic_manifest(
+    seed: str, *, layers: int = 2, layer_size: int = 1_000_000, media_type: str = DOCKER_MANIFEST
+) -> SyntheticImage:
+    """A single-platform image manifest whose blobs are named from ``seed``."""
+    oci = media_type == OCI_MANIFEST
+    layer_type = (
+        "application/vnd.oci.image.layer.v1.tar+gzip"
+        if oci
+        else "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    )
+    config_type = (
+        "application/vnd.oci.image.config.v1+json"
+        if oci
+        else "application/vnd.docker.container.image.v1+json"
+    )
+    doc = {
+        "schemaVersion": 2,
+        "mediaType": media_type,
+        "config": {
+            "mediaType": config_type,
+            "size": 1469,
+            "digest": sha256_digest(f"config:{seed}"),
+        },
+        "layers": [
+            {
+                "mediaType": layer_type,
+                "size": layer_size + i,
+                "digest": sha256_digest(f"layer:{seed}:{i}"),
+            }
+            for i in range(layers)
+        ],
+    }
+    return SyntheticImage(json.dumps(doc, indent=3), media_type)
+
+
+def synthetic_index(
+    children: list[tuple[SyntheticImage, str]], *, media_type: str = OCI_INDEX
+) -> SyntheticImage:
+    """A multi-arch index over (child, "os/arch") pairs."""
+    doc = {
+        "schemaVersion": 2,
+        "mediaType": media_type,
+        "manifests": [
+            {
+                "mediaType": child.media_type,
+                "size": len(child.manifest.encode()),
+                "digest": child.digest,
+                "platform": {"os": platform.split("/")[0], "architecture": platform.split("/")[1]},
+            }
+            for child, platform in children
+        ],
+    }
+    return SyntheticImage(json.dumps(doc, indent=3), media_type)
+
+
+def put_synthetic(ecr: Any, repository: str, image: SyntheticImage, tag: str | None = None) -> str:
+    params: dict[str, Any] = {
+        "repositoryName": repository,
+        "imageManifest": image.manifest,
+        "imageManifestMediaType": image.media_type,
+        "imageDigest": image.digest,
+    }
+    if tag:
+        params["imageTag"] = tag
+    ecr.put_image(**params)
+    return image.digest
+
+
+def seed_repository(ecr: Any, repository: str, tags: list[str]) -> list[str]:
+    """One image per tag; returns the digests in the order given."""
+    return [
+        put_synthetic(ecr, repository, synthetic_manifest(f"{repository}:{tag}"), tag)
+        for tag in tags
+    ]

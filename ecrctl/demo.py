@@ -1,0 +1,93 @@
+"""The steps of ``ecrctl demo``: real ecrctl commands against an in-process emulator.
+
+Later capabilities add their steps to ``STEPS``. A step is either a command line (run as a real
+``ecrctl`` subprocess, its output shown) or a named setup action done through boto3.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from ecrctl.core.seed import seed_repository
+from ecrctl.emulator import Emulator
+
+REPO = "demo/app"
+TAGS = ["1.0.9", "1.0.10", "v2", "v10", "latest"]
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    argv: tuple[str, ...] = ()
+    action: Callable[[Any], str] | None = None
+    expect: int = 0
+    stdin: str | None = None
+
+
+def _seed(ecr: Any) -> str:
+    digests = seed_repository(ecr, REPO, TAGS)
+    return f"pushed {len(digests)} synthetic images to {REPO}: {', '.join(TAGS)}"
+
+
+STEPS: list[Step] = [
+    Step("Create a repository", ("repo", "create", REPO, "--scan-on-push", "--tag", "team=demo")),
+    Step("Push a few images (synthetic manifests, true sha256 digests)", action=_seed),
+    Step("List tags in natural version order", ("tags", REPO)),
+    Step(
+        "The newest tag, for a shell alias",
+        ("-o", "text", "tags", REPO, "--sort", "pushed", "--limit", "1"),
+    ),
+    Step("Every image, digest-centred", ("images", REPO)),
+    Step("Show the repository", ("repo", "show", REPO)),
+    Step("The full URI of a tag", ("uri", f"{REPO}:1.0.10")),
+    Step(
+        "List repositories as JSON, queried", ("-o", "json", "--query", "[].name", "repo", "list")
+    ),
+    Step(
+        "A bad name is refused before any call (exit 2)", ("repo", "create", "Demo/App"), expect=2
+    ),
+    Step("Remove the repository and its images", ("repo", "remove", REPO, "--force", "--yes")),
+]
+
+
+def run_demo(emulator: Emulator, out: TextIO, *, ecr: Any) -> int:
+    env = {
+        **os.environ,
+        **emulator.environment(),
+        "AWS_MAX_ATTEMPTS": "1",
+        "ECRCTL_OUTPUT": "table",
+        "COLUMNS": os.environ.get("COLUMNS", "120"),
+    }
+    env.pop("AWS_PROFILE", None)
+    failures = 0
+    for number, step in enumerate(STEPS, 1):
+        out.write(f"\n# {number}. {step.title}\n")
+        if step.action is not None:
+            out.write(step.action(ecr) + "\n")
+            continue
+        out.write("$ ecrctl " + shlex.join(step.argv) + "\n")
+        out.flush()
+        done = subprocess.run(
+            [sys.executable, "-m", "ecrctl", *step.argv],
+            env=env,
+            input=step.stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        out.write(done.stdout)
+        if done.stderr:
+            out.write("".join(f"  (stderr) {line}\n" for line in done.stderr.splitlines()))
+        if done.returncode != step.expect:
+            failures += 1
+            out.write(f"  !! exit {done.returncode}, expected {step.expect}\n")
+        elif step.expect:
+            out.write(f"  (exit {done.returncode}, as expected)\n")
+    out.flush()
+    return failures

@@ -1,0 +1,174 @@
+"""The one table from exceptions to one-line messages and exit codes (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from ecrctl.core import exceptions as exc
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    NOT_FOUND = 3
+    CONFIG = 4
+    GATE = 5
+    INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Failure:
+    message: str
+    status: ExitStatus
+
+
+_DOMAIN: dict[type[exc.EcrctlError], ExitStatus] = {
+    exc.InvalidInput: ExitStatus.USAGE,
+    exc.NotFound: ExitStatus.NOT_FOUND,
+    exc.Refused: ExitStatus.FAILED,
+    exc.ConfigurationError: ExitStatus.CONFIG,
+    exc.GateTripped: ExitStatus.GATE,
+}
+
+# AWS error codes that mean "not found" (exit 3).
+_NOT_FOUND_CODES = {
+    "RepositoryNotFoundException",
+    "ImageNotFoundException",
+    "LifecyclePolicyNotFoundException",
+    "LifecyclePolicyPreviewNotFoundException",
+    "RepositoryPolicyNotFoundException",
+    "ScanNotFoundException",
+    "ResourceNotFoundException",
+    "NoSuchEntity",
+    "NoSuchEntityException",
+}
+_ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+_BAD_CREDENTIAL_CODES = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+}
+_THROTTLE_CODES = {
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+}
+_BAD_INPUT_CODES = {
+    "InvalidParameterException",
+    "ValidationException",
+    "InvalidTagParameterException",
+}
+
+_ACTION_RE = re.compile(r"perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)")
+
+
+def _service_prefix(service: str) -> str:
+    return {"events": "events", "iam": "iam", "sts": "sts"}.get(service, service)
+
+
+def _client_error(error: Any, profile: str | None) -> Failure:
+    """Translate a botocore ClientError."""
+    info = error.response.get("Error", {})
+    code = str(info.get("Code", ""))
+    message = str(info.get("Message", "")).strip() or code
+    op = getattr(error, "operation_name", "") or ""
+    service = ""
+    meta = error.response.get("ResponseMetadata", {})
+    if isinstance(meta, dict):
+        service = str(meta.get("ServiceName", "") or "")
+    if code in _NOT_FOUND_CODES:
+        return Failure(message, ExitStatus.NOT_FOUND)
+    if code in _ACCESS_DENIED_CODES:
+        match = _ACTION_RE.search(message)
+        action = match.group(1) if match else f"{_service_prefix(service) or 'ecr'}:{op}"
+        return Failure(
+            f"access denied: your identity may not call {action}; "
+            f"grant it in IAM (AWS said: {message})",
+            ExitStatus.CONFIG,
+        )
+    if code in _BAD_CREDENTIAL_CODES:
+        hint = f"aws sso login --profile {profile}" if profile else "refresh your credentials"
+        return Failure(
+            f"AWS rejected the credentials ({code}): {message}; {hint}", ExitStatus.CONFIG
+        )
+    if code in _THROTTLE_CODES:
+        return Failure(
+            f"throttled by AWS on {op or 'a call'} even after retries; try again later "
+            f"or raise AWS_MAX_ATTEMPTS ({message})",
+            ExitStatus.FAILED,
+        )
+    if code in _BAD_INPUT_CODES:
+        return Failure(f"{op}: {message}" if op else message, ExitStatus.USAGE)
+    return Failure(
+        f"{op} failed: {code}: {message}" if op else f"{code}: {message}", ExitStatus.FAILED
+    )
+
+
+def classify(error: BaseException, *, profile: str | None = None) -> Failure:
+    """Map any exception to a one-line message and an exit status."""
+    if isinstance(error, KeyboardInterrupt):
+        return Failure("interrupted", ExitStatus.INTERRUPTED)
+    for kind, status in _DOMAIN.items():
+        if isinstance(error, kind):
+            return Failure(str(error), status)
+    # botocore is imported only if the error came from it (start-up time is a feature).
+    module = type(error).__module__ or ""
+    if module.startswith(("botocore", "boto3")):
+        return _botocore_error(error, profile)
+    if isinstance(error, OSError):
+        return Failure(
+            f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), ExitStatus.FAILED
+        )
+    return Failure(f"unexpected error: {type(error).__name__}: {error}", ExitStatus.FAILED)
+
+
+def _botocore_error(error: BaseException, profile: str | None) -> Failure:
+    from botocore import exceptions as bce
+
+    where = f" --profile {profile}" if profile else ""
+    if isinstance(error, bce.ClientError):
+        return _client_error(error, profile)
+    if isinstance(error, bce.NoCredentialsError | bce.PartialCredentialsError):
+        return Failure(
+            "no AWS credentials found: run `aws configure`, set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or pass --profile",
+            ExitStatus.CONFIG,
+        )
+    sso_errors: tuple[type[BaseException], ...] = tuple(
+        getattr(bce, name)
+        for name in (
+            "SSOTokenLoadError",
+            "UnauthorizedSSOTokenError",
+            "TokenRetrievalError",
+            "SSOError",
+        )
+        if hasattr(bce, name)
+    )
+    if sso_errors and isinstance(error, sso_errors):
+        return Failure(
+            f"the SSO session is expired or missing: run `aws sso login{where}`",
+            ExitStatus.CONFIG,
+        )
+    if isinstance(error, bce.NoRegionError):
+        return Failure(
+            "no region: pass --region, set AWS_REGION, or give a full image URI",
+            ExitStatus.CONFIG,
+        )
+    if isinstance(error, bce.ProfileNotFound):
+        return Failure(f"{error}: check ~/.aws/config or pass another --profile", ExitStatus.CONFIG)
+    if isinstance(error, bce.EndpointConnectionError | bce.ConnectionClosedError):
+        return Failure(f"cannot reach AWS: {error}", ExitStatus.FAILED)
+    if isinstance(error, bce.ParamValidationError):
+        return Failure(" ".join(str(error).split()), ExitStatus.USAGE)
+    if isinstance(error, bce.BotoCoreError):
+        return Failure(" ".join(str(error).split()), ExitStatus.FAILED)
+    return Failure(f"{type(error).__name__}: {error}", ExitStatus.FAILED)

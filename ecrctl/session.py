@@ -1,0 +1,173 @@
+"""The only place that resolves profile / region / endpoint and builds boto3 clients.
+
+Precedence is flag > environment > profile, as in the aws CLI. boto3 is imported lazily so that
+commands which never talk to AWS (``--help``, ``--version``, ``uri`` with a full URI) start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from ecrctl.core.exceptions import InvalidInput
+
+if TYPE_CHECKING:
+    import boto3
+
+REDACTED_KEYS = frozenset(
+    {
+        "password",
+        "secret",
+        "authorizationtoken",
+        "token",
+        "secretaccesskey",
+        "sessiontoken",
+        "authparameters",
+        "basicauthparameters",
+        "secretstring",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the global options say about where to talk to."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    registry_id: str | None = None
+    debug: bool = False
+
+    def with_target(self, *, region: str | None, registry_id: str | None) -> Settings:
+        """Settings for a full image URI pasted on the command line (its region and account win)."""
+        return replace(
+            self,
+            region=region or self.region,
+            registry_id=registry_id or self.registry_id,
+        )
+
+
+def resolve_settings(
+    *,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    registry_id: str | None,
+    debug: bool,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    env = os.environ if environ is None else environ
+    if registry_id is not None and not (len(registry_id) == 12 and registry_id.isdigit()):
+        raise InvalidInput(f"invalid registry id {registry_id!r}: it is a 12-digit AWS account id")
+    return Settings(
+        profile=profile or env.get("AWS_PROFILE") or None,
+        region=region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+        # AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> are read by botocore per service.
+        endpoint_url=endpoint_url or None,
+        registry_id=registry_id,
+        debug=debug,
+    )
+
+
+def _redact(value: Any, key: str = "") -> Any:
+    if key.lower().replace("_", "") in REDACTED_KEYS:
+        return "***"
+    if isinstance(value, dict):
+        return {k: _redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        if len(value) > 5:
+            return [*(_redact(v) for v in value[:5]), f"... {len(value) - 5} more"]
+        return [_redact(v) for v in value]
+    if isinstance(value, str) and len(value) > 200:
+        return value[:60] + f"... ({len(value)} chars)"
+    return value
+
+
+class _CallLogger:
+    """--debug: one stderr line per API call, parameters redacted, never a secret."""
+
+    def __init__(self) -> None:
+        self._started: dict[int, float] = {}
+
+    def before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        context["ecrctl_started"] = time.perf_counter()
+        body = _redact(params.get("body") if isinstance(params.get("body"), dict) else {})
+        service = model.service_model.endpoint_prefix
+        print(f"debug: -> {service}.{model.name} {body}", file=sys.stderr)
+
+    def after(
+        self,
+        http_response: Any,
+        parsed: dict[str, Any],
+        model: Any,
+        context: dict[str, Any],
+        **_: Any,
+    ) -> None:
+        started = context.get("ecrctl_started", time.perf_counter())
+        elapsed = (time.perf_counter() - started) * 1000
+        status = getattr(http_response, "status_code", "?")
+        retries = parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        print(
+            f"debug: <- {model.service_model.endpoint_prefix}.{model.name} HTTP {status} "
+            f"{elapsed:.0f} ms retries={retries}",
+            file=sys.stderr,
+        )
+
+
+class Clients:
+    """Builds and caches boto3 clients for one set of Settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._session: boto3.Session | None = None
+        self._clients: dict[tuple[str, str | None], Any] = {}
+
+    @property
+    def session(self) -> boto3.Session:
+        if self._session is None:
+            import boto3
+
+            self._session = boto3.Session(profile_name=self.settings.profile)
+        return self._session
+
+    @property
+    def region(self) -> str:
+        region = self.settings.region or self.session.region_name
+        if not region:
+            from botocore.exceptions import NoRegionError
+
+            raise NoRegionError()
+        return region
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region)
+        if key not in self._clients:
+            from botocore.config import Config
+
+            retries: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard"}
+            config = Config(
+                retries=retries,  # type: ignore[arg-type]
+                max_pool_connections=32,
+                connect_timeout=10,
+                read_timeout=60,
+                user_agent_extra="ecrctl",
+            )
+            client = self.session.client(
+                service,  # type: ignore[call-overload]
+                region_name=region or self.region,
+                endpoint_url=self.settings.endpoint_url,
+                config=config,
+            )
+            if self.settings.debug:
+                logger = _CallLogger()
+                client.meta.events.register("before-call.*.*", logger.before)
+                client.meta.events.register("after-call.*.*", logger.after)
+            self._clients[key] = client
+        return self._clients[key]
+
+    def ecr(self, region: str | None = None) -> Any:
+        return self.client("ecr", region)

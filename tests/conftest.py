@@ -1,0 +1,135 @@
+"""Shared fixtures: an isolated environment, moto in-process, a moto server over HTTP, the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecrctl.emulator import SANDBOX_REGION, free_port
+
+ACCOUNT = "123456789012"
+REGION = SANDBOX_REGION
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No test sees the developer's AWS profile, docker config, cache or terminal width."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "ECRCTL_", "DOCKER_")) or name in {"NO_COLOR", "XDG_CACHE_HOME",
+                                                                      "XDG_CONFIG_HOME"}:
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "aws-credentials"))
+    monkeypatch.setenv("DOCKER_CONFIG", str(home / ".docker"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("TERM", "dumb")
+    return home
+
+
+@pytest.fixture
+def ecr() -> Iterator[Any]:
+    """An ECR client on moto in-process; the CLI run in the same test shares its state."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        yield boto3.client("ecr", region_name=REGION)
+
+
+@dataclass
+class Outcome:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli() -> Any:
+    """Run the Typer app in-process (CliRunner): exit code, stdout and stderr apart."""
+    from typer.testing import CliRunner
+
+    from ecrctl.cli.main import app
+
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Outcome:
+        result = runner.invoke(app, list(args), input=input, env=env, prog_name="ecrctl")
+        return Outcome(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A real moto server over HTTP on 127.0.0.1, for end-to-end runs of the ecrctl command."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def server_env(moto_server: str, isolated_env: Path) -> dict[str, str]:
+    """Environment for a subprocess aimed at a freshly reset moto server."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
+    env = {k: v for k, v in os.environ.items()}
+    env["AWS_ENDPOINT_URL"] = moto_server
+    return env
+
+
+@pytest.fixture
+def server_ecr(moto_server: str, server_env: dict[str, str]) -> Any:
+    """A boto3 ECR client on the moto server (to seed and to check what ecrctl did)."""
+    import boto3
+
+    return boto3.client("ecr", region_name=REGION, endpoint_url=moto_server)
+
+
+def ecrctl_command() -> list[str]:
+    exe = shutil.which("ecrctl")
+    return [exe] if exe else [sys.executable, "-m", "ecrctl"]
+
+
+@pytest.fixture
+def run_ecrctl(server_env: dict[str, str]) -> Any:
+    """Run the installed ecrctl as a subprocess against the moto server."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None,
+            shell: str | None = None, timeout: float = 60) -> Outcome:
+        full_env = {**server_env, **(env or {})}
+        if shell is not None:
+            done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], env=full_env,
+                                  input=input, capture_output=True, text=True, timeout=timeout,
+                                  check=False)
+        else:
+            done = subprocess.run([*ecrctl_command(), *args], env=full_env, input=input,
+                                  capture_output=True, text=True, timeout=timeout, check=False)
+        return Outcome(done.returncode, done.stdout, done.stderr)
+
+    return run
