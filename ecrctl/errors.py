@@ -115,6 +115,11 @@ def _client_error(error: Any, profile: str | None) -> Failure:
 
 def classify(error: BaseException, *, profile: str | None = None) -> Failure:
     """Map any exception to a one-line message and an exit status."""
+    failure = _classify(error, profile)
+    return Failure(" ".join(failure.message.split()), failure.status)
+
+
+def _classify(error: BaseException, profile: str | None) -> Failure:
     if isinstance(error, KeyboardInterrupt):
         return Failure("interrupted", ExitStatus.INTERRUPTED)
     for kind, status in _DOMAIN.items():

@@ -90,14 +90,10 @@ def _redact(value: Any, key: str = "") -> Any:
 class _CallLogger:
     """--debug: one stderr line per API call, parameters redacted, never a secret."""
 
-    def __init__(self) -> None:
-        self._started: dict[int, float] = {}
-
     def before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         context["ecrctl_started"] = time.perf_counter()
-        body = _redact(params.get("body") if isinstance(params.get("body"), dict) else {})
-        service = model.service_model.endpoint_prefix
-        print(f"debug: -> {service}.{model.name} {body}", file=sys.stderr)
+        service = model.service_model.service_name
+        print(f"debug: -> {service}.{model.name} {_redact(params)}", file=sys.stderr)
 
     def after(
         self,
@@ -112,7 +108,7 @@ class _CallLogger:
         status = getattr(http_response, "status_code", "?")
         retries = parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0)
         print(
-            f"debug: <- {model.service_model.endpoint_prefix}.{model.name} HTTP {status} "
+            f"debug: <- {model.service_model.service_name}.{model.name} HTTP {status} "
             f"{elapsed:.0f} ms retries={retries}",
             file=sys.stderr,
         )
@@ -164,7 +160,7 @@ class Clients:
             )
             if self.settings.debug:
                 logger = _CallLogger()
-                client.meta.events.register("before-call.*.*", logger.before)
+                client.meta.events.register("before-parameter-build.*.*", logger.before)
                 client.meta.events.register("after-call.*.*", logger.after)
             self._clients[key] = client
         return self._clients[key]

@@ -37,3 +37,34 @@ def complete_repository(ctx: click.Context, incomplete: str) -> list[str]:
             raise
         return []
     return names
+
+
+COMPLETION_FILES = {"bash": "ecrctl.bash", "zsh": "_ecrctl", "fish": "ecrctl.fish"}
+
+
+def completion_scripts() -> dict[str, str]:
+    """The checked-in scripts of completions/, generated from the app (file name -> text).
+
+    The scripts ask ``ecrctl`` itself for candidates (``_ECRCTL_COMPLETE``), so every command,
+    option and repository name completes from the installed version.
+    """
+    from typer._completion_shared import get_completion_script
+
+    return {
+        filename: get_completion_script(
+            prog_name="ecrctl", complete_var="_ECRCTL_COMPLETE", shell=shell
+        ).rstrip()
+        + "\n"
+        for shell, filename in COMPLETION_FILES.items()
+    }
+
+
+if __name__ == "__main__":  # python -m ecrctl.cli.completion completions/
+    import sys
+    from pathlib import Path
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "completions")
+    target.mkdir(exist_ok=True)
+    for name, text in completion_scripts().items():
+        (target / name).write_text(text)
+        print(target / name)

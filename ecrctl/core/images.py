@@ -95,7 +95,9 @@ class ImageService:
         return _take(sort_tags(entries, sort), limit)
 
     def untagged(self, repository: str, *, limit: int | None = None) -> list[Image]:
-        return _take(sort_images(self.describe(repository, "UNTAGGED")), limit)
+        # Filtered again here: moto (unlike ECR) ignores the tagStatus filter.
+        untagged = [i for i in self.describe(repository, "UNTAGGED") if not i.tags]
+        return _take(sort_images(untagged), limit)
 
     def images(self, repository: str, *, limit: int | None = None) -> list[Image]:
         return _take(sort_images(self.describe(repository)), limit)

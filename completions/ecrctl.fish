@@ -1,0 +1,1 @@
+complete --command ecrctl --no-files --arguments "(env _ECRCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) ecrctl)" --condition "env _ECRCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) ecrctl"

@@ -1,0 +1,137 @@
+"""ecrctl repo ... in-process (CliRunner) on moto: exit code, stdout and stderr apart."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ecrctl.core.seed import seed_repository
+
+URI_PREFIX = "123456789012.dkr.ecr.us-east-1.amazonaws.com/"
+
+
+def test_create_prints_the_uri(cli: Any, ecr: Any) -> None:
+    result = cli("repo", "create", "team/app", "--immutable", "--scan-on-push", "--tag", "a=b")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, URI_PREFIX + "team/app\n", "")
+    repo = ecr.describe_repositories()["repositories"][0]
+    assert repo["imageTagMutability"] == "IMMUTABLE"
+    assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
+
+
+def test_create_existing_is_exit_1_unless_exist_ok(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app")
+    result = cli("repo", "create", "app")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert (
+        result.stderr == "ecrctl: repository app already exists (pass --exist-ok to accept that)\n"
+    )
+    result = cli("repo", "create", "app", "--exist-ok")
+    assert result.exit_code == 0
+    assert result.stdout == URI_PREFIX + "app\n"
+    assert "already exists" in result.stderr
+
+
+def test_create_invalid_name_is_exit_2_and_calls_nothing(cli: Any, ecr: Any) -> None:
+    result = cli("repo", "create", "Bad_Name")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("ecrctl: invalid repository name 'Bad_Name'")
+    assert result.stderr.count("\n") == 1
+    assert ecr.describe_repositories()["repositories"] == []
+
+
+def test_list_text_table_json(cli: Any, ecr: Any) -> None:
+    for name in ("bb", "a1", "team/c"):
+        ecr.create_repository(repositoryName=name)
+    assert cli("repo", "list").stdout == "a1\nbb\nteam/c\n"
+    assert cli("repo", "list", "--prefix", "team/").stdout == "team/c\n"
+    table = cli("-o", "table", "repo", "list").stdout
+    assert "uri" in table and URI_PREFIX + "team/c" in table and "mutable" in table
+    docs = json.loads(cli("-o", "json", "repo", "list").stdout)
+    assert [d["name"] for d in docs] == ["a1", "bb", "team/c"]
+    assert set(docs[0]) == {
+        "name",
+        "uri",
+        "arn",
+        "registryId",
+        "createdAt",
+        "tagMutability",
+        "scanOnPush",
+        "encryption",
+        "kmsKey",
+    }
+    assert docs[0]["createdAt"].endswith("Z")
+
+
+def test_output_from_environment(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app")
+    result = cli("repo", "list", env={"ECRCTL_OUTPUT": "json"})
+    assert json.loads(result.stdout)[0]["name"] == "app"
+
+
+def test_show(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app")
+    seed_repository(ecr, "app", ["v1", "v2", "v3"])
+    doc = json.loads(cli("-o", "json", "repo", "show", "app").stdout)
+    assert doc["imageCount"] == 3
+    assert doc["totalSizeBytes"] > 0
+    assert doc["lifecyclePolicy"] is False and doc["repositoryPolicy"] is False
+    text = cli("repo", "show", "app").stdout
+    assert "imageCount\t3\n" in text
+    missing = cli("repo", "show", "nope")
+    assert (missing.exit_code, missing.stdout) == (3, "")
+    assert missing.stderr == "ecrctl: repository nope not found\n"
+
+
+def test_set(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app")
+    result = cli("repo", "set", "app", "--immutable", "--scan-on-push")
+    assert result.exit_code == 0
+    assert "tagMutability\tIMMUTABLE" in result.stdout and "scanOnPush\tyes" in result.stdout
+    result = cli("repo", "set", "app")
+    assert result.exit_code == 2 and "nothing to change" in result.stderr
+    assert cli("repo", "set", "nope", "--mutable").exit_code == 3
+
+
+def test_remove_needs_yes_without_a_terminal(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app")
+    result = cli("repo", "remove", "app")
+    assert result.exit_code == 2
+    assert "pass --yes" in result.stderr
+    assert len(ecr.describe_repositories()["repositories"]) == 1
+    result = cli("repo", "remove", "app", "--yes")
+    assert (result.exit_code, result.stdout) == (0, "app\n")
+    assert ecr.describe_repositories()["repositories"] == []
+
+
+def test_remove_refuses_non_empty_and_changes_nothing(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="full")
+    ecr.create_repository(repositoryName="empty")
+    seed_repository(ecr, "full", ["v1"])
+    result = cli("repo", "remove", "empty", "full", "--yes")
+    assert result.exit_code == 1
+    assert "refusing to remove full: holds 1 image(s)" in result.stderr
+    assert len(ecr.describe_repositories()["repositories"]) == 2
+    result = cli("repo", "remove", "empty", "full", "--yes", "--force")
+    assert result.exit_code == 0
+    assert ecr.describe_repositories()["repositories"] == []
+
+
+def test_remove_dry_run_changes_nothing(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="full")
+    seed_repository(ecr, "full", ["v1", "v2"])
+    result = cli("-o", "json", "repo", "remove", "full", "--force", "--dry-run")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == [
+        {"name": "full", "imageCount": 2, "removable": True, "reason": None, "removed": False}
+    ]
+    assert "dry run" in result.stderr
+    assert len(ecr.describe_repositories()["repositories"]) == 1
+
+
+def test_remove_missing_is_not_found_before_anything_is_removed(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app")
+    result = cli("repo", "remove", "app", "nope", "--yes")
+    assert result.exit_code == 3
+    assert len(ecr.describe_repositories()["repositories"]) == 1
