@@ -133,3 +133,6 @@ def run_ecrctl(server_env: dict[str, str]) -> Any:
         return Outcome(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+from tests.proxy_fixtures import ecr_proxy  # noqa: E402, F401  (the faithful ECR proxy)

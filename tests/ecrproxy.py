@@ -1,0 +1,438 @@
+"""A faithful ECR in front of moto: ECR's paging, batch limits, throttling, latency and faults.
+
+moto answers every list in one page, never throttles, never fails and answers in microseconds.
+Real ECR pages at 100 items by default (``maxResults`` 1-1000, an opaque ``nextToken``), allows
+100 image ids per batch call, throttles PutImage at about 10 calls a second, answers in tens of
+milliseconds, and now and then returns 429, 500 or 503 or drops the connection. This proxy puts
+those limits back, so that tests and benchmarks see what users of real ECR see:
+
+    with EcrProxy(moto_url, latency=0.02, fault_rate=0.1, seed=7) as proxy:
+        env["AWS_ENDPOINT_URL"] = proxy.url
+        ...
+        proxy.counts["DescribeImages"]      # calls per operation (X-Amz-Target)
+
+Listings are fetched from moto once (moto ignores ``maxResults``) and served in ECR-sized slices
+from a cache keyed by the opaque token. Faults are decided by a seeded random generator before
+the request reaches moto, so a faulted call never changes state (as with ECR's 5xx before work).
+Requests that are not ECR JSON calls (``/moto-api/...``, other services) pass through unchanged,
+counted under their X-Amz-Target operation when they have one. Used by tests (the ``ecr_proxy``
+fixture in tests/proxy_fixtures.py) and by bench/bench_ecr.py.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import secrets
+import socket
+import struct
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+ECR_TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921."
+JSON_TYPE = "application/x-amz-json-1.1"
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
+MAX_BATCH_IDS = 100
+FAULT_KINDS = ("throttle", "500", "503", "reset")
+
+# operation -> (path of the list inside the response, request key of ids that ECR limits to 100)
+PAGED: dict[str, tuple[str, ...]] = {
+    "ListImages": ("imageIds",),
+    "DescribeImages": ("imageDetails",),
+    "DescribeRepositories": ("repositories",),
+    "DescribeImageScanFindings": ("imageScanFindings", "findings"),
+}
+BATCH_LIMITED = {"BatchGetImage", "BatchDeleteImage", "DescribeImages"}
+# With explicit ids or names ECR returns them all and does not page.
+UNPAGED_WHEN = {"DescribeImages": "imageIds", "DescribeRepositories": "repositoryNames"}
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def ecr_error(status: int, code: str, message: str) -> Reply:
+    """An error as ECR's JSON protocol sends it (botocore reads ``__type``)."""
+    body = json.dumps({"__type": code, "message": message}).encode()
+    return Reply(
+        status,
+        [("Content-Type", JSON_TYPE), ("x-amzn-RequestId", secrets.token_hex(16))],
+        body,
+    )
+
+
+def _json_reply(doc: Any) -> Reply:
+    return Reply(
+        200,
+        [("Content-Type", JSON_TYPE), ("x-amzn-RequestId", secrets.token_hex(16))],
+        json.dumps(doc).encode(),
+    )
+
+
+@dataclass
+class _Listing:
+    template: dict[str, Any]
+    key_path: tuple[str, ...]
+    items: list[Any]
+
+
+class _TokenBucket:
+    """``rate`` calls a second on average, bursts of up to ``rate`` calls (ECR's PutImage limit)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate)
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return True
+            return False
+
+
+class EcrProxy:
+    """A threaded HTTP server on 127.0.0.1 that behaves like ECR in front of a moto server."""
+
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        latency: float = 0.02,
+        fault_rate: float = 0.0,
+        fault_kinds: Iterable[str] = FAULT_KINDS,
+        fault_operations: Iterable[str] | None = None,
+        seed: int = 0,
+        put_image_rate: float | None = 10.0,
+        port: int = 0,
+    ) -> None:
+        parts = urlsplit(upstream)
+        self.upstream_host = parts.hostname or "127.0.0.1"
+        self.upstream_port = parts.port or 80
+        self.latency = latency
+        self.fault_rate = fault_rate
+        self.fault_kinds = tuple(fault_kinds)
+        unknown = set(self.fault_kinds) - set(FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}: use {FAULT_KINDS}")
+        # None: every ECR operation may fail; otherwise only these.
+        self.fault_operations = set(fault_operations) if fault_operations is not None else None
+        self._random = random.Random(seed)
+        self._random_lock = threading.Lock()
+        self._bucket = _TokenBucket(put_image_rate) if put_image_rate else None
+        self._listings: OrderedDict[str, tuple[_Listing, int]] = OrderedDict()
+        self._listings_lock = threading.Lock()
+        self._counts_lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        self.faults: Counter[str] = Counter()
+        self.throttled: Counter[str] = Counter()
+        self._local = threading.local()
+        self._server = _Server(("127.0.0.1", port), _handler_for(self))
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> EcrProxy:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> EcrProxy:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def reset_counts(self) -> None:
+        with self._counts_lock:
+            self.counts.clear()
+            self.faults.clear()
+            self.throttled.clear()
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        with self._counts_lock:
+            return {
+                "calls": dict(self.counts),
+                "faults": dict(self.faults),
+                "throttled": dict(self.throttled),
+            }
+
+    # -- one request ----------------------------------------------------------------------------
+
+    def _count(self, counter: Counter[str], operation: str) -> None:
+        with self._counts_lock:
+            counter[operation] += 1
+
+    def _fault(self, operation: str) -> str | None:
+        if self.fault_rate <= 0 or not operation:
+            return None
+        if self.fault_operations is not None and operation not in self.fault_operations:
+            return None
+        with self._random_lock:
+            if self._random.random() >= self.fault_rate:
+                return None
+            return self._random.choice(self.fault_kinds)
+
+    def handle(
+        self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> Reply | None:
+        """The reply to one request; None means: drop the connection (a reset)."""
+        target = next((v for k, v in headers if k.lower() == "x-amz-target"), "")
+        operation = target.rsplit(".", 1)[-1] if target else ""
+        is_ecr = target.startswith(ECR_TARGET_PREFIX)
+        if operation:
+            self._count(self.counts, operation)
+        if path.startswith("/_proxy/stats"):
+            return _json_reply(self.stats())
+        if not is_ecr:
+            return self._forward(method, path, headers, body)
+        if self.latency:
+            time.sleep(self.latency)
+        fault = self._fault(operation)
+        if fault is not None:
+            self._count(self.faults, operation)
+            if fault == "reset":
+                return None
+            if fault == "throttle":
+                return ecr_error(429, "ThrottlingException", "Rate exceeded")
+            if fault == "500":
+                return ecr_error(500, "ServerException", "Internal service error (injected)")
+            return ecr_error(503, "ServiceUnavailableException", "Service unavailable (injected)")
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            return ecr_error(400, "SerializationException", "request body is not JSON")
+        if operation in BATCH_LIMITED and len(params.get("imageIds") or []) > MAX_BATCH_IDS:
+            return ecr_error(
+                400,
+                "InvalidParameterException",
+                "Invalid parameter at 'imageIds' failed to satisfy constraint: "
+                f"'Member must have length less than or equal to {MAX_BATCH_IDS}'",
+            )
+        if operation == "PutImage" and self._bucket is not None and not self._bucket.take():
+            self._count(self.throttled, operation)
+            return ecr_error(400, "ThrottlingException", "Rate exceeded")
+        if operation in PAGED and not params.get(UNPAGED_WHEN.get(operation, "-")):
+            return self._page(operation, method, path, headers, params)
+        return self._forward(method, path, headers, body)
+
+    def _page(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        headers: list[tuple[str, str]],
+        params: dict[str, Any],
+    ) -> Reply:
+        size = params.pop("maxResults", None)
+        token = params.pop("nextToken", None)
+        if size is not None and (not isinstance(size, int) or not 1 <= size <= MAX_PAGE):
+            relation = (
+                "greater than or equal to 1"
+                if (size or 0) < 1
+                else (f"less than or equal to {MAX_PAGE}")
+            )
+            return ecr_error(
+                400,
+                "InvalidParameterException",
+                "Invalid parameter at 'maxResults' failed to satisfy constraint: "
+                f"'Member must have value {relation}'",
+            )
+        if token is not None:
+            with self._listings_lock:
+                found = self._listings.get(str(token))
+            if found is None:
+                return ecr_error(400, "InvalidParameterException", "Invalid NextToken")
+            listing, offset = found
+        else:
+            reply = self._forward(method, path, headers, json.dumps(params).encode())
+            if reply.status != 200:
+                return reply
+            listing = self._listing(operation, json.loads(reply.body or b"{}"), params)
+            offset = 0
+        end = offset + (size or DEFAULT_PAGE)
+        doc = _with_items(listing.template, listing.key_path, listing.items[offset:end])
+        if end < len(listing.items):
+            next_token = secrets.token_urlsafe(48)
+            with self._listings_lock:
+                self._listings[next_token] = (listing, end)
+                while len(self._listings) > 2000:
+                    self._listings.popitem(last=False)
+            doc["nextToken"] = next_token
+        return _json_reply(doc)
+
+    def _listing(self, operation: str, doc: dict[str, Any], params: dict[str, Any]) -> _Listing:
+        key_path = PAGED[operation]
+        if operation == "DescribeImageScanFindings" and "enhancedFindings" in (
+            doc.get("imageScanFindings") or {}
+        ):
+            key_path = ("imageScanFindings", "enhancedFindings")
+        holder = doc
+        for key in key_path[:-1]:
+            holder = holder.get(key) or {}
+        items = list(holder.get(key_path[-1]) or [])
+        doc.pop("nextToken", None)
+        # moto ignores filter.tagStatus; ECR honours it.
+        status = (params.get("filter") or {}).get("tagStatus", "ANY")
+        if operation in {"ListImages", "DescribeImages"} and status in {"TAGGED", "UNTAGGED"}:
+            field = "imageTag" if operation == "ListImages" else "imageTags"
+            items = [i for i in items if bool(i.get(field)) == (status == "TAGGED")]
+        return _Listing(template=doc, key_path=key_path, items=items)
+
+    def _connection(self) -> http.client.HTTPConnection:
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=120)
+            self._local.conn = conn
+        return conn
+
+    def _forward(
+        self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> Reply:
+        sent = {k: v for k, v in headers if k.lower() not in HOP_BY_HOP}
+        for attempt in (1, 2):  # a kept-alive upstream connection may have been closed
+            conn = self._connection()
+            try:
+                conn.request(method, path, body=body, headers=sent)
+                response = conn.getresponse()
+                data = response.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    raise
+                continue
+            kept = [(k, v) for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP]
+            return Reply(response.status, kept, data)
+        raise AssertionError("unreachable")
+
+
+def _with_items(
+    template: dict[str, Any], key_path: tuple[str, ...], items: list[Any]
+) -> dict[str, Any]:
+    doc = dict(template)
+    holder = doc
+    for key in key_path[:-1]:
+        holder[key] = dict(holder.get(key) or {})
+        holder = holder[key]
+    holder[key_path[-1]] = items
+    return doc
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # resets and clients that hang up are part of the job
+
+
+def _handler_for(proxy: EcrProxy) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as botocore and the aws CLI expect
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stall
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            reply = proxy.handle(self.command, self.path, list(self.headers.items()), body)
+            if reply is None:
+                # RST instead of FIN: the client sees "connection reset by peer".
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.close_connection = True
+                self.connection.close()
+                return
+            self.send_response(reply.status)
+            for key, value in reply.headers:
+                if key.lower() not in {"server", "date"}:
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply.body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
+
+    return Handler
+
+
+def seed_images(
+    repository: str,
+    count: int,
+    *,
+    tags_per_image: int = 1,
+    untagged: int = 0,
+    account: str = "123456789012",
+    region: str = "us-east-1",
+) -> list[tuple[str | None, str]]:
+    """Put ``count`` tagged (and ``untagged`` untagged) images straight into moto's backend.
+
+    Seeding 10,000 images through the API takes minutes (moto's PutImage scans every image of
+    the repository); this takes a second. It works where the moto server runs in this process
+    (the ``moto_server`` fixture, bench/bench_ecr.py). Each manifest is real JSON with its true
+    sha256 digest; pushed times are one second apart. Returns (tag, digest) per image, tag
+    ``tag-<n>`` (the first tag of each image) or None for untagged ones.
+    """
+    from moto.backends import get_backend
+    from moto.ecr.models import Image
+
+    from ecrctl.core.seed import synthetic_manifest
+
+    backend = get_backend("ecr")[account][region]
+    if repository not in backend.repositories:
+        backend.create_repository(
+            repository, None, {"encryptionType": "AES256"}, {"scanOnPush": False}, "MUTABLE", []
+        )
+    repo = backend.repositories[repository]
+    started = int(time.time()) - count - untagged
+    seeded: list[tuple[str | None, str]] = []
+    for n in range(count + untagged):
+        tag = f"tag-{n}" if n < count else None
+        synthetic = synthetic_manifest(f"{repository}/{n}", layers=1)
+        image = Image(
+            account, tag, synthetic.manifest, repository, synthetic.media_type, synthetic.digest
+        )
+        if tag is not None:
+            for extra in range(1, tags_per_image):
+                image.update_tag(f"{tag}-{extra}")
+        image.image_pushed_at = started + n
+        repo.images.append(image)
+        seeded.append((tag, synthetic.digest))
+    return seeded
