@@ -15,8 +15,8 @@ from typing import Any, Literal, TextIO
 
 from ecrctl.core.exceptions import InvalidInput
 
-OutputFormat = Literal["table", "json", "text"]
-FORMATS: tuple[str, ...] = ("table", "json", "text")
+OutputFormat = Literal["table", "json", "text", "sarif"]
+FORMATS: tuple[str, ...] = ("table", "json", "text", "sarif")
 
 
 @dataclass
@@ -28,6 +28,7 @@ class View:
     rows: list[list[str]] = field(default_factory=list)
     text: list[list[str]] | None = None
     title: str | None = None
+    sarif: dict[str, Any] | None = None  # a SARIF 2.1.0 log, for commands that have one
 
     @classmethod
     def record(
@@ -91,7 +92,7 @@ def resolve_format(
         return "table" if stream.isatty() else "text"
     if value not in FORMATS:
         source = "--output" if flag else "ECRCTL_OUTPUT"
-        raise InvalidInput(f"invalid {source} {value!r}: use table, json or text")
+        raise InvalidInput(f"invalid {source} {value!r}: use table, json, text or sarif")
     return value  # type: ignore[return-value]
 
 
@@ -139,7 +140,14 @@ class Renderer:
         return self._stream or sys.stdout
 
     def emit(self, view: View) -> None:
-        if self.query is not None:
+        if self.format == "sarif":
+            if view.sarif is None:
+                raise InvalidInput("-o sarif is only for ecrctl scan")
+            if self.query is not None:
+                self._json(self.query.search(view.sarif))
+            else:
+                self._json(view.sarif)
+        elif self.query is not None:
             self._emit_queried(self.query.search(view.doc))
         elif self.format == "json":
             self._json(view.doc)
@@ -169,6 +177,8 @@ class Renderer:
                 self.stream.write("\t".join(row) + "\n")
             return
         if not view.rows:
+            if view.title:
+                self.stream.write(view.title + "\n")
             return
         from rich import box
         from rich.console import Console

@@ -91,7 +91,8 @@ def root(
         typer.Option(
             "--output",
             "-o",
-            help="table, json or text (default: table on a tty, else text). Env: ECRCTL_OUTPUT.",
+            help="table, json, text, or sarif for scan (default: table on a tty, else text). "
+            "Env: ECRCTL_OUTPUT.",
             metavar="FORMAT",
         ),
     ] = None,
@@ -131,6 +132,11 @@ def root(
     )
     color = not no_color and not os.environ.get("NO_COLOR")
     renderer = Renderer(resolve_format(output), query=compile_query(query), color=color)
+    if renderer.format == "sarif" and ctx.invoked_subcommand != "scan":
+        # Refused before the command runs, so nothing is changed for output it cannot give.
+        from ecrctl.core.exceptions import InvalidInput
+
+        raise InvalidInput("-o sarif is only for ecrctl scan")
     ctx.obj = AppState(settings=settings, renderer=renderer, color=color)
 
 
@@ -142,6 +148,9 @@ def _register() -> None:
     uri.register(app)
     app.add_typer(uri.policy_app, name="policy")
     sandbox.register(app)
+    from ecrctl.cli import scan
+
+    scan.register(app)
 
 
 _register()

@@ -1,0 +1,272 @@
+"""ecrctl scan: read an image's scan findings, wait for them, gate CI on them."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ecrctl.cli.common import say, state
+from ecrctl.cli.completion import complete_repository
+from ecrctl.core.exceptions import GateTripped, InvalidInput, Refused
+from ecrctl.core.models import SEVERITIES
+from ecrctl.core.refs import (
+    ImageRef,
+    image_uri,
+    parse_image_ref,
+    parse_tag_or_digest,
+    registry_host,
+)
+from ecrctl.core.scan import (
+    DONE,
+    ScanReport,
+    ScanService,
+    apply_ignores,
+    parse_duration,
+    parse_ignore_list,
+    parse_severity,
+    severity_counts,
+    tripping,
+)
+from ecrctl.render import View, cell, short_digest, short_time
+from ecrctl.session import Clients
+
+HEADERS = ("id", "severity", "package", "installed", "fixed", "link", "state")
+
+
+def _image(repo: str, reference: str | None) -> ImageRef:
+    ref = parse_image_ref(repo)
+    if reference is None:
+        if not (ref.tag or ref.digest):
+            raise InvalidInput(
+                f"name the image: ecrctl scan {ref.repository} TAG (or @sha256:...), "
+                f"or {ref.repository}:TAG as one argument"
+            )
+        return ref
+    if ref.tag or ref.digest:
+        raise InvalidInput(f"{repo!r} already names a tag or digest; drop {reference!r}")
+    image_id = parse_tag_or_digest(reference)
+    return ImageRef(
+        repository=ref.repository,
+        tag=image_id.get("imageTag"),
+        digest=image_id.get("imageDigest"),
+        registry=ref.registry,
+    )
+
+
+def _ignored_ids(ignore: list[str], ignore_file: Path | None) -> list[str]:
+    ids = list(ignore)
+    if ignore_file is not None:
+        try:
+            ids += parse_ignore_list(ignore_file.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise InvalidInput(
+                f"cannot read --ignore-file {ignore_file}: {error.strerror or error}"
+            ) from None
+    return ids
+
+
+def _uri(ref: ImageRef, report: ScanReport, clients: Clients) -> str:
+    if ref.registry is not None:
+        host = ref.registry
+    elif report.registry_id:
+        try:
+            host = registry_host(report.registry_id, clients.region)
+        except InvalidInput:
+            return report.repository
+    else:
+        return report.repository
+    return image_uri(host, report.repository, digest=report.digest, tag=report.tag)
+
+
+def _title(report: ScanReport, name: str) -> str:
+    counts = severity_counts(report.findings)
+    ignored = sum(1 for f in report.findings if f.ignored)
+    summary = "  ".join(f"{s} {counts[s]}" for s in SEVERITIES)
+    when = f" {short_time(report.to_json()['completedAt'])}" if report.completed_at else ""
+    digest = f" ({short_digest(report.digest)})" if report.digest else ""
+    head = f"{name}{digest}  scan {report.status}{when} ({report.scanner})"
+    if not report.ready:
+        return f"{head}\nno findings to show yet"
+    tail = f"  ({ignored} ignored)" if ignored else ""
+    return f"{head}\n{summary}{tail}"
+
+
+def _view(report: ScanReport, name: str, sarif: dict[str, Any] | None) -> View:
+    rows = []
+    text = []
+    for f in report.findings:
+        row = [
+            f.id,
+            f.severity,
+            cell(f.package),
+            cell(f.installed_version),
+            cell(f.fixed_version),
+            cell(f.link),
+            "ignored" if f.ignored else "open",
+        ]
+        rows.append(row)
+        text.append(row)
+    return View(
+        doc=report.to_json(),
+        headers=HEADERS,
+        rows=rows,
+        text=text,
+        title=_title(report, name),
+        sarif=sarif,
+    )
+
+
+class _Progress:
+    """A spinner on a terminal's stderr; one line per change of state otherwise."""
+
+    def __init__(self, name: str, timeout: str) -> None:
+        self.name = name
+        self.timeout = timeout
+        self.status: Any = None
+        self.last: str | None = None
+
+    def __enter__(self) -> _Progress:
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            console = Console(stderr=True)
+            self.status = console.status(f"waiting for the scan of {self.name}")
+            self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+    def __call__(self, status: str, reason: str | None, elapsed: float) -> None:
+        state = f"{status}: {reason}" if reason else status
+        line = f"scan of {self.name} {state}; waiting (up to {self.timeout})"
+        if self.status is not None:
+            self.status.update(f"{line}, {elapsed:.0f}s so far")
+        elif state != self.last:
+            say(line)
+        self.last = state
+
+
+def scan(
+    ctx: typer.Context,
+    repo: Annotated[
+        str,
+        typer.Argument(
+            metavar="REPO",
+            help="Repository, repo:tag, repo@sha256:... or a full image URI.",
+            autocompletion=complete_repository,
+        ),
+    ],
+    reference: Annotated[
+        str | None,
+        typer.Argument(metavar="TAG|@DIGEST", help="The image's tag or @digest."),
+    ] = None,
+    start: Annotated[
+        bool, typer.Option("--start", help="Start a basic scan first (ECR allows one a day).")
+    ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="Wait until the findings are readable (spinner on stderr)."),
+    ] = False,
+    timeout: Annotated[
+        str,
+        typer.Option("--timeout", metavar="DURATION", help="How long --wait waits: 90s, 10m, 1h."),
+    ] = "10m",
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 5 if a finding not ignored is this severe or worse: "
+            + ", ".join(SEVERITIES)
+            + ".",
+        ),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", metavar="ID", help="A finding id to ignore (repeatable)."),
+    ] = None,
+    ignore_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--ignore-file", metavar="FILE", help="Finding ids to ignore, one a line, # comments."
+        ),
+    ] = None,
+) -> None:
+    """Scan findings of an image, worst first; --fail-on gates CI (exit 5), -o sarif for code
+    scanning."""
+    app_state = state(ctx)
+    threshold = parse_severity(fail_on) if fail_on is not None else None
+    seconds = parse_duration(timeout)
+    ignored_ids = _ignored_ids(ignore or [], ignore_file)
+    ref = _image(repo, reference)
+    _, clients = app_state.target(repo)
+    service = ScanService(clients.ecr(), clients.settings.registry_id)
+    image_id = ref.image_id
+    name = ref.repository + ref.reference
+
+    just_started = False
+    if start:
+        outcome = service.start(ref.repository, image_id)
+        if outcome.started:
+            just_started = True
+            say(f"started a scan of {name}")
+        else:
+            say(
+                f"ECR allows one manual scan per image every 24 hours and {name} was already "
+                "scanned; showing the last results"
+            )
+    if wait:
+        with _Progress(name, timeout) as progress:
+            report = service.wait(
+                ref.repository,
+                image_id,
+                timeout=seconds,
+                on_status=progress,
+                just_started=just_started,
+            )
+    else:
+        report = service.fetch(ref.repository, image_id)
+    if report.failed:
+        reason = f": {report.description}" if report.description else ""
+        raise Refused(f"the scan of {name} ended {report.status}{reason}")
+
+    findings, unmatched = apply_ignores(report.findings, ignored_ids)
+    report = replace(report, findings=findings)
+    for unused in unmatched:
+        say(f"note: ignored id {unused} matched no finding")
+    # SARIF is built only when asked for: 5,000 findings make a large document.
+    sarif = _sarif(report, ref, clients) if app_state.renderer.format == "sarif" else None
+    app_state.emit(_view(report, name, sarif))
+
+    if not report.ready:
+        what = "findings are not readable yet" if report.status in DONE else "scan is not done"
+        say(f"the {what} ({report.status}); pass --wait to wait for them")
+        if threshold is not None:
+            raise Refused(f"cannot apply --fail-on {threshold}: the {what} ({report.status})")
+        return
+    if threshold is not None:
+        bad = tripping(report.findings, threshold)
+        if bad:
+            ids = ", ".join(dict.fromkeys(f.id for f in bad))
+            if len(ids) > 200:
+                ids = ids[:200].rsplit(", ", 1)[0] + ", ..."
+            raise GateTripped(
+                f"{len(bad)} finding(s) at {threshold} or worse in {name} "
+                f"(--fail-on {threshold}): {ids}"
+            )
+
+
+def _sarif(report: ScanReport, ref: ImageRef, clients: Clients) -> dict[str, Any]:
+    from ecrctl.core.sarif import to_sarif
+
+    return to_sarif(report, _uri(ref, report, clients))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scan")(scan)
