@@ -1,0 +1,433 @@
+"""Check a lifecycle policy the way ECR does, before it is put, and list every problem.
+
+Rules from the ECR user guide ("Lifecycle policy properties", "How lifecycle policies work",
+"Examples of lifecycle policies") and botocore's model (policy text 100-30,720 characters):
+
+- 1-50 rules, each with a unique positive integer ``rulePriority``, a ``selection`` and an
+  ``action``; no other properties.
+- ``tagStatus`` tagged|untagged|any. ``tagged`` needs exactly one of ``tagPrefixList`` and
+  ``tagPatternList``; ``untagged`` and ``any`` take neither. A pattern has at most 4 ``*``.
+- ``countType`` imageCountMoreThan|sinceImagePushed|sinceImagePulled|sinceImageTransitioned;
+  ``countUnit: days`` for the ``since*`` types and never for imageCountMoreThan; ``countNumber``
+  a positive integer (at least 90 for sinceImageTransitioned: archived images stay 90 days).
+- ``storageClass`` standard|archive: ``archive`` with (and only with) sinceImageTransitioned.
+- ``action.type`` expire|transition; ``transition`` needs ``targetStorageClass: archive``;
+  sinceImagePulled only transitions, sinceImageTransitioned only expires.
+- Among the rules selecting one storage class: a ``tagStatus: any`` rule has the highest
+  ``rulePriority``, at most one rule selects untagged images, and no two rules have the same
+  tag list. (AWS's own "Combining archive and expire rules" example has an ``any`` rule for
+  each storage class, so these constraints are per storage class.)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeGuard
+
+from ecrctl.core.lifecycle.model import (
+    ACTION_TYPES,
+    COUNT_TYPES,
+    MAX_POLICY_CHARS,
+    MAX_RULES,
+    MAX_WILDCARDS,
+    MIN_ARCHIVE_DAYS,
+    MIN_POLICY_CHARS,
+    SINCE_COUNT_TYPES,
+    STORAGE_CLASSES,
+    TAG_STATUSES,
+    TARGET_STORAGE_CLASSES,
+    Action,
+    InvalidPolicy,
+    Policy,
+    Problem,
+    Rule,
+    Selection,
+)
+
+_RULE_KEYS = ("rulePriority", "description", "selection", "action")
+_SELECTION_KEYS = (
+    "tagStatus",
+    "tagPatternList",
+    "tagPrefixList",
+    "storageClass",
+    "countType",
+    "countUnit",
+    "countNumber",
+)
+_ACTION_KEYS = ("type", "targetStorageClass")
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _choices(values: tuple[str, ...]) -> str:
+    return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else values[0]
+
+
+class _RuleChecker:
+    """Checks one rule; records problems located at that rule."""
+
+    def __init__(self, position: int, raw: Any, problems: list[Problem]) -> None:
+        self.position = position
+        self.raw = raw
+        self.problems = problems
+        self.priority: int | None = None
+
+    def problem(self, field: str | None, message: str) -> None:
+        self.problems.append(
+            Problem(message, field=field, rule=self.position, priority=self.priority)
+        )
+
+    def unknown_keys(self, obj: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+        for key in obj:
+            if key not in allowed:
+                self.problem(
+                    f"{where}{key}", f"unknown property (allowed here: {', '.join(allowed)})"
+                )
+
+    def check(self) -> Rule | None:
+        if not isinstance(self.raw, dict):
+            self.problem(None, f"a rule is a JSON object, not {_kind(self.raw)}")
+            return None
+        raw = self.raw
+        priority = raw.get("rulePriority")
+        if _is_int(priority) and priority >= 1:
+            self.priority = priority
+        self.unknown_keys(raw, _RULE_KEYS, "")
+        ok = True
+        if "rulePriority" not in raw:
+            self.problem("rulePriority", "required (a unique positive integer)")
+            ok = False
+        elif self.priority is None:
+            self.problem("rulePriority", f"must be a positive integer, not {priority!r}")
+            ok = False
+        description = raw.get("description")
+        if description is not None and not isinstance(description, str):
+            self.problem("description", "must be a string")
+            ok = False
+        selection = self.selection(raw.get("selection"))
+        action = self.action(raw.get("action"))
+        if not ok or selection is None or action is None or self.priority is None:
+            return None
+        return Rule(self.priority, selection, action, description)
+
+    def selection(self, raw: Any) -> Selection | None:
+        if raw is None:
+            self.problem("selection", "required")
+            return None
+        if not isinstance(raw, dict):
+            self.problem("selection", f"must be a JSON object, not {_kind(raw)}")
+            return None
+        self.unknown_keys(raw, _SELECTION_KEYS, "selection.")
+        ok = True
+        tag_status = raw.get("tagStatus")
+        if tag_status is None:
+            self.problem("selection.tagStatus", f"required: {_choices(TAG_STATUSES)}")
+            ok = False
+        elif tag_status not in TAG_STATUSES:
+            self.problem("selection.tagStatus", f"{tag_status!r} is not {_choices(TAG_STATUSES)}")
+            ok = False
+        prefixes = self.tag_list(raw, "tagPrefixList")
+        patterns = self.tag_list(raw, "tagPatternList")
+        has_prefixes = "tagPrefixList" in raw
+        has_patterns = "tagPatternList" in raw
+        if tag_status == "tagged":
+            if has_prefixes and has_patterns:
+                self.problem(
+                    "selection.tagPatternList",
+                    "give tagPatternList or tagPrefixList, not both",
+                )
+                ok = False
+            elif not has_prefixes and not has_patterns:
+                self.problem(
+                    "selection.tagPatternList",
+                    "tagStatus tagged needs a tagPatternList or a tagPrefixList",
+                )
+                ok = False
+        elif tag_status in ("untagged", "any"):
+            for key in ("tagPrefixList", "tagPatternList"):
+                if key in raw:
+                    self.problem(
+                        f"selection.{key}", f"only used with tagStatus tagged, not {tag_status}"
+                    )
+                    ok = False
+        if (has_prefixes and prefixes is None) or (has_patterns and patterns is None):
+            ok = False
+
+        count_type = raw.get("countType")
+        if count_type is None:
+            self.problem("selection.countType", f"required: {_choices(COUNT_TYPES)}")
+            ok = False
+        elif count_type not in COUNT_TYPES:
+            self.problem("selection.countType", f"{count_type!r} is not {_choices(COUNT_TYPES)}")
+            ok = False
+            count_type = None
+
+        count_unit = raw.get("countUnit")
+        if count_type in SINCE_COUNT_TYPES:
+            if count_unit is None:
+                self.problem("selection.countUnit", f'required ("days") with {count_type}')
+                ok = False
+            elif count_unit != "days":
+                self.problem("selection.countUnit", f'{count_unit!r} is not "days"')
+                ok = False
+        elif count_type == "imageCountMoreThan" and "countUnit" in raw:
+            self.problem(
+                "selection.countUnit",
+                "not used with imageCountMoreThan (only with the since* count types)",
+            )
+            ok = False
+
+        count_number = raw.get("countNumber")
+        if "countNumber" not in raw:
+            self.problem("selection.countNumber", "required (a positive integer)")
+            ok = False
+        elif not _is_int(count_number) or count_number < 1:
+            self.problem(
+                "selection.countNumber", f"must be a positive integer, not {count_number!r}"
+            )
+            ok = False
+        elif count_type == "sinceImageTransitioned" and count_number < MIN_ARCHIVE_DAYS:
+            self.problem(
+                "selection.countNumber",
+                f"archived images stay at least {MIN_ARCHIVE_DAYS} days: "
+                f"sinceImageTransitioned needs countNumber >= {MIN_ARCHIVE_DAYS}, "
+                f"not {count_number}",
+            )
+            ok = False
+
+        storage_class = raw.get("storageClass", "standard")
+        if storage_class not in STORAGE_CLASSES:
+            self.problem(
+                "selection.storageClass", f"{storage_class!r} is not {_choices(STORAGE_CLASSES)}"
+            )
+            ok = False
+        elif count_type == "sinceImageTransitioned" and storage_class != "archive":
+            self.problem(
+                "selection.storageClass",
+                'sinceImageTransitioned selects archived images: set "storageClass": "archive"',
+            )
+            ok = False
+        elif count_type and count_type != "sinceImageTransitioned" and storage_class != "standard":
+            self.problem(
+                "selection.storageClass",
+                f'{count_type} only selects storageClass "standard", not {storage_class!r}',
+            )
+            ok = False
+        if not ok:
+            return None
+        if not (isinstance(tag_status, str) and isinstance(count_type, str)):
+            return None
+        if not _is_int(count_number):
+            return None
+        return Selection(
+            tag_status=tag_status,
+            count_type=count_type,
+            count_number=count_number,
+            count_unit=count_unit,
+            tag_prefix_list=prefixes,
+            tag_pattern_list=patterns,
+            storage_class=str(storage_class),
+        )
+
+    def tag_list(self, raw: dict[str, Any], key: str) -> tuple[str, ...] | None:
+        if key not in raw:
+            return None
+        value = raw[key]
+        field = f"selection.{key}"
+        if not isinstance(value, list):
+            self.problem(field, f"must be a list of strings, not {_kind(value)}")
+            return None
+        if not value:
+            self.problem(field, "must not be empty")
+            return None
+        ok = True
+        for index, entry in enumerate(value):
+            if not isinstance(entry, str) or not entry:
+                self.problem(f"{field}[{index}]", f"must be a non-empty string, not {entry!r}")
+                ok = False
+            elif key == "tagPatternList" and entry.count("*") > MAX_WILDCARDS:
+                self.problem(
+                    f"{field}[{index}]",
+                    f"{entry!r} has {entry.count('*')} wildcards; ECR allows at most "
+                    f"{MAX_WILDCARDS} per pattern",
+                )
+                ok = False
+        return tuple(value) if ok else None
+
+    def action(self, raw: Any) -> Action | None:
+        if raw is None:
+            self.problem("action", "required")
+            return None
+        if not isinstance(raw, dict):
+            self.problem("action", f"must be a JSON object, not {_kind(raw)}")
+            return None
+        self.unknown_keys(raw, _ACTION_KEYS, "action.")
+        kind = raw.get("type")
+        target = raw.get("targetStorageClass")
+        ok = True
+        if kind is None:
+            self.problem("action.type", f"required: {_choices(ACTION_TYPES)}")
+            return None
+        if kind not in ACTION_TYPES:
+            self.problem("action.type", f"{kind!r} is not {_choices(ACTION_TYPES)}")
+            return None
+        if kind == "transition":
+            if target is None:
+                self.problem("action.targetStorageClass", 'required with transition: "archive"')
+                ok = False
+            elif target not in TARGET_STORAGE_CLASSES:
+                self.problem("action.targetStorageClass", f'{target!r} is not "archive"')
+                ok = False
+        elif "targetStorageClass" in raw:
+            self.problem("action.targetStorageClass", "only used with type transition")
+            ok = False
+        raw_selection = self.raw.get("selection")
+        count_type = raw_selection.get("countType") if isinstance(raw_selection, dict) else None
+        if count_type == "sinceImagePulled" and kind != "transition":
+            self.problem(
+                "action.type",
+                "sinceImagePulled can only transition images to archive, not expire them "
+                "(expire them later with a sinceImageTransitioned rule)",
+            )
+            ok = False
+        if count_type == "sinceImageTransitioned" and kind != "expire":
+            self.problem("action.type", "sinceImageTransitioned rules can only expire images")
+            ok = False
+        return Action(kind, target) if ok else None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
+
+
+def _cross_rule(rules: list[Rule], positions: dict[int, int], problems: list[Problem]) -> None:
+    """Constraints between rules that select the same storage class."""
+    for storage_class in STORAGE_CLASSES:
+        group = sorted(
+            (r for r in rules if r.selection.storage_class == storage_class),
+            key=lambda r: r.priority,
+        )
+        if not group:
+            continue
+        highest = group[-1].priority
+        for rule in group:
+            if rule.selection.tag_status == "any" and rule.priority != highest:
+                problems.append(
+                    Problem(
+                        f"a tagStatus any rule must have the highest rulePriority of the rules "
+                        f"for {storage_class} images ({highest} is higher)",
+                        field="rulePriority",
+                        rule=positions[id(rule)],
+                        priority=rule.priority,
+                    )
+                )
+        untagged = [r for r in group if r.selection.tag_status == "untagged"]
+        for rule in untagged[1:]:
+            problems.append(
+                Problem(
+                    f"only one rule may select untagged {storage_class} images "
+                    f"(rulePriority {untagged[0].priority} already does)",
+                    field="selection.tagStatus",
+                    rule=positions[id(rule)],
+                    priority=rule.priority,
+                )
+            )
+        seen: dict[tuple[str, frozenset[str]], Rule] = {}
+        for rule in group:
+            sel = rule.selection
+            key_name = "tagPatternList" if sel.tag_pattern_list is not None else "tagPrefixList"
+            values = sel.tag_pattern_list or sel.tag_prefix_list
+            if values is None:
+                continue
+            key = (key_name, frozenset(values))
+            if key in seen:
+                problems.append(
+                    Problem(
+                        f"the same {key_name} as rulePriority {seen[key].priority}: the rules "
+                        f"for {storage_class} images must have unique tag lists",
+                        field=f"selection.{key_name}",
+                        rule=positions[id(rule)],
+                        priority=rule.priority,
+                    )
+                )
+            else:
+                seen[key] = rule
+
+
+def check_policy(text: str) -> tuple[Policy | None, list[Problem]]:
+    """The policy if ``text`` is valid, and every problem found otherwise."""
+    problems: list[Problem] = []
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as error:
+        return None, [Problem(f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno)]
+    length = len(text)
+    if length < MIN_POLICY_CHARS or length > MAX_POLICY_CHARS:
+        problems.append(
+            Problem(
+                f"the policy text is {length:,} characters; ECR takes "
+                f"{MIN_POLICY_CHARS}-{MAX_POLICY_CHARS:,}"
+            )
+        )
+    if not isinstance(doc, dict):
+        problems.append(Problem(f'a policy is a JSON object with "rules", not {_kind(doc)}'))
+        return None, problems
+    for key in doc:
+        if key != "rules":
+            problems.append(Problem("unknown property (a policy has only rules)", field=key))
+    raw_rules = doc.get("rules")
+    if raw_rules is None:
+        problems.append(Problem("required: a list of 1 to 50 rules", field="rules"))
+        return None, problems
+    if not isinstance(raw_rules, list):
+        problems.append(Problem(f"must be a list of rules, not {_kind(raw_rules)}", field="rules"))
+        return None, problems
+    if not raw_rules or len(raw_rules) > MAX_RULES:
+        problems.append(
+            Problem(f"has {len(raw_rules)} rules; ECR takes 1 to {MAX_RULES}", field="rules")
+        )
+    rules: list[Rule] = []
+    positions: dict[int, int] = {}
+    by_priority: dict[int, int] = {}
+    for position, raw in enumerate(raw_rules, 1):
+        checker = _RuleChecker(position, raw, problems)
+        rule = checker.check()
+        if checker.priority is not None:
+            if checker.priority in by_priority:
+                problems.append(
+                    Problem(
+                        f"rulePriority {checker.priority} is also used by rule "
+                        f"#{by_priority[checker.priority]}; priorities must be unique",
+                        field="rulePriority",
+                        rule=position,
+                        priority=checker.priority,
+                    )
+                )
+            else:
+                by_priority[checker.priority] = position
+        if rule is not None:
+            rules.append(rule)
+            positions[id(rule)] = position
+    _cross_rule(rules, positions, problems)
+    if problems:
+        return None, problems
+    return Policy(tuple(rules), text), []
+
+
+def parse_policy(text: str, source: str = "policy") -> Policy:
+    """The validated policy, or InvalidPolicy listing every problem."""
+    policy, problems = check_policy(text)
+    if policy is None:
+        raise InvalidPolicy(problems, source)
+    return policy
