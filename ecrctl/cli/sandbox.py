@@ -42,12 +42,11 @@ def sandbox(
             say("sandbox: stopped")
 
 
-def demo(ctx: typer.Context) -> None:
+def demo() -> None:
     """Walk through the main workflow with real ecrctl commands on a local emulator."""
     from ecrctl.demo import run_demo
     from ecrctl.emulator import running_emulator
 
-    app_state = state(ctx)
     with running_emulator() as emulator:
         import boto3
 
@@ -60,7 +59,6 @@ def demo(ctx: typer.Context) -> None:
         )
         say(f"demo: emulator on {emulator.endpoint}")
         failures = run_demo(emulator, sys.stdout, ecr=ecr)
-    del app_state
     if failures:
         raise Refused(f"demo: {failures} step(s) did not behave as expected")
     say("demo: every step behaved as expected")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -64,20 +65,10 @@ RepoArn = Annotated[
 
 
 def _policy(ctx: typer.Context, kind: PolicyKind, arns: list[str] | None) -> None:
-    for arn in arns or []:
-        if not arn.startswith("arn:") or ":ecr:" not in arn:
-            from ecrctl.core.exceptions import InvalidInput
-
-            raise InvalidInput(
-                f"invalid --repository {arn!r}: expected arn:aws:ecr:REGION:ACCOUNT:repository/NAME"
-            )
     doc = policy_document(kind, arns)
-    import json
-
-    text = json.dumps(doc, indent=2)
     # The document is JSON in every format: it is meant for `> policy.json` or IaC.
-    app_state = state(ctx)
-    app_state.emit(View(doc=doc, rows=[[text]], text=[[text]]))
+    text = json.dumps(doc, indent=2)
+    state(ctx).emit(View(doc=doc, rows=[[text]], text=[[text]]))
 
 
 @policy_app.command("push")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
+
+from ecrctl.core.exceptions import InvalidInput
 
 PolicyKind = Literal["push", "pull", "read-only"]
 
@@ -31,8 +34,18 @@ _READ_ONLY = [
 ACTIONS: dict[str, list[str]] = {"push": _PUSH, "pull": _PULL, "read-only": _READ_ONLY}
 
 
+_REPOSITORY_ARN = re.compile(
+    r"arn:aws(-cn|-us-gov|-iso|-iso-b)?:ecr:[a-z0-9-]+:\d{12}:repository/\S+"
+)
+
+
 def policy_document(kind: PolicyKind, repository_arns: list[str] | None = None) -> dict[str, Any]:
     """GetAuthorizationToken cannot be scoped to a repository, so it has a statement of its own."""
+    for arn in repository_arns or []:
+        if not _REPOSITORY_ARN.fullmatch(arn):
+            raise InvalidInput(
+                f"invalid --repository {arn!r}: expected arn:aws:ecr:REGION:ACCOUNT:repository/NAME"
+            )
     resources: str | list[str] = repository_arns or "*"
     if isinstance(resources, list) and len(resources) == 1:
         resources = resources[0]
