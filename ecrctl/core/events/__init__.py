@@ -1,0 +1,1 @@
+"""ECR events to a webhook: EventBridge rule, API destination, connection, role (issue #7)."""

@@ -1,0 +1,217 @@
+"""Names, inputs and results of ``ecrctl events``: one NAME gives every resource its name."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from ecrctl.core.events.pattern import KINDS, build_pattern
+from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.refs import validate_repository_name
+
+DEFAULT_NAME = "ecrctl-webhook"
+DEFAULT_BUS = "default"
+DEFAULT_RATE_LIMIT = 300  # what EventBridge itself uses when none is given
+MANAGED_KEY = "managed-by"
+MANAGED_VALUE = "ecrctl"
+MANAGED = f"{MANAGED_KEY}={MANAGED_VALUE}"
+NAME_TAG = "ecrctl:name"
+BUS_TAG = "ecrctl:event-bus"
+PASSWORD_TAG = "ecrctl:password-hash"
+TARGET_ID = "ecrctl-webhook"
+POLICY_NAME = "invoke-api-destination"
+
+# Connection, API destination and rule names: [.\-_A-Za-z0-9]{1,64}; the role adds a suffix.
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,47}")
+_BUS_RE = re.compile(r"[/.\-_A-Za-z0-9]{1,256}|arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus/.+")
+
+
+def validate_name(name: str) -> str:
+    if not _NAME_RE.fullmatch(name):
+        raise InvalidInput(
+            f"invalid --name {name!r}: 1-48 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Names:
+    """What each resource of one events setup is called."""
+
+    base: str
+
+    @classmethod
+    def of(cls, name: str | None) -> Names:
+        return cls(validate_name(name or DEFAULT_NAME))
+
+    @property
+    def connection(self) -> str:
+        return self.base
+
+    @property
+    def destination(self) -> str:
+        return self.base
+
+    @property
+    def rule(self) -> str:
+        return self.base
+
+    @property
+    def role(self) -> str:
+        return f"{self.base}-events-invoke"
+
+    def description(self, what: str) -> str:
+        return f"ecrctl events {self.base}: {what} ({MANAGED})"
+
+
+@dataclass(frozen=True)
+class SetupSpec:
+    """What ``events setup`` was asked for (the password travels apart, never stored)."""
+
+    names: Names
+    webhook_url: str
+    username: str
+    kinds: tuple[str, ...] = KINDS
+    repositories: tuple[str, ...] = ()
+    event_bus: str = DEFAULT_BUS
+    rate_limit: int = DEFAULT_RATE_LIMIT
+
+    def __post_init__(self) -> None:
+        url = urlparse(self.webhook_url)
+        if url.scheme != "https" or not url.netloc:
+            raise InvalidInput(
+                f"invalid --webhook-url {self.webhook_url!r}: EventBridge API destinations "
+                "need an https:// URL"
+            )
+        if len(self.webhook_url) > 2048 or any(c.isspace() for c in self.webhook_url):
+            raise InvalidInput("invalid --webhook-url: at most 2048 characters, no spaces")
+        if not 1 <= len(self.username) <= 512:
+            raise InvalidInput("invalid --username: 1 to 512 characters")
+        if not 1 <= self.rate_limit <= 300:
+            raise InvalidInput(f"invalid --rate-limit {self.rate_limit}: 1 to 300 per second")
+        if not _BUS_RE.fullmatch(self.event_bus):
+            raise InvalidInput(f"invalid --event-bus {self.event_bus!r}")
+        for repository in self.repositories:
+            validate_repository_name(repository)
+
+    @property
+    def pattern(self) -> dict[str, Any]:
+        return build_pattern(self.kinds, self.repositories)
+
+
+def check_password(password: str) -> str:
+    if not 1 <= len(password) <= 512:
+        raise InvalidInput("invalid webhook password: 1 to 512 characters")
+    if "\n" in password or "\r" in password:
+        raise InvalidInput("invalid webhook password: it contains a line break")
+    return password
+
+
+# --- password fingerprint ----------------------------------------------------------------------
+# EventBridge never returns a connection's password, so "did the password change?" cannot be
+# answered by describing. ecrctl keeps a salted, slow PBKDF2 fingerprint of it in a tag on the
+# rule; setup compares the given password with it and updates the connection only on a mismatch
+# (or when there is no fingerprint to compare with). Tag values allow [A-Za-z0-9 _.:/=+\-@].
+_ITERATIONS = 200_000
+
+
+def password_fingerprint(password: str, *, salt: bytes | None = None) -> str:
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _ITERATIONS)
+    return f"pbkdf2-sha256:{_ITERATIONS}:{salt.hex()}:{digest.hex()}"
+
+
+def fingerprint_matches(password: str, fingerprint: str | None) -> bool:
+    if not fingerprint:
+        return False
+    try:
+        scheme, iterations, salt_hex, digest_hex = fingerprint.split(":")
+        if scheme != "pbkdf2-sha256":
+            return False
+        digest = hashlib.pbkdf2_hmac(
+            "sha256", password.encode(), bytes.fromhex(salt_hex), int(iterations)
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """What setup did to one resource: created, updated or unchanged."""
+
+    kind: str  # connection | api-destination | role | rule | target
+    name: str
+    action: str
+    arn: str | None = None
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "action": self.action,
+            "arn": self.arn,
+            "detail": self.detail or None,
+        }
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    spec: SetupSpec
+    changes: list[Change]
+    connection_state: str
+
+    @property
+    def changed(self) -> bool:
+        return any(c.action != "unchanged" for c in self.changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.spec.names.base,
+            "changed": self.changed,
+            "webhookUrl": self.spec.webhook_url,
+            "username": self.spec.username,
+            "eventBus": self.spec.event_bus,
+            "events": list(self.spec.kinds),
+            "repositories": list(self.spec.repositories),
+            "rateLimitPerSecond": self.spec.rate_limit,
+            "connectionState": self.connection_state,
+            "pattern": self.spec.pattern,
+            "resources": [c.to_json() for c in self.changes],
+        }
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One resource of an events setup as it is now (for status and teardown)."""
+
+    kind: str
+    name: str
+    exists: bool
+    arn: str | None = None
+    state: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+    managed: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "exists": self.exists,
+            "arn": self.arn,
+            "state": self.state,
+            "managed": self.managed,
+            "detail": self.detail,
+            "problems": list(self.problems),
+        }

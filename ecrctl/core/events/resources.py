@@ -1,0 +1,131 @@
+"""Finding the pieces of one events setup: describe calls where "missing" is an answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ecrctl.core.events.model import MANAGED, MANAGED_KEY, MANAGED_VALUE, POLICY_NAME
+
+_MISSING_CODES = {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException"}
+
+
+def is_missing(error: BaseException) -> bool:
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return False
+    return response.get("Error", {}).get("Code") in _MISSING_CODES
+
+
+def as_document(value: Any) -> Any:
+    """IAM policy documents come back decoded by boto3, or as (URL-encoded) JSON text."""
+    if isinstance(value, str):
+        from urllib.parse import unquote
+
+        text = value if value.lstrip().startswith("{") else unquote(value)
+        return json.loads(text)
+    return value
+
+
+def tags_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in tags or []}
+
+
+def described_as_managed(description: str | None) -> bool:
+    return MANAGED in (description or "")
+
+
+def tagged_as_managed(tags: dict[str, str]) -> bool:
+    return tags.get(MANAGED_KEY) == MANAGED_VALUE
+
+
+class EventsResources:
+    """Thin, typed-enough reads over the events and iam clients."""
+
+    def __init__(self, events: Any, iam: Any) -> None:
+        self.events = events
+        self.iam = iam
+
+    def _get(self, call: Any, **kwargs: Any) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return dict(call(**kwargs))
+        except ClientError as error:
+            if is_missing(error):
+                return None
+            raise
+
+    def connection(self, name: str) -> dict[str, Any] | None:
+        return self._get(self.events.describe_connection, Name=name)
+
+    def destination(self, name: str) -> dict[str, Any] | None:
+        return self._get(self.events.describe_api_destination, Name=name)
+
+    def rule(self, name: str, bus: str) -> dict[str, Any] | None:
+        rule = self._get(self.events.describe_rule, Name=name, EventBusName=bus)
+        if rule is None:
+            return None
+        tags = self.events.list_tags_for_resource(ResourceARN=rule["Arn"]).get("Tags", [])
+        rule["Tags"] = tags_dict(tags)
+        return rule
+
+    def targets(self, rule: str, bus: str) -> list[dict[str, Any]]:
+        targets: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"Rule": rule, "EventBusName": bus}
+        while True:
+            page = self.events.list_targets_by_rule(**kwargs)
+            targets.extend(page.get("Targets", []))
+            token = page.get("NextToken")
+            if not token:
+                return targets
+            kwargs["NextToken"] = token
+
+    def role(self, name: str) -> dict[str, Any] | None:
+        found = self._get(self.iam.get_role, RoleName=name)
+        if found is None:
+            return None
+        role = dict(found["Role"])
+        tags = self.iam.list_role_tags(RoleName=name).get("Tags", [])
+        role["Tags"] = tags_dict(tags)
+        role["AssumeRolePolicyDocument"] = as_document(role.get("AssumeRolePolicyDocument"))
+        return role
+
+    def role_policy(self, role: str, policy: str = POLICY_NAME) -> dict[str, Any] | None:
+        found = self._get(self.iam.get_role_policy, RoleName=role, PolicyName=policy)
+        if found is None:
+            return None
+        return dict(as_document(found["PolicyDocument"]))
+
+
+def trust_policy(account: str | None) -> dict[str, Any]:
+    """EventBridge may assume the role, only on behalf of this account (confused deputy)."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    if account:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": account}}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def invoke_policy(destination_arn: str) -> dict[str, Any]:
+    """events:InvokeApiDestination on this one API destination, nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "InvokeTheWebhook",
+                "Effect": "Allow",
+                "Action": "events:InvokeApiDestination",
+                "Resource": destination_arn,
+            }
+        ],
+    }
+
+
+def arn_account(arn: str | None) -> str | None:
+    """The account of an ARN (arn:partition:service:region:account:...)."""
+    parts = (arn or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None

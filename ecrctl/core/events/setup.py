@@ -1,0 +1,379 @@
+"""``events setup``: connection -> API destination -> role -> rule -> target, idempotently.
+
+Every piece is first looked up (and must be ecrctl's if it exists), then created, updated in
+place, or left alone. A failure half way raises ``SetupIncomplete`` naming what exists, so that
+the person can finish with a second run or remove it all with ``events teardown``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecrctl.core.events.model import (
+    BUS_TAG,
+    MANAGED_KEY,
+    MANAGED_VALUE,
+    NAME_TAG,
+    PASSWORD_TAG,
+    POLICY_NAME,
+    TARGET_ID,
+    Change,
+    SetupResult,
+    SetupSpec,
+    check_password,
+    fingerprint_matches,
+    password_fingerprint,
+)
+from ecrctl.core.events.resources import (
+    EventsResources,
+    arn_account,
+    described_as_managed,
+    invoke_policy,
+    tagged_as_managed,
+    trust_policy,
+)
+from ecrctl.core.exceptions import Refused
+
+_SETTLING = {"CREATING", "UPDATING", "AUTHORIZING"}
+
+
+class SetupIncomplete(Refused):
+    """Setup stopped part way: ``existing`` lists what exists now, ``cause`` why it stopped."""
+
+    def __init__(self, step: str, existing: list[str], cause: BaseException) -> None:
+        self.step = step
+        self.existing = existing
+        self.cause = cause
+        have = ", ".join(existing) if existing else "nothing"
+        super().__init__(f"events setup stopped while {step}: {cause}; exists now: {have}")
+
+
+@dataclass
+class _Found:
+    connection: dict[str, Any] | None = None
+    destination: dict[str, Any] | None = None
+    role: dict[str, Any] | None = None
+    policy: dict[str, Any] | None = None
+    rule: dict[str, Any] | None = None
+    existing: list[str] = field(default_factory=list)
+
+
+class EventsSetup:
+    """Applies a SetupSpec with injected events and iam clients."""
+
+    def __init__(
+        self,
+        events: Any,
+        iam: Any,
+        *,
+        wait_timeout: float = 60.0,
+        poll_interval: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.events = events
+        self.iam = iam
+        self.found = EventsResources(events, iam)
+        self.wait_timeout = wait_timeout
+        self.poll_interval = poll_interval
+        self.sleep = sleep
+        self.clock = clock
+        self.progress = progress or (lambda _message: None)
+
+    # --- the whole run ---------------------------------------------------------------------
+
+    def apply(self, spec: SetupSpec, password: str) -> SetupResult:
+        check_password(password)
+        found = self._survey(spec)
+        existing = list(found.existing)
+        changes: list[Change] = []
+        step = "creating the connection"
+
+        def record(change: Change) -> None:
+            changes.append(change)
+            label = f"{change.kind} {change.name}"
+            if label not in existing:
+                existing.append(label)
+
+        try:
+            connection, password_changed = self._connection(spec, password, found)
+            record(connection)
+            step = "waiting for the connection to be authorized"
+            state = self._wait_authorized(spec.names.connection)
+            step = "creating the API destination"
+            record(self._destination(spec, found, connection.arn or ""))
+            destination_arn = changes[-1].arn or ""
+            step = "creating the IAM role"
+            record(self._role(spec, found, destination_arn, arn_account(connection.arn)))
+            role_arn = changes[-1].arn or ""
+            step = "creating the rule"
+            record(self._rule(spec, found, password, password_changed))
+            step = "adding the target"
+            record(self._target(spec, destination_arn, role_arn))
+        except Exception as error:
+            raise SetupIncomplete(step, existing, error) from error
+        return SetupResult(spec=spec, changes=changes, connection_state=state)
+
+    def _survey(self, spec: SetupSpec) -> _Found:
+        """Look everything up first; refuse, before any change, to take over foreign pieces."""
+        names = spec.names
+        found = _Found()
+        foreign: list[str] = []
+        found.connection = self.found.connection(names.connection)
+        if found.connection is not None:
+            found.existing.append(f"connection {names.connection}")
+            if not described_as_managed(found.connection.get("Description")):
+                foreign.append(f"connection {names.connection}")
+        found.destination = self.found.destination(names.destination)
+        if found.destination is not None:
+            found.existing.append(f"api-destination {names.destination}")
+            if not described_as_managed(found.destination.get("Description")):
+                foreign.append(f"API destination {names.destination}")
+        found.role = self.found.role(names.role)
+        if found.role is not None:
+            found.existing.append(f"role {names.role}")
+            tags = found.role["Tags"]
+            if not tagged_as_managed(tags):
+                foreign.append(f"IAM role {names.role}")
+            elif tags.get(BUS_TAG, spec.event_bus) != spec.event_bus:
+                raise Refused(
+                    f"events setup {names.base} sends from event bus {tags[BUS_TAG]}, not "
+                    f"{spec.event_bus}: run `ecrctl events teardown --name {names.base} "
+                    f"--event-bus {tags[BUS_TAG]}` first, or choose another --name"
+                )
+            found.policy = self.found.role_policy(names.role)
+        found.rule = self.found.rule(names.rule, spec.event_bus)
+        if found.rule is not None:
+            found.existing.append(f"rule {names.rule}")
+            if not tagged_as_managed(found.rule["Tags"]):
+                foreign.append(f"rule {names.rule}")
+        if foreign:
+            raise Refused(
+                f"not managed by ecrctl, so left alone: {', '.join(foreign)}; "
+                "choose another --name (nothing changed)"
+            )
+        return found
+
+    # --- the pieces ------------------------------------------------------------------------
+
+    def _connection(self, spec: SetupSpec, password: str, found: _Found) -> tuple[Change, bool]:
+        names = spec.names
+        auth = {"BasicAuthParameters": {"Username": spec.username, "Password": password}}
+        description = names.description("basic-auth credentials for the webhook")
+        current = found.connection
+        if current is None:
+            self.progress(f"creating connection {names.connection}")
+            made = self.events.create_connection(
+                Name=names.connection,
+                Description=description,
+                AuthorizationType="BASIC",
+                AuthParameters=auth,
+            )
+            return Change("connection", names.connection, "created", made["ConnectionArn"]), True
+        reasons = []
+        basic = (current.get("AuthParameters") or {}).get("BasicAuthParameters") or {}
+        if current.get("AuthorizationType") != "BASIC":
+            reasons.append("authorization type")
+        if basic.get("Username") != spec.username:
+            reasons.append("username")
+        rule_tags = (found.rule or {}).get("Tags", {})
+        if not fingerprint_matches(password, rule_tags.get(PASSWORD_TAG)):
+            reasons.append("password")
+        if current.get("ConnectionState") in {"DEAUTHORIZED", "FAILED_CONNECTIVITY"}:
+            reasons.append(f"state {current['ConnectionState']}")
+        arn = current["ConnectionArn"]
+        if not reasons:
+            return Change("connection", names.connection, "unchanged", arn), False
+        self.progress(f"updating connection {names.connection} ({', '.join(reasons)})")
+        self.events.update_connection(
+            Name=names.connection,
+            Description=description,
+            AuthorizationType="BASIC",
+            AuthParameters=auth,
+        )
+        return Change("connection", names.connection, "updated", arn, ", ".join(reasons)), True
+
+    def _wait_authorized(self, name: str) -> str:
+        """Bounded poll: AUTHORIZED is done; DEAUTHORIZED/FAILED stop; time out otherwise."""
+        deadline = self.clock() + self.wait_timeout
+        interval = min(0.5, self.poll_interval)
+        while True:
+            described = self.events.describe_connection(Name=name)
+            state = str(described.get("ConnectionState", "UNKNOWN"))
+            if state in {"AUTHORIZED", "ACTIVE"}:
+                return state
+            if state not in _SETTLING:
+                reason = described.get("StateReason") or "no reason given"
+                raise Refused(f"connection {name} is {state} ({reason})")
+            if self.clock() >= deadline:
+                raise Refused(
+                    f"connection {name} is still {state} after {self.wait_timeout:.0f} s; "
+                    "run setup again later, or see `ecrctl events status`"
+                )
+            self.progress(f"connection {name} is {state}; waiting")
+            self.sleep(interval)
+            interval = min(interval * 2, self.poll_interval)
+
+    def _destination(self, spec: SetupSpec, found: _Found, connection_arn: str) -> Change:
+        names = spec.names
+        wanted = {
+            "ConnectionArn": connection_arn,
+            "InvocationEndpoint": spec.webhook_url,
+            "HttpMethod": "POST",
+            "InvocationRateLimitPerSecond": spec.rate_limit,
+        }
+        description = names.description("the webhook that receives ECR events")
+        current = found.destination
+        if current is None:
+            self.progress(f"creating API destination {names.destination}")
+            made = self.events.create_api_destination(
+                Name=names.destination, Description=description, **wanted
+            )
+            return Change(
+                "api-destination", names.destination, "created", made["ApiDestinationArn"]
+            )
+        arn = current["ApiDestinationArn"]
+        drift = [k for k, v in wanted.items() if _loose(current.get(k)) != _loose(v)]
+        if not drift:
+            return Change("api-destination", names.destination, "unchanged", arn)
+        self.progress(f"updating API destination {names.destination}")
+        self.events.update_api_destination(
+            Name=names.destination, Description=description, **wanted
+        )
+        detail = ", ".join(_LABELS.get(k, k) for k in drift)
+        return Change("api-destination", names.destination, "updated", arn, detail)
+
+    def _role(
+        self, spec: SetupSpec, found: _Found, destination_arn: str, account: str | None
+    ) -> Change:
+        names = spec.names
+        trust = trust_policy(account)
+        policy = invoke_policy(destination_arn)
+        current = found.role
+        if current is None:
+            self.progress(f"creating IAM role {names.role}")
+            made = self.iam.create_role(
+                RoleName=names.role,
+                AssumeRolePolicyDocument=json.dumps(trust),
+                Description=names.description("lets EventBridge call the webhook"),
+                Tags=[
+                    {"Key": MANAGED_KEY, "Value": MANAGED_VALUE},
+                    {"Key": NAME_TAG, "Value": names.base},
+                    {"Key": BUS_TAG, "Value": spec.event_bus},
+                ],
+            )
+            self.iam.put_role_policy(
+                RoleName=names.role, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(policy)
+            )
+            return Change("role", names.role, "created", made["Role"]["Arn"])
+        arn = current["Arn"]
+        reasons = []
+        if current.get("AssumeRolePolicyDocument") != trust:
+            self.iam.update_assume_role_policy(
+                RoleName=names.role, PolicyDocument=json.dumps(trust)
+            )
+            reasons.append("trust policy")
+        if found.policy != policy:
+            self.iam.put_role_policy(
+                RoleName=names.role, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(policy)
+            )
+            reasons.append("permissions")
+        if BUS_TAG not in current["Tags"] or NAME_TAG not in current["Tags"]:
+            self.iam.tag_role(
+                RoleName=names.role,
+                Tags=[
+                    {"Key": NAME_TAG, "Value": names.base},
+                    {"Key": BUS_TAG, "Value": spec.event_bus},
+                ],
+            )
+            reasons.append("tags")
+        action = "updated" if reasons else "unchanged"
+        return Change("role", names.role, action, arn, ", ".join(reasons))
+
+    def _rule(
+        self, spec: SetupSpec, found: _Found, password: str, password_changed: bool
+    ) -> Change:
+        names = spec.names
+        pattern = spec.pattern
+        description = names.description("ECR events to the webhook")
+        current = found.rule
+        rule_args: dict[str, Any] = {
+            "Name": names.rule,
+            "EventPattern": json.dumps(pattern, separators=(",", ":")),
+            "State": "ENABLED",
+            "Description": description,
+            "EventBusName": spec.event_bus,
+        }
+        if current is None:
+            self.progress(f"creating rule {names.rule}")
+            made = self.events.put_rule(
+                **rule_args,
+                Tags=[
+                    {"Key": MANAGED_KEY, "Value": MANAGED_VALUE},
+                    {"Key": NAME_TAG, "Value": names.base},
+                    {"Key": PASSWORD_TAG, "Value": password_fingerprint(password)},
+                ],
+            )
+            return Change("rule", names.rule, "created", made["RuleArn"])
+        arn = current["Arn"]
+        reasons = []
+        if _json_or_none(current.get("EventPattern")) != pattern:
+            reasons.append("pattern")
+        if current.get("State") != "ENABLED":
+            reasons.append(f"state {current.get('State')}")
+        if reasons:
+            self.progress(f"updating rule {names.rule} ({', '.join(reasons)})")
+            self.events.put_rule(**rule_args)
+        if password_changed:
+            # The fingerprint follows the password the connection now holds.
+            self.events.tag_resource(
+                ResourceARN=arn,
+                Tags=[{"Key": PASSWORD_TAG, "Value": password_fingerprint(password)}],
+            )
+        action = "updated" if reasons else "unchanged"
+        return Change("rule", names.rule, action, arn, ", ".join(reasons))
+
+    def _target(self, spec: SetupSpec, destination_arn: str, role_arn: str) -> Change:
+        names = spec.names
+        wanted = {"Id": TARGET_ID, "Arn": destination_arn, "RoleArn": role_arn}
+        targets = self.found.targets(names.rule, spec.event_bus)
+        current = next((t for t in targets if t.get("Id") == TARGET_ID), None)
+        if current is not None and all(current.get(k) == v for k, v in wanted.items()):
+            return Change("target", TARGET_ID, "unchanged", destination_arn)
+        self.progress(f"{'updating' if current else 'adding'} target {TARGET_ID}")
+        answer = self.events.put_targets(
+            Rule=names.rule, EventBusName=spec.event_bus, Targets=[wanted]
+        )
+        if answer.get("FailedEntryCount"):
+            entry = (answer.get("FailedEntries") or [{}])[0]
+            raise Refused(
+                f"EventBridge refused the target: {entry.get('ErrorCode')}: "
+                f"{entry.get('ErrorMessage')}"
+            )
+        action = "updated" if current else "created"
+        return Change("target", TARGET_ID, action, destination_arn)
+
+
+_LABELS = {
+    "ConnectionArn": "connection",
+    "InvocationEndpoint": "URL",
+    "HttpMethod": "method",
+    "InvocationRateLimitPerSecond": "rate limit",
+}
+
+
+def _loose(value: Any) -> str:
+    """moto returns numbers as text; AWS as numbers: compare as text."""
+    return "" if value is None else str(value)
+
+
+def _json_or_none(text: Any) -> Any:
+    try:
+        return json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
