@@ -29,6 +29,7 @@ class View:
     text: list[list[str]] | None = None
     title: str | None = None
     sarif: dict[str, Any] | None = None  # a SARIF 2.1.0 log, for commands that have one
+    json_lines: bool = False  # json as one compact line (a stream of records: events listen)
 
     @classmethod
     def record(
@@ -150,7 +151,7 @@ class Renderer:
         elif self.query is not None:
             self._emit_queried(self.query.search(view.doc))
         elif self.format == "json":
-            self._json(view.doc)
+            self._json(view.doc, compact=view.json_lines)
         elif self.format == "text":
             for row in view.text if view.text is not None else view.rows:
                 self.stream.write("\t".join(row) + "\n")
@@ -158,8 +159,9 @@ class Renderer:
             self._table(view)
         self.stream.flush()
 
-    def _json(self, doc: Any) -> None:
-        self.stream.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    def _json(self, doc: Any, *, compact: bool = False) -> None:
+        indent = None if compact else 2
+        self.stream.write(json.dumps(doc, indent=indent, ensure_ascii=False) + "\n")
 
     def _emit_queried(self, value: Any) -> None:
         if self.format != "text":
