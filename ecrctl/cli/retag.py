@@ -1,0 +1,231 @@
+"""ecrctl retag / ecrctl untag."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from ecrctl.cli.common import confirm, interactive, say, state
+from ecrctl.cli.completion import complete_repository
+from ecrctl.core.exceptions import Refused
+from ecrctl.core.models import short_media_type
+from ecrctl.core.paging import MAX_BATCH_IDS
+from ecrctl.core.retag import RetagResult, RetagService, TagOutcome
+from ecrctl.core.untag import INDEX_MEDIA_TYPES, UntagPlan, UntagService
+from ecrctl.render import View, cell, short_digest
+
+RepoArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="REPO", help="Repository name or URI.", autocompletion=complete_repository
+    ),
+]
+MAX_NOTES = 20  # stderr lines of one kind before "... and N more"
+
+
+def _change(outcome: TagOutcome) -> str:
+    old = short_digest(outcome.previous_digest)
+    new = short_digest(outcome.digest)
+    if outcome.outcome == "moved":
+        return f"{old} → {new}"
+    if outcome.outcome == "created":
+        return f"→ {new}"
+    if outcome.outcome == "unchanged":
+        return f"= {new}"
+    return f"{old} (kept)" if outcome.previous_digest else "-"
+
+
+def retag_view(result: RetagResult) -> View:
+    return View(
+        doc=result.to_json(),
+        headers=("tag", "outcome", "digest", "note"),
+        rows=[[o.tag, o.outcome, _change(o), o.reason or ""] for o in result.tags],
+        text=[[o.tag, o.outcome, cell(o.previous_digest), cell(o.digest)] for o in result.tags],
+    )
+
+
+def retag(
+    ctx: typer.Context,
+    repo: RepoArg,
+    source: Annotated[
+        str, typer.Argument(metavar="SOURCE", help="The tag or @sha256:... digest to retag.")
+    ],
+    new_tags: Annotated[
+        list[str], typer.Argument(metavar="NEW_TAG...", help="Tags to point at SOURCE.")
+    ],
+    no_clobber: Annotated[
+        bool,
+        typer.Option(
+            "--no-clobber",
+            help="Refuse (exit 1, nothing changed) if a new tag already names another image.",
+        ),
+    ] = False,
+) -> None:
+    """Point new tags at an image on the server: same bytes, same media type, same digest.
+
+    A tag that already names the image is unchanged (success). In a mutable repository a tag
+    that names another image moves (old → new digest) unless --no-clobber; an immutable
+    repository refuses such moves (exit 1) and the other tags are still applied.
+    """
+    app_state = state(ctx)
+    ref, clients = app_state.target(repo, allow_reference=False)
+
+    def retrying(attempt: int, code: str) -> None:
+        if clients.settings.debug:
+            say(f"debug: {code}, retry {attempt} after backoff")
+
+    service = RetagService(clients.ecr(), clients.settings.registry_id, on_retry=retrying)
+    result = service.retag(ref.repository, source, new_tags, no_clobber=no_clobber)
+    app_state.emit(retag_view(result))
+    counts: dict[str, int] = {}
+    for outcome in result.tags:
+        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+        if not outcome.ok:
+            say(f"{outcome.tag}: {outcome.outcome}: {outcome.reason}")
+    summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+    say(
+        f"{ref.repository}{'' if source.startswith('@') else ':'}{source} "
+        f"({short_media_type(result.media_type)} {short_digest(result.digest)}): {summary}"
+    )
+    if not result.ok:
+        failed = result.failed
+        raise Refused(
+            f"{len(failed)} of {len(result.tags)} tag(s) not applied: "
+            + ", ".join(f"{o.tag} ({o.outcome})" for o in failed)
+        )
+
+
+def _removal_note(plan: UntagPlan, index: int) -> str:
+    removal = plan.removals[index]
+    if removal.reason:
+        return removal.reason
+    if removal.kind == "tag":
+        return "only this tag; the image keeps " + ", ".join(removal.remaining_tags)
+    kind = "index, " if removal.media_type in INDEX_MEDIA_TYPES else ""
+    return kind + (f"tags {', '.join(removal.tags)}" if removal.tags else "untagged")
+
+
+def _held_by(plan: UntagPlan, digests: tuple[str, ...]) -> str:
+    parts = []
+    for digest in digests:
+        tags = plan.index_tags.get(digest) or ()
+        parts.append(f"{digest} ({', '.join(tags)})" if tags else digest)
+    return ", ".join(parts)
+
+
+def untag_view(plan: UntagPlan) -> View:
+    rows: list[list[str]] = []
+    text: list[list[str]] = []
+    for number, removal in enumerate(plan.removals):
+        action = "untag" if removal.kind == "tag" else "delete"
+        ref = removal.tags[0] if removal.kind == "tag" else short_digest(removal.digest)
+        rows.append(
+            [action, ref, short_digest(removal.digest), removal.status, _removal_note(plan, number)]
+        )
+        text.append([action, removal.ref, removal.digest, removal.status])
+    for kept in plan.kept:
+        note = "still referenced by index " + _held_by(plan, kept.held_by)
+        rows.append(["keep", short_digest(kept.digest), short_digest(kept.digest), "kept", note])
+        text.append(["keep", kept.digest, kept.digest, "kept"])
+    for missing in plan.missing:
+        rows.append(["-", missing, "-", "not found", f"not in {plan.repository}"])
+        text.append(["-", missing, "-", "not-found"])
+    return View(
+        doc=plan.to_json(),
+        headers=("action", "ref", "digest", "status", "note"),
+        rows=rows,
+        text=text,
+    )
+
+
+def _capped(lines: list[str]) -> None:
+    for line in lines[:MAX_NOTES]:
+        say(line)
+    if len(lines) > MAX_NOTES:
+        say(f"... and {len(lines) - MAX_NOTES} more")
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        end = "\n" if done >= total else ""
+        print(f"\runtag: {done}/{total} ids", end=end, file=sys.stderr, flush=True)
+    elif done >= total or (done * 10 // total) != ((done - MAX_BATCH_IDS) * 10 // total):
+        say(f"untag: {done}/{total} ids")
+
+
+def untag(
+    ctx: typer.Context,
+    repo: RepoArg,
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="TAG|@DIGEST...", help="Tags and @sha256:... digests to remove."),
+    ] = None,
+    untagged: Annotated[
+        bool, typer.Option("--untagged", help="Also remove every untagged image.")
+    ] = False,
+    match: Annotated[
+        str | None,
+        typer.Option("--match", metavar="GLOB", help="Also remove tags matching GLOB ('pr-*')."),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be removed; change nothing.")
+    ] = False,
+) -> None:
+    """Remove tags and images: a tag of a multi-tag image goes alone, a digest deletes the image.
+
+    An index is deleted before the images it references, and an image that an index which stays
+    still references is kept. On a terminal it asks first; otherwise pass --yes.
+    """
+    app_state = state(ctx)
+    ref, clients = app_state.target(repo, allow_reference=False)
+    if not dry_run and not yes and not interactive():
+        confirm(f"Remove images from {ref.repository}?", yes=False)  # refuses before any call
+    service = UntagService(clients.ecr(), clients.settings.registry_id)
+    plan = service.plan(ref.repository, targets or [], untagged=untagged, match=match)
+    tags = len(plan.tags_removed)
+    images = len(plan.images_deleted)
+    what = f"{tags} tag(s) and {images} image(s) from {ref.repository}"
+    if plan.removals and not dry_run:
+        if not yes:  # on a terminal: show what is about to go before asking
+            _capped([f"  {r.to_json()['action']} {r.ref}" for r in plan.removals])
+        confirm(f"Remove {what}?", yes=yes)
+        large = len(plan.removals) > MAX_BATCH_IDS
+        plan = service.execute(plan, progress=_progress if large else None)
+    app_state.emit(untag_view(plan))
+    _capped(
+        [
+            f"{r.tags[0]}: only this tag is removed; image {short_digest(r.digest)} keeps "
+            + ", ".join(r.remaining_tags)
+            for r in plan.tags_removed
+            if r.status != "failed"
+        ]
+    )
+    _capped(
+        [
+            f"kept {k.digest}: still referenced by index {_held_by(plan, k.held_by)}"
+            for k in plan.kept
+        ]
+    )
+    _capped([f"failed {r.ref}: {r.reason}" for r in plan.failed])
+    _capped([f"not found: {m}" for m in plan.missing])
+    if not plan.removals:
+        say(f"nothing to remove from {ref.repository}")
+    elif dry_run:
+        say(f"dry run: would remove {what}; nothing changed")
+    else:
+        removed = [r for r in plan.removals if r.status == "removed"]
+        say(
+            f"removed {sum(r.kind == 'tag' for r in removed)} tag(s) and deleted "
+            f"{sum(r.kind == 'image' for r in removed)} image(s) from {ref.repository}"
+        )
+    if not plan.ok:
+        problems = len(plan.failed) + len(plan.missing) + sum(k.explicit for k in plan.kept)
+        raise Refused(f"{problems} id(s) not removed from {ref.repository} (listed above)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("retag")(retag)
+    app.command("untag")(untag)

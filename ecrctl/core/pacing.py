@@ -1,0 +1,126 @@
+"""Pacing and throttling retries for ECR's rate-limited writes.
+
+PutImage is limited to about 10 calls a second per region. A token bucket keeps ecrctl under that
+rate, and a throttled call (``ThrottlingException``) is retried with exponential backoff and full
+jitter, so that a burst of tags never surfaces a throttling error to the person.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+PUT_IMAGE_RATE = 10.0  # calls a second, per region (ECR's PutImage quota)
+PUT_IMAGE_BURST = 10
+
+THROTTLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+    }
+)
+
+
+def error_code(error: BaseException) -> str:
+    """The AWS error code of a botocore ClientError (duck-typed), else ''."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return str((response.get("Error") or {}).get("Code", ""))
+    return ""
+
+
+def error_message(error: BaseException) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        message = str((response.get("Error") or {}).get("Message", "")).strip()
+        if message:
+            return message
+    return str(error)
+
+
+class TokenBucket:
+    """``rate`` tokens a second, at most ``burst`` saved up; ``acquire`` blocks for one token.
+
+    Thread-safe: the worker threads of one command share a bucket. The clock and sleep are
+    injectable so that tests run without waiting.
+    """
+
+    def __init__(
+        self,
+        rate: float = PUT_IMAGE_RATE,
+        burst: int = PUT_IMAGE_BURST,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Any] = time.sleep,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate = rate
+        self.burst = float(burst)
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = float(burst)
+        self._stamp = clock()
+        self._lock = threading.Lock()
+
+    def _reserve(self) -> float:
+        """Take a token (possibly going negative) and return how long to wait for it."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            self._tokens -= 1.0
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def acquire(self) -> float:
+        """Wait until a call may be made; returns the seconds waited."""
+        wait = self._reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+def backoff_delays(
+    attempts: int, *, base: float = 0.2, cap: float = 5.0, rng: random.Random | None = None
+) -> list[float]:
+    """Full-jitter exponential backoff (as in the AWS SDKs): one delay before each retry."""
+    draw = rng or random.Random()
+    return [draw.uniform(0, min(cap, base * 2**n)) for n in range(max(attempts - 1, 0))]
+
+
+def call_with_retry(
+    call: Callable[[], T],
+    *,
+    attempts: int = 8,
+    sleep: Callable[[float], Any] = time.sleep,
+    pacer: TokenBucket | None = None,
+    on_retry: Callable[[int, str], Any] | None = None,
+    rng: random.Random | None = None,
+) -> T:
+    """Run ``call`` (after the pacer, if any); retry throttling errors with backoff.
+
+    Any other error, and a throttling error on the last attempt, propagates unchanged.
+    """
+    attempts = max(1, attempts)
+    delays = backoff_delays(attempts, rng=rng)
+    for attempt in range(attempts):
+        if pacer is not None:
+            pacer.acquire()
+        try:
+            return call()
+        except Exception as error:
+            code = error_code(error)
+            if code not in THROTTLE_CODES or attempt == attempts - 1:
+                raise
+            if on_retry is not None:
+                on_retry(attempt + 1, code)
+            sleep(delays[attempt])
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

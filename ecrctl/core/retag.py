@@ -1,0 +1,352 @@
+"""Retag on the server: the exact manifest bytes put again under new tags.
+
+One BatchGetImage fetches the source manifest (every manifest media type accepted, so an index
+stays an index) together with what each new tag points at today; one PutImage per new tag puts
+the same bytes with the same media type and digest; one DescribeImages per 100 tags then checks
+that every new tag resolves to the source digest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
+from ecrctl.core.pacing import TokenBucket, call_with_retry, error_code, error_message
+from ecrctl.core.paging import MAX_BATCH_IDS, chunked
+from ecrctl.core.refs import parse_tag_or_digest, validate_repository_name, validate_tag
+from ecrctl.core.seed import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+
+ACCEPTED_MEDIA_TYPES = [DOCKER_MANIFEST, DOCKER_LIST, OCI_MANIFEST, OCI_INDEX]
+
+Outcome = Literal["created", "moved", "unchanged", "refused", "failed", "skipped"]
+SUCCESS: frozenset[str] = frozenset({"created", "moved", "unchanged"})
+
+# PutImage errors that concern the image itself: every other tag would fail the same way.
+_IMAGE_LEVEL_CODES = frozenset(
+    {
+        "LayersNotFoundException",
+        "ReferencedImagesNotFoundException",
+        "ImageDigestDoesNotMatchException",
+        "KmsException",
+        "RepositoryNotFoundException",
+        "InvalidParameterException",
+    }
+)
+_EXISTING_DIGEST_RE = re.compile(r"digest '(sha256:[0-9a-f]{64})'")
+
+
+@dataclass(frozen=True)
+class TagOutcome:
+    tag: str
+    outcome: Outcome
+    previous_digest: str | None
+    digest: str | None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in SUCCESS
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "outcome": self.outcome,
+            "previousDigest": self.previous_digest,
+            "digest": self.digest,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class RetagResult:
+    repository: str
+    source: str
+    digest: str
+    media_type: str
+    tags: tuple[TagOutcome, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(t.ok for t in self.tags)
+
+    @property
+    def failed(self) -> list[TagOutcome]:
+        return [t for t in self.tags if not t.ok]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "repository": self.repository,
+            "source": self.source,
+            "digest": self.digest,
+            "mediaType": self.media_type,
+            "ok": self.ok,
+            "tags": [t.to_json() for t in self.tags],
+        }
+
+
+def id_key(image_id: dict[str, Any]) -> tuple[str, str]:
+    """A hashable key for a requested imageId: by digest when it has one, else by tag."""
+    if image_id.get("imageDigest"):
+        return ("digest", str(image_id["imageDigest"]))
+    return ("tag", str(image_id.get("imageTag", "")))
+
+
+def match_images(
+    requested: list[dict[str, str]], response: dict[str, Any]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Pair BatchGetImage's images with the imageIds that were asked for.
+
+    ECR echoes the requested id in each image's ``imageId``. moto answers with the image's own
+    latest tag instead, but keeps the order of the request; images that match no requested id
+    are paired in order with the requested ids that neither matched nor failed.
+    """
+    failed = {id_key(f.get("imageId") or {}) for f in response.get("failures") or []}
+    wanted = [r for r in requested if id_key(r) not in failed]
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    leftovers: list[dict[str, Any]] = []
+    keys = {id_key(r) for r in wanted}
+    for image in response.get("images") or []:
+        image_id = image.get("imageId") or {}
+        tag_key = ("tag", str(image_id.get("imageTag", "")))
+        digest_key = ("digest", str(image_id.get("imageDigest", "")))
+        if tag_key in keys and tag_key not in found:
+            found[tag_key] = image
+        elif digest_key in keys and digest_key not in found:
+            found[digest_key] = image
+        else:
+            leftovers.append(image)
+    unmatched = [r for r in wanted if id_key(r) not in found]
+    for request, image in zip(unmatched, leftovers, strict=False):
+        found[id_key(request)] = image
+    return found
+
+
+def manifest_media_type(image: dict[str, Any]) -> str:
+    """The media type ECR reports, else the one the manifest declares."""
+    declared = image.get("imageManifestMediaType")
+    if declared:
+        return str(declared)
+    try:
+        value = json.loads(image.get("imageManifest") or "{}").get("mediaType")
+    except (ValueError, AttributeError):
+        value = None
+    return str(value or DOCKER_MANIFEST)
+
+
+def _dedupe(tags: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for tag in tags:
+        seen.setdefault(tag, None)
+    return list(seen)
+
+
+class RetagService:
+    def __init__(
+        self,
+        ecr: Any,
+        registry_id: str | None = None,
+        *,
+        pacer: TokenBucket | None = None,
+        sleep: Callable[[float], Any] = time.sleep,
+        workers: int = 4,
+        on_retry: Callable[[int, str], Any] | None = None,
+    ) -> None:
+        self.ecr = ecr
+        self.registry_id = registry_id
+        self.pacer = pacer if pacer is not None else TokenBucket(sleep=sleep)
+        self.sleep = sleep
+        self.workers = max(1, workers)
+        self.on_retry = on_retry
+
+    def _registry(self) -> dict[str, str]:
+        return {"registryId": self.registry_id} if self.registry_id else {}
+
+    def _call(self, operation: str, **params: Any) -> Any:
+        method = getattr(self.ecr, operation)
+        return call_with_retry(
+            lambda: method(**params, **self._registry()), sleep=self.sleep, on_retry=self.on_retry
+        )
+
+    def _not_found(self, repository: str) -> NotFound:
+        where = f" in registry {self.registry_id}" if self.registry_id else ""
+        return NotFound(f"repository {repository} not found{where}")
+
+    def retag(
+        self, repository: str, source: str, new_tags: list[str], *, no_clobber: bool = False
+    ) -> RetagResult:
+        validate_repository_name(repository)
+        source_id = parse_tag_or_digest(source)
+        if not new_tags:
+            raise InvalidInput("name at least one new tag")
+        tags = _dedupe([validate_tag(t.strip()) for t in new_tags])
+
+        image, current = self._fetch(repository, source, source_id, tags)
+        manifest = str(image["imageManifest"])
+        digest = str((image.get("imageId") or {}).get("imageDigest") or "")
+        media_type = manifest_media_type(image)
+
+        moving = [t for t in tags if current.get(t) not in (None, digest)]
+        if no_clobber and moving:
+            listed = ", ".join(f"{t} ({current[t]})" for t in moving)
+            raise Refused(
+                f"--no-clobber: {len(moving)} tag(s) already point at another image: {listed}; "
+                "nothing changed"
+            )
+
+        outcomes: dict[str, TagOutcome] = {
+            t: TagOutcome(t, "unchanged", digest, digest) for t in tags if current.get(t) == digest
+        }
+        to_put = [t for t in tags if t not in outcomes]
+        outcomes.update(self._put_all(repository, manifest, media_type, digest, to_put, current))
+        outcomes.update(self._verify(repository, digest, [o for o in outcomes.values() if o.ok]))
+        return RetagResult(
+            repository=repository,
+            source=source,
+            digest=digest,
+            media_type=media_type,
+            tags=tuple(outcomes[t] for t in tags),
+        )
+
+    def _fetch(
+        self, repository: str, source: str, source_id: dict[str, str], tags: list[str]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The source image and the digest each new tag points at now (one call per 100 ids)."""
+        requested: list[dict[str, str]] = [source_id]
+        requested += [{"imageTag": t} for t in tags if {"imageTag": t} != source_id]
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for chunk in chunked(requested, MAX_BATCH_IDS):
+            try:
+                response = self._call(
+                    "batch_get_image",
+                    repositoryName=repository,
+                    imageIds=chunk,
+                    acceptedMediaTypes=ACCEPTED_MEDIA_TYPES,
+                )
+            except self.ecr.exceptions.RepositoryNotFoundException:
+                raise self._not_found(repository) from None
+            found.update(match_images(chunk, response))
+        image = found.get(id_key(source_id))
+        if image is None or not image.get("imageManifest"):
+            raise NotFound(f"{source} not found in {repository}")
+        current = {
+            t: str((found[("tag", t)].get("imageId") or {}).get("imageDigest"))
+            for t in tags
+            if ("tag", t) in found
+        }
+        return image, current
+
+    def _put_all(
+        self,
+        repository: str,
+        manifest: str,
+        media_type: str,
+        digest: str,
+        tags: list[str],
+        current: dict[str, str],
+    ) -> dict[str, TagOutcome]:
+        stop: list[str] = []  # the reason of an image-level failure, once one happened
+
+        def put(tag: str) -> TagOutcome:
+            previous = current.get(tag)
+            if stop:
+                return TagOutcome(tag, "skipped", previous, previous, stop[0])
+            try:
+                call_with_retry(
+                    lambda: self.ecr.put_image(
+                        repositoryName=repository,
+                        imageManifest=manifest,
+                        imageManifestMediaType=media_type,
+                        imageDigest=digest,
+                        imageTag=tag,
+                        **self._registry(),
+                    ),
+                    pacer=self.pacer,
+                    sleep=self.sleep,
+                    on_retry=self.on_retry,
+                )
+            except Exception as error:
+                code = error_code(error)
+                if not code:
+                    raise
+                return self._put_failure(tag, previous, digest, code, error_message(error), stop)
+            return TagOutcome(tag, "moved" if previous else "created", previous, digest)
+
+        with ThreadPoolExecutor(max_workers=min(self.workers, max(len(tags), 1))) as pool:
+            return {o.tag: o for o in pool.map(put, tags)}
+
+    @staticmethod
+    def _put_failure(
+        tag: str, previous: str | None, digest: str, code: str, message: str, stop: list[str]
+    ) -> TagOutcome:
+        if code == "ImageAlreadyExistsException":
+            # ECR (and moto) say so when the tag already names these exact bytes: success.
+            # moto also says so for an immutable tag that names another image: a refusal.
+            match = _EXISTING_DIGEST_RE.search(message)
+            existing = match.group(1) if match else previous
+            if existing in (digest, None):
+                return TagOutcome(tag, "unchanged", previous, digest)
+            return TagOutcome(
+                tag, "refused", previous, existing, f"tag is immutable here ({code}: {message})"
+            )
+        if code == "ImageTagAlreadyExistsException":
+            return TagOutcome(
+                tag,
+                "refused",
+                previous,
+                previous,
+                f"the repository's tags are immutable, so {tag} cannot move ({code}: {message})",
+            )
+        reason = f"{code}: {message}"
+        if code in _IMAGE_LEVEL_CODES and not stop:
+            stop.append(f"not attempted after {code} on {tag}")
+        return TagOutcome(tag, "failed", previous, previous, reason)
+
+    def _verify(
+        self, repository: str, digest: str, applied: list[TagOutcome]
+    ) -> dict[str, TagOutcome]:
+        """Every applied tag must now resolve to the source digest (one call per 100 tags)."""
+        resolved: dict[str, str] = {}
+        for chunk in chunked([o.tag for o in applied], MAX_BATCH_IDS):
+            resolved.update(self._resolve(repository, chunk))
+        changed: dict[str, TagOutcome] = {}
+        for outcome in applied:
+            now = resolved.get(outcome.tag)
+            if now != digest:
+                where = f"resolves to {now}" if now else "does not resolve"
+                changed[outcome.tag] = TagOutcome(
+                    outcome.tag,
+                    "failed",
+                    outcome.previous_digest,
+                    now,
+                    f"verification failed: {outcome.tag} {where}, not {digest}",
+                )
+        return changed
+
+    def _resolve(self, repository: str, tags: list[str]) -> dict[str, str]:
+        try:
+            response = self._call(
+                "describe_images",
+                repositoryName=repository,
+                imageIds=[{"imageTag": t} for t in tags],
+            )
+        except self.ecr.exceptions.ImageNotFoundException:
+            if len(tags) == 1:
+                return {}
+            # DescribeImages fails whole when one id is missing: ask tag by tag (failure path).
+            resolved: dict[str, str] = {}
+            for tag in tags:
+                resolved.update(self._resolve(repository, [tag]))
+            return resolved
+        wanted = set(tags)
+        return {
+            tag: str(detail["imageDigest"])
+            for detail in response.get("imageDetails") or []
+            for tag in detail.get("imageTags") or []
+            if tag in wanted
+        }

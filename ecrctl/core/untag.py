@@ -1,0 +1,381 @@
+"""Remove tags and images in bulk, in an order ECR accepts.
+
+The plan is made from DescribeImages (every page) and, when the repository holds multi-arch
+indexes, from the index manifests (BatchGetImage, 100 at a time): an index is deleted before the
+images it references, and an image still referenced by an index that stays is kept. The removal
+is BatchDeleteImage in chunks of at most 100 ids, the chunks of one phase sent concurrently.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from ecrctl.core.exceptions import InvalidInput, NotFound
+from ecrctl.core.images import ImageService
+from ecrctl.core.models import Image
+from ecrctl.core.pacing import call_with_retry, error_code, error_message
+from ecrctl.core.paging import MAX_BATCH_IDS, chunked
+from ecrctl.core.refs import parse_tag_or_digest, validate_repository_name
+from ecrctl.core.retag import ACCEPTED_MEDIA_TYPES
+from ecrctl.core.seed import DOCKER_LIST, OCI_INDEX
+
+INDEX_MEDIA_TYPES = frozenset({DOCKER_LIST, OCI_INDEX})
+
+Kind = Literal["tag", "image"]
+Status = Literal["planned", "removed", "failed"]
+Progress = Callable[[int, int], Any]
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One id sent to BatchDeleteImage.
+
+    ``tag``: one tag goes, the image keeps ``remaining_tags``. ``image``: the image is deleted
+    with all of its ``tags``.
+    """
+
+    kind: Kind
+    digest: str
+    tags: tuple[str, ...]
+    remaining_tags: tuple[str, ...] = ()
+    media_type: str | None = None
+    phase: int = 0
+    status: Status = "planned"
+    reason: str | None = None
+
+    @property
+    def image_id(self) -> dict[str, str]:
+        if self.kind == "tag":
+            return {"imageTag": self.tags[0]}
+        return {"imageDigest": self.digest}
+
+    @property
+    def ref(self) -> str:
+        return self.tags[0] if self.kind == "tag" else self.digest
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": "untag" if self.kind == "tag" else "delete",
+            "ref": self.ref,
+            "digest": self.digest,
+            "tags": list(self.tags),
+            "remainingTags": list(self.remaining_tags),
+            "mediaType": self.media_type,
+            "phase": self.phase,
+            "status": self.status,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A selected image that is not deleted: an index that stays still references it."""
+
+    digest: str
+    tags: tuple[str, ...]
+    held_by: tuple[str, ...]
+    explicit: bool
+
+    @property
+    def reason(self) -> str:
+        return "still referenced by index " + ", ".join(self.held_by)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "digest": self.digest,
+            "tags": list(self.tags),
+            "heldBy": list(self.held_by),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class UntagPlan:
+    repository: str
+    removals: tuple[Removal, ...]
+    kept: tuple[Kept, ...] = ()
+    missing: tuple[str, ...] = ()
+    dry_run: bool = True
+    index_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def tags_removed(self) -> list[Removal]:
+        return [r for r in self.removals if r.kind == "tag"]
+
+    @property
+    def images_deleted(self) -> list[Removal]:
+        return [r for r in self.removals if r.kind == "image"]
+
+    @property
+    def failed(self) -> list[Removal]:
+        return [r for r in self.removals if r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.missing and not any(k.explicit for k in self.kept)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "repository": self.repository,
+            "dryRun": self.dry_run,
+            "ok": self.ok,
+            "removals": [r.to_json() for r in self.removals],
+            "kept": [k.to_json() for k in self.kept],
+            "missing": list(self.missing),
+        }
+
+
+def index_children(manifest: str) -> set[str]:
+    """The digests an index (manifest list / OCI index) references."""
+    try:
+        doc = json.loads(manifest)
+    except ValueError:
+        return set()
+    entries = doc.get("manifests") if isinstance(doc, dict) else None
+    return {str(e["digest"]) for e in entries or [] if isinstance(e, dict) and e.get("digest")}
+
+
+def deletion_phases(deleting: set[str], children: dict[str, set[str]]) -> dict[str, int]:
+    """Phase of each deleted digest: after every deleted index that references it."""
+    parents: dict[str, set[str]] = {d: set() for d in deleting}
+    for index, kids in children.items():
+        if index in deleting:
+            for kid in kids & deleting:
+                parents[kid].add(index)
+    phases: dict[str, int] = {}
+
+    def phase(digest: str, path: frozenset[str]) -> int:
+        if digest not in phases:
+            above = [p for p in parents[digest] if p not in path]
+            phases[digest] = 1 + max((phase(p, path | {digest}) for p in above), default=-1)
+        return phases[digest]
+
+    for digest in deleting:
+        phase(digest, frozenset())
+    return phases
+
+
+def hold_referenced(
+    deleting: set[str], every: Iterable[str], children: dict[str, set[str]]
+) -> dict[str, set[str]]:
+    """Images that may not go because an index that stays references them: digest -> indexes.
+
+    Repeated until nothing changes: a kept index keeps what it references in turn.
+    """
+    held: dict[str, set[str]] = {}
+    going = set(deleting)
+    every = set(every)
+    while True:
+        staying = every - going
+        newly: dict[str, set[str]] = {}
+        for index in staying:
+            for kid in children.get(index, set()) & going:
+                newly.setdefault(kid, set()).add(index)
+        if not newly:
+            return held
+        for kid, indexes in newly.items():
+            held.setdefault(kid, set()).update(indexes)
+        going -= set(newly)
+
+
+class UntagService:
+    def __init__(
+        self,
+        ecr: Any,
+        registry_id: str | None = None,
+        *,
+        workers: int = 4,
+        sleep: Callable[[float], Any] = time.sleep,
+    ) -> None:
+        self.ecr = ecr
+        self.registry_id = registry_id
+        self.workers = max(1, workers)
+        self.sleep = sleep
+
+    def _registry(self) -> dict[str, str]:
+        return {"registryId": self.registry_id} if self.registry_id else {}
+
+    def plan(
+        self,
+        repository: str,
+        targets: list[str],
+        *,
+        untagged: bool = False,
+        match: str | None = None,
+    ) -> UntagPlan:
+        validate_repository_name(repository)
+        ids = [parse_tag_or_digest(t) for t in targets]
+        if not ids and not untagged and match is None:
+            raise InvalidInput("name tags or @digests to remove, or pass --untagged or --match")
+        images = ImageService(self.ecr, self.registry_id).describe(repository)
+        by_digest = {i.digest: i for i in images}
+        by_tag = {t: i for i in images for t in i.tags}
+
+        explicit: set[str] = set()
+        whole: set[str] = set()  # digests selected as whole images
+        tags: dict[str, set[str]] = {}  # digest -> selected tags
+        missing: list[str] = []
+        for raw, image_id in zip(targets, ids, strict=True):
+            digest = image_id.get("imageDigest")
+            tag = image_id.get("imageTag")
+            if digest is not None:
+                if digest in by_digest:
+                    whole.add(digest)
+                    explicit.add(digest)
+                else:
+                    missing.append(raw.strip())
+            elif tag is not None:
+                if tag in by_tag:
+                    tags.setdefault(by_tag[tag].digest, set()).add(tag)
+                    explicit.add(by_tag[tag].digest)
+                else:
+                    missing.append(raw.strip())
+        if untagged:
+            whole.update(i.digest for i in images if not i.tags)
+        if match is not None:
+            for image in images:
+                for tag in image.tags:
+                    if fnmatch.fnmatchcase(tag, match):
+                        tags.setdefault(image.digest, set()).add(tag)
+        # Removing every tag of an image deletes it: plan that as one delete by digest.
+        for digest, chosen in tags.items():
+            if chosen >= set(by_digest[digest].tags):
+                whole.add(digest)
+
+        if missing and not whole and not tags:
+            raise NotFound(f"{', '.join(missing)} not found in {repository}")
+        children = self._index_children(repository, images) if whole else {}
+        held = hold_referenced(whole, by_digest, children)
+        whole -= set(held)
+        phases = deletion_phases(whole, children)
+        removals = [
+            Removal(
+                kind="image",
+                digest=d,
+                tags=by_digest[d].tags,
+                media_type=by_digest[d].media_type,
+                phase=phases[d],
+            )
+            for d in sorted(whole, key=lambda d: (phases[d], _order(by_digest[d])))
+        ]
+        for digest, chosen in sorted(tags.items(), key=lambda kv: _order(by_digest[kv[0]])):
+            if digest in whole or digest in held:
+                continue
+            image = by_digest[digest]
+            remaining = tuple(t for t in image.tags if t not in chosen)
+            removals += [
+                Removal(
+                    kind="tag",
+                    digest=digest,
+                    tags=(t,),
+                    remaining_tags=remaining,
+                    media_type=image.media_type,
+                )
+                for t in image.tags
+                if t in chosen
+            ]
+        kept = tuple(
+            Kept(
+                digest=d,
+                tags=by_digest[d].tags,
+                held_by=tuple(sorted(held[d])),
+                explicit=d in explicit,
+            )
+            for d in sorted(held)
+        )
+        return UntagPlan(
+            repository=repository,
+            removals=tuple(removals),
+            kept=kept,
+            missing=tuple(missing),
+            index_tags={d: by_digest[d].tags for k in kept for d in k.held_by},
+        )
+
+    def _index_children(self, repository: str, images: list[Image]) -> dict[str, set[str]]:
+        """The digests each index in the repository references (BatchGetImage, 100 at a time)."""
+        indexes = [i.digest for i in images if i.media_type in INDEX_MEDIA_TYPES]
+        children: dict[str, set[str]] = {}
+        for chunk in chunked(indexes, MAX_BATCH_IDS):
+            params: dict[str, Any] = {
+                "repositoryName": repository,
+                "imageIds": [{"imageDigest": d} for d in chunk],
+                "acceptedMediaTypes": ACCEPTED_MEDIA_TYPES,
+                **self._registry(),
+            }
+            response = call_with_retry(
+                functools.partial(self.ecr.batch_get_image, **params), sleep=self.sleep
+            )
+            for image in response.get("images") or []:
+                digest = (image.get("imageId") or {}).get("imageDigest")
+                if digest:
+                    children[str(digest)] = index_children(str(image.get("imageManifest") or ""))
+        return children
+
+    def execute(self, plan: UntagPlan, progress: Progress | None = None) -> UntagPlan:
+        """Send the plan: phase by phase, each phase's chunks concurrently."""
+        done: list[Removal] = []
+        total = len(plan.removals)
+        counter = [0]
+        lock = threading.Lock()
+
+        def send(chunk: list[Removal]) -> list[Removal]:
+            outcome = self._delete(plan.repository, chunk)
+            if progress is not None:
+                with lock:
+                    counter[0] += len(chunk)
+                    progress(counter[0], total)
+            return outcome
+
+        for phase in sorted({r.phase for r in plan.removals}):
+            batch = [r for r in plan.removals if r.phase == phase]
+            chunks = list(chunked(batch, MAX_BATCH_IDS))
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(chunks))) as pool:
+                for outcome in pool.map(send, chunks):
+                    done.extend(outcome)
+        return replace(plan, removals=tuple(done), dry_run=False)
+
+    def _delete(self, repository: str, chunk: list[Removal]) -> list[Removal]:
+        try:
+            response = call_with_retry(
+                lambda: self.ecr.batch_delete_image(
+                    repositoryName=repository,
+                    imageIds=[r.image_id for r in chunk],
+                    **self._registry(),
+                ),
+                sleep=self.sleep,
+            )
+        except Exception as error:
+            code = error_code(error)
+            if not code:
+                raise
+            reason = f"{code}: {error_message(error)}"
+            return [replace(r, status="failed", reason=reason) for r in chunk]
+        failures: dict[tuple[str, str], str] = {}
+        for failure in response.get("failures") or []:
+            image_id = failure.get("imageId") or {}
+            reason = f"{failure.get('failureCode', 'Failed')}: {failure.get('failureReason', '')}"
+            if image_id.get("imageDigest"):
+                failures[("digest", str(image_id["imageDigest"]))] = reason.rstrip(": ")
+            if image_id.get("imageTag"):
+                failures[("tag", str(image_id["imageTag"]))] = reason.rstrip(": ")
+        outcome = []
+        for removal in chunk:
+            key = ("tag", removal.tags[0]) if removal.kind == "tag" else ("digest", removal.digest)
+            failed = failures.get(key)
+            if failed is None:
+                outcome.append(replace(removal, status="removed"))
+            else:
+                outcome.append(replace(removal, status="failed", reason=failed))
+        return outcome
+
+
+def _order(image: Image) -> tuple[str, str]:
+    return (min(image.tags) if image.tags else "~", image.digest)

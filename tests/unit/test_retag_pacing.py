@@ -1,0 +1,122 @@
+"""The PutImage pacer and the throttling retry, on a fake clock (no real waiting)."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ecrctl.core.pacing import TokenBucket, backoff_delays, call_with_retry
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+        self.lock = threading.Lock()
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.slept.append(seconds)
+            self.now += seconds
+
+
+def _throttle(op: str = "PutImage") -> ClientError:
+    return ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, op)
+
+
+def test_bucket_allows_a_burst_then_paces_at_the_rate() -> None:
+    fake = FakeClock()
+    bucket = TokenBucket(rate=10, burst=10, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(10):
+        assert bucket.acquire() == 0
+    for _ in range(40):
+        bucket.acquire()
+    # 50 calls: 10 from the burst, 40 more at 10 a second -> 4 seconds of waiting in all.
+    assert sum(fake.slept) == pytest.approx(4.0)
+    assert max(fake.slept) == pytest.approx(0.1)
+
+
+def test_bucket_never_exceeds_the_rate_over_any_second() -> None:
+    fake = FakeClock()
+    bucket = TokenBucket(rate=10, burst=10, clock=fake.clock, sleep=fake.sleep)
+    stamps = []
+    for _ in range(100):
+        bucket.acquire()
+        stamps.append(fake.now)
+    # The burst goes at once; after it, any window of one second holds at most 10 calls.
+    assert stamps[:10] == [0.0] * 10
+    for start in stamps[10:]:
+        inside = [s for s in stamps if start <= s < start + 1.0 - 1e-9]
+        assert len(inside) <= 10
+    assert stamps[-1] == pytest.approx(9.0)
+
+
+def test_idle_time_refills_the_bucket_but_not_beyond_the_burst() -> None:
+    fake = FakeClock()
+    bucket = TokenBucket(rate=10, burst=5, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(5):
+        bucket.acquire()
+    fake.now += 60
+    for _ in range(5):
+        assert bucket.acquire() == 0
+    assert bucket.acquire() == pytest.approx(0.1)
+
+
+def test_throttling_is_retried_with_backoff_until_success() -> None:
+    fake = FakeClock()
+    calls = []
+
+    def put() -> str:
+        calls.append(1)
+        if len(calls) < 4:
+            raise _throttle()
+        return "ok"
+
+    retries: list[tuple[int, str]] = []
+    result = call_with_retry(
+        put, sleep=fake.sleep, on_retry=lambda n, code: retries.append((n, code))
+    )
+    assert result == "ok"
+    assert len(calls) == 4
+    assert retries == [
+        (1, "ThrottlingException"),
+        (2, "ThrottlingException"),
+        (3, "ThrottlingException"),
+    ]
+    assert len(fake.slept) == 3
+
+
+def test_throttling_on_every_attempt_propagates() -> None:
+    fake = FakeClock()
+
+    def put() -> None:
+        raise _throttle()
+
+    with pytest.raises(ClientError) as caught:
+        call_with_retry(put, attempts=3, sleep=fake.sleep)
+    assert caught.value.response["Error"]["Code"] == "ThrottlingException"
+    assert len(fake.slept) == 2
+
+
+def test_other_errors_are_not_retried() -> None:
+    calls = []
+
+    def put() -> None:
+        calls.append(1)
+        raise ClientError({"Error": {"Code": "LayersNotFoundException", "Message": "x"}}, "Put")
+
+    with pytest.raises(ClientError):
+        call_with_retry(put, sleep=lambda s: None)
+    assert len(calls) == 1
+
+
+def test_backoff_is_full_jitter_and_capped() -> None:
+    delays = backoff_delays(10, base=0.2, cap=5.0, rng=random.Random(7))
+    assert len(delays) == 9
+    assert all(0 <= d <= min(5.0, 0.2 * 2**n) for n, d in enumerate(delays))
