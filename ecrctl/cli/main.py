@@ -151,6 +151,9 @@ def _register() -> None:
     from ecrctl.cli import scan
 
     scan.register(app)
+    from ecrctl.cli import login
+
+    login.register(app)
     from ecrctl.cli import retag
 
     retag.register(app)

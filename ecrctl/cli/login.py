@@ -1,0 +1,205 @@
+"""ecrctl login [REGISTRY...] / ecrctl login status / ecrctl logout [REGISTRY...]."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from ecrctl.cli.common import AppState, say, state
+from ecrctl.core.auth import PUBLIC_HOST, RegistryToken, parse_target, plan_requests
+from ecrctl.core.dockerconfig import HELPER_NAME, DockerConfig
+from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.loginstatus import registry_status
+from ecrctl.core.models import iso
+from ecrctl.core.refs import registry_host
+from ecrctl.core.tokencache import TokenCache, resolve_identity
+from ecrctl.core.userconfig import load_user_config
+from ecrctl.render import View, short_time
+
+Registries = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[REGISTRY]...",
+        help="Account id, registry host or image URI (default: your own registry); "
+        "or the word 'status'.",
+        show_default=False,
+    ),
+]
+
+
+def _explicit_profile(ctx: typer.Context) -> str | None:
+    """--profile on the command line (AWS_PROFILE does not override config.toml)."""
+    value = ctx.find_root().params.get("profile")
+    return value if isinstance(value, str) and value else None
+
+
+def _expires_in(token: RegistryToken) -> str:
+    left = token.expires_at - datetime.now(UTC)
+    hours, rest = divmod(int(left.total_seconds()), 3600)
+    return f"{hours}h{rest // 60:02d}m"
+
+
+def login(
+    ctx: typer.Context,
+    registries: Registries = None,
+    print_password: Annotated[
+        bool,
+        typer.Option(
+            "--print-password",
+            help="Print only the password (for docker login --password-stdin, podman, helm, "
+            "skopeo); write no config.",
+        ),
+    ] = False,
+    helper: Annotated[
+        bool,
+        typer.Option(
+            "--helper",
+            help="Write credHelpers[HOST] = 'ecrctl': docker, skopeo and buildah then get "
+            "fresh tokens from docker-credential-ecrctl themselves.",
+        ),
+    ] = False,
+    public: Annotated[
+        bool, typer.Option("--public", help="Log in to ECR Public (public.ecr.aws).")
+    ] = False,
+) -> None:
+    """Log docker in to ECR: writes the docker config itself (no daemon, no docker CLI needed).
+
+    `ecrctl login status` lists the ECR registries in the docker config and when their tokens
+    expire. Registries in one region take one GetAuthorizationToken call. Per-registry profiles
+    come from ~/.config/ecrctl/config.toml ([registries."HOST"] profile = "dev").
+    """
+    names = list(registries or [])
+    app_state = state(ctx)
+    if names == ["status"]:
+        if print_password or helper or public:
+            raise InvalidInput("ecrctl login status takes no options")
+        _status(app_state)
+        return
+    if print_password and helper:
+        raise InvalidInput("--print-password and --helper do not go together: pick one")
+    settings = app_state.settings
+    explicit = _explicit_profile(ctx)
+    user_config = load_user_config()
+
+    def profile_for(host: str | None) -> str | None:
+        return explicit or (host and user_config.profile_for(host)) or settings.profile
+
+    requests = plan_requests(
+        names,
+        registry_id=settings.registry_id,
+        region=settings.region,
+        profile_for=profile_for,
+        public=public,
+    )
+    wanted = sum(max(len(r.registry_ids), 1) for r in requests)
+    if print_password and wanted != 1:
+        raise InvalidInput("--print-password prints one password: name one registry")
+
+    from ecrctl import tokens
+
+    cache = TokenCache()
+    docker_config = DockerConfig()
+    results: list[dict[str, Any]] = []
+    for request in requests:
+        identity = resolve_identity(request.profile)
+        for token in tokens.fetch(settings, request):
+            tokens.remember(cache, token, identity)
+            if print_password:
+                app_state.emit(
+                    View(
+                        doc={"registry": token.host, "password": token.password},
+                        rows=[[token.password]],
+                        text=[[token.password]],
+                    )
+                )
+                return
+            if helper:
+                docker_config.use_helper(token.host)
+                where = f"credHelpers {HELPER_NAME}"
+            else:
+                where = docker_config.store(token.host, token.username, token.password).store
+            results.append({**token.to_json(), "store": where})
+            say(
+                f"{token.host}: {where} in {docker_config.path}; token expires "
+                f"{iso(token.expires_at)} (in {_expires_in(token)})"
+            )
+    if helper and shutil.which(f"docker-credential-{HELPER_NAME}") is None:
+        say(
+            f"warning: docker-credential-{HELPER_NAME} is not on PATH; docker cannot call it "
+            "until it is (it is installed with ecrctl)"
+        )
+    say("Login Succeeded")
+    # Nothing on stdout unless asked for (-o json): the document is for scripts.
+    app_state.emit(View(doc=results, headers=("registry", "store", "expires"), rows=[], text=[]))
+
+
+def _status(app_state: AppState) -> None:
+    docker_config = DockerConfig()
+    statuses = registry_status(docker_config.entries(), TokenCache(), now=datetime.now(UTC))
+    docs = [s.to_json() for s in statuses]
+    rows = [
+        [s.host, s.store, short_time(iso(s.expires_at)) if s.expires_at else "-", s.state]
+        for s in statuses
+    ]
+    text = [[s.host, s.store, iso(s.expires_at) or "-", s.state] for s in statuses]
+    if not statuses:
+        say(f"no ECR registry in {docker_config.path}; run ecrctl login")
+    app_state.emit(
+        View(
+            doc=docs, headers=("registry", "store", "expires (UTC)", "state"), rows=rows, text=text
+        )
+    )
+
+
+def logout(
+    ctx: typer.Context,
+    registries: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[REGISTRY]...",
+            help="Account id, registry host or image URI (default: your own registry).",
+            show_default=False,
+        ),
+    ] = None,
+    public: Annotated[
+        bool, typer.Option("--public", help="Log out of ECR Public (public.ecr.aws).")
+    ] = False,
+) -> None:
+    """Remove what ecrctl login wrote for these registries, and their cached tokens."""
+    app_state = state(ctx)
+    settings = app_state.settings
+    hosts: list[str] = [PUBLIC_HOST] if public else []
+    names = list(registries or [])
+    if not names and not public:
+        clients = app_state.clients()
+        account = settings.registry_id or str(
+            clients.client("sts").get_caller_identity()["Account"]
+        )
+        hosts.append(str(registry_host(account, clients.region)))
+    for name in names:
+        target = parse_target(name)
+        if target.public:
+            hosts.append(PUBLIC_HOST)
+        elif target.host is not None:
+            hosts.append(str(target.host))
+        elif target.account is not None:
+            hosts.append(str(registry_host(target.account, app_state.clients().region)))
+    docker_config = DockerConfig()
+    cache = TokenCache()
+    for host in dict.fromkeys(hosts):
+        removed = docker_config.erase(host)
+        dropped = cache.erase(host)
+        if removed or dropped:
+            parts = removed + ([f"{dropped} cached token(s)"] if dropped else [])
+            say(f"{host}: removed {', '.join(parts)}")
+        else:
+            say(f"{host}: not logged in")
+    say("Logout Succeeded")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("login")(login)
+    app.command("logout")(logout)

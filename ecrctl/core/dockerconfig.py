@@ -1,0 +1,228 @@
+"""The docker client configuration file, read and written without docker.
+
+``$DOCKER_CONFIG/config.json`` (else ``~/.docker/config.json``). Every change happens under an
+exclusive ``fcntl.flock`` on a lock file beside it (many ``ecrctl login`` at once in a CI matrix
+each keep their entry), is written to a temporary file with mode 0600 and renamed over the
+original, and leaves every key it does not own as it found it. Where the file names a
+``credsStore`` or a ``credHelpers`` entry for the host, credentials go to that helper through the
+docker SDK's credential-store client instead of into ``auths``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ecrctl.core.exceptions import ConfigurationError, Refused
+
+HELPER_NAME = "ecrctl"
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    directory = env.get("DOCKER_CONFIG") or os.path.join(env.get("HOME") or "~", ".docker")
+    return Path(os.path.expanduser(directory)) / "config.json"
+
+
+@dataclass(frozen=True)
+class StoredLogin:
+    """Where a login went: ``auths`` in the file, or a credential helper."""
+
+    host: str
+    store: str  # "config file", "credsStore NAME", "credHelpers NAME"
+
+    @property
+    def helper(self) -> str | None:
+        return self.store.split(" ", 1)[1] if " " in self.store else None
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    """A registry the config file knows about, and how."""
+
+    host: str
+    source: str  # "auths", "credHelpers", "credsStore"
+    helper: str | None = None
+    secret: str | None = None  # from auths only; never shown
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    if not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise ConfigurationError(f"{path} is not valid JSON ({error}); fix or move it") from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{path} is not a JSON object; fix or move it")
+    return data
+
+
+def _credential_store(name: str) -> Any:
+    import warnings
+
+    from docker.credentials import Store
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a missing helper is reported when it is used
+        return Store(name)
+
+
+def _store_error(name: str, error: Exception) -> Refused:
+    detail = " ".join(str(error).split()) or type(error).__name__
+    return Refused(f"credential helper docker-credential-{name} failed: {detail}")
+
+
+class DockerConfig:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or config_path()
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def read(self) -> dict[str, Any]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            raise ConfigurationError(f"cannot read {self.path}: {error.strerror}") from None
+        return _parse(self.path, text)
+
+    @contextlib.contextmanager
+    def editing(self) -> Iterator[dict[str, Any]]:
+        """The parsed file, locked; whatever the block leaves in it is written back atomically."""
+        directory = self.path.parent
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with open(os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)) as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                data = self.read()
+                before = json.dumps(data, sort_keys=True)
+                yield data
+                if json.dumps(data, sort_keys=True) != before:
+                    self._write(data)
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def _write(self, data: dict[str, Any]) -> None:
+        # A symlinked config (dotfiles) is updated where it points, not replaced by a file.
+        target = self.path.resolve() if self.path.is_symlink() else self.path
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".config-", suffix=".tmp")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(data, indent="\t") + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+    def store(self, host: str, username: str, secret: str) -> StoredLogin:
+        """Log a registry in: through its helper when the file names one, else in ``auths``."""
+        with self.editing() as data:
+            helper = _helper_for(data, host)
+            if helper is not None:
+                source = "credHelpers" if host in _dict(data.get("credHelpers")) else "credsStore"
+                if helper != HELPER_NAME:  # ecrctl's own helper serves tokens from its cache
+                    try:
+                        _credential_store(helper).store(host, username, secret)
+                    except Exception as error:
+                        raise _store_error(helper, error) from None
+                return StoredLogin(host, f"{source} {helper}")
+            auths = data.setdefault("auths", {})
+            if not isinstance(auths, dict):
+                raise ConfigurationError(f"{self.path}: 'auths' is not a JSON object")
+            entry = _dict(auths.get(host))
+            encoded = base64.b64encode(f"{username}:{secret}".encode()).decode()
+            auths[host] = {**entry, "auth": encoded}
+            # An identity token would be preferred by docker over the new password.
+            auths[host].pop("identitytoken", None)
+            return StoredLogin(host, "config file")
+
+    def use_helper(self, host: str, helper: str = HELPER_NAME) -> None:
+        """``credHelpers[host] = helper``; a stale password for the host in ``auths`` goes."""
+        with self.editing() as data:
+            helpers = data.setdefault("credHelpers", {})
+            if not isinstance(helpers, dict):
+                raise ConfigurationError(f"{self.path}: 'credHelpers' is not a JSON object")
+            helpers[host] = helper
+            auths = _dict(data.get("auths"))
+            if isinstance(auths.get(host), dict):
+                auths[host].pop("auth", None)
+                if not auths[host]:
+                    del auths[host]
+
+    def erase(self, host: str) -> list[str]:
+        """Remove what a login wrote for ``host``; returns what was removed (for messages)."""
+        removed: list[str] = []
+        with self.editing() as data:
+            auths = _dict(data.get("auths"))
+            if host in auths:
+                del auths[host]
+                removed.append("auths")
+            helpers = _dict(data.get("credHelpers"))
+            if helpers.get(host) == HELPER_NAME:
+                del helpers[host]
+                removed.append(f"credHelpers {HELPER_NAME}")
+                if not helpers:
+                    del data["credHelpers"]
+            helper = _helper_for(data, host)
+            if helper is not None and helper != HELPER_NAME:
+                try:
+                    _credential_store(helper).erase(host)
+                    removed.append(f"docker-credential-{helper}")
+                except Exception as error:
+                    if "not found" not in str(error).lower():
+                        raise _store_error(helper, error) from None
+        return removed
+
+    def entries(self) -> list[ConfigEntry]:
+        """Registries in ``auths`` and ``credHelpers``, and those a ``credsStore`` lists."""
+        data = self.read()
+        found: dict[str, ConfigEntry] = {}
+        for host, value in _dict(data.get("auths")).items():
+            secret = None
+            if isinstance(value, dict) and isinstance(value.get("auth"), str):
+                with contextlib.suppress(ValueError):
+                    decoded = base64.b64decode(value["auth"]).decode("utf-8", "replace")
+                    secret = decoded.partition(":")[2] or None
+            found[host] = ConfigEntry(host, "auths", secret=secret)
+        store = data.get("credsStore")
+        if isinstance(store, str) and store:
+            try:
+                listed = _credential_store(store).list()
+            except Exception:
+                listed = {}
+            for host in _dict(listed):
+                found.setdefault(host, ConfigEntry(host, "credsStore", helper=store))
+            for host, entry in list(found.items()):
+                if entry.secret is None and entry.source == "auths":
+                    found[host] = ConfigEntry(host, "credsStore", helper=store)
+        for host, helper in _dict(data.get("credHelpers")).items():
+            found[host] = ConfigEntry(host, "credHelpers", helper=str(helper))
+        return [found[h] for h in sorted(found)]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _helper_for(data: Mapping[str, Any], host: str) -> str | None:
+    helpers = _dict(data.get("credHelpers"))
+    if isinstance(helpers.get(host), str) and helpers[host]:
+        return str(helpers[host])
+    store = data.get("credsStore")
+    return store if isinstance(store, str) and store else None

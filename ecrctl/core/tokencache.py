@@ -1,0 +1,206 @@
+"""The registry token cache of ``docker-credential-ecrctl`` and ``ecrctl login``.
+
+One small JSON file per (registry, identity) under ``$XDG_CACHE_HOME/ecrctl/tokens`` (else
+``~/.cache/ecrctl/tokens``), mode 0600 in a 0700 directory, replaced atomically. The identity is
+what decides which AWS principal asks for the token, worked out from local facts only (the
+profile and what ``~/.aws/config`` says it assumes, the access key in the environment, a web
+identity role, an endpoint override), so an SSO or assumed-role profile gets its own entry and a
+cache hit needs neither boto3 nor the network. Standard library only: the helper's hot path.
+"""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Refresh when less than this share of the token's life is left.
+REFRESH_FRACTION = 0.25
+_VERSION = 1
+
+# What in a profile decides the principal it ends up as.
+_PROFILE_KEYS = (
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "external_id",
+    "role_session_name",
+    "sso_account_id",
+    "sso_role_name",
+    "sso_session",
+    "sso_start_url",
+    "credential_process",
+    "web_identity_token_file",
+    "aws_access_key_id",
+)
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME") or "~", ".cache")
+    return Path(os.path.expanduser(base)) / "ecrctl" / "tokens"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who asks for tokens: ``label`` is for people (no secret), ``key`` for the cache."""
+
+    label: str
+    key: str
+
+
+def _profile_facts(profile: str, env: Mapping[str, str]) -> list[str]:
+    path = env.get("AWS_CONFIG_FILE") or os.path.join(env.get("HOME") or "~", ".aws", "config")
+    parser = configparser.RawConfigParser()
+    with contextlib.suppress(OSError, configparser.Error):
+        parser.read(os.path.expanduser(path), encoding="utf-8")
+    section = "default" if profile == "default" else f"profile {profile}"
+    if not parser.has_section(section):
+        return []
+    return [f"{k}={parser.get(section, k)}" for k in _PROFILE_KEYS if parser.has_option(section, k)]
+
+
+def resolve_identity(profile: str | None, environ: Mapping[str, str] | None = None) -> Identity:
+    """The identity a boto3 session with this explicit ``profile`` (or none) would resolve to.
+
+    An explicit profile (from ``--profile`` or config.toml) wins over environment credentials,
+    as in botocore; without one, access keys in the environment win over ``AWS_PROFILE``.
+    """
+    env = os.environ if environ is None else environ
+    facts: list[str] = []
+    if profile:
+        label = f"profile {profile}"
+        facts += [f"profile={profile}", *_profile_facts(profile, env)]
+    elif env.get("AWS_ACCESS_KEY_ID"):
+        label = "environment credentials"
+        facts.append(f"access_key={env['AWS_ACCESS_KEY_ID']}")
+    elif env.get("AWS_ROLE_ARN") and env.get("AWS_WEB_IDENTITY_TOKEN_FILE"):
+        label = f"web identity {env['AWS_ROLE_ARN']}"
+        facts.append(f"web_identity={env['AWS_ROLE_ARN']}")
+    else:
+        name = env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
+        label = f"profile {name}"
+        facts += [f"profile={name}", *_profile_facts(name, env)]
+    endpoint = env.get("AWS_ENDPOINT_URL_ECR") or env.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        facts.append(f"endpoint={endpoint}")
+        label += f" at {endpoint}"
+    digest = hashlib.sha256("\n".join(facts).encode()).hexdigest()
+    return Identity(label=label, key=digest)
+
+
+@dataclass(frozen=True)
+class CachedToken:
+    registry: str
+    identity: str  # the label; never a secret
+    username: str
+    secret: str
+    issued_at: float
+    expires_at: float
+
+    def fresh(self, now: float | None = None) -> bool:
+        """Usable without asking again: more than a quarter of its life is left."""
+        moment = time.time() if now is None else now
+        life = self.expires_at - self.issued_at
+        return self.expires_at - moment > max(life, 0) * REFRESH_FRACTION
+
+    def to_file(self) -> dict[str, Any]:
+        return {
+            "version": _VERSION,
+            "registry": self.registry,
+            "identity": self.identity,
+            "username": self.username,
+            "secret": self.secret,
+            "issuedAt": self.issued_at,
+            "expiresAt": self.expires_at,
+        }
+
+    @classmethod
+    def from_file(cls, data: Mapping[str, Any]) -> CachedToken | None:
+        if data.get("version") != _VERSION:
+            return None
+        try:
+            return cls(
+                registry=str(data["registry"]),
+                identity=str(data["identity"]),
+                username=str(data["username"]),
+                secret=str(data["secret"]),
+                issued_at=float(data["issuedAt"]),
+                expires_at=float(data["expiresAt"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+class TokenCache:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or cache_dir()
+
+    def path_for(self, registry: str, identity: Identity) -> Path:
+        name = hashlib.sha256(f"{registry.lower()}\n{identity.key}".encode()).hexdigest()[:40]
+        return self.directory / f"{name}.json"
+
+    def get(self, registry: str, identity: Identity) -> CachedToken | None:
+        """The cached token, fresh or not (the caller decides); None when absent or unreadable."""
+        try:
+            with open(self.path_for(registry, identity), encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        token = CachedToken.from_file(data) if isinstance(data, dict) else None
+        if token is None or token.registry.lower() != registry.lower():
+            return None
+        return token
+
+    def put(self, token: CachedToken, identity: Identity) -> Path:
+        """Write atomically: a reader sees the old file or the new one, never a part."""
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = self.path_for(token.registry, identity)
+        fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(token.to_file(), handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        return target
+
+    def entries(self) -> Iterator[tuple[Path, CachedToken]]:
+        try:
+            paths = sorted(self.directory.glob("*.json"))
+        except OSError:
+            return
+        for path in paths:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            token = CachedToken.from_file(data) if isinstance(data, dict) else None
+            if token is not None:
+                yield path, token
+
+    def for_registry(self, registry: str) -> list[CachedToken]:
+        return [t for _, t in self.entries() if t.registry.lower() == registry.lower()]
+
+    def erase(self, registry: str) -> int:
+        """Forget every identity's token for a registry; returns how many were removed."""
+        removed = 0
+        for path, token in list(self.entries()):
+            if token.registry.lower() == registry.lower():
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+        return removed

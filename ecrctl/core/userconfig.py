@@ -1,0 +1,84 @@
+"""ecrctl's own settings file: per-registry AWS profiles, read with the standard library only.
+
+``$XDG_CONFIG_HOME/ecrctl/config.toml`` (else ``~/.config/ecrctl/config.toml``)::
+
+    [registries."111122223333.dkr.ecr.eu-west-1.amazonaws.com"]
+    profile = "dev"
+
+    [registries."444455556666.dkr.ecr.eu-west-1.amazonaws.com"]
+    profile = "prod"
+
+The credential helper reads this on every call, so this module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ecrctl.core.exceptions import ConfigurationError
+
+
+def config_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME") or "~", ".config")
+    return Path(os.path.expanduser(base)) / "ecrctl"
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    return config_dir(environ) / "config.toml"
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    registries: dict[str, RegistrySettings] = field(default_factory=dict)
+    path: Path | None = None
+
+    def profile_for(self, host: str) -> str | None:
+        """The AWS profile configured for a registry host (``https://`` and case tolerated)."""
+        key = normalise_host(host)
+        entry = self.registries.get(key)
+        return entry.profile if entry else None
+
+
+def normalise_host(host: str) -> str:
+    text = host.strip().lower()
+    for prefix in ("https://", "http://"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    return text.split("/", 1)[0]
+
+
+def load_user_config(environ: Mapping[str, str] | None = None) -> UserConfig:
+    """The parsed file; an absent file is an empty configuration, a broken one an error."""
+    path = config_path(environ)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return UserConfig(path=path)
+    except OSError as error:
+        raise ConfigurationError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigurationError(f"{path} is not valid TOML: {error}") from None
+    registries: dict[str, RegistrySettings] = {}
+    table = data.get("registries", {})
+    if not isinstance(table, dict):
+        raise ConfigurationError(f'{path}: [registries] must be a table of [registries."HOST"]')
+    for host, entry in table.items():
+        if not isinstance(entry, dict):
+            raise ConfigurationError(f'{path}: [registries."{host}"] must be a table')
+        profile = entry.get("profile")
+        if profile is not None and (not isinstance(profile, str) or not profile):
+            raise ConfigurationError(f'{path}: [registries."{host}"] profile must be a name')
+        registries[normalise_host(host)] = RegistrySettings(profile=profile)
+    return UserConfig(registries=registries, path=path)

@@ -1,0 +1,59 @@
+"""Registry tokens from AWS, for ``ecrctl login`` and ``docker-credential-ecrctl`` alike.
+
+Builds the clients a registry needs (its profile, its region, the FIPS endpoint for an
+``ecr-fips`` host) through ``session.Clients`` and asks ECR or ECR Public for tokens. Imported
+only on a cache miss: boto3 comes in through here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from ecrctl.core.auth import PUBLIC_REGION, RegistryToken, TokenRequest
+from ecrctl.core.refs import dns_suffix
+from ecrctl.core.tokencache import CachedToken, Identity, TokenCache
+from ecrctl.session import Clients, Settings
+
+
+def registry_clients(base: Settings, request: TokenRequest) -> Clients:
+    endpoint = base.endpoint_url
+    overridden = os.environ.get("AWS_ENDPOINT_URL_ECR") or os.environ.get("AWS_ENDPOINT_URL")
+    if request.fips and request.region and not endpoint and not overridden:
+        endpoint = f"https://ecr-fips.{request.region}.{dns_suffix(request.region)}"
+    settings = replace(
+        base,
+        profile=request.profile,
+        region=request.region or base.region,
+        endpoint_url=endpoint,
+    )
+    return Clients(settings)
+
+
+def fetch(base: Settings, request: TokenRequest) -> list[RegistryToken]:
+    """One GetAuthorizationToken call (ECR, or ECR Public in us-east-1)."""
+    from ecrctl.core.auth import fetch_public_token, fetch_tokens
+
+    clients = registry_clients(base, request)
+    if request.public:
+        return [fetch_public_token(clients.client("ecr-public", PUBLIC_REGION))]
+    return fetch_tokens(clients.ecr(), request)
+
+
+def remember(cache: TokenCache, token: RegistryToken, identity: Identity) -> CachedToken:
+    """Keep a token for the credential helper (and for ``login status``)."""
+    cached = CachedToken(
+        registry=token.host,
+        identity=identity.label,
+        username=token.username,
+        secret=token.password,
+        issued_at=token.issued_at.timestamp(),
+        expires_at=token.expires_at.timestamp(),
+    )
+    cache.put(cached, identity)
+    return cached
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
