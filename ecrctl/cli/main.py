@@ -148,6 +148,9 @@ def _register() -> None:
     uri.register(app)
     app.add_typer(uri.policy_app, name="policy")
     sandbox.register(app)
+    from ecrctl.cli import lifecycle
+
+    app.add_typer(lifecycle.app, name="lifecycle")
     from ecrctl.cli import scan
 
     scan.register(app)
@@ -157,6 +160,9 @@ def _register() -> None:
     from ecrctl.cli import retag
 
     retag.register(app)
+    from ecrctl.cli import events
+
+    app.add_typer(events.app, name="events")
 
 
 _register()

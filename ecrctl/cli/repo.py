@@ -42,8 +42,17 @@ def create(
     exist_ok: Annotated[
         bool, typer.Option("--exist-ok", help="Succeed if the repository already exists.")
     ] = False,
+    lifecycle: Annotated[
+        str | None,
+        typer.Option(
+            "--lifecycle", metavar="FILE", help="Apply this lifecycle policy (checked first)."
+        ),
+    ] = None,
 ) -> None:
     """Create a repository and print its URI."""
+    from ecrctl.cli.lifecycle import load_policy
+
+    policy = load_policy(lifecycle) if lifecycle else None
     app_state = state(ctx)
     ref, clients = app_state.target(name, allow_reference=False)
     service = RepositoryService(clients.ecr(), clients.settings.registry_id)
@@ -54,9 +63,12 @@ def create(
         kms_key=kms_key,
         tags=tag or [],
         exist_ok=exist_ok,
+        lifecycle_policy=policy,
     )
     if not created:
         say(f"repository {repository.name} already exists")
+        if policy is not None:
+            say("its lifecycle policy was left as it is (use ecrctl lifecycle put to change it)")
     app_state.emit(
         View(
             doc={**repository.to_json(), "created": created},

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
+from ecrctl.core.lifecycle.model import Policy
 from ecrctl.core.models import RemovalPlan, Repository, RepositoryDetails
 from ecrctl.core.paging import paginate
 from ecrctl.core.refs import validate_repository_name
@@ -43,8 +44,12 @@ class RepositoryService:
         kms_key: str | None = None,
         tags: list[str] | None = None,
         exist_ok: bool = False,
+        lifecycle_policy: Policy | None = None,
     ) -> tuple[Repository, bool]:
-        """Create a repository; returns it and whether it was created now."""
+        """Create a repository; returns it and whether it was created now.
+
+        ``lifecycle_policy`` (already validated) is put on a repository created now, never on
+        one that already existed."""
         validate_repository_name(name)
         resource_tags = parse_resource_tags(tags or [])
         params: dict[str, Any] = {
@@ -65,6 +70,10 @@ class RepositoryService:
                     f"repository {name} already exists (pass --exist-ok to accept that)"
                 ) from None
             return self.get(name), False
+        if lifecycle_policy is not None:
+            self.ecr.put_lifecycle_policy(
+                repositoryName=name, lifecyclePolicyText=lifecycle_policy.text, **self._registry()
+            )
         return Repository.from_api(response["repository"]), True
 
     def get(self, name: str) -> Repository:

@@ -32,13 +32,16 @@ import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.lifecycle.model import ImageRecord, Policy, Rule, Selection
 from ecrctl.core.models import iso
 
 DAY_SECONDS = 86_400.0
+_RELATIVE = re.compile(r"\+?(\d+)([hdw])")
+_UNIT_SECONDS = {"h": 3600.0, "d": DAY_SECONDS, "w": 7 * DAY_SECONDS}
 _TOP = chr(0x10FFFF)
 
 
@@ -253,3 +256,28 @@ def evaluate(policy: Policy, images: Sequence[ImageRecord], at: datetime) -> Eva
                 priority = keeper.priority if keeper is not None else None
                 result.kept.append(Decision(images[k], "keep", priority))
     return result
+
+
+def parse_at(text: str | None, now: datetime) -> datetime:
+    """``--at``: now, an ISO date or time (UTC unless it says otherwise), or +7d / +2w / +12h.
+
+    A date in the past is refused: images pushed since then would be judged as if they existed.
+    """
+    if text is None or text.strip().lower() == "now":
+        return now
+    value = text.strip()
+    relative = _RELATIVE.fullmatch(value)
+    if relative:
+        return now + timedelta(seconds=int(relative.group(1)) * _UNIT_SECONDS[relative.group(2)])
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            f"invalid --at {text!r}: use a date (2026-07-01), an ISO time "
+            "(2026-07-01T09:00:00Z) or a time from now (+7d, +2w, +12h)"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    if when < now - timedelta(minutes=1):
+        raise InvalidInput(f"invalid --at {text!r}: it is in the past; give now or a later time")
+    return when

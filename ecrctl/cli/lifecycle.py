@@ -1,0 +1,368 @@
+"""ecrctl lifecycle validate|preview|put|get|delete: check a policy before it deletes anything."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from ecrctl.cli.common import AppState, confirm, say, state
+from ecrctl.cli.completion import complete_repository
+from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.lifecycle.evaluate import Decision, evaluate, parse_at
+from ecrctl.core.lifecycle.model import Policy
+from ecrctl.core.lifecycle.validate import check_policy
+from ecrctl.core.models import iso
+from ecrctl.render import View, short_digest, short_time
+
+app = typer.Typer(
+    help="Validate, preview (offline or on AWS), put, show and delete lifecycle policies.",
+    no_args_is_help=True,
+)
+
+RepoArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="REPO", help="Repository name or URI.", autocompletion=complete_repository
+    ),
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")]
+
+
+def read_text(path: str) -> tuple[str, str]:
+    """The text of FILE (``-`` for stdin) and the name to report it by."""
+    if path == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read(), path
+    except OSError as error:
+        raise InvalidInput(f"cannot read {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"cannot read {path}: not UTF-8 text") from None
+
+
+def load_policy(path: str) -> Policy:
+    """A valid policy from FILE; otherwise every problem on stderr, then exit 2."""
+    text, source = read_text(path)
+    policy, problems = check_policy(text)
+    if policy is None:
+        for problem in problems:
+            say(f"{source}: {problem}")
+        count = len(problems)
+        raise InvalidInput(
+            f"{source} is not a valid lifecycle policy "
+            f"({count} problem{'s' if count != 1 else ''}; nothing was sent to AWS)"
+        )
+    return policy
+
+
+def _tags(decision: Decision) -> str:
+    return ",".join(decision.image.tags) if decision.image.tags else "-"
+
+
+def _rule(decision: Decision) -> str:
+    return str(decision.rule_priority) if decision.rule_priority is not None else "-"
+
+
+def _affected_view(
+    doc: dict[str, Any],
+    affected: list[Decision],
+    kept: list[Decision] | None,
+    title: str,
+) -> View:
+    """Text: one line per affected image (digest, tags, rule priority, action); the table also
+    lists what is kept."""
+    shown = affected + (kept or [])
+    return View(
+        doc=doc,
+        headers=("digest", "tags", "pushed", "storage", "rule", "action"),
+        rows=[
+            [
+                short_digest(d.image.digest),
+                _tags(d),
+                short_time(iso(d.image.pushed_at)),
+                d.image.storage_class,
+                _rule(d),
+                d.action,
+            ]
+            for d in shown
+        ],
+        text=[[d.image.digest, _tags(d), _rule(d), d.action] for d in affected],
+        title=title,
+    )
+
+
+def _summary(affected: list[Decision], kept: list[Decision] | None) -> str:
+    expire = sum(1 for d in affected if d.action == "expire")
+    transition = sum(1 for d in affected if d.action == "transition")
+    text = f"{expire} to expire, {transition} to transition to archive"
+    if kept is not None:
+        text += f", {len(kept)} kept"
+    return text
+
+
+def _service(app_state: AppState, repo: str) -> tuple[str, Any]:
+    from ecrctl.core.lifecycle.preview import LifecycleService
+
+    ref, clients = app_state.target(repo, allow_reference=False)
+    return ref.repository, LifecycleService(clients.ecr(), clients.settings.registry_id)
+
+
+@app.command("validate")
+def validate(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(metavar="FILE", help="Policy JSON file, or - for stdin.")],
+) -> None:
+    """Check a policy as ECR would, listing every problem (exit 2 when invalid)."""
+    app_state = state(ctx)
+    text, source = read_text(file)
+    policy, problems = check_policy(text)
+    doc: dict[str, Any] = {
+        "file": source,
+        "valid": policy is not None,
+        "rules": len(policy.rules) if policy is not None else None,
+        "problems": [p.to_json() for p in problems],
+    }
+    if policy is not None:
+        count = len(policy.rules)
+        line = f"{source}: a valid lifecycle policy ({count} rule{'s' if count != 1 else ''})"
+        app_state.emit(View.lines(doc, [line]))
+        return
+    app_state.emit(
+        View(
+            doc=doc,
+            headers=("where", "problem"),
+            rows=[[p.where, p.message] for p in problems],
+            text=[[source, p.where, p.message] for p in problems],
+        )
+    )
+    count = len(problems)
+    raise InvalidInput(f"{source}: invalid lifecycle policy ({count} problem{'s' * (count != 1)})")
+
+
+class _Progress:
+    """AWS's preview status on stderr: a spinner on a terminal, a line per change otherwise."""
+
+    def __init__(self, repository: str) -> None:
+        self.repository = repository
+        self.last: str | None = None
+        self.status: Any = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            self.status = Console(stderr=True).status(f"starting the preview of {repository}")
+            self.status.start()
+
+    def __call__(self, status: str, elapsed: float) -> None:
+        message = f"AWS lifecycle policy preview of {self.repository}: {status} ({elapsed:.0f} s)"
+        if self.status is not None:
+            self.status.update(message)
+        elif status != self.last:
+            say(message)
+        self.last = status
+
+    def close(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+
+@app.command("preview")
+def preview(
+    ctx: typer.Context,
+    repo: RepoArg,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            metavar="FILE",
+            help="Preview this policy (- for stdin) instead of the repository's current one.",
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="DATE",
+            help="Evaluate as of DATE (2026-07-01, an ISO time, or +7d / +2w / +12h), "
+            "assuming no new pushes or pulls. Local only.",
+        ),
+    ] = None,
+    remote: Annotated[
+        bool,
+        typer.Option("--remote", help="Run AWS's own preview (start, poll, page) instead."),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", metavar="SECONDS", min=1, help="How long --remote waits."),
+    ] = 600.0,
+) -> None:
+    """Show which images a policy would expire or transition, by which rule, and what is kept.
+
+    Text output: one line per affected image: digest, tags (comma-separated, - when untagged),
+    rule priority, action.
+    """
+    from ecrctl.core.lifecycle.validate import parse_policy
+
+    app_state = state(ctx)
+    candidate = load_policy(policy) if policy else None
+    repository, service = _service(app_state, repo)
+    label = policy if policy else "current"
+    if remote:
+        if at is not None:
+            raise InvalidInput("--at is for the local preview: AWS's preview evaluates now")
+        progress = _Progress(repository)
+        try:
+            result = service.remote_preview(
+                repository, candidate, timeout=timeout, on_status=progress
+            )
+        finally:
+            progress.close()
+        doc = {"repository": repository, "source": "remote", "policy": label, **result.to_json()}
+        say(f"{repository} (AWS preview): {_summary(result.affected, None)}")
+        app_state.emit(_affected_view(doc, result.affected, None, f"{repository} (AWS preview)"))
+        return
+    when = parse_at(at, datetime.now(UTC))
+    if candidate is None:
+        stored = service.get(repository)
+        candidate = parse_policy(stored.text, f"(the current policy of {repository})")
+    evaluation = evaluate(candidate, service.images(repository), when)
+    doc = {"repository": repository, "source": "local", "policy": label, **evaluation.to_json()}
+    title = f"{repository} at {short_time(iso(when))} UTC"
+    say(f"{title}: {_summary(evaluation.affected, evaluation.kept)}")
+    app_state.emit(_affected_view(doc, evaluation.affected, evaluation.kept, title))
+
+
+@app.command("put")
+def put(
+    ctx: typer.Context,
+    repo: RepoArg,
+    file: Annotated[
+        str | None,
+        typer.Argument(metavar="[FILE]", help="Policy JSON file (- for stdin), or use the flags."),
+    ] = None,
+    keep_last: Annotated[
+        int | None,
+        typer.Option("--keep-last", metavar="N", help="Keep the N most recently pushed images."),
+    ] = None,
+    tag_prefix: Annotated[
+        list[str] | None,
+        typer.Option("--tag-prefix", metavar="P", help="--keep-last counts images tagged P..."),
+    ] = None,
+    tag_pattern: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag-pattern", metavar="GLOB", help="--keep-last counts images with a tag like GLOB."
+        ),
+    ] = None,
+    expire_untagged_after: Annotated[
+        int | None,
+        typer.Option(
+            "--expire-untagged-after", metavar="DAYS", help="Expire untagged images after DAYS."
+        ),
+    ] = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Validate a policy, show its difference from the current one and what it would expire
+    now, then put it (asks on a terminal; --yes otherwise)."""
+    import difflib
+    import json
+
+    from ecrctl.core.lifecycle.builder import build_policy
+
+    flags = (keep_last, tag_prefix, tag_pattern, expire_untagged_after)
+    if file is not None and any(flag for flag in flags):
+        raise InvalidInput("give a policy FILE or the builder flags (--keep-last ...), not both")
+    if file is not None:
+        policy = load_policy(file)
+    else:
+        policy = build_policy(
+            keep_last=keep_last,
+            tag_prefixes=tag_prefix or (),
+            tag_patterns=tag_pattern or (),
+            expire_untagged_after=expire_untagged_after,
+        )
+    app_state = state(ctx)
+    repository, service = _service(app_state, repo)
+    current = service.current(repository)
+    new_pretty = json.dumps(json.loads(policy.text), indent=2, ensure_ascii=False)
+    unchanged = current is not None and current.document == json.loads(policy.text)
+    evaluation = evaluate(policy, service.images(repository), datetime.now(UTC))
+    doc: dict[str, Any] = {
+        "repository": repository,
+        "changed": not unchanged,
+        "put": False,
+        "policy": json.loads(policy.text),
+        **{k: evaluation.to_json()[k] for k in ("at", "summary", "affected")},
+    }
+    title = f"{repository}: what the policy would do now"
+    if unchanged:
+        say(f"{repository} already has this lifecycle policy; nothing to change")
+        app_state.emit(_affected_view(doc, evaluation.affected, None, title))
+        return
+    before = current.pretty().splitlines() if current is not None else []
+    diff = difflib.unified_diff(
+        before,
+        new_pretty.splitlines(),
+        f"{repository} (current)" if current else f"{repository} (no policy)",
+        f"{repository} (new)",
+        lineterm="",
+    )
+    for line in diff:
+        say(line)
+    say(f"now, on {repository}: {_summary(evaluation.affected, evaluation.kept)}")
+    for decision in evaluation.affected:
+        say(
+            f"  {decision.action:<10} {decision.image.digest}  {_tags(decision)}  "
+            f"(rule {_rule(decision)})"
+        )
+    if dry_run:
+        say("dry run: nothing changed")
+        app_state.emit(_affected_view(doc, evaluation.affected, None, title))
+        return
+    expiring = evaluation.count("expire")
+    confirm(
+        f"Put this lifecycle policy on {repository} "
+        f"({expiring} image{'s' * (expiring != 1)} would expire within 24 hours)?",
+        yes=yes,
+    )
+    service.put(repository, policy)
+    doc["put"] = True
+    say(f"put the lifecycle policy on {repository}")
+    app_state.emit(_affected_view(doc, evaluation.affected, None, title))
+
+
+@app.command("get")
+def get(ctx: typer.Context, repo: RepoArg) -> None:
+    """Print the repository's lifecycle policy (pretty JSON, as stored)."""
+    app_state = state(ctx)
+    repository, service = _service(app_state, repo)
+    stored = service.get(repository)
+    lines = [[line] for line in stored.pretty().splitlines()]
+    app_state.emit(View(doc=stored.document, rows=lines, text=lines))
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, repo: RepoArg, yes: Yes = False, dry_run: DryRun = False) -> None:
+    """Delete the repository's lifecycle policy (its images are no longer expired)."""
+    app_state = state(ctx)
+    repository, service = _service(app_state, repo)
+    stored = service.get(repository)
+    rules = len(stored.document.get("rules") or []) if isinstance(stored.document, dict) else 0
+    doc = {"repository": repository, "deleted": not dry_run, "policy": stored.document}
+    view = View.record(
+        {**doc, "rules": rules},
+        [("repository", "repository"), ("rules", "rules"), ("deleted", "deleted")],
+    )
+    if dry_run:
+        say(f"dry run: would delete the lifecycle policy of {repository} ({rules} rules)")
+        app_state.emit(view)
+        return
+    confirm(f"Delete the lifecycle policy of {repository} ({rules} rules)?", yes=yes)
+    service.delete(repository)
+    say(f"deleted the lifecycle policy of {repository}")
+    app_state.emit(view)

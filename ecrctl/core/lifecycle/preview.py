@@ -1,0 +1,227 @@
+"""A repository's lifecycle policy on ECR: get, put, delete, its images, and AWS's own preview.
+
+AWS's preview is asynchronous: StartLifecyclePolicyPreview, then GetLifecyclePolicyPreview until
+its status is COMPLETE (or FAILED / EXPIRED), then page through ``previewResults`` (at most 100 a
+page). botocore's waiter gives up after 100 seconds; this loop waits as long as it is told to.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ecrctl.core.exceptions import NotFound, Refused
+from ecrctl.core.lifecycle.evaluate import Decision
+from ecrctl.core.lifecycle.model import ImageRecord, Policy
+from ecrctl.core.models import iso
+from ecrctl.core.paging import paginate
+from ecrctl.core.refs import validate_repository_name
+
+PREVIEW_PAGE = 100  # GetLifecyclePolicyPreview's maxResults: 1-100
+StatusCallback = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class StoredPolicy:
+    repository: str
+    text: str
+    last_evaluated_at: datetime | None = None
+
+    @property
+    def document(self) -> Any:
+        return json.loads(self.text)
+
+    def pretty(self) -> str:
+        return json.dumps(self.document, indent=2, ensure_ascii=False)
+
+
+@dataclass
+class RemotePreview:
+    """AWS's answer: the affected images in the same shape as the local evaluation."""
+
+    status: str
+    affected: list[Decision] = field(default_factory=list)
+    expiring_total: int | None = None
+    transitioning_total: int | None = None
+    policy_text: str | None = None
+
+    def count(self, action: str) -> int:
+        return sum(1 for d in self.affected if d.action == action)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "summary": {
+                "expire": self.count("expire"),
+                "transition": self.count("transition"),
+            },
+            "affected": [d.to_json() for d in self.affected],
+        }
+
+
+def _decision(result: dict[str, Any]) -> Decision:
+    action = result.get("action") or {}
+    image = ImageRecord(
+        digest=result["imageDigest"],
+        tags=tuple(result.get("imageTags") or ()),
+        pushed_at=result["imagePushedAt"],
+        storage_class=str(result.get("storageClass") or "STANDARD").lower(),
+    )
+    kind = str(action.get("type", "EXPIRE")).lower()
+    return Decision(image, kind, result.get("appliedRulePriority"))
+
+
+class LifecycleService:
+    def __init__(
+        self,
+        ecr: Any,
+        registry_id: str | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ecr = ecr
+        self.registry_id = registry_id
+        self.sleep = sleep
+        self.clock = clock
+
+    def _params(self, repository: str) -> dict[str, str]:
+        validate_repository_name(repository)
+        params = {"repositoryName": repository}
+        if self.registry_id:
+            params["registryId"] = self.registry_id
+        return params
+
+    def _repo_missing(self, repository: str) -> NotFound:
+        where = f" in registry {self.registry_id}" if self.registry_id else ""
+        return NotFound(f"repository {repository} not found{where}")
+
+    def current(self, repository: str) -> StoredPolicy | None:
+        """The repository's policy, or None when it has none."""
+        errors = self.ecr.exceptions
+        try:
+            response = self.ecr.get_lifecycle_policy(**self._params(repository))
+        except errors.LifecyclePolicyNotFoundException:
+            return None
+        except errors.RepositoryNotFoundException:
+            raise self._repo_missing(repository) from None
+        return StoredPolicy(
+            repository, response["lifecyclePolicyText"], response.get("lastEvaluatedAt")
+        )
+
+    def get(self, repository: str) -> StoredPolicy:
+        stored = self.current(repository)
+        if stored is None:
+            raise NotFound(f"repository {repository} has no lifecycle policy")
+        return stored
+
+    def put(self, repository: str, policy: Policy) -> None:
+        try:
+            self.ecr.put_lifecycle_policy(
+                **self._params(repository), lifecyclePolicyText=policy.text
+            )
+        except self.ecr.exceptions.RepositoryNotFoundException:
+            raise self._repo_missing(repository) from None
+
+    def delete(self, repository: str) -> StoredPolicy:
+        errors = self.ecr.exceptions
+        try:
+            response = self.ecr.delete_lifecycle_policy(**self._params(repository))
+        except errors.LifecyclePolicyNotFoundException:
+            raise NotFound(f"repository {repository} has no lifecycle policy") from None
+        except errors.RepositoryNotFoundException:
+            raise self._repo_missing(repository) from None
+        return StoredPolicy(
+            repository, response["lifecyclePolicyText"], response.get("lastEvaluatedAt")
+        )
+
+    def images(self, repository: str) -> list[ImageRecord]:
+        """Every image a rule may select: active and archived (not those being restored)."""
+        try:
+            details = list(
+                paginate(
+                    self.ecr,
+                    "describe_images",
+                    "imageDetails",
+                    **self._params(repository),
+                    filter={"imageStatus": "ANY"},
+                )
+            )
+        except self.ecr.exceptions.RepositoryNotFoundException:
+            raise self._repo_missing(repository) from None
+        records = (ImageRecord.from_api(d) for d in details)
+        return [r for r in records if r is not None]
+
+    def remote_preview(
+        self,
+        repository: str,
+        policy: Policy | None = None,
+        *,
+        timeout: float = 600.0,
+        on_status: StatusCallback | None = None,
+    ) -> RemotePreview:
+        """Run AWS's preview (of ``policy``, or of the current policy) and collect every page."""
+        params = self._params(repository)
+        errors = self.ecr.exceptions
+        start: dict[str, Any] = dict(params)
+        if policy is not None:
+            start["lifecyclePolicyText"] = policy.text
+        try:
+            self.ecr.start_lifecycle_policy_preview(**start)
+        except errors.LifecyclePolicyNotFoundException:
+            raise NotFound(
+                f"repository {repository} has no lifecycle policy to preview; pass --policy FILE"
+            ) from None
+        except errors.LifecyclePolicyPreviewInProgressException:
+            raise Refused(
+                f"a lifecycle policy preview is already running for {repository}; "
+                "try again when it has finished"
+            ) from None
+        except errors.RepositoryNotFoundException:
+            raise self._repo_missing(repository) from None
+        started = self.clock()
+        delay = 1.0
+        while True:
+            page = self.ecr.get_lifecycle_policy_preview(**params, maxResults=PREVIEW_PAGE)
+            status = str(page.get("status", "IN_PROGRESS"))
+            elapsed = self.clock() - started
+            if on_status is not None:
+                on_status(status, elapsed)
+            if status == "COMPLETE":
+                break
+            if status in ("FAILED", "EXPIRED"):
+                raise Refused(f"AWS's lifecycle policy preview for {repository} ended {status}")
+            if elapsed >= timeout:
+                raise Refused(
+                    f"AWS's lifecycle policy preview for {repository} is still {status} after "
+                    f"{elapsed:.0f} s; run the command again later for its results "
+                    "(or raise --timeout)"
+                )
+            self.sleep(min(delay, max(timeout - elapsed, 0.0)))
+            delay = min(delay * 2, 5.0)
+        summary = page.get("summary") or {}
+        transitions = summary.get("transitioningImageTotalCounts") or []
+        preview = RemotePreview(
+            status=status,
+            expiring_total=summary.get("expiringImageTotalCount"),
+            transitioning_total=sum(int(t.get("imageTotalCount", 0)) for t in transitions),
+            policy_text=page.get("lifecyclePolicyText"),
+        )
+        results = list(page.get("previewResults") or [])
+        token = page.get("nextToken")
+        while token:
+            page = self.ecr.get_lifecycle_policy_preview(
+                **params, maxResults=PREVIEW_PAGE, nextToken=token
+            )
+            results.extend(page.get("previewResults") or [])
+            token = page.get("nextToken")
+        decisions = [_decision(r) for r in results]
+        decisions.sort(
+            key=lambda d: (d.rule_priority or 0, iso(d.image.pushed_at) or "", d.image.digest)
+        )
+        preview.affected = decisions
+        return preview
