@@ -35,6 +35,17 @@ def _seed(ecr: Any) -> str:
     return f"pushed {len(digests)} synthetic images to {REPO}: {', '.join(TAGS)}"
 
 
+def _scan_findings(ecr: Any) -> str:
+    from ecrctl.core.scanseed import basic_findings, inject_scan_results, scan_response
+
+    findings = basic_findings(3, severities=("CRITICAL", "MEDIUM", "LOW"))
+    response = scan_response(REPO, {"imageTag": "1.0.10"}, findings=findings)
+    inject_scan_results(ecr.meta.endpoint_url, [response], region=ecr.meta.region_name)
+    return (
+        f"{REPO}:1.0.10 will report {len(findings)} findings (moto reports one fake HIGH otherwise)"
+    )
+
+
 STEPS: list[Step] = [
     Step("Create a repository", ("repo", "create", REPO, "--scan-on-push", "--tag", "team=demo")),
     Step("Push a few images (synthetic manifests, true sha256 digests)", action=_seed),
@@ -51,6 +62,20 @@ STEPS: list[Step] = [
     ),
     Step(
         "A bad name is refused before any call (exit 2)", ("repo", "create", "Demo/App"), expect=2
+    ),
+    Step("Queue chosen scan findings in the emulator", action=_scan_findings),
+    Step(
+        "Start a scan and wait for its findings, worst first",
+        ("scan", REPO, "1.0.10", "--start", "--wait"),
+    ),
+    Step(
+        "Gate a build on HIGH or worse (exit 5)",
+        ("scan", REPO, "1.0.10", "--fail-on", "HIGH"),
+        expect=5,
+    ),
+    Step(
+        "Accept a known finding: still listed, marked ignored; the gate passes",
+        ("-o", "text", "scan", f"{REPO}:1.0.10", "--fail-on", "HIGH", "--ignore", "CVE-2026-10000"),
     ),
     Step("Remove the repository and its images", ("repo", "remove", REPO, "--force", "--yes")),
 ]

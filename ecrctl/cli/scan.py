@@ -12,6 +12,13 @@ import typer
 from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.core.exceptions import GateTripped, InvalidInput, Refused
+from ecrctl.core.findings import (
+    apply_ignores,
+    parse_ignore_list,
+    parse_severity,
+    severity_counts,
+    tripping,
+)
 from ecrctl.core.models import SEVERITIES
 from ecrctl.core.refs import (
     ImageRef,
@@ -20,17 +27,7 @@ from ecrctl.core.refs import (
     parse_tag_or_digest,
     registry_host,
 )
-from ecrctl.core.scan import (
-    DONE,
-    ScanReport,
-    ScanService,
-    apply_ignores,
-    parse_duration,
-    parse_ignore_list,
-    parse_severity,
-    severity_counts,
-    tripping,
-)
+from ecrctl.core.scan import DONE, ScanReport, ScanService, parse_duration
 from ecrctl.render import View, cell, short_digest, short_time
 from ecrctl.session import Clients
 

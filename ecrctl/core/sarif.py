@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ecrctl import __version__
-from ecrctl.core.scan import Finding, ScanReport
+from ecrctl.core.findings import Finding
+from ecrctl.core.scan import ScanReport
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.scan import (
+from ecrctl.core.findings import (
     Finding,
     apply_ignores,
     from_basic,
     from_enhanced,
-    parse_duration,
     parse_ignore_list,
     parse_severity,
     sort_findings,
     tripping,
 )
+from ecrctl.core.scan import parse_duration
 
 
 @pytest.mark.parametrize(
