@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import typer
 
 from ecrctl.cli.common import confirm, interactive, say, state
 from ecrctl.cli.completion import complete_repository
-from ecrctl.core.exceptions import Refused
+from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.models import short_media_type
 from ecrctl.core.paging import MAX_BATCH_IDS
 from ecrctl.core.retag import RetagResult, RetagService, TagOutcome
@@ -23,6 +24,17 @@ RepoArg = Annotated[
     ),
 ]
 MAX_NOTES = 20  # stderr lines of one kind before "... and N more"
+DEFAULT_WORKERS = 4
+
+
+def workers() -> int:
+    """Concurrent calls in flight (ECRCTL_CONCURRENCY, 1 to 16; default 4)."""
+    raw = os.environ.get("ECRCTL_CONCURRENCY", "").strip()
+    if not raw:
+        return DEFAULT_WORKERS
+    if not raw.isdigit() or not 1 <= int(raw) <= 16:
+        raise InvalidInput(f"invalid ECRCTL_CONCURRENCY {raw!r}: use a number from 1 to 16")
+    return int(raw)
 
 
 def _change(outcome: TagOutcome) -> str:
@@ -76,7 +88,9 @@ def retag(
         if clients.settings.debug:
             say(f"debug: {code}, retry {attempt} after backoff")
 
-    service = RetagService(clients.ecr(), clients.settings.registry_id, on_retry=retrying)
+    service = RetagService(
+        clients.ecr(), clients.settings.registry_id, on_retry=retrying, workers=workers()
+    )
     result = service.retag(ref.repository, source, new_tags, no_clobber=no_clobber)
     app_state.emit(retag_view(result))
     counts: dict[str, int] = {}
@@ -183,7 +197,7 @@ def untag(
     ref, clients = app_state.target(repo, allow_reference=False)
     if not dry_run and not yes and not interactive():
         confirm(f"Remove images from {ref.repository}?", yes=False)  # refuses before any call
-    service = UntagService(clients.ecr(), clients.settings.registry_id)
+    service = UntagService(clients.ecr(), clients.settings.registry_id, workers=workers())
     plan = service.plan(ref.repository, targets or [], untagged=untagged, match=match)
     tags = len(plan.tags_removed)
     images = len(plan.images_deleted)

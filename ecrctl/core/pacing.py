@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 PUT_IMAGE_RATE = 10.0  # calls a second, per region (ECR's PutImage quota)
-PUT_IMAGE_BURST = 10
+PUT_IMAGE_BURST = 1  # evenly spaced: a quota counted over any one-second window holds
 
 THROTTLE_CODES = frozenset(
     {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from ecrctl.core.seed import (
     OCI_INDEX,
     OCI_MANIFEST,
@@ -13,8 +15,14 @@ from ecrctl.core.seed import (
     synthetic_index,
     synthetic_manifest,
 )
+from tests.moto_serial import serialize_moto_ecr_writes
 
 URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app"
+
+
+@pytest.fixture(autouse=True)
+def _serial_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    serialize_moto_ecr_writes(monkeypatch)  # ecrctl's concurrent calls meet a consistent moto
 
 
 def _tags(ecr: Any, repo: str) -> dict[str, str]:
@@ -163,3 +171,12 @@ def test_untag_missing_tag_partial_exit_1_and_all_missing_exit_3(cli: Any, ecr: 
 def test_untag_without_selection_is_usage_error(cli: Any, ecr: Any) -> None:
     result = cli("untag", "app", "--yes")
     assert result.exit_code == 2 and "--untagged or --match" in result.stderr
+
+
+def test_concurrency_setting_is_checked(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app")
+    seed_repository(ecr, "app", ["a", "b"])
+    bad = cli("untag", "app", "a", "--yes", env={"ECRCTL_CONCURRENCY": "0"})
+    assert bad.exit_code == 2 and "ECRCTL_CONCURRENCY" in bad.stderr
+    one = cli("retag", "app", "a", "c", env={"ECRCTL_CONCURRENCY": "1"})
+    assert one.exit_code == 0, one.stderr

@@ -20,6 +20,7 @@ from ecrctl.core.seed import (
     synthetic_index,
     synthetic_manifest,
 )
+from tests.moto_serial import serialize_moto_ecr_writes
 
 
 class Calls:
@@ -34,6 +35,11 @@ class Calls:
 
     def count(self, name: str) -> int:
         return self.names.count(name)
+
+
+@pytest.fixture(autouse=True)
+def _serial_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    serialize_moto_ecr_writes(monkeypatch)  # ecrctl's concurrent calls meet a consistent moto
 
 
 def _service(ecr: Any) -> RetagService:
@@ -390,3 +396,70 @@ def test_source_by_digest_is_fetched_by_digest(stubbed: Any) -> None:
     result = _one_at_a_time(client).retag("app", f"@{INDEX.digest}", ["x"])
     assert result.ok
     assert json.loads(INDEX.manifest)["mediaType"] == result.media_type
+
+
+class RateLimitedECR:
+    """moto behind a PutImage quota: more than ``limit`` calls in any one second are throttled."""
+
+    def __init__(self, ecr: Any, clock: Any, limit: int = 10) -> None:
+        self._ecr = ecr
+        self._clock = clock
+        self.limit = limit
+        self.stamps: list[float] = []
+        self.throttled = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ecr, name)
+
+    def put_image(self, **params: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        now = self._clock.now
+        if len([s for s in self.stamps if now - s < 1.0 - 1e-6]) >= self.limit:
+            self.throttled += 1
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "PutImage"
+            )
+        self.stamps.append(now)
+        return self._ecr.put_image(**params)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.mark.parametrize(("limit", "throttles"), [(10, False), (6, True)])
+def test_hundred_tags_under_a_put_image_quota_succeed_without_a_throttling_error(
+    ecr: Any, limit: int, throttles: bool
+) -> None:
+    ecr.create_repository(repositoryName="app")
+    image = synthetic_manifest("one")
+    put_synthetic(ecr, "app", image, "v1")
+    fake = FakeClock()
+    limited = RateLimitedECR(ecr, fake, limit=limit)
+    service = RetagService(
+        limited,
+        pacer=TokenBucket(clock=fake.clock, sleep=fake.sleep),  # the default: 10 a second
+        sleep=fake.sleep,
+        workers=1,
+    )
+    tags = [f"build-{n}" for n in range(100)]
+    result = service.retag("app", "v1", tags)
+    assert result.ok, [o.reason for o in result.failed]
+    assert [o.outcome for o in result.tags] == ["created"] * 100
+    assert len(limited.stamps) == 100
+    if throttles:
+        # a quota lower than the pacer's rate (shared with other clients): retries absorb it
+        assert limited.throttled > 0
+    else:
+        # at ECR's quota the pacer alone keeps every call under it: 100 calls in ~10 s
+        assert limited.throttled == 0
+        assert fake.now == pytest.approx(9.9)
+    assert _tags_of(ecr, "app") == {t: image.digest for t in ["v1", *tags]}

@@ -21,6 +21,7 @@ from ecrctl.core.seed import (
     synthetic_manifest,
 )
 from ecrctl.core.untag import UntagService, deletion_phases, hold_referenced, index_children
+from tests.moto_serial import serialize_moto_ecr_writes
 
 
 class Calls:
@@ -33,6 +34,11 @@ class Calls:
 
     def of(self, name: str) -> list[dict[str, Any]]:
         return [p for n, p in self.seen if n == name]
+
+
+@pytest.fixture(autouse=True)
+def _serial_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    serialize_moto_ecr_writes(monkeypatch)  # ecrctl's concurrent calls meet a consistent moto
 
 
 def _service(ecr: Any, workers: int = 4) -> UntagService:
@@ -324,3 +330,43 @@ def test_oci_index_children_found_through_stubbed_batch_get_image(stubbed: Any) 
     plan = _service(client).plan("app", [], untagged=True)
     assert plan.removals == ()
     assert plan.kept[0].digest == kid.digest and plan.kept[0].held_by == (index.digest,)
+
+
+class SlowDeletes:
+    """An ECR double whose BatchDeleteImage waits, to see how many chunks are in flight."""
+
+    def __init__(self, ecr: Any) -> None:
+        import threading
+
+        self._ecr = ecr
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.most = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ecr, name)
+
+    def batch_delete_image(self, **params: Any) -> Any:
+        import time
+
+        with self._lock:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        time.sleep(0.05)
+        try:
+            return self._ecr.batch_delete_image(**params)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+
+def test_chunks_are_sent_concurrently_but_bounded(ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app")
+    for n in range(700):
+        put_synthetic(ecr, "app", synthetic_manifest(f"i{n}", layers=1))
+    slow = SlowDeletes(ecr)
+    service = UntagService(slow, workers=3, sleep=lambda s: None)
+    done = service.execute(service.plan("app", [], untagged=True))
+    assert done.ok and len(done.removals) == 700
+    assert slow.most == 3  # 7 chunks, at most 3 at a time, and 3 did overlap
+    assert _state(ecr) == {}
