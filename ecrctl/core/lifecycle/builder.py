@@ -24,12 +24,12 @@ def build_policy(
     The untagged rule comes first (priority 1); the keep-last rule second, so that a rule over
     all images (``tagStatus: any``) has the highest priority, as ECR requires.
     """
+    if (tag_prefixes or tag_patterns) and keep_last is None:
+        raise InvalidInput("--tag-prefix and --tag-pattern go with --keep-last N")
     if keep_last is None and expire_untagged_after is None:
         raise InvalidInput(
             "give a policy FILE, or --keep-last N and/or --expire-untagged-after DAYS"
         )
-    if (tag_prefixes or tag_patterns) and keep_last is None:
-        raise InvalidInput("--tag-prefix and --tag-pattern go with --keep-last N")
     if tag_prefixes and tag_patterns:
         raise InvalidInput(
             "give --tag-prefix or --tag-pattern, not both (ECR takes one list a rule)"
