@@ -157,6 +157,9 @@ def _register() -> None:
     from ecrctl.cli import login
 
     login.register(app)
+    from ecrctl.cli import transfer
+
+    transfer.register(app)
     from ecrctl.cli import retag
 
     retag.register(app)

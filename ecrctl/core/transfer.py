@@ -1,0 +1,139 @@
+"""Push and pull through a docker engine (the docker SDK), with the registry token handed to the
+engine directly: nothing is written to the docker config for a push or a pull.
+
+Progress comes back as the engine's JSON events (``{"id", "status", "progressDetail"}``), passed
+to a callback so the CLI can draw them; core draws nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ecrctl.core.exceptions import NotFound, Refused
+
+Event = dict[str, Any]
+OnEvent = Callable[[Event], None]
+
+
+def engine() -> Any:
+    """A docker SDK client for the running engine, or one clear error when there is none."""
+    import docker
+    from docker.errors import DockerException
+
+    where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    try:
+        client = docker.from_env()
+        client.ping()
+    except DockerException:
+        raise Refused(
+            f"no docker engine is running at {where}: start dockerd (or Docker Desktop), "
+            "or point DOCKER_HOST at one"
+        ) from None
+    return client
+
+
+def local_tag(image: str) -> str | None:
+    """The tag of a local image name (``app:1.2`` -> ``1.2``; ``host:5000/app`` -> None)."""
+    name = image.split("@", 1)[0]
+    slash, colon = name.rfind("/"), name.rfind(":")
+    return name[colon + 1 :] if colon > slash else None
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    uri: str
+    digest: str | None
+    size_bytes: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"uri": self.uri, "digest": self.digest, "sizeBytes": self.size_bytes}
+
+
+def _auth(host: str, username: str, password: str) -> dict[str, str]:
+    return {"username": username, "password": password, "serveraddress": host}
+
+
+def _check(event: Event, action: str) -> None:
+    error = event.get("error") or (event.get("errorDetail") or {}).get("message")
+    if error:
+        raise Refused(f"{action} failed: {' '.join(str(error).split())}")
+
+
+def push(
+    client: Any,
+    local_image: str,
+    *,
+    repository_uri: str,
+    tag: str,
+    host: str,
+    username: str,
+    password: str,
+    on_event: OnEvent,
+) -> TransferResult:
+    """Tag ``local_image`` as ``repository_uri:tag`` and push it."""
+    from docker.errors import APIError, ImageNotFound
+
+    try:
+        image = client.images.get(local_image)
+    except ImageNotFound:
+        raise NotFound(f"no local image {local_image} in the docker engine") from None
+    image.tag(repository_uri, tag=tag)
+    digest: str | None = None
+    size: int | None = None
+    try:
+        stream = client.api.push(
+            repository_uri,
+            tag=tag,
+            auth_config=_auth(host, username, password),
+            stream=True,
+            decode=True,
+        )
+        for event in stream:
+            _check(event, "push")
+            aux = event.get("aux") or {}
+            if aux.get("Digest"):
+                digest, size = str(aux["Digest"]), aux.get("Size")
+            on_event(event)
+    except APIError as error:
+        raise Refused(f"push failed: {error.explanation or error}") from None
+    return TransferResult(f"{repository_uri}:{tag}", digest, size)
+
+
+def pull(
+    client: Any,
+    *,
+    repository_uri: str,
+    reference: str,
+    host: str,
+    username: str,
+    password: str,
+    on_event: OnEvent,
+) -> TransferResult:
+    """Pull ``repository_uri`` at a tag (``reference`` ``:tag``) or digest (``@sha256:...``)."""
+    from docker.errors import APIError
+    from docker.errors import NotFound as DockerNotFound
+
+    digest: str | None = None
+    tag = reference[1:] if reference.startswith(":") else reference.removeprefix("@")
+    try:
+        stream = client.api.pull(
+            repository_uri,
+            tag=tag,
+            auth_config=_auth(host, username, password),
+            stream=True,
+            decode=True,
+        )
+        for event in stream:
+            _check(event, "pull")
+            status = str(event.get("status") or "")
+            if status.startswith("Digest: "):
+                digest = status.removeprefix("Digest: ").strip()
+            on_event(event)
+    except DockerNotFound as error:
+        raise NotFound(f"{repository_uri}{reference}: {error.explanation or error}") from None
+    except APIError as error:
+        raise Refused(f"pull failed: {error.explanation or error}") from None
+    return TransferResult(f"{repository_uri}{reference}", digest)
