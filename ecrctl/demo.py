@@ -77,6 +77,22 @@ STEPS: list[Step] = [
         "Accept a known finding: still listed, marked ignored; the gate passes",
         ("-o", "text", "scan", f"{REPO}:1.0.10", "--fail-on", "HIGH", "--ignore", "CVE-2026-10000"),
     ),
+    Step(
+        "Retag on the server: same bytes, same media type, same digest",
+        ("retag", REPO, "1.0.10", "stable", "prod"),
+    ),
+    Step(
+        "--no-clobber refuses to move a tag that names another image (exit 1)",
+        ("retag", REPO, "v2", "stable", "--no-clobber"),
+        expect=1,
+    ),
+    Step(
+        "Preview removing tags by glob (nothing changes)",
+        ("untag", REPO, "--match", "v*", "--dry-run"),
+    ),
+    Step(
+        "Remove one tag of a multi-tag image: only that tag goes", ("untag", REPO, "prod", "--yes")
+    ),
     Step("Remove the repository and its images", ("repo", "remove", REPO, "--force", "--yes")),
 ]
 

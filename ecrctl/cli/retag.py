@@ -135,6 +135,8 @@ def untag_view(plan: UntagPlan) -> View:
     for number, removal in enumerate(plan.removals):
         action = "untag" if removal.kind == "tag" else "delete"
         ref = removal.tags[0] if removal.kind == "tag" else short_digest(removal.digest)
+        if removal.kind == "image" and removal.tags:
+            ref = ",".join(removal.tags)
         rows.append(
             [action, ref, short_digest(removal.digest), removal.status, _removal_note(plan, number)]
         )
