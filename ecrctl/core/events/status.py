@@ -216,7 +216,9 @@ class EventsInspector:
         if ours is None:
             return Piece("target", TARGET_ID, exists=False, detail=detail)
         problems = []
-        if destination_arn and ours.get("Arn") != destination_arn:
+        if not destination_arn:
+            problems.append("points at an API destination that no longer exists")
+        elif ours.get("Arn") != destination_arn:
             problems.append("points at another API destination")
         if role_arn and ours.get("RoleArn") != role_arn:
             problems.append("uses another role")

@@ -1,0 +1,375 @@
+"""ecrctl events setup|status|teardown|template|sample|listen|test: ECR events to a webhook."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ecrctl.cli.common import confirm, interactive, say, state
+from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
+from ecrctl.render import View, cell
+
+if TYPE_CHECKING:
+    from ecrctl.core.events.model import Piece
+
+app = typer.Typer(
+    help="Send ECR image events (push, delete, scan) to a webhook through EventBridge.",
+    no_args_is_help=True,
+)
+
+PASSWORD_ENV = "ECRCTL_WEBHOOK_PASSWORD"
+
+NameOpt = Annotated[
+    str | None,
+    typer.Option("--name", metavar="NAME", help="Names every resource [default: ecrctl-webhook]."),
+]
+BusOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--event-bus", metavar="BUS", help="Event bus of the rule [default: recorded, or default]."
+    ),
+]
+PasswordStdinOpt = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help=f"Read the password from stdin (else {PASSWORD_ENV}, else a hidden prompt).",
+    ),
+]
+EventOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--event", metavar="KINDS", help="push, delete, scan (comma-separated or repeated) [all]."
+    ),
+]
+RepositoryOpt = Annotated[
+    list[str] | None,
+    typer.Option("--repository", metavar="REPO", help="Only events of these repositories."),
+]
+
+
+def read_password(from_stdin: bool, *, prompt: str = "Webhook password") -> str:
+    """--password-stdin, else the environment, else a hidden prompt; never an argument."""
+    from ecrctl.core.events.model import check_password
+
+    if from_stdin:
+        password = sys.stdin.read().rstrip("\r\n")
+        if not password:
+            raise InvalidInput("--password-stdin: nothing was read from stdin")
+    elif os.environ.get(PASSWORD_ENV):
+        password = os.environ[PASSWORD_ENV]
+    elif interactive():
+        password = str(typer.prompt(prompt, hide_input=True, err=True))
+    else:
+        raise InvalidInput(
+            f"no webhook password: pass --password-stdin, set {PASSWORD_ENV}, "
+            "or run on a terminal to be asked"
+        )
+    return check_password(password)
+
+
+@app.command("setup")
+def setup(
+    ctx: typer.Context,
+    webhook_url: Annotated[
+        str, typer.Option("--webhook-url", metavar="URL", help="https:// URL to POST events to.")
+    ],
+    username: Annotated[
+        str, typer.Option("--username", metavar="USER", help="Basic-auth user of the webhook.")
+    ],
+    name: NameOpt = None,
+    repository: RepositoryOpt = None,
+    event: EventOpt = None,
+    event_bus: Annotated[
+        str, typer.Option("--event-bus", metavar="BUS", help="Event bus of the rule.")
+    ] = "default",
+    rate_limit: Annotated[
+        int, typer.Option("--rate-limit", metavar="N", help="Most webhook calls a second (1-300).")
+    ] = 300,
+    password_stdin: PasswordStdinOpt = False,
+    wait: Annotated[
+        float,
+        typer.Option("--wait", metavar="SECONDS", help="How long to wait for authorization."),
+    ] = 60.0,
+) -> None:
+    """Create or update the connection, API destination, role, rule and target (idempotent)."""
+    from ecrctl.core.events.model import Names, SetupSpec
+    from ecrctl.core.events.pattern import parse_kinds
+    from ecrctl.core.events.setup import EventsSetup, SetupIncomplete
+
+    names = Names.of(name)
+    spec = SetupSpec(
+        names=names,
+        webhook_url=webhook_url,
+        username=username,
+        kinds=parse_kinds(event),
+        repositories=tuple(dict.fromkeys(repository or [])),
+        event_bus=event_bus,
+        rate_limit=rate_limit,
+    )
+    password = read_password(password_stdin)
+    app_state = state(ctx)
+    clients = app_state.clients()
+    runner = EventsSetup(
+        clients.client("events"), clients.client("iam"), wait_timeout=wait, progress=say
+    )
+    try:
+        result = runner.apply(spec, password)
+    except SetupIncomplete as error:
+        say(f"events setup {names.base} stopped while {error.step}")
+        say(f"exists now: {', '.join(error.existing) or 'nothing'}")
+        bus = "" if event_bus == "default" else f" --event-bus {event_bus}"
+        say(
+            "run the same setup again to finish, or remove it with "
+            f"`ecrctl events teardown --name {names.base}{bus} --yes`"
+        )
+        raise error.cause from None
+    if result.changed:
+        counts: dict[str, int] = {}
+        for change in result.changes:
+            counts[change.action] = counts.get(change.action, 0) + 1
+        say(f"events setup {names.base}: " + ", ".join(f"{n} {a}" for a, n in counts.items()))
+    else:
+        say(f"nothing changed: events setup {names.base} is already as asked")
+    app_state.emit(
+        View(
+            doc=result.to_json(),
+            headers=("resource", "name", "action", "detail"),
+            rows=[[c.kind, c.name, c.action, c.detail or "-"] for c in result.changes],
+            text=[[c.kind, c.name, c.action, c.arn or "-"] for c in result.changes],
+        )
+    )
+
+
+def _summary(piece: Piece) -> str:
+    d = piece.detail
+    if not piece.exists:
+        return "-"
+    if piece.kind == "connection":
+        return f"{d.get('authorizationType')} user={d.get('username')}"
+    if piece.kind == "api-destination":
+        return f"{d.get('method')} {d.get('url')} ({d.get('rateLimitPerSecond')}/s)"
+    if piece.kind == "role":
+        return f"event bus {d.get('eventBus') or '-'}"
+    if piece.kind == "rule":
+        events = cell(d.get("events")) if d.get("events") is not None else "custom pattern"
+        repos = d.get("repositories")
+        return f"{events}" + (f" on {cell(repos)}" if repos else " on every repository")
+    others = d.get("otherTargets") or []
+    return f"role {str(d.get('roleArn', '-')).rsplit('/', 1)[-1]}" + (
+        f"; other targets: {cell(others)}" if others else ""
+    )
+
+
+@app.command("status")
+def status(ctx: typer.Context, name: NameOpt = None, event_bus: BusOpt = None) -> None:
+    """Each piece, its state, the pattern and target; what is missing or drifted (exit 1)."""
+    from ecrctl.core.events.model import Names
+    from ecrctl.core.events.status import EventsInspector
+
+    names = Names.of(name)
+    app_state = state(ctx)
+    clients = app_state.clients()
+    found = EventsInspector(clients.client("events"), clients.client("iam")).status(
+        names, event_bus
+    )
+    if not found.exists:
+        raise NotFound(f"no events setup named {names.base} (looked on bus {found.event_bus})")
+    app_state.emit(
+        View(
+            doc=found.to_json(),
+            headers=("resource", "name", "state", "detail", "problems"),
+            rows=[
+                [
+                    p.kind,
+                    p.name,
+                    (p.state or "present") if p.exists else "MISSING",
+                    _summary(p),
+                    "; ".join(p.problems) or "-",
+                ]
+                for p in found.pieces
+            ],
+            text=[
+                [p.kind, p.name, (p.state or "present") if p.exists else "missing", p.arn or "-"]
+                for p in found.pieces
+            ],
+        )
+    )
+    if not found.healthy:
+        for problem in found.problems:
+            say(f"problem: {problem}")
+        raise Refused(
+            f"events setup {names.base} has {len(found.problems)} problem(s); "
+            "`ecrctl events setup` with the same arguments repairs it"
+        )
+
+
+@app.command("teardown")
+def teardown(
+    ctx: typer.Context,
+    name: NameOpt = None,
+    event_bus: BusOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be removed; change nothing.")
+    ] = False,
+) -> None:
+    """Remove the target, rule, API destination, connection and role (in that order)."""
+    from ecrctl.core.events.model import Names
+    from ecrctl.core.events.status import EventsInspector
+
+    names = Names.of(name)
+    app_state = state(ctx)
+    clients = app_state.clients()
+    inspector = EventsInspector(clients.client("events"), clients.client("iam"))
+    plan = inspector.plan_teardown(names, event_bus)
+    present = [p for p in plan.pieces if p.exists]
+
+    def view(action: str) -> View:
+        return View(
+            doc={
+                "name": names.base,
+                "eventBus": plan.event_bus,
+                "removed": not dry_run,
+                "resources": [{"kind": p.kind, "name": p.name, "arn": p.arn} for p in present],
+            },
+            headers=("resource", "name", "action"),
+            rows=[[p.kind, p.name, action] for p in present],
+            text=[[p.kind, p.name, p.arn or "-"] for p in present],
+        )
+
+    if dry_run:
+        say("dry run: nothing changed")
+        app_state.emit(view("would remove"))
+        return
+    confirm(f"Remove events setup {names.base} ({len(present)} resources)?", yes=yes)
+    inspector.teardown(plan)
+    app_state.emit(view("removed"))
+
+
+@app.command("template")
+def template(
+    ctx: typer.Context,
+    format: Annotated[
+        str, typer.Option("--format", metavar="yaml|json", help="Template format.")
+    ] = "yaml",
+    event: EventOpt = None,
+    repository: RepositoryOpt = None,
+) -> None:
+    """CloudFormation for the same setup, plus a cross-account read-only role (ExternalId)."""
+    from ecrctl.core.events.pattern import parse_kinds
+    from ecrctl.core.events.template import build_template, render_template
+    from ecrctl.core.refs import validate_repository_name
+
+    for repo in repository or []:
+        validate_repository_name(repo)
+    doc = build_template(parse_kinds(event), tuple(dict.fromkeys(repository or [])))
+    text = render_template(doc, format.lower()).rstrip("\n")
+    state(ctx).emit(View(doc=doc, rows=[[text]], text=[[text]]))
+
+
+@app.command("sample")
+def sample(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(metavar="push|delete|scan", help="Which event.")],
+    repository: Annotated[
+        str | None, typer.Option("--repository", metavar="REPO", help="Repository name in it.")
+    ] = None,
+) -> None:
+    """Print a sample ECR event in AWS's format (as EventBridge delivers it)."""
+    import json
+
+    from ecrctl.core.events.samples import sample as make_sample
+
+    event = make_sample(kind.lower(), repository=repository)
+    text = json.dumps(event, indent=2)
+    state(ctx).emit(View(doc=event, rows=[[text]], text=[[text]]))
+
+
+@app.command("listen")
+def listen(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="N", help="Port (0: any free).")] = 8080,
+    username: Annotated[
+        str | None,
+        typer.Option("--username", metavar="U", help="Require basic auth with this user."),
+    ] = None,
+    password_stdin: PasswordStdinOpt = False,
+    count: Annotated[
+        int | None, typer.Option("--count", metavar="N", help="Exit after N events.")
+    ] = None,
+) -> None:
+    """A local webhook receiver: one line per event (json lines with -o json); 401 without auth."""
+    from ecrctl.core.events.listener import Rejection, WebhookListener
+    from ecrctl.core.events.samples import summary
+
+    if count is not None and count < 1:
+        raise InvalidInput("--count must be at least 1")
+    if not 0 <= port <= 65535:
+        raise InvalidInput(f"invalid --port {port}")
+    password = read_password(password_stdin) if username is not None else None
+    if username is None and password_stdin:
+        raise InvalidInput("--password-stdin needs --username")
+    app_state = state(ctx)
+
+    def on_event(event: dict[str, Any]) -> None:
+        line = summary(event)
+        app_state.emit(View(doc=event, rows=[line], text=[line], json_lines=True))
+
+    def on_reject(rejection: Rejection) -> None:
+        say(f"rejected a request from {rejection.client}: {rejection.status} {rejection.reason}")
+
+    listener = WebhookListener(
+        host, port, on_event=on_event, on_reject=on_reject, username=username, password=password
+    )
+    if username is None:
+        say("no --username: accepting requests without authentication")
+    say(f"listening on {listener.url}" + (f" for {count} event(s)" if count else ""))
+    listener.serve(count)
+
+
+@app.command("test")
+def test(
+    ctx: typer.Context,
+    webhook_url: Annotated[
+        str, typer.Option("--webhook-url", metavar="URL", help="Webhook to send to.")
+    ],
+    username: Annotated[str, typer.Option("--username", metavar="U", help="Basic-auth user.")],
+    password_stdin: PasswordStdinOpt = False,
+    event: Annotated[
+        str, typer.Option("--event", metavar="push|delete|scan", help="Which sample event.")
+    ] = "push",
+    repository: Annotated[
+        str | None, typer.Option("--repository", metavar="REPO", help="Repository name in it.")
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", metavar="SECONDS", help="How long to wait.")
+    ] = 10.0,
+) -> None:
+    """Send a sample event with basic auth; show the response status (exit 1 unless 2xx)."""
+    from ecrctl.core.events.listener import send_event
+    from ecrctl.core.events.samples import sample as make_sample
+
+    payload = make_sample(event.lower(), repository=repository)
+    password = read_password(password_stdin)
+    delivery = send_event(
+        webhook_url, payload, username=username, password=password, timeout=timeout
+    )
+    app_state = state(ctx)
+    doc = delivery.to_json()
+    app_state.emit(
+        View(
+            doc=doc,
+            headers=("status", "reason", "ms", "url"),
+            rows=[
+                [str(delivery.status), delivery.reason, f"{delivery.elapsed_ms:.0f}", delivery.url]
+            ],
+            text=[[str(delivery.status), delivery.reason]],
+        )
+    )
+    if not delivery.ok:
+        raise Refused(f"the webhook answered {delivery.status} {delivery.reason}")
