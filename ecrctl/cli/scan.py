@@ -11,7 +11,7 @@ import typer
 
 from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
-from ecrctl.core.exceptions import GateTripped, InvalidInput, Refused
+from ecrctl.core.exceptions import GateTripped, InvalidInput, NotFound, Refused
 from ecrctl.core.findings import (
     apply_ignores,
     parse_ignore_list,
@@ -120,8 +120,9 @@ def _view(report: ScanReport, name: str, sarif: dict[str, Any] | None) -> View:
 class _Progress:
     """A spinner on a terminal's stderr; one line per change of state otherwise."""
 
-    def __init__(self, name: str, timeout: str) -> None:
+    def __init__(self, name: str, timeout: str, *, color: bool = True) -> None:
         self.name = name
+        self.color = color
         self.timeout = timeout
         self.status: Any = None
         self.last: str | None = None
@@ -130,7 +131,7 @@ class _Progress:
         if sys.stderr.isatty():
             from rich.console import Console
 
-            console = Console(stderr=True)
+            console = Console(stderr=True, no_color=not self.color)
             self.status = console.status(f"waiting for the scan of {self.name}")
             self.status.__enter__()
         return self
@@ -219,7 +220,7 @@ def scan(
                 "scanned; showing the last results"
             )
     if wait:
-        with _Progress(name, timeout) as progress:
+        with _Progress(name, timeout, color=app_state.color) as progress:
             report = service.wait(
                 ref.repository,
                 image_id,
@@ -228,7 +229,13 @@ def scan(
                 just_started=just_started,
             )
     else:
-        report = service.fetch(ref.repository, image_id)
+        try:
+            report = service.fetch(ref.repository, image_id)
+        except NotFound:
+            if not just_started:
+                raise
+            # Started a moment ago and not visible yet: nothing to show, which is not an error.
+            report = ScanReport(ref.repository, None, ref.digest, ref.tag, "PENDING")
     if report.failed:
         reason = f": {report.description}" if report.description else ""
         raise Refused(f"the scan of {name} ended {report.status}{reason}")
@@ -237,12 +244,17 @@ def scan(
     report = replace(report, findings=findings)
     for unused in unmatched:
         say(f"note: ignored id {unused} matched no finding")
-    # SARIF is built only when asked for: 5,000 findings make a large document.
-    sarif = _sarif(report, ref, clients) if app_state.renderer.format == "sarif" else None
+    what = "findings are not readable yet" if report.status in DONE else "scan is not done"
+    sarif = None
+    if app_state.renderer.format == "sarif":
+        # An empty log would close every open alert in code scanning: refuse instead.
+        if not report.ready:
+            raise Refused(f"no SARIF log: the {what} ({report.status}); pass --wait")
+        # Built only when asked for: 5,000 findings make a large document.
+        sarif = _sarif(report, ref, clients)
     app_state.emit(_view(report, name, sarif))
 
     if not report.ready:
-        what = "findings are not readable yet" if report.status in DONE else "scan is not done"
         say(f"the {what} ({report.status}); pass --wait to wait for them")
         if threshold is not None:
             raise Refused(f"cannot apply --fail-on {threshold}: the {what} ({report.status})")

@@ -145,6 +145,9 @@ def test_complete_but_unreadable_is_never_reported_clean(
     assert "cannot apply --fail-on HIGH: the findings are not readable yet (COMPLETE)" in (
         gated.stderr
     )
+    sarif = run_ecrctl("-o", "sarif", "scan", REPO, "v1")
+    assert sarif.exit_code == 1 and sarif.stdout == ""  # an empty log would close every alert
+    assert "no SARIF log: the findings are not readable yet (COMPLETE)" in sarif.stderr
     waited = run_ecrctl("scan", REPO, "v1", "--wait", "--timeout", "3s")
     assert waited.exit_code == 1
     assert "still COMPLETE (findings not readable yet) after 3s" in waited.stderr
@@ -157,3 +160,19 @@ def test_failed_scan_exits_1_with_ecr_reason(run_ecrctl: Any, scanned: Any) -> N
     assert result.stderr.strip() == (
         "ecrctl: the scan of team/app:v1 ended FAILED: UnsupportedImageError: unknown OS"
     )
+
+
+def test_wait_reports_progress_on_stderr_and_gives_up_at_the_timeout(
+    run_ecrctl: Any, scanned: Any
+) -> None:
+    scanned("v1", status="IN_PROGRESS", description="scanning layers")
+    result = run_ecrctl("-o", "json", "scan", REPO, "v1", "--wait", "--timeout", "3s")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    # Without a terminal: one line per change of state, not a spinner.
+    assert lines == [
+        "scan of team/app:v1 IN_PROGRESS: scanning layers; waiting (up to 3s)",
+        "ecrctl: the scan of team/app:v1 is still IN_PROGRESS (scanning layers) after 3s; "
+        "try again later or raise --timeout",
+    ]
