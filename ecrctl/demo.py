@@ -93,6 +93,42 @@ STEPS: list[Step] = [
     Step(
         "Remove one tag of a multi-tag image: only that tag goes", ("untag", REPO, "prod", "--yes")
     ),
+    Step(
+        "Send this repository's pushes and scans to a webhook (EventBridge, one command)",
+        (
+            "events",
+            "setup",
+            "--webhook-url",
+            "https://hooks.example.com/ecr",
+            "--username",
+            "deploy-bot",
+            "--repository",
+            REPO,
+            "--event",
+            "push,scan",
+            "--password-stdin",
+        ),
+        stdin="demo-webhook-password\n",
+    ),
+    Step(
+        "The same setup again: nothing changes",
+        (
+            "events",
+            "setup",
+            "--webhook-url",
+            "https://hooks.example.com/ecr",
+            "--username",
+            "deploy-bot",
+            "--repository",
+            REPO,
+            "--event",
+            "push,scan",
+            "--password-stdin",
+        ),
+        stdin="demo-webhook-password\n",
+    ),
+    Step("Each piece of the events setup and its state", ("events", "status")),
+    Step("Remove the events setup", ("events", "teardown", "--yes")),
     Step("Remove the repository and its images", ("repo", "remove", REPO, "--force", "--yes")),
 ]
 

@@ -226,7 +226,8 @@ def teardown(
     clients = app_state.clients()
     inspector = EventsInspector(clients.client("events"), clients.client("iam"))
     plan = inspector.plan_teardown(names, event_bus)
-    present = [p for p in plan.pieces if p.exists]
+    order = ("target", "rule", "api-destination", "connection", "role")  # as they are removed
+    present = sorted((p for p in plan.pieces if p.exists), key=lambda p: order.index(p.kind))
 
     def view(action: str) -> View:
         return View(

@@ -102,11 +102,11 @@ def test_events_cli_teardown_dry_run_confirm_and_yes(cli: Any, aws: dict[str, An
     assert dry.exit_code == 0
     assert "dry run: nothing changed" in dry.stderr
     assert [line.split("\t")[0] for line in dry.stdout.splitlines()] == [
-        "connection",
-        "api-destination",
-        "role",
-        "rule",
         "target",
+        "rule",
+        "api-destination",
+        "connection",
+        "role",
     ]
     no_tty = cli("events", "teardown")
     assert no_tty.exit_code == 2 and "pass --yes" in no_tty.stderr

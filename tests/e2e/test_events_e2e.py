@@ -68,3 +68,15 @@ def test_events_e2e_refuses_to_take_over_a_foreign_rule(run_ecrctl: Any, moto_se
     teardown = run_ecrctl("events", "teardown", "--name", "team-hook", "--yes")
     assert teardown.exit_code == 1
     assert [r["Name"] for r in events.list_rules()["Rules"]] == ["team-hook"]
+
+
+def test_events_demo_steps_come_before_the_repository_is_removed() -> None:
+    from ecrctl.demo import STEPS
+
+    argvs = [step.argv[:2] for step in STEPS]
+    events_steps = [i for i, argv in enumerate(argvs) if argv and argv[0] == "events"]
+    assert [argvs[i][1] for i in events_steps] == ["setup", "setup", "status", "teardown"]
+    assert events_steps[-1] < len(STEPS) - 1 and argvs[-1] == ("repo", "remove")
+    setup_step = STEPS[events_steps[0]]
+    assert "--password-stdin" in setup_step.argv and setup_step.stdin
+    assert setup_step.stdin.strip() not in " ".join(setup_step.argv)
