@@ -9,16 +9,24 @@ that address) and dockerd (``--storage-driver=vfs --iptables=false --bridge=none
 root and socket) run inside it; skopeo is run inside it with ``nsenter``. Nothing on the machine
 outside the namespace changes, and every process is stopped by PID at the end of the session.
 Where a part is missing (not root, no unshare, a package not installed) the tests skip and say so.
+
+CI starts the environment once before pytest and stops it by PID afterwards::
+
+    python -m tests.e2e.docker_env up STATE_FILE     # PIDs, address, DOCKER_HOST in STATE_FILE
+    ECRCTL_E2E_DOCKER_STATE=STATE_FILE python -m pytest
+    python -m tests.e2e.docker_env down STATE_FILE
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -30,6 +38,9 @@ import pytest
 ACCOUNT = "123456789012"
 HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
 PASSWORD = f"{ACCOUNT}-auth-token"  # what moto's GetAuthorizationToken issues for the account
+# Read at import: the tests' isolated environment drops ECRCTL_* variables.
+_REQUIRED = os.environ.get("ECRCTL_E2E_DOCKER") == "required"
+_STATE = os.environ.get("ECRCTL_E2E_DOCKER_STATE")
 
 _REGISTRY_CONFIG = """version: 0.1
 log:
@@ -61,6 +72,13 @@ mount --bind {root}/etc-docker /etc/docker
 mount --bind {root}/etc-containers /etc/containers
 exec sleep infinity
 """
+
+
+def _unavailable(reason: str) -> None:
+    """Skip locally; in CI (ECRCTL_E2E_DOCKER=required, set by .ci/run) a missing part fails."""
+    if _REQUIRED:
+        pytest.fail(f"ECRCTL_E2E_DOCKER=required but {reason}")
+    pytest.skip(reason)
 
 
 def _missing() -> str | None:
@@ -148,6 +166,7 @@ class DockerEnv:
     docker_host: str | None = None
     skopeo: bool = False
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    pids: list[int] = field(default_factory=list)  # started by an earlier `up`
     unavailable: dict[str, str] = field(default_factory=dict)
 
     def inside(self, argv: list[str]) -> list[str]:
@@ -156,7 +175,7 @@ class DockerEnv:
 
     def require(self, part: str) -> None:
         if part in self.unavailable:
-            pytest.skip(self.unavailable[part])
+            _unavailable(self.unavailable[part])
 
     def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         log = open(self.root / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
@@ -189,11 +208,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-@contextlib.contextmanager
-def docker_environment() -> Iterator[DockerEnv]:
+class Unavailable(Exception):
+    """A part the tests need is missing here (the message says which and why)."""
+
+
+def start() -> DockerEnv:
+    """Make the namespace, start the registry (and dockerd where it can run); stop() undoes it."""
     reason = _missing()
     if reason:
-        pytest.skip(reason)
+        raise Unavailable(reason)
     root = Path(tempfile.mkdtemp(prefix="ecrctl-docker-"))
     address = f"127.{random.randint(20, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"
     ca = _make_tls(root)
@@ -220,6 +243,7 @@ def docker_environment() -> Iterator[DockerEnv]:
     (root / "namespace.sh").write_text(_NAMESPACE_SCRIPT.format(root=root))
     holder = subprocess.Popen(["unshare", "-m", "bash", str(root / "namespace.sh")])
     env = DockerEnv(root=root, namespace_pid=holder.pid, address=address)
+    env.processes.append(holder)
     try:
         _wait(
             lambda: Path(f"/proc/{holder.pid}/cmdline").read_bytes().startswith(b"sleep"),
@@ -245,12 +269,66 @@ def docker_environment() -> Iterator[DockerEnv]:
             )
         if shutil.which("skopeo") is None:
             env.unavailable["skopeo"] = "skopeo not installed (.ci/run installs it)"
-        yield env
-    finally:
-        for process in reversed(env.processes):
-            _stop(process)
-        _stop(holder)
-        shutil.rmtree(root, ignore_errors=True)
+    except BaseException:
+        stop(env)
+        raise
+    return env
+
+
+def _gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "\nState:\tZ" in status  # a zombie whose parent (an earlier `up`) has exited
+
+
+def stop(env: DockerEnv) -> None:
+    """Stop every process by PID, newest first (dockerd, the registry, the namespace)."""
+    for process in reversed(env.processes):
+        _stop(process)
+    for pid in reversed(env.pids):
+        if _gone(pid):
+            continue
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not _gone(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(env.root, ignore_errors=True)
+
+
+def save(env: DockerEnv, path: Path) -> None:
+    state = {
+        "root": str(env.root),
+        "namespacePid": env.namespace_pid,
+        "address": env.address,
+        "dockerHost": env.docker_host,
+        "pids": [p.pid for p in env.processes] + env.pids,
+        "unavailable": env.unavailable,
+    }
+    path.write_text(json.dumps(state, indent=2))
+
+
+def load(path: Path) -> DockerEnv | None:
+    """An environment started by `python -m tests.e2e.docker_env up`, if it is still alive."""
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if _gone(int(state["namespacePid"])):
+        return None
+    return DockerEnv(
+        root=Path(state["root"]),
+        namespace_pid=int(state["namespacePid"]),
+        address=str(state["address"]),
+        docker_host=state.get("dockerHost"),
+        pids=[int(p) for p in state["pids"]],
+        unavailable=dict(state.get("unavailable") or {}),
+    )
 
 
 def _listening(address: str) -> bool:
@@ -305,6 +383,45 @@ def _start_dockerd(env: DockerEnv) -> None:
 
 @pytest.fixture(scope="session")
 def docker_env() -> Iterator[DockerEnv]:
-    """The session's registry (and dockerd, where it starts) under the emulator's ECR host."""
-    with docker_environment() as env:
+    """The registry (and dockerd, where it starts) under the emulator's ECR host: the one CI
+    started (ECRCTL_E2E_DOCKER_STATE), else one started for this session and stopped after it."""
+    if _STATE:
+        shared = load(Path(_STATE))
+        if shared is not None:
+            yield shared
+            return
+    try:
+        env = start()
+    except Unavailable as missing:
+        _unavailable(str(missing))
+        raise
+    try:
         yield env
+    finally:
+        stop(env)
+
+
+def main(argv: list[str]) -> int:
+    """`up STATE_FILE` starts the environment and records its PIDs; `down STATE_FILE` stops it."""
+    if len(argv) != 2 or argv[0] not in {"up", "down"}:
+        print("usage: python -m tests.e2e.docker_env up|down STATE_FILE", file=sys.stderr)
+        return 2
+    path = Path(argv[1])
+    if argv[0] == "up":
+        try:
+            env = start()
+        except Unavailable as missing:
+            print(f"docker_env: {missing}", file=sys.stderr)
+            return 1
+        save(env, path)
+        print(f"docker_env: registry {HOST} at {env.address}:443, dockerd {env.docker_host}")
+        return 0
+    env_or_none = load(path)
+    if env_or_none is not None:
+        stop(env_or_none)
+    path.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
