@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from typing import Annotated
 
 import typer
@@ -14,7 +15,7 @@ from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.models import short_media_type
 from ecrctl.core.paging import MAX_BATCH_IDS
 from ecrctl.core.retag import RetagResult, RetagService, TagOutcome
-from ecrctl.core.untag import INDEX_MEDIA_TYPES, UntagPlan, UntagService
+from ecrctl.core.untag import INDEX_MEDIA_TYPES, Removal, UntagPlan, UntagService
 from ecrctl.render import View, cell, short_digest
 
 RepoArg = Annotated[
@@ -163,6 +164,24 @@ def _capped(lines: list[str]) -> None:
         say(f"... and {len(lines) - MAX_NOTES} more")
 
 
+def _amount(removals: Iterable[Removal]) -> str:
+    """``2 tag(s) and 3 image(s)``: tags removed alone, and images deleted."""
+    items = list(removals)
+    tags = sum(r.kind == "tag" for r in items)
+    images = len(items) - tags
+    parts = [f"{tags} tag(s)"] if tags else []
+    parts += [f"{images} image(s)"] if images or not tags else []
+    return " and ".join(parts)
+
+
+def _plan_line(removal: Removal) -> str:
+    if removal.kind == "tag":
+        return f"  untag {removal.tags[0]} (image {short_digest(removal.digest)} keeps " + (
+            ", ".join(removal.remaining_tags) + ")"
+        )
+    return f"  delete {removal.digest} ({', '.join(removal.tags) or 'untagged'})"
+
+
 def _progress(done: int, total: int) -> None:
     if sys.stderr.isatty():
         end = "\n" if done >= total else ""
@@ -201,12 +220,10 @@ def untag(
         confirm(f"Remove images from {ref.repository}?", yes=False)  # refuses before any call
     service = UntagService(clients.ecr(), clients.settings.registry_id, workers=workers())
     plan = service.plan(ref.repository, targets or [], untagged=untagged, match=match)
-    tags = len(plan.tags_removed)
-    images = len(plan.images_deleted)
-    what = f"{tags} tag(s) and {images} image(s) from {ref.repository}"
+    what = _amount(plan.removals) + f" from {ref.repository}"
     if plan.removals and not dry_run:
         if not yes:  # on a terminal: show what is about to go before asking
-            _capped([f"  {r.to_json()['action']} {r.ref}" for r in plan.removals])
+            _capped([_plan_line(r) for r in plan.removals])
         confirm(f"Remove {what}?", yes=yes)
         large = len(plan.removals) > MAX_BATCH_IDS
         plan = service.execute(plan, progress=_progress if large else None)
@@ -233,10 +250,7 @@ def untag(
         say(f"dry run: would remove {what}; nothing changed")
     else:
         removed = [r for r in plan.removals if r.status == "removed"]
-        say(
-            f"removed {sum(r.kind == 'tag' for r in removed)} tag(s) and deleted "
-            f"{sum(r.kind == 'image' for r in removed)} image(s) from {ref.repository}"
-        )
+        say(f"removed {_amount(removed)} from {ref.repository}")
     if not plan.ok:
         problems = len(plan.failed) + len(plan.missing) + sum(k.explicit for k in plan.kept)
         raise Refused(f"{problems} id(s) not removed from {ref.repository} (listed above)")

@@ -138,7 +138,7 @@ def test_untag_removes_with_yes_and_reports(cli: Any, ecr: Any) -> None:
     assert doc["dryRun"] is False and doc["ok"] is True
     assert sorted(r["digest"] for r in doc["removals"]) == sorted(digests[:2])
     assert {r["status"] for r in doc["removals"]} == {"removed"}
-    assert "removed 0 tag(s) and deleted 2 image(s) from app" in result.stderr
+    assert "removed 2 image(s) from app" in result.stderr
     assert _tags(ecr, "app") == {"v1": digests[2]}
 
 
@@ -180,3 +180,24 @@ def test_concurrency_setting_is_checked(cli: Any, ecr: Any) -> None:
     assert bad.exit_code == 2 and "ECRCTL_CONCURRENCY" in bad.stderr
     one = cli("retag", "app", "a", "c", env={"ECRCTL_CONCURRENCY": "1"})
     assert one.exit_code == 0, one.stderr
+
+
+def test_untag_on_a_terminal_shows_the_plan_and_asks(
+    cli: Any, ecr: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ecrctl.cli.common as common
+    import ecrctl.cli.retag as retag_cli
+
+    monkeypatch.setattr(common, "interactive", lambda: True)
+    monkeypatch.setattr(retag_cli, "interactive", lambda: True)
+    ecr.create_repository(repositoryName="app")
+    seed_repository(ecr, "app", ["a", "b"])
+    declined = cli("untag", "app", "a", input="n\n")
+    assert declined.exit_code == 1
+    assert "  delete sha256:" in declined.stderr and " (a)\n" in declined.stderr
+    assert "Remove 1 image(s) from app?" in declined.stderr
+    assert "nothing changed" in declined.stderr
+    assert sorted(_tags(ecr, "app")) == ["a", "b"]
+    accepted = cli("untag", "app", "a", input="y\n")
+    assert accepted.exit_code == 0, accepted.stderr
+    assert sorted(_tags(ecr, "app")) == ["b"]

@@ -113,7 +113,7 @@ def test_untag_dry_run_then_yes_with_multi_arch(run_ecrctl: Any, server_ecr: Any
 
     whole = run_ecrctl("untag", "app", "v1", "--untagged", "--yes")
     assert whole.exit_code == 0, whole.stderr
-    assert "deleted 2 image(s)" in whole.stderr
+    assert "removed 2 image(s) from app" in whole.stderr
     assert _tags(server_ecr, "app") == {"b": single.digest}
 
 
@@ -127,5 +127,5 @@ def test_untag_hundreds_in_chunks_with_progress(run_ecrctl: Any, server_ecr: Any
     done = run_ecrctl("untag", "app", "--untagged", "--yes")
     assert done.exit_code == 0, done.stderr
     assert "untag: 230/230 ids" in done.stderr
-    assert "deleted 230 image(s)" in done.stderr
+    assert "removed 230 image(s) from app" in done.stderr
     assert server_ecr.describe_images(repositoryName="app")["imageDetails"] == []
