@@ -101,7 +101,7 @@ def retag(
             say(f"{outcome.tag}: {outcome.outcome}: {outcome.reason}")
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
     say(
-        f"{ref.repository}{'' if source.startswith('@') else ':'}{source} "
+        f"{ref.repository}{'@' if result.source_is_digest else ':'}{source.lstrip('@')} "
         f"({short_media_type(result.media_type)} {short_digest(result.digest)}): {summary}"
     )
     if not result.ok:
@@ -204,7 +204,7 @@ def untag(
         str | None,
         typer.Option("--match", metavar="GLOB", help="Also remove tags matching GLOB ('pr-*')."),
     ] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print what would be removed; change nothing.")
     ] = False,

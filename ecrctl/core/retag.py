@@ -76,6 +76,10 @@ class RetagResult:
         return all(t.ok for t in self.tags)
 
     @property
+    def source_is_digest(self) -> bool:
+        return self.source.lstrip("@").startswith("sha256:")
+
+    @property
     def failed(self) -> list[TagOutcome]:
         return [t for t in self.tags if not t.ok]
 

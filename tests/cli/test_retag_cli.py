@@ -49,6 +49,7 @@ def test_retag_json_document(cli: Any, ecr: Any) -> None:
     put_synthetic(ecr, "app", index, "1.0")
     result = cli("-o", "json", "retag", "app", f"@{index.digest}", "latest")
     assert result.exit_code == 0, result.stderr
+    assert f"app@{index.digest} (oci-index " in result.stderr
     doc = json.loads(result.stdout)
     assert doc["mediaType"] == OCI_INDEX and doc["digest"] == index.digest and doc["ok"] is True
     assert doc["tags"] == [
