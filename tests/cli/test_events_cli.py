@@ -150,3 +150,31 @@ def test_events_cli_template_formats(cli: Any) -> None:
         "detail": {"repository-name": ["team/app"]},
     }
     assert cli("events", "template", "--format", "toml").exit_code == 2
+
+
+def test_events_cli_half_way_failure_reports_and_teardown_cleans(
+    cli: Any, aws: dict[str, Any]
+) -> None:
+    """The rule cannot be put on a bus that does not exist: the pieces before it are named."""
+    failed = cli(*SETUP, "--event-bus", "no-such-bus", input="pw\n")
+    assert failed.exit_code == 3, failed.stderr
+    assert "events setup ecrctl-webhook stopped while creating the rule" in failed.stderr
+    assert (
+        "exists now: connection ecrctl-webhook, api-destination ecrctl-webhook, "
+        "role ecrctl-webhook-events-invoke" in failed.stderr
+    )
+    assert "ecrctl events teardown --name ecrctl-webhook --event-bus no-such-bus" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    status = cli("-o", "text", "events", "status")
+    assert status.exit_code == 1
+    assert "rule\tecrctl-webhook\tmissing" in status.stdout
+    gone = cli("-o", "text", "events", "teardown", "--yes")
+    assert gone.exit_code == 0, gone.stderr
+    assert [line.split("\t")[0] for line in gone.stdout.splitlines()] == [
+        "api-destination",
+        "connection",
+        "role",
+    ]
+    assert aws["events"].list_connections()["Connections"] == []
+    assert aws["events"].list_api_destinations()["ApiDestinations"] == []
+    assert aws["iam"].list_roles()["Roles"] == []
