@@ -100,6 +100,8 @@ def setup(
     from ecrctl.core.events.pattern import parse_kinds
     from ecrctl.core.events.setup import EventsSetup, SetupIncomplete
 
+    if wait < 0:
+        raise InvalidInput(f"invalid --wait {wait}: seconds, 0 or more")
     names = Names.of(name)
     spec = SetupSpec(
         names=names,
