@@ -19,9 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import TextIO
 
-from ecrctl.core.auth import PUBLIC_HOST, PUBLIC_REGION
 from ecrctl.core.exceptions import EcrctlError
-from ecrctl.core.refs import parse_host
 from ecrctl.core.tokencache import CachedToken, Identity, TokenCache, resolve_identity
 from ecrctl.core.userconfig import load_user_config, normalise_host
 
@@ -43,7 +41,8 @@ def _answer(stream: TextIO, server_url: str, token: CachedToken) -> None:
 def _fetch(host: str, profile: str | None, identity: Identity, cache: TokenCache) -> CachedToken:
     """Ask ECR (a cache miss): boto3 is imported here and only here."""
     from ecrctl import tokens
-    from ecrctl.core.auth import TokenRequest
+    from ecrctl.core.auth import PUBLIC_HOST, PUBLIC_REGION, TokenRequest
+    from ecrctl.core.refs import parse_host
     from ecrctl.session import Settings
 
     if host == PUBLIC_HOST:
@@ -83,14 +82,17 @@ def _describe(error: BaseException, profile: str | None) -> str:
 
 def get(server_url: str, environ: Mapping[str, str], stderr: TextIO) -> CachedToken:
     host = normalise_host(server_url)
-    if host != PUBLIC_HOST and parse_host(host) is None:
-        raise HelperError(NOT_FOUND)
     profile = load_user_config(environ).profile_for(host)
     identity = resolve_identity(profile, environ)
     cache = TokenCache()
     cached = cache.get(host, identity)
     if cached is not None and cached.fresh():
-        return cached
+        return cached  # the hot path: nothing else is imported
+    from ecrctl.core.auth import PUBLIC_HOST
+    from ecrctl.core.refs import parse_host
+
+    if host != PUBLIC_HOST and parse_host(host) is None:
+        raise HelperError(NOT_FOUND)
     try:
         return _fetch(host, profile, identity, cache)
     except Exception as error:

@@ -5,21 +5,18 @@ One small JSON file per (registry, identity) under ``$XDG_CACHE_HOME/ecrctl/toke
 what decides which AWS principal asks for the token, worked out from local facts only (the
 profile and what ``~/.aws/config`` says it assumes, the access key in the environment, a web
 identity role, an endpoint override), so an SSO or assumed-role profile gets its own entry and a
-cache hit needs neither boto3 nor the network. Standard library only: the helper's hot path.
+cache hit needs neither boto3 nor the network. Standard library only, and only the cheap parts
+of it (no pathlib, dataclasses or tempfile at import): this is the credential helper's hot path.
 """
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 # Refresh when less than this share of the token's life is left.
@@ -43,25 +40,35 @@ _PROFILE_KEYS = (
 )
 
 
-def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+def cache_dir(environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     base = env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME") or "~", ".cache")
-    return Path(os.path.expanduser(base)) / "ecrctl" / "tokens"
+    return os.path.join(os.path.expanduser(base), "ecrctl", "tokens")
 
 
-@dataclass(frozen=True)
 class Identity:
     """Who asks for tokens: ``label`` is for people (no secret), ``key`` for the cache."""
 
-    label: str
-    key: str
+    __slots__ = ("key", "label")
+
+    def __init__(self, label: str, key: str) -> None:
+        self.label = label
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"Identity({self.label!r})"
 
 
 def _profile_facts(profile: str, env: Mapping[str, str]) -> list[str]:
     path = env.get("AWS_CONFIG_FILE") or os.path.join(env.get("HOME") or "~", ".aws", "config")
+    path = os.path.expanduser(path)
+    if not os.path.exists(path):
+        return []
+    import configparser
+
     parser = configparser.RawConfigParser()
     with contextlib.suppress(OSError, configparser.Error):
-        parser.read(os.path.expanduser(path), encoding="utf-8")
+        parser.read(path, encoding="utf-8")
     section = "default" if profile == "default" else f"profile {profile}"
     if not parser.has_section(section):
         return []
@@ -97,14 +104,36 @@ def resolve_identity(profile: str | None, environ: Mapping[str, str] | None = No
     return Identity(label=label, key=digest)
 
 
-@dataclass(frozen=True)
 class CachedToken:
-    registry: str
-    identity: str  # the label; never a secret
-    username: str
-    secret: str
-    issued_at: float
-    expires_at: float
+    """A registry token as cached; ``identity`` is the identity's label, never a secret."""
+
+    __slots__ = ("expires_at", "identity", "issued_at", "registry", "secret", "username")
+
+    def __init__(
+        self,
+        registry: str,
+        identity: str,
+        username: str,
+        secret: str,
+        issued_at: float,
+        expires_at: float,
+    ) -> None:
+        self.registry = registry
+        self.identity = identity
+        self.username = username
+        self.secret = secret
+        self.issued_at = issued_at
+        self.expires_at = expires_at
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CachedToken):
+            return NotImplemented
+        return self.to_file() == other.to_file()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:  # never the secret
+        return f"CachedToken({self.registry!r}, {self.identity!r}, expires_at={self.expires_at})"
 
     def fresh(self, now: float | None = None) -> bool:
         """Usable without asking again: more than a quarter of its life is left."""
@@ -141,12 +170,12 @@ class CachedToken:
 
 
 class TokenCache:
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: str | None = None) -> None:
         self.directory = directory or cache_dir()
 
-    def path_for(self, registry: str, identity: Identity) -> Path:
+    def path_for(self, registry: str, identity: Identity) -> str:
         name = hashlib.sha256(f"{registry.lower()}\n{identity.key}".encode()).hexdigest()[:40]
-        return self.directory / f"{name}.json"
+        return os.path.join(self.directory, f"{name}.json")
 
     def get(self, registry: str, identity: Identity) -> CachedToken | None:
         """The cached token, fresh or not (the caller decides); None when absent or unreadable."""
@@ -160,9 +189,11 @@ class TokenCache:
             return None
         return token
 
-    def put(self, token: CachedToken, identity: Identity) -> Path:
+    def put(self, token: CachedToken, identity: Identity) -> str:
         """Write atomically: a reader sees the old file or the new one, never a part."""
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        import tempfile
+
+        os.makedirs(self.directory, mode=0o700, exist_ok=True)
         target = self.path_for(token.registry, identity)
         fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
         try:
@@ -178,14 +209,16 @@ class TokenCache:
             raise
         return target
 
-    def entries(self) -> Iterator[tuple[Path, CachedToken]]:
+    def entries(self) -> Iterator[tuple[str, CachedToken]]:
         try:
-            paths = sorted(self.directory.glob("*.json"))
+            names = sorted(n for n in os.listdir(self.directory) if n.endswith(".json"))
         except OSError:
             return
-        for path in paths:
+        for name in names:
+            path = os.path.join(self.directory, name)
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
+                with open(path, encoding="utf-8") as handle:
+                    data = json.load(handle)
             except (OSError, ValueError):
                 continue
             token = CachedToken.from_file(data) if isinstance(data, dict) else None
@@ -201,6 +234,6 @@ class TokenCache:
         for path, token in list(self.entries()):
             if token.registry.lower() == registry.lower():
                 with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+                    os.unlink(path)
                     removed += 1
         return removed

@@ -8,39 +8,43 @@
     [registries."444455556666.dkr.ecr.eu-west-1.amazonaws.com"]
     profile = "prod"
 
-The credential helper reads this on every call, so this module imports nothing heavy.
+The credential helper reads this on every call, so this module imports nothing heavy (tomllib
+only when the file exists).
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from ecrctl.core.exceptions import ConfigurationError
 
 
-def config_dir(environ: Mapping[str, str] | None = None) -> Path:
+def config_dir(environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     base = env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME") or "~", ".config")
-    return Path(os.path.expanduser(base)) / "ecrctl"
+    return os.path.join(os.path.expanduser(base), "ecrctl")
 
 
-def config_path(environ: Mapping[str, str] | None = None) -> Path:
-    return config_dir(environ) / "config.toml"
+def config_path(environ: Mapping[str, str] | None = None) -> str:
+    return os.path.join(config_dir(environ), "config.toml")
 
 
-@dataclass(frozen=True)
 class RegistrySettings:
-    profile: str | None = None
+    __slots__ = ("profile",)
+
+    def __init__(self, profile: str | None = None) -> None:
+        self.profile = profile
 
 
-@dataclass(frozen=True)
 class UserConfig:
-    registries: dict[str, RegistrySettings] = field(default_factory=dict)
-    path: Path | None = None
+    __slots__ = ("path", "registries")
+
+    def __init__(
+        self, registries: dict[str, RegistrySettings] | None = None, path: str | None = None
+    ) -> None:
+        self.registries = registries or {}
+        self.path = path
 
     def profile_for(self, host: str) -> str | None:
         """The AWS profile configured for a registry host (``https://`` and case tolerated)."""
@@ -61,11 +65,14 @@ def load_user_config(environ: Mapping[str, str] | None = None) -> UserConfig:
     """The parsed file; an absent file is an empty configuration, a broken one an error."""
     path = config_path(environ)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except FileNotFoundError:
         return UserConfig(path=path)
     except OSError as error:
         raise ConfigurationError(f"cannot read {path}: {error.strerror}") from None
+    import tomllib
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:

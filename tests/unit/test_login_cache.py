@@ -31,10 +31,10 @@ def test_a_token_is_fresh_until_a_quarter_of_its_life_is_left() -> None:
 
 
 def test_cache_lives_under_xdg_cache_home_with_private_modes(isolated_env: Path) -> None:
-    assert cache_dir() == isolated_env / ".cache" / "ecrctl" / "tokens"
+    assert Path(cache_dir()) == isolated_env / ".cache" / "ecrctl" / "tokens"
     cache = TokenCache()
     identity = resolve_identity("dev")
-    path = cache.put(token(), identity)
+    path = Path(cache.put(token(), identity))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert cache.get(HOST, identity) == token()
@@ -76,7 +76,7 @@ def test_entries_are_keyed_by_identity_not_only_the_access_key(
 def test_a_damaged_cache_file_is_a_miss(isolated_env: Path) -> None:
     cache = TokenCache()
     identity = resolve_identity(None)
-    path = cache.put(token(), identity)
+    path = Path(cache.put(token(), identity))
     path.write_text("{not json")
     assert cache.get(HOST, identity) is None
     path.write_text('{"version": 99}')
@@ -94,10 +94,11 @@ def test_erase_forgets_every_identity_for_a_registry(isolated_env: Path) -> None
 
 
 def test_profiles_per_registry_from_config_toml(isolated_env: Path) -> None:
-    assert config_path() == isolated_env / ".config" / "ecrctl" / "config.toml"
+    path = Path(config_path())
+    assert path == isolated_env / ".config" / "ecrctl" / "config.toml"
     assert load_user_config().profile_for(HOST) is None  # no file: no mapping
-    config_path().parent.mkdir(parents=True)
-    config_path().write_text(
+    path.parent.mkdir(parents=True)
+    path.write_text(
         f'[registries."{HOST}"]\nprofile = "dev"\n'
         '[registries."444455556666.dkr.ecr.eu-west-1.amazonaws.com"]\nprofile = "prod"\n'
     )
