@@ -192,3 +192,21 @@ def test_events_listener_answers(listener: tuple[WebhookListener, list[dict[str,
     assert got == []
     assert _post(server.url, json.dumps({"id": "x"}).encode(), good) == (200, '{"received": true}')
     assert got == [{"id": "x"}]
+
+
+def test_events_listener_on_ipv6_loopback() -> None:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    got: list[dict[str, Any]] = []
+    server = WebhookListener("::1", 0, on_event=got.append, username="u", password="p")
+    assert server.url.startswith("http://[::1]:")
+    thread = threading.Thread(target=server.serve, args=(1,), daemon=True)
+    thread.start()
+    assert send_event(server.url, {"id": "v6"}, username="u", password="p").status == 200
+    thread.join(timeout=10)
+    assert got == [{"id": "v6"}]

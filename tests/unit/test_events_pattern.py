@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ecrctl.core.events.pattern import build_pattern, describe_pattern, matches, parse_kinds
 from ecrctl.core.events.samples import documented, sample, summary
@@ -220,3 +222,24 @@ def test_events_samples_are_fresh_and_summarised() -> None:
     assert summary(documented("delete"))[3] == "DELETE SUCCESS"
     with pytest.raises(InvalidInput):
         sample("pull")
+
+
+REPOS = ["team/app", "team/web", "other"]
+
+
+@given(
+    kinds=st.sets(st.sampled_from(["push", "delete", "scan"]), min_size=1),
+    repos=st.sets(st.sampled_from(REPOS)),
+    kind=st.sampled_from(["push", "delete", "scan"]),
+    repo=st.sampled_from(REPOS),
+)
+def test_events_pattern_matches_exactly_the_chosen_events(
+    kinds: set[str], repos: set[str], kind: str, repo: str
+) -> None:
+    pattern = build_pattern(kinds, repos)
+    expected = kind in kinds and (not repos or repo in repos)
+    assert matches(pattern, sample(kind, repository=repo)) is expected
+    assert describe_pattern(pattern) == (
+        tuple(k for k in ("push", "delete", "scan") if k in kinds),
+        tuple(sorted(repos)),
+    )

@@ -11,6 +11,7 @@ import base64
 import binascii
 import hmac
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -43,6 +44,10 @@ def credentials_match(header: str | None, username: str, password: str) -> bool:
     return bool(sep) and same_user and same_secret
 
 
+class _HTTPServer6(HTTPServer):
+    address_family = socket.AF_INET6
+
+
 @dataclass(frozen=True)
 class Rejection:
     client: str
@@ -71,8 +76,9 @@ class WebhookListener:
         self.on_reject = on_reject or (lambda _r: None)
         self.received = 0
         handler = self._handler_class()
+        server_class = _HTTPServer6 if ":" in host else HTTPServer
         try:
-            self.server = HTTPServer((host, port), handler)
+            self.server = server_class((host, port), handler)
         except OSError as error:
             raise Refused(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
