@@ -32,6 +32,9 @@ REDACTED_KEYS = frozenset(
 )
 
 
+_SHARED_LOADER: dict[str, Any] = {}
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the global options say about where to talk to."""
@@ -63,6 +66,12 @@ def resolve_settings(
     env = os.environ if environ is None else environ
     if registry_id is not None and not (len(registry_id) == 12 and registry_id.isdigit()):
         raise InvalidInput(f"invalid registry id {registry_id!r}: it is a 12-digit AWS account id")
+    for source, url in (
+        ("--endpoint-url", endpoint_url),
+        ("AWS_ENDPOINT_URL", env.get("AWS_ENDPOINT_URL")),
+        ("AWS_ENDPOINT_URL_ECR", env.get("AWS_ENDPOINT_URL_ECR")),
+    ):
+        _check_endpoint(source, url)
     return Settings(
         profile=profile or env.get("AWS_PROFILE") or None,
         region=region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
@@ -71,6 +80,22 @@ def resolve_settings(
         registry_id=registry_id,
         debug=debug,
     )
+
+
+def _check_endpoint(source: str, url: str | None) -> None:
+    """botocore rejects a malformed endpoint with a bare ValueError at the first call."""
+    if not url:
+        return
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in url
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InvalidInput(f"invalid {source} {url!r}: expected http(s)://HOST[:PORT]")
 
 
 def _redact(value: Any, key: str = "") -> Any:
@@ -126,8 +151,20 @@ class Clients:
     def session(self) -> boto3.Session:
         if self._session is None:
             import boto3
+            import botocore.session
 
-            self._session = boto3.Session(profile_name=self.settings.profile)
+            core = botocore.session.Session()
+            # Service models and endpoint data are parsed once per process, not per session
+            # (a new session would re-read ~1 MB of JSON). Credentials, profile and config stay
+            # per session.
+            loader = _SHARED_LOADER.get("loader")
+            if loader is None:
+                _SHARED_LOADER["loader"] = core.get_component("data_loader")
+            else:
+                core.register_component("data_loader", loader)
+            self._session = boto3.Session(botocore_session=core, profile_name=self.settings.profile)
+            paths = self._session._loader.search_paths  # boto3 appends its path every time
+            paths[:] = list(dict.fromkeys(paths))
         return self._session
 
     @property
