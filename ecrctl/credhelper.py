@@ -16,12 +16,15 @@ import json
 import os
 import sys
 import time
-from collections.abc import Mapping
-from typing import TextIO
 
 from ecrctl.core.exceptions import EcrctlError
 from ecrctl.core.tokencache import CachedToken, Identity, TokenCache, resolve_identity
 from ecrctl.core.userconfig import load_user_config, normalise_host
+
+TYPE_CHECKING = False  # typing and collections stay out of the hot path
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import TextIO
 
 NOT_FOUND = "credentials not found in native keychain"
 USAGE = "usage: docker-credential-ecrctl get|store|erase|list|version"

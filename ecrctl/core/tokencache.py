@@ -12,12 +12,14 @@ of it (no pathlib, dataclasses or tempfile at import): this is the credential he
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: importing typing costs the helper's hot path time
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from typing import Any
 
 # Refresh when less than this share of the token's life is left.
 REFRESH_FRACTION = 0.25
@@ -38,6 +40,18 @@ _PROFILE_KEYS = (
     "web_identity_token_file",
     "aws_access_key_id",
 )
+
+
+def _sha256(text: str) -> str:
+    """Hex SHA-256. The builtin ``_sha256`` first: ``hashlib`` loads OpenSSL on import, which
+    costs the helper's hot path milliseconds."""
+    try:
+        module: Any = __import__("_sha256")
+    except ImportError:  # another Python (3.12 has _sha2): hashlib's is the same function
+        import hashlib
+
+        module = hashlib
+    return str(module.sha256(text.encode()).hexdigest())
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> str:
@@ -100,7 +114,7 @@ def resolve_identity(profile: str | None, environ: Mapping[str, str] | None = No
     if endpoint:
         facts.append(f"endpoint={endpoint}")
         label += f" at {endpoint}"
-    digest = hashlib.sha256("\n".join(facts).encode()).hexdigest()
+    digest = _sha256("\n".join(facts))
     return Identity(label=label, key=digest)
 
 
@@ -174,7 +188,7 @@ class TokenCache:
         self.directory = directory or cache_dir()
 
     def path_for(self, registry: str, identity: Identity) -> str:
-        name = hashlib.sha256(f"{registry.lower()}\n{identity.key}".encode()).hexdigest()[:40]
+        name = _sha256(f"{registry.lower()}\n{identity.key}")[:40]
         return os.path.join(self.directory, f"{name}.json")
 
     def get(self, registry: str, identity: Identity) -> CachedToken | None:

@@ -15,9 +15,12 @@ only when the file exists).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 from ecrctl.core.exceptions import ConfigurationError
+
+TYPE_CHECKING = False  # importing typing costs the credential helper's hot path time
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 def config_dir(environ: Mapping[str, str] | None = None) -> str:
