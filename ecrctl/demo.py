@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from ecrctl.core.seed import seed_repository
 from ecrctl.emulator import Emulator
+from ecrctl.logindemo import login_demo
 
 REPO = "demo/app"
 TAGS = ["1.0.9", "1.0.10", "v2", "v10", "latest"]
@@ -129,6 +130,10 @@ STEPS: list[Step] = [
     ),
     Step("Each piece of the events setup and its state", ("events", "status")),
     Step("Remove the events setup", ("events", "teardown", "--yes")),
+    Step(
+        "Log docker in without docker (a temporary DOCKER_CONFIG), a helper login, status",
+        action=login_demo,
+    ),
     Step("Remove the repository and its images", ("repo", "remove", REPO, "--force", "--yes")),
 ]
 

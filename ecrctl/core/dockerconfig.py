@@ -37,7 +37,7 @@ class StoredLogin:
     """Where a login went: ``auths`` in the file, or a credential helper."""
 
     host: str
-    store: str  # "config file", "credsStore NAME", "credHelpers NAME"
+    store: str  # "auths" (the file itself), "credsStore NAME", "credHelpers NAME"
 
     @property
     def helper(self) -> str | None:
@@ -150,7 +150,7 @@ class DockerConfig:
             auths[host] = {**entry, "auth": encoded}
             # An identity token would be preferred by docker over the new password.
             auths[host].pop("identitytoken", None)
-            return StoredLogin(host, "config file")
+            return StoredLogin(host, "auths")
 
     def use_helper(self, host: str, helper: str = HELPER_NAME) -> None:
         """``credHelpers[host] = helper``; a stale password for the host in ``auths`` goes."""

@@ -57,7 +57,7 @@ def registry_status(
         cached = cache.for_registry(entry.host)
         expires: datetime | None = None
         if entry.source == "auths":
-            store = "config file"
+            store = "auths"
             if entry.secret:
                 matching = [t for t in cached if t.secret == entry.secret]
                 if matching:

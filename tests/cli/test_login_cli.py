@@ -48,7 +48,7 @@ def test_json_result_names_registries_and_expiry_without_secrets(ecr: Any, cli: 
     assert done.exit_code == 0, done.stderr
     doc = json.loads(done.stdout)
     assert [d["registry"] for d in doc] == ["111122223333.dkr.ecr.us-east-1.amazonaws.com", HOST]
-    assert all(d["expiresAt"].endswith("Z") and d["store"] == "config file" for d in doc)
+    assert all(d["expiresAt"].endswith("Z") and d["store"] == "auths" for d in doc)
     assert "auth-token" not in done.stdout
 
 
@@ -64,7 +64,7 @@ def test_helper_mode_then_status_then_logout(ecr: Any, cli: Any, isolated_env: P
     rows = {d["registry"]: d for d in json.loads(status.stdout)}
     assert rows[HOST]["store"] == "credHelpers ecrctl" and rows[HOST]["state"] == "valid"
     other = rows["111122223333.dkr.ecr.us-east-1.amazonaws.com"]
-    assert other["store"] == "config file" and other["expiresAt"].endswith("Z")
+    assert other["store"] == "auths" and other["expiresAt"].endswith("Z")
     assert "auth-token" not in status.stdout
 
     out = cli("logout", HOST)
@@ -84,7 +84,7 @@ def test_status_lists_only_ecr_registries(ecr: Any, cli: Any, isolated_env: Path
     )
     done = cli("-o", "text", "login", "status")
     assert done.exit_code == 0
-    assert done.stdout.splitlines() == [f"{HOST}\tconfig file\t-\tunknown"]
+    assert done.stdout.splitlines() == [f"{HOST}\tauths\t-\tunknown"]
 
 
 def test_per_registry_profile_from_config_toml(ecr: Any, cli: Any, isolated_env: Path) -> None:

@@ -43,7 +43,7 @@ def test_store_keeps_every_other_key_and_writes_mode_0600(isolated_env: Path) ->
     config.path.write_text(json.dumps(original))
     os.chmod(config.path, 0o644)
     stored = config.store(HOST, "AWS", "secret-1")
-    assert stored.store == "config file"
+    assert stored.store == "auths"
     data = json.loads(config.path.read_text())
     assert auth_of(data, HOST) == "AWS:secret-1"
     assert "identitytoken" not in data["auths"][HOST]
