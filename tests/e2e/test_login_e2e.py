@@ -158,3 +158,28 @@ def test_helper_list_and_erase(server_env: dict[str, str]) -> None:
     assert json.loads(helper("list", "", server_env).stdout) == {}
     assert helper("store", json.dumps({"ServerURL": HOST}), server_env).returncode == 0
     assert os.environ.get("DOCKER_CONFIG")  # the isolated environment is in force
+
+
+def test_helper_uses_the_profile_config_toml_names_for_the_registry(
+    server_env: dict[str, str], isolated_env: Path
+) -> None:
+    (isolated_env / "aws-credentials").write_text(
+        "[dev]\naws_access_key_id = dev-key\naws_secret_access_key = dev-secret\n"
+    )
+    (isolated_env / "aws-config").write_text("[profile dev]\nregion = eu-west-1\n")
+    config = isolated_env / ".config" / "ecrctl" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'[registries."{HOST}"]\nprofile = "dev"\n')
+    env = {
+        k: v
+        for k, v in server_env.items()
+        if k not in {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    }
+    done = helper("get", HOST, env)  # no credentials but the dev profile's
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["Secret"] == PASSWORD
+    (entry,) = (isolated_env / ".cache" / "ecrctl" / "tokens").glob("*.json")
+    assert json.loads(entry.read_text())["identity"].startswith("profile dev")
+    other = "111122223333.dkr.ecr.us-east-1.amazonaws.com"  # not mapped: default chain, none
+    unmapped = helper("get", other, {**env, "AWS_EC2_METADATA_DISABLED": "true"})
+    assert unmapped.returncode == 1 and "no AWS credentials" in unmapped.stderr
