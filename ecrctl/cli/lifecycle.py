@@ -68,30 +68,34 @@ def _rule(decision: Decision) -> str:
     return str(decision.rule_priority) if decision.rule_priority is not None else "-"
 
 
-def _affected_view(
-    doc: dict[str, Any],
-    affected: list[Decision],
-    kept: list[Decision] | None,
-    title: str,
-) -> View:
-    """Text: one line per affected image (digest, tags, rule priority, action); the table also
-    lists what is kept."""
-    shown = affected + (kept or [])
+def _affected_view(doc: dict[str, Any], title: str) -> View:
+    """From the document's ``affected`` (and ``kept``, when there) entries. Text: one line per
+    affected image (digest, tags, rule priority, action); the table also lists what is kept."""
+
+    def tags(entry: dict[str, Any]) -> str:
+        return ",".join(entry["tags"]) if entry["tags"] else "-"
+
+    def rule(entry: dict[str, Any]) -> str:
+        priority = entry["rulePriority"]
+        return "-" if priority is None else str(priority)
+
+    affected: list[dict[str, Any]] = doc["affected"]
+    shown = affected + (doc.get("kept") or [])
     return View(
         doc=doc,
         headers=("digest", "tags", "pushed", "storage", "rule", "action"),
         rows=[
             [
-                short_digest(d.image.digest),
-                _tags(d),
-                short_time(iso(d.image.pushed_at)),
-                d.image.storage_class,
-                _rule(d),
-                d.action,
+                short_digest(e["digest"]),
+                tags(e),
+                short_time(e["pushedAt"]),
+                e["storageClass"],
+                rule(e),
+                e["action"],
             ]
-            for d in shown
+            for e in shown
         ],
-        text=[[d.image.digest, _tags(d), _rule(d), d.action] for d in affected],
+        text=[[e["digest"], tags(e), rule(e), e["action"]] for e in affected],
         title=title,
     )
 
@@ -223,7 +227,7 @@ def preview(
             progress.close()
         doc = {"repository": repository, "source": "remote", "policy": label, **result.to_json()}
         say(f"{repository} (AWS preview): {_summary(result.affected, None)}")
-        app_state.emit(_affected_view(doc, result.affected, None, f"{repository} (AWS preview)"))
+        app_state.emit(_affected_view(doc, f"{repository} (AWS preview)"))
         return
     when = parse_at(at, datetime.now(UTC))
     if candidate is None:
@@ -233,7 +237,7 @@ def preview(
     doc = {"repository": repository, "source": "local", "policy": label, **evaluation.to_json()}
     title = f"{repository} at {short_time(iso(when))} UTC"
     say(f"{title}: {_summary(evaluation.affected, evaluation.kept)}")
-    app_state.emit(_affected_view(doc, evaluation.affected, evaluation.kept, title))
+    app_state.emit(_affected_view(doc, title))
 
 
 @app.command("put")
@@ -297,12 +301,12 @@ def put(
         "changed": not unchanged,
         "put": False,
         "policy": json.loads(policy.text),
-        **{k: evaluation.to_json()[k] for k in ("at", "summary", "affected")},
+        **{k: v for k, v in evaluation.to_json().items() if k in ("at", "summary", "affected")},
     }
     title = f"{repository}: what the policy would do now"
     if unchanged:
         say(f"{repository} already has this lifecycle policy; nothing to change")
-        app_state.emit(_affected_view(doc, evaluation.affected, None, title))
+        app_state.emit(_affected_view(doc, title))
         return
     before = current.pretty().splitlines() if current is not None else []
     diff = difflib.unified_diff(
@@ -322,7 +326,7 @@ def put(
         )
     if dry_run:
         say("dry run: nothing changed")
-        app_state.emit(_affected_view(doc, evaluation.affected, None, title))
+        app_state.emit(_affected_view(doc, title))
         return
     expiring = evaluation.count("expire")
     confirm(
@@ -333,7 +337,7 @@ def put(
     service.put(repository, policy)
     doc["put"] = True
     say(f"put the lifecycle policy on {repository}")
-    app_state.emit(_affected_view(doc, evaluation.affected, None, title))
+    app_state.emit(_affected_view(doc, title))
 
 
 @app.command("get")

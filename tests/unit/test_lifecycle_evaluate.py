@@ -455,3 +455,20 @@ def test_every_image_appears_once_affected_or_kept() -> None:
     result = evaluate(policy, repo, NOW)
     digests = [d.image.digest for d in result.affected + result.kept]
     assert sorted(digests) == sorted(i.digest for i in repo)
+
+
+def test_separate_runs_of_equal_push_times_each_ordered_by_digest() -> None:
+    policy = policy_of(
+        rule(1, {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 3})
+    )
+    repo = [
+        image("b", ["b"], 1),
+        image("a", ["a"], 1),
+        image("m", ["m"], 2),
+        image("z", ["z"], 3),
+        image("y", ["y"], 3),
+    ]
+    result = evaluate(policy, repo, NOW)
+    kept = [d.image.digest[7:] for d in result.kept]
+    assert kept == ["b", "a", "m"]  # youngest first; b before a at the same instant
+    assert [d.image.digest[7:] for d in result.affected] == ["y", "z"]  # oldest first

@@ -28,15 +28,17 @@ regular expression only for patterns with inner wildcards), never per image per 
 
 from __future__ import annotations
 
+import gc
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.lifecycle.model import ImageRecord, Policy, Rule, Selection
+from ecrctl.core.lifecycle.model import ImageRecord, Policy, Selection
 from ecrctl.core.models import iso
 
 DAY_SECONDS = 86_400.0
@@ -60,8 +62,7 @@ def pattern_matches(pattern: str, tag: str) -> bool:
     return pattern_regex(pattern).fullmatch(tag) is not None
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """What the policy does to one image: expire, transition, or keep (and which rule said so)."""
 
     image: ImageRecord
@@ -115,43 +116,42 @@ class Evaluation:
 
 
 class _TagIndex:
-    """Distinct tags of the repository, sorted, each with the images that carry it."""
+    """Every (tag, image) pair, sorted by tag: a tag prefix is a contiguous run of it."""
 
     def __init__(self, tags: Sequence[tuple[str, ...]]) -> None:
-        index: dict[str, list[int]] = {}
-        for position, image_tags in enumerate(tags):
-            for tag in image_tags:
-                holders = index.get(tag)
-                if holders is None:
-                    index[tag] = [position]
-                else:
-                    holders.append(position)
-        self.index = index
-        self.names = sorted(index)
-        self._cache: dict[tuple[str, bool], frozenset[int]] = {}
+        flat = [tag for image_tags in tags for tag in image_tags]
+        owner = [k for k, image_tags in enumerate(tags) for _ in image_tags]
+        order = sorted(range(len(flat)), key=flat.__getitem__)
+        self.tags = [flat[i] for i in order]
+        self.owners = [owner[i] for i in order]
+        self._cache: dict[tuple[str, bool], set[int]] = {}
 
-    def images(self, entry: str, *, pattern: bool) -> frozenset[int]:
+    def images(self, entry: str, *, pattern: bool) -> set[int]:
         """Images with at least one tag matching ``entry`` (a prefix, or a pattern)."""
         key = (entry, pattern)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        literal = entry.split("*", 1)[0] if pattern else entry
-        if pattern and "*" not in entry:
-            tags: list[str] = [entry] if entry in self.index else []
+        tags = self.tags
+        if pattern and "*" not in entry:  # an exact tag
+            low = bisect_left(tags, entry)
+            found = set(self.owners[low : bisect_right(tags, entry, low)])
         else:
-            low = bisect_left(self.names, literal)
-            high = bisect_left(self.names, literal + _TOP, low)
-            tags = self.names[low:high]
+            literal = entry.split("*", 1)[0] if pattern else entry
+            low = bisect_left(tags, literal)
+            high = bisect_left(tags, literal + _TOP, low)
             if pattern and entry != literal + "*":
                 regex = pattern_regex(entry)
-                tags = [t for t in tags if regex.fullmatch(t)]
-        found: set[int] = set()
-        for tag in tags:
-            found.update(self.index[tag])
-        result = frozenset(found)
-        self._cache[key] = result
-        return result
+                owners = self.owners
+                found = {owners[i] for i in range(low, high) if regex.fullmatch(tags[i])}
+            else:
+                found = set(self.owners[low:high])
+        self._cache[key] = found
+        return found
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class _Repository:
@@ -159,22 +159,45 @@ class _Repository:
 
     def __init__(self, images: Sequence[ImageRecord]) -> None:
         self.images = images
-        self.push = [
-            _ts(i.last_activated_at if i.last_activated_at is not None else i.pushed_at)
+        push = [
+            _aware(i.pushed_at if i.last_activated_at is None else i.last_activated_at).timestamp()
             for i in images
         ]
-        # Youngest first; the greater digest is the younger on equal push times.
-        order = sorted(range(len(images)), key=lambda k: images[k].digest, reverse=True)
-        order.sort(key=self.push.__getitem__, reverse=True)
-        self.pools: dict[str, list[int]] = {"standard": [], "archive": []}
-        self.tagged: dict[str, list[int]] = {"standard": [], "archive": []}
-        self.untagged: dict[str, list[int]] = {"standard": [], "archive": []}
-        for k in order:
-            image = images[k]
-            storage = image.storage_class
-            self.pools.setdefault(storage, []).append(k)
-            (self.tagged if image.tags else self.untagged).setdefault(storage, []).append(k)
+        self.push = push
+        # Youngest first; the greater digest is the younger of images pushed at the same time.
+        order = sorted(range(len(images)), key=push.__getitem__, reverse=True)
+        if len(set(push)) < len(push):
+            self._break_ties(order)
+        rank = [0] * len(images)
+        for position, k in enumerate(order):
+            rank[k] = position
+        self.rank = rank
+        storage = [i.storage_class for i in images]
+        self.storage = storage
+        classes = sorted(set(storage))
+        if len(classes) == 1:
+            self.pools = {classes[0]: order}
+        else:
+            self.pools = {s: [k for k in order if storage[k] == s] for s in classes}
+        tagged = [bool(i.tags) for i in images]
+        self.tagged = {s: [k for k in pool if tagged[k]] for s, pool in self.pools.items()}
+        self.untagged = {s: [k for k in pool if not tagged[k]] for s, pool in self.pools.items()}
         self._tags: _TagIndex | None = None
+
+    def _break_ties(self, order: list[int]) -> None:
+        """Within each run of equal push times, the greater digest first."""
+        ordered = [self.push[k] for k in order]
+        ties = [i for i in range(1, len(ordered)) if ordered[i] == ordered[i - 1]]
+        images = self.images
+        start = previous = -2
+        for i in [*ties, -1]:
+            if i != previous + 1:
+                if previous >= 0:
+                    order[start : previous + 1] = sorted(
+                        order[start : previous + 1], key=lambda k: images[k].digest, reverse=True
+                    )
+                start = i - 1
+            previous = i
 
     @property
     def tag_index(self) -> _TagIndex:
@@ -195,66 +218,86 @@ class _Repository:
         if not sets or not sets[0]:
             return []
         chosen = sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
-        pool = self.tagged.get(storage, [])
-        if len(chosen) * 8 < len(pool):
-            return sorted(
-                (k for k in chosen if self.images[k].storage_class == storage),
-                key=lambda k: (self.push[k], self.images[k].digest),
-                reverse=True,
-            )
-        return [k for k in pool if k in chosen]
+        if len(self.pools) > 1:
+            chosen = {k for k in chosen if self.storage[k] == storage}
+        return sorted(chosen, key=self.rank.__getitem__)
 
     def candidates(self, selection: Selection, matched: list[int], now: float) -> list[int]:
-        """The matched images the rule would act on, were no higher rule in the way."""
+        """The matched images the rule would act on were no higher rule in the way, youngest
+        first."""
         number = selection.count_number
         if selection.count_type == "imageCountMoreThan":
             return matched[number:]
-        limit = number * DAY_SECONDS
+        threshold = now - number * DAY_SECONDS  # acted on when strictly older than N days
         if selection.count_type == "sinceImagePushed":
             push = self.push
-            return [k for k in matched if now - push[k] > limit]
+            return matched[bisect_right(matched, -threshold, key=lambda k: -push[k]) :]
+        images = self.images
         if selection.count_type == "sinceImagePulled":
-            return [k for k in matched if now - _ts(_pull_reference(self.images[k])) > limit]
-        archived = [(k, self.images[k].last_archived_at) for k in matched]
-        return [k for k, at in archived if at is not None and now - _ts(at) > limit]
+            return [k for k in matched if _pull_reference(images[k]) < threshold]
+        return [
+            k
+            for k in matched
+            if (at := images[k].last_archived_at) is not None and _aware(at).timestamp() < threshold
+        ]
 
 
-def _pull_reference(image: ImageRecord) -> datetime:
-    reference = image.last_pulled_at
+def _pull_reference(image: ImageRecord) -> float:
+    pulled = image.last_pulled_at
     activated = image.last_activated_at
-    if activated is not None and (reference is None or _ts(reference) < _ts(activated)):
-        return activated
-    return reference if reference is not None else image.pushed_at
+    reference = _aware(pulled).timestamp() if pulled is not None else None
+    if activated is not None:
+        restored = _aware(activated).timestamp()
+        if reference is None or reference < restored:
+            return restored
+    return reference if reference is not None else _aware(image.pushed_at).timestamp()
 
 
 def evaluate(policy: Policy, images: Sequence[ImageRecord], at: datetime) -> Evaluation:
     """What ECR would expire or transition at ``at``, and what it would keep."""
-    now = _ts(at)
+    # Hundreds of thousands of small objects, no reference cycles: the cyclic garbage collector
+    # would only rescan the image records over and over.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _evaluate(policy, images, at)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _evaluate(policy: Policy, images: Sequence[ImageRecord], at: datetime) -> Evaluation:
+    now = _aware(at).timestamp()
     repo = _Repository(images)
-    claimed: dict[int, Rule] = {}
-    acted: dict[int, Rule] = {}
-    outcomes: list[RuleOutcome] = []
+    claimed: set[int] = set()
+    claimer: dict[int, int] = {}
+    acted: set[int] = set()
+    result = Evaluation(at=at)
     for rule in policy.ordered():
         matched = repo.select(rule.selection)
         candidates = repo.candidates(rule.selection, matched, now)
-        for k in matched:
-            if k not in claimed:
-                claimed[k] = rule
-        count = 0
-        for k in candidates:
-            if claimed[k] is rule:
-                acted[k] = rule
-                count += 1
-        outcomes.append(RuleOutcome(rule.priority, rule.action.type, len(matched), count))
-    result = Evaluation(at=at, rules=outcomes)
-    by_age = sorted(acted, key=lambda k: (acted[k].priority, repo.push[k], images[k].digest))
-    result.affected = [Decision(images[k], acted[k].action.type, acted[k].priority) for k in by_age]
-    for storage in sorted(repo.pools):
-        for k in repo.pools[storage]:
-            if k not in acted:
-                keeper = claimed.get(k)
-                priority = keeper.priority if keeper is not None else None
-                result.kept.append(Decision(images[k], "keep", priority))
+        fresh = set(matched)
+        fresh.difference_update(claimed)
+        claimed.update(fresh)
+        claimer.update(dict.fromkeys(fresh, rule.priority))
+        mine = [k for k in candidates if k in fresh]
+        acted.update(mine)
+        kind, priority = rule.action.type, rule.priority
+        result.affected.extend(
+            map(
+                Decision._make,
+                zip(map(images.__getitem__, reversed(mine)), repeat(kind), repeat(priority)),
+            )
+        )
+        result.rules.append(RuleOutcome(priority, kind, len(matched), len(mine)))
+    for pool in repo.pools.values():
+        left = [k for k in pool if k not in acted]
+        result.kept.extend(
+            map(
+                Decision._make,
+                zip(map(images.__getitem__, left), repeat("keep"), map(claimer.get, left)),
+            )
+        )
     return result
 
 

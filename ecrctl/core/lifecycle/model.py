@@ -9,7 +9,7 @@ The vocabulary follows the ECR user guide ("Lifecycle policy properties in Amazo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ecrctl.core.exceptions import InvalidInput
@@ -156,6 +156,18 @@ class InvalidPolicy(InvalidInput):
         )
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """The same instant with datetime.UTC as its zone (botocore gives dateutil's slower tzutc)."""
+    if value is None:
+        return None
+    zone = value.tzinfo
+    if zone is UTC:
+        return value
+    if zone is None or type(zone).__name__ == "tzutc":
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
 @dataclass(frozen=True, slots=True)
 class ImageRecord:
     """What a lifecycle rule looks at in one image (DescribeImages' ``imageDetails``)."""
@@ -174,14 +186,16 @@ class ImageRecord:
         status = data.get("imageStatus") or "ACTIVE"
         if status == "ACTIVATING":
             return None
+        pushed = _utc(data["imagePushedAt"])
+        assert pushed is not None
         return cls(
             digest=data["imageDigest"],
             tags=tuple(data.get("imageTags") or ()),
-            pushed_at=data["imagePushedAt"],
-            last_pulled_at=data.get("lastRecordedPullTime"),
+            pushed_at=pushed,
+            last_pulled_at=_utc(data.get("lastRecordedPullTime")),
             storage_class="archive" if status == "ARCHIVED" else "standard",
-            last_archived_at=data.get("lastArchivedAt"),
-            last_activated_at=data.get("lastActivatedAt"),
+            last_archived_at=_utc(data.get("lastArchivedAt")),
+            last_activated_at=_utc(data.get("lastActivatedAt")),
         )
 
     def to_json(self) -> dict[str, Any]:
