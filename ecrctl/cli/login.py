@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ecrctl.cli.common import AppState, say, state
-from ecrctl.core.auth import PUBLIC_HOST, RegistryToken, parse_target, plan_requests
-from ecrctl.core.dockerconfig import HELPER_NAME, DockerConfig
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.loginstatus import registry_status
-from ecrctl.core.models import iso
-from ecrctl.core.refs import registry_host
-from ecrctl.core.tokencache import TokenCache, resolve_identity
-from ecrctl.core.userconfig import load_user_config
-from ecrctl.render import View, short_time
+from ecrctl.render import View
+
+if TYPE_CHECKING:
+    from ecrctl.core.auth import RegistryToken
+
+# The login modules are imported when a login command runs: `ecrctl --help` stays fast.
 
 Registries = Annotated[
     list[str] | None,
@@ -37,6 +33,8 @@ def _explicit_profile(ctx: typer.Context) -> str | None:
 
 
 def _expires_in(token: RegistryToken) -> str:
+    from datetime import UTC, datetime
+
     left = token.expires_at - datetime.now(UTC)
     hours, rest = divmod(int(left.total_seconds()), 3600)
     return f"{hours}h{rest // 60:02d}m"
@@ -71,6 +69,14 @@ def login(
     expire. Registries in one region take one GetAuthorizationToken call. Per-registry profiles
     come from ~/.config/ecrctl/config.toml ([registries."HOST"] profile = "dev").
     """
+    import shutil
+
+    from ecrctl.core.auth import plan_requests
+    from ecrctl.core.dockerconfig import HELPER_NAME, DockerConfig
+    from ecrctl.core.models import iso
+    from ecrctl.core.tokencache import TokenCache, resolve_identity
+    from ecrctl.core.userconfig import load_user_config
+
     names = list(registries or [])
     app_state = state(ctx)
     if names == ["status"]:
@@ -137,6 +143,14 @@ def login(
 
 
 def _status(app_state: AppState) -> None:
+    from datetime import UTC, datetime
+
+    from ecrctl.core.dockerconfig import DockerConfig
+    from ecrctl.core.loginstatus import registry_status
+    from ecrctl.core.models import iso
+    from ecrctl.core.tokencache import TokenCache
+    from ecrctl.render import short_time
+
     docker_config = DockerConfig()
     statuses = registry_status(docker_config.entries(), TokenCache(), now=datetime.now(UTC))
     docs = [s.to_json() for s in statuses]
@@ -169,6 +183,11 @@ def logout(
     ] = False,
 ) -> None:
     """Remove what ecrctl login wrote for these registries, and their cached tokens."""
+    from ecrctl.core.auth import PUBLIC_HOST, parse_target
+    from ecrctl.core.dockerconfig import DockerConfig
+    from ecrctl.core.refs import registry_host
+    from ecrctl.core.tokencache import TokenCache
+
     app_state = state(ctx)
     settings = app_state.settings
     hosts: list[str] = [PUBLIC_HOST] if public else []

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ecrctl.cli.common import AppState, interactive, say, state
 from ecrctl.cli.completion import complete_repository
-from ecrctl.core.auth import RegistryToken, TokenRequest
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.refs import ImageRef, validate_tag
 from ecrctl.render import View, human_size
-from ecrctl.session import Clients
+
+if TYPE_CHECKING:
+    from ecrctl.core.auth import RegistryToken
+    from ecrctl.session import Clients
 
 
 def _token(clients: Clients, ref: ImageRef) -> RegistryToken:
     """A token for the image's registry, handed to the engine (no config file is touched)."""
     from ecrctl import tokens
+    from ecrctl.core.auth import TokenRequest
 
     account = ref.registry.account if ref.registry else clients.settings.registry_id
     host = str(ref.registry) if ref.registry else None

@@ -15,7 +15,6 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +114,8 @@ class DockerConfig:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
     def _write(self, data: dict[str, Any]) -> None:
+        import tempfile
+
         # A symlinked config (dotfiles) is updated where it points, not replaced by a file.
         target = self.path.resolve() if self.path.is_symlink() else self.path
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".config-", suffix=".tmp")
