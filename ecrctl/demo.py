@@ -134,6 +134,21 @@ STEPS: list[Step] = [
         "Log docker in without docker (a temporary DOCKER_CONFIG), a helper login, status",
         action=login_demo,
     ),
+    Step(
+        "A lifecycle policy is checked before anything is sent: every problem listed (exit 2)",
+        ("lifecycle", "validate", "-"),
+        expect=2,
+        stdin='{"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "countType": '
+        '"imageCountMoreThan", "countNumber": 0}, "action": {"type": "delete"}}]}',
+    ),
+    Step(
+        "Preview a policy offline: which images it expires 15 days from now, which it keeps",
+        ("lifecycle", "preview", REPO, "--policy", "-", "--at", "+15d"),
+        stdin='{"rules": [{"rulePriority": 1, "description": "v* images go after 14 days", '
+        '"selection": {"tagStatus": "tagged", "tagPatternList": ["v*"], "countType": '
+        '"sinceImagePushed", "countUnit": "days", "countNumber": 14}, '
+        '"action": {"type": "expire"}}]}',
+    ),
     Step("Remove the repository and its images", ("repo", "remove", REPO, "--force", "--yes")),
 ]
 
