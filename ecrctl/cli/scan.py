@@ -63,6 +63,8 @@ def _ignored_ids(ignore: list[str], ignore_file: Path | None) -> list[str]:
             raise InvalidInput(
                 f"cannot read --ignore-file {ignore_file}: {error.strerror or error}"
             ) from None
+        except UnicodeDecodeError:
+            raise InvalidInput(f"--ignore-file {ignore_file} is not UTF-8 text") from None
     return ids
 
 

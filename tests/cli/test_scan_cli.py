@@ -117,10 +117,17 @@ def test_ignored_findings_are_listed_not_dropped(cli: Any, image: str, tmp_path:
     assert "ignored id CVE-0000-1 matched no finding" in unused.stderr
 
 
-def test_missing_ignore_file_is_bad_input(cli: Any, image: str, tmp_path: Path) -> None:
-    result = cli("scan", REPO, "v1", "--ignore-file", str(tmp_path / "nope"))
-    assert result.exit_code == 2
-    assert "cannot read --ignore-file" in result.stderr
+def test_unreadable_ignore_file_is_bad_input(cli: Any, image: str, tmp_path: Path) -> None:
+    binary = tmp_path / "binary"
+    binary.write_bytes(b"\xff\xfe\x00")
+    for path, message in [
+        (str(tmp_path / "nope"), "cannot read --ignore-file"),
+        (str(binary), "is not UTF-8 text"),
+        ("bad\x00path", "Invalid value for '--ignore-file'"),  # click's own check
+    ]:
+        result = cli("scan", REPO, "v1", "--ignore-file", path)
+        assert result.exit_code == 2, result.stderr
+        assert message in result.stderr
 
 
 def test_no_scan_yet_is_not_found_with_a_hint(cli: Any, image: str) -> None:
