@@ -16,6 +16,12 @@ from ecrctl.errors import ExitStatus, classify
 class EcrctlGroup(TyperGroup):
     """Every command runs inside this boundary: exceptions become one line and an exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from ecrctl.cli.fastparams import defer_coercion
+
+        defer_coercion()  # no pydantic import for values that need no coercion
+        return list(super().parse_args(ctx, args))
+
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context is private
         try:
             return super().invoke(ctx)
