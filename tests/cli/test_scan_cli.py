@@ -218,3 +218,16 @@ def test_images_shows_scan_status_and_counts(cli: Any, monkeypatch: pytest.Monke
     )
     doc = json.loads(cli("-o", "json", "images", REPO).stdout)
     assert doc[0]["severityCounts"] == {"CRITICAL": 2, "LOW": 4}
+
+
+def test_a_pasted_image_uri_names_registry_and_region(cli: Any, image: str) -> None:
+    cli("scan", REPO, "v1", "--start")
+    uri = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{REPO}:v1"
+    result = cli("--region", "eu-west-1", "-o", "json", "scan", uri)
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["registryId"], doc["imageTag"], doc["findings"][0]["id"]) == (
+        "123456789012",
+        "v1",
+        FAKE,
+    )
