@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ecrctl.cli.common import AppState, confirm, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.lifecycle.evaluate import Decision, evaluate, parse_at
-from ecrctl.core.lifecycle.model import Policy
-from ecrctl.core.lifecycle.validate import check_policy
-from ecrctl.core.models import iso
 from ecrctl.render import View, short_digest, short_time
+
+if TYPE_CHECKING:  # the lifecycle core is imported by the commands, not by --help
+    from ecrctl.core.lifecycle.evaluate import Decision
+    from ecrctl.core.lifecycle.model import Policy
 
 app = typer.Typer(
     help="Validate, preview (offline or on AWS), put, show and delete lifecycle policies.",
@@ -47,6 +47,8 @@ def read_text(path: str) -> tuple[str, str]:
 
 def load_policy(path: str) -> Policy:
     """A valid policy from FILE; otherwise every problem on stderr, then exit 2."""
+    from ecrctl.core.lifecycle.validate import check_policy
+
     text, source = read_text(path)
     policy, problems = check_policy(text)
     if policy is None:
@@ -122,6 +124,8 @@ def validate(
     file: Annotated[str, typer.Argument(metavar="FILE", help="Policy JSON file, or - for stdin.")],
 ) -> None:
     """Check a policy as ECR would, listing every problem (exit 2 when invalid)."""
+    from ecrctl.core.lifecycle.validate import check_policy
+
     app_state = state(ctx)
     text, source = read_text(file)
     policy, problems = check_policy(text)
@@ -209,7 +213,9 @@ def preview(
     Text output: one line per affected image: digest, tags (comma-separated, - when untagged),
     rule priority, action.
     """
+    from ecrctl.core.lifecycle.evaluate import evaluate, parse_at
     from ecrctl.core.lifecycle.validate import parse_policy
+    from ecrctl.core.models import iso
 
     app_state = state(ctx)
     candidate = load_policy(policy) if policy else None
@@ -277,6 +283,7 @@ def put(
     import json
 
     from ecrctl.core.lifecycle.builder import build_policy
+    from ecrctl.core.lifecycle.evaluate import evaluate
 
     flags = (keep_last, tag_prefix, tag_pattern, expire_untagged_after)
     if file is not None and any(flag for flag in flags):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
-from ecrctl.core.lifecycle.model import Policy
 from ecrctl.core.models import RemovalPlan, Repository, RepositoryDetails
 from ecrctl.core.paging import paginate
 from ecrctl.core.refs import validate_repository_name
+
+if TYPE_CHECKING:
+    from ecrctl.core.lifecycle.model import Policy
 
 
 def parse_resource_tags(pairs: list[str]) -> list[dict[str, str]]:
