@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.lifecycle import ImageRecord, evaluate, parse_policy
-from ecrctl.core.lifecycle.evaluate import pattern_matches
+from ecrctl.core.lifecycle.evaluate import parse_at, pattern_matches
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -472,3 +473,36 @@ def test_separate_runs_of_equal_push_times_each_ordered_by_digest() -> None:
     kept = [d.image.digest[7:] for d in result.kept]
     assert kept == ["b", "a", "m"]  # youngest first; b before a at the same instant
     assert [d.image.digest[7:] for d in result.affected] == ["y", "z"]  # oldest first
+
+
+def test_tagged_rule_for_standard_images_never_selects_archived_ones() -> None:
+    policy = policy_of(count_rule(1, "tagPatternList", ["v*"], 1))
+    only_archived = [
+        image("a1", ["v1"], 300, storage="archive", archived_days=200),
+        image("a2", ["v2"], 200, storage="archive", archived_days=100),
+    ]
+    assert outcome(policy, only_archived) == {"a1": "keep", "a2": "keep"}
+    assert evaluate(policy, only_archived, NOW).rules[0].matched == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, NOW),
+        ("now", NOW),
+        ("+7d", NOW + timedelta(days=7)),
+        ("2w", NOW + timedelta(weeks=2)),
+        ("+12h", NOW + timedelta(hours=12)),
+        ("2026-07-01", datetime(2026, 7, 1, tzinfo=UTC)),
+        ("2026-07-01T09:30:00Z", datetime(2026, 7, 1, 9, 30, tzinfo=UTC)),
+        ("2026-07-01T11:30:00+02:00", datetime(2026, 7, 1, 9, 30, tzinfo=UTC)),
+    ],
+)
+def test_at_accepts_dates_times_and_offsets_from_now(text: str | None, expected: datetime) -> None:
+    assert parse_at(text, NOW) == expected
+
+
+@pytest.mark.parametrize("text", ["2026-05-01", "yesterday", "-3d", "+3m"])
+def test_at_refuses_the_past_and_nonsense(text: str) -> None:
+    with pytest.raises(InvalidInput, match="invalid --at"):
+        parse_at(text, NOW)

@@ -218,7 +218,7 @@ class _Repository:
         if not sets or not sets[0]:
             return []
         chosen = sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
-        if len(self.pools) > 1:
+        if len(self.pools) > 1 or storage not in self.pools:
             chosen = {k for k in chosen if self.storage[k] == storage}
         return sorted(chosen, key=self.rank.__getitem__)
 
