@@ -21,9 +21,11 @@ ECR's evaluation rules ("How lifecycle policies work" in the ECR user guide):
 Where AWS is silent this module decides, and says so: images pushed in the same instant are
 ordered by digest (the greater digest counts as the younger), so results are stable.
 
-Speed: one sort of all images by age, shared by every rule; tag lists are matched against the
-distinct tags of the repository (binary search on the literal prefix of each entry, a compiled
-regular expression only for patterns with inner wildcards), never per image per rule.
+Speed (bench/bench_lifecycle.py: 100,000 images, 10 rules): one sort of all images by age,
+shared by every rule, which then only re-sorts its own selection by that rank; tag entries are
+matched on one sorted list of (tag, image) pairs (binary search on the literal prefix of each
+entry, a compiled regular expression only for patterns with inner wildcards), never per image
+per rule; age rules cut their selection with a binary search; claims are set operations.
 """
 
 from __future__ import annotations
