@@ -1,4 +1,4 @@
-from ecrctl.cli.main import main
+from ecrctl.cli.entry import main
 
 if __name__ == "__main__":
     main()

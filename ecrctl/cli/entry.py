@@ -1,0 +1,109 @@
+"""The console entry point: ``ecrctl --version`` and ``ecrctl --help`` without loading the app.
+
+Importing every command module and building the command tree costs 100-150 ms, most of the
+start-up budget, and the root help is the same text every time. So ``ecrctl --help`` keeps the
+text the real app printed in ``$XDG_CACHE_HOME/ecrctl/help/`` (else ``~/.cache/ecrctl/help/``),
+like Python keeps bytecode: the file is named by a CRC of every source of ecrctl/cli, of the
+Python version and of typer's version, so any change to the code makes a new one. It is used only
+where click would wrap at its full width (80 columns or more); anything else runs the app.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import zlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+HELP_WIDTH_COLUMNS = 80  # click wraps help at min(terminal columns, 80) - 2
+
+
+def fingerprint() -> str:
+    """CRC-32 of the help text's sources: ecrctl/cli, the Python and typer in use."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    crc = zlib.crc32(sys.version.encode())
+    for name in sorted(os.listdir(here)):
+        if name.endswith(".py"):
+            with open(os.path.join(here, name), "rb") as source:
+                crc = zlib.crc32(name.encode() + source.read(), crc)
+    for entry in sys.path:  # typer's installed version, without importing it
+        marker = os.path.join(entry, "typer", "__init__.py")
+        try:
+            status = os.stat(marker)
+        except (OSError, ValueError):
+            continue
+        crc = zlib.crc32(f"{marker}:{status.st_size}:{status.st_mtime_ns}".encode(), crc)
+        break
+    return f"{crc:08x}"
+
+
+def help_cache_path(environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME") or "~", ".cache")
+    return os.path.join(os.path.expanduser(base), "ecrctl", "help", f"root-{fingerprint()}.txt")
+
+
+def _columns() -> int:
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+def _root_help() -> bool:
+    """Print the root help from the cache, or run the app and keep what it printed."""
+    if _columns() < HELP_WIDTH_COLUMNS:
+        return False
+    path = help_cache_path()
+    try:
+        with open(path, encoding="utf-8") as cached:
+            text = cached.read()
+    except OSError:
+        text = ""
+    if text:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return True
+    import io
+
+    from ecrctl.cli.main import app
+
+    captured = io.StringIO()
+    real, sys.stdout = sys.stdout, captured
+    try:
+        app(args=["--help"], prog_name="ecrctl", standalone_mode=False)
+    finally:
+        sys.stdout = real
+    text = captured.getvalue()
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        partial = f"{path}.{os.getpid()}"
+        with open(partial, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only home: the help was printed, the next run renders it again
+    return True
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if args == ["--version"]:
+        from ecrctl import __version__
+
+        print(f"ecrctl {__version__}")
+        return
+    if args in (["--help"], ["-h"]) and _root_help():
+        return
+    from ecrctl.cli.main import main as run
+
+    run()

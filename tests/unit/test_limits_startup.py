@@ -1,0 +1,67 @@
+"""Start-up: `ecrctl --help` and `--version` answer without loading the app, with the same text."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ecrctl.cli.entry import help_cache_path
+
+ENTRY = (
+    "import sys; sys.argv = ['ecrctl', *sys.argv[1:]]\n"
+    "from ecrctl.cli.entry import main\n"
+    "main()\n"
+    "print('loaded' if 'typer' in sys.modules else 'light', file=sys.stderr)\n"
+)
+APP = "import sys; sys.argv = ['ecrctl', *sys.argv[1:]]\nfrom ecrctl.cli.main import main\nmain()\n"
+
+
+def run(code: str, *args: str, columns: str = "200") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": columns}
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_limits_startup_root_help_is_the_apps_and_is_kept_for_the_next_run(
+    isolated_env: Path,
+) -> None:
+    expected = run(APP, "--help")
+    assert expected.returncode == 0 and "Commands:" in expected.stdout
+    first = run(ENTRY, "--help")
+    assert first.stdout == expected.stdout
+    assert first.stderr.strip() == "loaded"
+    cached = Path(help_cache_path())
+    assert cached.is_relative_to(isolated_env) and cached.read_text() == expected.stdout
+    second = run(ENTRY, "--help")
+    assert second.returncode == 0
+    assert second.stdout == expected.stdout
+    assert second.stderr.strip() == "light"  # neither typer nor a command module imported
+    assert run(ENTRY, "-h").stdout == expected.stdout
+
+
+def test_limits_startup_a_cache_of_other_sources_is_never_used(isolated_env: Path) -> None:
+    cached = Path(help_cache_path())
+    cached.parent.mkdir(parents=True)
+    (cached.parent / "root-00000000.txt").write_text("stale help\n")
+    assert "stale" not in run(ENTRY, "--help").stdout
+
+
+def test_limits_startup_narrow_terminals_get_the_apps_wrapping(isolated_env: Path) -> None:
+    narrow = run(ENTRY, "--help", columns="60")
+    assert narrow.stdout == run(APP, "--help", columns="60").stdout
+    assert not Path(help_cache_path()).exists()
+
+
+def test_limits_startup_version_without_the_app(isolated_env: Path) -> None:
+    fast = run(ENTRY, "--version")
+    assert fast.stdout == run(APP, "--version").stdout
+    assert fast.stdout.startswith("ecrctl ") and fast.stderr.strip() == "light"
+
+
+def test_limits_startup_everything_else_runs_the_app(isolated_env: Path) -> None:
+    done = run(ENTRY, "--help", "--bogus")
+    assert done.returncode == 2 and "No such option" in done.stderr
+    assert run(ENTRY, "uri", "--help").stdout == run(APP, "uri", "--help").stdout
