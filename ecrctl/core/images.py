@@ -94,6 +94,44 @@ class ImageService:
         ]
         return _take(sort_tags(entries, sort), limit)
 
+    def tag_names(
+        self,
+        repository: str,
+        *,
+        match: str | None = None,
+        sort: TagSort = "version",
+        limit: int | None = None,
+    ) -> list[str]:
+        """Only the names, in ``tags`` order, from ListImages: a third of DescribeImages' bytes.
+
+        ``sort="pushed"`` needs push times, which only DescribeImages has.
+        """
+        if sort == "pushed":
+            return [e.tag for e in self.tags(repository, match=match, sort=sort, limit=limit)]
+        _check_limit(limit)
+        validate_repository_name(repository)
+        params: dict[str, Any] = {
+            "repositoryName": repository,
+            "filter": {"tagStatus": "TAGGED"},
+            **self._registry(),
+        }
+        try:
+            entries = {
+                image_id["imageTag"]: TagEntry(
+                    tag=image_id["imageTag"],
+                    digest=image_id.get("imageDigest", ""),
+                    pushed_at=None,
+                    size_bytes=0,
+                )
+                for image_id in paginate(self.ecr, "list_images", "imageIds", **params)
+                if image_id.get("imageTag")
+                and (match is None or fnmatch.fnmatchcase(image_id["imageTag"], match))
+            }
+        except self.ecr.exceptions.RepositoryNotFoundException:
+            where = f" in registry {self.registry_id}" if self.registry_id else ""
+            raise NotFound(f"repository {repository} not found{where}") from None
+        return [e.tag for e in _take(sort_tags(list(entries.values()), sort), limit)]
+
     def untagged(self, repository: str, *, limit: int | None = None) -> list[Image]:
         # Filtered again here: moto (unlike ECR) ignores the tagStatus filter.
         untagged = [i for i in self.describe(repository, "UNTAGGED") if not i.tags]
