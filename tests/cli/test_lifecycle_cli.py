@@ -250,3 +250,14 @@ def test_repo_create_with_invalid_lifecycle_creates_nothing(
     assert out.exit_code == 2
     assert "selection.countUnit" in out.stderr
     assert ecr.describe_repositories()["repositories"] == []
+
+
+def test_commands_on_a_missing_repository_exit_3(cli: Any, ecr: Any) -> None:
+    for args in (
+        ("lifecycle", "put", "nope/app", "--keep-last", "2", "--yes"),
+        ("lifecycle", "get", "nope/app"),
+        ("lifecycle", "delete", "nope/app", "--yes"),
+    ):
+        out = cli(*args)
+        assert out.exit_code == 3, args
+        assert out.stderr == "ecrctl: repository nope/app not found\n"
