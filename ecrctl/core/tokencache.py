@@ -11,7 +11,6 @@ of it (no pathlib, dataclasses or tempfile at import): this is the credential he
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
@@ -81,8 +80,10 @@ def _profile_facts(profile: str, env: Mapping[str, str]) -> list[str]:
     import configparser
 
     parser = configparser.RawConfigParser()
-    with contextlib.suppress(OSError, configparser.Error):
+    try:
         parser.read(path, encoding="utf-8")
+    except (OSError, configparser.Error):
+        return [f"unreadable={path}"]
     section = "default" if profile == "default" else f"profile {profile}"
     if not parser.has_section(section):
         return []
@@ -218,6 +219,8 @@ class TokenCache:
                 os.fsync(handle.fileno())
             os.replace(temporary, target)
         except BaseException:
+            import contextlib
+
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise
@@ -247,7 +250,9 @@ class TokenCache:
         removed = 0
         for path, token in list(self.entries()):
             if token.registry.lower() == registry.lower():
-                with contextlib.suppress(FileNotFoundError):
+                try:
                     os.unlink(path)
-                    removed += 1
+                except FileNotFoundError:
+                    continue
+                removed += 1
         return removed
