@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 Registries = Annotated[
     list[str] | None,
     typer.Argument(
-        metavar="[REGISTRY]...",
+        metavar="REGISTRY",
         help="Account id, registry host or image URI (default: your own registry); "
         "or the word 'status'.",
         show_default=False,
@@ -173,7 +173,7 @@ def logout(
     registries: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[REGISTRY]...",
+            metavar="REGISTRY",
             help="Account id, registry host or image URI (default: your own registry).",
             show_default=False,
         ),

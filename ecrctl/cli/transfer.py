@@ -102,7 +102,9 @@ def _emit(app_state: AppState, doc: dict[str, Any]) -> None:
 
 def push(
     ctx: typer.Context,
-    local_image: Annotated[str, typer.Argument(help="A local image (name[:tag] or id).")],
+    local_image: Annotated[
+        str, typer.Argument(metavar="LOCAL_IMAGE", help="A local image (name[:tag] or id).")
+    ],
     repo: Annotated[
         str,
         typer.Argument(
