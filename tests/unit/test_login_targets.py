@@ -159,3 +159,23 @@ def test_ecr_passwords_carry_their_expiry() -> None:
     password = base64.b64encode(json.dumps(payload).encode()).decode().rstrip("=")
     assert password_expiry(password) == datetime.fromtimestamp(1767268800, UTC)
     assert password_expiry("123456789012-auth-token") is None
+
+
+def test_a_fips_host_is_asked_at_the_fips_endpoint_unless_an_endpoint_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ecrctl.session import Settings
+    from ecrctl.tokens import registry_clients
+
+    (request,) = plan_requests(
+        ["111122223333.dkr.ecr-fips.us-gov-west-1.amazonaws.com"],
+        registry_id=None,
+        region="us-east-1",
+        profile_for=lambda host: None,
+    )
+    assert request.fips and request.region == "us-gov-west-1"
+    clients = registry_clients(Settings(region="us-east-1"), request)
+    assert clients.settings.endpoint_url == "https://ecr-fips.us-gov-west-1.amazonaws.com"
+    assert clients.settings.region == "us-gov-west-1"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+    assert registry_clients(Settings(), request).settings.endpoint_url is None  # botocore's env
