@@ -287,3 +287,20 @@ def test_limits_proxy_adds_latency_and_exposes_counts_over_http(
     assert stats["calls"] == {"DescribeRepositories": 1, "ListImages": 1}
     proxy.reset_counts()
     assert proxy.counts == Counter()
+
+
+def test_limits_proxy_listing_snapshots_last_until_a_write(
+    ecr_proxy: Callable[..., EcrProxy], seeded: list[tuple[str | None, str]]
+) -> None:
+    proxy = ecr_proxy(latency=0, cache_listings=True)
+    ecr = client(proxy)
+
+    def count() -> int:
+        pages = ecr.get_paginator("list_images").paginate(repositoryName="team/app")
+        return sum(len(p["imageIds"]) for p in pages)
+
+    assert count() == 257
+    seed_images("team/app", 0, untagged=3)  # behind the proxy's back: the snapshot holds
+    assert count() == 257
+    ecr.batch_delete_image(repositoryName="team/app", imageIds=[{"imageTag": "tag-0"}])
+    assert count() == 259  # a write through the proxy drops every snapshot
