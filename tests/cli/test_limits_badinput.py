@@ -264,6 +264,8 @@ def test_limits_badinput_generated_command_lines_never_crash(
             )
         if "--debug" not in argv:
             assert "Traceback" not in result.stderr, context
+        if "NotImplementedError" in result.stderr and "has not been implemented" in result.stderr:
+            return  # an API moto lacks (lifecycle preview --remote): Stubber tests cover it
         assert "unexpected error" not in result.stderr, context
         if code == 2 and result.stderr.startswith("Usage:") and "\nCommands:\n" in result.stderr:
             return  # a group given no command shows its help (click's no_args_is_help)
