@@ -28,8 +28,13 @@ def main() -> None:
     with emulator_env() as (emulator, env):
         import boto3
 
-        ecr = boto3.client("ecr", endpoint_url=emulator.endpoint, region_name=emulator.region,
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        ecr = boto3.client(
+            "ecr",
+            endpoint_url=emulator.endpoint,
+            region_name=emulator.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         for n in range(args.repos):
             ecr.create_repository(repositoryName=f"bench/repo-{n:03d}")
         cases = [
@@ -38,19 +43,35 @@ def main() -> None:
             ("ecrctl repo list", [*ecrctl(), "repo", "list"], "aws ecr describe-repositories"),
         ]
         for name, argv, other in cases:
-            figures.append(Figure(name, median_ms(command_runner(argv, env), args.runs),
-                                  args.runs))
+            figures.append(Figure(name, median_ms(command_runner(argv, env), args.runs), args.runs))
             compare[name] = other
         if aws:
-            figures.append(Figure("aws --version",
-                                  median_ms(command_runner([aws, "--version"], env), args.runs),
-                                  args.runs))
-            argv = [aws, "ecr", "describe-repositories", "--output", "text",
-                    "--query", "repositories[].repositoryName"]
-            figures.append(Figure("aws ecr describe-repositories",
-                                  median_ms(command_runner(argv, env), args.runs), args.runs))
-    print_table(f"start-up and repo list ({args.repos} repositories, local emulator)", figures,
-                compare)
+            figures.append(
+                Figure(
+                    "aws --version",
+                    median_ms(command_runner([aws, "--version"], env), args.runs),
+                    args.runs,
+                )
+            )
+            argv = [
+                aws,
+                "ecr",
+                "describe-repositories",
+                "--output",
+                "text",
+                "--query",
+                "repositories[].repositoryName",
+            ]
+            figures.append(
+                Figure(
+                    "aws ecr describe-repositories",
+                    median_ms(command_runner(argv, env), args.runs),
+                    args.runs,
+                )
+            )
+    print_table(
+        f"start-up and repo list ({args.repos} repositories, local emulator)", figures, compare
+    )
 
 
 if __name__ == "__main__":

@@ -35,14 +35,17 @@ def median_ms(action: Callable[[], object], runs: int, warmup: int = 1) -> float
     return statistics.median(samples)
 
 
-def command_runner(argv: Sequence[str], env: dict[str, str], *, check: bool = True,
-                   stdin: str | None = None) -> Callable[[], object]:
+def command_runner(
+    argv: Sequence[str], env: dict[str, str], *, check: bool = True, stdin: str | None = None
+) -> Callable[[], object]:
     def run() -> object:
-        done = subprocess.run(list(argv), env=env, input=stdin, capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(
+            list(argv), env=env, input=stdin, capture_output=True, text=True, check=False
+        )
         if check and done.returncode != 0:
-            raise SystemExit(f"benchmark command failed ({done.returncode}): {' '.join(argv)}\n"
-                             f"{done.stderr}")
+            raise SystemExit(
+                f"benchmark command failed ({done.returncode}): {' '.join(argv)}\n{done.stderr}"
+            )
         return done
 
     return run
@@ -60,8 +63,13 @@ def ecrctl() -> list[str]:
 @contextmanager
 def emulator_env() -> Iterator[tuple[Emulator, dict[str, str]]]:
     with running_emulator() as emulator:
-        env = {**os.environ, **emulator.environment(), "AWS_MAX_ATTEMPTS": "1",
-               "AWS_PAGER": "", "ECRCTL_OUTPUT": "text"}
+        env = {
+            **os.environ,
+            **emulator.environment(),
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_PAGER": "",
+            "ECRCTL_OUTPUT": "text",
+        }
         env.pop("AWS_PROFILE", None)
         yield emulator, env
 
@@ -75,6 +83,8 @@ def print_table(title: str, figures: list[Figure], baseline: dict[str, str] | No
     for f in figures:
         other = by_name.get((baseline or {}).get(f.name, ""))
         ratio = f"{f.median_ms / other.median_ms:.2f}x" if other else ""
-        print(f"| {f.name} | {f.median_ms:.1f} | {f.runs} | {other.name if other else ''} | "
-              f"{ratio} | {f.calls} | {f.note} |")
+        print(
+            f"| {f.name} | {f.median_ms:.1f} | {f.runs} | {other.name if other else ''} | "
+            f"{ratio} | {f.calls} | {f.note} |"
+        )
     sys.stdout.flush()

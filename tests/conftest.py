@@ -23,8 +23,11 @@ REGION = SANDBOX_REGION
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No test sees the developer's AWS profile, docker config, cache or terminal width."""
     for name in list(os.environ):
-        if name.startswith(("AWS_", "ECRCTL_", "DOCKER_")) or name in {"NO_COLOR", "XDG_CACHE_HOME",
-                                                                      "XDG_CONFIG_HOME"}:
+        if name.startswith(("AWS_", "ECRCTL_", "DOCKER_")) or name in {
+            "NO_COLOR",
+            "XDG_CACHE_HOME",
+            "XDG_CONFIG_HOME",
+        }:
             monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
     home.mkdir()
@@ -120,16 +123,34 @@ def ecrctl_command() -> list[str]:
 def run_ecrctl(server_env: dict[str, str]) -> Any:
     """Run the installed ecrctl as a subprocess against the moto server."""
 
-    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None,
-            shell: str | None = None, timeout: float = 60) -> Outcome:
+    def run(
+        *args: str,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        shell: str | None = None,
+        timeout: float = 60,
+    ) -> Outcome:
         full_env = {**server_env, **(env or {})}
         if shell is not None:
-            done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], env=full_env,
-                                  input=input, capture_output=True, text=True, timeout=timeout,
-                                  check=False)
+            done = subprocess.run(
+                ["bash", "-o", "pipefail", "-c", shell],
+                env=full_env,
+                input=input,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
         else:
-            done = subprocess.run([*ecrctl_command(), *args], env=full_env, input=input,
-                                  capture_output=True, text=True, timeout=timeout, check=False)
+            done = subprocess.run(
+                [*ecrctl_command(), *args],
+                env=full_env,
+                input=input,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
         return Outcome(done.returncode, done.stdout, done.stderr)
 
     return run
