@@ -65,6 +65,9 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=10_000, help="images in the big repository")
     parser.add_argument("--repositories", type=int, default=250, help="repositories to list")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="added to every ECR call")
+    parser.add_argument(
+        "--no-writes", dest="writes", action="store_false", help="skip retag and untag"
+    )
     options = parser.parse_args()
 
     from moto.server import ThreadedMotoServer
@@ -174,6 +177,8 @@ def main() -> None:
             figures.append(Figure(case.name, ms, case.runs, calls_text(counts)))
             figures[-1].note = verdict(case, counts)
             print(f"  {case.name}: {ms:.0f} ms", file=sys.stderr, flush=True)
+        if options.writes:
+            figures += write_figures(proxy, env, ecrctl, options.runs)
     finally:
         proxy.stop()
         moto.stop()
@@ -182,6 +187,54 @@ def main() -> None:
         figures,
         {c.name: c.compare_with for c in cases if c.compare_with},
     )
+
+
+def write_figures(
+    proxy: EcrProxy, env: dict[str, str], ecrctl: list[str], runs: int
+) -> list[Figure]:
+    """retag to 50 tags and untag of 5,000 images under ECR's PutImage rate (10 a second).
+
+    The aws CLI has no retag or untag: bench/bench_retag.py times its shell loops.
+    """
+    import statistics
+    import time
+
+    import pytest
+    from moto.backends import get_backend
+
+    from tests.moto_serial import serialize_moto_ecr_writes
+
+    repository = "bench/writes"
+    ecr = get_backend("ecr")[SANDBOX_ACCOUNT][SANDBOX_REGION]
+
+    def reset(images: int) -> None:
+        ecr.repositories.pop(repository, None)
+        seed_images(repository, images, account=SANDBOX_ACCOUNT, region=SANDBOX_REGION)
+        proxy.forget_listings()
+        proxy.reset_counts()
+
+    cases = [
+        (
+            "ecrctl retag to 50 tags",
+            1,
+            ["retag", repository, "tag-0", *[f"rel-{n}" for n in range(50)]],
+        ),
+        ("ecrctl untag of 5000 images", 5000, ["untag", repository, "--match", "tag-*", "--yes"]),
+    ]
+    figures = []
+    with pytest.MonkeyPatch.context() as patch:
+        serialize_moto_ecr_writes(patch)  # moto's ECR writes are not thread-safe; ECR's are
+        for name, images, args in cases:
+            samples = []
+            for _ in range(runs):
+                reset(images)
+                started = time.perf_counter()
+                command_runner([*ecrctl, *args], env)()
+                samples.append((time.perf_counter() - started) * 1000)
+            counts = Counter({op: c for op, c in proxy.counts.items()})
+            figures.append(Figure(name, statistics.median(samples), runs, calls_text(counts)))
+            print(f"  {name}: {figures[-1].median_ms:.0f} ms", file=sys.stderr, flush=True)
+    return figures
 
 
 def verdict(case: Case, counts: Counter[str]) -> str:

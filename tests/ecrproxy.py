@@ -181,6 +181,11 @@ class EcrProxy:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
+    def forget_listings(self) -> None:
+        """Drop listing snapshots (after changing moto's state behind the proxy's back)."""
+        with self._listings_lock:
+            self._snapshots.clear()
+
     def reset_counts(self) -> None:
         with self._counts_lock:
             self.counts.clear()
