@@ -24,7 +24,7 @@ class _Deferred:
         self._build = build
         self._real: Any = None
 
-    def _plain(self, value: Any, multi: bool) -> tuple[bool, Any]:
+    def _plain(self, value: Any, multi: bool, ctx: Any) -> tuple[bool, Any]:
         info = self.descriptor.parameter_info
         if getattr(info, "parser", None) is not None or getattr(info, "click_type", None):
             return False, None
@@ -45,7 +45,7 @@ class _Deferred:
 
             try:  # the choice typer's adapter would pick; a bad one goes to typer for its message
                 return True, coerce_cli_choice(
-                    value, choices=choices, case_sensitive=self.descriptor.case_sensitive
+                    value, choices=choices, case_sensitive=self.descriptor.case_sensitive, ctx=ctx
                 )
             except ValueError:
                 return False, None
@@ -55,7 +55,7 @@ class _Deferred:
         multi = bool(param.multiple or param.nargs == -1)
         if value is None:
             return () if multi else None
-        done, result = self._plain(value, multi)
+        done, result = self._plain(value, multi, ctx)
         if done:
             return result
         if self._real is None:
