@@ -110,7 +110,7 @@ def login(
     docker_config = DockerConfig()
     results: list[dict[str, Any]] = []
     for request in requests:
-        identity = resolve_identity(request.profile)
+        identity = resolve_identity(request.profile, endpoint_url=settings.endpoint_url)
         for token in tokens.fetch(settings, request):
             tokens.remember(cache, token, identity)
             if print_password:

@@ -90,8 +90,16 @@ def _profile_facts(profile: str, env: Mapping[str, str]) -> list[str]:
     return [f"{k}={parser.get(section, k)}" for k in _PROFILE_KEYS if parser.has_option(section, k)]
 
 
-def resolve_identity(profile: str | None, environ: Mapping[str, str] | None = None) -> Identity:
+def resolve_identity(
+    profile: str | None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    endpoint_url: str | None = None,
+) -> Identity:
     """The identity a boto3 session with this explicit ``profile`` (or none) would resolve to.
+
+    ``endpoint_url`` is an endpoint given on the command line (``--endpoint-url``); without it
+    the environment's applies, as in botocore. Tokens from an emulator never stand in for AWS's.
 
     An explicit profile (from ``--profile`` or config.toml) wins over environment credentials,
     as in botocore; without one, access keys in the environment win over ``AWS_PROFILE``.
@@ -111,7 +119,7 @@ def resolve_identity(profile: str | None, environ: Mapping[str, str] | None = No
         name = env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
         label = f"profile {name}"
         facts += [f"profile={name}", *_profile_facts(name, env)]
-    endpoint = env.get("AWS_ENDPOINT_URL_ECR") or env.get("AWS_ENDPOINT_URL")
+    endpoint = endpoint_url or env.get("AWS_ENDPOINT_URL_ECR") or env.get("AWS_ENDPOINT_URL")
     if endpoint:
         facts.append(f"endpoint={endpoint}")
         label += f" at {endpoint}"

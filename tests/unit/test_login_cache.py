@@ -71,6 +71,10 @@ def test_entries_are_keyed_by_identity_not_only_the_access_key(
     assert (
         resolve_identity(None).key != resolve_identity(None, {"AWS_ACCESS_KEY_ID": "AKIATWO"}).key
     )
+    # ... nor does an --endpoint-url given on the command line.
+    plain = resolve_identity(None, {"AWS_ACCESS_KEY_ID": "AKIATWO"})
+    flag = resolve_identity(None, {"AWS_ACCESS_KEY_ID": "AKIATWO"}, endpoint_url="http://e:1")
+    assert flag.key != plain.key and "http://e:1" in flag.label
 
 
 def test_a_damaged_cache_file_is_a_miss(isolated_env: Path) -> None:
