@@ -3,9 +3,9 @@
 Importing every command module and building the command tree costs 100-150 ms, most of the
 start-up budget, and the root help is the same text every time. So ``ecrctl --help`` keeps the
 text the real app printed in ``$XDG_CACHE_HOME/ecrctl/help/`` (else ``~/.cache/ecrctl/help/``),
-like Python keeps bytecode: the file is named by a CRC of every source of ecrctl/cli, of the
-Python version and of typer's version, so any change to the code makes a new one. It is used only
-where click would wrap at its full width (80 columns or more); anything else runs the app.
+like Python keeps bytecode: the file is named by a CRC of every source of the ecrctl package,
+of the Python version and of typer's version, so any change to the code makes a new one. It is
+used only where click wraps at its full width (80 columns or more); anything else runs the app.
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ HELP_WIDTH_COLUMNS = 80  # click wraps help at min(terminal columns, 80) - 2
 
 
 def fingerprint() -> str:
-    """CRC-32 of the help text's sources: ecrctl/cli, the Python and typer in use."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    """CRC-32 of the help text's sources: the ecrctl package, the Python and typer in use."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     crc = zlib.crc32(sys.version.encode())
-    for name in sorted(os.listdir(here)):
-        if name.endswith(".py"):
-            with open(os.path.join(here, name), "rb") as source:
-                crc = zlib.crc32(name.encode() + source.read(), crc)
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name), "rb") as source:
+                    crc = zlib.crc32(name.encode() + source.read(), crc)
     for entry in sys.path:  # typer's installed version, without importing it
         marker = os.path.join(entry, "typer", "__init__.py")
         try:
