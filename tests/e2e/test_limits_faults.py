@@ -7,7 +7,6 @@ are bounded, and the final state in moto proves that nothing extra was deleted o
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -55,13 +54,11 @@ def test_limits_faults_untag_of_1000_images_ends_in_exactly_the_expected_state(
     keep = seed_images("team/keep", 50)  # another repository: untouched
     proxy = ecr_proxy(latency=0, fault_rate=0.1, seed=9)  # a seed with faults in 12 calls
     targets = [tag for tag, _ in gone if tag is not None]
-    started = time.monotonic()
-    done = run_ecrctl(
+    done = run_ecrctl(  # a hang would end in subprocess.TimeoutExpired
         "untag", "team/app", *targets, "--yes",
         env={**RETRYING, "AWS_ENDPOINT_URL": proxy.url}, timeout=240,
     )  # fmt: skip
     assert done.exit_code == 0, done.stderr[-2000:]
-    assert time.monotonic() - started < 240
     assert digests(server_ecr, "team/app") == set()
     assert tags_by_digest(server_ecr, "team/keep") == {t: d for t, d in keep if t}
     assert proxy.faults.total() > 0, proxy.stats()
@@ -108,12 +105,10 @@ def test_limits_faults_persistent_failure_ends_with_a_clear_message_and_exit_1(
 ) -> None:
     seed_images("team/app", 5)
     proxy = ecr_proxy(latency=0, fault_rate=1.0, fault_kinds=[kind])
-    started = time.monotonic()
-    done = run_ecrctl(
+    done = run_ecrctl(  # bounded: three attempts, then an answer (a hang: TimeoutExpired)
         "tags", "team/app", env={"AWS_MAX_ATTEMPTS": "3", "AWS_ENDPOINT_URL": proxy.url}
     )
     assert done.exit_code == 1, done.stderr
-    assert time.monotonic() - started < 45  # bounded backoff, not a hang
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ecrctl: "), done.stderr
     assert message in lines[0]
