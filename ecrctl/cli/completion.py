@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 
-import click
+import typer
 
 
-def complete_repository(ctx: click.Context, incomplete: str) -> list[str]:
+def complete_repository(ctx: typer.Context, incomplete: str) -> list[str]:
     if "/" in incomplete and "." in incomplete.split("/", 1)[0]:
         return []  # a pasted URI: nothing to offer
     try:
