@@ -35,38 +35,6 @@ REDACTED_KEYS = frozenset(
 _SHARED_LOADER: dict[str, Any] = {}
 
 
-def _service_loader(base: type) -> type:
-    """botocore's Loader, minus a directory scan of every service on each model it loads.
-
-    To check that a service exists, botocore lists the ~420 service directories and their API
-    versions for every model type (service model, endpoint rules): ~35 ms of each command.
-    Listing the one service's API versions answers the same question; where it finds none,
-    botocore's own path gives its own error (UnknownServiceError with the known names).
-    """
-    import os
-
-    from botocore.exceptions import DataNotFoundError
-    from botocore.loaders import instance_cache
-
-    class ServiceLoader(base):  # type: ignore[misc]
-        @instance_cache
-        def load_service_model(
-            self, service_name: str, type_name: str, api_version: str | None = None
-        ) -> Any:
-            if api_version is not None:
-                return super().load_service_model(service_name, type_name, api_version)
-            try:
-                version = self.determine_latest_version(service_name, type_name)
-            except DataNotFoundError:
-                return super().load_service_model(service_name, type_name)
-            model = self.load_data(os.path.join(service_name, version, type_name))
-            extras = self._find_extras(service_name, type_name, version)
-            self._extras_processor.process(model, extras)
-            return model
-
-    return ServiceLoader
-
-
 @dataclass(frozen=True)
 class Settings:
     """What the global options say about where to talk to."""
@@ -192,8 +160,7 @@ class Clients:
             # per session.
             loader = _SHARED_LOADER.get("loader")
             if loader is None:
-                loader = _SHARED_LOADER["loader"] = core.get_component("data_loader")
-                loader.__class__ = _service_loader(type(loader))
+                _SHARED_LOADER["loader"] = core.get_component("data_loader")
             else:
                 core.register_component("data_loader", loader)
             self._core = core

@@ -44,19 +44,3 @@ def test_limits_session_parses_service_models_once_per_process() -> None:
     loader = first._session.get_component("data_loader")
     assert second._session.get_component("data_loader") is loader
     assert len(loader.search_paths) == len(set(loader.search_paths))
-
-
-def test_limits_session_service_loader_loads_what_botocore_loads() -> None:
-    import botocore.session
-    from botocore.exceptions import UnknownServiceError
-
-    Clients(Settings(region="us-east-1")).ecr()
-    from ecrctl.session import _SHARED_LOADER
-
-    fast = _SHARED_LOADER["loader"]
-    plain = botocore.session.Session().get_component("data_loader")
-    assert type(fast) is not type(plain)
-    for service, kind in [("ecr", "service-2"), ("events", "endpoint-rule-set-1")]:
-        assert fast.load_service_model(service, kind) == plain.load_service_model(service, kind)
-    with pytest.raises(UnknownServiceError, match="Valid service names are"):
-        Clients(Settings(region="us-east-1")).client("no-such-service")
