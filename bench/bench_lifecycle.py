@@ -207,16 +207,8 @@ def main() -> None:
     )
     if args.e2e_images:
         e2e_images = images[: args.e2e_images]
-        with emulator_env() as (_, env), tempfile.TemporaryDirectory() as tmp:
-            import boto3
-
-            ecr = boto3.client(
-                "ecr",
-                region_name=env["AWS_REGION"],
-                endpoint_url=env["AWS_ENDPOINT_URL"],
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-            )
+        with emulator_env() as (emulator, env), tempfile.TemporaryDirectory() as tmp:
+            ecr = emulator.client("ecr")
             ecr.create_repository(repositoryName=REPO)
             inject(e2e_images)
             path = Path(tmp) / "policy.json"

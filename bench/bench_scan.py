@@ -57,15 +57,7 @@ def main() -> None:
     figures: list[Figure] = []
     compare: dict[str, str] = {}
     with emulator_env() as (emulator, env):
-        import boto3
-
-        ecr = boto3.client(
-            "ecr",
-            endpoint_url=emulator.endpoint,
-            region_name=emulator.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        ecr = emulator.client("ecr")
         ecr.create_repository(repositoryName=REPO)
         seed_repository(ecr, REPO, [TAG])
         ecr.start_image_scan(repositoryName=REPO, imageId={"imageTag": TAG})

@@ -26,15 +26,7 @@ def main() -> None:
     figures: list[Figure] = []
     compare: dict[str, str] = {}
     with emulator_env() as (emulator, env):
-        import boto3
-
-        ecr = boto3.client(
-            "ecr",
-            endpoint_url=emulator.endpoint,
-            region_name=emulator.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        ecr = emulator.client("ecr")
         for n in range(args.repos):
             ecr.create_repository(repositoryName=f"bench/repo-{n:03d}")
         cases = [

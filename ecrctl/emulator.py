@@ -6,6 +6,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from ecrctl.core.exceptions import Refused
 
@@ -17,6 +18,18 @@ SANDBOX_REGION = "us-east-1"
 class Emulator:
     endpoint: str
     region: str = SANDBOX_REGION
+
+    def client(self, service: str = "ecr") -> Any:
+        """A boto3 client on the emulator (for seeding and checking)."""
+        import boto3
+
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def environment(self) -> dict[str, str]:
         """What points ecrctl, the aws CLI and scripts at the emulator."""

@@ -48,15 +48,7 @@ def demo() -> None:
     from ecrctl.emulator import running_emulator
 
     with running_emulator() as emulator:
-        import boto3
-
-        ecr = boto3.client(
-            "ecr",
-            endpoint_url=emulator.endpoint,
-            region_name=emulator.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        ecr = emulator.client("ecr")
         say(f"demo: emulator on {emulator.endpoint}")
         failures = run_demo(emulator, sys.stdout, ecr=ecr)
     if failures:

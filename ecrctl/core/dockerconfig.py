@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ecrctl.core.exceptions import ConfigurationError, Refused
+from ecrctl.core.privatefile import write_private
 
 HELPER_NAME = "ecrctl"
 
@@ -114,22 +115,9 @@ class DockerConfig:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
     def _write(self, data: dict[str, Any]) -> None:
-        import tempfile
-
         # A symlinked config (dotfiles) is updated where it points, not replaced by a file.
         target = self.path.resolve() if self.path.is_symlink() else self.path
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".config-", suffix=".tmp")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(data, indent="\t") + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_private(target, json.dumps(data, indent="\t") + "\n", prefix=".config-")
 
     def store(self, host: str, username: str, secret: str) -> StoredLogin:
         """Log a registry in: through its helper when the file names one, else in ``auths``."""

@@ -214,24 +214,11 @@ class TokenCache:
 
     def put(self, token: CachedToken, identity: Identity) -> str:
         """Write atomically: a reader sees the old file or the new one, never a part."""
-        import tempfile
+        from ecrctl.core.privatefile import write_private  # a miss only: not the hot path
 
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
         target = self.path_for(token.registry, identity)
-        fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(token.to_file(), handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            import contextlib
-
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_private(target, json.dumps(token.to_file()))
         return target
 
     def entries(self) -> Iterator[tuple[str, CachedToken]]:
