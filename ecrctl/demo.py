@@ -20,6 +20,19 @@ from ecrctl.logindemo import login_demo
 
 REPO = "demo/app"
 TAGS = ["1.0.9", "1.0.10", "v2", "v10", "latest"]
+EVENTS_SETUP = (
+    "events",
+    "setup",
+    "--webhook-url",
+    "https://hooks.example.com/ecr",
+    "--username",
+    "deploy-bot",
+    "--repository",
+    REPO,
+    "--event",
+    "push,scan",
+    "--password-stdin",
+)
 
 
 @dataclass(frozen=True)
@@ -96,36 +109,12 @@ STEPS: list[Step] = [
     ),
     Step(
         "Send this repository's pushes and scans to a webhook (EventBridge, one command)",
-        (
-            "events",
-            "setup",
-            "--webhook-url",
-            "https://hooks.example.com/ecr",
-            "--username",
-            "deploy-bot",
-            "--repository",
-            REPO,
-            "--event",
-            "push,scan",
-            "--password-stdin",
-        ),
+        EVENTS_SETUP,
         stdin="demo-webhook-password\n",
     ),
     Step(
         "The same setup again: nothing changes",
-        (
-            "events",
-            "setup",
-            "--webhook-url",
-            "https://hooks.example.com/ecr",
-            "--username",
-            "deploy-bot",
-            "--repository",
-            REPO,
-            "--event",
-            "push,scan",
-            "--password-stdin",
-        ),
+        EVENTS_SETUP,
         stdin="demo-webhook-password\n",
     ),
     Step("Each piece of the events setup and its state", ("events", "status")),
