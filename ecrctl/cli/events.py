@@ -376,3 +376,7 @@ def test(
     )
     if not delivery.ok:
         raise Refused(f"the webhook answered {delivery.status} {delivery.reason}")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="events")

@@ -377,3 +377,7 @@ def delete(ctx: typer.Context, repo: RepoArg, yes: Yes = False, dry_run: DryRun 
     service.delete(repository)
     say(f"deleted the lifecycle policy of {repository}")
     app_state.emit(view)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="lifecycle")

@@ -214,3 +214,7 @@ def remove(
             ref.repository, force=force
         )
     app_state.emit(view)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="repo")

@@ -91,3 +91,4 @@ def read_only(ctx: typer.Context, repository: RepoArn = None) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command("uri")(uri)
+    app.add_typer(policy_app, name="policy")
