@@ -38,6 +38,11 @@ def median_ms(action: Callable[[], object], runs: int, warmup: int = 1) -> float
 def command_runner(
     argv: Sequence[str], env: dict[str, str], *, check: bool = True, stdin: str | None = None
 ) -> Callable[[], object]:
+    """Runs ``argv`` as installed tools run: with their bytecode (a pip install compiles it; the
+    aws CLI has its own), so PYTHONDONTWRITEBYTECODE, set on some build machines, is dropped
+    and the warm-up run writes an editable checkout's ``__pycache__``."""
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
     def run() -> object:
         done = subprocess.run(
             list(argv), env=env, input=stdin, capture_output=True, text=True, check=False
