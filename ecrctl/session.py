@@ -60,8 +60,14 @@ def service_loader(data_path: str | None) -> Any:
             except DataNotFoundError:
                 return False
 
+        def all(self) -> list[str]:
+            return list(Loader.list_available_services(self.loader, self.type_name))
+
         def __iter__(self) -> Any:
-            return iter(Loader.list_available_services(self.loader, self.type_name))
+            return iter(self.all())
+
+        def __len__(self) -> int:
+            return len(self.all())
 
     class ServiceLoader(Loader):
         def list_available_services(self, type_name: str) -> Any:
