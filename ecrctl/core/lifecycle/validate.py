@@ -86,6 +86,17 @@ class _RuleChecker:
                     f"{where}{key}", f"unknown property (allowed here: {', '.join(allowed)})"
                 )
 
+    def section(self, raw: Any, field: str, allowed: tuple[str, ...]) -> dict[str, Any] | None:
+        """A rule's ``selection`` or ``action``: present, an object, no unknown keys."""
+        if raw is None:
+            self.problem(field, "required")
+            return None
+        if not isinstance(raw, dict):
+            self.problem(field, f"must be a JSON object, not {_kind(raw)}")
+            return None
+        self.unknown_keys(raw, allowed, f"{field}.")
+        return raw
+
     def check(self) -> Rule | None:
         if not isinstance(self.raw, dict):
             self.problem(None, f"a rule is a JSON object, not {_kind(self.raw)}")
@@ -112,14 +123,10 @@ class _RuleChecker:
             return None
         return Rule(self.priority, selection, action, description)
 
-    def selection(self, raw: Any) -> Selection | None:
+    def selection(self, found: Any) -> Selection | None:
+        raw = self.section(found, "selection", _SELECTION_KEYS)
         if raw is None:
-            self.problem("selection", "required")
             return None
-        if not isinstance(raw, dict):
-            self.problem("selection", f"must be a JSON object, not {_kind(raw)}")
-            return None
-        self.unknown_keys(raw, _SELECTION_KEYS, "selection.")
         ok = True
         tag_status = raw.get("tagStatus")
         if tag_status is None:
@@ -256,14 +263,10 @@ class _RuleChecker:
                 ok = False
         return tuple(value) if ok else None
 
-    def action(self, raw: Any) -> Action | None:
+    def action(self, found: Any) -> Action | None:
+        raw = self.section(found, "action", _ACTION_KEYS)
         if raw is None:
-            self.problem("action", "required")
             return None
-        if not isinstance(raw, dict):
-            self.problem("action", f"must be a JSON object, not {_kind(raw)}")
-            return None
-        self.unknown_keys(raw, _ACTION_KEYS, "action.")
         kind = raw.get("type")
         target = raw.get("targetStorageClass")
         ok = True
