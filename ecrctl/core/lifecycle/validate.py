@@ -97,6 +97,18 @@ class _RuleChecker:
         self.unknown_keys(raw, allowed, f"{field}.")
         return raw
 
+    def choice(self, raw: dict[str, Any], field: str, choices: tuple[str, ...]) -> str | None:
+        """``raw[key]`` (``field`` is ``section.key``) when it is one of ``choices``; else None,
+        and the problem: required, or not one of them."""
+        value = raw.get(field.rpartition(".")[2])
+        if value is None:
+            self.problem(field, f"required: {_choices(choices)}")
+        elif value not in choices:
+            self.problem(field, f"{value!r} is not {_choices(choices)}")
+        else:
+            return str(value)
+        return None
+
     def check(self) -> Rule | None:
         if not isinstance(self.raw, dict):
             self.problem(None, f"a rule is a JSON object, not {_kind(self.raw)}")
@@ -127,14 +139,8 @@ class _RuleChecker:
         raw = self.section(found, "selection", _SELECTION_KEYS)
         if raw is None:
             return None
-        ok = True
-        tag_status = raw.get("tagStatus")
-        if tag_status is None:
-            self.problem("selection.tagStatus", f"required: {_choices(TAG_STATUSES)}")
-            ok = False
-        elif tag_status not in TAG_STATUSES:
-            self.problem("selection.tagStatus", f"{tag_status!r} is not {_choices(TAG_STATUSES)}")
-            ok = False
+        tag_status = self.choice(raw, "selection.tagStatus", TAG_STATUSES)
+        ok = tag_status is not None
         prefixes = self.tag_list(raw, "tagPrefixList")
         patterns = self.tag_list(raw, "tagPatternList")
         has_prefixes = "tagPrefixList" in raw
@@ -162,14 +168,9 @@ class _RuleChecker:
         if (has_prefixes and prefixes is None) or (has_patterns and patterns is None):
             ok = False
 
-        count_type = raw.get("countType")
+        count_type = self.choice(raw, "selection.countType", COUNT_TYPES)
         if count_type is None:
-            self.problem("selection.countType", f"required: {_choices(COUNT_TYPES)}")
             ok = False
-        elif count_type not in COUNT_TYPES:
-            self.problem("selection.countType", f"{count_type!r} is not {_choices(COUNT_TYPES)}")
-            ok = False
-            count_type = None
 
         count_unit = raw.get("countUnit")
         if count_type in SINCE_COUNT_TYPES:
@@ -267,14 +268,10 @@ class _RuleChecker:
         raw = self.section(found, "action", _ACTION_KEYS)
         if raw is None:
             return None
-        kind = raw.get("type")
+        kind = self.choice(raw, "action.type", ACTION_TYPES)
         target = raw.get("targetStorageClass")
         ok = True
         if kind is None:
-            self.problem("action.type", f"required: {_choices(ACTION_TYPES)}")
-            return None
-        if kind not in ACTION_TYPES:
-            self.problem("action.type", f"{kind!r} is not {_choices(ACTION_TYPES)}")
             return None
         if kind == "transition":
             if target is None:
