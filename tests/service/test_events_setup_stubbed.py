@@ -11,6 +11,7 @@ from botocore.stub import ANY, Stubber
 
 from ecrctl.core.events.model import Names, SetupSpec
 from ecrctl.core.events.setup import EventsSetup, SetupIncomplete
+from tests.fakeclock import FakeClock
 
 ACCOUNT = "123456789012"
 CONN_ARN = f"arn:aws:events:us-east-1:{ACCOUNT}:connection/ecrctl-webhook/1111"
@@ -48,19 +49,6 @@ def connection_created(ev: Stubber) -> None:
             "AuthParameters": {"BasicAuthParameters": {"Username": "bot", "Password": "pw"}},
         },
     )
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def test_events_setup_waits_for_authorizing_then_succeeds_to_authorized(

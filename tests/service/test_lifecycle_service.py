@@ -15,6 +15,7 @@ from ecrctl.core.lifecycle import evaluate, parse_policy
 from ecrctl.core.lifecycle.builder import build_policy
 from ecrctl.core.lifecycle.preview import LifecycleService
 from ecrctl.core.seed import seed_repository
+from tests.fakeclock import FakeClock
 
 REPO = "team/app"
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
@@ -34,19 +35,6 @@ def result(n: int, priority: int = 1, action: str = "EXPIRE", tags: tuple[str, .
     if action == "TRANSITION":
         item["action"]["targetStorageClass"] = "ARCHIVE"
     return item
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

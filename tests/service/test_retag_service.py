@@ -20,6 +20,7 @@ from ecrctl.core.seed import (
     synthetic_index,
     synthetic_manifest,
 )
+from tests.fakeclock import FakeClock
 from tests.moto_serial import serialize_moto_ecr_writes
 
 
@@ -422,17 +423,6 @@ class RateLimitedECR:
             )
         self.stamps.append(now)
         return self._ecr.put_image(**params)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.mark.parametrize(("limit", "throttles"), [(10, False), (6, True)])

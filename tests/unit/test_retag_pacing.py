@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import random
-import threading
 
 import pytest
 from botocore.exceptions import ClientError
 
 from ecrctl.core.pacing import TokenBucket, backoff_delays, call_with_retry
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-        self.lock = threading.Lock()
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self.lock:
-            self.slept.append(seconds)
-            self.now += seconds
+from tests.fakeclock import FakeClock
 
 
 def _throttle(op: str = "PutImage") -> ClientError:
@@ -38,8 +23,8 @@ def test_bucket_allows_a_burst_then_paces_at_the_rate() -> None:
     for _ in range(40):
         bucket.acquire()
     # 50 calls: 10 from the burst, 40 more at 10 a second -> 4 seconds of waiting in all.
-    assert sum(fake.slept) == pytest.approx(4.0)
-    assert max(fake.slept) == pytest.approx(0.1)
+    assert sum(fake.sleeps) == pytest.approx(4.0)
+    assert max(fake.sleeps) == pytest.approx(0.1)
 
 
 def test_bucket_never_exceeds_the_rate_over_any_second() -> None:
@@ -89,7 +74,7 @@ def test_throttling_is_retried_with_backoff_until_success() -> None:
         (2, "ThrottlingException"),
         (3, "ThrottlingException"),
     ]
-    assert len(fake.slept) == 3
+    assert len(fake.sleeps) == 3
 
 
 def test_throttling_on_every_attempt_propagates() -> None:
@@ -101,7 +86,7 @@ def test_throttling_on_every_attempt_propagates() -> None:
     with pytest.raises(ClientError) as caught:
         call_with_retry(put, attempts=3, sleep=fake.sleep)
     assert caught.value.response["Error"]["Code"] == "ThrottlingException"
-    assert len(fake.slept) == 2
+    assert len(fake.sleeps) == 2
 
 
 def test_other_errors_are_not_retried() -> None:
