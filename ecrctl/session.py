@@ -1,6 +1,11 @@
 """The only place that resolves profile / region / endpoint and builds boto3 clients.
 
-Precedence is flag > environment > profile, as in the aws CLI. boto3 is imported lazily so that
+Precedence is flag > environment > profile, as in the aws CLI. A profile given with ``--profile``
+is passed to botocore explicitly, which puts it before access keys in the environment; the
+environment variable ``AWS_PROFILE`` is left for botocore to read itself, where environment keys
+come first (botocore drops its environment provider only for an explicit profile). So
+``AWS_PROFILE=prod`` with ``AWS_ACCESS_KEY_ID`` set reaches the keys' account, as the aws CLI does.
+boto3 is imported lazily so that
 commands which never talk to AWS (``--help``, ``--version``, ``uri`` with a full URI) start fast.
 """
 
@@ -81,7 +86,7 @@ def service_loader(data_path: str | None) -> Any:
 class Settings:
     """What the global options say about where to talk to."""
 
-    profile: str | None = None
+    profile: str | None = None  # --profile only: AWS_PROFILE is botocore's to weigh
     region: str | None = None
     endpoint_url: str | None = None
     registry_id: str | None = None
@@ -115,7 +120,7 @@ def resolve_settings(
     ):
         _check_endpoint(source, url)
     return Settings(
-        profile=profile or env.get("AWS_PROFILE") or None,
+        profile=profile or None,
         region=region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
         # AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> are read by botocore per service.
         endpoint_url=endpoint_url or None,

@@ -69,7 +69,7 @@ def cli() -> Any:
     """Run the Typer app in-process (CliRunner): exit code, stdout and stderr apart."""
     from typer.testing import CliRunner
 
-    from ecrctl.cli.main import app
+    from ecrctl.cli.app import app
 
     runner = CliRunner()
 

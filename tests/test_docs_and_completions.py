@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import typer
 
+from ecrctl.cli.app import app
 from ecrctl.cli.completion import completion_scripts
-from ecrctl.cli.main import app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,13 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def command_paths() -> list[tuple[str, ...]]:
     """Every command of the app, as the words a user types."""
     root = typer.main.get_command(app)
+    ctx = typer.Context(root)
     paths: list[tuple[str, ...]] = []
 
     def walk(command: Any, prefix: tuple[str, ...]) -> None:
-        subcommands = getattr(command, "commands", None)
-        if subcommands:
-            for name, sub in subcommands.items():
-                walk(sub, (*prefix, name))
+        if hasattr(command, "list_commands"):
+            for name in command.list_commands(ctx):
+                walk(command.get_command(ctx, name), (*prefix, name))
         else:
             paths.append(prefix)
 

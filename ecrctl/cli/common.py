@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from ecrctl.cli.options import Globals
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.refs import ImageRef, parse_image_ref
 from ecrctl.render import Renderer, View
@@ -16,10 +17,22 @@ from ecrctl.session import Clients, Settings
 
 @dataclass
 class AppState:
-    settings: Settings
-    renderer: Renderer
-    color: bool = True
+    """One command line's state: its global options (resolved on first use) and clients."""
+
+    options: Globals
     _clients: dict[Settings, Clients] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.options.resolve()[0]
+
+    @property
+    def renderer(self) -> Renderer:
+        return self.options.resolve()[1]
+
+    @property
+    def color(self) -> bool:
+        return self.options.resolve()[2]
 
     def clients(self, settings: Settings | None = None) -> Clients:
         key = settings or self.settings
@@ -42,9 +55,12 @@ class AppState:
 
 
 def state(ctx: typer.Context) -> AppState:
+    """The command line's state; the first command to ask names the command (for -o sarif)."""
     obj = ctx.find_root().obj
     if not isinstance(obj, AppState):  # pragma: no cover - the root callback always sets it
         raise RuntimeError("ecrctl state missing")
+    if not obj.options.command:
+        obj.options.command = ctx.command_path
     return obj
 
 

@@ -75,7 +75,7 @@ def _root_help() -> bool:
         return True
     import io
 
-    from ecrctl.cli.main import app
+    from ecrctl.cli.app import app
 
     captured = io.StringIO()
     real, sys.stdout = sys.stdout, captured
@@ -98,14 +98,19 @@ def _root_help() -> bool:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    if args == ["--version"]:
-        from ecrctl import __version__
+    try:
+        args = sys.argv[1:]
+        if args == ["--version"]:
+            from ecrctl import __version__
 
-        print(f"ecrctl {__version__}")
-        return
-    if args in (["--help"], ["-h"]) and _root_help():
-        return
-    from ecrctl.cli.main import main as run
+            print(f"ecrctl {__version__}")
+            return
+        if args in (["--help"], ["-h"]) and _root_help():
+            return
+        from ecrctl.cli.app import main as run
 
-    run()
+        run()
+    except KeyboardInterrupt:
+        # Ctrl-C while modules load, before the app's own error boundary is in place.
+        print("ecrctl: interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -39,16 +39,12 @@ class _Deferred:
         member = isinstance(annotation, type) and issubclass(annotation, Enum | bool)
         if member and isinstance(value, annotation):
             return True, value  # a default enum member or a flag: typer returns it as is
-        choices = self.descriptor.choices
-        if choices and isinstance(value, str):
-            from typer._param_types import coerce_cli_choice
-
-            try:  # the choice typer's adapter would pick; a bad one goes to typer for its message
-                return True, coerce_cli_choice(
-                    value, choices=choices, case_sensitive=self.descriptor.case_sensitive, ctx=ctx
-                )
-            except ValueError:
-                return False, None
+        if member and isinstance(value, str) and issubclass(annotation, Enum):
+            # A choice typed exactly as declared; anything else (another case, a bad value)
+            # goes to typer for its result or its message.
+            for choice in annotation:
+                if value == choice.value:
+                    return True, choice
         return False, None
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:

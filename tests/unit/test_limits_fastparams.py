@@ -11,8 +11,8 @@ import pytest
 import typer
 from typer._coercion import build_runtime_param
 
+from ecrctl.cli.app import app
 from ecrctl.cli.fastparams import _Deferred
-from ecrctl.cli.main import app
 
 
 def all_params() -> Iterator[tuple[str, Any]]:
@@ -50,7 +50,7 @@ def test_limits_fastparams_agree_with_typer(where: str, param: Any) -> None:
 def test_limits_fastparams_keep_pydantic_out_of_a_plain_command() -> None:
     code = (
         "import sys; sys.argv = ['ecrctl', '--endpoint-url', 'http://127.0.0.1:9', 'repo', 'list'];"
-        "from ecrctl.cli.main import main\n"
+        "from ecrctl.cli.app import main\n"
         "try: main()\n"
         "except SystemExit: pass\n"
         "print('pydantic' in sys.modules)"

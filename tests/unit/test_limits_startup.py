@@ -6,19 +6,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-import pytest
-
+from ecrctl.cli.app import COMMANDS, load
 from ecrctl.cli.entry import help_cache_path
-from ecrctl.cli.main import (
-    COMMANDS,
-    FLAG_OPTIONS,
-    MODULES,
-    VALUE_OPTIONS,
-    app,
-    build,
-    command_of,
-)
 
 ENTRY = (
     "import sys; sys.argv = ['ecrctl', *sys.argv[1:]]\n"
@@ -26,7 +17,7 @@ ENTRY = (
     "main()\n"
     "print('loaded' if 'typer' in sys.modules else 'light', file=sys.stderr)\n"
 )
-APP = "import sys; sys.argv = ['ecrctl', *sys.argv[1:]]\nfrom ecrctl.cli.main import main\nmain()\n"
+APP = "import sys; sys.argv = ['ecrctl', *sys.argv[1:]]\nfrom ecrctl.cli.app import main\nmain()\n"
 
 
 def run(code: str, *args: str, columns: str = "200") -> subprocess.CompletedProcess[str]:
@@ -80,7 +71,7 @@ def test_limits_startup_everything_else_runs_the_app(isolated_env: Path) -> None
 
 LOADED = (
     "import sys; sys.argv = ['ecrctl', *sys.argv[1:]]\n"
-    "from ecrctl.cli.main import main\n"
+    "from ecrctl.cli.app import main\n"
     "try:\n"
     "    main()\n"
     "finally:\n"
@@ -98,56 +89,22 @@ def test_limits_startup_a_command_loads_only_its_own_module(isolated_env: Path) 
     assert done.stdout == run(APP, "uri", "app", "--help").stdout
     typo = run(LOADED, "--debug", "retgas")
     assert typo.returncode == 2 and "No such command 'retgas'" in typo.stderr
-    assert "ecrctl.cli.retag" in typo.stderr.split()  # the whole app answered
+    assert "Did you mean 'retag', 'tags'?" in typo.stderr
+    assert "ecrctl.cli.retag" not in typo.stderr.split()  # the command table answered
 
 
-@pytest.mark.parametrize(
-    ("args", "command"),
-    [
-        (["tags", "app"], "tags"),
-        (["-o", "json", "--query", "[0]", "repo", "list"], "repo"),
-        (["--output=json", "--region=eu-west-1", "images", "x"], "images"),
-        (["-ojson", "--no-color", "--debug", "scan", "app"], "scan"),
-        (["--profile", "tags", "events"], "events"),  # "tags" is the profile's name here
-        (["--endpoint-url", "http://h:1", "--registry-id", "1" * 12, "untag"], "untag"),
-        (["--help"], None),
-        (["--version", "tags"], None),
-        (["--profile"], None),
-        (["retgas"], None),
-        (["--bogus", "tags"], None),
-        ([], None),
-    ],
-)
-def test_limits_startup_command_of_skips_the_root_options(
-    args: list[str], command: str | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("_ECRCTL_COMPLETE", raising=False)
-    assert command_of(args) == command
+def test_limits_startup_each_module_defines_exactly_its_commands() -> None:
+    """The root's command table names, for each command, the one module that defines it."""
+    for module in dict.fromkeys(COMMANDS.values()):
+        defined = set(load(module))
+        assert defined == {n for n, m in COMMANDS.items() if m == module}, module
 
 
-def test_limits_startup_shell_completion_gets_the_whole_app(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("_ECRCTL_COMPLETE", "complete_bash")
-    assert command_of(["tags", "app"]) is None
-
-
-def test_limits_startup_the_command_table_matches_the_app() -> None:
-    import typer
-
-    whole = typer.main.get_command(app)
-    assert set(whole.commands) == set(COMMANDS)  # type: ignore[attr-defined]
-    assert list(dict.fromkeys(COMMANDS.values())) == list(MODULES)
-    for name, module in COMMANDS.items():
-        alone = typer.main.get_command(build(name))
-        assert name in alone.commands  # type: ignore[attr-defined]
-        assert set(alone.commands) == {  # type: ignore[attr-defined]
-            n for n, m in COMMANDS.items() if m == module
-        }
-    takes_value = {o for p in whole.params if not p.is_flag for o in p.opts}  # type: ignore[attr-defined]
-    flags = {o for p in whole.params if p.is_flag for o in p.opts}  # type: ignore[attr-defined]
-    assert takes_value == VALUE_OPTIONS
-    # The rest end the run before any command: the whole app answers them.
-    ending = {"--help", "-h", "--version", "--install-completion", "--show-completion"}
-    assert flags - ending == FLAG_OPTIONS
-    assert all(command_of([flag, "tags"]) is None for flag in ending)
+def test_limits_startup_root_lists_every_command_in_order(cli: Any) -> None:
+    done = cli("--help")
+    listed = [
+        line.split()[0]
+        for line in done.stdout.split("Commands:")[1].splitlines()
+        if line.startswith("  ") and not line.startswith("   ")
+    ]
+    assert listed == list(COMMANDS)

@@ -1,0 +1,217 @@
+"""The ecrctl root: lazy command loading, the global options on every command, the error boundary.
+
+Commands load the way click's documentation shows ("lazily loading subcommands"): the root
+group knows the command names, and ``get_command`` imports the one module that defines a
+command when the command line (or help, or completion) asks for it. A command line therefore
+builds only its own command's parameters, which typer otherwise does for every command of the
+app (~100 ms).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from ecrctl import __version__
+from ecrctl.cli import options
+from ecrctl.errors import ExitStatus, classify
+
+# Each top-level command and the module under ecrctl.cli that defines it, in the help's order.
+COMMANDS: dict[str, str] = {
+    "repo": "repo",
+    "tags": "images",
+    "images": "images",
+    "uri": "uri",
+    "policy": "uri",
+    "sandbox": "sandbox",
+    "demo": "sandbox",
+    "lifecycle": "lifecycle",
+    "scan": "scan",
+    "login": "login",
+    "logout": "login",
+    "push": "transfer",
+    "pull": "transfer",
+    "retag": "retag",
+    "untag": "retag",
+    "events": "events",
+}
+
+
+def _format_options(command: Any, ctx: Any, formatter: Any) -> None:
+    """Arguments and the command's own options, then the global options in their own section."""
+    sections: dict[str, list[tuple[str, str]]] = {"Arguments": [], "Options": [], "": []}
+    for param in command.get_params(ctx):
+        record = param.get_help_record(ctx)
+        if record is None:
+            continue
+        if options.is_global(param):
+            sections[""].append(record)
+        elif param.param_type_name == "argument":
+            sections["Arguments"].append(record)
+        else:
+            sections["Options"].append(record)
+    for title, records in sections.items():
+        if records:
+            with formatter.section(title or options.SECTION):
+                formatter.write_dl(records)
+
+
+class EcrctlCommand(TyperCommand):
+    """A command whose help lists the global options in a section of their own."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        _format_options(self, ctx, formatter)
+
+
+class EcrctlSubgroup(TyperGroup):
+    """A group of subcommands (repo, lifecycle, ...), with the same help layout."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        _format_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+
+def _default_classes(app: typer.Typer) -> None:
+    """Every command and group a module registered uses ecrctl's classes (typer's public
+    ``cls``), so its help shows the global options apart."""
+    for info in app.registered_commands:
+        if info.cls in (None, TyperCommand):  # typer's command() fills in TyperCommand
+            info.cls = EcrctlCommand
+    for group in app.registered_groups:
+        if not group.cls or group.cls is TyperGroup:
+            group.cls = EcrctlSubgroup
+        if group.typer_instance is not None:
+            _default_classes(group.typer_instance)
+
+
+def load(module: str) -> dict[str, Any]:
+    """The click commands one command module defines, each with the global options attached."""
+    holder = typer.Typer(rich_markup_mode=None, add_completion=False)
+    holder.callback()(lambda: None)  # a group even when the module registers one command
+    importlib.import_module(f"ecrctl.cli.{module}").register(holder)
+    _default_classes(holder)
+    commands: dict[str, Any] = dict(typer.main.get_command(holder).commands)  # type: ignore[attr-defined]
+    for command in commands.values():
+        options.attach(command)
+    return commands
+
+
+class EcrctlGroup(TyperGroup):
+    """The root: loads commands on demand; every command runs inside the error boundary."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        options.attach(self)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from ecrctl.cli.fastparams import defer_coercion
+
+        defer_coercion()  # no pydantic import for values that need no coercion
+        return list(super().parse_args(ctx, args))
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands.update(load(COMMANDS[cmd_name]))
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        command = self.get_command(ctx, name)
+        if command is not None:
+            return name, command, args[1:]
+        if name.startswith("-") and not ctx.resilient_parsing:
+            self.parse_args(ctx, args)  # click's own "No such option"
+        from difflib import get_close_matches
+
+        message = f"No such command {name!r}."
+        matches = get_close_matches(name, list(COMMANDS))
+        if matches:
+            message = f"No such command {name!r}. Did you mean {', '.join(map(repr, matches))}?"
+        if ctx.resilient_parsing:
+            return None, None, args
+        ctx.fail(message)
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        _format_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.TyperException):
+            raise  # click's own usage errors and exits keep their codes (2 for usage)
+        except typer.Abort:
+            print("ecrctl: interrupted", file=sys.stderr)
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
+        except (Exception, KeyboardInterrupt) as error:
+            raise typer.Exit(report(error, ctx)) from None
+
+
+def report(error: BaseException, ctx: Any = None) -> int:
+    """Print the one-line message (and, with --debug, the traceback); return the exit code."""
+    if isinstance(error, BrokenPipeError):
+        # `ecrctl tags app | head -1`: the reader left early, which is not a failure
+        # (scripts run with `set -o pipefail` rely on that).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return int(ExitStatus.OK)
+    said = options.recorded(ctx) if ctx is not None else {}
+    debug = bool(said.get("debug")) or "--debug" in sys.argv
+    profile = said.get("profile") or os.environ.get("AWS_PROFILE")
+    failure = classify(error, profile=profile)
+    if debug:
+        import traceback
+
+        traceback.print_exception(error, file=sys.stderr)
+    print(f"ecrctl: {failure.message}", file=sys.stderr)
+    return int(failure.status)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"ecrctl {__version__}")
+        raise typer.Exit()
+
+
+def root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Everyday Amazon ECR work: login, repositories, tags, retag, lifecycle, scans, events."""
+    from ecrctl.cli.common import AppState
+
+    ctx.obj = AppState(options=options.Globals(options.recorded(ctx)))
+
+
+def build() -> typer.Typer:
+    """The app: a root group that loads each command when it is asked for."""
+    built = typer.Typer(
+        name="ecrctl",
+        cls=EcrctlGroup,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    built.callback()(root)
+    return built
+
+
+app = build()
+
+
+def main() -> None:
+    app(prog_name="ecrctl")
