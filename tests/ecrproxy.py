@@ -11,6 +11,10 @@ those limits back, so that tests and benchmarks see what users of real ECR see:
         ...
         proxy.counts["DescribeImages"]      # calls per operation (X-Amz-Target)
 
+Fault kind ``lost`` applies the request upstream and then drops the connection: the work is done
+but the answer never arrives (botocore then resends an applied write). ``outage()`` makes every
+ECR call fail from a given point on (a network that stays down), ``heal()`` ends it.
+
 Listings are fetched from moto once (moto ignores ``maxResults``) and served in ECR-sized slices
 from a cache keyed by the opaque token. Faults are decided by a seeded random generator before
 the request reaches moto, so a faulted call never changes state (as with ECR's 5xx before work).
@@ -42,6 +46,8 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 MAX_BATCH_IDS = 100
 FAULT_KINDS = ("throttle", "500", "503", "reset")
+LOST = "lost"  # applied upstream, answer dropped (not in the default kinds: it changes state)
+ALL_FAULT_KINDS = (*FAULT_KINDS, LOST)
 
 # operation -> (path of the list inside the response, request key of ids that ECR limits to 100)
 PAGED: dict[str, tuple[str, ...]] = {
@@ -132,9 +138,9 @@ class EcrProxy:
         self.latency = latency
         self.fault_rate = fault_rate
         self.fault_kinds = tuple(fault_kinds)
-        unknown = set(self.fault_kinds) - set(FAULT_KINDS)
+        unknown = set(self.fault_kinds) - set(ALL_FAULT_KINDS)
         if unknown:
-            raise ValueError(f"unknown fault kinds {sorted(unknown)}: use {FAULT_KINDS}")
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}: use {ALL_FAULT_KINDS}")
         # None: every ECR operation may fail; otherwise only these.
         self.fault_operations = set(fault_operations) if fault_operations is not None else None
         self._random = random.Random(seed)
@@ -151,6 +157,9 @@ class EcrProxy:
         self.counts: Counter[str] = Counter()
         self.faults: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
+        self.fault_log: list[tuple[str, str]] = []  # (operation, kind) of each injected fault
+        # An outage: (operation, calls of it still served, kind); then every ECR call fails.
+        self._outage: tuple[str, int, str] | None = None
         self._local = threading.local()
         self._server = _Server(("127.0.0.1", port), _handler_for(self))
         self._thread: threading.Thread | None = None
@@ -186,11 +195,28 @@ class EcrProxy:
         with self._listings_lock:
             self._snapshots.clear()
 
+    def outage(self, *, after: int = 0, operation: str = "", kind: str = "reset") -> None:
+        """From now on, after ``after`` more calls of ``operation`` pass, every ECR call fails."""
+        if kind not in ALL_FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}: use {ALL_FAULT_KINDS}")
+        with self._random_lock:
+            self._outage = (operation, after, kind)
+
+    def heal(self) -> None:
+        """End an outage: calls pass again (random faults, if any, go on)."""
+        with self._random_lock:
+            self._outage = None
+
+    def faults_of(self, kind: str) -> int:
+        with self._counts_lock:
+            return sum(1 for _, k in self.fault_log if k == kind)
+
     def reset_counts(self) -> None:
         with self._counts_lock:
             self.counts.clear()
             self.faults.clear()
             self.throttled.clear()
+            self.fault_log.clear()
 
     def stats(self) -> dict[str, dict[str, int]]:
         with self._counts_lock:
@@ -207,7 +233,16 @@ class EcrProxy:
             counter[operation] += 1
 
     def _fault(self, operation: str) -> str | None:
-        if self.fault_rate <= 0 or not operation:
+        if not operation:
+            return None
+        with self._random_lock:
+            if self._outage is not None:
+                watched, left, kind = self._outage
+                if left <= 0:
+                    return kind
+                if operation == watched:
+                    self._outage = (watched, left - 1, kind)
+        if self.fault_rate <= 0:
             return None
         if self.fault_operations is not None and operation not in self.fault_operations:
             return None
@@ -237,8 +272,15 @@ class EcrProxy:
         fault = self._fault(operation)
         if fault is not None:
             self._count(self.faults, operation)
+            with self._counts_lock:
+                self.fault_log.append((operation, fault))
             if fault == "reset":
                 return None
+            if fault == LOST:
+                self._forward(method, path, headers, body)  # the work is done upstream ...
+                with self._listings_lock:
+                    self._snapshots.clear()
+                return None  # ... and the answer is lost
             if fault == "throttle":
                 return ecr_error(429, "ThrottlingException", "Rate exceeded")
             if fault == "500":

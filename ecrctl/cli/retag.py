@@ -97,8 +97,7 @@ def retag(
     counts: dict[str, int] = {}
     for outcome in result.tags:
         counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
-        if not outcome.ok:
-            say(f"{outcome.tag}: {outcome.outcome}: {outcome.reason}")
+    _capped([f"{o.tag}: {o.outcome}: {o.reason}" for o in result.failed])
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
     say(
         f"{ref.repository}{'@' if result.source_is_digest else ':'}{source.lstrip('@')} "
@@ -106,10 +105,9 @@ def retag(
     )
     if not result.ok:
         failed = result.failed
-        raise Refused(
-            f"{len(failed)} of {len(result.tags)} tag(s) not applied: "
-            + ", ".join(f"{o.tag} ({o.outcome})" for o in failed)
-        )
+        named = ", ".join(f"{o.tag} ({o.outcome})" for o in failed[:MAX_NOTES])
+        more = f" and {len(failed) - MAX_NOTES} more" if len(failed) > MAX_NOTES else ""
+        raise Refused(f"{len(failed)} of {len(result.tags)} tag(s) not applied: {named}{more}")
 
 
 def _removal_note(plan: UntagPlan, index: int) -> str:
@@ -141,7 +139,11 @@ def untag_view(plan: UntagPlan) -> View:
         rows.append(
             [action, ref, short_digest(removal.digest), removal.status, _removal_note(plan, number)]
         )
-        text.append([action, removal.ref, removal.digest, removal.status])
+        # Text rows name what the table names: the tag, the tags of a deleted image, or the
+        # digest of an untagged one (the digest has its own column).
+        text.append(
+            [action, ",".join(removal.tags) or removal.digest, removal.digest, removal.status]
+        )
     for kept in plan.kept:
         note = "still referenced by index " + _held_by(plan, kept.held_by)
         rows.append(["keep", short_digest(kept.digest), short_digest(kept.digest), "kept", note])
@@ -242,7 +244,7 @@ def untag(
             for k in plan.kept
         ]
     )
-    _capped([f"failed {r.ref}: {r.reason}" for r in plan.failed])
+    _capped([f"{r.status} {r.ref}: {r.reason}" for r in plan.failed])
     _capped([f"not found: {m}" for m in plan.missing])
     if not plan.removals:
         say(f"nothing to remove from {ref.repository}")
@@ -250,7 +252,8 @@ def untag(
         say(f"dry run: would remove {what}; nothing changed")
     else:
         removed = [r for r in plan.removals if r.status == "removed"]
-        say(f"removed {_amount(removed)} from {ref.repository}")
+        not_done = f"; not removed: {_amount(plan.failed)}" if plan.failed else ""
+        say(f"removed {_amount(removed)} from {ref.repository}{not_done}")
     if not plan.ok:
         problems = len(plan.failed) + len(plan.missing) + sum(k.explicit for k in plan.kept)
         raise Refused(f"{problems} id(s) not removed from {ref.repository} (listed above)")

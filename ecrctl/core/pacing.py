@@ -46,6 +46,41 @@ def error_message(error: BaseException) -> str:
     return str(error)
 
 
+def is_aws_error(error: BaseException) -> bool:
+    """An answer from AWS (a ClientError) or a failure to get one (botocore, urllib3, a socket).
+
+    Anything else is a bug in ecrctl and must not be reported as a per-id outcome.
+    """
+    if isinstance(getattr(error, "response", None), dict) or isinstance(error, OSError):
+        return True
+    return type(error).__module__.startswith(("botocore", "urllib3"))
+
+
+def http_status(error: BaseException) -> int:
+    """The HTTP status of a ClientError, else 0 (no answer arrived)."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
+    return 0
+
+
+def maybe_applied(error: BaseException) -> bool:
+    """Whether a failed write may still have been applied: no answer, or a 5xx answer.
+
+    A 4xx answer refused the call; after a reset, a timeout or a server error the request may
+    have reached ECR and done its work (the answer was lost), so only a read says what happened.
+    """
+    return not error_code(error) or http_status(error) >= 500
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for a per-id report: ``Code: message``, or the network error's class and text."""
+    code = error_code(error)
+    if code:
+        return f"{code}: {error_message(error)}"
+    return " ".join(f"{type(error).__name__}: {error}".split())
+
+
 class TokenBucket:
     """``rate`` tokens a second, at most ``burst`` saved up; ``acquire`` blocks for one token.
 

@@ -13,11 +13,19 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
-from ecrctl.core.pacing import TokenBucket, call_with_retry, error_code, error_message
+from ecrctl.core.pacing import (
+    TokenBucket,
+    call_with_retry,
+    describe_error,
+    error_code,
+    error_message,
+    is_aws_error,
+    maybe_applied,
+)
 from ecrctl.core.paging import MAX_BATCH_IDS, chunked
 from ecrctl.core.refs import parse_tag_or_digest, validate_repository_name, validate_tag
 from ecrctl.core.seed import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
@@ -207,8 +215,11 @@ class RetagService:
             t: TagOutcome(t, "unchanged", digest, digest) for t in tags if current.get(t) == digest
         }
         to_put = [t for t in tags if t not in outcomes]
-        outcomes.update(self._put_all(repository, manifest, media_type, digest, to_put, current))
-        outcomes.update(self._verify(repository, digest, [o for o in outcomes.values() if o.ok]))
+        put, uncertain = self._put_all(repository, manifest, media_type, digest, to_put, current)
+        outcomes.update(put)
+        # Read back what ECR holds: every applied tag, and every tag whose answer was lost.
+        checked = [o for o in outcomes.values() if o.ok or o.tag in uncertain]
+        outcomes.update(self._verify(repository, digest, checked, uncertain))
         return RetagResult(
             repository=repository,
             source=source,
@@ -253,8 +264,10 @@ class RetagService:
         digest: str,
         tags: list[str],
         current: dict[str, str],
-    ) -> dict[str, TagOutcome]:
+    ) -> tuple[dict[str, TagOutcome], set[str]]:
+        """Outcome per tag, and the tags whose PutImage may have been applied unseen."""
         stop: list[str] = []  # the reason of an image-level failure, once one happened
+        uncertain: set[str] = set()
 
         def put(tag: str) -> TagOutcome:
             previous = current.get(tag)
@@ -275,14 +288,22 @@ class RetagService:
                     on_retry=self.on_retry,
                 )
             except Exception as error:
-                code = error_code(error)
-                if not code:
+                if not is_aws_error(error):
                     raise
+                code = error_code(error)
+                if maybe_applied(error):
+                    uncertain.add(tag)
+                if not code:
+                    # The network failed even after botocore's retries: do not hammer it with
+                    # the other tags; the report says which were done and a re-run does the rest.
+                    if not stop:
+                        stop.append(f"not attempted after {type(error).__name__} on {tag}")
+                    return TagOutcome(tag, "failed", previous, previous, describe_error(error))
                 return self._put_failure(tag, previous, digest, code, error_message(error), stop)
             return TagOutcome(tag, "moved" if previous else "created", previous, digest)
 
         with ThreadPoolExecutor(max_workers=min(self.workers, max(len(tags), 1))) as pool:
-            return {o.tag: o for o in pool.map(put, tags)}
+            return {o.tag: o for o in pool.map(put, tags)}, uncertain
 
     @staticmethod
     def _put_failure(
@@ -312,16 +333,39 @@ class RetagService:
         return TagOutcome(tag, "failed", previous, previous, reason)
 
     def _verify(
-        self, repository: str, digest: str, applied: list[TagOutcome]
+        self, repository: str, digest: str, checked: list[TagOutcome], uncertain: set[str]
     ) -> dict[str, TagOutcome]:
-        """Every applied tag must now resolve to the source digest (one call per 100 tags)."""
+        """Outcomes from what ECR holds now (one DescribeImages per 100 tags).
+
+        A tag that resolves to the source digest was created or moved by this run when it named
+        nothing or another image before it, whatever the last answer said (a lost response makes
+        the retried PutImage answer ImageAlreadyExistsException). An applied tag that does not
+        resolve to it failed; an uncertain one keeps its error.
+        """
         resolved: dict[str, str] = {}
-        for chunk in chunked([o.tag for o in applied], MAX_BATCH_IDS):
-            resolved.update(self._resolve(repository, chunk))
+        try:
+            for chunk in chunked([o.tag for o in checked], MAX_BATCH_IDS):
+                resolved.update(self._resolve(repository, chunk))
+        except Exception as error:
+            if not is_aws_error(error):
+                raise
+            note = f" (not confirmed: reading the tags back failed: {describe_error(error)})"
+            return {
+                o.tag: replace(o, reason=f"{o.reason}{note}") for o in checked if o.tag in uncertain
+            }
         changed: dict[str, TagOutcome] = {}
-        for outcome in applied:
+        for outcome in checked:
             now = resolved.get(outcome.tag)
-            if now != digest:
+            previous = outcome.previous_digest
+            if now == digest:
+                held: Outcome = (
+                    "unchanged" if previous == digest else "moved" if previous else "created"
+                )
+                if held != outcome.outcome:
+                    changed[outcome.tag] = TagOutcome(outcome.tag, held, previous, digest)
+            elif outcome.tag in uncertain:
+                changed[outcome.tag] = replace(outcome, digest=now)
+            else:
                 where = f"resolves to {now}" if now else "does not resolve"
                 changed[outcome.tag] = TagOutcome(
                     outcome.tag,
@@ -342,11 +386,9 @@ class RetagService:
         except self.ecr.exceptions.ImageNotFoundException:
             if len(tags) == 1:
                 return {}
-            # DescribeImages fails whole when one id is missing: ask tag by tag (failure path).
-            resolved: dict[str, str] = {}
-            for tag in tags:
-                resolved.update(self._resolve(repository, [tag]))
-            return resolved
+            # DescribeImages fails whole when one id is missing (a tag whose put failed): one
+            # listing of the repository's tags answers for all of them.
+            return self._listed(repository, set(tags))
         wanted = set(tags)
         return {
             tag: str(detail["imageDigest"])
@@ -354,3 +396,16 @@ class RetagService:
             for tag in detail.get("imageTags") or []
             if tag in wanted
         }
+
+    def _listed(self, repository: str, wanted: set[str]) -> dict[str, str]:
+        """The digest of each wanted tag, from ListImages (every page of tagged images)."""
+        resolved: dict[str, str] = {}
+        params: dict[str, Any] = {"filter": {"tagStatus": "TAGGED"}, "maxResults": 1000}
+        while True:
+            page = self._call("list_images", repositoryName=repository, **params)
+            for image_id in page.get("imageIds") or []:
+                if image_id.get("imageTag") in wanted:
+                    resolved[str(image_id["imageTag"])] = str(image_id["imageDigest"])
+            if not page.get("nextToken"):
+                return resolved
+            params["nextToken"] = page["nextToken"]

@@ -21,7 +21,13 @@ from typing import Any, Literal
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.images import ImageService
 from ecrctl.core.models import Image
-from ecrctl.core.pacing import call_with_retry, error_code, error_message
+from ecrctl.core.pacing import (
+    call_with_retry,
+    describe_error,
+    error_code,
+    is_aws_error,
+    maybe_applied,
+)
 from ecrctl.core.paging import MAX_BATCH_IDS, chunked
 from ecrctl.core.refs import parse_tag_or_digest, validate_repository_name
 from ecrctl.core.retag import ACCEPTED_MEDIA_TYPES
@@ -30,7 +36,11 @@ from ecrctl.core.seed import DOCKER_LIST, OCI_INDEX
 INDEX_MEDIA_TYPES = frozenset({DOCKER_LIST, OCI_INDEX})
 
 Kind = Literal["tag", "image"]
-Status = Literal["planned", "removed", "failed"]
+Status = Literal["planned", "removed", "failed", "skipped"]
+NOT_DONE: frozenset[str] = frozenset({"failed", "skipped"})
+# BatchDeleteImage's per-id answer for an id that is not there (any more): after a delete, the id
+# is gone, which is what was asked (a lost response makes botocore resend an applied delete).
+GONE_CODES = frozenset({"ImageNotFound"})
 Progress = Callable[[int, int], Any]
 
 
@@ -50,6 +60,8 @@ class Removal:
     phase: int = 0
     status: Status = "planned"
     reason: str | None = None
+    # Failed with no answer or a 5xx: ECR may have done it all the same (settled by a read-back).
+    uncertain: bool = field(default=False, compare=False, repr=False)
 
     @property
     def image_id(self) -> dict[str, str]:
@@ -116,7 +128,8 @@ class UntagPlan:
 
     @property
     def failed(self) -> list[Removal]:
-        return [r for r in self.removals if r.status == "failed"]
+        """Removals not done: refused, failed, or not attempted after the network failed."""
+        return [r for r in self.removals if r.status in NOT_DONE]
 
     @property
     def ok(self) -> bool:
@@ -320,14 +333,22 @@ class UntagService:
         return children
 
     def execute(self, plan: UntagPlan, progress: Progress | None = None) -> UntagPlan:
-        """Send the plan: phase by phase, each phase's chunks concurrently."""
+        """Send the plan: phase by phase, each phase's chunks concurrently.
+
+        Every error is reported per id. After a lost answer (a reset, a timeout, a 5xx) one
+        ListImages read-back says which of those ids are gone; after a network failure the rest
+        is not attempted, so that the report says what was done and a re-run does the rest.
+        """
         done: list[Removal] = []
         total = len(plan.removals)
         counter = [0]
         lock = threading.Lock()
+        stop: list[str] = []
 
         def send(chunk: list[Removal]) -> list[Removal]:
-            outcome = self._delete(plan.repository, chunk)
+            if stop:
+                return [replace(r, status="skipped", reason=stop[0]) for r in chunk]
+            outcome = self._delete(plan.repository, chunk, stop)
             if progress is not None:
                 with lock:
                     counter[0] += len(chunk)
@@ -340,9 +361,11 @@ class UntagService:
             with ThreadPoolExecutor(max_workers=min(self.workers, len(chunks))) as pool:
                 for outcome in pool.map(send, chunks):
                     done.extend(outcome)
+        if any(r.uncertain for r in done):
+            done = self._reconcile(plan.repository, done)
         return replace(plan, removals=tuple(done), dry_run=False)
 
-    def _delete(self, repository: str, chunk: list[Removal]) -> list[Removal]:
+    def _delete(self, repository: str, chunk: list[Removal], stop: list[str]) -> list[Removal]:
         try:
             response = call_with_retry(
                 lambda: self.ecr.batch_delete_image(
@@ -353,28 +376,61 @@ class UntagService:
                 sleep=self.sleep,
             )
         except Exception as error:
-            code = error_code(error)
-            if not code:
+            if not is_aws_error(error):
                 raise
-            reason = f"{code}: {error_message(error)}"
-            return [replace(r, status="failed", reason=reason) for r in chunk]
-        failures: dict[tuple[str, str], str] = {}
+            if not error_code(error) and not stop:  # no answer: the network is failing
+                stop.append(f"not attempted after {type(error).__name__}")
+            uncertain = maybe_applied(error)
+            reason = describe_error(error)
+            return [replace(r, status="failed", reason=reason, uncertain=uncertain) for r in chunk]
+        failures: dict[tuple[str, str], tuple[str, str]] = {}
         for failure in response.get("failures") or []:
             image_id = failure.get("imageId") or {}
-            reason = f"{failure.get('failureCode', 'Failed')}: {failure.get('failureReason', '')}"
+            code = str(failure.get("failureCode", "Failed"))
+            reason = f"{code}: {failure.get('failureReason', '')}".rstrip(": ")
             if image_id.get("imageDigest"):
-                failures[("digest", str(image_id["imageDigest"]))] = reason.rstrip(": ")
+                failures[("digest", str(image_id["imageDigest"]))] = (code, reason)
             if image_id.get("imageTag"):
-                failures[("tag", str(image_id["imageTag"]))] = reason.rstrip(": ")
+                failures[("tag", str(image_id["imageTag"]))] = (code, reason)
         outcome = []
         for removal in chunk:
             key = ("tag", removal.tags[0]) if removal.kind == "tag" else ("digest", removal.digest)
             failed = failures.get(key)
-            if failed is None:
+            if failed is None or failed[0] in GONE_CODES:
                 outcome.append(replace(removal, status="removed"))
             else:
-                outcome.append(replace(removal, status="failed", reason=failed))
+                outcome.append(replace(removal, status="failed", reason=failed[1]))
         return outcome
+
+    def _reconcile(self, repository: str, removals: list[Removal]) -> list[Removal]:
+        """Removals whose answer was lost, settled from what the repository holds now."""
+        held: set[tuple[str, str]] = set()  # (digest, tag or "") for every image id listed
+        params: dict[str, Any] = {"repositoryName": repository, "maxResults": 1000}
+        try:
+            while True:
+                page = call_with_retry(
+                    functools.partial(self.ecr.list_images, **params, **self._registry()),
+                    sleep=self.sleep,
+                )
+                for image_id in page.get("imageIds") or []:
+                    digest = str(image_id.get("imageDigest"))
+                    held.add((digest, ""))
+                    held.add((digest, str(image_id.get("imageTag") or "")))
+                if not page.get("nextToken"):
+                    break
+                params["nextToken"] = page["nextToken"]
+        except Exception as error:
+            if not is_aws_error(error):
+                raise
+            note = f" (not confirmed: reading the repository back failed: {describe_error(error)})"
+            return [replace(r, reason=f"{r.reason}{note}") if r.uncertain else r for r in removals]
+        settled = []
+        for removal in removals:
+            key = (removal.digest, removal.tags[0] if removal.kind == "tag" else "")
+            if removal.uncertain and key not in held:
+                removal = replace(removal, status="removed", reason=None)
+            settled.append(replace(removal, uncertain=False))
+        return settled
 
 
 def _order(image: Image) -> tuple[str, str]:

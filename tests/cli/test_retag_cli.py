@@ -202,3 +202,32 @@ def test_untag_on_a_terminal_shows_the_plan_and_asks(
     accepted = cli("untag", "app", "a", input="y\n")
     assert accepted.exit_code == 0, accepted.stderr
     assert sorted(_tags(ecr, "app")) == ["b"]
+
+
+def test_retag_caps_its_failure_lines_like_untag(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app", imageTagMutability="IMMUTABLE")
+    old, new = synthetic_manifest("old"), synthetic_manifest("new")
+    taken = [f"r{n}" for n in range(100)]
+    for tag in taken:
+        put_synthetic(ecr, "app", old, tag)
+    put_synthetic(ecr, "app", new, "v2")
+    result = cli("-o", "text", "retag", "app", "v2", *taken)
+    assert result.exit_code == 1
+    assert len(result.stdout.splitlines()) == 100  # every tag is still a row on stdout
+    lines = result.stderr.splitlines()
+    assert sum(": refused: " in line for line in lines) == 20
+    assert "... and 80 more" in lines
+    assert "100 of 100 tag(s) not applied: r0 (refused)" in result.stderr
+    assert "and 80 more" in lines[-1]
+    assert max(len(line) for line in lines) < 400, max(lines, key=len)
+    assert len(lines) <= 24
+
+
+def test_untag_text_rows_name_the_tags_of_a_deleted_image(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app")
+    image = synthetic_manifest("one")
+    for tag in ("a", "b"):
+        put_synthetic(ecr, "app", image, tag)
+    result = cli("-o", "text", "untag", "app", "a", "b", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"delete\ta,b\t{image.digest}\tremoved\n"

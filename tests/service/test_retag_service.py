@@ -323,9 +323,16 @@ def test_ecr_immutable_refusal_names_the_tag_and_applies_the_others(stubbed: Any
     assert not result.ok
 
 
-def test_image_already_exists_for_the_same_digest_is_unchanged(stubbed: Any) -> None:
+@pytest.mark.parametrize(
+    ("before", "outcome"), [(None, "created"), ("sha256:" + "c" * 64, "moved")]
+)
+def test_image_already_exists_for_the_same_digest_counts_from_what_ecr_holds(
+    stubbed: Any, before: str | None, outcome: str
+) -> None:
+    # The tag named nothing (or another image) when the run began and names the image now: a
+    # lost answer made botocore resend an applied PutImage, which ECR answers "already exists".
     client, stub = stubbed
-    _get(stub, INDEX, ["stable"])  # looked absent a moment ago: someone else just put it
+    _get(stub, INDEX, ["stable"], existing={"stable": before} if before else None)
     stub.add_client_error(
         "put_image",
         service_error_code="ImageAlreadyExistsException",
@@ -335,7 +342,8 @@ def test_image_already_exists_for_the_same_digest_is_unchanged(stubbed: Any) -> 
     )
     _describe(stub, {INDEX.digest: ["v1", "stable"]}, ["stable"])
     result = _one_at_a_time(client).retag("app", "v1", ["stable"])
-    assert result.ok and result.tags[0].outcome == "unchanged"
+    assert result.ok and result.tags[0].outcome == outcome
+    assert (result.tags[0].previous_digest, result.tags[0].digest) == (before, INDEX.digest)
 
 
 def test_layers_not_found_fails_and_stops_the_other_tags(stubbed: Any) -> None:

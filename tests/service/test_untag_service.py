@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -298,10 +299,50 @@ def test_a_chunk_that_fails_whole_marks_each_id_with_the_reason(stubbed: Any) ->
         service_message="Internal error",
         http_status_code=500,
     )
+    # A 5xx may hide work done: one read-back shows tag a is still there, so it failed.
+    stub.add_response(
+        "list_images",
+        {"imageIds": [{"imageDigest": d1, "imageTag": "a"}, {"imageDigest": d1, "imageTag": "b"}]},
+        {"repositoryName": "app", "maxResults": 1000},
+    )
     service = _service(client, workers=1)
     done = service.execute(service.plan("app", ["a"]))
     assert done.removals[0].status == "failed"
     assert done.removals[0].reason == "ServerException: Internal error"
+
+
+def test_image_not_found_after_a_resent_delete_is_removed(stubbed: Any) -> None:
+    # A lost answer makes botocore resend an applied BatchDeleteImage: ECR then answers
+    # ImageNotFound for ids that this very run removed.
+    client, stub = stubbed
+    d1, d2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+    _describe(stub, [_detail(d1, ["a"]), _detail(d2, ["b", "c"])])
+    gone = "Requested image not found"
+    stub.add_response(
+        "batch_delete_image",
+        {
+            "failures": [
+                {
+                    "imageId": {"imageDigest": d1},
+                    "failureCode": "ImageNotFound",
+                    "failureReason": gone,
+                },
+                {
+                    "imageId": {"imageTag": "b"},
+                    "failureCode": "ImageNotFound",
+                    "failureReason": gone,
+                },
+            ],
+        },
+        {"repositoryName": "app", "imageIds": [{"imageDigest": d1}, {"imageTag": "b"}]},
+    )
+    service = _service(client, workers=1)
+    done = service.execute(service.plan("app", ["a", "b"]))
+    assert [(r.ref, r.status, r.reason) for r in done.removals] == [
+        (d1, "removed", None),
+        ("b", "removed", None),
+    ]
+    assert done.ok
 
 
 def test_oci_index_children_found_through_stubbed_batch_get_image(stubbed: Any) -> None:
@@ -332,14 +373,18 @@ def test_oci_index_children_found_through_stubbed_batch_get_image(stubbed: Any) 
     assert plan.kept[0].digest == kid.digest and plan.kept[0].held_by == (index.digest,)
 
 
-class SlowDeletes:
-    """An ECR double whose BatchDeleteImage waits, to see how many chunks are in flight."""
+class GatedDeletes:
+    """An ECR double whose BatchDeleteImage calls wait at a gate until ``width`` are in flight.
 
-    def __init__(self, ecr: Any) -> None:
-        import threading
+    No sleeping: a call proceeds only once ``width`` calls have entered at the same time, so the
+    test proves they overlapped; ``most`` records the widest overlap seen.
+    """
 
+    def __init__(self, ecr: Any, width: int) -> None:
         self._ecr = ecr
+        self._width = width
         self._lock = threading.Lock()
+        self._full = threading.Event()
         self.in_flight = 0
         self.most = 0
 
@@ -347,13 +392,14 @@ class SlowDeletes:
         return getattr(self._ecr, name)
 
     def batch_delete_image(self, **params: Any) -> Any:
-        import time
-
         with self._lock:
             self.in_flight += 1
             self.most = max(self.most, self.in_flight)
-        time.sleep(0.05)
+            if self.in_flight >= self._width:
+                self._full.set()
         try:
+            # A guard against a hang, not a timing assumption: without the overlap it fails.
+            assert self._full.wait(timeout=30), f"never {self._width} calls in flight"
             return self._ecr.batch_delete_image(**params)
         finally:
             with self._lock:
@@ -364,9 +410,9 @@ def test_chunks_are_sent_concurrently_but_bounded(ecr: Any) -> None:
     ecr.create_repository(repositoryName="app")
     for n in range(700):
         put_synthetic(ecr, "app", synthetic_manifest(f"i{n}", layers=1))
-    slow = SlowDeletes(ecr)
-    service = UntagService(slow, workers=3, sleep=lambda s: None)
+    gated = GatedDeletes(ecr, width=3)
+    service = UntagService(gated, workers=3, sleep=lambda s: None)
     done = service.execute(service.plan("app", [], untagged=True))
     assert done.ok and len(done.removals) == 700
-    assert slow.most == 3  # 7 chunks, at most 3 at a time, and 3 did overlap
+    assert gated.most == 3  # 7 chunks, 3 did overlap, and never more than 3 at a time
     assert _state(ecr) == {}
