@@ -60,6 +60,12 @@ def _scan_findings(ecr: Any) -> str:
     )
 
 
+def _sample_data(ecr: Any) -> str:
+    from ecrctl.sandbox.seed import seed_sandbox
+
+    return "\n".join(seed_sandbox(ecr).lines())
+
+
 STEPS: list[Step] = [
     Step("Create a repository", ("repo", "create", REPO, "--scan-on-push", "--tag", "team=demo")),
     Step("Push a few images (synthetic manifests, true sha256 digests)", action=_seed),
@@ -137,6 +143,14 @@ STEPS: list[Step] = [
         '"selection": {"tagStatus": "tagged", "tagPatternList": ["v*"], "countType": '
         '"sinceImagePushed", "countUnit": "days", "countNumber": 14}, '
         '"action": {"type": "expire"}}]}',
+    ),
+    Step("Load the sample data of `ecrctl sandbox --seed`", action=_sample_data),
+    Step(
+        "A multi-arch index and its platform images, untagged ones included", ("images", "team/app")
+    ),
+    Step(
+        "AWS's own lifecycle preview (answered by the sandbox with ecrctl's evaluator)",
+        ("lifecycle", "preview", "team/app", "--remote"),
     ),
     Step("Remove the repository and its images", ("repo", "remove", REPO, "--force", "--yes")),
 ]

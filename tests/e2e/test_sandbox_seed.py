@@ -50,7 +50,9 @@ def seeded(isolated_env: Path) -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def on_sandbox(seeded: Emulator, isolated_env: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+def on_sandbox(
+    seeded: Emulator, isolated_env: Path
+) -> Callable[..., subprocess.CompletedProcess[str]]:
     import os
 
     env = {**os.environ, **seeded.environment(), "AWS_MAX_ATTEMPTS": "1"}
@@ -93,7 +95,9 @@ def test_seed_holds_version_tags_untagged_images_and_a_multi_arch_index(
     assert got["imageId"]["imageDigest"] == (
         "sha256:" + hashlib.sha256(got["imageManifest"].encode()).hexdigest()
     )
-    platforms = {f"{m['platform']['os']}/{m['platform']['architecture']}" for m in index["manifests"]}
+    platforms = {
+        f"{m['platform']['os']}/{m['platform']['architecture']}" for m in index["manifests"]
+    }
     assert platforms == {"linux/amd64", "linux/arm64"}
     assert {m["digest"] for m in index["manifests"]} < set(untagged)
 
