@@ -69,6 +69,8 @@ _BAD_INPUT_CODES = {
 }
 
 _ACTION_RE = re.compile(r"perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)")
+# A body that is markup, not an AWS error document: an emulator's or a proxy's error page.
+_MARKUP_RE = re.compile(r"^\s*<|<\s*(html|body|head|title|!doctype)\b", re.IGNORECASE)
 
 
 def _service_prefix(service: str) -> str:
@@ -85,6 +87,14 @@ def _client_error(error: Any, profile: str | None) -> Failure:
     meta = error.response.get("ResponseMetadata", {})
     if isinstance(meta, dict):
         service = str(meta.get("ServiceName", "") or "")
+    if _MARKUP_RE.search(message) or _MARKUP_RE.search(code):
+        # Never print the page: one line with the HTTP status and the operation.
+        status = meta.get("HTTPStatusCode") if isinstance(meta, dict) else None
+        return Failure(
+            f"{op or 'the call'} failed: HTTP {status or code or '?'} from the endpoint, "
+            "with a web page instead of an AWS error (does it implement this operation?)",
+            ExitStatus.FAILED,
+        )
     if code in _NOT_FOUND_CODES:
         return Failure(message, ExitStatus.NOT_FOUND)
     if code in _ACCESS_DENIED_CODES:

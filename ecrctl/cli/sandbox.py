@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
 
 import typer
 
@@ -12,18 +15,59 @@ from ecrctl.cli.common import say, state
 from ecrctl.core.exceptions import Refused
 from ecrctl.render import View
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM, handled from before the server starts.
+
+    A SIGINT that the sandbox inherits as ignored (a background job of a non-interactive shell)
+    stays ignored, as such jobs expect; SIGTERM always stops it.
+    """
+    stop = threading.Event()
+
+    def handler(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    previous: dict[signal.Signals, Any] = {}
+    for number in STOP_SIGNALS:
+        if signal.getsignal(number) is not signal.SIG_IGN:
+            previous[number] = signal.signal(number, handler)
+    try:
+        yield stop
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
 
 def sandbox(
     ctx: typer.Context,
     port: Annotated[
         int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")
     ] = 5000,
+    seed: Annotated[
+        bool,
+        typer.Option(
+            "--seed",
+            help="Load sample data: team/app (version tags, an untagged image, a multi-arch "
+            "index, scan findings, a lifecycle policy), team/web, tools/ci.",
+        ),
+    ] = False,
 ) -> None:
-    """Run a local ECR emulator (ECR, EventBridge, IAM, STS, Secrets Manager) until Ctrl-C."""
-    from ecrctl.emulator import running_emulator
+    """Run a local ECR emulator until Ctrl-C or SIGTERM (then exit 0, port closed).
+
+    It serves ECR, ECR Public's login token, EventBridge, IAM and STS on 127.0.0.1.
+    """
+    from ecrctl.sandbox.emulator import running_emulator
 
     app_state = state(ctx)
-    with running_emulator(port) as emulator:
+    with stop_on_signals() as stop, running_emulator(port) as emulator:
+        if seed:
+            from ecrctl.sandbox.seed import seed_sandbox
+
+            for line in seed_sandbox(emulator.client("ecr")).lines():
+                say(f"sandbox: seeded {line}")
         env = emulator.environment()
         app_state.emit(
             View(
@@ -32,20 +76,19 @@ def sandbox(
                 text=[[f"export {k}={v}"] for k, v in env.items()],
             )
         )
+        sys.stdout.flush()
         say(
             f"sandbox: ECR emulator on {emulator.endpoint}; eval the lines above in a shell, "
             "then use ecrctl or aws as usual. Ctrl-C stops it."
         )
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            say("sandbox: stopped")
+        stop.wait()
+    say("sandbox: stopped")
 
 
 def demo() -> None:
     """Walk through the main workflow with real ecrctl commands on a local emulator."""
-    from ecrctl.demo import run_demo
-    from ecrctl.emulator import running_emulator
+    from ecrctl.sandbox.demo import run_demo
+    from ecrctl.sandbox.emulator import running_emulator
 
     with running_emulator() as emulator:
         ecr = emulator.client("ecr")

@@ -16,6 +16,12 @@ from tests.conftest import ecrctl_command
 pytestmark = pytest.mark.e2e
 
 
+def default_signals() -> None:
+    """For a child: SIGINT at its default, whatever this process inherited (a background job
+    of a non-interactive shell ignores SIGINT, and its children would too)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_repository_lifecycle(run_ecrctl: Any, server_ecr: Any) -> None:
     created = run_ecrctl("repo", "create", "team/app", "--scan-on-push")
     assert created.exit_code == 0, created.stderr
@@ -173,7 +179,7 @@ def test_sandbox_refuses_a_port_in_use(server_env: dict[str, str], moto_server: 
 
 
 def test_sandbox_serves_until_interrupted(server_env: dict[str, str]) -> None:
-    from ecrctl.emulator import free_port
+    from ecrctl.sandbox.emulator import free_port
 
     port = free_port()
     proc = subprocess.Popen(
@@ -182,6 +188,7 @@ def test_sandbox_serves_until_interrupted(server_env: dict[str, str]) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_signals,
     )
     try:
         assert proc.stdout is not None
@@ -227,6 +234,7 @@ def test_interrupt_of_a_running_command_is_130(server_env: dict[str, str]) -> No
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_signals,
     )
     try:
         conn, _ = listener.accept()  # the request arrived: ecrctl is waiting for an answer

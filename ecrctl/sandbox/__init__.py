@@ -1,0 +1,1 @@
+"""The embedded sandbox: a local ECR emulator, its sample data, and the demo."""

@@ -1,0 +1,105 @@
+"""A local ECR emulator: moto's server on 127.0.0.1 (ECR, EventBridge, IAM, STS, ...).
+
+moto's own WSGI app (``DomainDispatcherApplication`` over ``create_backend_app``, built exactly
+as moto's ``moto_server`` command and ``ThreadedMotoServer`` build it; neither name is private)
+is served by werkzeug's public ``make_server`` behind ``SandboxMiddleware``, which answers what
+moto lacks (ECR Public's token, the lifecycle preview). ``ThreadedMotoServer`` keeps its app to
+itself, so wrapping it would need its private attributes.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from ecrctl.core.exceptions import Refused
+
+SANDBOX_ACCOUNT = "123456789012"
+SANDBOX_REGION = "us-east-1"
+MISSING_EXTRA = "the sandbox needs moto's server: pip install 'ecrctl[sandbox]'"
+
+
+@dataclass(frozen=True)
+class Emulator:
+    endpoint: str
+    region: str = SANDBOX_REGION
+
+    def client(self, service: str = "ecr", region: str | None = None) -> Any:
+        """A boto3 client on the emulator (for seeding and checking)."""
+        import boto3
+
+        return boto3.session.Session().client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.endpoint,
+            region_name=region or self.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def environment(self) -> dict[str, str]:
+        """What points ecrctl, the aws CLI and scripts at the emulator."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+        }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _clients(emulator: Emulator) -> Any:
+    """region -> one ECR client on the emulator, made on first use."""
+    made: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def client(region: str) -> Any:
+        with lock:
+            if region not in made:
+                made[region] = emulator.client("ecr", region)
+            return made[region]
+
+    return client
+
+
+@contextmanager
+def running_emulator(port: int | None = None) -> Iterator[Emulator]:
+    """Serve the emulator on 127.0.0.1 until the block ends; the port is closed after it."""
+    chosen = port or free_port()
+    # werkzeug reports a busy port itself (and exits): ask first, as it binds (SO_REUSEADDR).
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", chosen))
+        except OSError:
+            raise Refused(f"port {chosen} on 127.0.0.1 is in use; pass another --port") from None
+    try:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+    except ImportError:
+        raise Refused(MISSING_EXTRA) from None
+    import logging
+
+    from ecrctl.sandbox.middleware import SandboxMiddleware
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on the terminal
+    emulator = Emulator(endpoint=f"http://127.0.0.1:{chosen}")
+    app = SandboxMiddleware(DomainDispatcherApplication(create_backend_app), _clients(emulator))
+    server = make_server("127.0.0.1", chosen, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="sandbox", daemon=True)
+    thread.start()
+    try:
+        yield emulator
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -1,0 +1,129 @@
+"""Sample data for ``ecrctl sandbox --seed`` and the demo: enough for every README example.
+
+Every manifest is real Docker v2 / OCI JSON put with ``imageDigest`` set to the sha256 of its
+bytes (moto derives digests from layer digests otherwise). Images are put oldest first, so
+``tags --sort pushed`` and the lifecycle preview see a push order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecrctl.core.scanseed import basic_findings, inject_scan_results, scan_response
+from ecrctl.core.seed import (
+    OCI_MANIFEST,
+    put_synthetic,
+    synthetic_index,
+    synthetic_manifest,
+)
+
+APP = "team/app"
+WEB = "team/web"
+CI = "tools/ci"
+APP_TAGS = ["1.0.9", "1.0.10", "v1.2", "v1.3", "pr-1234", "pr-1235", "1.4.2", "1.4.3"]
+MULTI_ARCH_TAG = "1.5.0"
+SCANNED_TAG = "1.4.2"
+SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL")
+# What `ecrctl lifecycle preview team/app` evaluates: untagged images go after a week,
+# pull-request images beyond the newest one go at once.
+APP_POLICY = {
+    "rules": [
+        {
+            "rulePriority": 1,
+            "description": "untagged images go after 7 days",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 7,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": "keep the newest pull-request image",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPatternList": ["pr-*"],
+                "countType": "imageCountMoreThan",
+                "countNumber": 1,
+            },
+            "action": {"type": "expire"},
+        },
+    ]
+}
+
+
+@dataclass
+class Seeded:
+    """What was loaded: repository -> its tags (in push order), and a few facts to show."""
+
+    tags: dict[str, list[str]] = field(default_factory=dict)
+    untagged: int = 0
+    findings: int = 0
+
+    def lines(self) -> list[str]:
+        out = [f"{repo}: {', '.join(tags)}" for repo, tags in self.tags.items()]
+        out.append(
+            f"{APP} also holds {self.untagged} untagged image(s) (multi-arch children included), "
+            f"a lifecycle policy, and {self.findings} scan findings on {APP}:{SCANNED_TAG}"
+        )
+        return out
+
+
+def _tag_images(ecr: Any, repository: str, tags: list[str]) -> None:
+    for tag in tags:
+        put_synthetic(ecr, repository, synthetic_manifest(f"{repository}:{tag}"), tag)
+
+
+def seed_sandbox(ecr: Any) -> Seeded:
+    """Load the sample data through the ECR API of ``ecr`` (a client on the emulator)."""
+    seeded = Seeded()
+    ecr.create_repository(
+        repositoryName=APP,
+        imageScanningConfiguration={"scanOnPush": True},
+        tags=[{"Key": "team", "Value": "platform"}],
+    )
+    # An image that lost its tag, pushed first: the oldest, as untagged images tend to be.
+    put_synthetic(ecr, APP, synthetic_manifest(f"{APP}:untagged"))
+    _tag_images(ecr, APP, APP_TAGS)
+    latest = synthetic_manifest(f"{APP}:1.4.3")
+    ecr.put_image(
+        repositoryName=APP,
+        imageManifest=latest.manifest,
+        imageManifestMediaType=latest.media_type,
+        imageDigest=latest.digest,
+        imageTag="latest",
+    )
+    # A multi-arch image: two platform manifests (untagged, as buildx pushes them), then the
+    # OCI index that names them, tagged.
+    children = [
+        (synthetic_manifest(f"{APP}:{MULTI_ARCH_TAG}:{arch}", media_type=OCI_MANIFEST), arch)
+        for arch in ("linux/amd64", "linux/arm64")
+    ]
+    for child, _arch in children:
+        put_synthetic(ecr, APP, child)
+    put_synthetic(ecr, APP, synthetic_index(children), MULTI_ARCH_TAG)
+    seeded.tags[APP] = [*APP_TAGS, "latest", MULTI_ARCH_TAG]
+    seeded.untagged = 1 + len(children)
+    ecr.put_lifecycle_policy(repositoryName=APP, lifecyclePolicyText=json.dumps(APP_POLICY))
+
+    ecr.create_repository(repositoryName=WEB)
+    web_tags = ["2.0.0", "2.1.0", "latest"]
+    _tag_images(ecr, WEB, web_tags)
+    seeded.tags[WEB] = web_tags
+
+    ecr.create_repository(repositoryName=CI, imageTagMutability="IMMUTABLE")
+    ci_tags = ["3.19", "3.20"]
+    _tag_images(ecr, CI, ci_tags)
+    seeded.tags[CI] = ci_tags
+
+    # Findings of every severity for team/app:1.4.2, readable at once (a scan is recorded).
+    findings = basic_findings(10, severities=SEVERITIES)
+    response = scan_response(APP, {"imageTag": SCANNED_TAG}, findings=findings)
+    inject_scan_results(ecr.meta.endpoint_url, [response], region=ecr.meta.region_name)
+    ecr.start_image_scan(repositoryName=APP, imageId={"imageTag": SCANNED_TAG})
+    seeded.findings = len(findings)
+    return seeded
