@@ -2,8 +2,10 @@
 
     python bench/bench_startup.py [--runs N] [--repos N]
 
-Targets (issue 2): `ecrctl --help` <= 120 ms median; `repo list` faster than
-`aws ecr describe-repositories`.
+Budgets (the options-anywhere issue), medians, with bytecode, side by side in one run:
+`ecrctl --help` <= 120 ms and <= 0.3x `aws --version`; `ecrctl uri app:1` (no AWS call)
+<= 0.4x `aws --version`; `ecrctl -o text repo list` and `ecrctl repo list -o text` each
+<= 0.7x `aws ecr describe-repositories` against the same emulator.
 """
 
 from __future__ import annotations
@@ -29,10 +31,18 @@ def main() -> None:
         ecr = emulator.client("ecr")
         for n in range(args.repos):
             ecr.create_repository(repositoryName=f"bench/repo-{n:03d}")
+        listing = "aws ecr describe-repositories"
         cases = [
             ("ecrctl --version", [*ecrctl(), "--version"], "aws --version"),
             ("ecrctl --help", [*ecrctl(), "--help"], "aws --version"),
-            ("ecrctl repo list", [*ecrctl(), "repo", "list"], "aws ecr describe-repositories"),
+            ("ecrctl tags --help", [*ecrctl(), "tags", "--help"], "aws --version"),
+            (
+                "ecrctl uri app:1 (no AWS call)",
+                [*ecrctl(), "uri", "app:1", "--registry-id", "1" * 12],
+                "aws --version",
+            ),
+            ("ecrctl -o text repo list", [*ecrctl(), "-o", "text", "repo", "list"], listing),
+            ("ecrctl repo list -o text", [*ecrctl(), "repo", "list", "-o", "text"], listing),
         ]
         for name, argv, other in cases:
             figures.append(Figure(name, median_ms(command_runner(argv, env), args.runs), args.runs))

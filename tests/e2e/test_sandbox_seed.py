@@ -224,12 +224,15 @@ def _start_sandbox(port: int, env: dict[str, str], preexec: Any) -> subprocess.P
 
 
 def _port_is_free(port: int) -> bool:
+    """Nothing listens there any more (a connection is refused). Binding would be the wrong
+    check: the sandbox's own seeding leaves its side of those connections in TIME_WAIT."""
     with socket.socket() as sock:
+        sock.settimeout(10)
         try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+            sock.connect(("127.0.0.1", port))
+        except ConnectionRefusedError:
+            return True
+    return False
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
