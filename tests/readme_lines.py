@@ -26,6 +26,9 @@ class ReadmeLine:
     number: int  # the line of README.md where the command starts
     source: str  # the shell text, continuation lines joined
     argv: tuple[str, ...]  # the words after ``ecrctl``
+    stdin_from: str | None = None  # ``cat FILE | ecrctl ...`` or ``ecrctl ... < FILE``
+    stdin_text: str | None = None  # ``ecrctl ... <<<WORD``
+    stdout_to: str | None = None  # ``ecrctl ... > FILE``
 
     def __str__(self) -> str:
         return f"README.md:{self.number}: ecrctl {shlex.join(self.argv)}"
@@ -75,18 +78,31 @@ def readme_lines() -> list[ReadmeLine]:
             continue
         words = _words(text)
         command: list[str] = []
-        skip_next = False
+        redirects: dict[str, str] = {}
+        previous: list[str] = []
+        target: str | None = None
         for word in [*words, ";"]:
-            if skip_next:
-                skip_next = False
+            if target is not None:
+                redirects[target] = word
+                target = None
                 continue
             if word in REDIRECTS:
-                skip_next = True
+                target = word
                 continue
             if word in SEPARATORS or word.endswith("=$"):
                 if command and command[0] == "ecrctl":
-                    found.append(ReadmeLine(number, text.strip(), tuple(command[1:])))
-                command = []
+                    piped = previous[1] if previous[:1] == ["cat"] and len(previous) == 2 else None
+                    found.append(
+                        ReadmeLine(
+                            number,
+                            text.strip(),
+                            tuple(command[1:]),
+                            stdin_from=redirects.get("<") or piped,
+                            stdin_text=redirects.get("<<<"),
+                            stdout_to=redirects.get(">"),
+                        )
+                    )
+                previous, command, redirects = command, [], {}
                 continue
             command.append(word)
     return found

@@ -1,0 +1,176 @@
+"""Every README command line that can run on the embedded sandbox runs there, as written.
+
+The lines run in README order, through the installed ``ecrctl``, against one ``ecrctl sandbox
+--seed`` emulator, in one working directory (so ``ecrctl lifecycle get team/app > policy.json``
+makes the file later lines read), with a terminal on stdin and stderr that answers "y" where a
+command asks, as a person following the README would. The README's CI variables take the
+values in ``VARIABLES``; an elided digest (``@sha256:4a1c…97e5``) stands for the seeded image
+whose digest starts and ends so.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ecrctl_command
+from tests.readme_lines import ReadmeLine, readme_lines
+
+pytestmark = pytest.mark.e2e
+
+# Lines that do not run here, and where they are tested instead.
+NOT_HERE = {
+    ("demo",): "starts its own sandbox: tests/e2e/test_foundation_e2e.py",
+    ("sandbox",): "is the sandbox itself: tests/e2e/test_sandbox_seed.py",
+    ("push",): "needs a docker engine: tests/e2e/test_login_docker.py",
+    ("pull",): "needs a docker engine: tests/e2e/test_login_docker.py",
+    ("events", "listen"): "a local webhook pair on port 8080: tests/e2e/test_events_listen_e2e.py",
+    ("events", "test"): "a local webhook pair on port 8080: tests/e2e/test_events_listen_e2e.py",
+}
+# Lines whose documented outcome is not 0.
+EXPECTED = {
+    "--fail-on": 5,  # "exit 5 fails the build": the seeded 1.4.2 has CRITICAL findings
+    "--no-clobber": 1,  # "refuse (exit 1, nothing changed) if stable points elsewhere"
+}
+PASSWORD = "example-webhook-password"
+
+
+def _command_words(argv: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w for w in argv if not w.startswith("-"))[:2]
+
+
+def _not_here(line: ReadmeLine) -> str | None:
+    words = _command_words(line.argv)
+    return NOT_HERE.get(words[:1]) or NOT_HERE.get(words[:2])
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
+    from ecrctl.sandbox.emulator import running_emulator
+    from ecrctl.sandbox.seed import seed_sandbox
+
+    home = tmp_path_factory.mktemp("home")
+    work = tmp_path_factory.mktemp("work")
+    (work / ".ecrctl-ignore").write_text("# finding ids to ignore, one a line\n")  # checked in
+    with running_emulator() as emulator:
+        seed_sandbox(emulator.client("ecr"))
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "ECRCTL_", "DOCKER_", "XDG_"))
+        }
+        env |= emulator.environment()
+        env |= {
+            "HOME": str(home),
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_CONFIG_FILE": str(home / "aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+            "DOCKER_CONFIG": str(home / ".docker"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "COLUMNS": "120",
+        }
+        yield env, work
+
+
+def _digests(env: dict[str, str]) -> list[str]:
+    done = subprocess.run(
+        [*ecrctl_command(), "-o", "json", "--query", "[].digest", "images", "team/app"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return re.findall(r"sha256:[0-9a-f]{64}", done.stdout)
+
+
+def _expand(argv: tuple[str, ...], digests: list[str]) -> list[str]:
+    def full(match: re.Match[str]) -> str:
+        head, tail = match.group(1), match.group(2)
+        found = [d for d in digests if d[7:].startswith(head) and d.endswith(tail)]
+        assert len(found) == 1, f"no seeded digest sha256:{head}…{tail}"
+        return found[0]
+
+    return [re.sub(r"sha256:([0-9a-f]+)…([0-9a-f]*)", full, word) for word in argv]
+
+
+def _run_on_a_terminal(
+    argv: list[str], env: dict[str, str], cwd: Path, stdin: bytes | None
+) -> tuple[int, str, str]:
+    """Run with stdin and stderr on a pseudo-terminal that answers "y" (stdout piped)."""
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.PIPE if stdin is not None else follower,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            start_new_session=True,
+        )
+        if stdin is None:
+            os.write(leader, b"y\n")
+        out, _ = proc.communicate(input=stdin, timeout=120)
+        os.close(follower)
+        follower = -1
+        err = b""
+        while select.select([leader], [], [], 0)[0]:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+        return proc.returncode, out.decode(), err.decode(errors="replace")
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+
+
+LINES = readme_lines()
+
+
+def test_every_readme_line_runs_on_the_sandbox(sandbox: tuple[dict[str, str], Path]) -> None:
+    env, work = sandbox
+    digests = _digests(env)
+    ran, failures = 0, []
+    for line in LINES:
+        if _not_here(line):
+            continue
+        argv = _expand(line.argv, digests)
+        stdin: bytes | None = None
+        if line.stdin_from:
+            source = work / line.stdin_from
+            stdin = source.read_bytes() if source.exists() else b""
+        elif line.stdin_text:
+            stdin = (PASSWORD + "\n").encode()
+        code, out, err = _run_on_a_terminal([*ecrctl_command(), *argv], env, work, stdin)
+        if line.stdout_to:
+            (work / line.stdout_to).write_text(out)
+        expected = next((c for flag, c in EXPECTED.items() if flag in argv), 0)
+        ran += 1
+        if code != expected:
+            failures.append(f"{line}\n  exit {code} (expected {expected})\n  {err.strip()[-300:]}")
+    assert not failures, "\n".join(failures)
+    assert ran >= 45
+
+
+def test_lines_left_out_here_are_few_and_named() -> None:
+    left: dict[tuple[str, ...], Any] = {}
+    for line in LINES:
+        reason = _not_here(line)
+        if reason:
+            left[line.argv] = reason
+    assert len(left) <= 10, left
