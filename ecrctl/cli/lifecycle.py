@@ -168,6 +168,14 @@ def preview(
         float,
         typer.Option("--timeout", metavar="SECONDS", min=1, help="How long --remote waits."),
     ] = 600.0,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="With --remote: also evaluate locally and list every image on which the two "
+            "previews differ (JSON: differences).",
+        ),
+    ] = False,
 ) -> None:
     """Show which images a policy would expire or transition, by which rule, and what is kept.
 
@@ -184,6 +192,8 @@ def preview(
     candidate = load_policy(policy) if policy else None
     repository, service = _service(app_state, repo)
     label = policy if policy else "current"
+    if compare and not remote:
+        raise InvalidInput("--compare compares AWS's preview with the local one: add --remote")
     if remote:
         if at is not None:
             raise InvalidInput("--at is for the local preview: AWS's preview evaluates now")
@@ -196,6 +206,8 @@ def preview(
             progress.close()
         doc = {"repository": repository, "source": "remote", "policy": label, **result.to_json()}
         say(f"{repository} (AWS preview): {summary(result.affected, None)}")
+        if compare:
+            doc["differences"] = _differences(service, repository, candidate, result.affected)
         app_state.emit(affected_view(doc, f"{repository} (AWS preview)"))
         return
     when = parse_at(at, datetime.now(UTC))
@@ -209,6 +221,32 @@ def preview(
     title = f"{repository} at {short_time(iso(when))} UTC"
     say(f"{title}: {summary(evaluation.affected, evaluation.kept, evaluation.later)}")
     app_state.emit(affected_view(doc, title))
+
+
+def _differences(
+    service: Any, repository: str, candidate: Policy | None, remote: list[Any]
+) -> list[dict[str, Any]]:
+    """The local evaluation of the same policy now, against AWS's answer: each difference on
+    stderr, all of them for the JSON document."""
+    from ecrctl.core.lifecycle.compare import differences
+    from ecrctl.core.lifecycle.evaluate import evaluate
+    from ecrctl.core.lifecycle.validate import parse_policy
+
+    if candidate is None:
+        stored = service.get(repository)
+        candidate = parse_policy(stored.text, f"(the current policy of {repository})")
+    inventory = service.inventory(repository)
+    _unread(repository, inventory.unread)
+    evaluation = evaluate(candidate, inventory.images, datetime.now(UTC), inventory.references)
+    found = differences(remote, evaluation)
+    plural = "s" * (len(found) != 1)
+    verdict = f"differ on {len(found)} image{plural}:" if found else "agree"
+    say(f"{repository}: AWS's preview and the local one {verdict}")
+    for item in found:
+        tags = ",".join(item.tags) if item.tags else "-"
+        why = f" (referenced by {', '.join(item.referenced_by)})" if item.referenced_by else ""
+        say(f"  {item.digest}  {tags}  AWS: {item.remote}, local: {item.local}{why}")
+    return [item.to_json() for item in found]
 
 
 @app.command("put")

@@ -106,3 +106,9 @@ def test_preview_shows_children_of_an_expiring_index_as_expiring_later(
     table = cli("-o", "table", *args)
     assert table.stdout.count("expire-later") == 2
     assert table.stdout.count(f"expires after its index {short_digest(buildx['index'])}") == 2
+
+
+def test_compare_needs_remote(cli: Any, buildx: dict[str, str], tmp_path: Path) -> None:
+    out = cli("lifecycle", "preview", REPO, "--policy", _policy(tmp_path, "any"), "--compare")
+    assert out.exit_code == 2 and out.stdout == ""
+    assert "--compare compares AWS's preview with the local one: add --remote" in out.stderr

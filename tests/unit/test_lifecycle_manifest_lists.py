@@ -139,3 +139,33 @@ def test_held_images_are_still_counted_by_the_rule_that_selected_them() -> None:
     assert result["fresh"] == ("keep", False, ())
     assert result["stray"] == ("expire", False, ())
     assert result["amd64"] == ("keep", False, ("sha256:index",))
+
+
+def test_remote_comparison_shows_where_aws_and_the_local_preview_differ() -> None:
+    from ecrctl.core.lifecycle.compare import differences
+    from ecrctl.core.lifecycle.evaluate import Decision
+
+    local = evaluate(policy_of(rule(1, UNTAGGED_AFTER_1_DAY)), BUILDX, NOW, REFERENCES)
+    # Suppose AWS lists the platform manifests as expiring, and an image the local side
+    # never saw (pushed since).
+    by_name = {i.digest.split(":")[1]: i for i in BUILDX}
+    unseen = image("unseen", [], 3)
+    remote = [Decision(by_name[n], "expire", 1) for n in ("amd64", "arm64", "stray")]
+    remote.append(Decision(unseen, "expire", 1))
+    found = [d.to_json() for d in differences(remote, local)]  # kept: youngest first
+    assert found == [
+        {"digest": "sha256:arm64", "tags": [], "remote": "expire", "local": "keep",
+         "referencedBy": ["sha256:index"]},
+        {"digest": "sha256:amd64", "tags": [], "remote": "expire", "local": "keep",
+         "referencedBy": ["sha256:index"]},
+        {"digest": "sha256:unseen", "tags": [], "remote": "expire", "local": "unknown",
+         "referencedBy": []},
+    ]  # fmt: skip
+    # The same answer on both sides: no difference; a later expiry is one.
+    assert differences(local.affected, local) == []
+    later = evaluate(policy_of(rule(1, ANY_AFTER_5_DAYS)), BUILDX, NOW, REFERENCES)
+    aws = [*later.affected, *(d._replace(later=False, held_by=()) for d in later.later)]
+    assert {(d.digest, d.remote, d.local) for d in differences(aws, later)} == {
+        ("sha256:amd64", "expire", "expire-later"),
+        ("sha256:arm64", "expire", "expire-later"),
+    }
