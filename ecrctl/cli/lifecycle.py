@@ -10,11 +10,11 @@ import typer
 
 from ecrctl.cli.common import AppState, confirm, say, state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.lifecycle_view import affected_view, rule_of, summary, tags_of
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.render import View, short_digest, short_time
+from ecrctl.render import View, short_time
 
 if TYPE_CHECKING:  # the lifecycle core is imported by the commands, not by --help
-    from ecrctl.core.lifecycle.evaluate import Decision
     from ecrctl.core.lifecycle.model import Policy
 
 app = typer.Typer(
@@ -62,53 +62,14 @@ def load_policy(path: str) -> Policy:
     return policy
 
 
-def _tags(decision: Decision) -> str:
-    return ",".join(decision.image.tags) if decision.image.tags else "-"
-
-
-def _rule(decision: Decision) -> str:
-    return str(decision.rule_priority) if decision.rule_priority is not None else "-"
-
-
-def _affected_view(doc: dict[str, Any], title: str) -> View:
-    """From the document's ``affected`` (and ``kept``, when there) entries. Text: one line per
-    affected image (digest, tags, rule priority, action); the table also lists what is kept."""
-
-    def tags(entry: dict[str, Any]) -> str:
-        return ",".join(entry["tags"]) if entry["tags"] else "-"
-
-    def rule(entry: dict[str, Any]) -> str:
-        priority = entry["rulePriority"]
-        return "-" if priority is None else str(priority)
-
-    affected: list[dict[str, Any]] = doc["affected"]
-    shown = affected + (doc.get("kept") or [])
-    return View(
-        doc=doc,
-        headers=("digest", "tags", "pushed", "storage", "rule", "action"),
-        rows=[
-            [
-                short_digest(e["digest"]),
-                tags(e),
-                short_time(e["pushedAt"]),
-                e["storageClass"],
-                rule(e),
-                e["action"],
-            ]
-            for e in shown
-        ],
-        text=[[e["digest"], tags(e), rule(e), e["action"]] for e in affected],
-        title=title,
-    )
-
-
-def _summary(affected: list[Decision], kept: list[Decision] | None) -> str:
-    expire = sum(1 for d in affected if d.action == "expire")
-    transition = sum(1 for d in affected if d.action == "transition")
-    text = f"{expire} to expire, {transition} to transition to archive"
-    if kept is not None:
-        text += f", {len(kept)} kept"
-    return text
+def _unread(repository: str, unread: tuple[str, ...]) -> None:
+    if unread:
+        count = len(unread)
+        say(
+            f"ecrctl: warning: {count} index manifest{'s' * (count != 1)} in {repository} could "
+            "not be read (archived indexes cannot be pulled); the images they reference may be "
+            "shown as expiring although ECR keeps them"
+        )
 
 
 def _service(app_state: AppState, repo: str) -> tuple[str, Any]:
@@ -207,11 +168,21 @@ def preview(
         float,
         typer.Option("--timeout", metavar="SECONDS", min=1, help="How long --remote waits."),
     ] = 600.0,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="With --remote: also evaluate locally and list every image on which the two "
+            "previews differ (JSON: differences).",
+        ),
+    ] = False,
 ) -> None:
     """Show which images a policy would expire or transition, by which rule, and what is kept.
 
     Text output: one line per affected image: digest, tags (comma-separated, - when untagged),
-    rule priority, action.
+    rule priority, action (expire, transition; expire-later / transition-later for an image
+    that an index expired in the same pass references: it goes on a later evaluation).
+    An image that a kept index (manifest list) references is kept.
     """
     from ecrctl.core.lifecycle.evaluate import evaluate, parse_at
     from ecrctl.core.lifecycle.validate import parse_policy
@@ -221,6 +192,8 @@ def preview(
     candidate = load_policy(policy) if policy else None
     repository, service = _service(app_state, repo)
     label = policy if policy else "current"
+    if compare and not remote:
+        raise InvalidInput("--compare compares AWS's preview with the local one: add --remote")
     if remote:
         if at is not None:
             raise InvalidInput("--at is for the local preview: AWS's preview evaluates now")
@@ -232,18 +205,48 @@ def preview(
         finally:
             progress.close()
         doc = {"repository": repository, "source": "remote", "policy": label, **result.to_json()}
-        say(f"{repository} (AWS preview): {_summary(result.affected, None)}")
-        app_state.emit(_affected_view(doc, f"{repository} (AWS preview)"))
+        say(f"{repository} (AWS preview): {summary(result.affected, None)}")
+        if compare:
+            doc["differences"] = _differences(service, repository, candidate, result.affected)
+        app_state.emit(affected_view(doc, f"{repository} (AWS preview)"))
         return
     when = parse_at(at, datetime.now(UTC))
     if candidate is None:
         stored = service.get(repository)
         candidate = parse_policy(stored.text, f"(the current policy of {repository})")
-    evaluation = evaluate(candidate, service.images(repository), when)
+    inventory = service.inventory(repository)
+    _unread(repository, inventory.unread)
+    evaluation = evaluate(candidate, inventory.images, when, inventory.references)
     doc = {"repository": repository, "source": "local", "policy": label, **evaluation.to_json()}
     title = f"{repository} at {short_time(iso(when))} UTC"
-    say(f"{title}: {_summary(evaluation.affected, evaluation.kept)}")
-    app_state.emit(_affected_view(doc, title))
+    say(f"{title}: {summary(evaluation.affected, evaluation.kept, evaluation.later)}")
+    app_state.emit(affected_view(doc, title))
+
+
+def _differences(
+    service: Any, repository: str, candidate: Policy | None, remote: list[Any]
+) -> list[dict[str, Any]]:
+    """The local evaluation of the same policy now, against AWS's answer: each difference on
+    stderr, all of them for the JSON document."""
+    from ecrctl.core.lifecycle.compare import differences
+    from ecrctl.core.lifecycle.evaluate import evaluate
+    from ecrctl.core.lifecycle.validate import parse_policy
+
+    if candidate is None:
+        stored = service.get(repository)
+        candidate = parse_policy(stored.text, f"(the current policy of {repository})")
+    inventory = service.inventory(repository)
+    _unread(repository, inventory.unread)
+    evaluation = evaluate(candidate, inventory.images, datetime.now(UTC), inventory.references)
+    found = differences(remote, evaluation)
+    plural = "s" * (len(found) != 1)
+    verdict = f"differ on {len(found)} image{plural}:" if found else "agree"
+    say(f"{repository}: AWS's preview and the local one {verdict}")
+    for item in found:
+        tags = ",".join(item.tags) if item.tags else "-"
+        why = f" (referenced by {', '.join(item.referenced_by)})" if item.referenced_by else ""
+        say(f"  {item.digest}  {tags}  AWS: {item.remote}, local: {item.local}{why}")
+    return [item.to_json() for item in found]
 
 
 @app.command("put")
@@ -302,18 +305,24 @@ def put(
     current = service.current(repository)
     new_pretty = json.dumps(json.loads(policy.text), indent=2, ensure_ascii=False)
     unchanged = current is not None and current.document == json.loads(policy.text)
-    evaluation = evaluate(policy, service.images(repository), datetime.now(UTC))
+    inventory = service.inventory(repository)
+    _unread(repository, inventory.unread)
+    evaluation = evaluate(policy, inventory.images, datetime.now(UTC), inventory.references)
     doc: dict[str, Any] = {
         "repository": repository,
         "changed": not unchanged,
         "put": False,
         "policy": json.loads(policy.text),
-        **{k: v for k, v in evaluation.to_json().items() if k in ("at", "summary", "affected")},
+        **{
+            k: v
+            for k, v in evaluation.to_json().items()
+            if k in ("at", "summary", "affected", "later")
+        },
     }
     title = f"{repository}: what the policy would do now"
     if unchanged:
         say(f"{repository} already has this lifecycle policy; nothing to change")
-        app_state.emit(_affected_view(doc, title))
+        app_state.emit(affected_view(doc, title))
         return
     before = current.pretty().splitlines() if current is not None else []
     diff = difflib.unified_diff(
@@ -325,15 +334,20 @@ def put(
     )
     for line in diff:
         say(line)
-    say(f"now, on {repository}: {_summary(evaluation.affected, evaluation.kept)}")
+    say(f"now, on {repository}: {summary(evaluation.affected, evaluation.kept, evaluation.later)}")
     for decision in evaluation.affected:
         say(
-            f"  {decision.action:<10} {decision.image.digest}  {_tags(decision)}  "
-            f"(rule {_rule(decision)})"
+            f"  {decision.action:<10} {decision.image.digest}  {tags_of(decision)}  "
+            f"(rule {rule_of(decision)})"
+        )
+    for decision in evaluation.later:
+        say(
+            f"  {decision.action + '-later':<10} {decision.image.digest}  {tags_of(decision)}  "
+            f"(rule {rule_of(decision)}; after index {', '.join(decision.held_by)})"
         )
     if dry_run:
         say("dry run: nothing changed")
-        app_state.emit(_affected_view(doc, title))
+        app_state.emit(affected_view(doc, title))
         return
     expiring = evaluation.count("expire")
     confirm(
@@ -344,7 +358,7 @@ def put(
     service.put(repository, policy)
     doc["put"] = True
     say(f"put the lifecycle policy on {repository}")
-    app_state.emit(_affected_view(doc, title))
+    app_state.emit(affected_view(doc, title))
 
 
 @app.command("get")

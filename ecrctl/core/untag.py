@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -21,6 +20,12 @@ from typing import Any, Literal
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.images import ImageService
 from ecrctl.core.models import Image
+
+# The manifest-reference parsing lives in ecrctl.core.oci (shared with lifecycle); the two names
+# are re-exported for the callers that import them from here.
+from ecrctl.core.oci import INDEX_MEDIA_TYPES as INDEX_MEDIA_TYPES
+from ecrctl.core.oci import fetch_index_children
+from ecrctl.core.oci import index_children as index_children
 from ecrctl.core.pacing import (
     call_with_retry,
     describe_error,
@@ -30,10 +35,6 @@ from ecrctl.core.pacing import (
 )
 from ecrctl.core.paging import MAX_BATCH_IDS, chunked
 from ecrctl.core.refs import parse_tag_or_digest, validate_repository_name
-from ecrctl.core.retag import ACCEPTED_MEDIA_TYPES
-from ecrctl.core.seed import DOCKER_LIST, OCI_INDEX
-
-INDEX_MEDIA_TYPES = frozenset({DOCKER_LIST, OCI_INDEX})
 
 Kind = Literal["tag", "image"]
 Status = Literal["planned", "removed", "failed", "skipped"]
@@ -144,16 +145,6 @@ class UntagPlan:
             "kept": [k.to_json() for k in self.kept],
             "missing": list(self.missing),
         }
-
-
-def index_children(manifest: str) -> set[str]:
-    """The digests an index (manifest list / OCI index) references."""
-    try:
-        doc = json.loads(manifest)
-    except ValueError:
-        return set()
-    entries = doc.get("manifests") if isinstance(doc, dict) else None
-    return {str(e["digest"]) for e in entries or [] if isinstance(e, dict) and e.get("digest")}
 
 
 def deletion_phases(deleting: set[str], children: dict[str, set[str]]) -> dict[str, int]:
@@ -315,22 +306,9 @@ class UntagService:
     def _index_children(self, repository: str, images: list[Image]) -> dict[str, set[str]]:
         """The digests each index in the repository references (BatchGetImage, 100 at a time)."""
         indexes = [i.digest for i in images if i.media_type in INDEX_MEDIA_TYPES]
-        children: dict[str, set[str]] = {}
-        for chunk in chunked(indexes, MAX_BATCH_IDS):
-            params: dict[str, Any] = {
-                "repositoryName": repository,
-                "imageIds": [{"imageDigest": d} for d in chunk],
-                "acceptedMediaTypes": ACCEPTED_MEDIA_TYPES,
-                **self._registry(),
-            }
-            response = call_with_retry(
-                functools.partial(self.ecr.batch_get_image, **params), sleep=self.sleep
-            )
-            for image in response.get("images") or []:
-                digest = (image.get("imageId") or {}).get("imageDigest")
-                if digest:
-                    children[str(digest)] = index_children(str(image.get("imageManifest") or ""))
-        return children
+        return fetch_index_children(
+            self.ecr, repository, indexes, registry_id=self.registry_id, sleep=self.sleep
+        )
 
     def execute(self, plan: UntagPlan, progress: Progress | None = None) -> UntagPlan:
         """Send the plan: phase by phase, each phase's chunks concurrently.

@@ -194,11 +194,11 @@ def test_preview_file_at_future_date_json(cli: Any, repo: list[str], tmp_path: P
     }
     path = write(tmp_path, policy)
     now = json.loads(cli("-o", "json", "lifecycle", "preview", REPO, "--policy", path).stdout)
-    assert now["summary"] == {"expire": 0, "transition": 0, "keep": 4}
+    assert now["summary"] == {"expire": 0, "transition": 0, "keep": 4, "later": 0}
     later = json.loads(
         cli("-o", "json", "lifecycle", "preview", REPO, "--policy", path, "--at", "+15d").stdout
     )
-    assert later["summary"] == {"expire": 4, "transition": 0, "keep": 0}
+    assert later["summary"] == {"expire": 4, "transition": 0, "keep": 0, "later": 0}
     assert later["source"] == "local" and later["policy"] == path
     assert {a["digest"] for a in later["affected"]} == set(repo)
 

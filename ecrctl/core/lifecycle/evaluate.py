@@ -16,7 +16,13 @@ ECR's evaluation rules ("How lifecycle policies work" in the ECR user guide):
   ``sinceImagePulled N`` on those last pulled more than N days ago (push time when never
   pulled; the restore time when restored from archive and not pulled since);
   ``sinceImageTransitioned N`` on archived images archived more than N days ago;
-- an image restored from archive counts from its ``lastActivatedAt`` instead of its push time.
+- an image restored from archive counts from its ``lastActivatedAt`` instead of its push time;
+- "if an image is referenced by a manifest list, it cannot be expired or archived without the
+  manifest list being deleted or archived first" ("Lifecycle policy rules"): an image that an
+  index (OCI image index, Docker manifest list) kept by this pass references is kept, with the
+  index named (``held_by``); one whose every referencing index is expired or archived in this
+  pass goes on a later evaluation, after them (``later``), not in this one. An index that keeps
+  a referenced index keeps what that one references in turn.
 
 Where AWS is silent this module decides, and says so: images pushed in the same instant are
 ordered by digest (the greater digest counts as the younger), so results are stable.
@@ -33,13 +39,14 @@ from __future__ import annotations
 import gc
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from typing import Any, NamedTuple
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.lifecycle.indexes import held_by_indexes
 from ecrctl.core.lifecycle.model import ImageRecord, Policy, Selection
 from ecrctl.core.models import iso
 
@@ -65,22 +72,40 @@ def pattern_matches(pattern: str, tag: str) -> bool:
 
 
 class Decision(NamedTuple):
-    """What the policy does to one image: expire, transition, or keep (and which rule said so)."""
+    """What the policy does to one image: expire, transition, or keep (and which rule said so).
+
+    ``held_by``: the indexes that reference the image; for a kept image, those that keep it
+    although its rule would act on it; with ``later``, those that go in this pass, after which
+    the image goes too (``action``) on a later evaluation.
+    """
 
     image: ImageRecord
     action: str
     rule_priority: int | None
+    held_by: tuple[str, ...] = ()
+    later: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.image.to_json(), "rulePriority": self.rule_priority, "action": self.action}
+        return {
+            **self.image.to_json(),
+            "rulePriority": self.rule_priority,
+            "action": self.action,
+            "later": self.later,
+            "referencedBy": list(self.held_by),
+        }
 
 
 @dataclass(frozen=True)
 class RuleOutcome:
+    """``acted``: images acted on in this pass; ``held``: kept by an index that stays;
+    ``later``: acted on after their indexes, on a later evaluation."""
+
     priority: int
     action: str
     matched: int
     acted: int
+    held: int = 0
+    later: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,17 +113,21 @@ class RuleOutcome:
             "action": self.action,
             "matched": self.matched,
             "acted": self.acted,
+            "keptByIndex": self.held,
+            "later": self.later,
         }
 
 
 @dataclass
 class Evaluation:
-    """The outcome at ``at``: affected images (by rule priority, oldest first) and kept ones."""
+    """The outcome at ``at``: affected images (by rule priority, oldest first), kept ones, and
+    those acted on only on a later evaluation, once the indexes that reference them are gone."""
 
     at: datetime
     affected: list[Decision] = field(default_factory=list)
     kept: list[Decision] = field(default_factory=list)
     rules: list[RuleOutcome] = field(default_factory=list)
+    later: list[Decision] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for d in self.affected if d.action == action)
@@ -110,9 +139,11 @@ class Evaluation:
                 "expire": self.count("expire"),
                 "transition": self.count("transition"),
                 "keep": len(self.kept),
+                "later": len(self.later),
             },
             "rules": [r.to_json() for r in self.rules],
             "affected": [d.to_json() for d in self.affected],
+            "later": [d.to_json() for d in self.later],
             "kept": [d.to_json() for d in self.kept],
         }
 
@@ -255,26 +286,41 @@ def _pull_reference(image: ImageRecord) -> float:
     return reference if reference is not None else _aware(image.pushed_at).timestamp()
 
 
-def evaluate(policy: Policy, images: Sequence[ImageRecord], at: datetime) -> Evaluation:
-    """What ECR would expire or transition at ``at``, and what it would keep."""
+def evaluate(
+    policy: Policy,
+    images: Sequence[ImageRecord],
+    at: datetime,
+    references: Mapping[str, Collection[str]] | None = None,
+) -> Evaluation:
+    """What ECR would expire or transition at ``at``, and what it would keep.
+
+    ``references``: index digest -> the digests it references (ecrctl.core.oci). An index that
+    is not among ``images`` (one being restored) counts as kept.
+    """
     # Hundreds of thousands of small objects, no reference cycles: the cyclic garbage collector
     # would only rescan the image records over and over.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _evaluate(policy, images, at)
+        return _evaluate(policy, images, at, references or {})
     finally:
         if collecting:
             gc.enable()
 
 
-def _evaluate(policy: Policy, images: Sequence[ImageRecord], at: datetime) -> Evaluation:
+def _evaluate(
+    policy: Policy,
+    images: Sequence[ImageRecord],
+    at: datetime,
+    references: Mapping[str, Collection[str]],
+) -> Evaluation:
     now = _aware(at).timestamp()
     repo = _Repository(images)
     claimed: set[int] = set()
     claimer: dict[int, int] = {}
     acted: set[int] = set()
     result = Evaluation(at=at)
+    passes: list[tuple[str, int, int, list[int]]] = []
     for rule in policy.ordered():
         matched = repo.select(rule.selection)
         candidates = repo.candidates(rule.selection, matched, now)
@@ -284,20 +330,46 @@ def _evaluate(policy: Policy, images: Sequence[ImageRecord], at: datetime) -> Ev
         claimer.update(dict.fromkeys(fresh, rule.priority))
         mine = [k for k in candidates if k in fresh]
         acted.update(mine)
-        kind, priority = rule.action.type, rule.priority
+        passes.append((rule.action.type, rule.priority, len(matched), mine))
+    held, later = held_by_indexes(images, acted, references)
+    acted.difference_update(held)
+    for kind, priority, matched_count, mine in passes:
+        if held or later:
+            now_acted = [k for k in mine if k not in held and k not in later]
+            waiting = [k for k in mine if k in later]
+            result.later.extend(
+                Decision(images[k], kind, priority, later[k], True) for k in reversed(waiting)
+            )
+        else:
+            now_acted, waiting = mine, []
         result.affected.extend(
             map(
                 Decision._make,
-                zip(map(images.__getitem__, reversed(mine)), repeat(kind), repeat(priority)),
+                zip(
+                    map(images.__getitem__, reversed(now_acted)),
+                    repeat(kind),
+                    repeat(priority),
+                    repeat(()),
+                    repeat(False),
+                ),
             )
         )
-        result.rules.append(RuleOutcome(priority, kind, len(matched), len(mine)))
+        kept_by_index = sum(1 for k in mine if k in held) if held else 0
+        result.rules.append(
+            RuleOutcome(priority, kind, matched_count, len(now_acted), kept_by_index, len(waiting))
+        )
     for pool in repo.pools.values():
         left = [k for k in pool if k not in acted]
         result.kept.extend(
             map(
                 Decision._make,
-                zip(map(images.__getitem__, left), repeat("keep"), map(claimer.get, left)),
+                zip(
+                    map(images.__getitem__, left),
+                    repeat("keep"),
+                    map(claimer.get, left),
+                    (held.get(k, ()) for k in left),
+                    repeat(False),
+                ),
             )
         )
     return result

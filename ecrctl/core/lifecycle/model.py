@@ -179,6 +179,7 @@ class ImageRecord:
     storage_class: str = "standard"
     last_archived_at: datetime | None = None
     last_activated_at: datetime | None = None
+    media_type: str | None = None  # imageManifestMediaType: an index references other images
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> ImageRecord | None:
@@ -196,6 +197,7 @@ class ImageRecord:
             storage_class="archive" if status == "ARCHIVED" else "standard",
             last_archived_at=_utc(data.get("lastArchivedAt")),
             last_activated_at=_utc(data.get("lastActivatedAt")),
+            media_type=data.get("imageManifestMediaType"),
         )
 
     def to_json(self) -> dict[str, Any]:

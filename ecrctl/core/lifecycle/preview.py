@@ -18,6 +18,7 @@ from ecrctl.core.exceptions import NotFound, Refused
 from ecrctl.core.lifecycle.evaluate import Decision
 from ecrctl.core.lifecycle.model import ImageRecord, Policy
 from ecrctl.core.models import iso
+from ecrctl.core.oci import INDEX_MEDIA_TYPES, fetch_index_children
 from ecrctl.core.paging import paginate
 from ecrctl.core.refs import validate_repository_name
 
@@ -73,6 +74,17 @@ def _decision(result: dict[str, Any]) -> Decision:
     )
     kind = str(action.get("type", "EXPIRE")).lower()
     return Decision(image, kind, result.get("appliedRulePriority"))
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """A repository as the evaluator needs it: ``references`` maps each index digest to the
+    digests it references; ``unread`` are indexes whose manifest could not be read (archived
+    ones cannot be pulled), so what they reference is unknown."""
+
+    images: list[ImageRecord]
+    references: dict[str, set[str]] = field(default_factory=dict)
+    unread: tuple[str, ...] = ()
 
 
 class LifecycleService:
@@ -141,8 +153,33 @@ class LifecycleService:
 
     def images(self, repository: str) -> list[ImageRecord]:
         """Every image a rule may select: active and archived (not those being restored)."""
+        records = (ImageRecord.from_api(d) for d in self._details(repository))
+        return [r for r in records if r is not None]
+
+    def inventory(self, repository: str) -> Inventory:
+        """The images a rule may select, and what each index in the repository references
+        (DescribeImages, then BatchGetImage of the index digests only, 100 a call)."""
+        details = self._details(repository)
+        records = [r for r in (ImageRecord.from_api(d) for d in details) if r is not None]
+        indexes = [
+            str(d["imageDigest"])
+            for d in details
+            if d.get("imageManifestMediaType") in INDEX_MEDIA_TYPES
+        ]
+        references: dict[str, set[str]] = {}
+        if indexes:
+            try:
+                references = fetch_index_children(
+                    self.ecr, repository, indexes, registry_id=self.registry_id, sleep=self.sleep
+                )
+            except self.ecr.exceptions.RepositoryNotFoundException:
+                raise self._repo_missing(repository) from None
+        unread = tuple(d for d in indexes if d not in references)
+        return Inventory(records, references, unread)
+
+    def _details(self, repository: str) -> list[dict[str, Any]]:
         try:
-            details = list(
+            return list(
                 paginate(
                     self.ecr,
                     "describe_images",
@@ -153,8 +190,6 @@ class LifecycleService:
             )
         except self.ecr.exceptions.RepositoryNotFoundException:
             raise self._repo_missing(repository) from None
-        records = (ImageRecord.from_api(d) for d in details)
-        return [r for r in records if r is not None]
 
     def remote_preview(
         self,

@@ -1,0 +1,57 @@
+"""Manifest references: which images an index (OCI image index, Docker manifest list) points to.
+
+Shared by ``untag`` (an index is deleted before its children, a kept index keeps them) and the
+lifecycle evaluator (ECR never expires or archives an image that a kept index still references).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ecrctl.core.pacing import call_with_retry
+from ecrctl.core.paging import MAX_BATCH_IDS, chunked
+from ecrctl.core.seed import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+
+INDEX_MEDIA_TYPES = frozenset({DOCKER_LIST, OCI_INDEX})
+# BatchGetImage answers only in a media type it is told the caller accepts.
+INDEX_ACCEPTED_MEDIA_TYPES = [DOCKER_MANIFEST, DOCKER_LIST, OCI_MANIFEST, OCI_INDEX]
+
+
+def index_children(manifest: str) -> set[str]:
+    """The digests an index (manifest list / OCI index) references."""
+    try:
+        doc = json.loads(manifest)
+    except ValueError:
+        return set()
+    entries = doc.get("manifests") if isinstance(doc, dict) else None
+    return {str(e["digest"]) for e in entries or [] if isinstance(e, dict) and e.get("digest")}
+
+
+def fetch_index_children(
+    ecr: Any,
+    repository: str,
+    indexes: Iterable[str],
+    *,
+    registry_id: str | None = None,
+    sleep: Callable[[float], Any] = time.sleep,
+) -> dict[str, set[str]]:
+    """The digests each of ``indexes`` references: BatchGetImage, 100 digests a call."""
+    children: dict[str, set[str]] = {}
+    for chunk in chunked(list(dict.fromkeys(indexes)), MAX_BATCH_IDS):
+        params: dict[str, Any] = {
+            "repositoryName": repository,
+            "imageIds": [{"imageDigest": d} for d in chunk],
+            "acceptedMediaTypes": INDEX_ACCEPTED_MEDIA_TYPES,
+        }
+        if registry_id:
+            params["registryId"] = registry_id
+        response = call_with_retry(functools.partial(ecr.batch_get_image, **params), sleep=sleep)
+        for image in response.get("images") or []:
+            digest = (image.get("imageId") or {}).get("imageDigest")
+            if digest:
+                children[str(digest)] = index_children(str(image.get("imageManifest") or ""))
+    return children
