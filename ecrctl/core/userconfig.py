@@ -57,11 +57,14 @@ class UserConfig:
 
 
 def normalise_host(host: str) -> str:
+    """The registry host of a server URL: no scheme, path or userinfo, lower case, and no
+    ``:443`` (the default HTTPS port names the same registry)."""
     text = host.strip().lower()
     for prefix in ("https://", "http://"):
         if text.startswith(prefix):
             text = text[len(prefix) :]
-    return text.split("/", 1)[0]
+    text = text.split("/", 1)[0].rpartition("@")[2]
+    return text.removesuffix(":443")
 
 
 def load_user_config(environ: Mapping[str, str] | None = None) -> UserConfig:
