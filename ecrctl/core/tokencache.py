@@ -213,7 +213,7 @@ class TokenCache:
         self, directory: str | None = None, *, warn: Callable[[str], None] | None = None
     ) -> None:
         self.directory = directory or cache_dir()
-        self._warn = warn or _warn_stderr
+        self._warn = _warn_stderr if warn is None else warn
         self._warned = False
         self._checked: bool | None = None  # None: not yet looked at
 
@@ -279,7 +279,8 @@ class TokenCache:
             self.warn_once(str(error))
             return None
         except OSError as error:
-            self.warn_once(f"cannot write {error.filename or self.directory}: {error.strerror}")
+            where = self.directory if self._checked is None else error.filename or self.directory
+            self.warn_once(f"cannot write to {where}: {error.strerror}")
             return None
         return target
 

@@ -55,6 +55,8 @@ _SELECTION_KEYS = (
     "countNumber",
 )
 _ACTION_KEYS = ("type", "targetStorageClass")
+MAX_INTEGER = 2**31 - 1  # rulePriority and countNumber are 32-bit integers at ECR
+MAX_LISTED_PROBLEMS = 100  # a 30 KB text can hold 15,000 bad rules: list this many, count the rest
 
 
 def _is_int(value: Any) -> TypeGuard[int]:
@@ -104,7 +106,7 @@ class _RuleChecker:
         if value is None:
             self.problem(field, f"required: {_choices(choices)}")
         elif value not in choices:
-            self.problem(field, f"{value!r} is not {_choices(choices)}")
+            self.problem(field, f"{_shown(value)} is not {_choices(choices)}")
         else:
             return str(value)
         return None
@@ -115,7 +117,7 @@ class _RuleChecker:
             return None
         raw = self.raw
         priority = raw.get("rulePriority")
-        if _is_int(priority) and priority >= 1:
+        if _is_int(priority) and 1 <= priority <= MAX_INTEGER:
             self.priority = priority
         self.unknown_keys(raw, _RULE_KEYS, "")
         ok = True
@@ -123,7 +125,10 @@ class _RuleChecker:
             self.problem("rulePriority", "required (a unique positive integer)")
             ok = False
         elif self.priority is None:
-            self.problem("rulePriority", f"must be a positive integer, not {priority!r}")
+            self.problem(
+                "rulePriority",
+                f"must be a positive integer up to {MAX_INTEGER:,}, not {_shown(priority)}",
+            )
             ok = False
         description = raw.get("description")
         if description is not None and not isinstance(description, str):
@@ -178,7 +183,7 @@ class _RuleChecker:
                 self.problem("selection.countUnit", f'required ("days") with {count_type}')
                 ok = False
             elif count_unit != "days":
-                self.problem("selection.countUnit", f'{count_unit!r} is not "days"')
+                self.problem("selection.countUnit", f'{_shown(count_unit)} is not "days"')
                 ok = False
         elif count_type == "imageCountMoreThan" and "countUnit" in raw:
             self.problem(
@@ -191,9 +196,10 @@ class _RuleChecker:
         if "countNumber" not in raw:
             self.problem("selection.countNumber", "required (a positive integer)")
             ok = False
-        elif not _is_int(count_number) or count_number < 1:
+        elif not _is_int(count_number) or not 1 <= count_number <= MAX_INTEGER:
             self.problem(
-                "selection.countNumber", f"must be a positive integer, not {count_number!r}"
+                "selection.countNumber",
+                f"must be a positive integer up to {MAX_INTEGER:,}, not {_shown(count_number)}",
             )
             ok = False
         elif count_type == "sinceImageTransitioned" and count_number < MIN_ARCHIVE_DAYS:
@@ -208,7 +214,8 @@ class _RuleChecker:
         storage_class = raw.get("storageClass", "standard")
         if storage_class not in STORAGE_CLASSES:
             self.problem(
-                "selection.storageClass", f"{storage_class!r} is not {_choices(STORAGE_CLASSES)}"
+                "selection.storageClass",
+                f"{_shown(storage_class)} is not {_choices(STORAGE_CLASSES)}",
             )
             ok = False
         elif count_type == "sinceImageTransitioned" and storage_class != "archive":
@@ -220,7 +227,7 @@ class _RuleChecker:
         elif count_type and count_type != "sinceImageTransitioned" and storage_class != "standard":
             self.problem(
                 "selection.storageClass",
-                f'{count_type} only selects storageClass "standard", not {storage_class!r}',
+                f'{count_type} only selects storageClass "standard", not {_shown(storage_class)}',
             )
             ok = False
         if not ok:
@@ -253,12 +260,14 @@ class _RuleChecker:
         ok = True
         for index, entry in enumerate(value):
             if not isinstance(entry, str) or not entry:
-                self.problem(f"{field}[{index}]", f"must be a non-empty string, not {entry!r}")
+                self.problem(
+                    f"{field}[{index}]", f"must be a non-empty string, not {_shown(entry)}"
+                )
                 ok = False
             elif key == "tagPatternList" and entry.count("*") > MAX_WILDCARDS:
                 self.problem(
                     f"{field}[{index}]",
-                    f"{entry!r} has {entry.count('*')} wildcards; ECR allows at most "
+                    f"{_shown(entry)} has {entry.count('*')} wildcards; ECR allows at most "
                     f"{MAX_WILDCARDS} per pattern",
                 )
                 ok = False
@@ -278,7 +287,7 @@ class _RuleChecker:
                 self.problem("action.targetStorageClass", 'required with transition: "archive"')
                 ok = False
             elif target not in TARGET_STORAGE_CLASSES:
-                self.problem("action.targetStorageClass", f'{target!r} is not "archive"')
+                self.problem("action.targetStorageClass", f'{_shown(target)} is not "archive"')
                 ok = False
         elif "targetStorageClass" in raw:
             self.problem("action.targetStorageClass", "only used with type transition")
@@ -365,15 +374,63 @@ def _cross_rule(rules: list[Rule], positions: dict[int, int], problems: list[Pro
                 seen[key] = rule
 
 
-def check_policy(text: str) -> tuple[Policy | None, list[Problem]]:
-    """The policy if ``text`` is valid, and every problem found otherwise."""
-    problems: list[Problem] = []
+def _decode(text: str) -> tuple[Any, list[Problem]]:
+    """The JSON document, or the one problem that stops reading it (size first: a 50 MB text
+    is never parsed; then bad JSON, nesting too deep, a number too long to convert)."""
+    length = len(text)
+    if length > MAX_POLICY_CHARS:
+        return None, [
+            Problem(
+                f"the policy text is {length:,} characters; ECR takes "
+                f"{MIN_POLICY_CHARS}-{MAX_POLICY_CHARS:,} (not checked further)"
+            )
+        ]
     try:
-        doc = json.loads(text)
+        return json.loads(text), []
     except json.JSONDecodeError as error:
         return None, [Problem(f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno)]
+    except RecursionError:
+        return None, [Problem("invalid JSON: nested too deeply")]
+    except ValueError as error:  # an integer of more than 4,300 digits
+        return None, [Problem(f"invalid JSON: {_short(str(error))}")]
+
+
+def _shown(value: Any) -> str:
+    """A value from the policy as a message shows it: a repr, cut short."""
+    if _is_int(value) and value.bit_length() > 64:
+        return f"an integer of {len(str(value)):,} digits"
+    return _short(repr(value))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_LISTED_PROBLEMS, then one line saying how many more there are."""
+    if len(problems) <= MAX_LISTED_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_LISTED_PROBLEMS
+    return [
+        *problems[:MAX_LISTED_PROBLEMS],
+        Problem(f"and {more:,} more problems, not listed ({len(problems):,} in all)"),
+    ]
+
+
+def check_policy(text: str) -> tuple[Policy | None, list[Problem]]:
+    """The policy if ``text`` is valid, and the problems found otherwise (at most
+    MAX_LISTED_PROBLEMS of them, then a count of the rest)."""
+    doc, problems = _decode(text)
+    if problems:
+        return None, problems
+    policy, problems = _check_document(doc, text)
+    return policy, _capped(problems)
+
+
+def _check_document(doc: Any, text: str) -> tuple[Policy | None, list[Problem]]:
+    problems: list[Problem] = []
     length = len(text)
-    if length < MIN_POLICY_CHARS or length > MAX_POLICY_CHARS:
+    if length < MIN_POLICY_CHARS:
         problems.append(
             Problem(
                 f"the policy text is {length:,} characters; ECR takes "
