@@ -17,21 +17,34 @@ import os
 import sys
 import time
 
-from ecrctl.core.exceptions import EcrctlError
 from ecrctl.core.tokencache import CachedToken, Identity, TokenCache, resolve_identity
 from ecrctl.core.userconfig import load_user_config, normalise_host
 
 TYPE_CHECKING = False  # typing and collections stay out of the hot path
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import TextIO
 
+# The protocol's own messages (docker-credential-helpers, credentials/error.go): docker, podman
+# and skopeo compare them byte for byte.
 NOT_FOUND = "credentials not found in native keychain"
-USAGE = "usage: docker-credential-ecrctl get|store|erase|list|version"
+NO_SERVER_URL = "no credentials server URL"
+NO_USERNAME = "no credentials username"
+_PROTOCOL_MESSAGES = (NOT_FOUND, NO_SERVER_URL, NO_USERNAME)
+USAGE = "Usage: docker-credential-ecrctl <store|get|erase|list|version>"
+# A server URL is a host name and a path: more than this on stdin is not one.
+MAX_STDIN = 64 * 1024
 
 
 class HelperError(Exception):
     """One line for docker (stdout) and for the person (stderr)."""
+
+
+def _warner(stderr: TextIO) -> Callable[[str], None]:
+    def warn(message: str) -> None:
+        stderr.write(f"docker-credential-ecrctl: warning: {message}\n")
+
+    return warn
 
 
 def _answer(stream: TextIO, server_url: str, token: CachedToken) -> None:
@@ -87,7 +100,7 @@ def get(server_url: str, environ: Mapping[str, str], stderr: TextIO) -> CachedTo
     host = normalise_host(server_url)
     profile = load_user_config(environ).profile_for(host)
     identity = resolve_identity(profile, environ)
-    cache = TokenCache()
+    cache = TokenCache(warn=_warner(stderr))
     cached = cache.get(host, identity)
     if cached is not None and cached.fresh():
         return cached  # the hot path: nothing else is imported
@@ -106,7 +119,75 @@ def get(server_url: str, environ: Mapping[str, str], stderr: TextIO) -> CachedTo
                 f"docker-credential-ecrctl: {_describe(error, profile)}; using the cached token\n"
             )
             return cached
+        if host == PUBLIC_HOST:
+            # ECR Public serves anyone: "no credentials here" lets docker, podman and skopeo
+            # pull anonymously, as docker-credential-ecr-login does.
+            stderr.write(f"docker-credential-ecrctl: {_describe(error, profile)}\n")
+            raise HelperError(NOT_FOUND) from error
         raise HelperError(_describe(error, profile)) from error
+
+
+def read_server_url(stdin: TextIO) -> str:
+    """As docker-credential-helpers reads it: every line joined, surrounding space trimmed;
+    empty is ``no credentials server URL``. At most MAX_STDIN characters are read."""
+    text = read_stdin(stdin)
+    server_url = "".join(line.rstrip("\r") for line in text.split("\n")).strip()
+    if not server_url:
+        raise HelperError(NO_SERVER_URL)
+    return server_url
+
+
+def read_stdin(stdin: TextIO) -> str:
+    text = stdin.read(MAX_STDIN + 1)
+    if len(text) > MAX_STDIN:
+        raise HelperError(f"more than {MAX_STDIN:,} characters on stdin; expected a server URL")
+    return text
+
+
+def check_store(text: str) -> None:
+    """``store``'s input as the protocol defines it: a JSON object with a ServerURL and a
+    Username. ECR tokens come from ECR, so nothing a ``docker login`` gives is kept."""
+    try:
+        creds = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise HelperError(f"invalid credentials on stdin: {error}") from None
+    if not isinstance(creds, dict):
+        raise HelperError("invalid credentials on stdin: expected a JSON object")
+    for key in ("ServerURL", "Username", "Secret"):
+        if creds.get(key) is not None and not isinstance(creds[key], str):
+            raise HelperError(f"invalid credentials on stdin: {key} is not a string")
+    if not creds.get("ServerURL"):
+        raise HelperError(NO_SERVER_URL)
+    if not creds.get("Username"):
+        raise HelperError(NO_USERNAME)
+
+
+def _dispatch(
+    action: str, stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Mapping[str, str]
+) -> int:
+    if action == "get":
+        server_url = read_server_url(stdin)
+        _answer(stdout, server_url, get(server_url, env, stderr))
+    elif action == "store":
+        check_store(read_stdin(stdin))
+    elif action == "erase":
+        TokenCache(warn=_warner(stderr)).erase(normalise_host(read_server_url(stdin)))
+    elif action == "list":
+        cache = TokenCache(warn=_warner(stderr))
+        listing = {t.registry: t.username for _, t in cache.entries() if t.fresh()}
+        stdout.write(json.dumps(listing) + "\n")
+    elif action == "version":
+        _version(stdout)
+    else:
+        stdout.write(f"Unknown credential action `{action}`\n")
+        return 1
+    return 0
+
+
+def _version(stdout: TextIO) -> None:
+    from ecrctl import __version__
+
+    stdout.write(f"docker-credential-ecrctl (ecrctl) {__version__}\n")
 
 
 def run(
@@ -116,39 +197,32 @@ def run(
     stderr: TextIO,
     environ: Mapping[str, str] | None = None,
 ) -> int:
+    """docker-credential-helpers' ``Serve``: one action argument, answers and errors on stdout
+    (where docker reads them), exit 1 on any error."""
     env = os.environ if environ is None else environ
-    action = argv[0] if argv else ""
+    if len(argv) != 1:
+        stdout.write(USAGE + "\n")
+        return 1
+    action = argv[0]
+    if action in {"--version", "-v"}:
+        _version(stdout)
+        return 0
+    if action in {"--help", "-h"}:
+        stdout.write(USAGE + "\n")
+        return 0
     try:
-        if action == "get":
-            server_url = stdin.read().strip()
-            if not server_url:
-                raise HelperError("no registry given on stdin")
-            _answer(stdout, server_url, get(server_url, env, stderr))
-        elif action == "store":
-            stdin.read()  # tokens come from ECR: nothing a `docker login` gives is kept
-        elif action == "erase":
-            TokenCache().erase(normalise_host(stdin.read()))
-        elif action == "list":
-            listing = {t.registry: t.username for _, t in TokenCache().entries() if t.fresh()}
-            stdout.write(json.dumps(listing) + "\n")
-        elif action in {"version", "--version", "-v"}:
-            from ecrctl import __version__
-
-            stdout.write(f"docker-credential-ecrctl (ecrctl {__version__})\n")
-        else:
-            stderr.write(USAGE + "\n")
-            return 1
+        code = _dispatch(action, stdin, stdout, stderr, env)
     except KeyboardInterrupt:
         stderr.write("docker-credential-ecrctl: interrupted\n")
         return 130
-    except (HelperError, EcrctlError, Exception) as error:
+    except Exception as error:
         message = _describe(error, None)
-        if message != NOT_FOUND:
+        if message not in _PROTOCOL_MESSAGES:
             stderr.write(f"docker-credential-ecrctl: {message}\n")
         stdout.write(message + "\n")
         return 1
     stdout.flush()
-    return 0
+    return code
 
 
 def main() -> None:

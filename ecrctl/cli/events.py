@@ -21,6 +21,7 @@ app = typer.Typer(
 )
 
 PASSWORD_ENV = "ECRCTL_WEBHOOK_PASSWORD"
+MAX_PASSWORD_STDIN = 4096  # a connection password is at most 512 characters
 
 NameOpt = Annotated[
     str | None,
@@ -56,7 +57,11 @@ def read_password(from_stdin: bool, *, prompt: str = "Webhook password") -> str:
     from ecrctl.core.events.model import check_password
 
     if from_stdin:
-        password = sys.stdin.read().rstrip("\r\n")
+        from ecrctl.core.validate_input import read_at_most
+
+        hint = "; a webhook password is at most 512"
+        password = read_at_most(sys.stdin, MAX_PASSWORD_STDIN, "--password-stdin", hint)
+        password = password.rstrip("\r\n")
         if not password:
             raise InvalidInput("--password-stdin: nothing was read from stdin")
     elif os.environ.get(PASSWORD_ENV):

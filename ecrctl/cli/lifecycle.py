@@ -34,15 +34,15 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Say what would change; 
 
 def read_text(path: str) -> tuple[str, str]:
     """The text of FILE (``-`` for stdin) and the name to report it by."""
+    from ecrctl.core.lifecycle.model import MAX_POLICY_CHARS
+    from ecrctl.core.validate_input import read_at_most, read_file_at_most
+
+    # Never more than ECR's limit + 1 characters: /dev/zero or a 50 MB file is refused at once,
+    # before any parsing.
+    hint = f"; ECR takes a lifecycle policy of at most {MAX_POLICY_CHARS:,} (nothing was sent)"
     if path == "-":
-        return sys.stdin.read(), "<stdin>"
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read(), path
-    except OSError as error:
-        raise InvalidInput(f"cannot read {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"cannot read {path}: not UTF-8 text") from None
+        return read_at_most(sys.stdin, MAX_POLICY_CHARS, "<stdin>", hint), "<stdin>"
+    return read_file_at_most(path, MAX_POLICY_CHARS, hint), path
 
 
 def load_policy(path: str) -> Policy:

@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ecrctl.core.exceptions import ConfigurationError, Refused
+from ecrctl.core.exceptions import ConfigurationError, InvalidInput, Refused
 from ecrctl.core.privatefile import write_private
 
 HELPER_NAME = "ecrctl"
+# Docker's own config is a few kilobytes; a file this large is not one (and is not read whole).
+MAX_CONFIG_BYTES = 16 * 2**20
 
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -55,14 +59,21 @@ class ConfigEntry:
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
+    """The file's object; a file that is not one is bad input (exit 2), named with the line."""
     if not text.strip():
         return {}
     try:
         data = json.loads(text)
-    except ValueError as error:
-        raise ConfigurationError(f"{path} is not valid JSON ({error}); fix or move it") from None
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            f"{path}: line {error.lineno}, column {error.colno}: not valid JSON "
+            f"({error.msg}); fix or move it"
+        ) from None
+    except (ValueError, RecursionError) as error:  # a 5,000-digit number, 100,000 brackets
+        detail = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise InvalidInput(f"{path}: not valid JSON ({detail}); fix or move it") from None
     if not isinstance(data, dict):
-        raise ConfigurationError(f"{path} is not a JSON object; fix or move it")
+        raise InvalidInput(f"{path}: line 1: not a JSON object; fix or move it")
     return data
 
 
@@ -91,11 +102,21 @@ class DockerConfig:
 
     def read(self) -> dict[str, Any]:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            with open(self.path, "rb") as handle:
+                raw = handle.read(MAX_CONFIG_BYTES + 1)
         except FileNotFoundError:
             return {}
         except OSError as error:
             raise ConfigurationError(f"cannot read {self.path}: {error.strerror}") from None
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise InvalidInput(
+                f"{self.path}: more than {MAX_CONFIG_BYTES // 2**20} MiB; "
+                "not a docker config: fix or move it"
+            )
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{self.path}: not UTF-8 text; fix or move it") from None
         return _parse(self.path, text)
 
     @contextlib.contextmanager
@@ -103,7 +124,7 @@ class DockerConfig:
         """The parsed file, locked; whatever the block leaves in it is written back atomically."""
         directory = self.path.parent
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with open(os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)) as lock:
+        with open(self._open_lock()) as lock:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             try:
                 data = self.read()
@@ -113,6 +134,23 @@ class DockerConfig:
                     self._write(data)
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def _open_lock(self) -> int:
+        """The lock file, never through a symbolic link (one planted there would make ecrctl
+        create or truncate a file of the attacker's choosing)."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+        try:
+            fd = os.open(self.lock_path, flags, 0o600)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise InvalidInput(
+                    f"{self.lock_path} is a symbolic link; ecrctl does not follow it: remove it"
+                ) from None
+            raise ConfigurationError(f"cannot lock {self.lock_path}: {error.strerror}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise InvalidInput(f"{self.lock_path} is not a regular file: remove it")
+        return fd
 
     def _write(self, data: dict[str, Any]) -> None:
         # A symlinked config (dotfiles) is updated where it points, not replaced by a file.
@@ -133,7 +171,7 @@ class DockerConfig:
                 return StoredLogin(host, f"{source} {helper}")
             auths = data.setdefault("auths", {})
             if not isinstance(auths, dict):
-                raise ConfigurationError(f"{self.path}: 'auths' is not a JSON object")
+                raise InvalidInput(f"{self.path}: 'auths' is not a JSON object; fix or move it")
             entry = _dict(auths.get(host))
             encoded = base64.b64encode(f"{username}:{secret}".encode()).decode()
             auths[host] = {**entry, "auth": encoded}
@@ -146,7 +184,9 @@ class DockerConfig:
         with self.editing() as data:
             helpers = data.setdefault("credHelpers", {})
             if not isinstance(helpers, dict):
-                raise ConfigurationError(f"{self.path}: 'credHelpers' is not a JSON object")
+                raise InvalidInput(
+                    f"{self.path}: 'credHelpers' is not a JSON object; fix or move it"
+                )
             helpers[host] = helper
             auths = _dict(data.get("auths"))
             if isinstance(auths.get(host), dict):

@@ -17,7 +17,7 @@ import time
 
 TYPE_CHECKING = False  # not typing's: importing typing costs the helper's hot path time
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
     from typing import Any
 
 # Refresh when less than this share of the token's life is left.
@@ -192,48 +192,108 @@ class CachedToken:
             return None
 
 
+# A cache file is a few hundred bytes; anything much larger was not written by ecrctl.
+MAX_ENTRY_BYTES = 64 * 1024
+# The token directory and its parent (``ecrctl``) are ecrctl's: both are checked before use.
+_OWNED_LEVELS = 2
+
+
+def _warn_stderr(message: str) -> None:
+    import sys
+
+    sys.stderr.write(f"ecrctl: warning: {message}\n")
+
+
 class TokenCache:
-    def __init__(self, directory: str | None = None) -> None:
+    """Tokens on disk. The cache is an optimisation: a directory that is not safe to use (a
+    symbolic link, another user's, writable by others) or cannot be written is skipped with one
+    warning, and every operation goes on as if the cache were empty."""
+
+    def __init__(
+        self, directory: str | None = None, *, warn: Callable[[str], None] | None = None
+    ) -> None:
         self.directory = directory or cache_dir()
+        self._warn = _warn_stderr if warn is None else warn
+        self._warned = False
+        self._checked: bool | None = None  # None: not yet looked at
+
+    def warn_once(self, problem: str) -> None:
+        if not self._warned:
+            self._warned = True
+            self._warn(f"not using the token cache: {problem}")
+
+    def _readable(self) -> bool:
+        """The directory exists and may be trusted (warns once when it exists but may not)."""
+        if self._checked is None:
+            from ecrctl.core.privatefile import check_private_dir
+
+            if not os.path.lexists(self.directory):
+                return False  # nothing cached yet: no warning, and put() may still create it
+            problem = check_private_dir(self.directory, levels=_OWNED_LEVELS)
+            if problem:
+                self.warn_once(problem)
+            self._checked = problem is None
+        return self._checked
 
     def path_for(self, registry: str, identity: Identity) -> str:
         name = _sha256(f"{registry.lower()}\n{identity.key}")[:40]
         return os.path.join(self.directory, f"{name}.json")
 
-    def get(self, registry: str, identity: Identity) -> CachedToken | None:
-        """The cached token, fresh or not (the caller decides); None when absent or unreadable."""
-        try:
-            with open(self.path_for(registry, identity), encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
+    def _load(self, path: str) -> CachedToken | None:
+        from ecrctl.core.privatefile import read_private
+
+        raw = read_private(path, MAX_ENTRY_BYTES)
+        if raw is None:
             return None
-        token = CachedToken.from_file(data) if isinstance(data, dict) else None
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            return None
+        return CachedToken.from_file(data) if isinstance(data, dict) else None
+
+    def get(self, registry: str, identity: Identity) -> CachedToken | None:
+        """The cached token, fresh or not (the caller decides); None when absent, unreadable
+        or not to be trusted."""
+        if not self._readable():
+            return None
+        token = self._load(self.path_for(registry, identity))
         if token is None or token.registry.lower() != registry.lower():
             return None
         return token
 
-    def put(self, token: CachedToken, identity: Identity) -> str:
-        """Write atomically: a reader sees the old file or the new one, never a part."""
-        from ecrctl.core.privatefile import write_private  # a miss only: not the hot path
+    def put(self, token: CachedToken, identity: Identity) -> str | None:
+        """Write atomically: a reader sees the old file or the new one, never a part.
 
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        target = self.path_for(token.registry, identity)
-        write_private(target, json.dumps(token.to_file()))
+        Returns the file written, or None (after one warning) when the cache cannot be used."""
+        from ecrctl.core.privatefile import UnsafePath, ensure_private_dir, write_private
+
+        if self._checked is False:
+            return None
+        try:
+            ensure_private_dir(self.directory, levels=_OWNED_LEVELS)
+            self._checked = True
+            target = self.path_for(token.registry, identity)
+            write_private(target, json.dumps(token.to_file()))
+        except UnsafePath as error:
+            self._checked = False
+            self.warn_once(str(error))
+            return None
+        except OSError as error:
+            where = self.directory if self._checked is None else error.filename or self.directory
+            self.warn_once(f"cannot write to {where}: {error.strerror}")
+            return None
         return target
 
     def entries(self) -> Iterator[tuple[str, CachedToken]]:
+        if not self._readable():
+            return
         try:
             names = sorted(n for n in os.listdir(self.directory) if n.endswith(".json"))
         except OSError:
             return
         for name in names:
             path = os.path.join(self.directory, name)
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    data = json.load(handle)
-            except (OSError, ValueError):
-                continue
-            token = CachedToken.from_file(data) if isinstance(data, dict) else None
+            token = self._load(path)
             if token is not None:
                 yield path, token
 
@@ -248,6 +308,9 @@ class TokenCache:
                 try:
                     os.unlink(path)
                 except FileNotFoundError:
+                    continue
+                except OSError as error:
+                    self.warn_once(f"cannot remove {path}: {error.strerror}")
                     continue
                 removed += 1
         return removed

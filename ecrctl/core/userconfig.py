@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 
-from ecrctl.core.exceptions import ConfigurationError
+from ecrctl.core.exceptions import ConfigurationError, InvalidInput
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a few registries' profiles; far more is not this file
 TYPE_CHECKING = False  # importing typing costs the credential helper's hot path time
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -57,11 +58,14 @@ class UserConfig:
 
 
 def normalise_host(host: str) -> str:
+    """The registry host of a server URL: no scheme, path or userinfo, lower case, and no
+    ``:443`` (the default HTTPS port names the same registry)."""
     text = host.strip().lower()
     for prefix in ("https://", "http://"):
         if text.startswith(prefix):
             text = text[len(prefix) :]
-    return text.split("/", 1)[0]
+    text = text.split("/", 1)[0].rpartition("@")[2]
+    return text.removesuffix(":443")
 
 
 def load_user_config(environ: Mapping[str, str] | None = None) -> UserConfig:
@@ -69,26 +73,31 @@ def load_user_config(environ: Mapping[str, str] | None = None) -> UserConfig:
     path = config_path(environ)
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         return UserConfig(path=path)
     except OSError as error:
         raise ConfigurationError(f"cannot read {path}: {error.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise InvalidInput(f"{path}: more than {MAX_CONFIG_BYTES // 1024} KiB; fix or move it")
     import tomllib
 
+    # A broken file is bad input (exit 2), like a broken docker config.json; tomllib's message
+    # names the line and column.
     try:
         data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigurationError(f"{path} is not valid TOML: {error}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as error:
+        detail = "nested too deeply" if isinstance(error, RecursionError) else error
+        raise InvalidInput(f"{path} is not valid TOML: {detail}") from None
     registries: dict[str, RegistrySettings] = {}
     table = data.get("registries", {})
     if not isinstance(table, dict):
-        raise ConfigurationError(f'{path}: [registries] must be a table of [registries."HOST"]')
+        raise InvalidInput(f'{path}: [registries] must be a table of [registries."HOST"]')
     for host, entry in table.items():
         if not isinstance(entry, dict):
-            raise ConfigurationError(f'{path}: [registries."{host}"] must be a table')
+            raise InvalidInput(f'{path}: [registries."{host}"] must be a table')
         profile = entry.get("profile")
         if profile is not None and (not isinstance(profile, str) or not profile):
-            raise ConfigurationError(f'{path}: [registries."{host}"] profile must be a name')
+            raise InvalidInput(f'{path}: [registries."{host}"] profile must be a name')
         registries[normalise_host(host)] = RegistrySettings(profile=profile)
     return UserConfig(registries=registries, path=path)

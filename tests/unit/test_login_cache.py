@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ecrctl.core.exceptions import ConfigurationError
+from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.tokencache import CachedToken, TokenCache, cache_dir, resolve_identity
 from ecrctl.core.userconfig import config_path, load_user_config
 
@@ -119,9 +119,10 @@ def test_xdg_config_home_is_honoured_and_bad_toml_is_one_clear_error(
     path = tmp_path / "elsewhere" / "ecrctl" / "config.toml"
     path.parent.mkdir(parents=True)
     path.write_text("[registries\n")
-    with pytest.raises(ConfigurationError, match=str(path)):
+    # Bad input (exit 2), naming the file and the line, not a credentials problem (exit 4).
+    with pytest.raises(InvalidInput, match=rf"^{path} is not valid TOML: .*\(at line 1"):
         load_user_config()
     path.write_text('[registries."h"]\nprofile = 3\n')
-    with pytest.raises(ConfigurationError, match="profile must be a name"):
+    with pytest.raises(InvalidInput, match="profile must be a name"):
         load_user_config()
     assert os.environ["XDG_CONFIG_HOME"].endswith("elsewhere")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ecrctl.core.dockerconfig import DockerConfig, config_path
-from ecrctl.core.exceptions import ConfigurationError, Refused
+from ecrctl.core.exceptions import InvalidInput, Refused
 
 HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 
@@ -71,10 +71,11 @@ def test_a_symlinked_config_is_updated_where_it_points(isolated_env: Path) -> No
 def test_a_broken_config_is_left_alone_with_a_clear_error(isolated_env: Path) -> None:
     config = DockerConfig()
     config.path.parent.mkdir(parents=True)
-    config.path.write_text("{broken")
-    with pytest.raises(ConfigurationError, match="not valid JSON"):
+    config.path.write_text('{\n  "auths": {},\n  broken\n}')
+    # Bad input (exit 2), naming the file and the line, not a credentials problem (exit 4).
+    with pytest.raises(InvalidInput, match=rf"^{config.path}: line 3, column 3: not valid JSON"):
         config.store(HOST, "AWS", "pw")
-    assert config.path.read_text() == "{broken"
+    assert config.path.read_text() == '{\n  "auths": {},\n  broken\n}'
 
 
 def test_many_processes_at_once_each_keep_their_entry(isolated_env: Path) -> None:

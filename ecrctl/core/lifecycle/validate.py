@@ -21,8 +21,7 @@ Rules from the ECR user guide ("Lifecycle policy properties", "How lifecycle pol
 
 from __future__ import annotations
 
-import json
-from typing import Any, TypeGuard
+from typing import Any
 
 from ecrctl.core.lifecycle.model import (
     ACTION_TYPES,
@@ -43,6 +42,14 @@ from ecrctl.core.lifecycle.model import (
     Rule,
     Selection,
 )
+from ecrctl.core.lifecycle.policytext import (
+    MAX_INTEGER,
+    capped,
+    cross_rule,
+    decode,
+    is_int,
+    shown,
+)
 
 _RULE_KEYS = ("rulePriority", "description", "selection", "action")
 _SELECTION_KEYS = (
@@ -55,10 +62,6 @@ _SELECTION_KEYS = (
     "countNumber",
 )
 _ACTION_KEYS = ("type", "targetStorageClass")
-
-
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _choices(values: tuple[str, ...]) -> str:
@@ -104,7 +107,7 @@ class _RuleChecker:
         if value is None:
             self.problem(field, f"required: {_choices(choices)}")
         elif value not in choices:
-            self.problem(field, f"{value!r} is not {_choices(choices)}")
+            self.problem(field, f"{shown(value)} is not {_choices(choices)}")
         else:
             return str(value)
         return None
@@ -115,7 +118,7 @@ class _RuleChecker:
             return None
         raw = self.raw
         priority = raw.get("rulePriority")
-        if _is_int(priority) and priority >= 1:
+        if is_int(priority) and 1 <= priority <= MAX_INTEGER:
             self.priority = priority
         self.unknown_keys(raw, _RULE_KEYS, "")
         ok = True
@@ -123,7 +126,10 @@ class _RuleChecker:
             self.problem("rulePriority", "required (a unique positive integer)")
             ok = False
         elif self.priority is None:
-            self.problem("rulePriority", f"must be a positive integer, not {priority!r}")
+            self.problem(
+                "rulePriority",
+                f"must be a positive integer up to {MAX_INTEGER:,}, not {shown(priority)}",
+            )
             ok = False
         description = raw.get("description")
         if description is not None and not isinstance(description, str):
@@ -178,7 +184,7 @@ class _RuleChecker:
                 self.problem("selection.countUnit", f'required ("days") with {count_type}')
                 ok = False
             elif count_unit != "days":
-                self.problem("selection.countUnit", f'{count_unit!r} is not "days"')
+                self.problem("selection.countUnit", f'{shown(count_unit)} is not "days"')
                 ok = False
         elif count_type == "imageCountMoreThan" and "countUnit" in raw:
             self.problem(
@@ -191,9 +197,10 @@ class _RuleChecker:
         if "countNumber" not in raw:
             self.problem("selection.countNumber", "required (a positive integer)")
             ok = False
-        elif not _is_int(count_number) or count_number < 1:
+        elif not is_int(count_number) or not 1 <= count_number <= MAX_INTEGER:
             self.problem(
-                "selection.countNumber", f"must be a positive integer, not {count_number!r}"
+                "selection.countNumber",
+                f"must be a positive integer up to {MAX_INTEGER:,}, not {shown(count_number)}",
             )
             ok = False
         elif count_type == "sinceImageTransitioned" and count_number < MIN_ARCHIVE_DAYS:
@@ -208,7 +215,8 @@ class _RuleChecker:
         storage_class = raw.get("storageClass", "standard")
         if storage_class not in STORAGE_CLASSES:
             self.problem(
-                "selection.storageClass", f"{storage_class!r} is not {_choices(STORAGE_CLASSES)}"
+                "selection.storageClass",
+                f"{shown(storage_class)} is not {_choices(STORAGE_CLASSES)}",
             )
             ok = False
         elif count_type == "sinceImageTransitioned" and storage_class != "archive":
@@ -220,14 +228,14 @@ class _RuleChecker:
         elif count_type and count_type != "sinceImageTransitioned" and storage_class != "standard":
             self.problem(
                 "selection.storageClass",
-                f'{count_type} only selects storageClass "standard", not {storage_class!r}',
+                f'{count_type} only selects storageClass "standard", not {shown(storage_class)}',
             )
             ok = False
         if not ok:
             return None
         if not (isinstance(tag_status, str) and isinstance(count_type, str)):
             return None
-        if not _is_int(count_number):
+        if not is_int(count_number):
             return None
         return Selection(
             tag_status=tag_status,
@@ -253,12 +261,12 @@ class _RuleChecker:
         ok = True
         for index, entry in enumerate(value):
             if not isinstance(entry, str) or not entry:
-                self.problem(f"{field}[{index}]", f"must be a non-empty string, not {entry!r}")
+                self.problem(f"{field}[{index}]", f"must be a non-empty string, not {shown(entry)}")
                 ok = False
             elif key == "tagPatternList" and entry.count("*") > MAX_WILDCARDS:
                 self.problem(
                     f"{field}[{index}]",
-                    f"{entry!r} has {entry.count('*')} wildcards; ECR allows at most "
+                    f"{shown(entry)} has {entry.count('*')} wildcards; ECR allows at most "
                     f"{MAX_WILDCARDS} per pattern",
                 )
                 ok = False
@@ -278,7 +286,7 @@ class _RuleChecker:
                 self.problem("action.targetStorageClass", 'required with transition: "archive"')
                 ok = False
             elif target not in TARGET_STORAGE_CLASSES:
-                self.problem("action.targetStorageClass", f'{target!r} is not "archive"')
+                self.problem("action.targetStorageClass", f'{shown(target)} is not "archive"')
                 ok = False
         elif "targetStorageClass" in raw:
             self.problem("action.targetStorageClass", "only used with type transition")
@@ -311,69 +319,20 @@ def _kind(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _cross_rule(rules: list[Rule], positions: dict[int, int], problems: list[Problem]) -> None:
-    """Constraints between rules that select the same storage class."""
-    for storage_class in STORAGE_CLASSES:
-        group = sorted(
-            (r for r in rules if r.selection.storage_class == storage_class),
-            key=lambda r: r.priority,
-        )
-        if not group:
-            continue
-        highest = group[-1].priority
-        for rule in group:
-            if rule.selection.tag_status == "any" and rule.priority != highest:
-                problems.append(
-                    Problem(
-                        f"a tagStatus any rule must have the highest rulePriority of the rules "
-                        f"for {storage_class} images ({highest} is higher)",
-                        field="rulePriority",
-                        rule=positions[id(rule)],
-                        priority=rule.priority,
-                    )
-                )
-        untagged = [r for r in group if r.selection.tag_status == "untagged"]
-        for rule in untagged[1:]:
-            problems.append(
-                Problem(
-                    f"only one rule may select untagged {storage_class} images "
-                    f"(rulePriority {untagged[0].priority} already does)",
-                    field="selection.tagStatus",
-                    rule=positions[id(rule)],
-                    priority=rule.priority,
-                )
-            )
-        seen: dict[tuple[str, frozenset[str]], Rule] = {}
-        for rule in group:
-            sel = rule.selection
-            key_name = "tagPatternList" if sel.tag_pattern_list is not None else "tagPrefixList"
-            values = sel.tag_pattern_list or sel.tag_prefix_list
-            if values is None:
-                continue
-            key = (key_name, frozenset(values))
-            if key in seen:
-                problems.append(
-                    Problem(
-                        f"the same {key_name} as rulePriority {seen[key].priority}: the rules "
-                        f"for {storage_class} images must have unique tag lists",
-                        field=f"selection.{key_name}",
-                        rule=positions[id(rule)],
-                        priority=rule.priority,
-                    )
-                )
-            else:
-                seen[key] = rule
-
-
 def check_policy(text: str) -> tuple[Policy | None, list[Problem]]:
-    """The policy if ``text`` is valid, and every problem found otherwise."""
+    """The policy if ``text`` is valid, and the problems found otherwise (at most
+    MAX_LISTED_PROBLEMS of them, then a count of the rest)."""
+    doc, problems = decode(text)
+    if problems:
+        return None, problems
+    policy, problems = _check_document(doc, text)
+    return policy, capped(problems)
+
+
+def _check_document(doc: Any, text: str) -> tuple[Policy | None, list[Problem]]:
     problems: list[Problem] = []
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as error:
-        return None, [Problem(f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno)]
     length = len(text)
-    if length < MIN_POLICY_CHARS or length > MAX_POLICY_CHARS:
+    if length < MIN_POLICY_CHARS:
         problems.append(
             Problem(
                 f"the policy text is {length:,} characters; ECR takes "
@@ -419,7 +378,7 @@ def check_policy(text: str) -> tuple[Policy | None, list[Problem]]:
         if rule is not None:
             rules.append(rule)
             positions[id(rule)] = position
-    _cross_rule(rules, positions, problems)
+    cross_rule(rules, positions, problems)
     if problems:
         return None, problems
     return Policy(tuple(rules), text), []
