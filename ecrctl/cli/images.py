@@ -11,7 +11,31 @@ from ecrctl.cli.common import json_list, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.core.images import ImageService, TagSort
 from ecrctl.core.models import SEVERITIES, short_media_type
-from ecrctl.render import View, cell, human_size, short_digest, short_time
+from ecrctl.render import Column, View, cell, date_only, human_size, short_digest, short_time
+
+# At 80 columns: dates lose their time, then last pulled, type, scan, findings go, in that
+# order; tags are cut with an ellipsis. The digest, tags, pushed and size always stay.
+IMAGE_COLUMNS = (
+    Column("digest"),
+    Column("tags", min_width=12),
+    Column("pushed", compact=date_only),
+    Column("size"),
+    Column("type", min_width=10, drop=2),
+    Column("last pulled", compact=date_only, drop=1),
+    Column("scan", min_width=8, drop=3),
+    Column("findings", min_width=8, drop=4),
+)
+TAG_COLUMNS = (
+    Column("tag", min_width=12),
+    Column("digest"),
+    Column("pushed", compact=date_only),
+    Column("size"),
+)
+UNTAGGED_COLUMNS = (
+    Column("digest", min_width=19),
+    Column("pushed", compact=date_only),
+    Column("size"),
+)
 
 
 class SortOrder(StrEnum):
@@ -63,6 +87,7 @@ def tags(
                     for i in images
                 ],
                 headers=("digest", "pushed", "size"),
+                columns=UNTAGGED_COLUMNS,
                 rows=[
                     [i.digest, short_time(i.to_json()["pushedAt"]), human_size(i.size_bytes)]
                     for i in images
@@ -83,6 +108,7 @@ def tags(
         View(
             doc=json_list(entries),
             headers=("tag", "digest", "pushed", "size"),
+            columns=TAG_COLUMNS,
             rows=[
                 [
                     e.tag,
@@ -136,7 +162,8 @@ def images(ctx: typer.Context, repo: RepoArg, limit: Limit = None) -> None:
     app_state.emit(
         View(
             doc=json_list(found),
-            headers=("digest", "tags", "pushed", "size", "type", "last pulled", "scan", "findings"),
+            headers=tuple(c.header for c in IMAGE_COLUMNS),
+            columns=IMAGE_COLUMNS,
             rows=rows,
             text=text,
         )

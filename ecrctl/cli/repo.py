@@ -10,9 +10,19 @@ from ecrctl.cli.common import confirm, json_list, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.core.exceptions import Refused
 from ecrctl.core.repos import RepositoryService
-from ecrctl.render import View, cell, human_size, short_time
+from ecrctl.render import Column, View, cell, date_only, human_size, short_time
 
 app = typer.Typer(help="Create, list, show, change and remove repositories.", no_args_is_help=True)
+
+# At 80 columns: the date loses its time, then the URI goes (`ecrctl uri NAME` prints it),
+# then the creation date; names and mutability are cut with an ellipsis.
+LIST_COLUMNS = (
+    Column("name", min_width=16),
+    Column("uri", drop=1),
+    Column("mutability", min_width=9),
+    Column("scan on push"),
+    Column("created", compact=date_only, drop=2),
+)
 
 RepoArg = Annotated[
     str,
@@ -92,12 +102,13 @@ def list_(
     app_state.emit(
         View(
             doc=json_list(repos),
-            headers=("name", "uri", "tags", "scan on push", "created"),
+            headers=tuple(c.header for c in LIST_COLUMNS),
+            columns=LIST_COLUMNS,
             rows=[
                 [
                     r.name,
                     r.uri,
-                    r.tag_mutability.lower(),
+                    r.mutability,
                     cell(r.scan_on_push),
                     short_time(r.to_json()["createdAt"]),
                 ]

@@ -28,10 +28,21 @@ from ecrctl.core.refs import (
     registry_host,
 )
 from ecrctl.core.scan import DONE, ScanReport, ScanService, parse_duration
-from ecrctl.render import View, cell, short_digest, short_time
+from ecrctl.render import Column, View, cell, short_digest, short_time
 from ecrctl.session import Clients
 
-HEADERS = ("id", "severity", "package", "installed", "fixed", "link", "state")
+# At 80 columns the link goes first (a cut link is no link; -o json has it), then versions
+# are cut with an ellipsis; the id, severity and state always stay whole.
+COLUMNS = (
+    Column("id"),
+    Column("severity"),
+    Column("package", min_width=12),
+    Column("installed", min_width=9),
+    Column("fixed", min_width=7),
+    Column("link", drop=1),
+    Column("state"),
+)
+HEADERS = tuple(c.header for c in COLUMNS)
 
 
 def _image(repo: str, reference: str | None) -> ImageRef:
@@ -112,6 +123,7 @@ def _view(report: ScanReport, name: str, sarif: dict[str, Any] | None) -> View:
     return View(
         doc=report.to_json(),
         headers=HEADERS,
+        columns=COLUMNS,
         rows=rows,
         text=text,
         title=_title(report, name),

@@ -57,6 +57,7 @@ def test_list_text_table_json(cli: Any, ecr: Any) -> None:
         "registryId",
         "createdAt",
         "tagMutability",
+        "tagMutabilityExceptions",
         "scanOnPush",
         "encryption",
         "kmsKey",
