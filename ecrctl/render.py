@@ -164,7 +164,8 @@ def fit_table(
                 row[i] = compact(row[i])
             widths[i] = natural(i)
     droppable = sorted(
-        (i for i, c in enumerate(columns) if c.drop is not None), key=lambda i: columns[i].drop
+        (i for i, c in enumerate(columns) if c.drop is not None),
+        key=lambda i: columns[i].drop or 0,
     )
     while total({i: floor(i) for i in keep}) > width and droppable:
         keep.remove(droppable.pop(0))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from ecrctl.cli.common import json_list, state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.usage import UsageCommand
+from ecrctl.cli.values import choice, completer, whole_number
 from ecrctl.core.images import ImageService, TagSort
 from ecrctl.core.models import SEVERITIES, short_media_type
+from ecrctl.core.refs import without_reference
 from ecrctl.render import Column, View, cell, date_only, human_size, short_digest, short_time
 
 # At 80 columns: dates lose their time, then last pulled, type, scan, findings go, in that
@@ -38,10 +40,7 @@ UNTAGGED_COLUMNS = (
 )
 
 
-class SortOrder(StrEnum):
-    version = "version"
-    pushed = "pushed"
-    name = "name"
+SORT_ORDERS = ("version", "pushed", "name")
 
 
 RepoArg = Annotated[
@@ -51,7 +50,7 @@ RepoArg = Annotated[
     ),
 ]
 Limit = Annotated[
-    int | None, typer.Option("--limit", metavar="N", min=1, help="At most N entries.")
+    str | None, typer.Option("--limit", metavar="N", help="At most N entries (1 or more).")
 ]
 
 
@@ -66,16 +65,24 @@ def tags(
         typer.Option("--match", metavar="GLOB", help="Only tags matching GLOB (e.g. 'v1.*')."),
     ] = None,
     sort: Annotated[
-        SortOrder, typer.Option("--sort", help="version and name ascending; pushed newest first.")
-    ] = SortOrder.version,
+        str,
+        typer.Option(
+            "--sort",
+            metavar="version|pushed|name",
+            help="version and name ascending; pushed newest first.",
+            autocompletion=completer(SORT_ORDERS),
+        ),
+    ] = "version",
     limit: Limit = None,
 ) -> None:
     """List tags (text output: one tag a line)."""
+    order = choice("--sort", sort, SORT_ORDERS)
+    most = whole_number("--limit", limit)
     app_state = state(ctx)
-    ref, clients = app_state.target(repo, allow_reference=False)
+    ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     service = ImageService(clients.ecr(), clients.settings.registry_id)
     if untagged:
-        images = service.untagged(ref.repository, limit=limit)
+        images = service.untagged(ref.repository, limit=most)
         app_state.emit(
             View(
                 doc=[
@@ -97,13 +104,13 @@ def tags(
         )
         return
     renderer = app_state.renderer
-    if renderer.format == "text" and renderer.query is None and sort != SortOrder.pushed:
+    how: TagSort = "name" if order == "name" else "pushed" if order == "pushed" else "version"
+    if renderer.format == "text" and renderer.query is None and how != "pushed":
         # Scripts read only the names: ListImages carries them at a third of the bytes.
-        order: TagSort = "name" if sort == SortOrder.name else "version"
-        names = service.tag_names(ref.repository, match=match, sort=order, limit=limit)
+        names = service.tag_names(ref.repository, match=match, sort=how, limit=most)
         app_state.emit(View(doc=[{"tag": n} for n in names], text=[[n] for n in names]))
         return
-    entries = service.tags(ref.repository, match=match, sort=sort.value, limit=limit)
+    entries = service.tags(ref.repository, match=match, sort=how, limit=most)
     app_state.emit(
         View(
             doc=json_list(entries),
@@ -125,10 +132,11 @@ def tags(
 
 def images(ctx: typer.Context, repo: RepoArg, limit: Limit = None) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
+    most = whole_number("--limit", limit)
     app_state = state(ctx)
-    ref, clients = app_state.target(repo, allow_reference=False)
+    ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     service = ImageService(clients.ecr(), clients.settings.registry_id)
-    found = service.images(ref.repository, limit=limit)
+    found = service.images(ref.repository, limit=most)
     rows = []
     text = []
     for image in found:
@@ -171,5 +179,5 @@ def images(ctx: typer.Context, repo: RepoArg, limit: Limit = None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("tags")(tags)
-    app.command("images")(images)
+    app.command("tags", cls=UsageCommand)(tags)
+    app.command("images", cls=UsageCommand)(images)
