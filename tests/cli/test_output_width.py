@@ -164,3 +164,23 @@ def test_events_status_rows_stay_one_line(cli: Any, width: int) -> None:
     ]
     if width == 200:
         assert URL in result.stdout
+
+
+def test_events_status_text_carries_the_webhook_url(cli: Any) -> None:
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        boto3.client("events", region_name="us-east-1")
+        setup = cli(
+            "events", "setup", "--webhook-url", URL, "--username", "bot", "--password-stdin",
+            input="pw\n",
+        )  # fmt: skip
+        assert setup.exit_code == 0, setup.stderr
+        result = cli("-o", "text", "events", "status")
+    assert result.exit_code == 0, result.stderr
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    assert {len(fields) for fields in lines} == {5}
+    destination = next(fields for fields in lines if fields[0] == "api-destination")
+    assert destination[4] == URL
+    assert all(fields[4] == "-" for fields in lines if fields[0] != "api-destination")
