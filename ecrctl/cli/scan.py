@@ -287,9 +287,19 @@ def scan(
 
 
 def _sarif(report: ScanReport, ref: ImageRef, clients: Clients) -> dict[str, Any]:
-    from ecrctl.core.sarif import to_sarif
+    from ecrctl.core.sarif import MAX_RESULTS, to_sarif
 
-    return to_sarif(report, _uri(ref, report, clients))
+    log = to_sarif(report, _uri(ref, report, clients))
+    dropped: dict[str, int] = log["runs"][0]["properties"]["droppedResults"]
+    if dropped:
+        kept = len(log["runs"][0]["results"])
+        counts = ", ".join(f"{s} {dropped[s]:,}" for s in SEVERITIES if s in dropped)
+        say(
+            f"note: GitHub code scanning takes at most {MAX_RESULTS:,} results a run: kept the "
+            f"{kept:,} most severe findings, dropped {sum(dropped.values()):,} ({counts}); "
+            "-o json lists them all"
+        )
+    return log
 
 
 def register(app: typer.Typer) -> None:
