@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
@@ -19,9 +19,39 @@ OutputFormat = Literal["table", "json", "text", "sarif"]
 FORMATS: tuple[str, ...] = ("table", "json", "text", "sarif")
 
 
+ELLIPSIS = "\u2026"
+# Columns of a table are set apart by this many cells (padding, rule, padding; no edges).
+COLUMN_GAP = 3
+
+
+@dataclass(frozen=True)
+class Column:
+    """How a table column gives way when the terminal is narrow.
+
+    ``compact`` is a shorter form of every cell, tried first (a date without its time);
+    ``min_width`` lets cells be cut with an ellipsis down to that width (None: never cut);
+    ``drop`` is the order in which whole columns go when cutting is not enough (1 goes first;
+    None: never dropped). A cell is never folded onto a second line.
+    """
+
+    header: str
+    min_width: int | None = None
+    drop: int | None = None
+    compact: Callable[[str], str] | None = None
+
+
+def date_only(text: str) -> str:
+    """``2026-01-02 03:04`` -> ``2026-01-02``: the compact form of a ``short_time``."""
+    return text[:10]
+
+
 @dataclass
 class View:
-    """A result: ``doc`` is the JSON document; ``rows`` its table; ``text`` its script lines."""
+    """A result: ``doc`` is the JSON document; ``rows`` its table; ``text`` its script lines.
+
+    ``columns`` (one per header) says how the table fits a narrow terminal; without it, every
+    column may be cut with an ellipsis down to its header's width.
+    """
 
     doc: Any
     headers: Sequence[str] = ()
@@ -30,6 +60,7 @@ class View:
     title: str | None = None
     sarif: dict[str, Any] | None = None  # a SARIF 2.1.0 log, for commands that have one
     json_lines: bool = False  # json as one compact line (a stream of records: events listen)
+    columns: Sequence[Column] | None = None
 
     @classmethod
     def record(
@@ -83,6 +114,73 @@ def short_time(iso_text: str | None) -> str:
     return iso_text.replace("T", " ")[:16]
 
 
+def _cut(text: str, width: int, cell_len: Callable[[str], int]) -> str:
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return ELLIPSIS[:width]
+    while text and cell_len(text) > width - 1:
+        text = text[:-1]
+    return text.rstrip() + ELLIPSIS
+
+
+def fit_table(
+    columns: Sequence[Column], rows: list[list[str]], width: int
+) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows that fit ``width`` cells, each row on one line.
+
+    In order, until the table fits: every column's compact form (lowest ``drop`` first); then
+    whole columns dropped by ``drop`` order until the narrowest table left fits; then the widest
+    cuttable columns cut with an ellipsis, never below their ``min_width`` nor their header.
+    """
+    from rich.cells import cell_len
+
+    cells = [list(row) for row in rows]
+    keep = list(range(len(columns)))
+
+    def natural(i: int) -> int:
+        return max([cell_len(columns[i].header)] + [cell_len(row[i]) for row in cells])
+
+    def floor(i: int) -> int:
+        column = columns[i]
+        if column.min_width is None:
+            return natural(i)
+        return min(natural(i), max(cell_len(column.header), column.min_width))
+
+    def total(widths: dict[int, int]) -> int:
+        return sum(widths[i] for i in keep) + COLUMN_GAP * max(len(keep) - 1, 0)
+
+    widths = {i: natural(i) for i in keep}
+    by_drop = sorted(
+        (i for i, c in enumerate(columns) if c.drop is not None or c.compact is not None),
+        key=lambda i: columns[i].drop or 0,
+    )
+    for i in by_drop:
+        compact = columns[i].compact
+        if total(widths) <= width:
+            break
+        if compact is not None:
+            for row in cells:
+                row[i] = compact(row[i])
+            widths[i] = natural(i)
+    droppable = sorted(
+        (i for i, c in enumerate(columns) if c.drop is not None),
+        key=lambda i: columns[i].drop or 0,
+    )
+    while total({i: floor(i) for i in keep}) > width and droppable:
+        keep.remove(droppable.pop(0))
+    widths = {i: natural(i) for i in keep}
+    while total(widths) > width:
+        room = [i for i in keep if widths[i] > floor(i)]
+        if not room:
+            break  # the narrowest table left is still too wide: the terminal crops it
+        widest = max(room, key=lambda i: (widths[i] - floor(i), widths[i]))
+        widths[widest] -= 1
+    headers = [columns[i].header for i in keep]
+    fitted = [[_cut(row[i], widths[i], cell_len) for i in keep] for row in cells]
+    return headers, fitted
+
+
 def resolve_format(
     flag: str | None, environ: dict[str, str] | None = None, stdout: TextIO | None = None
 ) -> OutputFormat:
@@ -130,11 +228,13 @@ class Renderer:
         query: Any = None,
         color: bool = True,
         stream: TextIO | None = None,
+        width: int | None = None,
     ) -> None:
         self.format = fmt
         self.query = query
         self.color = color
         self._stream = stream
+        self.width = width  # None: the terminal's (COLUMNS, else 80 when not a terminal)
 
     @property
     def stream(self) -> TextIO:
@@ -186,22 +286,26 @@ class Renderer:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(
-            box=box.SIMPLE_HEAD,
-            title=view.title,
-            title_justify="left",
-            header_style="bold" if self.color else "",
-            pad_edge=False,
-        )
-        for header in view.headers:
-            table.add_column(header, overflow="fold")
-        for row in view.rows:
-            table.add_row(*row)
         console = Console(
             file=self.stream,
             no_color=not self.color,
             highlight=False,
             color_system="auto" if self.color else None,
             soft_wrap=False,
+            width=self.width,
         )
+        columns = view.columns or [Column(h, min_width=len(h)) for h in view.headers]
+        headers, rows = fit_table(columns, view.rows, console.width)
+        if view.title:
+            self.stream.write(view.title + "\n")
+        table = Table(
+            box=box.SIMPLE_HEAD,
+            header_style="bold" if self.color else "",
+            pad_edge=False,
+            show_edge=False,
+        )
+        for header in headers:
+            table.add_column(header, no_wrap=True, overflow="ellipsis")
+        for row in rows:
+            table.add_row(*row)
         console.print(table)

@@ -10,7 +10,7 @@ import typer
 
 from ecrctl.cli.common import confirm, interactive, say, state
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
-from ecrctl.render import View, cell
+from ecrctl.render import Column, View, cell
 
 if TYPE_CHECKING:
     from ecrctl.core.events.model import Piece
@@ -171,6 +171,16 @@ def _summary(piece: Piece) -> str:
     )
 
 
+# At 80 columns the detail and problems are cut with an ellipsis (-o json has them whole).
+STATUS_COLUMNS = (
+    Column("resource"),
+    Column("name", min_width=14),
+    Column("state"),
+    Column("detail", min_width=12),
+    Column("problems", min_width=8),
+)
+
+
 @app.command("status")
 def status(ctx: typer.Context, name: NameOpt = None, event_bus: BusOpt = None) -> None:
     """Each piece, its state, the pattern and target; what is missing or drifted (exit 1)."""
@@ -188,7 +198,8 @@ def status(ctx: typer.Context, name: NameOpt = None, event_bus: BusOpt = None) -
     app_state.emit(
         View(
             doc=found.to_json(),
-            headers=("resource", "name", "state", "detail", "problems"),
+            headers=tuple(c.header for c in STATUS_COLUMNS),
+            columns=STATUS_COLUMNS,
             rows=[
                 [
                     p.kind,
@@ -200,7 +211,14 @@ def status(ctx: typer.Context, name: NameOpt = None, event_bus: BusOpt = None) -
                 for p in found.pieces
             ],
             text=[
-                [p.kind, p.name, (p.state or "present") if p.exists else "missing", p.arn or "-"]
+                [
+                    p.kind,
+                    p.name,
+                    (p.state or "present") if p.exists else "missing",
+                    p.arn or "-",
+                    # the webhook URL, on the API destination's line (as in the table and JSON)
+                    cell(p.detail.get("url")) if p.kind == "api-destination" else "-",
+                ]
                 for p in found.pieces
             ],
         )

@@ -2,22 +2,45 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from ecrctl.cli.common import json_list, state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.usage import UsageCommand
+from ecrctl.cli.values import choice, completer, whole_number
 from ecrctl.core.images import ImageService, TagSort
 from ecrctl.core.models import SEVERITIES, short_media_type
-from ecrctl.render import View, cell, human_size, short_digest, short_time
+from ecrctl.core.refs import without_reference
+from ecrctl.render import Column, View, cell, date_only, human_size, short_digest, short_time
+
+# At 80 columns: dates lose their time, then last pulled, type, scan, findings go, in that
+# order; tags are cut with an ellipsis. The digest, tags, pushed and size always stay.
+IMAGE_COLUMNS = (
+    Column("digest"),
+    Column("tags", min_width=12),
+    Column("pushed", compact=date_only),
+    Column("size"),
+    Column("type", min_width=10, drop=2),
+    Column("last pulled", compact=date_only, drop=1),
+    Column("scan", min_width=8, drop=3),
+    Column("findings", min_width=8, drop=4),
+)
+TAG_COLUMNS = (
+    Column("tag", min_width=12),
+    Column("digest"),
+    Column("pushed", compact=date_only),
+    Column("size"),
+)
+UNTAGGED_COLUMNS = (
+    Column("digest", min_width=19),
+    Column("pushed", compact=date_only),
+    Column("size"),
+)
 
 
-class SortOrder(StrEnum):
-    version = "version"
-    pushed = "pushed"
-    name = "name"
+SORT_ORDERS = ("version", "pushed", "name")
 
 
 RepoArg = Annotated[
@@ -27,7 +50,7 @@ RepoArg = Annotated[
     ),
 ]
 Limit = Annotated[
-    int | None, typer.Option("--limit", metavar="N", min=1, help="At most N entries.")
+    str | None, typer.Option("--limit", metavar="N", help="At most N entries (1 or more).")
 ]
 
 
@@ -42,16 +65,24 @@ def tags(
         typer.Option("--match", metavar="GLOB", help="Only tags matching GLOB (e.g. 'v1.*')."),
     ] = None,
     sort: Annotated[
-        SortOrder, typer.Option("--sort", help="version and name ascending; pushed newest first.")
-    ] = SortOrder.version,
+        str,
+        typer.Option(
+            "--sort",
+            metavar="version|pushed|name",
+            help="version and name ascending; pushed newest first.",
+            autocompletion=completer(SORT_ORDERS),
+        ),
+    ] = "version",
     limit: Limit = None,
 ) -> None:
     """List tags (text output: one tag a line)."""
+    order = choice("--sort", sort, SORT_ORDERS)
+    most = whole_number("--limit", limit)
     app_state = state(ctx)
-    ref, clients = app_state.target(repo, allow_reference=False)
+    ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     service = ImageService(clients.ecr(), clients.settings.registry_id)
     if untagged:
-        images = service.untagged(ref.repository, limit=limit)
+        images = service.untagged(ref.repository, limit=most)
         app_state.emit(
             View(
                 doc=[
@@ -63,6 +94,7 @@ def tags(
                     for i in images
                 ],
                 headers=("digest", "pushed", "size"),
+                columns=UNTAGGED_COLUMNS,
                 rows=[
                     [i.digest, short_time(i.to_json()["pushedAt"]), human_size(i.size_bytes)]
                     for i in images
@@ -72,17 +104,18 @@ def tags(
         )
         return
     renderer = app_state.renderer
-    if renderer.format == "text" and renderer.query is None and sort != SortOrder.pushed:
+    how: TagSort = "name" if order == "name" else "pushed" if order == "pushed" else "version"
+    if renderer.format == "text" and renderer.query is None and how != "pushed":
         # Scripts read only the names: ListImages carries them at a third of the bytes.
-        order: TagSort = "name" if sort == SortOrder.name else "version"
-        names = service.tag_names(ref.repository, match=match, sort=order, limit=limit)
+        names = service.tag_names(ref.repository, match=match, sort=how, limit=most)
         app_state.emit(View(doc=[{"tag": n} for n in names], text=[[n] for n in names]))
         return
-    entries = service.tags(ref.repository, match=match, sort=sort.value, limit=limit)
+    entries = service.tags(ref.repository, match=match, sort=how, limit=most)
     app_state.emit(
         View(
             doc=json_list(entries),
             headers=("tag", "digest", "pushed", "size"),
+            columns=TAG_COLUMNS,
             rows=[
                 [
                     e.tag,
@@ -99,10 +132,11 @@ def tags(
 
 def images(ctx: typer.Context, repo: RepoArg, limit: Limit = None) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
+    most = whole_number("--limit", limit)
     app_state = state(ctx)
-    ref, clients = app_state.target(repo, allow_reference=False)
+    ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     service = ImageService(clients.ecr(), clients.settings.registry_id)
-    found = service.images(ref.repository, limit=limit)
+    found = service.images(ref.repository, limit=most)
     rows = []
     text = []
     for image in found:
@@ -136,7 +170,8 @@ def images(ctx: typer.Context, repo: RepoArg, limit: Limit = None) -> None:
     app_state.emit(
         View(
             doc=json_list(found),
-            headers=("digest", "tags", "pushed", "size", "type", "last pulled", "scan", "findings"),
+            headers=tuple(c.header for c in IMAGE_COLUMNS),
+            columns=IMAGE_COLUMNS,
             rows=rows,
             text=text,
         )
@@ -144,5 +179,5 @@ def images(ctx: typer.Context, repo: RepoArg, limit: Limit = None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("tags")(tags)
-    app.command("images")(images)
+    app.command("tags", cls=UsageCommand)(tags)
+    app.command("images", cls=UsageCommand)(images)

@@ -8,11 +8,40 @@ import typer
 
 from ecrctl.cli.common import confirm, json_list, say, state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.usage import UsageCommand
 from ecrctl.core.exceptions import Refused
+from ecrctl.core.refs import without_reference
 from ecrctl.core.repos import RepositoryService
-from ecrctl.render import View, cell, human_size, short_time
+from ecrctl.render import Column, View, cell, date_only, human_size, short_time
 
 app = typer.Typer(help="Create, list, show, change and remove repositories.", no_args_is_help=True)
+
+# At 80 columns: the date loses its time, then the URI goes (`ecrctl uri NAME` prints it),
+# then the creation date; names and mutability are cut with an ellipsis.
+LIST_COLUMNS = (
+    Column("name", min_width=16),
+    Column("uri", drop=1),
+    Column("mutability", min_width=9),
+    Column("scan on push"),
+    Column("created", compact=date_only, drop=2),
+)
+
+ImmutableExcept = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--immutable-except",
+        metavar="PATTERN",
+        help="Immutable tags, except those matching PATTERN ('dev-*'; repeatable, up to 5).",
+    ),
+]
+MutableExcept = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--mutable-except",
+        metavar="PATTERN",
+        help="Mutable tags, except those matching PATTERN ('v*'; repeatable, up to 5).",
+    ),
+]
 
 RepoArg = Annotated[
     str,
@@ -22,13 +51,15 @@ RepoArg = Annotated[
 ]
 
 
-@app.command("create")
+@app.command("create", cls=UsageCommand)
 def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="Repository name or URI.")],
     immutable: Annotated[
         bool, typer.Option("--immutable", help="Tags cannot be moved once pushed.")
     ] = False,
+    immutable_except: ImmutableExcept = None,
+    mutable_except: MutableExcept = None,
     scan_on_push: Annotated[
         bool, typer.Option("--scan-on-push", help="Scan each image when it is pushed.")
     ] = False,
@@ -59,6 +90,8 @@ def create(
     repository, created = service.create(
         ref.repository,
         immutable=immutable,
+        immutable_except=immutable_except or [],
+        mutable_except=mutable_except or [],
         scan_on_push=scan_on_push,
         kms_key=kms_key,
         tags=tag or [],
@@ -78,7 +111,7 @@ def create(
     )
 
 
-@app.command("list")
+@app.command("list", cls=UsageCommand)
 def list_(
     ctx: typer.Context,
     prefix: Annotated[
@@ -92,12 +125,13 @@ def list_(
     app_state.emit(
         View(
             doc=json_list(repos),
-            headers=("name", "uri", "tags", "scan on push", "created"),
+            headers=tuple(c.header for c in LIST_COLUMNS),
+            columns=LIST_COLUMNS,
             rows=[
                 [
                     r.name,
                     r.uri,
-                    r.tag_mutability.lower(),
+                    r.mutability,
                     cell(r.scan_on_push),
                     short_time(r.to_json()["createdAt"]),
                 ]
@@ -108,11 +142,11 @@ def list_(
     )
 
 
-@app.command("show")
+@app.command("show", cls=UsageCommand)
 def show(ctx: typer.Context, name: RepoArg) -> None:
     """Settings, image count, total size, and whether policies exist."""
     app_state = state(ctx)
-    ref, clients = app_state.target(name, allow_reference=False)
+    ref, clients = app_state.target(without_reference(name), allow_reference=False)
     details = RepositoryService(clients.ecr(), clients.settings.registry_id).show(ref.repository)
     doc = details.to_json()
     view = View.record(
@@ -123,6 +157,7 @@ def show(ctx: typer.Context, name: RepoArg) -> None:
             ("arn", "arn"),
             ("created", "createdAt"),
             ("tag mutability", "tagMutability"),
+            ("except tags", "tagMutabilityExceptions"),
             ("scan on push", "scanOnPush"),
             ("encryption", "encryption"),
             ("kms key", "kmsKey"),
@@ -130,13 +165,15 @@ def show(ctx: typer.Context, name: RepoArg) -> None:
             ("total size", "totalSizeBytes"),
             ("lifecycle policy", "lifecyclePolicy"),
             ("repository policy", "repositoryPolicy"),
+            ("tags", "tags"),
         ],
     )
-    view.rows[9][1] = f"{human_size(details.total_size_bytes)} ({details.total_size_bytes} bytes)"
+    size = details.total_size_bytes
+    view.rows[10][1] = f"{human_size(size)} ({size} bytes)"
     app_state.emit(view)
 
 
-@app.command("set")
+@app.command("set", cls=UsageCommand)
 def set_(
     ctx: typer.Context,
     name: RepoArg,
@@ -144,27 +181,43 @@ def set_(
         bool | None,
         typer.Option("--immutable/--mutable", help="Tag mutability.", show_default=False),
     ] = None,
+    immutable_except: ImmutableExcept = None,
+    mutable_except: MutableExcept = None,
+    no_except: Annotated[
+        bool, typer.Option("--no-except", help="Drop the tag mutability exceptions.")
+    ] = False,
     scan_on_push: Annotated[
         bool | None,
         typer.Option("--scan-on-push/--no-scan-on-push", help="Scan on push.", show_default=False),
     ] = None,
 ) -> None:
-    """Change tag mutability or scan on push."""
+    """Change tag mutability (and its exceptions) or scan on push; exceptions are kept unless
+    replaced (--immutable-except, --mutable-except) or dropped (--no-except)."""
     app_state = state(ctx)
     ref, clients = app_state.target(name, allow_reference=False)
     repository = RepositoryService(clients.ecr(), clients.settings.registry_id).set(
-        ref.repository, immutable=immutable, scan_on_push=scan_on_push
+        ref.repository,
+        immutable=immutable,
+        immutable_except=immutable_except or [],
+        mutable_except=mutable_except or [],
+        no_except=no_except,
+        scan_on_push=scan_on_push,
     )
     doc = repository.to_json()
     app_state.emit(
         View.record(
             doc,
-            [("name", "name"), ("tag mutability", "tagMutability"), ("scan on push", "scanOnPush")],
+            [
+                ("name", "name"),
+                ("tag mutability", "tagMutability"),
+                ("except tags", "tagMutabilityExceptions"),
+                ("scan on push", "scanOnPush"),
+            ],
         )
     )
 
 
-@app.command("remove")
+@app.command("remove", cls=UsageCommand)
 def remove(
     ctx: typer.Context,
     names: Annotated[
@@ -194,7 +247,10 @@ def remove(
     for plan in refused:
         say(f"refusing to remove {plan.name}: {plan.reason}")
     if refused:
-        raise Refused(f"{len(refused)} of {len(plans)} repositories not removed; nothing changed")
+        raise Refused(
+            f"{len(refused)} of {_count(len(plans), 'repository', 'repositories')} not removed; "
+            "nothing changed"
+        )
     view = View(
         doc=[{**p.to_json(), "removed": not dry_run} for p in plans],
         headers=("repository", "images", "action"),
@@ -208,12 +264,20 @@ def remove(
         app_state.emit(view)
         return
     images = sum(p.image_count for p in plans)
-    confirm(f"Remove {len(plans)} repositories ({images} images)?", yes=yes)
+    confirm(
+        f"Remove {_count(len(plans), 'repository', 'repositories')} "
+        f"({_count(images, 'image', 'images')})?",
+        yes=yes,
+    )
     for (ref, clients), _plan in zip(targets, plans, strict=True):
         RepositoryService(clients.ecr(), clients.settings.registry_id).remove(
             ref.repository, force=force
         )
     app_state.emit(view)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def register(root: typer.Typer) -> None:

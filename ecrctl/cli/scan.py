@@ -11,6 +11,7 @@ import typer
 
 from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.usage import UsageCommand
 from ecrctl.core.exceptions import GateTripped, InvalidInput, NotFound, Refused
 from ecrctl.core.findings import (
     apply_ignores,
@@ -28,10 +29,21 @@ from ecrctl.core.refs import (
     registry_host,
 )
 from ecrctl.core.scan import DONE, ScanReport, ScanService, parse_duration
-from ecrctl.render import View, cell, short_digest, short_time
+from ecrctl.render import Column, View, cell, short_digest, short_time
 from ecrctl.session import Clients
 
-HEADERS = ("id", "severity", "package", "installed", "fixed", "link", "state")
+# At 80 columns the link goes first (a cut link is no link; -o json has it), then versions
+# are cut with an ellipsis; the id, severity and state always stay whole.
+COLUMNS = (
+    Column("id"),
+    Column("severity"),
+    Column("package", min_width=12),
+    Column("installed", min_width=9),
+    Column("fixed", min_width=7),
+    Column("link", drop=1),
+    Column("state"),
+)
+HEADERS = tuple(c.header for c in COLUMNS)
 
 
 def _image(repo: str, reference: str | None) -> ImageRef:
@@ -112,6 +124,7 @@ def _view(report: ScanReport, name: str, sarif: dict[str, Any] | None) -> View:
     return View(
         doc=report.to_json(),
         headers=HEADERS,
+        columns=COLUMNS,
         rows=rows,
         text=text,
         title=_title(report, name),
@@ -274,10 +287,20 @@ def scan(
 
 
 def _sarif(report: ScanReport, ref: ImageRef, clients: Clients) -> dict[str, Any]:
-    from ecrctl.core.sarif import to_sarif
+    from ecrctl.core.sarif import MAX_RESULTS, to_sarif
 
-    return to_sarif(report, _uri(ref, report, clients))
+    log = to_sarif(report, _uri(ref, report, clients))
+    dropped: dict[str, int] = log["runs"][0]["properties"]["droppedResults"]
+    if dropped:
+        kept = len(log["runs"][0]["results"])
+        counts = ", ".join(f"{s} {dropped[s]:,}" for s in SEVERITIES if s in dropped)
+        say(
+            f"note: GitHub code scanning takes at most {MAX_RESULTS:,} results a run: kept the "
+            f"{kept:,} most severe findings, dropped {sum(dropped.values()):,} ({counts}); "
+            "-o json lists them all"
+        )
+    return log
 
 
 def register(app: typer.Typer) -> None:
-    app.command("scan")(scan)
+    app.command("scan", cls=UsageCommand)(scan)

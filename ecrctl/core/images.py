@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.models import Image, TagEntry
 from ecrctl.core.paging import paginate
-from ecrctl.core.refs import validate_repository_name
+from ecrctl.core.refs import validate_repository_name, where_asked
 from ecrctl.core.versions import version_key
 
 TagSort = Literal["version", "pushed", "name"]
@@ -61,6 +61,9 @@ class ImageService:
     def _registry(self) -> dict[str, str]:
         return {"registryId": self.registry_id} if self.registry_id else {}
 
+    def _not_found(self, repository: str) -> str:
+        return f"repository {repository} not found{where_asked(self.ecr, self.registry_id)}"
+
     def describe(self, repository: str, status: TagStatus = "ANY") -> list[Image]:
         validate_repository_name(repository)
         params: dict[str, Any] = {"repositoryName": repository, **self._registry()}
@@ -72,8 +75,7 @@ class ImageService:
                 for d in paginate(self.ecr, "describe_images", "imageDetails", **params)
             ]
         except self.ecr.exceptions.RepositoryNotFoundException:
-            where = f" in registry {self.registry_id}" if self.registry_id else ""
-            raise NotFound(f"repository {repository} not found{where}") from None
+            raise NotFound(self._not_found(repository)) from None
 
     def tags(
         self,
@@ -128,8 +130,7 @@ class ImageService:
                 and (match is None or fnmatch.fnmatchcase(image_id["imageTag"], match))
             }
         except self.ecr.exceptions.RepositoryNotFoundException:
-            where = f" in registry {self.registry_id}" if self.registry_id else ""
-            raise NotFound(f"repository {repository} not found{where}") from None
+            raise NotFound(self._not_found(repository)) from None
         return [e.tag for e in _take(sort_tags(list(entries.values()), sort), limit)]
 
     def untagged(self, repository: str, *, limit: int | None = None) -> list[Image]:

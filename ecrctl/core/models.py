@@ -29,10 +29,13 @@ class Repository:
     scan_on_push: bool
     encryption: str = "AES256"
     kms_key: str | None = None
+    # Wildcard patterns of tags excepted from ``tag_mutability`` (the *_WITH_EXCLUSION modes).
+    mutability_exceptions: tuple[str, ...] = ()
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Repository:
         encryption = data.get("encryptionConfiguration") or {}
+        exclusions = data.get("imageTagMutabilityExclusionFilters") or []
         return cls(
             name=data["repositoryName"],
             uri=data["repositoryUri"],
@@ -43,7 +46,16 @@ class Repository:
             scan_on_push=bool((data.get("imageScanningConfiguration") or {}).get("scanOnPush")),
             encryption=encryption.get("encryptionType", "AES256"),
             kms_key=encryption.get("kmsKey"),
+            mutability_exceptions=tuple(f["filter"] for f in exclusions if f.get("filter")),
         )
+
+    @property
+    def mutability(self) -> str:
+        """``immutable``, ``mutable``, or ``immutable except dev-*,test-*`` (for tables)."""
+        base = self.tag_mutability.split("_WITH_EXCLUSION", 1)[0].lower()
+        if self.mutability_exceptions:
+            return f"{base} except {','.join(self.mutability_exceptions)}"
+        return base
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +65,7 @@ class Repository:
             "registryId": self.registry_id,
             "createdAt": iso(self.created_at),
             "tagMutability": self.tag_mutability,
+            "tagMutabilityExceptions": list(self.mutability_exceptions),
             "scanOnPush": self.scan_on_push,
             "encryption": self.encryption,
             "kmsKey": self.kms_key,
@@ -66,10 +79,12 @@ class RepositoryDetails:
     total_size_bytes: int
     has_lifecycle_policy: bool
     has_repository_policy: bool
+    resource_tags: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             **self.repository.to_json(),
+            "tags": dict(self.resource_tags),
             "imageCount": self.image_count,
             "totalSizeBytes": self.total_size_bytes,
             "lifecyclePolicy": self.has_lifecycle_policy,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ecrctl.core.exceptions import InvalidInput
 
@@ -58,6 +59,16 @@ class ImageRef:
         if self.tag:
             return f":{self.tag}"
         return ""
+
+
+def where_asked(ecr: Any, registry_id: str | None) -> str:
+    """`` in registry ID (REGION)``, for a not-found message: which registry was asked.
+
+    Empty for the caller's own registry in its default region (nothing surprising to say)."""
+    if not registry_id:
+        return ""
+    region = getattr(getattr(ecr, "meta", None), "region_name", None)
+    return f" in registry {registry_id}" + (f" ({region})" if region else "")
 
 
 def dns_suffix(region: str) -> str:
@@ -162,6 +173,15 @@ def parse_image_ref(text: str, *, allow_reference: bool = True) -> ImageRef:
     if not allow_reference and (tag or digest):
         raise InvalidInput(f"{raw!r}: expected a repository name without a tag or digest")
     return ImageRef(repository=rest, tag=tag, digest=digest, registry=registry)
+
+
+def without_reference(text: str) -> str:
+    """What was typed or pasted, minus its tag or digest: ``HOST/repo:tag`` -> ``HOST/repo``.
+
+    For commands that act on a whole repository (tags, images, repo show, lifecycle get): a
+    pasted image URI names its repository, and its registry and region still count."""
+    ref = parse_image_ref(text)
+    return f"{ref.registry}/{ref.repository}" if ref.registry else ref.repository
 
 
 def parse_tag_or_digest(text: str) -> dict[str, str]:

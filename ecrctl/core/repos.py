@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 from ecrctl.core.models import RemovalPlan, Repository, RepositoryDetails
 from ecrctl.core.paging import paginate
-from ecrctl.core.refs import validate_repository_name
+from ecrctl.core.refs import validate_repository_name, where_asked
 
 if TYPE_CHECKING:
     from ecrctl.core.lifecycle.model import Policy
@@ -29,6 +30,81 @@ def parse_resource_tags(pairs: list[str]) -> list[dict[str, str]]:
     return tags
 
 
+# botocore's ImageTagMutabilityExclusionFilter.filter: letters, digits, . _ - and * wildcards.
+_EXCEPTION_RE = re.compile(r"[0-9a-zA-Z._*-]{1,128}")
+
+
+MAX_EXCEPTIONS = 5  # botocore's ImageTagMutabilityExclusionFilters: 1 to 5
+
+
+def _patterns(option: str, patterns: Sequence[str]) -> list[dict[str, str]]:
+    if len(set(patterns)) > MAX_EXCEPTIONS:
+        raise InvalidInput(f"too many {option} patterns: ECR takes at most {MAX_EXCEPTIONS}")
+    filters = []
+    for pattern in dict.fromkeys(patterns):
+        if not _EXCEPTION_RE.fullmatch(pattern):
+            raise InvalidInput(
+                f"invalid {option} {pattern!r}: 1 to 128 letters, digits, '.', '_', '-' "
+                "and '*' wildcards"
+            )
+        filters.append({"filterType": "WILDCARD", "filter": pattern})
+    return filters
+
+
+def tag_mutability(
+    *,
+    immutable: bool | None,
+    immutable_except: Sequence[str] = (),
+    mutable_except: Sequence[str] = (),
+    no_except: bool = False,
+    current: Repository | None = None,
+) -> dict[str, Any] | None:
+    """The ``imageTagMutability`` (and exclusion filters) to send; None leaves them as they are.
+
+    Exceptions are never lost by accident: ``--immutable`` on a repository that is immutable
+    except some tags keeps them; a switch that would make them meaningless is refused unless
+    new ones (``--immutable-except``/``--mutable-except``) or ``--no-except`` say what to do.
+    """
+    if immutable_except and mutable_except:
+        raise InvalidInput("--immutable-except and --mutable-except cannot be combined")
+    if immutable_except and immutable is False:
+        raise InvalidInput("--mutable contradicts --immutable-except")
+    if mutable_except and immutable is True:
+        raise InvalidInput("--immutable contradicts --mutable-except")
+    if no_except and (immutable_except or mutable_except):
+        raise InvalidInput("--no-except contradicts --immutable-except/--mutable-except")
+    if immutable_except:
+        return {
+            "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+            "imageTagMutabilityExclusionFilters": _patterns("--immutable-except", immutable_except),
+        }
+    if mutable_except:
+        return {
+            "imageTagMutability": "MUTABLE_WITH_EXCLUSION",
+            "imageTagMutabilityExclusionFilters": _patterns("--mutable-except", mutable_except),
+        }
+    current_base = current.tag_mutability.split("_WITH_EXCLUSION", 1)[0] if current else None
+    if immutable is None:
+        if no_except and current_base:
+            return {"imageTagMutability": current_base}
+        return None
+    base = "IMMUTABLE" if immutable else "MUTABLE"
+    if current is not None and current.mutability_exceptions and not no_except:
+        if current_base == base:
+            return {
+                "imageTagMutability": current.tag_mutability,
+                "imageTagMutabilityExclusionFilters": [
+                    {"filterType": "WILDCARD", "filter": p} for p in current.mutability_exceptions
+                ],
+            }
+        raise InvalidInput(
+            f"repository {current.name} is {current.mutability}; --{base.lower()} would drop "
+            f"those exceptions: pass --{base.lower()}-except PATTERN for new ones, "
+            "or --no-except to drop them"
+        )
+    return {"imageTagMutability": base}
+
+
 class RepositoryService:
     def __init__(self, ecr: Any, registry_id: str | None = None) -> None:
         self.ecr = ecr
@@ -42,6 +118,8 @@ class RepositoryService:
         name: str,
         *,
         immutable: bool = False,
+        immutable_except: Sequence[str] = (),
+        mutable_except: Sequence[str] = (),
         scan_on_push: bool = False,
         kms_key: str | None = None,
         tags: list[str] | None = None,
@@ -54,9 +132,14 @@ class RepositoryService:
         one that already existed."""
         validate_repository_name(name)
         resource_tags = parse_resource_tags(tags or [])
+        mutability = tag_mutability(
+            immutable=immutable or None,
+            immutable_except=immutable_except,
+            mutable_except=mutable_except,
+        )
         params: dict[str, Any] = {
             "repositoryName": name,
-            "imageTagMutability": "IMMUTABLE" if immutable else "MUTABLE",
+            **(mutability or {"imageTagMutability": "MUTABLE"}),
             "imageScanningConfiguration": {"scanOnPush": scan_on_push},
             **self._registry(),
         }
@@ -87,8 +170,10 @@ class RepositoryService:
         return Repository.from_api(response["repositories"][0])
 
     def _not_found(self, name: str) -> str:
-        where = f" in registry {self.registry_id}" if self.registry_id else ""
-        return f"repository {name} not found{where}"
+        return f"repository {name} not found{self._where()}"
+
+    def _where(self) -> str:
+        return where_asked(self.ecr, self.registry_id)
 
     def list_all(self, prefix: str | None = None) -> list[Repository]:
         repos = [
@@ -125,6 +210,7 @@ class RepositoryService:
         repository = self.get(name)
         count, size = self.image_stats(name)
         errors = self.ecr.exceptions
+        tags = self.ecr.list_tags_for_resource(resourceArn=repository.arn).get("tags") or []
         return RepositoryDetails(
             repository=repository,
             image_count=count,
@@ -135,20 +221,38 @@ class RepositoryService:
             has_repository_policy=self._exists(
                 self.ecr.get_repository_policy, errors.RepositoryPolicyNotFoundException, name
             ),
+            resource_tags={t["Key"]: t["Value"] for t in tags},
         )
 
-    def set(self, name: str, *, immutable: bool | None, scan_on_push: bool | None) -> Repository:
-        if immutable is None and scan_on_push is None:
+    def set(
+        self,
+        name: str,
+        *,
+        immutable: bool | None,
+        scan_on_push: bool | None,
+        immutable_except: Sequence[str] = (),
+        mutable_except: Sequence[str] = (),
+        no_except: bool = False,
+    ) -> Repository:
+        if (
+            immutable is None
+            and scan_on_push is None
+            and not (immutable_except or mutable_except or no_except)
+        ):
             raise InvalidInput(
-                "nothing to change: pass --immutable/--mutable or --scan-on-push/--no-scan-on-push"
+                "nothing to change: pass --immutable/--mutable, --immutable-except, "
+                "--mutable-except, --no-except or --scan-on-push/--no-scan-on-push"
             )
-        self.get(name)
-        if immutable is not None:
-            self.ecr.put_image_tag_mutability(
-                repositoryName=name,
-                imageTagMutability="IMMUTABLE" if immutable else "MUTABLE",
-                **self._registry(),
-            )
+        current = self.get(name)
+        mutability = tag_mutability(
+            immutable=immutable,
+            immutable_except=immutable_except,
+            mutable_except=mutable_except,
+            no_except=no_except,
+            current=current,
+        )
+        if mutability is not None:
+            self.ecr.put_image_tag_mutability(repositoryName=name, **mutability, **self._registry())
         if scan_on_push is not None:
             self.ecr.put_image_scanning_configuration(
                 repositoryName=name,

@@ -3,10 +3,15 @@
 One rule per vulnerability id (with GitHub's ``security-severity`` score), one result per
 finding located at the image's repository; ignored findings carry a SARIF suppression so code
 scanning shows them as dismissed rather than losing them.
+
+GitHub code scanning rejects a run with more than 25,000 results or rules: the most severe
+25,000 findings are kept (open before ignored at equal severity) and the run's properties say
+how many of each severity were dropped (``droppedResults``), so the caller can tell the user.
 """
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 from ecrctl import __version__
@@ -14,6 +19,10 @@ from ecrctl.core.findings import Finding
 from ecrctl.core.scan import ScanReport
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# GitHub code scanning's limits per run (results, and rules).
+MAX_RESULTS = 25_000
+# RFC 3986 characters that may stand as they are (reserved, unreserved, and '%' of escapes).
+_URI_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
 
 _LEVELS = {
     "CRITICAL": "error",
@@ -57,9 +66,31 @@ def _rule(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
             "tags": ["security", "vulnerability", worst.severity.lower()],
         },
     }
-    if worst.link:
-        rule["helpUri"] = worst.link
+    help_uri = valid_uri(worst.link)
+    if help_uri:
+        rule["helpUri"] = help_uri
     return rule
+
+
+def valid_uri(link: str | None) -> str | None:
+    """``link`` as an absolute http(s) URI, percent-encoded (ECR's can hold spaces); else None."""
+    if not link:
+        return None
+    text = urllib.parse.quote(link.strip(), safe=_URI_SAFE)
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return text
+
+
+def _keep(findings: list[Finding], limit: int) -> tuple[list[Finding], dict[str, int]]:
+    """The ``limit`` most severe findings (open before ignored), in their order; dropped counts."""
+    ranked = sorted(range(len(findings)), key=lambda i: (findings[i].rank, findings[i].ignored))
+    kept = set(ranked[:limit])
+    dropped: dict[str, int] = {}
+    for i in ranked[limit:]:
+        dropped[findings[i].severity] = dropped.get(findings[i].severity, 0) + 1
+    return [f for i, f in enumerate(findings) if i in kept], dropped
 
 
 def _message(finding: Finding) -> str:
@@ -70,15 +101,18 @@ def _message(finding: Finding) -> str:
     return f"{finding.id} ({finding.severity}) in {where}{fix}"
 
 
-def to_sarif(report: ScanReport, image_uri: str) -> dict[str, Any]:
-    """The SARIF log of one scan report; ``image_uri`` names the scanned image."""
+def to_sarif(report: ScanReport, image_uri: str, *, limit: int = MAX_RESULTS) -> dict[str, Any]:
+    """The SARIF log of one scan report; ``image_uri`` names the scanned image.
+
+    At most ``limit`` results (hence rules): see the module docstring."""
+    findings, dropped = _keep(report.findings, limit)
     by_rule: dict[str, list[Finding]] = {}
-    for finding in report.findings:
+    for finding in findings:
         by_rule.setdefault(finding.id, []).append(finding)
     rule_ids = list(by_rule)
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     results = []
-    for finding in report.findings:
+    for finding in findings:
         result: dict[str, Any] = {
             "ruleId": finding.id,
             "ruleIndex": index[finding.id],
@@ -133,6 +167,7 @@ def to_sarif(report: ScanReport, image_uri: str) -> dict[str, Any]:
                     "imageDigest": report.digest,
                     "scanStatus": report.status,
                     "scanner": report.scanner,
+                    "droppedResults": dropped,
                 },
             }
         ],

@@ -199,22 +199,26 @@ class ScanService:
         on_status: StatusCallback | None = None,
         just_started: bool = False,
     ) -> ScanReport:
-        """Poll until the findings are readable or the scan failed; Refused after ``timeout``."""
+        """Poll until the findings are readable or the scan failed; Refused after ``timeout``.
+
+        A scan not recorded yet is waited for too (one started a moment ago, or the scan on
+        push of an image just pushed); if none appears within ``timeout``: NotFound."""
         deadline = self.clock() + timeout
         interval = self.first_interval
         started_at = self.clock()
         while True:
+            found = True
             try:
                 report = self.fetch(repository, image_id)
             except NotFound:
-                if not just_started:
-                    raise
-                # A scan started a moment ago may not be visible yet.
+                found = False
                 report = ScanReport(repository, self.registry_id, None, None, "PENDING")
             if report.ready or report.failed:
                 return report
-            if report.status in DONE:
-                reason: str | None = "findings not readable yet"
+            if not found:
+                reason: str | None = "no scan recorded yet"
+            elif report.status in DONE:
+                reason = "findings not readable yet"
             else:
                 reason = report.description
             if on_status is not None:
@@ -222,6 +226,11 @@ class ScanService:
             remaining = deadline - self.clock()
             if remaining <= 0:
                 name = repository + _reference(image_id)
+                if not found and not just_started:
+                    raise NotFound(
+                        f"no scan found for {name} after {format_duration(timeout)}: "
+                        "start one with --start"
+                    )
                 state = f"{report.status} ({reason})" if reason else report.status
                 raise Refused(
                     f"the scan of {name} is still {state} after {format_duration(timeout)}; "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from ecrctl.core.seed import seed_repository
 
 URI_PREFIX = "123456789012.dkr.ecr.us-east-1.amazonaws.com/"
@@ -57,6 +59,7 @@ def test_list_text_table_json(cli: Any, ecr: Any) -> None:
         "registryId",
         "createdAt",
         "tagMutability",
+        "tagMutabilityExceptions",
         "scanOnPush",
         "encryption",
         "kmsKey",
@@ -135,3 +138,99 @@ def test_remove_missing_is_not_found_before_anything_is_removed(cli: Any, ecr: A
     result = cli("repo", "remove", "app", "nope", "--yes")
     assert result.exit_code == 3
     assert len(ecr.describe_repositories()["repositories"]) == 1
+
+
+def test_list_table_heads_the_mutability_column_mutability(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app", imageTagMutability="IMMUTABLE")
+    header, _rule, row = cli("-o", "table", "repo", "list").stdout.splitlines()[:3]
+    assert header.split()[:3] == ["name", "uri", "mutability"]
+    assert "tags" not in header.split()
+    assert row.split()[2] == "immutable"
+
+
+def test_show_lists_the_resource_tags_set_with_tag(cli: Any, ecr: Any) -> None:
+    assert cli("repo", "create", "app", "--tag", "team=web", "--tag", "env=prod").exit_code == 0
+    doc = json.loads(cli("-o", "json", "repo", "show", "app").stdout)
+    assert doc["tags"] == {"team": "web", "env": "prod"}
+    text = cli("repo", "show", "app").stdout
+    assert "tags\tteam=web,env=prod\n" in text
+    table = cli("-o", "table", "repo", "show", "app").stdout
+    assert "team=web,env=prod" in table
+
+
+def test_remove_one_repository_is_singular(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="app")
+    result = cli("repo", "remove", "app")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "ecrctl: Remove 1 repository (0 images): no terminal to ask on; pass --yes to confirm\n"
+    )
+
+
+def test_usage_lines_name_arguments_without_braces(cli: Any) -> None:
+    for args, usage in [
+        (("tags",), "Usage: ecrctl tags [OPTIONS] REPO\n"),
+        (("repo", "show"), "Usage: ecrctl repo show [OPTIONS] NAME\n"),
+        (("scan",), "Usage: ecrctl scan [OPTIONS] REPO [TAG|@DIGEST]\n"),
+    ]:
+        result = cli(*args)
+        assert result.exit_code == 2
+        assert usage in result.stderr and "{" not in result.stderr
+    assert "Usage: ecrctl repo remove [OPTIONS] NAME...\n" in cli("repo", "remove", "--help").stdout
+
+
+def test_create_and_show_tag_mutability_exceptions(cli: Any, ecr: Any) -> None:
+    result = cli(
+        "repo", "create", "app", "--immutable-except", "dev-*", "--immutable-except", "pr-*"
+    )
+    assert result.exit_code == 0, result.stderr
+    repo = ecr.describe_repositories()["repositories"][0]
+    assert repo["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert repo["imageTagMutabilityExclusionFilters"] == [
+        {"filterType": "WILDCARD", "filter": "dev-*"},
+        {"filterType": "WILDCARD", "filter": "pr-*"},
+    ]
+    assert "tagMutabilityExceptions\tdev-*,pr-*\n" in cli("repo", "show", "app").stdout
+    table = cli("-o", "table", "repo", "show", "app").stdout
+    assert any(line.split() == ["except", "tags", "dev-*,pr-*"] for line in table.splitlines())
+    assert json.loads(cli("-o", "json", "repo", "show", "app").stdout)[
+        "tagMutabilityExceptions"
+    ] == ["dev-*", "pr-*"]
+    row = cli("-o", "table", "repo", "list").stdout.splitlines()[2]
+    assert "immutable except dev-*,pr-*" in row
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--immutable-except", "a*", "--mutable-except", "b*"), "cannot be combined"),
+        (("--mutable-except", "Bad Pattern!"), "invalid --mutable-except 'Bad Pattern!'"),
+        (("--immutable", "--mutable-except", "v*"), "--immutable contradicts --mutable-except"),
+        (tuple(a for i in range(6) for a in ("--immutable-except", f"p{i}*")), "at most 5"),
+    ],
+)
+def test_mutability_exception_bad_input_is_exit_2_and_creates_nothing(
+    cli: Any, ecr: Any, args: tuple[str, ...], message: str
+) -> None:
+    result = cli("repo", "create", "app", *args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert ecr.describe_repositories()["repositories"] == []
+
+
+def test_set_mutable_on_immutable_with_exceptions_refuses_and_keeps_them(
+    cli: Any, ecr: Any
+) -> None:
+    ecr.create_repository(
+        repositoryName="app",
+        imageTagMutability="IMMUTABLE_WITH_EXCLUSION",
+        imageTagMutabilityExclusionFilters=[{"filterType": "WILDCARD", "filter": "dev-*"}],
+    )
+    result = cli("repo", "set", "app", "--mutable")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "ecrctl: repository app is immutable except dev-*; --mutable would drop those "
+        "exceptions: pass --mutable-except PATTERN for new ones, or --no-except to drop them\n"
+    )
+    repo = ecr.describe_repositories()["repositories"][0]
+    assert repo["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"

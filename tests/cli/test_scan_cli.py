@@ -231,3 +231,42 @@ def test_a_pasted_image_uri_names_registry_and_region(cli: Any, image: str) -> N
         "v1",
         FAKE,
     )
+
+
+def test_sarif_over_githubs_limit_says_on_stderr_what_was_dropped(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ecrctl.core.scanseed import basic_findings
+
+    findings = basic_findings(26_000, severities=("HIGH",) * 5 + ("LOW",))
+    counts = {"HIGH": sum(1 for f in findings if f["severity"] == "HIGH")}
+    counts["LOW"] = len(findings) - counts["HIGH"]
+    client = boto3.client("ecr", region_name="us-east-1")
+    stubber = Stubber(client)
+    stubber.add_response(
+        "describe_image_scan_findings",
+        {
+            "repositoryName": REPO,
+            "imageId": {"imageDigest": "sha256:" + "d" * 64, "imageTag": "v1"},
+            "imageScanStatus": {"status": "COMPLETE", "description": "done"},
+            "imageScanFindings": {
+                "imageScanCompletedAt": datetime(2026, 1, 2, tzinfo=UTC),
+                "findingSeverityCounts": counts,
+                "findings": findings,
+            },
+        },
+        {"repositoryName": REPO, "imageId": {"imageTag": "v1"}, "maxResults": 1000},
+    )
+    stubber.activate()
+    monkeypatch.setattr("ecrctl.session.Clients.ecr", lambda self, region=None: client)
+    result = cli("-o", "sarif", "scan", REPO, "v1")
+    assert result.exit_code == 0, result.stderr
+    run = json.loads(result.stdout)["runs"][0]
+    assert len(run["results"]) == 25_000
+    assert {r["properties"]["severity"] for r in run["results"]} == {"HIGH", "LOW"}
+    dropped = 26_000 - 25_000
+    assert run["properties"]["droppedResults"] == {"LOW": dropped}
+    assert result.stderr == (
+        "note: GitHub code scanning takes at most 25,000 results a run: kept the 25,000 most "
+        f"severe findings, dropped {dropped:,} (LOW {dropped:,}); -o json lists them all\n"
+    )

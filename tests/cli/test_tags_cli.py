@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from ecrctl.core.seed import put_synthetic, seed_repository, synthetic_manifest
 
 
@@ -57,8 +59,6 @@ def test_tags_bad_input(cli: Any, ecr: Any) -> None:
     assert result.exit_code == 2
     result = cli("tags", "nope")
     assert (result.exit_code, result.stderr) == (3, "ecrctl: repository nope not found\n")
-    result = cli("tags", "app:v1")
-    assert result.exit_code == 2 and "without a tag" in result.stderr
 
 
 def test_images_one_row_per_digest_untagged_included(cli: Any, ecr: Any) -> None:
@@ -81,3 +81,67 @@ def test_query_over_tags(cli: Any, ecr: Any) -> None:
     seeded(ecr)
     result = cli("--query", "[?starts_with(tag, 'v')].tag", "tags", "app")
     assert result.stdout == "v2\nv10\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("tags", "app", "--sort", "size"),
+            "ecrctl: invalid value for '--sort': 'size' is not one of version, pushed, name\n",
+        ),
+        (
+            ("tags", "app", "--limit", "0"),
+            "ecrctl: invalid value for '--limit': 0 is less than 1\n",
+        ),
+        (
+            ("images", "app", "--limit", "many"),
+            "ecrctl: invalid value for '--limit': 'many' is not a whole number\n",
+        ),
+    ],
+)
+def test_bad_option_values_are_said_in_ecrctl_words(
+    cli: Any, ecr: Any, args: tuple[str, ...], message: str
+) -> None:
+    seeded(ecr)
+    result = cli(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+
+
+def test_sort_is_case_insensitive(cli: Any, ecr: Any) -> None:
+    seeded(ecr)
+    assert cli("tags", "app", "--sort", "NAME").stdout == "1.0.10\n1.0.9\nv10\nv2\n"
+
+
+PASTED = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app"
+
+
+@pytest.mark.parametrize("suffix", [":v2", "@sha256:" + "0" * 64, ""])
+def test_a_pasted_image_uri_with_a_tag_names_its_repository(
+    cli: Any, ecr: Any, suffix: str
+) -> None:
+    seeded(ecr)
+    tags = cli("tags", PASTED + suffix)
+    assert (tags.exit_code, tags.stdout, tags.stderr) == (0, "1.0.9\n1.0.10\nv2\nv10\n", "")
+    images = cli("images", "app:v2")
+    assert images.exit_code == 0 and len(images.stdout.splitlines()) == 4
+    show = cli("-o", "json", "repo", "show", PASTED + suffix)
+    assert show.exit_code == 0, show.stderr
+    assert json.loads(show.stdout)["imageCount"] == 4
+
+
+def test_a_uri_in_another_region_not_found_says_which_registry_and_region(
+    cli: Any, ecr: Any
+) -> None:
+    seeded(ecr)  # in us-east-1 only
+    uri = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v2"
+    for command in ("tags", "images"):
+        result = cli(command, uri)
+        assert (result.exit_code, result.stdout) == (3, "")
+        assert result.stderr == (
+            "ecrctl: repository app not found in registry 123456789012 (eu-west-1)\n"
+        )
+    result = cli("repo", "show", uri)
+    assert result.stderr == (
+        "ecrctl: repository app not found in registry 123456789012 (eu-west-1)\n"
+    )

@@ -98,3 +98,95 @@ def test_removal_plan_refuses_non_empty_without_force(ecr: Any) -> None:
     assert all(p.allowed for p in service.plan_removal(["full"], force=True))
     service.remove("full", force=True)
     assert [r.name for r in service.list_all()] == ["empty"]
+
+
+def _stubbed_repository(mutability: str, patterns: list[str]) -> tuple[Any, Any, dict[str, Any]]:
+    """An ECR client stubbed (moto's PutImageTagMutability does not echo or check exceptions)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("ecr", region_name="us-east-1")
+    stubber = Stubber(client)
+    repository = {
+        "repositoryArn": "arn:aws:ecr:us-east-1:123456789012:repository/app",
+        "registryId": "123456789012",
+        "repositoryName": "app",
+        "repositoryUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app",
+        "imageTagMutability": mutability,
+        "imageTagMutabilityExclusionFilters": [
+            {"filterType": "WILDCARD", "filter": p} for p in patterns
+        ],
+    }
+    stubber.add_response(
+        "describe_repositories", {"repositories": [repository]}, {"repositoryNames": ["app"]}
+    )
+    return client, stubber, repository
+
+
+def test_set_immutable_keeps_the_exceptions_of_an_immutable_with_exclusion_repository() -> None:
+    client, stubber, repository = _stubbed_repository("IMMUTABLE_WITH_EXCLUSION", ["dev-*", "pr-*"])
+    filters = repository["imageTagMutabilityExclusionFilters"]
+    stubber.add_response(
+        "put_image_tag_mutability",
+        {"imageTagMutability": "IMMUTABLE_WITH_EXCLUSION"},
+        {
+            "repositoryName": "app",
+            "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+            "imageTagMutabilityExclusionFilters": filters,
+        },
+    )
+    stubber.add_response(
+        "describe_repositories", {"repositories": [repository]}, {"repositoryNames": ["app"]}
+    )
+    with stubber:
+        repo = RepositoryService(client).set("app", immutable=True, scan_on_push=None)
+    stubber.assert_no_pending_responses()
+    assert (repo.tag_mutability, repo.mutability_exceptions) == (
+        "IMMUTABLE_WITH_EXCLUSION",
+        ("dev-*", "pr-*"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "sent"),
+    [
+        (
+            {"immutable": None, "mutable_except": ["v*"]},
+            {
+                "imageTagMutability": "MUTABLE_WITH_EXCLUSION",
+                "imageTagMutabilityExclusionFilters": [{"filterType": "WILDCARD", "filter": "v*"}],
+            },
+        ),
+        ({"immutable": False, "no_except": True}, {"imageTagMutability": "MUTABLE"}),
+        ({"immutable": None, "no_except": True}, {"imageTagMutability": "IMMUTABLE"}),
+    ],
+)
+def test_set_replaces_or_drops_exceptions_only_when_asked(
+    kwargs: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    client, stubber, repository = _stubbed_repository("IMMUTABLE_WITH_EXCLUSION", ["dev-*"])
+    stubber.add_response(
+        "put_image_tag_mutability",
+        {"imageTagMutability": sent["imageTagMutability"]},
+        {"repositoryName": "app", **sent},
+    )
+    stubber.add_response(
+        "describe_repositories", {"repositories": [repository]}, {"repositoryNames": ["app"]}
+    )
+    with stubber:
+        RepositoryService(client).set("app", scan_on_push=None, **kwargs)
+    stubber.assert_no_pending_responses()
+
+
+def test_a_repository_in_another_registry_not_found_names_registry_and_region() -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("ecr", region_name="eu-west-1")
+    stubber = Stubber(client)
+    stubber.add_client_error(
+        "describe_repositories", "RepositoryNotFoundException", "not found", 400
+    )
+    with stubber, pytest.raises(NotFound) as caught:
+        RepositoryService(client, "210987654321").get("app")
+    assert str(caught.value) == "repository app not found in registry 210987654321 (eu-west-1)"

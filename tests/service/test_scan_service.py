@@ -13,6 +13,7 @@ from botocore.stub import Stubber
 from ecrctl.core.exceptions import NotFound, Refused
 from ecrctl.core.scan import ScanService
 from ecrctl.core.scanseed import basic_findings
+from tests.fakeclock import FakeClock
 
 REPO = "team/app"
 IMAGE = {"imageTag": "v1"}
@@ -253,4 +254,41 @@ def test_no_scan_without_start_is_not_found_with_a_hint(stubbed: tuple[Any, Stub
     client, stubber = stubbed
     stubber.add_client_error("describe_image_scan_findings", "ScanNotFoundException")
     with pytest.raises(NotFound, match="no scan found for team/app:v1: start one with --start"):
-        ScanService(client).wait(REPO, IMAGE, timeout=60)
+        ScanService(client).fetch(REPO, IMAGE)
+
+
+def test_wait_without_start_waits_for_a_first_scan_to_appear(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    """Right after a scan-on-push push, ECR has no scan yet: --wait waits for one."""
+    client, stubber = stubbed
+    for _ in range(3):
+        stubber.add_client_error(
+            "describe_image_scan_findings", "ScanNotFoundException", expected_params=EXPECTED
+        )
+    stubber.add_response("describe_image_scan_findings", page("IN_PROGRESS"), EXPECTED)
+    stubber.add_response(
+        "describe_image_scan_findings", complete(basic_findings(1, severities=("HIGH",))), EXPECTED
+    )
+    clock = FakeClock()
+    seen: list[tuple[str, str | None]] = []
+    scans = ScanService(client, clock=clock, sleep=clock.sleep)
+    report = scans.wait(REPO, IMAGE, timeout=600, on_status=lambda s, r, _e: seen.append((s, r)))
+    assert report.ready and [f.severity for f in report.findings] == ["HIGH"]
+    assert seen[0] == ("PENDING", "no scan recorded yet") and len(clock.sleeps) == 4
+
+
+def test_wait_without_start_gives_up_at_the_timeout_as_not_found(
+    stubbed: tuple[Any, Stubber],
+) -> None:
+    client, stubber = stubbed
+    clock = FakeClock()
+    scans = ScanService(client, clock=clock, sleep=clock.sleep, first_interval=10, max_interval=10)
+    for _ in range(4):  # at 0, 10, 20 and 30 seconds
+        stubber.add_client_error(
+            "describe_image_scan_findings", "ScanNotFoundException", expected_params=EXPECTED
+        )
+    with pytest.raises(NotFound) as caught:
+        scans.wait(REPO, IMAGE, timeout=30)
+    assert str(caught.value) == "no scan found for team/app:v1 after 30s: start one with --start"
+    assert clock.now == 30

@@ -84,3 +84,51 @@ def test_human_sizes() -> None:
     assert human_size(999) == "999 B"
     assert human_size(1500) == "1.5 KB"
     assert human_size(2_500_000_000) == "2.5 GB"
+
+
+def _fit(width: int) -> tuple[list[str], list[list[str]]]:
+    from ecrctl.render import Column, date_only, fit_table
+
+    columns = [
+        Column("digest"),
+        Column("tags", min_width=8),
+        Column("pushed", compact=date_only),
+        Column("type", drop=2),
+        Column("last pulled", compact=date_only, drop=1),
+    ]
+    rows = [["0123456789ab", "v1,latest,release-2026", "2026-01-02 03:04", "oci-index", "-"]]
+    return fit_table(columns, rows, width)
+
+
+def test_fit_table_keeps_everything_when_there_is_room() -> None:
+    headers, rows = _fit(200)
+    assert headers == ["digest", "tags", "pushed", "type", "last pulled"]
+    assert rows == [
+        ["0123456789ab", "v1,latest,release-2026", "2026-01-02 03:04", "oci-index", "-"]
+    ]
+
+
+def test_fit_table_compacts_then_drops_by_priority_then_cuts_with_an_ellipsis() -> None:
+    # compact dates first: 12 + 22 + 10 + 9 + 11 + 4 gaps of 3 = 76
+    headers, rows = _fit(76)
+    assert rows[0][2] == "2026-01-02" and len(headers) == 5
+    # then "last pulled" goes before "type"; tags are cut, never below their floor
+    headers, rows = _fit(60)
+    assert headers == ["digest", "tags", "pushed", "type"]
+    assert rows[0][1].endswith("…") and len(rows[0][1]) == 60 - 12 - 10 - 9 - 9
+    headers, rows = _fit(40)
+    assert headers == ["digest", "tags", "pushed"]
+    assert rows[0] == ["0123456789ab", "v1,latest,release-2026"[:11] + "…", "2026-01-02"]
+
+
+def test_table_at_80_columns_never_folds_a_row() -> None:
+    long = View(
+        doc=[],
+        headers=("name", "uri", "detail"),
+        rows=[["team/app", "1" * 12 + ".dkr.ecr.us-east-1.amazonaws.com/team/app", "x " * 60]],
+    )
+    out = io.StringIO()
+    Renderer("table", color=False, stream=out, width=80).emit(long)
+    lines = out.getvalue().rstrip("\n").splitlines()
+    assert len(lines) == 3 and all(len(line.rstrip()) <= 80 for line in lines)
+    assert lines[2].startswith("team/app ") and lines[2].rstrip().endswith("…")

@@ -99,3 +99,67 @@ def test_a_clean_image_is_a_valid_log_with_no_results() -> None:
     log = to_sarif(clean, "team/app:v1")
     validate_sarif(log)
     assert log["runs"][0]["results"] == []
+
+
+def _many(count: int) -> ScanReport:
+    """``count`` findings, each its own vulnerability id, severities worst first in bands."""
+    bands = [("CRITICAL", 100), ("HIGH", 4_900), ("MEDIUM", 15_000), ("LOW", 5_000)]
+    severities = [s for s, n in bands for _ in range(n)]
+    severities += ["INFORMATIONAL"] * (count - len(severities))
+    findings = [
+        Finding(f"CVE-2026-{i:05d}", severity, f"pkg{i}", "1.0", None, None, None, None, "basic")
+        for i, severity in enumerate(severities[:count])
+    ]
+    return ScanReport("team/app", None, None, "v1", "COMPLETE", ready=True, findings=findings)
+
+
+def test_sarif_keeps_the_25000_most_severe_results_and_rules_and_says_what_was_dropped() -> None:
+    log = to_sarif(_many(26_000), URI)
+    run = log["runs"][0]
+    assert len(run["results"]) == 25_000
+    assert len(run["tool"]["driver"]["rules"]) == 25_000
+    # everything from CRITICAL to MEDIUM is kept; the 1,000 dropped are the least severe
+    assert run["properties"]["droppedResults"] == {"INFORMATIONAL": 1_000}
+    kept = [r["properties"]["severity"] for r in run["results"]]
+    assert kept.count("CRITICAL") == 100 and kept.count("LOW") == 5_000
+    assert all(r["ruleIndex"] < 25_000 for r in run["results"])
+
+
+def test_sarif_under_the_limit_drops_nothing() -> None:
+    assert to_sarif(report(), URI)["runs"][0]["properties"]["droppedResults"] == {}
+
+
+def test_sarif_prefers_open_findings_to_ignored_ones_of_the_same_severity() -> None:
+    base = _many(3)
+    findings = [
+        Finding("CVE-A", "HIGH", ignored=True),
+        Finding("CVE-B", "HIGH"),
+        Finding("CVE-C", "LOW"),
+    ]
+    log = to_sarif(ScanReport(**{**base.__dict__, "findings": findings}), URI, limit=1)
+    validate_sarif(log)
+    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["CVE-B"]
+    assert log["runs"][0]["properties"]["droppedResults"] == {"HIGH": 1, "LOW": 1}
+
+
+RFC3986 = set(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%"
+)
+
+
+def test_help_uri_is_a_valid_uri_even_when_ecr_gives_spaces() -> None:
+    import urllib.parse
+
+    findings = [
+        Finding("CVE-1", "HIGH", link="https://nvd.test/vuln/detail/CVE 1?q=a b&x=%41"),
+        Finding("CVE-2", "LOW", link="not a link at all"),
+    ]
+    base = report()
+    log = to_sarif(ScanReport(**{**base.__dict__, "findings": findings}), URI)
+    validate_sarif(log)
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    help_uri = rules["CVE-1"]["helpUri"]
+    assert help_uri == "https://nvd.test/vuln/detail/CVE%201?q=a%20b&x=%41"
+    assert set(help_uri) <= RFC3986
+    assert urllib.parse.unquote(help_uri) == "https://nvd.test/vuln/detail/CVE 1?q=a b&x=A"
+    assert "helpUri" not in rules["CVE-2"]
