@@ -61,11 +61,28 @@ def _format_options(command: Any, ctx: Any, formatter: Any) -> None:
                 formatter.write_dl(records)
 
 
+def _usage_argument(param: Any) -> str:
+    name = str(param.metavar or (param.name or "").upper())
+    if param.nargs != 1 and not name.endswith("..."):
+        name += "..."
+    return name if param.required else f"[{name}]"
+
+
 class EcrctlCommand(TyperCommand):
-    """A command whose help lists the global options in a section of their own."""
+    """A command whose help lists the global options in a section of their own, and whose
+    usage line reads as click writes it (``REPO``, ``[TAG]``), not typer 0.29's ``{REPO}``."""
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
         _format_options(self, ctx, formatter)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(_usage_argument(param))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
 
 
 class EcrctlSubgroup(TyperGroup):

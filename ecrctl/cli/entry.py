@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 HELP_WIDTH_COLUMNS = 80  # click wraps help at min(terminal columns, 80) - 2
+HELP_LIMIT = 256 * 1024  # the root help is ~3 KB
 
 
 def fingerprint() -> str:
@@ -63,12 +64,13 @@ def _root_help() -> bool:
     """Print the root help from the cache, or run the app and keep what it printed."""
     if _columns() < HELP_WIDTH_COLUMNS:
         return False
+    from ecrctl.core.privatefile import read_private
+
     path = help_cache_path()
-    try:
-        with open(path, encoding="utf-8") as cached:
-            text = cached.read()
-    except OSError:
-        text = ""
+    # Only a file of ours in directories of ours (0700, not a symlink, not writable by others):
+    # a help text planted by another user is never printed.
+    data = read_private(path, HELP_LIMIT, dir_levels=2)
+    text = data.decode("utf-8", errors="replace") if data else ""
     if text:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -86,14 +88,13 @@ def _root_help() -> bool:
     text = captured.getvalue()
     sys.stdout.write(text)
     sys.stdout.flush()
+    from ecrctl.core.privatefile import UnsafePath, ensure_private_dir, write_private
+
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        partial = f"{path}.{os.getpid()}"
-        with open(partial, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(partial, path)
-    except OSError:
-        pass  # a read-only home: the help was printed, the next run renders it again
+        ensure_private_dir(os.path.dirname(path), levels=2)
+        write_private(path, text)
+    except (OSError, UnsafePath):
+        pass  # a read-only or foreign cache: the help was printed, the next run renders it again
     return True
 
 

@@ -8,7 +8,6 @@ import typer
 
 from ecrctl.cli.common import json_list, state
 from ecrctl.cli.completion import complete_repository
-from ecrctl.cli.usage import UsageCommand
 from ecrctl.cli.values import choice, completer, whole_number
 from ecrctl.core.images import ImageService, TagSort
 from ecrctl.core.models import SEVERITIES, short_media_type
@@ -179,5 +178,5 @@ def images(ctx: typer.Context, repo: RepoArg, limit: Limit = None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("tags", cls=UsageCommand)(tags)
-    app.command("images", cls=UsageCommand)(images)
+    app.command("tags")(tags)
+    app.command("images")(images)

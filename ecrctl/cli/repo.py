@@ -8,7 +8,6 @@ import typer
 
 from ecrctl.cli.common import confirm, json_list, say, state
 from ecrctl.cli.completion import complete_repository
-from ecrctl.cli.usage import UsageCommand
 from ecrctl.core.exceptions import Refused
 from ecrctl.core.refs import without_reference
 from ecrctl.core.repos import RepositoryService
@@ -51,7 +50,7 @@ RepoArg = Annotated[
 ]
 
 
-@app.command("create", cls=UsageCommand)
+@app.command("create")
 def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="Repository name or URI.")],
@@ -111,7 +110,7 @@ def create(
     )
 
 
-@app.command("list", cls=UsageCommand)
+@app.command("list")
 def list_(
     ctx: typer.Context,
     prefix: Annotated[
@@ -142,7 +141,7 @@ def list_(
     )
 
 
-@app.command("show", cls=UsageCommand)
+@app.command("show")
 def show(ctx: typer.Context, name: RepoArg) -> None:
     """Settings, image count, total size, and whether policies exist."""
     app_state = state(ctx)
@@ -173,7 +172,7 @@ def show(ctx: typer.Context, name: RepoArg) -> None:
     app_state.emit(view)
 
 
-@app.command("set", cls=UsageCommand)
+@app.command("set")
 def set_(
     ctx: typer.Context,
     name: RepoArg,
@@ -217,7 +216,7 @@ def set_(
     )
 
 
-@app.command("remove", cls=UsageCommand)
+@app.command("remove")
 def remove(
     ctx: typer.Context,
     names: Annotated[

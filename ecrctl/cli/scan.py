@@ -11,7 +11,6 @@ import typer
 
 from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
-from ecrctl.cli.usage import UsageCommand
 from ecrctl.core.exceptions import GateTripped, InvalidInput, NotFound, Refused
 from ecrctl.core.findings import (
     apply_ignores,
@@ -303,4 +302,4 @@ def _sarif(report: ScanReport, ref: ImageRef, clients: Clients) -> dict[str, Any
 
 
 def register(app: typer.Typer) -> None:
-    app.command("scan", cls=UsageCommand)(scan)
+    app.command("scan")(scan)

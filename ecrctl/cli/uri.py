@@ -9,7 +9,6 @@ import typer
 
 from ecrctl.cli.common import state
 from ecrctl.cli.completion import complete_repository
-from ecrctl.cli.usage import UsageCommand
 from ecrctl.core.iam import PolicyKind, policy_document
 from ecrctl.core.uri import full_uri, resolve_host
 from ecrctl.render import View
@@ -72,24 +71,24 @@ def _policy(ctx: typer.Context, kind: PolicyKind, arns: list[str] | None) -> Non
     state(ctx).emit(View(doc=doc, rows=[[text]], text=[[text]]))
 
 
-@policy_app.command("push", cls=UsageCommand)
+@policy_app.command("push")
 def push(ctx: typer.Context, repository: RepoArn = None) -> None:
     """Policy to push (and pull) images."""
     _policy(ctx, "push", repository)
 
 
-@policy_app.command("pull", cls=UsageCommand)
+@policy_app.command("pull")
 def pull(ctx: typer.Context, repository: RepoArn = None) -> None:
     """Policy to pull images."""
     _policy(ctx, "pull", repository)
 
 
-@policy_app.command("read-only", cls=UsageCommand)
+@policy_app.command("read-only")
 def read_only(ctx: typer.Context, repository: RepoArn = None) -> None:
     """Policy to read repositories, images, scans and lifecycle policies."""
     _policy(ctx, "read-only", repository)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("uri", cls=UsageCommand)(uri)
+    app.command("uri")(uri)
     app.add_typer(policy_app, name="policy")
