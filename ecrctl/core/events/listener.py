@@ -204,8 +204,7 @@ class WebhookListener:
             try:
                 self.on_event(event)
             except Exception as error:
-                self.failure = error
-                self.stop()
+                self.failure = error  # the handler answers 500, then stops the listener
                 return False
             self.received += 1
             return True
@@ -341,12 +340,14 @@ def _handler_for(listener: WebhookListener) -> type[BaseHTTPRequestHandler]:
             except BadEvent as error:
                 self._reject(400, str(error) if length else "the body is empty")
                 return
-            if not listener._record(event):
-                status = 500 if listener.failure is not None else 503
-                self._reject(status, "the listener cannot record more events")
-                return
-            self._answer(200, {"received": True})
-            if listener._done():
+            if listener._record(event):
+                self._answer(200, {"received": True})
+            else:
+                if listener.failure is not None:
+                    self._reject(500, "could not record the event")
+                else:
+                    self._reject(503, "the listener is stopping")
+            if listener._done() or listener.failure is not None:
                 self.wfile.flush()
                 listener.stop()
 
