@@ -329,7 +329,14 @@ def listen(
         int | None, typer.Option("--count", metavar="N", help="Exit after N events.")
     ] = None,
 ) -> None:
-    """A local webhook receiver: one line per event (json lines with -o json); 401 without auth."""
+    """A local webhook receiver: one line per event (json lines with -o json); 401 without auth.
+
+    Answers 200 once the event is printed, 400 for a malformed event, 413 over 256 KB. Stops
+    after --count events or on SIGTERM (exit 0), or on Ctrl-C (exit 130).
+    """
+    import signal
+
+    from ecrctl.core.events.inbound import printable
     from ecrctl.core.events.listener import Rejection, WebhookListener
     from ecrctl.core.events.samples import summary
 
@@ -343,19 +350,37 @@ def listen(
     app_state = state(ctx)
 
     def on_event(event: dict[str, Any]) -> None:
-        line = summary(event)
+        line = [printable(field) for field in summary(event)]
         app_state.emit(View(doc=event, rows=[line], text=[line], json_lines=True))
 
     def on_reject(rejection: Rejection) -> None:
-        say(f"rejected a request from {rejection.client}: {rejection.status} {rejection.reason}")
+        client, reason = printable(rejection.client), printable(rejection.reason)
+        if rejection.status is None:
+            say(f"dropped a request from {client}: {reason}")
+        else:
+            say(f"rejected a request from {client}: {rejection.status} {reason}")
 
     listener = WebhookListener(
         host, port, on_event=on_event, on_reject=on_reject, username=username, password=password
     )
-    if username is None:
-        say("no --username: accepting requests without authentication")
-    say(f"listening on {listener.url}" + (f" for {count} event(s)" if count else ""))
-    listener.serve(count)
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        if username is None:
+            say("no --username: accepting requests without authentication")
+        say(f"listening on {listener.url}" + (f" for {count} event(s)" if count else ""))
+        listener.serve(count)
+    except _Terminated:
+        say("stopped (SIGTERM)")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(BaseException):
+    """SIGTERM: the normal way a service manager stops a server."""
 
 
 @app.command("test")
