@@ -130,19 +130,12 @@ def resolve_settings(
 
 
 def _check_endpoint(source: str, url: str | None) -> None:
-    """botocore rejects a malformed endpoint with a bare ValueError at the first call."""
-    if not url:
-        return
-    from urllib.parse import urlsplit
+    """botocore rejects a malformed endpoint with a bare ValueError at the first call, and
+    accepts host names no resolver will (``https://a_b``): both are bad input here (exit 2)."""
+    if url:
+        from ecrctl.core.validate_input import check_endpoint_url
 
-    try:
-        parts = urlsplit(url)
-        ok = parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in url
-        parts.port  # noqa: B018  (raises ValueError on a bad port)
-    except ValueError:
-        ok = False
-    if not ok:
-        raise InvalidInput(f"invalid {source} {url!r}: expected http(s)://HOST[:PORT]")
+        check_endpoint_url(url, f"invalid {source}")
 
 
 def _redact(value: Any, key: str = "") -> Any:

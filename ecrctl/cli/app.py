@@ -75,6 +75,20 @@ class EcrctlCommand(TyperCommand):
     def format_options(self, ctx: Any, formatter: Any) -> None:
         _format_options(self, ctx, formatter)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return list(super().parse_args(ctx, args))
+        except Exception as error:
+            # A password typed as an argument by mistake is never echoed back.
+            message = str(getattr(error, "message", ""))
+            takes_secret = any("password" in (p.name or "") for p in self.params)
+            if takes_secret and message.startswith("Got unexpected extra argument"):
+                error.message = (  # type: ignore[attr-defined]
+                    "Got unexpected extra argument(s), not shown: this command takes a "
+                    "password on stdin (--password-stdin), never as an argument"
+                )
+            raise
+
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):

@@ -12,6 +12,7 @@ from ecrctl.cli.common import AppState, confirm, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.lifecycle_view import affected_view, rule_of, summary, tags_of
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.refs import without_reference
 from ecrctl.render import View, short_time
 
 if TYPE_CHECKING:  # the lifecycle core is imported by the commands, not by --help
@@ -75,7 +76,8 @@ def _unread(repository: str, unread: tuple[str, ...]) -> None:
 def _service(app_state: AppState, repo: str) -> tuple[str, Any]:
     from ecrctl.core.lifecycle.preview import LifecycleService
 
-    ref, clients = app_state.target(repo, allow_reference=False)
+    # A pasted image URI names its repository; the tag does not matter to a policy.
+    ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     return ref.repository, LifecycleService(clients.ecr(), clients.settings.registry_id)
 
 

@@ -217,11 +217,14 @@ def untag(
     still references is kept. On a terminal it asks first; otherwise pass --yes.
     """
     app_state = state(ctx)
-    ref, clients = app_state.target(repo, allow_reference=False)
+    ref, clients = app_state.target(repo)
+    targets = list(targets or [])
+    if ref.tag or ref.digest:  # a pasted image URI: its tag or digest is what to remove
+        targets.insert(0, ref.tag or f"@{ref.digest}")
     if not dry_run and not yes and not interactive():
         confirm(f"Remove images from {ref.repository}?", yes=False)  # refuses before any call
     service = UntagService(clients.ecr(), clients.settings.registry_id, workers=workers())
-    plan = service.plan(ref.repository, targets or [], untagged=untagged, match=match)
+    plan = service.plan(ref.repository, targets, untagged=untagged, match=match)
     what = _amount(plan.removals) + f" from {ref.repository}"
     if plan.removals and not dry_run:
         if not yes:  # on a terminal: show what is about to go before asking

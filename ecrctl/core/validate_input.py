@@ -95,3 +95,36 @@ def check_endpoint_url(url: str, option: str = "--endpoint-url") -> str:
     if parts.query or parts.fragment:
         raise InvalidInput(f"{option} {url!r}: an endpoint takes no query or fragment")
     return value
+
+
+def check_web_url(url: str, option: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    """A webhook-style URL (path and query allowed): the scheme is one of ``schemes`` and the
+    host a name a resolver would take (no empty or 64-character label, no ``_``); else
+    InvalidInput naming ``option``."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise InvalidInput(f"invalid {option} {url!r}: {error}") from None
+    if parts.scheme not in schemes or not parts.hostname:
+        wanted = " or ".join(f"{s}://" for s in schemes)
+        raise InvalidInput(f"invalid {option} {url!r}: {wanted} URL expected")
+    problem = check_host_name(parts.hostname)
+    if problem:
+        raise InvalidInput(f"invalid {option} {url!r}: {problem}")
+    if port == 0:
+        raise InvalidInput(f"invalid {option} {url!r}: the port must be 1-65535")
+    return url
+
+
+def check_seconds(option: str, value: float, *, minimum: float, maximum: float) -> float:
+    """A finite number of seconds within [minimum, maximum]; else InvalidInput."""
+    import math
+
+    if not math.isfinite(value) or not minimum <= value <= maximum:
+        raise InvalidInput(
+            f"invalid {option} {value!r}: give seconds from {minimum:g} to {maximum:g}"
+        )
+    return value

@@ -231,3 +231,20 @@ def test_untag_text_rows_name_the_tags_of_a_deleted_image(cli: Any, ecr: Any) ->
     result = cli("-o", "text", "untag", "app", "a", "b", "--yes")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"delete\ta,b\t{image.digest}\tremoved\n"
+
+
+def test_untag_takes_a_pasted_image_uri_and_removes_its_tag(cli: Any, ecr: Any) -> None:
+    ecr.create_repository(repositoryName="team/app")
+    seed_repository(ecr, "team/app", ["pr-1", "pr-2", "v1"])
+    result = cli("untag", f"{URI}:pr-1", "pr-2", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(_tags(ecr, "team/app")) == ["v1"]
+
+
+def test_lifecycle_get_takes_a_pasted_image_uri(cli: Any, ecr: Any) -> None:
+    policy = '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}'
+    ecr.create_repository(repositoryName="team/app")
+    ecr.put_lifecycle_policy(repositoryName="team/app", lifecyclePolicyText=policy)
+    result = cli("lifecycle", "get", f"{URI}:1.4.2")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(policy)

@@ -390,8 +390,10 @@ def send_event(
     timeout: float = 10.0,
 ) -> Delivery:
     """POST one event as EventBridge would (JSON body, basic auth); any HTTP answer is a result."""
-    if not url.startswith(("http://", "https://")):
-        raise InvalidInput(f"invalid --webhook-url {url!r}: http:// or https:// expected")
+    from ecrctl.core.validate_input import check_seconds, check_web_url
+
+    check_web_url(url, "--webhook-url")
+    check_seconds("--timeout", timeout, minimum=0.1, maximum=3600)
     request = urllib.request.Request(
         url,
         data=json.dumps(event).encode(),

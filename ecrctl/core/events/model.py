@@ -91,6 +91,9 @@ class SetupSpec:
             )
         if len(self.webhook_url) > 2048 or any(c.isspace() for c in self.webhook_url):
             raise InvalidInput("invalid --webhook-url: at most 2048 characters, no spaces")
+        from ecrctl.core.validate_input import check_web_url
+
+        check_web_url(self.webhook_url, "--webhook-url", schemes=("https",))
         if not 1 <= len(self.username) <= 512:
             raise InvalidInput("invalid --username: 1 to 512 characters")
         if not 1 <= self.rate_limit <= 300:

@@ -385,7 +385,14 @@ def parse_at(text: str | None, now: datetime) -> datetime:
     value = text.strip()
     relative = _RELATIVE.fullmatch(value)
     if relative:
-        return now + timedelta(seconds=int(relative.group(1)) * _UNIT_SECONDS[relative.group(2)])
+        try:
+            return now + timedelta(
+                seconds=int(relative.group(1)) * _UNIT_SECONDS[relative.group(2)]
+            )
+        except OverflowError:
+            raise InvalidInput(
+                f"invalid --at {text!r}: too far ahead (past the year 9999)"
+            ) from None
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
