@@ -179,7 +179,8 @@ class SandboxMiddleware:
         body: dict[str, Any],
     ) -> _Preview:
         from ecrctl.core.exceptions import InvalidInput
-        from ecrctl.core.lifecycle import ImageRecord, evaluate, parse_policy
+        from ecrctl.core.lifecycle import evaluate, parse_policy
+        from ecrctl.core.lifecycle.preview import LifecycleService
 
         text = body.get("lifecyclePolicyText")
         if not text:
@@ -197,11 +198,10 @@ class SandboxMiddleware:
             policy = parse_policy(str(text))
         except InvalidInput as error:
             raise ApiError("InvalidParameterException", str(error)) from None
-        details: list[dict[str, Any]] = []
-        for page in ecr.get_paginator("describe_images").paginate(repositoryName=repository, **ids):
-            details.extend(page.get("imageDetails") or [])
-        records = [r for r in (ImageRecord.from_api(d) for d in details) if r is not None]
-        evaluation = evaluate(policy, records, datetime.now(UTC))
+        # The images and what each index references, as the local preview reads them: ECR
+        # never expires an image that a kept manifest list still references.
+        inventory = LifecycleService(ecr, ids.get("registryId")).inventory(repository)
+        evaluation = evaluate(policy, inventory.images, datetime.now(UTC), inventory.references)
         return _Preview(
             registry_id,
             repository,
