@@ -1,0 +1,114 @@
+"""The README's set-up command (./dev) on a Python that refuses pip (PEP 668, as Debian's and
+Ubuntu's system Python do) and inside an activated venv."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.readme_lines import ROOT
+
+pytestmark = pytest.mark.e2e
+
+EXTERNALLY_MANAGED = """#!/bin/sh
+# A system Python as Debian ships it: pip refuses to install (PEP 668), venv works.
+if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then
+  echo "error: externally-managed-environment" >&2
+  exit 1
+fi
+exec {python} "$@"
+"""
+
+
+def _checkout(tmp_path: Path) -> Path:
+    """A copy of the project's tracked files (no .venv, no caches)."""
+    files = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    copy = tmp_path / "ecrctl"
+    for name in filter(None, files):
+        source = ROOT / name
+        if source.is_file():
+            target = copy / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return copy
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHON"}}
+    return {**env, **extra}
+
+
+def test_dev_installs_into_its_own_venv_where_system_pip_is_refused(tmp_path: Path) -> None:
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    for name in ("python3", "python"):
+        shim = shims / name
+        shim.write_text(EXTERNALLY_MANAGED.format(python=sys.executable))
+        shim.chmod(0o755)
+    refused = subprocess.run(
+        [str(shims / "python3"), "-m", "pip", "install", "ecrctl"], capture_output=True, text=True
+    )
+    assert refused.returncode == 1 and "externally-managed" in refused.stderr
+    project = _checkout(tmp_path)
+    env = _env(PATH=f"{shims}{os.pathsep}{os.environ['PATH']}")
+    done = subprocess.run(
+        ["./dev", "setup", "sandbox", "--no-deps"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    version = subprocess.run(
+        [str(project / ".venv" / "bin" / "ecrctl"), "--version"], capture_output=True, text=True
+    )
+    assert version.stdout.startswith("ecrctl ")
+    where = subprocess.run(
+        ["./dev", "python"], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert where.stdout.strip() == str(project / ".venv" / "bin" / "python")
+
+
+def test_dev_uses_the_activated_venv(tmp_path: Path) -> None:
+    active = tmp_path / "active"
+    subprocess.run([sys.executable, "-m", "venv", str(active)], check=True, timeout=300)
+    project = _checkout(tmp_path)
+    env = _env(VIRTUAL_ENV=str(active), PATH=f"{active / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    done = subprocess.run(
+        ["./dev", "setup", "sandbox", "--no-deps"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (active / "bin" / "ecrctl").exists()
+    assert not (project / ".venv").exists()
+
+
+def test_dev_names_what_is_missing_for_an_old_python(tmp_path: Path) -> None:
+    old = tmp_path / "python3.10"
+    old.write_text(
+        '#!/bin/sh\nif [ "$1" = -c ]; then case "$2" in *exit*) exit 1;; *) echo 3.10.12;; esac; fi\n'
+    )
+    old.chmod(0o755)
+    project = _checkout(tmp_path)
+    done = subprocess.run(
+        ["./dev", "demo"], cwd=project, env=_env(PYTHON=str(old)), capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert (
+        done.stderr
+        == f"dev: {old} is 3.10.12; ecrctl needs 3.11 or newer (set PYTHON=python3.11)\n"
+    )
