@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.common import Figure, command_runner, median_ms, print_table  # noqa: E402
-from ecrctl.emulator import SANDBOX_ACCOUNT, SANDBOX_REGION, free_port  # noqa: E402
+from ecrctl.sandbox.emulator import SANDBOX_ACCOUNT, SANDBOX_REGION, free_port  # noqa: E402
 from tests.ecrproxy import EcrProxy, seed_images  # noqa: E402
 
 BIG = "bench/big"

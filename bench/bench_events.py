@@ -151,7 +151,7 @@ def main() -> None:
                 add("aws CLI: 6 delete calls", deleted)
             add("ecrctl events template", timed([*exe, "events", "template"], env)[0])
 
-        from ecrctl.emulator import free_port
+        from ecrctl.sandbox.emulator import free_port
 
         port = free_port()
         listener = subprocess.Popen(

@@ -123,7 +123,7 @@ def api_detail(record: ImageRecord) -> dict[str, object]:
 def cli_pipeline(policy: Policy, details: list[dict[str, object]]) -> str:
     """From DescribeImages' details to the text the command prints, as the command does."""
     from ecrctl.cli.lifecycle import _affected_view
-    from ecrctl.render import Renderer
+    from ecrctl.cli.output import Renderer
 
     records = [r for r in (ImageRecord.from_api(d) for d in details) if r is not None]
     evaluation = evaluate(policy, records, NOW)
@@ -137,7 +137,7 @@ def inject(images: list[ImageRecord]) -> None:
     """Put the images straight into the in-process emulator's moto backend."""
     from moto.ecr.models import Image, ecr_backends
 
-    from ecrctl.emulator import SANDBOX_ACCOUNT, SANDBOX_REGION
+    from ecrctl.sandbox.emulator import SANDBOX_ACCOUNT, SANDBOX_REGION
 
     repository = ecr_backends[SANDBOX_ACCOUNT][SANDBOX_REGION].repositories[REPO]
     media_type = "application/vnd.oci.image.manifest.v1+json"

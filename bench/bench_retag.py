@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Figure, command_runner, ecrctl, emulator_env, median_ms, print_table, tool
-from ecrctl.core.seed import synthetic_manifest
+from ecrctl.sandbox.images import synthetic_manifest
 
 ACCOUNT = "123456789012"
 REPO = "bench/app"

@@ -23,8 +23,8 @@ if str(ROOT) not in sys.path:
 
 from bench.bench_ecr import executable  # noqa: E402
 from bench.common import Figure, command_runner, emulator_env, median_ms, print_table  # noqa: E402
-from ecrctl.core.scanseed import basic_findings, inject_scan_results, scan_response  # noqa: E402
-from ecrctl.core.seed import seed_repository  # noqa: E402
+from ecrctl.sandbox.findings import basic_findings, inject_scan_results, scan_response  # noqa: E402
+from ecrctl.sandbox.images import seed_repository  # noqa: E402
 from tests.ecrproxy import EcrProxy  # noqa: E402
 
 REPO = "bench/scan"

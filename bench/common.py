@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ecrctl.emulator import Emulator, running_emulator
+from ecrctl.sandbox.emulator import Emulator, running_emulator
 
 
 @dataclass

@@ -91,7 +91,7 @@ def _fetch(host: str, profile: str | None, identity: Identity, cache: TokenCache
 def _describe(error: BaseException, profile: str | None) -> str:
     if isinstance(error, HelperError):
         return str(error)
-    from ecrctl.errors import classify
+    from ecrctl.cli.errors import classify
 
     return classify(error, profile=profile).message
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from ecrctl.core.auth import PUBLIC_REGION, RegistryToken, TokenRequest
 from ecrctl.core.refs import dns_suffix
@@ -53,7 +52,3 @@ def remember(cache: TokenCache, token: RegistryToken, identity: Identity) -> Cac
     )
     cache.put(cached, identity)
     return cached
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.emulator import SANDBOX_REGION, free_port
+from ecrctl.sandbox.emulator import SANDBOX_REGION, free_port
 
 ACCOUNT = "123456789012"
 REGION = SANDBOX_REGION

@@ -477,7 +477,7 @@ def seed_images(
     from moto.backends import get_backend
     from moto.ecr.models import Image
 
-    from ecrctl.core.seed import synthetic_manifest
+    from ecrctl.sandbox.images import synthetic_manifest
 
     backend = get_backend("ecr")[account][region]
     if repository not in backend.repositories:

@@ -19,7 +19,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from ecrctl import __version__
 from ecrctl.cli import options
-from ecrctl.errors import ExitStatus, classify
+from ecrctl.cli.errors import ExitStatus, classify
 
 # Each top-level command and the module under ecrctl.cli that defines it, in the help's order.
 COMMANDS: dict[str, str] = {

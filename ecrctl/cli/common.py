@@ -9,9 +9,9 @@ from typing import Any
 import typer
 
 from ecrctl.cli.options import Globals
+from ecrctl.cli.output import Renderer, View
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.refs import ImageRef, parse_image_ref
-from ecrctl.render import Renderer, View
 from ecrctl.session import Clients, Settings
 
 
@@ -82,10 +82,6 @@ def confirm(question: str, *, yes: bool) -> None:
     if not typer.confirm(question, default=False, err=True):
         say("nothing changed")
         raise typer.Exit(1)
-
-
-def registry_of(clients: Clients) -> str | None:
-    return clients.settings.registry_id
 
 
 def json_list(items: list[Any]) -> list[dict[str, Any]]:

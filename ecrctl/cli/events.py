@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ecrctl.cli.common import confirm, interactive, say, state
+from ecrctl.cli.output import Column, View, cell
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
-from ecrctl.render import Column, View, cell
 
 if TYPE_CHECKING:
     from ecrctl.core.events.model import Piece

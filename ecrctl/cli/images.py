@@ -8,11 +8,11 @@ import typer
 
 from ecrctl.cli.common import json_list, state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_digest, short_time
 from ecrctl.cli.values import choice, completer, whole_number
 from ecrctl.core.images import ImageService, TagSort
 from ecrctl.core.models import SEVERITIES, short_media_type
 from ecrctl.core.refs import without_reference
-from ecrctl.render import Column, View, cell, date_only, human_size, short_digest, short_time
 
 # At 80 columns: dates lose their time, then last pulled, type, scan, findings go, in that
 # order; tags are cut with an ellipsis. The digest, tags, pushed and size always stay.

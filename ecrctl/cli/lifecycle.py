@@ -11,9 +11,9 @@ import typer
 from ecrctl.cli.common import AppState, confirm, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.lifecycle_view import affected_view, rule_of, summary, tags_of
+from ecrctl.cli.output import View, short_time
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.refs import without_reference
-from ecrctl.render import View, short_time
 
 if TYPE_CHECKING:  # the lifecycle core is imported by the commands, not by --help
     from ecrctl.core.lifecycle.model import Policy

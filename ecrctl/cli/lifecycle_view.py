@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrctl.render import View, short_digest, short_time
+from ecrctl.cli.output import View, short_digest, short_time
 
 if TYPE_CHECKING:  # the lifecycle core is imported by the commands, not by --help
     from ecrctl.core.lifecycle.evaluate import Decision

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ecrctl.cli.common import AppState, say, state
+from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.render import View
 
 if TYPE_CHECKING:
     from ecrctl.core.auth import RegistryToken
@@ -145,11 +145,11 @@ def login(
 def _status(app_state: AppState) -> None:
     from datetime import UTC, datetime
 
+    from ecrctl.cli.output import short_time
     from ecrctl.core.dockerconfig import DockerConfig
     from ecrctl.core.loginstatus import registry_status
     from ecrctl.core.models import iso
     from ecrctl.core.tokencache import TokenCache
-    from ecrctl.render import short_time
 
     docker_config = DockerConfig()
     statuses = registry_status(docker_config.entries(), TokenCache(), now=datetime.now(UTC))

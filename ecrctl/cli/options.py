@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from ecrctl.render import Renderer
+    from ecrctl.cli.output import Renderer
     from ecrctl.session import Settings
 
 SECTION = "Global options"
@@ -29,7 +29,7 @@ _RECORDED = "ecrctl.globals"
 
 
 def complete_output(incomplete: str) -> list[str]:
-    from ecrctl.render import FORMATS
+    from ecrctl.cli.output import FORMATS
 
     return [f for f in FORMATS if f.startswith(incomplete)]
 
@@ -146,8 +146,8 @@ class Globals:
 
     def resolve(self) -> tuple[Settings, Renderer, bool]:
         if self._resolved is None:
+            from ecrctl.cli.output import Renderer, compile_query, resolve_format
             from ecrctl.core.exceptions import InvalidInput
-            from ecrctl.render import Renderer, compile_query, resolve_format
             from ecrctl.session import resolve_settings
 
             v = self.values

@@ -8,10 +8,10 @@ import typer
 
 from ecrctl.cli.common import confirm, json_list, say, state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_time
 from ecrctl.core.exceptions import Refused
 from ecrctl.core.refs import without_reference
 from ecrctl.core.repos import RepositoryService
-from ecrctl.render import Column, View, cell, date_only, human_size, short_time
 
 app = typer.Typer(help="Create, list, show, change and remove repositories.", no_args_is_help=True)
 

@@ -11,12 +11,12 @@ import typer
 
 from ecrctl.cli.common import confirm, interactive, say, state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.output import View, cell, short_digest
 from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.models import short_media_type
 from ecrctl.core.paging import MAX_BATCH_IDS
 from ecrctl.core.retag import RetagResult, RetagService, TagOutcome
 from ecrctl.core.untag import INDEX_MEDIA_TYPES, Removal, UntagPlan, UntagService
-from ecrctl.render import View, cell, short_digest
 
 RepoArg = Annotated[
     str,

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from ecrctl.cli.common import say, state
+from ecrctl.cli.output import View
 from ecrctl.core.exceptions import Refused
-from ecrctl.render import View
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

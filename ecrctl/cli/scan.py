@@ -11,6 +11,7 @@ import typer
 
 from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.output import Column, View, cell, short_digest, short_time
 from ecrctl.core.exceptions import GateTripped, InvalidInput, NotFound, Refused
 from ecrctl.core.findings import (
     apply_ignores,
@@ -28,7 +29,6 @@ from ecrctl.core.refs import (
     registry_host,
 )
 from ecrctl.core.scan import DONE, ScanReport, ScanService, parse_duration
-from ecrctl.render import Column, View, cell, short_digest, short_time
 from ecrctl.session import Clients
 
 # At 80 columns the link goes first (a cut link is no link; -o json has it), then versions

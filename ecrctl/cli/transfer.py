@@ -8,9 +8,9 @@ import typer
 
 from ecrctl.cli.common import AppState, interactive, say, state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.output import View, human_size
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.refs import ImageRef, validate_tag
-from ecrctl.render import View, human_size
 
 if TYPE_CHECKING:
     from ecrctl.core.auth import RegistryToken

@@ -9,9 +9,9 @@ import typer
 
 from ecrctl.cli.common import state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.output import View
 from ecrctl.core.iam import PolicyKind, policy_document
 from ecrctl.core.uri import full_uri, resolve_host
-from ecrctl.render import View
 
 
 def uri(

@@ -14,7 +14,11 @@ from typing import Any
 
 from ecrctl.core.pacing import call_with_retry
 from ecrctl.core.paging import MAX_BATCH_IDS, chunked
-from ecrctl.core.seed import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 INDEX_MEDIA_TYPES = frozenset({DOCKER_LIST, OCI_INDEX})
 # BatchGetImage answers only in a media type it is told the caller accepts.

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
+from ecrctl.core.oci import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from ecrctl.core.pacing import (
     TokenBucket,
     call_with_retry,
@@ -28,7 +29,6 @@ from ecrctl.core.pacing import (
 )
 from ecrctl.core.paging import MAX_BATCH_IDS, chunked
 from ecrctl.core.refs import parse_tag_or_digest, validate_repository_name, validate_tag
-from ecrctl.core.seed import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 
 ACCEPTED_MEDIA_TYPES = [DOCKER_MANIFEST, DOCKER_LIST, OCI_MANIFEST, OCI_INDEX]
 

@@ -28,7 +28,3 @@ def version_key(tag: str) -> VersionKey:
             key.append((_TEXT, 0, part.lower()))
     key.append((_END, 0, ""))
     return tuple(key)
-
-
-def sort_versions(tags: list[str]) -> list[str]:
-    return sorted(tags, key=lambda t: (version_key(t), t))

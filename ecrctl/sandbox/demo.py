@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ecrctl.core.seed import seed_repository
 from ecrctl.sandbox.emulator import Emulator
+from ecrctl.sandbox.images import seed_repository
 from ecrctl.sandbox.logindemo import login_demo
 
 REPO = "demo/app"
@@ -50,7 +50,7 @@ def _seed(ecr: Any) -> str:
 
 
 def _scan_findings(ecr: Any) -> str:
-    from ecrctl.core.scanseed import basic_findings, inject_scan_results, scan_response
+    from ecrctl.sandbox.findings import basic_findings, inject_scan_results, scan_response
 
     findings = basic_findings(3, severities=("CRITICAL", "MEDIUM", "LOW"))
     response = scan_response(REPO, {"imageTag": "1.0.10"}, findings=findings)

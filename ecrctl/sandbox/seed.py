@@ -11,13 +11,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecrctl.core.scanseed import basic_findings, inject_scan_results, scan_response
-from ecrctl.core.seed import (
-    OCI_MANIFEST,
-    put_synthetic,
-    synthetic_index,
-    synthetic_manifest,
-)
+from ecrctl.core.oci import OCI_MANIFEST
+from ecrctl.sandbox.findings import basic_findings, inject_scan_results, scan_response
+from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
 
 APP = "team/app"
 WEB = "team/web"

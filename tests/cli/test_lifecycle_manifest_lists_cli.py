@@ -9,16 +9,9 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.seed import (
-    DOCKER_LIST,
-    DOCKER_MANIFEST,
-    OCI_INDEX,
-    OCI_MANIFEST,
-    put_synthetic,
-    synthetic_index,
-    synthetic_manifest,
-)
-from ecrctl.render import short_digest
+from ecrctl.cli.output import short_digest
+from ecrctl.core.oci import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
 
 REPO = "team/app"
 

@@ -225,7 +225,7 @@ def seeded_moto(isolated_env: Path) -> Iterator[Any]:
     import boto3
     from moto import mock_aws
 
-    from ecrctl.core.seed import seed_repository
+    from ecrctl.sandbox.images import seed_repository
 
     with mock_aws():
         ecr = boto3.client("ecr", region_name=REGION)

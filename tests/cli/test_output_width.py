@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.seed import put_synthetic, synthetic_manifest
+from ecrctl.sandbox.images import put_synthetic, synthetic_manifest
 
 URL = "https://hooks.example.com/ecr/a-rather-long-webhook-path/for-the-team"
 LONG_TAG = "release-2026.01.02-build.123456"

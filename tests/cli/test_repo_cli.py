@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.seed import seed_repository
+from ecrctl.sandbox.images import seed_repository
 
 URI_PREFIX = "123456789012.dkr.ecr.us-east-1.amazonaws.com/"
 

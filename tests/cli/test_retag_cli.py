@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.seed import (
-    OCI_INDEX,
-    OCI_MANIFEST,
+from ecrctl.core.oci import OCI_INDEX, OCI_MANIFEST
+from ecrctl.sandbox.images import (
     put_synthetic,
     seed_repository,
     synthetic_index,

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ecrctl.core.seed import seed_repository
+from ecrctl.sandbox.images import seed_repository
 from tests.sarif_schema import validate_sarif
 
 REPO = "team/app"
@@ -236,7 +236,7 @@ def test_a_pasted_image_uri_names_registry_and_region(cli: Any, image: str) -> N
 def test_sarif_over_githubs_limit_says_on_stderr_what_was_dropped(
     cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ecrctl.core.scanseed import basic_findings
+    from ecrctl.sandbox.findings import basic_findings
 
     findings = basic_findings(26_000, severities=("HIGH",) * 5 + ("LOW",))
     counts = {"HIGH": sum(1 for f in findings if f["severity"] == "HIGH")}

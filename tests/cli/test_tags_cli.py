@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.seed import put_synthetic, seed_repository, synthetic_manifest
+from ecrctl.sandbox.images import put_synthetic, seed_repository, synthetic_manifest
 
 
 def seeded(ecr: Any) -> None:

@@ -71,7 +71,7 @@ def test_events_e2e_refuses_to_take_over_a_foreign_rule(run_ecrctl: Any, moto_se
 
 
 def test_events_demo_steps_come_before_the_repository_is_removed() -> None:
-    from ecrctl.demo import STEPS
+    from ecrctl.sandbox.demo import STEPS
 
     argvs = [step.argv[:2] for step in STEPS]
     events_steps = [i for i, argv in enumerate(argvs) if argv and argv[0] == "events"]

@@ -15,7 +15,7 @@ import pytest
 
 from ecrctl.core.events.listener import WebhookListener, basic_auth_header, send_event
 from ecrctl.core.events.samples import sample
-from ecrctl.emulator import free_port
+from ecrctl.sandbox.emulator import free_port
 from tests.conftest import ecrctl_command
 
 

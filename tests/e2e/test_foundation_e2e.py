@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.seed import seed_repository
+from ecrctl.sandbox.images import seed_repository
 from tests.conftest import ecrctl_command
 
 pytestmark = pytest.mark.e2e

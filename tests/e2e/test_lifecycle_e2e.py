@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.seed import seed_repository
+from ecrctl.sandbox.images import seed_repository
 
 pytestmark = pytest.mark.e2e
 

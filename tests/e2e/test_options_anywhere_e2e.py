@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def seeded(server_ecr: Any) -> Any:
-    from ecrctl.core.seed import seed_repository
+    from ecrctl.sandbox.images import seed_repository
 
     server_ecr.create_repository(repositoryName="team/app")
     seed_repository(server_ecr, "team/app", ["1.0.9", "1.0.10", "1.4.2"])

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.scanseed import basic_findings, inject_scan_results, scan_response
-from ecrctl.core.seed import seed_repository
+from ecrctl.sandbox.findings import basic_findings, inject_scan_results, scan_response
+from ecrctl.sandbox.images import seed_repository
 from tests.sarif_schema import validate_sarif
 
 pytestmark = pytest.mark.e2e

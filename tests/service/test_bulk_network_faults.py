@@ -17,8 +17,8 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 
 from ecrctl.core.pacing import TokenBucket
 from ecrctl.core.retag import RetagService
-from ecrctl.core.seed import put_synthetic, synthetic_manifest
 from ecrctl.core.untag import UntagService
+from ecrctl.sandbox.images import put_synthetic, synthetic_manifest
 from tests.moto_serial import serialize_moto_ecr_writes
 
 URL = "https://api.ecr.us-east-1.amazonaws.com/"

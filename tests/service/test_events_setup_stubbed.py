@@ -136,7 +136,7 @@ def test_events_setup_role_denied_half_way_reports_what_exists(
     error = caught.value
     assert error.step == "creating the IAM role"
     assert error.existing == ["connection ecrctl-webhook", "api-destination ecrctl-webhook"]
-    from ecrctl.errors import ExitStatus, classify
+    from ecrctl.cli.errors import ExitStatus, classify
 
     failure = classify(error.cause)
     assert failure.status == ExitStatus.CONFIG

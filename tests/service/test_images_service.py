@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 
 from ecrctl.core.exceptions import NotFound
 from ecrctl.core.images import ImageService
-from ecrctl.core.seed import put_synthetic, seed_repository, synthetic_manifest
+from ecrctl.sandbox.images import put_synthetic, seed_repository, synthetic_manifest
 
 
 def test_tags_sorted_by_version_and_filtered(ecr: Any) -> None:

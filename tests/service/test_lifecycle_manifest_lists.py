@@ -13,16 +13,14 @@ from botocore.stub import Stubber
 
 from ecrctl.core.lifecycle import evaluate, parse_policy
 from ecrctl.core.lifecycle.preview import LifecycleService
-from ecrctl.core.oci import INDEX_ACCEPTED_MEDIA_TYPES
-from ecrctl.core.seed import (
+from ecrctl.core.oci import (
     DOCKER_LIST,
     DOCKER_MANIFEST,
+    INDEX_ACCEPTED_MEDIA_TYPES,
     OCI_INDEX,
     OCI_MANIFEST,
-    put_synthetic,
-    synthetic_index,
-    synthetic_manifest,
 )
+from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
 
 REPO = "team/app"
 T0 = datetime(2026, 5, 1, tzinfo=UTC)

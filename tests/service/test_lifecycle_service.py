@@ -14,7 +14,7 @@ from ecrctl.core.exceptions import NotFound, Refused
 from ecrctl.core.lifecycle import evaluate, parse_policy
 from ecrctl.core.lifecycle.builder import build_policy
 from ecrctl.core.lifecycle.preview import LifecycleService
-from ecrctl.core.seed import seed_repository
+from ecrctl.sandbox.images import seed_repository
 from tests.fakeclock import FakeClock
 
 REPO = "team/app"

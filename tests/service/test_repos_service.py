@@ -8,7 +8,7 @@ import pytest
 
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 from ecrctl.core.repos import RepositoryService
-from ecrctl.core.seed import seed_repository
+from ecrctl.sandbox.images import seed_repository
 
 
 def test_create_with_settings_and_tags(ecr: Any) -> None:

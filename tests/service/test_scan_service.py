@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from ecrctl.core.exceptions import NotFound, Refused
 from ecrctl.core.scan import ScanService
-from ecrctl.core.scanseed import basic_findings
+from ecrctl.sandbox.findings import basic_findings
 from tests.fakeclock import FakeClock
 
 REPO = "team/app"

@@ -11,17 +11,16 @@ import pytest
 from botocore.stub import Stubber
 
 from ecrctl.core.exceptions import InvalidInput, NotFound
+from ecrctl.core.oci import OCI_INDEX, OCI_MANIFEST
 from ecrctl.core.retag import ACCEPTED_MEDIA_TYPES
-from ecrctl.core.seed import (
-    OCI_INDEX,
-    OCI_MANIFEST,
+from ecrctl.core.untag import UntagService, deletion_phases, hold_referenced, index_children
+from ecrctl.sandbox.images import (
     SyntheticImage,
     put_synthetic,
     seed_repository,
     synthetic_index,
     synthetic_manifest,
 )
-from ecrctl.core.untag import UntagService, deletion_phases, hold_referenced, index_children
 from tests.moto_serial import serialize_moto_ecr_writes
 
 

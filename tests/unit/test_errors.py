@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore import exceptions as bce
 
+from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.core import exceptions as exc
-from ecrctl.errors import ExitStatus, classify
 
 
 def client_error(code: str, message: str = "", op: str = "DescribeRepositories") -> bce.ClientError:

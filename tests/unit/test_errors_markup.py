@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore import exceptions as bce
 
-from ecrctl.errors import ExitStatus, classify
+from ecrctl.cli.errors import ExitStatus, classify
 
 MOTO_PAGE = (
     "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"

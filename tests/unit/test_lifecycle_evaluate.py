@@ -15,7 +15,7 @@ import pytest
 
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.lifecycle import ImageRecord, evaluate, parse_policy
-from ecrctl.core.lifecycle.evaluate import parse_at, pattern_matches
+from ecrctl.core.lifecycle.evaluate import parse_at, pattern_regex
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -444,7 +444,7 @@ def test_restored_image_counts_from_its_restore_time() -> None:
     ],
 )
 def test_pattern_wildcards(pattern: str, tag: str, matches: bool) -> None:
-    assert pattern_matches(pattern, tag) is matches
+    assert (pattern_regex(pattern).fullmatch(tag) is not None) is matches
 
 
 def test_every_image_appears_once_affected_or_kept() -> None:

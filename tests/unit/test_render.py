@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from ecrctl.cli.output import Renderer, View, compile_query, human_size, resolve_format
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.render import Renderer, View, compile_query, human_size, resolve_format
 
 DOC = [{"name": "a", "size": 1, "tags": ["x", "y"]}, {"name": "b", "size": 2, "tags": []}]
 VIEW = View(doc=DOC, headers=("name", "size"), rows=[["a", "1"], ["b", "2"]], text=[["a"], ["b"]])
@@ -87,7 +87,7 @@ def test_human_sizes() -> None:
 
 
 def _fit(width: int) -> tuple[list[str], list[list[str]]]:
-    from ecrctl.render import Column, date_only, fit_table
+    from ecrctl.cli.output import Column, date_only, fit_table
 
     columns = [
         Column("digest"),

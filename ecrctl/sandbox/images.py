@@ -11,10 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+from ecrctl.core.oci import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 
 
 def sha256_digest(data: bytes | str) -> str:
