@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import typer
@@ -80,7 +80,6 @@ class Position:
     pending: Any = None  # an option still waiting for a value
     arguments: int = 0  # positional words the command has been given
     only_arguments: bool = False  # after `--`
-    seen: list[str] = field(default_factory=list)
 
 
 def _is_group(command: Any) -> bool:
