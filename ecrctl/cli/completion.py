@@ -236,7 +236,8 @@ def answer(instruction: str, words: list[str]) -> int:
     if shell is None:
         print(f"ecrctl: unknown completion request {instruction!r}", file=sys.stderr)
         return int(ExitStatus.USAGE)
-    kind, found = "plain", []  # nothing to offer: still a valid answer
+    kind = "plain"
+    found: list[Candidate] = []  # nothing to offer is still an answer
     if len(words) >= 2:  # the command's name, ..., the word being completed
         from ecrctl.cli.app import app
 
