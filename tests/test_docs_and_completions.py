@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 import typer
 
 from ecrctl.cli.app import app
-from ecrctl.cli.completion import completion_scripts
+from ecrctl.cli.completion import Candidate, completion_scripts, format_candidate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,7 @@ def command_paths() -> list[tuple[str, ...]]:
 
 
 def test_completion_scripts_are_current() -> None:
+    """completions/ is what the code generates (the shells run it: tests/e2e/test_completions_shells.py)."""
     for name, text in completion_scripts().items():
         path = ROOT / "completions" / name
         assert path.exists(), f"completions/{name} missing: run python -m ecrctl.cli.completion"
@@ -50,29 +52,51 @@ def test_every_command_has_help_and_is_in_the_readme(cli: Any, path: tuple[str, 
     assert f"ecrctl {' '.join(path)}" in readme, f"README never shows `ecrctl {' '.join(path)}`"
 
 
-def test_bash_completion_offers_commands_and_repository_names(
-    run_ecrctl: Any, server_ecr: Any, server_env: dict[str, str]
-) -> None:
-    """Run the generated bash script in a real bash, as a shell would."""
-    server_ecr.create_repository(repositoryName="team/app")
-    server_ecr.create_repository(repositoryName="team/api")
-    server_ecr.create_repository(repositoryName="other")
-    script = (ROOT / "completions" / "ecrctl.bash").read_text()
-    words = {"ecrctl ta": 1, "ecrctl tags team/": 2}
-    results = {}
-    for line, cword in words.items():
-        program = (
-            f"{script}\nCOMP_WORDS=({line}); COMP_CWORD={cword}; "
-            f"_ecrctl_completion ecrctl; printf '%s\\n' \"${{COMPREPLY[@]}}\""
-        )
-        done = subprocess.run(
-            ["bash", "-c", program],
-            env=server_env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        results[line] = done.stdout.split()
-    assert "tags" in results["ecrctl ta"]
-    assert sorted(results["ecrctl tags team/"]) == ["team/api", "team/app"]
+def test_completion_uses_no_private_typer_or_click_module() -> None:
+    """Completion stands on public API only, so a typer release cannot break it silently."""
+    import ast
+
+    source = (ROOT / "ecrctl" / "cli" / "completion.py").read_text()
+    imported = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported += [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+    private = [
+        name
+        for name in imported
+        if any(part.startswith("_") and not part.endswith("__") for part in name.split("."))
+    ]
+    assert private == []
+
+
+def test_completion_loads_only_the_commands_the_line_names() -> None:
+    """Completing `ecrctl ta` imports the module of `tags`, not every command's."""
+    program = (
+        "import sys\n"
+        "from ecrctl.cli.completion import answer\n"
+        "answer('complete_bash', ['ecrctl', 'ta'])\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('ecrctl.cli.'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
+    )
+    answered, loaded = done.stdout.splitlines()[:-1], done.stdout.splitlines()[-1].split()
+    assert answered == ["plain", "tags"]
+    assert "ecrctl.cli.images" in loaded
+    for other in ("repo", "lifecycle", "scan", "transfer", "events", "login", "sandbox"):
+        assert f"ecrctl.cli.{other}" not in loaded
+
+
+@pytest.mark.parametrize(
+    ("shell", "line"),
+    [
+        ("zsh", "team\\:a\\\\b:Don't: stop"),  # _describe: value's \\ and : escaped
+        ("fish", "team:a\\b\tDon't: stop"),  # one tab between value and description
+        ("bash", "team:a\\b"),
+    ],
+)
+def test_completion_candidate_lines_survive_the_shell(shell: str, line: str) -> None:
+    candidate = Candidate("team:a\\b", "Don't:\tstop\n")
+    assert format_candidate(shell, candidate) == line

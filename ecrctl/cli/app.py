@@ -234,6 +234,7 @@ def build() -> typer.Typer:
         cls=EcrctlGroup,
         no_args_is_help=True,
         rich_markup_mode=None,
+        add_completion=False,  # completions/ holds ecrctl's own scripts (cli/completion.py)
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
@@ -245,4 +246,8 @@ app = build()
 
 
 def main() -> None:
+    if "_ECRCTL_COMPLETE" in os.environ:  # a shell asks for candidates (completions/)
+        from ecrctl.cli.completion import answer
+
+        sys.exit(answer(os.environ["_ECRCTL_COMPLETE"], sys.argv[1:]))
     app(prog_name="ecrctl")
