@@ -230,7 +230,7 @@ def format_candidate(shell: str, candidate: Candidate) -> str:
 
 def answer(instruction: str, words: list[str]) -> int:
     """Print the candidates for a completion request (the hook in ``app.main``)."""
-    from ecrctl.errors import ExitStatus
+    from ecrctl.cli.errors import ExitStatus
 
     shell = SHELLS.get(instruction)
     if shell is None:
