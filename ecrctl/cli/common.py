@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
+from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.options import Globals
 from ecrctl.cli.output import Renderer, View
 from ecrctl.core.exceptions import InvalidInput
@@ -86,3 +88,31 @@ def confirm(question: str, *, yes: bool) -> None:
 
 def json_list(items: list[Any]) -> list[dict[str, Any]]:
     return [item.to_json() for item in items]
+
+
+RepoArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="REPO", help="Repository name or URI.", autocompletion=complete_repository
+    ),
+]
+MAX_NOTES = 20  # stderr lines of one kind before "... and N more"
+DEFAULT_WORKERS = 4
+
+
+def workers() -> int:
+    """Concurrent calls in flight (ECRCTL_CONCURRENCY, 1 to 16; default 4)."""
+    raw = os.environ.get("ECRCTL_CONCURRENCY", "").strip()
+    if not raw:
+        return DEFAULT_WORKERS
+    if not raw.isdigit() or not 1 <= int(raw) <= 16:
+        raise InvalidInput(f"invalid ECRCTL_CONCURRENCY {raw!r}: use a number from 1 to 16")
+    return int(raw)
+
+
+def say_capped(lines: list[str]) -> None:
+    """Messages of one kind, at most MAX_NOTES of them, then "... and N more"."""
+    for line in lines[:MAX_NOTES]:
+        say(line)
+    if len(lines) > MAX_NOTES:
+        say(f"... and {len(lines) - MAX_NOTES} more")

@@ -80,7 +80,7 @@ def create(
     ] = None,
 ) -> None:
     """Create a repository and print its URI."""
-    from ecrctl.cli.lifecycle import load_policy
+    from ecrctl.cli.policyfile import load_policy
 
     policy = load_policy(lifecycle) if lifecycle else None
     app_state = state(ctx)

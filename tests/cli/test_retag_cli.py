@@ -185,8 +185,8 @@ def test_concurrency_setting_is_checked(cli: Any, ecr: Any) -> None:
 def test_untag_on_a_terminal_shows_the_plan_and_asks(
     cli: Any, ecr: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import ecrctl.cli.commands.untag as retag_cli
     import ecrctl.cli.common as common
-    import ecrctl.cli.retag as retag_cli
 
     monkeypatch.setattr(common, "interactive", lambda: True)
     monkeypatch.setattr(retag_cli, "interactive", lambda: True)

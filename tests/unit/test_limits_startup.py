@@ -84,13 +84,13 @@ def test_limits_startup_a_command_loads_only_its_own_module(isolated_env: Path) 
     assert done.returncode == 0 and "Usage: ecrctl uri" in done.stdout
     loaded = set(done.stderr.split())
     assert "ecrctl.cli.uri" in loaded
-    assert not loaded & {"ecrctl.cli.repo", "ecrctl.cli.retag", "ecrctl.cli.events"}
+    assert not loaded & {"ecrctl.cli.repo", "ecrctl.cli.commands.retag", "ecrctl.cli.events"}
     # What the user sees is the whole app's: same help, same error for a misspelt command.
     assert done.stdout == run(APP, "uri", "app", "--help").stdout
     typo = run(LOADED, "--debug", "retgas")
     assert typo.returncode == 2 and "No such command 'retgas'" in typo.stderr
     assert "Did you mean 'retag', 'tags'?" in typo.stderr
-    assert "ecrctl.cli.retag" not in typo.stderr.split()  # the command table answered
+    assert "ecrctl.cli.commands.retag" not in typo.stderr.split()  # the command table answered
 
 
 def test_limits_startup_each_module_defines_exactly_its_commands() -> None:

@@ -12,6 +12,7 @@ from ecrctl.cli.common import AppState, confirm, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.lifecycle_view import affected_view, rule_of, summary, tags_of
 from ecrctl.cli.output import View, short_time
+from ecrctl.cli.policyfile import load_policy, read_text
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.refs import without_reference
 
@@ -31,36 +32,6 @@ RepoArg = Annotated[
 ]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")]
-
-
-def read_text(path: str) -> tuple[str, str]:
-    """The text of FILE (``-`` for stdin) and the name to report it by."""
-    from ecrctl.core.lifecycle.model import MAX_POLICY_CHARS
-    from ecrctl.core.validate_input import read_at_most, read_file_at_most
-
-    # Never more than ECR's limit + 1 characters: /dev/zero or a 50 MB file is refused at once,
-    # before any parsing.
-    hint = f"; ECR takes a lifecycle policy of at most {MAX_POLICY_CHARS:,} (nothing was sent)"
-    if path == "-":
-        return read_at_most(sys.stdin, MAX_POLICY_CHARS, "<stdin>", hint), "<stdin>"
-    return read_file_at_most(path, MAX_POLICY_CHARS, hint), path
-
-
-def load_policy(path: str) -> Policy:
-    """A valid policy from FILE; otherwise every problem on stderr, then exit 2."""
-    from ecrctl.core.lifecycle.validate import check_policy
-
-    text, source = read_text(path)
-    policy, problems = check_policy(text)
-    if policy is None:
-        for problem in problems:
-            say(f"{source}: {problem}")
-        count = len(problems)
-        raise InvalidInput(
-            f"{source} is not a valid lifecycle policy "
-            f"({count} problem{'s' if count != 1 else ''}; nothing was sent to AWS)"
-        )
-    return policy
 
 
 def _unread(repository: str, unread: tuple[str, ...]) -> None:

@@ -1,113 +1,18 @@
-"""ecrctl retag / ecrctl untag."""
+"""ecrctl untag: remove tags and images, in bulk."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable
 from typing import Annotated
 
 import typer
 
-from ecrctl.cli.common import confirm, interactive, say, state
-from ecrctl.cli.completion import complete_repository
-from ecrctl.cli.output import View, cell, short_digest
-from ecrctl.core.exceptions import InvalidInput, Refused
-from ecrctl.core.models import short_media_type
+from ecrctl.cli.common import RepoArg, confirm, interactive, say, say_capped, state, workers
+from ecrctl.cli.output import View, short_digest
+from ecrctl.core.exceptions import Refused
 from ecrctl.core.paging import MAX_BATCH_IDS
-from ecrctl.core.retag import RetagResult, RetagService, TagOutcome
 from ecrctl.core.untag import INDEX_MEDIA_TYPES, Removal, UntagPlan, UntagService
-
-RepoArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="REPO", help="Repository name or URI.", autocompletion=complete_repository
-    ),
-]
-MAX_NOTES = 20  # stderr lines of one kind before "... and N more"
-DEFAULT_WORKERS = 4
-
-
-def workers() -> int:
-    """Concurrent calls in flight (ECRCTL_CONCURRENCY, 1 to 16; default 4)."""
-    raw = os.environ.get("ECRCTL_CONCURRENCY", "").strip()
-    if not raw:
-        return DEFAULT_WORKERS
-    if not raw.isdigit() or not 1 <= int(raw) <= 16:
-        raise InvalidInput(f"invalid ECRCTL_CONCURRENCY {raw!r}: use a number from 1 to 16")
-    return int(raw)
-
-
-def _change(outcome: TagOutcome) -> str:
-    old = short_digest(outcome.previous_digest)
-    new = short_digest(outcome.digest)
-    if outcome.outcome == "moved":
-        return f"{old} → {new}"
-    if outcome.outcome == "created":
-        return f"→ {new}"
-    if outcome.outcome == "unchanged":
-        return f"= {new}"
-    return f"{old} (kept)" if outcome.previous_digest else "-"
-
-
-def retag_view(result: RetagResult) -> View:
-    return View(
-        doc=result.to_json(),
-        headers=("tag", "outcome", "digest", "note"),
-        rows=[[o.tag, o.outcome, _change(o), o.reason or ""] for o in result.tags],
-        text=[[o.tag, o.outcome, cell(o.previous_digest), cell(o.digest)] for o in result.tags],
-    )
-
-
-def retag(
-    ctx: typer.Context,
-    repo: RepoArg,
-    source: Annotated[
-        str, typer.Argument(metavar="SOURCE", help="The tag or @sha256:... digest to retag.")
-    ],
-    new_tags: Annotated[
-        list[str], typer.Argument(metavar="NEW_TAG...", help="Tags to point at SOURCE.")
-    ],
-    no_clobber: Annotated[
-        bool,
-        typer.Option(
-            "--no-clobber",
-            help="Refuse (exit 1, nothing changed) if a new tag already names another image.",
-        ),
-    ] = False,
-) -> None:
-    """Point new tags at an image on the server: same bytes, same media type, same digest.
-
-    A tag that already names the image is unchanged (success). In a mutable repository a tag
-    that names another image moves (old → new digest) unless --no-clobber; an immutable
-    repository refuses such moves (exit 1) and the other tags are still applied.
-    """
-    app_state = state(ctx)
-    ref, clients = app_state.target(repo, allow_reference=False)
-
-    def retrying(attempt: int, code: str) -> None:
-        if clients.settings.debug:
-            say(f"debug: {code}, retry {attempt} after backoff")
-
-    service = RetagService(
-        clients.ecr(), clients.settings.registry_id, on_retry=retrying, workers=workers()
-    )
-    result = service.retag(ref.repository, source, new_tags, no_clobber=no_clobber)
-    app_state.emit(retag_view(result))
-    counts: dict[str, int] = {}
-    for outcome in result.tags:
-        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
-    _capped([f"{o.tag}: {o.outcome}: {o.reason}" for o in result.failed])
-    summary = ", ".join(f"{n} {what}" for what, n in counts.items())
-    say(
-        f"{ref.repository}{'@' if result.source_is_digest else ':'}{source.lstrip('@')} "
-        f"({short_media_type(result.media_type)} {short_digest(result.digest)}): {summary}"
-    )
-    if not result.ok:
-        failed = result.failed
-        named = ", ".join(f"{o.tag} ({o.outcome})" for o in failed[:MAX_NOTES])
-        more = f" and {len(failed) - MAX_NOTES} more" if len(failed) > MAX_NOTES else ""
-        raise Refused(f"{len(failed)} of {len(result.tags)} tag(s) not applied: {named}{more}")
 
 
 def _removal_note(plan: UntagPlan, index: int) -> str:
@@ -157,13 +62,6 @@ def untag_view(plan: UntagPlan) -> View:
         rows=rows,
         text=text,
     )
-
-
-def _capped(lines: list[str]) -> None:
-    for line in lines[:MAX_NOTES]:
-        say(line)
-    if len(lines) > MAX_NOTES:
-        say(f"... and {len(lines) - MAX_NOTES} more")
 
 
 def _amount(removals: Iterable[Removal]) -> str:
@@ -228,12 +126,12 @@ def untag(
     what = _amount(plan.removals) + f" from {ref.repository}"
     if plan.removals and not dry_run:
         if not yes:  # on a terminal: show what is about to go before asking
-            _capped([_plan_line(r) for r in plan.removals])
+            say_capped([_plan_line(r) for r in plan.removals])
         confirm(f"Remove {what}?", yes=yes)
         large = len(plan.removals) > MAX_BATCH_IDS
         plan = service.execute(plan, progress=_progress if large else None)
     app_state.emit(untag_view(plan))
-    _capped(
+    say_capped(
         [
             f"{r.tags[0]}: only this tag is removed; image {short_digest(r.digest)} keeps "
             + ", ".join(r.remaining_tags)
@@ -241,14 +139,14 @@ def untag(
             if r.status != "failed"
         ]
     )
-    _capped(
+    say_capped(
         [
             f"kept {k.digest}: still referenced by index {_held_by(plan, k.held_by)}"
             for k in plan.kept
         ]
     )
-    _capped([f"{r.status} {r.ref}: {r.reason}" for r in plan.failed])
-    _capped([f"not found: {m}" for m in plan.missing])
+    say_capped([f"{r.status} {r.ref}: {r.reason}" for r in plan.failed])
+    say_capped([f"not found: {m}" for m in plan.missing])
     if not plan.removals:
         say(f"nothing to remove from {ref.repository}")
     elif dry_run:
@@ -263,5 +161,4 @@ def untag(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("retag")(retag)
     app.command("untag")(untag)

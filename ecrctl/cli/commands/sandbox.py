@@ -1,4 +1,4 @@
-"""ecrctl sandbox / ecrctl demo: a local ECR emulator, no AWS account needed."""
+"""ecrctl sandbox: a local ECR emulator, no AWS account needed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import typer
 
 from ecrctl.cli.common import say, state
 from ecrctl.cli.output import View
-from ecrctl.core.exceptions import Refused
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -85,20 +84,5 @@ def sandbox(
     say("sandbox: stopped")
 
 
-def demo() -> None:
-    """Walk through the main workflow with real ecrctl commands on a local emulator."""
-    from ecrctl.sandbox.demo import run_demo
-    from ecrctl.sandbox.emulator import running_emulator
-
-    with running_emulator() as emulator:
-        ecr = emulator.client("ecr")
-        say(f"demo: emulator on {emulator.endpoint}")
-        failures = run_demo(emulator, sys.stdout, ecr=ecr)
-    if failures:
-        raise Refused(f"demo: {failures} step(s) did not behave as expected")
-    say("demo: every step behaved as expected")
-
-
 def register(app: typer.Typer) -> None:
     app.command("sandbox")(sandbox)
-    app.command("demo")(demo)
