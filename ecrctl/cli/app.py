@@ -39,6 +39,8 @@ COMMANDS: dict[str, str] = {
     "retag": "retag",
     "untag": "retag",
     "events": "events",
+    "copy": "commands.copy",
+    "promote": "commands.copy",
 }
 
 
