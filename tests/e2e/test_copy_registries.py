@@ -4,6 +4,7 @@ reads back from the destination."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -13,14 +14,15 @@ from typing import Any
 
 import pytest
 
+from tests import oci_registries
 from tests.oci_registries import (
     manifest_exists,
     push_image,
     push_index,
-    registries,  # noqa: F401 - the fixture
     skopeo_digest,
 )
 
+registries = oci_registries.registries  # the session fixture: two registries
 pytestmark = pytest.mark.usefixtures("registries")
 
 
@@ -90,7 +92,7 @@ def test_mount_within_one_registry_moves_no_layer_bytes(cli: Any, registries: An
 
 def test_rerun_is_unchanged_and_moves_nothing(cli: Any, registries: Any) -> None:
     one, two = registries
-    digest, _ = push_image(one.host, "again", "1", layers(40_000))
+    push_image(one.host, "again", "1", layers(40_000))
     assert cli("copy", f"{one.host}/again:1", f"{two.host}/again").exit_code == 0
     code, doc, err = copy_json(cli, f"{one.host}/again:1", f"{two.host}/again")
     assert code == 0, err
@@ -100,7 +102,7 @@ def test_rerun_is_unchanged_and_moves_nothing(cli: Any, registries: Any) -> None
 
 def test_dry_run_says_what_would_move_and_changes_nothing(cli: Any, registries: Any) -> None:
     one, two = registries
-    digest, _ = push_image(one.host, "dry", "1", layers(12_345))
+    push_image(one.host, "dry", "1", layers(12_345))
     code, doc, err = copy_json(cli, f"{one.host}/dry:1", f"{two.host}/dry", "--dry-run")
     assert code == 0, err
     assert doc["dryRun"] is True and doc["status"] == "dry-run"
@@ -198,18 +200,14 @@ class CuttingProxy:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def _cut_all(self) -> None:
         with self.lock:
             for sock in self.open:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self.server.close()

@@ -154,7 +154,7 @@ class Copier:
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             futures = [pool.submit(self._blob, plan, blob) for blob in pending]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            failures = [f.exception() for f in done if f.exception() is not None]
+            failures = [e for e in (f.exception() for f in done) if e is not None]
             if failures:
                 for future in futures:
                     future.cancel()

@@ -36,11 +36,11 @@ def _from_helper(helper: str, key: str) -> tuple[str, str] | None:
 def docker_credentials(host: str, path: Path | None = None) -> tuple[str, str] | None:
     """(username, secret) for ``host`` from the docker config, or None (anonymous)."""
     data = DockerConfig(path).read()
-    helpers = data.get("credHelpers") if isinstance(data.get("credHelpers"), dict) else {}
+    helpers = _dict(data.get("credHelpers"))
     for key in _keys(host):
         if isinstance(helpers.get(key), str) and helpers[key]:
             return _from_helper(helpers[key], key)
-    auths = data.get("auths") if isinstance(data.get("auths"), dict) else {}
+    auths = _dict(data.get("auths"))
     store = data.get("credsStore")
     for key in _keys(host):
         entry = auths.get(key)
@@ -58,3 +58,7 @@ def docker_credentials(host: str, path: Path | None = None) -> tuple[str, str] |
             if found:
                 return found
     return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -47,7 +47,7 @@ def repository_settings(
     if not found:
         return None
     repo = found[0]
-    encryption = repo.get("encryptionConfiguration") or {}
+    encryption: dict[str, Any] = dict(repo.get("encryptionConfiguration") or {})
     return RepositorySettings(
         immutable=str(repo.get("imageTagMutability", "MUTABLE")).startswith("IMMUTABLE"),
         scan_on_push=bool((repo.get("imageScanningConfiguration") or {}).get("scanOnPush")),
