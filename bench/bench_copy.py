@@ -10,7 +10,7 @@ shared; the load average is printed with the table):
 - across registries: every byte streams through both tools;
 - re-run of the completed cross-registry copy: ecrctl moves nothing.
 
-Wall time of each whole command; peak memory (max RSS) of the ecrctl process from wait4().
+Wall time of each whole command; peak memory of the ecrctl process (VmHWM, read as it exits).
 """
 
 from __future__ import annotations
@@ -29,17 +29,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.oci_registries import push_image, start_registry, stop_registry
 
+# ru_maxrss of a child counts what it inherited at fork, before exec; VmHWM is the peak of the
+# process's own memory after exec, read by the process itself as it exits.
+_PEAK = (
+    "import atexit, re, runpy, sys\n"
+    "def peak():\n"
+    "    text = open('/proc/self/status').read()\n"
+    "    sys.stderr.write('PEAK_KB ' + re.search(r'VmHWM:\\s+(\\d+)', text).group(1) + '\\n')\n"
+    "atexit.register(peak)\n"
+    "sys.argv = ['ecrctl', *sys.argv[1:]]\n"
+    "runpy.run_module('ecrctl', run_name='__main__')\n"
+)
+
 
 def timed(argv: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak memory (KiB, ecrctl only) and stdout of one command."""
     started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    done = subprocess.run(argv, capture_output=True, check=False)
     elapsed = time.perf_counter() - started
-    out = process.stdout.read().decode() if process.stdout else ""
-    err = process.stderr.read().decode() if process.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{argv[0]} failed: {err[-500:]}")
-    return elapsed, usage.ru_maxrss, out
+    if done.returncode != 0:
+        raise SystemExit(f"{argv[0]} failed: {done.stderr.decode()[-500:]}")
+    peak = [line for line in done.stderr.decode().splitlines() if line.startswith("PEAK_KB ")]
+    return elapsed, int(peak[-1].split()[1]) if peak else 0, done.stdout.decode()
 
 
 def main() -> None:
@@ -49,7 +60,7 @@ def main() -> None:
     for tool in ("docker-registry", "skopeo"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is not installed (apt-get install docker-registry skopeo)")
-    ecrctl = [sys.executable, "-m", "ecrctl"]
+    ecrctl = [sys.executable, "-c", _PEAK]
     skopeo = ["skopeo", "copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false"]
     base = Path(tempfile.mkdtemp(prefix="bench-copy-"))
     one, two = start_registry(base / "one"), start_registry(base / "two")
