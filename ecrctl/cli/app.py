@@ -39,6 +39,8 @@ COMMANDS: dict[str, str] = {
     "retag": "commands.retag",
     "untag": "commands.untag",
     "events": "events",
+    "copy": "commands.copy",
+    "promote": "commands.copy",
 }
 
 

@@ -1,0 +1,198 @@
+"""The copy: blobs first (in parallel, streamed, mounted where they can be), manifests children
+first and the index last, all by digest, and the destination tag written last of all: an
+interrupted copy never leaves a tag on a half-copied image, and a re-run moves only the rest."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecrctl.core.copy.plan import BlobItem, Plan, inspect_destination, read_source
+from ecrctl.core.copy.reference import Reference
+from ecrctl.core.copy.registry import Denied, Registry, RegistryError
+from ecrctl.core.exceptions import Refused
+
+DEFAULT_WORKERS = 4
+
+
+class CopyFailed(Refused):
+    """The copy stopped part-way (exit 1); the message names what was copied and what was not."""
+
+
+@dataclass
+class Progress:
+    """Callbacks for the person watching; all optional, called from worker threads."""
+
+    on_bytes: Callable[[int], None] = lambda n: None
+    on_blob: Callable[[BlobItem], None] = lambda blob: None
+
+
+@dataclass
+class CopyResult:
+    plan: Plan
+    status: str  # copied | unchanged | dry-run
+    digest: str
+    bytes_moved: int = 0
+    verified: str | None = None  # the digest the destination names after the copy
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "source": str(plan.source),
+            "destination": str(plan.destination),
+            "digest": self.digest,
+            "mediaType": plan.top.media_type,
+            "tag": plan.destination.tag,
+            "tagStatus": plan.tag_status,
+            "previousDigest": plan.previous,
+            "status": self.status,
+            "dryRun": self.dry_run,
+            "bytesMoved": self.bytes_moved,
+            "bytesToMove": plan.bytes_to_move() if self.dry_run else self.bytes_moved,
+            "verifiedDigest": self.verified,
+            "manifests": [m.to_json() for m in plan.manifests],
+            "blobs": [b.to_json() for b in plan.blobs.values()],
+        }
+
+
+def size_text(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"
+
+
+class Copier:
+    def __init__(
+        self,
+        source: Registry,
+        destination: Registry,
+        *,
+        workers: int = DEFAULT_WORKERS,
+        chunk_size: int | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.source, self.destination = source, destination
+        self.workers = workers
+        self.chunk_size = chunk_size
+        self.progress = progress or Progress()
+        self._moved = 0
+        self._lock = threading.Lock()
+
+    def plan(
+        self,
+        src: Reference,
+        dst: Reference,
+        *,
+        platform: str | None = None,
+        referrers: bool = False,
+    ) -> Plan:
+        self.source.grant(src.repository, "pull")
+        same = self.source.host == self.destination.host
+        if same:  # one token for both repositories: the mount needs pull on the source
+            self.destination.grant(src.repository, "pull")
+        self.destination.grant(dst.repository, "pull", "push")
+        top, manifests, blobs = read_source(
+            self.source, src, platform=platform, referrers=referrers
+        )
+        plan = Plan(src, dst, top, manifests, blobs, same_registry=same)
+        inspect_destination(plan, self.destination, workers=self.workers)
+        return plan
+
+    def execute(self, plan: Plan, *, refuse_move: str | None = None) -> CopyResult:
+        """Copy what the plan says; ``refuse_move`` (why) refuses to move an existing tag."""
+        if plan.tag_status == "move" and refuse_move:
+            raise Refused(
+                f"{plan.destination}: the tag already names {plan.previous}, not "
+                f"{plan.top.digest}, and {refuse_move}; nothing changed"
+            )
+        if plan.tag_status == "unchanged" and all(m.status == "present" for m in plan.manifests):
+            return CopyResult(plan, "unchanged", plan.top.digest, verified=plan.previous)
+        self._blobs(plan)
+        self._manifests(plan)
+        repo = plan.destination.repository
+        verified = self.destination.head_manifest(repo, plan.destination.reference)
+        if verified != plan.top.digest:
+            raise Refused(
+                f"{plan.destination} names {verified} after the copy, not {plan.top.digest}"
+            )
+        return CopyResult(plan, "copied", plan.top.digest, self._moved, verified)
+
+    def _count(self, size: int) -> None:
+        with self._lock:
+            self._moved += size
+        self.progress.on_bytes(size)
+
+    def _blob(self, plan: Plan, blob: BlobItem) -> None:
+        src_repo, dst_repo = plan.source.repository, plan.destination.repository
+        if blob.status == "present":
+            return
+        if blob.status == "mount" and self.destination.mount_blob(dst_repo, blob.digest, src_repo):
+            blob.status = "mounted"
+        else:
+            self.destination.upload_blob(
+                dst_repo,
+                blob.digest,
+                blob.size,
+                lambda: self.source.open_blob(src_repo, blob.digest),
+                self._count,
+                chunk_size=self.chunk_size,
+            )
+            blob.status = "copied"
+        self.progress.on_blob(blob)
+
+    def _blobs(self, plan: Plan) -> None:
+        # Largest first: the long transfers start at once and the small ones fill in around them.
+        pending = sorted(plan.blobs.values(), key=lambda b: -b.size)
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = [pool.submit(self._blob, plan, blob) for blob in pending]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failures = [e for e in (f.exception() for f in done) if e is not None]
+            if failures:
+                for future in futures:
+                    future.cancel()
+                wait(futures)
+        if failures:
+            if isinstance(failures[0], Denied | KeyboardInterrupt):
+                raise failures[0]
+            raise CopyFailed(self._interrupted(plan, failures[0]))
+
+    def _manifests(self, plan: Plan) -> None:
+        repo = plan.destination.repository
+        try:
+            for item in plan.manifests:
+                if item.status != "present":
+                    pushed = self.destination.put_manifest(repo, item.reference, item.manifest)
+                    if pushed != item.digest:
+                        raise Refused(
+                            f"{self.destination.label} stored manifest {item.digest} as {pushed}"
+                        )
+                    item.status = "copied"
+            if plan.destination.tag and plan.tag_status != "unchanged":
+                self.destination.put_manifest(repo, plan.destination.tag, plan.top)
+        except Denied:
+            raise
+        except RegistryError as error:
+            raise CopyFailed(self._interrupted(plan, error)) from None
+
+    def _interrupted(self, plan: Plan, error: BaseException) -> str:
+        blobs = list(plan.blobs.values())
+        done = [b for b in blobs if b.status in ("copied", "mounted", "present")]
+        left = [b for b in blobs if b not in done]
+        manifests = [m for m in plan.manifests if m.status in ("copied", "present")]
+        missing = ", ".join(f"{b.digest[:19]} ({size_text(b.size)})" for b in left[:5])
+        more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+        tag = f"tag {plan.destination.tag} not written" if plan.destination.tag else "no tag"
+        return (
+            f"copy to {plan.destination} interrupted: {error}; done: {len(done)} of "
+            f"{len(blobs)} blobs ({size_text(self._moved)} moved), {len(manifests)} of "
+            f"{len(plan.manifests)} manifests; not copied: {missing or 'none'}{more}; {tag}; "
+            "run the same command again to copy the rest"
+        )

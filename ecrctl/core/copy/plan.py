@@ -1,0 +1,202 @@
+"""What a copy moves: the source's manifests (children first, index last) and blobs, and what
+the destination already holds or can mount. Reads only; nothing is written here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecrctl.core.copy.reference import Reference
+from ecrctl.core.copy.registry import Manifest, Registry, fallback_tag
+from ecrctl.core.exceptions import InvalidInput, NotFound
+
+INDEX_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    }
+)
+
+
+@dataclass
+class BlobItem:
+    digest: str
+    size: int
+    media_type: str
+    status: str = "copy"  # copy | mount | present; after the copy: copied | mounted | present
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "digest": self.digest,
+            "size": self.size,
+            "mediaType": self.media_type,
+            "status": self.status,
+        }
+
+
+@dataclass
+class ManifestItem:
+    manifest: Manifest
+    role: str  # index | image | platform | referrer | referrers-index
+    platform: str = ""
+    reference: str = ""  # what it is pushed as: its digest, or the fallback tag
+    status: str = "copy"  # copy | present; after the copy: copied | present
+
+    @property
+    def digest(self) -> str:
+        return self.manifest.digest
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "digest": self.digest,
+            "mediaType": self.manifest.media_type,
+            "size": len(self.manifest.data),
+            "role": self.role,
+            "status": self.status,
+        }
+        if self.platform:
+            doc["platform"] = self.platform
+        if self.reference != self.digest:
+            doc["tag"] = self.reference
+        return doc
+
+
+@dataclass
+class Plan:
+    source: Reference
+    destination: Reference
+    top: Manifest
+    manifests: list[ManifestItem] = field(default_factory=list)  # push order
+    blobs: dict[str, BlobItem] = field(default_factory=dict)
+    previous: str | None = None  # what the destination tag named before
+    same_registry: bool = False
+
+    @property
+    def tag_status(self) -> str:
+        if not self.destination.tag:
+            return "none"
+        if self.previous is None:
+            return "create"
+        return "unchanged" if self.previous == self.top.digest else "move"
+
+    def bytes_to_move(self) -> int:
+        return sum(b.size for b in self.blobs.values() if b.status == "copy")
+
+
+def platform_of(descriptor: dict[str, Any]) -> str:
+    platform = descriptor.get("platform") or {}
+    text = f"{platform.get('os', '?')}/{platform.get('architecture', '?')}"
+    return text + (f"/{platform['variant']}" if platform.get("variant") else "")
+
+
+def _matches(descriptor: dict[str, Any], wanted: str) -> bool:
+    have = platform_of(descriptor)
+    return have == wanted or (wanted.count("/") == 1 and have.rsplit("/", 1)[0] == wanted)
+
+
+def _blob_descriptors(doc: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    if isinstance(doc.get("config"), dict):
+        yield doc["config"]
+    for layer in doc.get("layers") or []:
+        if isinstance(layer, dict) and not layer.get("urls"):  # foreign layers stay where they are
+            yield layer
+
+
+class Walker:
+    """Reads the source tree once: manifests in push order, the blobs they name."""
+
+    def __init__(self, registry: Registry, repository: str, *, referrers: bool) -> None:
+        self.registry, self.repository, self.referrers = registry, repository, referrers
+        self.manifests: list[ManifestItem] = []
+        self.blobs: dict[str, BlobItem] = {}
+        self._seen: set[str] = set()
+
+    def visit(self, manifest: Manifest, role: str, platform: str = "") -> None:
+        if manifest.digest in self._seen:
+            return
+        self._seen.add(manifest.digest)
+        doc = manifest.doc
+        if manifest.media_type in INDEX_TYPES:
+            for child in doc.get("manifests") or []:
+                fetched = self.registry.get_manifest(self.repository, str(child["digest"]))
+                self.visit(fetched, "platform", platform_of(child))
+        for blob in _blob_descriptors(doc):
+            digest = str(blob["digest"])
+            self.blobs.setdefault(
+                digest, BlobItem(digest, int(blob.get("size", 0)), str(blob.get("mediaType", "")))
+            )
+        self.manifests.append(ManifestItem(manifest, role, platform, manifest.digest))
+        if self.referrers:
+            self._referrers(manifest.digest)
+
+    def _referrers(self, subject: str) -> None:
+        descriptors, fallback = self.registry.referrers(self.repository, subject)
+        for descriptor in descriptors:
+            fetched = self.registry.get_manifest(self.repository, str(descriptor["digest"]))
+            self.visit(fetched, "referrer")
+        if fallback is not None and descriptors:
+            self.manifests.append(
+                ManifestItem(fallback, "referrers-index", reference=fallback_tag(subject))
+            )
+
+
+def read_source(
+    registry: Registry,
+    source: Reference,
+    *,
+    platform: str | None = None,
+    referrers: bool = False,
+) -> tuple[Manifest, list[ManifestItem], dict[str, BlobItem]]:
+    from ecrctl.core.copy.registry import Missing
+
+    try:
+        top = registry.get_manifest(source.repository, source.reference)
+    except Missing:
+        raise NotFound(f"source {source} not found (on {registry.label})") from None
+    walker = Walker(registry, source.repository, referrers=referrers)
+    if platform:
+        if top.media_type not in INDEX_TYPES:
+            raise InvalidInput(
+                f"--platform {platform}: source {source} is not a multi-platform index"
+            )
+        children = [c for c in top.doc.get("manifests") or [] if _matches(c, platform)]
+        if not children:
+            offered = ", ".join(platform_of(c) for c in top.doc.get("manifests") or [])
+            raise NotFound(f"source {source} has no {platform} image (it has: {offered})")
+        top = registry.get_manifest(source.repository, str(children[0]["digest"]))
+        walker.visit(top, "image", platform_of(children[0]))
+    else:
+        walker.visit(top, "index" if top.media_type in INDEX_TYPES else "image")
+    return top, walker.manifests, walker.blobs
+
+
+def inspect_destination(
+    plan: Plan,
+    registry: Registry,
+    *,
+    workers: int,
+    head: Callable[[str], bool] | None = None,
+) -> None:
+    """Mark what the destination holds (present) and what it can mount from the source repo."""
+    repo = plan.destination.repository
+    head = head or (lambda digest: registry.head_blob(repo, digest))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        blob_states = list(pool.map(head, list(plan.blobs)))
+        manifest_states = list(
+            pool.map(
+                lambda item: registry.head_manifest(repo, item.reference) == item.digest,
+                plan.manifests,
+            )
+        )
+    for blob, present in zip(list(plan.blobs.values()), blob_states, strict=True):
+        if present:
+            blob.status = "present"
+        elif plan.same_registry and plan.source.repository != repo:
+            blob.status = "mount"
+    for item, present in zip(plan.manifests, manifest_states, strict=True):
+        if present:
+            item.status = "present"
+    if plan.destination.tag:
+        plan.previous = registry.head_manifest(repo, plan.destination.tag)

@@ -1,0 +1,114 @@
+"""The ECR API side of ecrctl copy, on moto (it has no registry data plane: the registry side is
+tested against real registries in tests/e2e/test_copy_registries.py): --create with the source
+repository's settings, the immutable-destination check, which profile each side uses, and the
+registry login from GetAuthorizationToken."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecrctl.cli.common import AppState
+from ecrctl.cli.options import Globals
+from ecrctl.core.copy.ecrside import RepositorySettings, create_repository, repository_settings
+from ecrctl.core.copy.reference import parse_reference
+from ecrctl.core.exceptions import NotFound
+
+ACCOUNT = "123456789012"
+HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def test_create_copies_mutability_scan_and_encryption(ecr: Any) -> None:
+    ecr.create_repository(
+        repositoryName="src",
+        imageTagMutability="IMMUTABLE",
+        imageScanningConfiguration={"scanOnPush": True},
+        encryptionConfiguration={
+            "encryptionType": "KMS",
+            "kmsKey": "arn:aws:kms:us-east-1:1:key/k",
+        },
+    )
+    like = repository_settings(ecr, "src", None)
+    assert like == RepositorySettings(True, True, ("KMS", "arn:aws:kms:us-east-1:1:key/k"))
+    create_repository(ecr, "team/dst", None, like)
+    made = ecr.describe_repositories(repositoryNames=["team/dst"])["repositories"][0]
+    assert made["imageTagMutability"] == "IMMUTABLE"
+    assert made["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert made["encryptionConfiguration"]["encryptionType"] == "KMS"
+    assert repository_settings(ecr, "absent", None) is None
+
+
+def _state() -> AppState:
+    return AppState(options=Globals({}))
+
+
+def test_destination_checks_and_create(ecr: Any) -> None:
+    from ecrctl.cli.commands.copy import Side, _prepare_destination
+    from ecrctl.core.copy.registry import Registry
+
+    def side(name: str, repo: str) -> Side:
+        ref = parse_reference(f"{HOST}/{repo}:1")
+        return Side(name, ref, None, Registry(HOST), ecr, ACCOUNT)
+
+    ecr.create_repository(repositoryName="locked", imageTagMutability="IMMUTABLE")
+    ecr.create_repository(repositoryName="open")
+    assert "immutable" in (
+        _prepare_destination(side("s", "open"), side("d", "locked"), create=False, dry_run=False)
+        or ""
+    )
+    assert (
+        _prepare_destination(side("s", "open"), side("d", "open"), create=False, dry_run=False)
+        is None
+    )
+    with pytest.raises(NotFound, match="pass --create"):
+        _prepare_destination(side("s", "locked"), side("d", "new"), create=False, dry_run=False)
+    _prepare_destination(side("s", "locked"), side("d", "new"), create=True, dry_run=True)
+    assert repository_settings(ecr, "new", None) is None  # a dry run creates nothing
+    _prepare_destination(side("s", "locked"), side("d", "new"), create=True, dry_run=False)
+    assert repository_settings(ecr, "new", None) == RepositorySettings(immutable=True)
+
+
+def test_each_side_logs_in_with_its_own_profile(ecr: Any, isolated_env: Path) -> None:
+    from ecrctl.cli.commands.copy import build_side
+
+    (isolated_env / "aws-config").write_text(
+        "[profile dev]\nregion = us-east-1\n[profile prod]\nregion = us-east-1\n"
+    )
+    (isolated_env / "aws-credentials").write_text(
+        "[dev]\naws_access_key_id = a\naws_secret_access_key = b\n"
+        "[prod]\naws_access_key_id = c\naws_secret_access_key = d\n"
+    )
+    config = isolated_env / ".config" / "ecrctl"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(f'[registries."{HOST}"]\nprofile = "prod"\n')
+    state = _state()
+    mapped = build_side(state, "destination", parse_reference(f"{HOST}/app:1"), None, frozenset())
+    assert mapped.profile == "prod"  # the host -> profile map applies by default
+    flagged = build_side(state, "source", parse_reference(f"{HOST}/app:1"), "dev", frozenset())
+    assert flagged.profile == "dev" and "(profile dev)" in flagged.registry.label
+    own = build_side(state, "source", parse_reference("app:1"), "dev", frozenset())
+    assert own.ref.host == HOST  # a bare name is the profile's own registry
+    login = flagged.registry._credentials()  # type: ignore[misc]
+    assert login is not None and login[0] == "AWS"
+    assert login[1] not in flagged.registry.label
+
+
+def test_promote_refuses_a_full_reference(cli: Any) -> None:
+    out = cli("promote", "ghcr.io/org/app:1", "--from", "dev", "--to", "prod")
+    assert out.exit_code == 2 and "REPO:TAG" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("app:1", "x", "--platform", "linux"), "OS/ARCH"),
+        (("app:1", "x", "--platform", "linux/arm64", "--all-platforms"), "exclude"),
+        (("app:Bad Tag", "x"), "invalid tag"),
+        (("app@sha256:123", "x"), "invalid digest"),
+    ],
+)
+def test_bad_input_exits_2_before_any_call(cli: Any, args: tuple[str, ...], needle: str) -> None:
+    out = cli("copy", *args)
+    assert out.exit_code == 2 and needle in out.stderr and out.stdout == ""

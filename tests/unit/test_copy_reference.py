@@ -1,0 +1,68 @@
+"""Image references for ecrctl copy, read as docker / crane / skopeo read them."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from ecrctl.core.copy.credentials import docker_credentials
+from ecrctl.core.copy.reference import Reference, destination, parse_reference, scheme_for
+from ecrctl.core.exceptions import InvalidInput
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("app:1.4", Reference(None, "app", "1.4")),
+        ("team/app", Reference(None, "team/app")),
+        ("docker.io/nginx:1.27", Reference("registry-1.docker.io", "library/nginx", "1.27")),
+        ("ghcr.io/org/img:tag", Reference("ghcr.io", "org/img", "tag")),
+        ("localhost:5000/x:1", Reference("localhost:5000", "x", "1")),
+        ("localhost/x", Reference("localhost", "x")),
+        (
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:" + "a" * 64,
+            Reference(
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com", "app", None, "sha256:" + "a" * 64
+            ),
+        ),
+        ("h.io/app:1@sha256:" + "b" * 64, Reference("h.io", "app", "1", "sha256:" + "b" * 64)),
+    ],
+)
+def test_parse(text: str, expected: Reference) -> None:
+    assert parse_reference(text) == expected
+
+
+def test_ecr_and_scheme() -> None:
+    assert parse_reference("123456789012.dkr.ecr.eu-west-1.amazonaws.com/a:1").ecr is not None
+    assert parse_reference("ghcr.io/a/b:1").ecr is None
+    assert scheme_for("127.0.0.1:5000") == "http" == scheme_for("localhost:5000")
+    assert scheme_for("registry.internal:5000") == "https"
+    assert scheme_for("registry.internal:5000", frozenset({"registry.internal:5000"})) == "http"
+
+
+def test_destination_repository_keeps_the_source_tag() -> None:
+    src = parse_reference("h.io/app:1.4")
+    assert destination("other.io/team/app", src) == Reference("other.io", "team/app", "1.4")
+    assert destination("other.io/app:prod", src).tag == "prod"
+
+
+@pytest.mark.parametrize("text", ["", "App:1", "h.io/a:b c", "a@sha256:xyz", "h_o:/x"])
+def test_bad_references(text: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_reference(text)
+
+
+def test_docker_config_auths_and_hub_keys(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    auth = base64.b64encode(b"me:s3cret").decode()
+    config.write_text(
+        json.dumps(
+            {"auths": {"https://index.docker.io/v1/": {"auth": auth}, "ghcr.io": {"auth": auth}}}
+        )
+    )
+    assert docker_credentials("registry-1.docker.io", config) == ("me", "s3cret")
+    assert docker_credentials("ghcr.io", config) == ("me", "s3cret")
+    assert docker_credentials("quay.io", config) is None  # anonymous
