@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "retag": "retag",
     "untag": "retag",
     "events": "events",
+    "registry": "commands.registry",
 }
 
 
