@@ -165,7 +165,10 @@ def _policy(
         else:
             confirm(f"{verb.capitalize()} {where}?", yes=yes)
             inline.apply(change)
-            say(f"{'removed' if detach else 'put'} inline policy {name} {'from' if detach else 'on'} {where}")
+            done = (
+                f"removed inline policy {name} from" if detach else f"put inline policy {name} on"
+            )
+            say(f"{done} {where}")
     result = {**change.to_json(), "dryRun": dry_run}
     if dry_run or not change.changed:
         result["changed"] = False
@@ -197,8 +200,15 @@ def push(
 ) -> None:
     """Policy to push and pull images (pull too: a build pulls its base and cache images)."""
     _policy(
-        ctx, "push", repository, role=attach_role, user=attach_user, detach=detach,
-        policy_name=policy_name, yes=yes, dry_run=dry_run,
+        ctx,
+        "push",
+        repository,
+        role=attach_role,
+        user=attach_user,
+        detach=detach,
+        policy_name=policy_name,
+        yes=yes,
+        dry_run=dry_run,
     )
 
 
@@ -215,8 +225,15 @@ def pull(
 ) -> None:
     """Policy to pull images."""
     _policy(
-        ctx, "pull", repository, role=attach_role, user=attach_user, detach=detach,
-        policy_name=policy_name, yes=yes, dry_run=dry_run,
+        ctx,
+        "pull",
+        repository,
+        role=attach_role,
+        user=attach_user,
+        detach=detach,
+        policy_name=policy_name,
+        yes=yes,
+        dry_run=dry_run,
     )
 
 
@@ -233,8 +250,15 @@ def read_only(
 ) -> None:
     """Policy to read repositories, images, scans and lifecycle policies."""
     _policy(
-        ctx, "read-only", repository, role=attach_role, user=attach_user, detach=detach,
-        policy_name=policy_name, yes=yes, dry_run=dry_run,
+        ctx,
+        "read-only",
+        repository,
+        role=attach_role,
+        user=attach_user,
+        detach=detach,
+        policy_name=policy_name,
+        yes=yes,
+        dry_run=dry_run,
     )
 
 

@@ -190,12 +190,16 @@ class InlinePolicies:
         self._check_exists()
         try:
             if self.kind == "role":
-                got = self.iam.get_role_policy(RoleName=self.name, PolicyName=policy_name)
+                document: Any = self.iam.get_role_policy(
+                    RoleName=self.name, PolicyName=policy_name
+                )["PolicyDocument"]
             else:
-                got = self.iam.get_user_policy(UserName=self.name, PolicyName=policy_name)
+                document = self.iam.get_user_policy(UserName=self.name, PolicyName=policy_name)[
+                    "PolicyDocument"
+                ]
         except self.iam.exceptions.NoSuchEntityException:
             return None
-        return _decode(got["PolicyDocument"])
+        return _decode(document)
 
     def plan(self, policy_name: str, document: dict[str, Any] | None) -> InlinePolicyChange:
         """What putting ``document`` (None: deleting the policy) would change."""

@@ -21,9 +21,7 @@ if TYPE_CHECKING:
 
 SECRET_PREFIX = "ecr-pullthroughcache/"
 # botocore's model: PullThroughCacheRuleRepositoryPrefix (2-30 characters) and CredentialArn.
-_PREFIX_RE = re.compile(
-    r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*"
-)
+_PREFIX_RE = re.compile(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*")
 _CREDENTIAL_ARN_RE = re.compile(
     r"arn:aws(-\w+)*:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr\-pullthroughcache\/[a-zA-Z0-9\/_+=.@-]+"
 )
@@ -70,7 +68,10 @@ def upstream(text: str) -> Upstream:
         return UPSTREAMS[name]
     if _AZURE_RE.fullmatch(name):
         return Upstream(name, "azure-container-registry", "required")
-    known = "docker.io, ghcr.io, quay.io, registry.k8s.io, public.ecr.aws, registry.gitlab.com, cgr.dev, NAME.azurecr.io"
+    known = (
+        "docker.io, ghcr.io, quay.io, registry.k8s.io, public.ecr.aws, registry.gitlab.com, "
+        "cgr.dev, NAME.azurecr.io"
+    )
     raise InvalidInput(f"unsupported --upstream {text!r}: ECR caches {known}")
 
 
@@ -87,7 +88,8 @@ def validate_secret_arn(arn: str) -> str:
     if not (len(arn) <= 612 and _CREDENTIAL_ARN_RE.fullmatch(arn)):
         raise InvalidInput(
             f"invalid --secret-arn {arn!r}: a Secrets Manager secret whose name starts with "
-            f"{SECRET_PREFIX} (arn:aws:secretsmanager:REGION:ACCOUNT:secret:{SECRET_PREFIX}NAME-xxxxxx)"
+            f"{SECRET_PREFIX} (arn:aws:secretsmanager:REGION:ACCOUNT:secret:"
+            f"{SECRET_PREFIX}NAME-xxxxxx)"
         )
     return arn
 
@@ -119,9 +121,13 @@ def list_rules(ecr: ECRClient, registry_id: str | None = None) -> list[dict[str,
 
 
 def get_rule(ecr: ECRClient, name: str, registry_id: str | None = None) -> dict[str, Any] | None:
-    extra = {"registryId": registry_id} if registry_id else {}
     try:
-        got = ecr.describe_pull_through_cache_rules(ecrRepositoryPrefixes=[name], **extra)
+        if registry_id:
+            got = ecr.describe_pull_through_cache_rules(
+                ecrRepositoryPrefixes=[name], registryId=registry_id
+            )
+        else:
+            got = ecr.describe_pull_through_cache_rules(ecrRepositoryPrefixes=[name])
     except ecr.exceptions.PullThroughCacheRuleNotFoundException:
         return None
     rules = got.get("pullThroughCacheRules", [])
@@ -146,9 +152,7 @@ class RulePlan:
         return "none"
 
 
-def plan_rule(
-    ecr: ECRClient, name: str, source: Upstream, credential_arn: str | None
-) -> RulePlan:
+def plan_rule(ecr: ECRClient, name: str, source: Upstream, credential_arn: str | None) -> RulePlan:
     existing = get_rule(ecr, name)
     if existing is not None and existing["upstreamRegistryUrl"] != source.url:
         raise Refused(

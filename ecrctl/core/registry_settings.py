@@ -88,8 +88,10 @@ def scanning_configuration(ecr: ECRClient) -> dict[str, Any]:
         {
             "scanFrequency": rule["scanFrequency"],
             "repositoryFilters": sorted(
-                ({"filter": f["filter"], "filterType": f["filterType"]}
-                 for f in rule.get("repositoryFilters", [])),
+                (
+                    {"filter": f["filter"], "filterType": f["filterType"]}
+                    for f in rule.get("repositoryFilters", [])
+                ),
                 key=lambda f: f["filter"],
             ),
         }
@@ -175,7 +177,9 @@ class RegistryOverview:
     errors: dict[str, Exception]
 
 
-def overview(ecr: ECRClient, pull_through_rules: Callable[[], list[dict[str, Any]]]) -> RegistryOverview:
+def overview(
+    ecr: ECRClient, pull_through_rules: Callable[[], list[dict[str, Any]]]
+) -> RegistryOverview:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from ecrctl.core.replication import replication_configuration

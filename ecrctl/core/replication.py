@@ -39,7 +39,7 @@ def replication_configuration(ecr: ECRClient) -> tuple[str, list[dict[str, Any]]
     """The registry id and its replication rules (empty when nothing replicates)."""
     got = ecr.describe_registry()
     rules = got.get("replicationConfiguration", {}).get("rules", [])
-    return str(got["registryId"]), [dict(rule) for rule in rules]  # type: ignore[arg-type]
+    return str(got["registryId"]), [dict(rule) for rule in rules]
 
 
 def _filters(prefixes: list[str]) -> list[dict[str, str]]:
@@ -140,10 +140,11 @@ def destination_statement(*, source_account: str, account: str, region: str) -> 
 
 def with_statement(policy: dict[str, Any] | None, statement: dict[str, Any]) -> dict[str, Any]:
     """The policy with this statement added or replaced (by Sid); other statements kept."""
-    document = copy.deepcopy(policy) if policy else {"Version": "2012-10-17", "Statement": []}
-    statements = document.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
+    document: dict[str, Any] = (
+        copy.deepcopy(policy) if policy else {"Version": "2012-10-17", "Statement": []}
+    )
+    found = document.get("Statement", [])
+    statements: list[dict[str, Any]] = [found] if isinstance(found, dict) else list(found)
     sids = [s.get("Sid") for s in statements]
     if statement["Sid"] in sids:
         statements[sids.index(statement["Sid"])] = statement  # in place: no spurious change

@@ -75,8 +75,22 @@ def test_attach_role_puts_the_policy_inline_then_is_idempotent(cli: Any, iam: An
     first = cli("policy", "push", "--repository", "app", "--attach-role", "codebuild-app", "--yes")
     assert first.exit_code == 0, first.stderr
     assert "+++ role codebuild-app (new)" in first.stderr  # the diff is shown
-    assert json.loads(cli("-o", "json", "policy", "push", "--repository", "app",
-                          "--attach-role", "codebuild-app", "--dry-run").stdout)["changed"] is False
+    assert (
+        json.loads(
+            cli(
+                "-o",
+                "json",
+                "policy",
+                "push",
+                "--repository",
+                "app",
+                "--attach-role",
+                "codebuild-app",
+                "--dry-run",
+            ).stdout
+        )["changed"]
+        is False
+    )
     stored = iam.get_role_policy(RoleName="codebuild-app", PolicyName="ecrctl-push")
     assert "ecr:PutImage" in actions(stored["PolicyDocument"])
 
@@ -104,11 +118,18 @@ def test_dry_run_shows_the_diff_and_changes_nothing(cli: Any, iam: Any) -> None:
 
 
 def test_a_changed_document_shows_only_the_difference(cli: Any, iam: Any) -> None:
-    assert cli("policy", "pull", "--repository", "app-a", "--attach-user", "ci", "--yes").exit_code == 0
+    assert (
+        cli("policy", "pull", "--repository", "app-a", "--attach-user", "ci", "--yes").exit_code
+        == 0
+    )
     result = cli("policy", "pull", "--repository", "app-b", "--attach-user", "ci", "--yes")
     assert result.exit_code == 0, result.stderr
-    assert f'-      "Resource": "arn:aws:ecr:us-east-1:{ACCOUNT}:repository/app-a",' in result.stderr
-    assert f'+      "Resource": "arn:aws:ecr:us-east-1:{ACCOUNT}:repository/app-b",' in result.stderr
+    assert (
+        f'-      "Resource": "arn:aws:ecr:us-east-1:{ACCOUNT}:repository/app-a",' in result.stderr
+    )
+    assert (
+        f'+      "Resource": "arn:aws:ecr:us-east-1:{ACCOUNT}:repository/app-b",' in result.stderr
+    )
     stored = iam.get_user_policy(UserName="ci", PolicyName="ecrctl-pull")["PolicyDocument"]
     assert stored["Statement"][1]["Resource"].endswith("repository/app-b")
 
@@ -116,12 +137,28 @@ def test_a_changed_document_shows_only_the_difference(cli: Any, iam: Any) -> Non
 def test_detach_removes_it_and_a_second_detach_says_so(cli: Any, iam: Any) -> None:
     cli("policy", "pull", "--attach-role", "codebuild-app", "--policy-name", "pull-app", "--yes")
     assert iam.list_role_policies(RoleName="codebuild-app")["PolicyNames"] == ["pull-app"]
-    gone = cli("policy", "pull", "--attach-role", "codebuild-app", "--policy-name", "pull-app",
-               "--detach", "--yes")
+    gone = cli(
+        "policy",
+        "pull",
+        "--attach-role",
+        "codebuild-app",
+        "--policy-name",
+        "pull-app",
+        "--detach",
+        "--yes",
+    )
     assert gone.exit_code == 0, gone.stderr
     assert iam.list_role_policies(RoleName="codebuild-app")["PolicyNames"] == []
-    again = cli("policy", "pull", "--attach-role", "codebuild-app", "--policy-name", "pull-app",
-                "--detach", "--yes")
+    again = cli(
+        "policy",
+        "pull",
+        "--attach-role",
+        "codebuild-app",
+        "--policy-name",
+        "pull-app",
+        "--detach",
+        "--yes",
+    )
     assert again.exit_code == 0 and "nothing to detach" in again.stderr
 
 

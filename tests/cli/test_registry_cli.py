@@ -119,7 +119,9 @@ def test_cross_account_replication_prints_the_destination_policy(cli: Any, ecr: 
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     assert statement["Action"] == ["ecr:CreateRepository", "ecr:ReplicateImage"]
     assert statement["Resource"] == "arn:aws:ecr:eu-west-1:222233334444:repository/*"
-    assert '"ecr:ReplicateImage"' in result.stderr and "--apply-destination-profile" in result.stderr
+    assert (
+        '"ecr:ReplicateImage"' in result.stderr and "--apply-destination-profile" in result.stderr
+    )
     assert destinations(ecr) == [{"region": "eu-west-1", "registryId": "222233334444"}]
 
 
@@ -136,14 +138,15 @@ def test_replication_to_itself_is_refused_locally(cli: Any, ecr: Any) -> None:
         (["set", "--to-region", "Europe"], "invalid --to-region"),
         (["set", "--to-region", "eu-west-1", "--to-account", "12345"], "invalid --to-account"),
         (["set", "--to-region", "eu-west-1", "--prefix", "Prod"], "invalid --prefix"),
-        (["set", "--to-region", "eu-west-1", "--apply-destination-profile", "x"], "another account"),
+        (
+            ["set", "--to-region", "eu-west-1", "--apply-destination-profile", "x"],
+            "another account",
+        ),
         (["remove"], "--to-region REGION"),
         (["remove", "--all", "--to-region", "eu-west-1"], "--all removes every"),
     ],
 )
-def test_replication_bad_input_is_exit_2(
-    cli: Any, ecr: Any, args: list[str], message: str
-) -> None:
+def test_replication_bad_input_is_exit_2(cli: Any, ecr: Any, args: list[str], message: str) -> None:
     result = cli("registry", "replication", *args, "--yes")
     assert result.exit_code == 2, result.stderr
     assert message in result.stderr

@@ -18,7 +18,9 @@ app = typer.Typer(
     help="Registry-wide settings: scanning, replication, pull-through cache, blob mounting.",
     no_args_is_help=True,
 )
-scanning_app = typer.Typer(help="The registry's image scanning configuration.", no_args_is_help=True)
+scanning_app = typer.Typer(
+    help="The registry's image scanning configuration.", no_args_is_help=True
+)
 blob_app = typer.Typer(
     help="Blob mounting: pushes and copies reuse layers already in the registry.",
     no_args_is_help=True,
@@ -76,8 +78,11 @@ def show(ctx: typer.Context) -> None:
         (
             "registry policy",
             "registryPolicy",
-            ["none" if sections["registryPolicy"] is None else
-             f"{len(sections['registryPolicy'].get('Statement', []))} statement(s)"],
+            [
+                "none"
+                if sections["registryPolicy"] is None
+                else f"{len(sections['registryPolicy'].get('Statement', []))} statement(s)"
+            ],
         ),
     ):
         if key in errors:
@@ -97,7 +102,9 @@ def scanning_show(ctx: typer.Context) -> None:
     app_state = state(ctx)
     config = rs.scanning_configuration(app_state.clients().ecr())
     lines = _scanning_lines(config)
-    app_state.emit(View(doc=config, rows=[[line] for line in lines], text=[[line] for line in lines]))
+    app_state.emit(
+        View(doc=config, rows=[[line] for line in lines], text=[[line] for line in lines])
+    )
 
 
 @scanning_app.command("set")

@@ -51,5 +51,3 @@ def apply_change(
 
 def _short(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-
-

@@ -47,7 +47,9 @@ def add(
     upstream: Annotated[
         str,
         typer.Option(
-            "--upstream", metavar="REGISTRY", help="docker.io, ghcr.io, quay.io, registry.k8s.io, ..."
+            "--upstream",
+            metavar="REGISTRY",
+            help="docker.io, ghcr.io, quay.io, registry.k8s.io, ...",
         ),
     ],
     secret_arn: Annotated[
@@ -123,7 +125,9 @@ def add(
         "wouldChange": bool(steps),
         "dryRun": dry_run,
     }
-    app_state.emit(View.record(doc, [(label, key) for label, key in FIELDS[:3]] + [("changed", "changed")]))
+    app_state.emit(
+        View.record(doc, [(label, key) for label, key in FIELDS[:3]] + [("changed", "changed")])
+    )
 
 
 @pull_through_app.command("list")
@@ -151,9 +155,15 @@ def remove(ctx: typer.Context, name: Name, yes: Yes = False, dry_run: DryRun = F
     elif dry_run:
         say(f"dry run: would remove pull-through cache rule {name}; nothing changed")
     else:
-        confirm(f"Remove pull-through cache rule {name} ({existing['upstreamRegistryUrl']})?", yes=yes)
+        confirm(
+            f"Remove pull-through cache rule {name} ({existing['upstreamRegistryUrl']})?", yes=yes
+        )
         removed = pt.remove_rule(ecr, name)
-        say(f"removed pull-through cache rule {name}" if removed else f"no rule {name} left to remove")
+        say(
+            f"removed pull-through cache rule {name}"
+            if removed
+            else f"no rule {name} left to remove"
+        )
     doc = {"name": name, "removed": removed, "wouldChange": existing is not None, "dryRun": dry_run}
     app_state.emit(View.record(doc, [("name", "name"), ("removed", "removed")]))
 
@@ -167,9 +177,14 @@ def validate(ctx: typer.Context, name: Name) -> None:
     app_state.emit(
         View.record(
             result,
-            [("name", "name"), ("upstream", "upstreamRegistryUrl"), ("valid", "valid"),
-             ("failure", "failure")],
+            [
+                ("name", "name"),
+                ("upstream", "upstreamRegistryUrl"),
+                ("valid", "valid"),
+                ("failure", "failure"),
+            ],
         )
     )
     if not result["valid"]:
-        raise Refused(f"pull-through cache rule {name} failed validation: {result['failure'] or 'no reason given'}")
+        reason = result["failure"] or "no reason given"
+        raise Refused(f"pull-through cache rule {name} failed validation: {reason}")

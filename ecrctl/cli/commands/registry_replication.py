@@ -106,7 +106,10 @@ def set_(
     clients = app_state.clients()
     ecr = clients.ecr()
     registry_id, change = rp.plan_add(
-        ecr, region=to_region, source_region=clients.region, account=to_account,
+        ecr,
+        region=to_region,
+        source_region=clients.region,
+        account=to_account,
         prefixes=prefix or [],
     )
     cross_account = to_account is not None and to_account != registry_id
@@ -127,7 +130,9 @@ def set_(
             if dry_run:
                 say("dry run: the destination registry policy is unchanged")
             else:
-                confirm(f"Put the replication statement in {to_account}'s registry policy?", yes=yes)
+                confirm(
+                    f"Put the replication statement in {to_account}'s registry policy?", yes=yes
+                )
                 rp.apply_destination_policy(dest_ecr, dest_change)
                 say(f"destination registry policy of {to_account} changed")
         else:
@@ -184,7 +189,9 @@ def remove(
     )
 
 
-def emit_image_replication(app_state: AppState, clients: Any, repository: str, found: list[Any]) -> None:
+def emit_image_replication(
+    app_state: AppState, clients: Any, repository: str, found: list[Any]
+) -> None:
     """``ecrctl images REPO --replication``: one row per image and destination."""
     ecr = clients.ecr()
     docs = []
@@ -192,7 +199,9 @@ def emit_image_replication(app_state: AppState, clients: Any, repository: str, f
     for image in found:
         statuses = rp.image_replication(ecr, repository, image.digest, clients.settings.registry_id)
         docs.append({"digest": image.digest, "tags": list(image.tags), "replication": statuses})
-        for status in statuses or [{"region": None, "registryId": None, "status": None, "failureCode": None}]:
+        for status in statuses or [
+            {"region": None, "registryId": None, "status": None, "failureCode": None}
+        ]:
             rows.append(
                 [
                     image.digest,
