@@ -113,7 +113,10 @@ def test_add_with_username_creates_the_secret_then_the_rule(cli: Any, stub: Stub
     assert "dckr_pat_secret" not in result.stdout + result.stderr
     sm = boto3.client("secretsmanager", region_name="us-east-1")
     secret = sm.get_secret_value(SecretId="ecr-pullthroughcache/docker-hub")
-    assert json.loads(secret["SecretString"]) == {"username": "bot", "accessToken": "dckr_pat_secret"}
+    assert json.loads(secret["SecretString"]) == {
+        "username": "bot",
+        "accessToken": "dckr_pat_secret",
+    }
     assert created["credentialArn"] == secret["ARN"]
     assert created["upstreamRegistryUrl"] == "registry-1.docker.io"
 
@@ -159,7 +162,12 @@ def test_add_bad_input_is_exit_2_before_any_call(
 def test_list_and_remove_twice(cli: Any, stub: Stubber) -> None:
     stub.add_response(
         "describe_pull_through_cache_rules",
-        {"pullThroughCacheRules": [rule(), rule("quay", None) | {"upstreamRegistryUrl": "quay.io"}]},
+        {
+            "pullThroughCacheRules": [
+                rule(),
+                rule("quay", None) | {"upstreamRegistryUrl": "quay.io"},
+            ]
+        },
         {"maxResults": 1000},
     )
     listed = cli("registry", "pull-through", "list")
@@ -205,13 +213,18 @@ def test_validate_of_a_missing_rule_is_exit_3(cli: Any, stub: Stubber) -> None:
         "validate_pull_through_cache_rule", "PullThroughCacheRuleNotFoundException"
     )
     result = cli("registry", "pull-through", "validate", "docker-hub")
-    assert result.exit_code == 3 and result.stderr == "ecrctl: no pull-through cache rule docker-hub\n"
+    assert (
+        result.exit_code == 3 and result.stderr == "ecrctl: no pull-through cache rule docker-hub\n"
+    )
 
 
 def test_uri_of_an_image_under_a_pull_through_prefix(cli: Any) -> None:
     result = cli("--registry-id", ACCOUNT, "uri", "docker-hub/library/nginx:1.27")
     assert result.exit_code == 0
-    assert result.stdout == f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx:1.27\n"
+    assert (
+        result.stdout
+        == f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx:1.27\n"
+    )
 
 
 def account_setting(stub: Stubber, value: str) -> None:
@@ -257,7 +270,9 @@ def test_show_gathers_every_setting(cli: Any, stub: Stubber) -> None:
         },
     )
     stub.add_response(
-        "describe_pull_through_cache_rules", {"pullThroughCacheRules": [rule()]}, {"maxResults": 1000}
+        "describe_pull_through_cache_rules",
+        {"pullThroughCacheRules": [rule()]},
+        {"maxResults": 1000},
     )
     account_setting(stub, "ENABLED")
     stub.add_client_error("get_registry_policy", "RegistryPolicyNotFoundException")
@@ -289,7 +304,7 @@ def test_show_reports_a_section_it_cannot_read_and_exits_1(cli: Any, stub: Stubb
     assert result.exit_code == 1
     assert "pull-through cache\tunavailable: access denied" in result.stdout
     assert "blob mounting\tDISABLED" in result.stdout
-    assert result.stderr == "ecrctl: could not read pullThroughCacheRules (see above)\n"
+    assert result.stderr == "ecrctl: could not read pull-through cache (see above)\n"
 
 
 def test_images_replication_shows_each_destination(cli: Any, stub: Stubber) -> None:

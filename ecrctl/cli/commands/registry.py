@@ -66,7 +66,8 @@ def show(ctx: typer.Context) -> None:
     doc = {"registryId": found.registry_id, **sections, "errors": errors}
     rules = sections["pullThroughCacheRules"]
     rows: list[list[str]] = []
-    for label, key, lines in (
+    text: list[list[str]] = []
+    sections_shown = (
         ("scanning", "scanning", _scanning_lines(sections["scanning"])),
         ("replication", "replication", _replication_lines(sections["replication"])),
         (
@@ -84,13 +85,16 @@ def show(ctx: typer.Context) -> None:
                 else f"{len(sections['registryPolicy'].get('Statement', []))} statement(s)"
             ],
         ),
-    ):
+    )
+    for label, key, lines in sections_shown:
         if key in errors:
             lines = [f"unavailable: {errors[key]}"]
         rows.extend([label if i == 0 else "", line] for i, line in enumerate(lines))
-    app_state.emit(View(doc=doc, headers=("setting", "value"), rows=rows, text=rows))
+        text.extend([label, line] for line in lines)  # scripts get the label on every line
+    app_state.emit(View(doc=doc, headers=("setting", "value"), rows=rows, text=text))
     if errors:
-        raise Refused(f"could not read {', '.join(errors)} (see above)")
+        labels = {key: label for label, key, _ in sections_shown}
+        raise Refused(f"could not read {', '.join(labels[k] for k in errors)} (see above)")
 
 
 # -- scanning ---------------------------------------------------------------------------------
