@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -99,20 +99,34 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the change; change
 
 
 def _repository_arns(app_state: AppState, given: list[str] | None) -> list[str] | None:
-    """ARNs as given; names and URIs become the ARN in their registry and region."""
+    """ARNs as given; names and URIs become the ARN in their registry and region (every name
+    is checked before the one STS call that a name without --registry-id needs)."""
     if not given:
         return None
+    targets = [
+        (text, None)
+        if is_repository_arn(text)
+        else (text, app_state.target(text, allow_reference=False))
+        for text in given
+    ]
+    accounts: dict[int, str] = {}
+
+    def account_of(clients: Any) -> str:
+        if id(clients) not in accounts:
+            accounts[id(clients)] = str(clients.client("sts").get_caller_identity()["Account"])
+        return accounts[id(clients)]
+
     arns: list[str] = []
-    for text in given:
-        if is_repository_arn(text):
+    for text, target in targets:
+        if target is None:
             arns.append(text)
             continue
-        ref, clients = app_state.target(text, allow_reference=False)
+        ref, clients = target
         host = resolve_host(
             ref,
             registry_id=clients.settings.registry_id,
-            region=lambda c=clients: c.region,  # type: ignore[misc]
-            account=lambda c=clients: str(c.client("sts").get_caller_identity()["Account"]),  # type: ignore[misc]
+            region=lambda: clients.region,  # noqa: B023  (called at once, inside the loop)
+            account=lambda: account_of(clients),  # noqa: B023
         )
         arns.append(repository_arn(ref.repository, account=host.account, region=host.region))
     return arns

@@ -90,7 +90,7 @@ def test_add_with_a_secret_arn_creates_the_rule_and_a_second_run_changes_nothing
     assert "nothing changed" in second.stderr
 
 
-def test_add_with_username_creates_the_secret_then_the_rule(cli: Any, stub: Stubber) -> None:
+def test_add_with_username_creates_the_secret_then_the_rule_never_printing_it(cli: Any, stub: Stubber) -> None:
     no_rule(stub)
     created: dict[str, Any] = {}
 
@@ -105,11 +105,12 @@ def test_add_with_username_creates_the_secret_then_the_rule(cli: Any, stub: Stub
         "provide-client-params.ecr.CreatePullThroughCacheRule", capture
     )
     result = cli(
-        "registry", "pull-through", "add", "docker-hub", "--upstream", "docker.io",
+        "--debug", "registry", "pull-through", "add", "docker-hub", "--upstream", "docker.io",
         "--username", "bot", "--password-stdin", "--yes",
         input="dckr_pat_secret\n",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
+    assert "debug: -> secretsmanager.CreateSecret" in result.stderr  # --debug did log it
     assert "dckr_pat_secret" not in result.stdout + result.stderr
     sm = boto3.client("secretsmanager", region_name="us-east-1")
     secret = sm.get_secret_value(SecretId="ecr-pullthroughcache/docker-hub")
