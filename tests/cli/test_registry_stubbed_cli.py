@@ -90,7 +90,9 @@ def test_add_with_a_secret_arn_creates_the_rule_and_a_second_run_changes_nothing
     assert "nothing changed" in second.stderr
 
 
-def test_add_with_username_creates_the_secret_then_the_rule_never_printing_it(cli: Any, stub: Stubber) -> None:
+def test_add_with_username_creates_the_secret_then_the_rule_never_printing_it(
+    cli: Any, stub: Stubber
+) -> None:
     no_rule(stub)
     created: dict[str, Any] = {}
 
