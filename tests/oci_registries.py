@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import urllib3
 
-from ecrctl.emulator import free_port
+from ecrctl.sandbox.emulator import free_port
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"

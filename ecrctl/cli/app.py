@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "events": "events",
     "copy": "commands.copy",
     "promote": "commands.copy",
+    "registry": "commands.registry",
 }
 
 

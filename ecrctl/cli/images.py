@@ -129,13 +129,26 @@ def tags(
     )
 
 
-def images(ctx: typer.Context, repo: RepoArg, limit: Limit = None) -> None:
+def images(
+    ctx: typer.Context,
+    repo: RepoArg,
+    limit: Limit = None,
+    replication: Annotated[
+        bool,
+        typer.Option("--replication", help="Each image's replication status per destination."),
+    ] = False,
+) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
     most = whole_number("--limit", limit)
     app_state = state(ctx)
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     service = ImageService(clients.ecr(), clients.settings.registry_id)
     found = service.images(ref.repository, limit=most)
+    if replication:
+        from ecrctl.cli.commands.registry_replication import emit_image_replication
+
+        emit_image_replication(app_state, clients, ref.repository, found)
+        return
     rows = []
     text = []
     for image in found:

@@ -42,6 +42,9 @@ def test_uri_of_a_pasted_uri_is_itself(cli: Any) -> None:
                 "ecr:UploadLayerPart",
                 "ecr:CompleteLayerUpload",
                 "ecr:PutImage",
+                # the pull actions `policy push --help` promises (as the CodeBuild guide grants)
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
             },
         ),
         ("pull", {"ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}),

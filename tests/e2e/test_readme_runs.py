@@ -37,6 +37,11 @@ NOT_HERE = {
     ("copy",): "needs registries (moto has no data plane): tests/e2e/test_copy_registries.py",
     ("promote",): "needs registries (moto has no data plane): tests/e2e/test_copy_registries.py",
 }
+# Lines with these options do not run here either (by option, so the plain lines still run).
+NOT_HERE_WITH = {
+    "--attach-role": "an IAM role the sandbox lacks: tests/e2e/test_registry_e2e.py",
+    "--upstream": "moto has no pull-through cache: tests/cli/test_registry_stubbed_cli.py",
+}
 # Lines whose documented outcome is not 0.
 EXPECTED = {
     "--fail-on": 5,  # "exit 5 fails the build": the seeded 1.4.2 has CRITICAL findings
@@ -51,7 +56,8 @@ def _command_words(argv: tuple[str, ...]) -> tuple[str, ...]:
 
 def _not_here(line: ReadmeLine) -> str | None:
     words = _command_words(line.argv)
-    return NOT_HERE.get(words[:1]) or NOT_HERE.get(words[:2])
+    with_option = next((why for flag, why in NOT_HERE_WITH.items() if flag in line.argv), None)
+    return NOT_HERE.get(words[:1]) or NOT_HERE.get(words[:2]) or with_option
 
 
 @pytest.fixture(scope="module")

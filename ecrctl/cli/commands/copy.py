@@ -10,12 +10,12 @@ from typing import Annotated, Any
 import typer
 
 from ecrctl.cli.common import AppState, say, state
+from ecrctl.cli.output import View, human_size, short_digest
 from ecrctl.core.copy.copy import Copier, CopyResult, Progress, size_text
 from ecrctl.core.copy.plan import BlobItem
 from ecrctl.core.copy.reference import PUBLIC_ECR, Reference, destination, parse_reference
 from ecrctl.core.copy.registry import Denied, Missing, Registry, RegistryError
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, NotFound, Refused
-from ecrctl.render import View, human_size, short_digest
 
 
 @dataclass
@@ -233,7 +233,7 @@ def run_copy(
         refuse = _prepare_destination(src, dst, create=create, dry_run=dry_run)
         if no_clobber and refuse is None:
             refuse = "--no-clobber was given"
-        from ecrctl.cli.retag import workers
+        from ecrctl.cli.common import workers
 
         copier = Copier(src.registry, dst.registry, workers=workers())
         plan = copier.plan(src.ref, dst.ref, platform=platform, referrers=with_referrers)
