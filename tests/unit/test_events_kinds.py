@@ -6,8 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecrctl.core.events.pattern import EVERY_KIND, build_pattern, describe_pattern, matches
-from ecrctl.core.events.pattern import parse_kinds
+from ecrctl.core.events.pattern import (
+    EVERY_KIND,
+    build_pattern,
+    describe_pattern,
+    matches,
+    parse_kinds,
+)
 from ecrctl.core.events.samples import documented, sample, summary
 from ecrctl.core.exceptions import InvalidInput
 

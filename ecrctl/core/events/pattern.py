@@ -70,9 +70,7 @@ def parse_kinds(values: Iterable[str] | None, result: str | None = None) -> tupl
             if not kind:
                 continue
             if kind != ALL and kind not in EVERY_KIND:
-                raise InvalidInput(
-                    f"invalid --event {kind!r}: use all, or {', '.join(EVERY_KIND)}"
-                )
+                raise InvalidInput(f"invalid --event {kind!r}: use all, or {', '.join(EVERY_KIND)}")
             chosen.add(kind)
     if ALL in chosen:
         if len(chosen) > 1:

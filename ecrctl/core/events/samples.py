@@ -241,7 +241,9 @@ def summary(event: dict[str, Any]) -> list[str]:
             what += " " + ",".join(f"{k}={v}" for k, v in counts.items())
         tags = ",".join(detail.get("image-tags") or []) or "-"
     elif kind == PULL_THROUGH:
-        what = f"sync {detail.get('sync-status', '-')} from {detail.get('upstream-registry-url', '-')}"
+        what = (
+            f"sync {detail.get('sync-status', '-')} from {detail.get('upstream-registry-url', '-')}"
+        )
         tags = str(detail.get("image-tag") or "-")
     elif kind == SCAN_CHANGE:
         repos = [r.get("repository-name", "-") for r in detail.get("repositories") or []]

@@ -314,7 +314,9 @@ class EventsSetup:
         names = spec.names
         ids = {str(t.get("Id")) for t in self.found.targets(names.rule, spec.event_bus)}
         other, what = (
-            (SNS_TARGET_ID, "an SNS topic") if spec.target == "webhook" else (TARGET_ID, "a webhook")
+            (SNS_TARGET_ID, "an SNS topic")
+            if spec.target == "webhook"
+            else (TARGET_ID, "a webhook")
         )
         if other in ids:
             raise Refused(

@@ -1,4 +1,4 @@
-"""``events setup --sns-topic ARN | --email ADDRESS``: topic -> subscription -> rule -> policy -> target.
+"""``events setup --sns-topic ARN | --email ADDRESS``: topic, subscription, rule, policy, target.
 
 The same contract as the webhook setup: everything is looked up first, foreign pieces are
 refused before any change, each piece is created, updated or left alone, and a failure half
@@ -42,6 +42,7 @@ def apply_sns(runner: EventsSetup, spec: SetupSpec) -> SetupResult:
                 "choose another --name (nothing changed)"
             )
         runner.check_same_target(spec)
+    topic: dict[str, Any] | None
     if spec.sns_topic is not None:
         arn = spec.sns_topic
         topic = wiring.require(arn)
@@ -98,7 +99,3 @@ def apply_sns(runner: EventsSetup, spec: SetupSpec) -> SetupResult:
     except Exception as error:
         raise SetupIncomplete(step, existing, error) from error
     return SetupResult(spec=spec, changes=changes, connection_state=None, topic_arn=arn)
-
-
-def topic_of(rule: dict[str, Any] | None) -> str | None:
-    return (rule or {}).get("Tags", {}).get(TOPIC_TAG)

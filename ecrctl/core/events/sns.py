@@ -137,7 +137,9 @@ class TopicWiring:
             TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(document)
         )
         action = "updated" if current is not None else "created"
-        return Change("topic-policy", names.statement, action, arn, "events.amazonaws.com may publish")
+        return Change(
+            "topic-policy", names.statement, action, arn, "events.amazonaws.com may publish"
+        )
 
     # --- teardown ----------------------------------------------------------------------------
 

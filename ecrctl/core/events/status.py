@@ -11,9 +11,7 @@ from ecrctl.core.events.model import (
     DEFAULT_BUS,
     PASSWORD_TAG,
     PAUSED_TAG,
-    SNS_TARGET_ID,
     TARGET_ID,
-    TOPIC_TAG,
     Names,
     Piece,
 )
@@ -29,6 +27,17 @@ from ecrctl.core.events.resources import (
 from ecrctl.core.exceptions import NotFound, Refused
 
 KIND_ORDER = ("connection", "api-destination", "role", "rule", "target")
+# The order teardown removes pieces in (and lists them).
+TEARDOWN_ORDER = (
+    "target",
+    "rule",
+    "api-destination",
+    "connection",
+    "role",
+    "subscription",
+    "topic",
+    "topic-policy",
+)
 
 
 @dataclass(frozen=True)

@@ -65,9 +65,7 @@ def _topic(
     return Piece("topic", name, True, arn, None, detail, tuple(problems), True)
 
 
-def _subscription(
-    wiring: TopicWiring, arn: str, topic: dict[str, Any] | None, email: str
-) -> Piece:
+def _subscription(wiring: TopicWiring, arn: str, topic: dict[str, Any] | None, email: str) -> Piece:
     found = wiring.email_subscription(arn, email) if topic is not None else None
     if found is None:
         return Piece("subscription", email, False, detail={"protocol": "email"})
@@ -129,7 +127,7 @@ def sns_teardown(inspector: EventsInspector, status: EventsStatus) -> list[Piece
             subscription = next((p for p in status.pieces if p.kind == "subscription"), None)
             if subscription is not None and subscription.exists:
                 removed.append(subscription)  # deleting the topic deletes its subscriptions
-            inspector.sns.delete_topic(TopicArn=topic.arn)
+            wiring.sns.delete_topic(TopicArn=topic.arn)
             removed.append(topic)
         else:
             found = wiring.topic(topic.arn)
