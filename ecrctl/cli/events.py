@@ -349,92 +349,6 @@ def inspector(clients: Any) -> Any:
     )
 
 
-def _pause(
-    ctx: typer.Context, name: str | None, bus: str | None, enabled: bool, yes: bool, dry_run: bool
-) -> None:
-    from ecrctl.core.events.model import Names
-    from ecrctl.core.events.pause import RulePause
-
-    names = Names.of(name)
-    clients = state(ctx).clients()
-    pause = RulePause(clients.client("events"), clients.client("iam"))
-    change, found_bus = pause.plan(names, bus, enabled)
-    verb = "enable" if enabled else "disable"
-
-    def view(action: str) -> View:
-        doc = {**change.to_json(), "action": action, "eventBus": found_bus, "dryRun": dry_run}
-        return View(
-            doc=doc,
-            headers=("resource", "name", "action", "detail"),
-            rows=[["rule", change.name, action, change.detail]],
-            text=[["rule", change.name, action, change.arn or "-"]],
-        )
-
-    if change.action == "unchanged":
-        say(f"nothing changed: rule {change.name} is {change.detail.removeprefix('already ')}")
-        state(ctx).emit(view("unchanged"))
-        return
-    if dry_run:
-        say("dry run: nothing changed")
-        state(ctx).emit(view(f"would {verb}"))
-        return
-    if not enabled:
-        confirm(f"Disable rule {change.name} (ECR events stop until `events enable`)?", yes=yes)
-    pause.apply(change, found_bus, enabled)
-    state(ctx).emit(view(change.action))
-
-
-NamedArg = Annotated[
-    str | None,
-    typer.Argument(metavar="[NAME]", help="The setup's name [default: ecrctl-webhook]."),
-]
-
-
-@app.command("disable")
-def disable(
-    ctx: typer.Context,
-    name: NamedArg = None,
-    event_bus: BusOpt = None,
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> None:
-    """Pause delivery: disable the rule, keep everything else (idempotent)."""
-    _pause(ctx, name, event_bus, False, yes, dry_run)
-
-
-@app.command("enable")
-def enable(
-    ctx: typer.Context,
-    name: NamedArg = None,
-    event_bus: BusOpt = None,
-    dry_run: DryRunOpt = False,
-) -> None:
-    """Resume delivery paused by `events disable` (idempotent)."""
-    _pause(ctx, name, event_bus, True, True, dry_run)
-
-
-@app.command("template")
-def template(
-    ctx: typer.Context,
-    format: Annotated[
-        str, typer.Option("--format", metavar="yaml|json", help="Template format.")
-    ] = "yaml",
-    event: EventOpt = None,
-    result: ResultOpt = None,
-    repository: RepositoryOpt = None,
-) -> None:
-    """CloudFormation for the same setup, plus a cross-account read-only role (ExternalId)."""
-    from ecrctl.core.events.pattern import parse_kinds
-    from ecrctl.core.events.template import build_template, render_template
-    from ecrctl.core.refs import validate_repository_name
-
-    for repo in repository or []:
-        validate_repository_name(repo)
-    doc = build_template(parse_kinds(event, result), tuple(dict.fromkeys(repository or [])))
-    text = render_template(doc, format.lower()).rstrip("\n")
-    state(ctx).emit(View(doc=doc, rows=[[text]], text=[[text]]))
-
-
 @app.command("sample")
 def sample(
     ctx: typer.Context,
@@ -572,4 +486,7 @@ def test(
 
 
 def register(root: typer.Typer) -> None:
+    from ecrctl.cli.events_admin import add_commands
+
+    add_commands(app)
     root.add_typer(app, name="events")
