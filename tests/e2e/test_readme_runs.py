@@ -34,6 +34,7 @@ NOT_HERE = {
     ("pull",): "needs a docker engine: tests/e2e/test_login_docker.py",
     ("events", "listen"): "a local webhook pair on port 8080: tests/e2e/test_events_listen_e2e.py",
     ("events", "test"): "a local webhook pair on port 8080: tests/e2e/test_events_listen_e2e.py",
+    ("events", "check-role"): "needs the role deployed: tests/e2e/test_events_deploy_e2e.py",
 }
 # Lines whose documented outcome is not 0.
 EXPECTED = {
