@@ -158,3 +158,18 @@ def test_events_pause_disables_keeps_and_resumes(aws: dict[str, Any]) -> None:
     aws["events"].put_rule(Name="theirs", EventPattern='{"source":["aws.ecr"]}')
     with pytest.raises(Refused, match="not managed by ecrctl"):
         pause.plan(Names.of("theirs"), None, enabled=False)
+
+
+def test_events_sns_half_removed_setup_is_found_and_finished(aws: dict[str, Any]) -> None:
+    """A rule removed by hand leaves the topic --email made: status and teardown still find it."""
+    runner(aws).apply(SetupSpec(names=Names.of("ops"), email="ops@example.com"))
+    aws["events"].remove_targets(Rule="ops", Ids=["ecrctl-sns"])
+    aws["events"].delete_rule(Name="ops")
+    status = inspector(aws).status(Names.of("ops"))
+    assert status.target == "sns" and not status.healthy
+    assert "rule ops is missing" in status.problems
+    removed = inspector(aws).teardown(inspector(aws).plan_teardown(Names.of("ops")))
+    assert [p.kind for p in removed] == ["topic"]
+    assert aws["sns"].list_topics()["Topics"] == []
+    with pytest.raises(NotFound):
+        inspector(aws).plan_teardown(Names.of("ops"))
