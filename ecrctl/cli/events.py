@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ecrctl.core.events.model import Piece
 
 app = typer.Typer(
-    help="Send ECR image events (push, delete, scan) to a webhook through EventBridge.",
+    help="Send ECR events (push, delete, scan, replication, ...) to a webhook or SNS.",
     no_args_is_help=True,
 )
 
@@ -43,8 +43,24 @@ PasswordStdinOpt = Annotated[
 EventOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--event", metavar="KINDS", help="push, delete, scan (comma-separated or repeated) [all]."
+        "--event",
+        metavar="KINDS",
+        help="all, or push, push-failed, delete, delete-failed, scan, replication, "
+        "replication-failed, pull-through, referrer, scan-resource-change (comma-separated "
+        "or repeated) [push,delete,scan].",
     ),
+]
+ResultOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--result",
+        metavar="success|failed|any",
+        help="Which results of push, delete and replication [success].",
+    ),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Say what would change; change nothing.")
 ]
 RepositoryOpt = Annotated[
     list[str] | None,
@@ -80,14 +96,30 @@ def read_password(from_stdin: bool, *, prompt: str = "Webhook password") -> str:
 def setup(
     ctx: typer.Context,
     webhook_url: Annotated[
-        str, typer.Option("--webhook-url", metavar="URL", help="https:// URL to POST events to.")
-    ],
+        str | None,
+        typer.Option("--webhook-url", metavar="URL", help="https:// URL to POST events to."),
+    ] = None,
     username: Annotated[
-        str, typer.Option("--username", metavar="USER", help="Basic-auth user of the webhook.")
-    ],
+        str | None,
+        typer.Option("--username", metavar="USER", help="Basic-auth user of the webhook."),
+    ] = None,
+    sns_topic: Annotated[
+        str | None,
+        typer.Option("--sns-topic", metavar="ARN", help="Publish to this SNS topic instead."),
+    ] = None,
+    email: Annotated[
+        str | None,
+        typer.Option(
+            "--email", metavar="ADDRESS", help="Make an SNS topic that e-mails this address."
+        ),
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", metavar="TEXT", help="The rule's description.")
+    ] = None,
     name: NameOpt = None,
     repository: RepositoryOpt = None,
     event: EventOpt = None,
+    result: ResultOpt = None,
     event_bus: Annotated[
         str, typer.Option("--event-bus", metavar="BUS", help="Event bus of the rule.")
     ] = "default",
@@ -100,7 +132,12 @@ def setup(
         typer.Option("--wait", metavar="SECONDS", help="How long to wait for authorization."),
     ] = 60.0,
 ) -> None:
-    """Create or update the connection, API destination, role, rule and target (idempotent)."""
+    """Create or update the rule and where it sends to (idempotent).
+
+    To a webhook: connection, API destination, role, rule, target. To SNS: the rule, a
+    statement in the topic's policy letting EventBridge publish, the target; --email also
+    makes the topic and subscribes the address (pending until the link mailed is followed).
+    """
     from ecrctl.core.events.model import Names, SetupSpec
     from ecrctl.core.events.pattern import parse_kinds
     from ecrctl.core.events.setup import EventsSetup, SetupIncomplete
@@ -112,19 +149,32 @@ def setup(
         names=names,
         webhook_url=webhook_url,
         username=username,
-        kinds=parse_kinds(event),
+        kinds=parse_kinds(event, result),
         repositories=tuple(dict.fromkeys(repository or [])),
         event_bus=event_bus,
         rate_limit=rate_limit,
+        description=description,
+        sns_topic=sns_topic,
+        email=email,
     )
-    password = read_password(password_stdin)
+    if spec.target == "webhook":
+        password: str | None = read_password(password_stdin)
+    elif password_stdin:
+        raise InvalidInput("--password-stdin is for --webhook-url only")
+    else:
+        password = None
     app_state = state(ctx)
     clients = app_state.clients()
     runner = EventsSetup(
-        clients.client("events"), clients.client("iam"), wait_timeout=wait, progress=say
+        clients.client("events"),
+        clients.client("iam"),
+        sns=clients.client("sns"),
+        sts=clients.client("sts"),
+        wait_timeout=wait,
+        progress=say,
     )
     try:
-        result = runner.apply(spec, password)
+        outcome = runner.apply(spec, password)
     except SetupIncomplete as error:
         say(f"events setup {names.base} stopped while {error.step}")
         say(f"exists now: {', '.join(error.existing) or 'nothing'}")
@@ -134,19 +184,19 @@ def setup(
             f"`ecrctl events teardown --name {names.base}{bus} --yes`"
         )
         raise error.cause from None
-    if result.changed:
+    if outcome.changed:
         counts: dict[str, int] = {}
-        for change in result.changes:
+        for change in outcome.changes:
             counts[change.action] = counts.get(change.action, 0) + 1
         say(f"events setup {names.base}: " + ", ".join(f"{n} {a}" for a, n in counts.items()))
     else:
         say(f"nothing changed: events setup {names.base} is already as asked")
     app_state.emit(
         View(
-            doc=result.to_json(),
+            doc=outcome.to_json(),
             headers=("resource", "name", "action", "detail"),
-            rows=[[c.kind, c.name, c.action, c.detail or "-"] for c in result.changes],
-            text=[[c.kind, c.name, c.action, c.arn or "-"] for c in result.changes],
+            rows=[[c.kind, c.name, c.action, c.detail or "-"] for c in outcome.changes],
+            text=[[c.kind, c.name, c.action, c.arn or "-"] for c in outcome.changes],
         )
     )
 
@@ -161,11 +211,19 @@ def _summary(piece: Piece) -> str:
         return f"{d.get('method')} {d.get('url')} ({d.get('rateLimitPerSecond')}/s)"
     if piece.kind == "role":
         return f"event bus {d.get('eventBus') or '-'}"
+    if piece.kind == "topic":
+        return "created by ecrctl" if d.get("createdByEcrctl") else "given (kept on teardown)"
+    if piece.kind == "subscription":
+        return "email, pending confirmation" if d.get("pendingConfirmation") else "email"
     if piece.kind == "rule":
         events = cell(d.get("events")) if d.get("events") is not None else "custom pattern"
         repos = d.get("repositories")
         return f"{events}" + (f" on {cell(repos)}" if repos else " on every repository")
     others = d.get("otherTargets") or []
+    if piece.name != "ecrctl-webhook":
+        return f"topic {str(d.get('arn', '-')).rsplit(':', 1)[-1]}" + (
+            f"; other targets: {cell(others)}" if others else ""
+        )
     return f"role {str(d.get('roleArn', '-')).rsplit('/', 1)[-1]}" + (
         f"; other targets: {cell(others)}" if others else ""
     )
@@ -185,14 +243,11 @@ STATUS_COLUMNS = (
 def status(ctx: typer.Context, name: NameOpt = None, event_bus: BusOpt = None) -> None:
     """Each piece, its state, the pattern and target; what is missing or drifted (exit 1)."""
     from ecrctl.core.events.model import Names
-    from ecrctl.core.events.status import EventsInspector
 
     names = Names.of(name)
     app_state = state(ctx)
     clients = app_state.clients()
-    found = EventsInspector(clients.client("events"), clients.client("iam")).status(
-        names, event_bus
-    )
+    found = inspector(clients).status(names, event_bus)
     if not found.exists:
         raise NotFound(f"no events setup named {names.base} (looked on bus {found.event_bus})")
     app_state.emit(
@@ -223,6 +278,8 @@ def status(ctx: typer.Context, name: NameOpt = None, event_bus: BusOpt = None) -
             ],
         )
     )
+    for note in found.notes:
+        say(f"note: {note}")
     if not found.healthy:
         for problem in found.problems:
             say(f"problem: {problem}")
@@ -237,22 +294,22 @@ def teardown(
     ctx: typer.Context,
     name: NameOpt = None,
     event_bus: BusOpt = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Say what would be removed; change nothing.")
-    ] = False,
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
 ) -> None:
-    """Remove the target, rule, API destination, connection and role (in that order)."""
+    """Remove what setup made: target, rule, API destination, connection, role; or the SNS
+    topic it made (a topic given with --sns-topic stays; only ecrctl's statement leaves it)."""
     from ecrctl.core.events.model import Names
-    from ecrctl.core.events.status import EventsInspector
+    from ecrctl.core.events.status import TEARDOWN_ORDER
 
     names = Names.of(name)
     app_state = state(ctx)
     clients = app_state.clients()
-    inspector = EventsInspector(clients.client("events"), clients.client("iam"))
-    plan = inspector.plan_teardown(names, event_bus)
-    order = ("target", "rule", "api-destination", "connection", "role")  # as they are removed
-    present = sorted((p for p in plan.pieces if p.exists), key=lambda p: order.index(p.kind))
+    checker = inspector(clients)
+    plan = checker.plan_teardown(names, event_bus)
+    present = sorted(
+        (p for p in plan.pieces if p.exists), key=lambda p: TEARDOWN_ORDER.index(p.kind)
+    )
 
     def view(action: str) -> View:
         return View(
@@ -272,35 +329,37 @@ def teardown(
         app_state.emit(view("would remove"))
         return
     confirm(f"Remove events setup {names.base} ({len(present)} resources)?", yes=yes)
-    inspector.teardown(plan)
+    removed = checker.teardown(plan)
+    kept = [p for p in removed if p.kind == "topic-policy"]
+    for piece in kept:
+        say(
+            f"SNS topic {piece.arn} kept (it was given); ecrctl's statement removed from its policy"
+        )
     app_state.emit(view("removed"))
 
 
-@app.command("template")
-def template(
-    ctx: typer.Context,
-    format: Annotated[
-        str, typer.Option("--format", metavar="yaml|json", help="Template format.")
-    ] = "yaml",
-    event: EventOpt = None,
-    repository: RepositoryOpt = None,
-) -> None:
-    """CloudFormation for the same setup, plus a cross-account read-only role (ExternalId)."""
-    from ecrctl.core.events.pattern import parse_kinds
-    from ecrctl.core.events.template import build_template, render_template
-    from ecrctl.core.refs import validate_repository_name
+def inspector(clients: Any) -> Any:
+    from ecrctl.core.events.status import EventsInspector
 
-    for repo in repository or []:
-        validate_repository_name(repo)
-    doc = build_template(parse_kinds(event), tuple(dict.fromkeys(repository or [])))
-    text = render_template(doc, format.lower()).rstrip("\n")
-    state(ctx).emit(View(doc=doc, rows=[[text]], text=[[text]]))
+    return EventsInspector(
+        clients.client("events"),
+        clients.client("iam"),
+        sns=clients.client("sns"),
+        sts=clients.client("sts"),
+    )
 
 
 @app.command("sample")
 def sample(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Argument(metavar="push|delete|scan", help="Which event.")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            metavar="KIND",
+            help="push, push-failed, delete, delete-failed, scan, replication, "
+            "replication-failed, pull-through, referrer or scan-resource-change.",
+        ),
+    ],
     repository: Annotated[
         str | None, typer.Option("--repository", metavar="REPO", help="Repository name in it.")
     ] = None,
@@ -427,4 +486,7 @@ def test(
 
 
 def register(root: typer.Typer) -> None:
+    from ecrctl.cli.events_admin import add_commands
+
+    add_commands(app)
     root.add_typer(app, name="events")

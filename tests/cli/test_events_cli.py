@@ -129,7 +129,7 @@ def test_events_cli_sample_is_aws_shaped(cli: Any) -> None:
     text = cli("-o", "text", "events", "sample", "push")
     assert json.loads(text.stdout)["detail"]["action-type"] == "PUSH"
     bad = cli("events", "sample", "pull")
-    assert bad.exit_code == 2 and "use push, delete, scan" in bad.stderr
+    assert bad.exit_code == 2 and "use push, push-failed, delete" in bad.stderr
 
 
 def test_events_cli_template_formats(cli: Any) -> None:

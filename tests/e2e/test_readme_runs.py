@@ -36,6 +36,7 @@ NOT_HERE = {
     ("events", "test"): "a local webhook pair on port 8080: tests/e2e/test_events_listen_e2e.py",
     ("copy",): "needs registries (moto has no data plane): tests/e2e/test_copy_registries.py",
     ("promote",): "needs registries (moto has no data plane): tests/e2e/test_copy_registries.py",
+    ("events", "check-role"): "needs the role deployed: tests/e2e/test_events_deploy_e2e.py",
 }
 # Lines with these options do not run here either (by option, so the plain lines still run).
 NOT_HERE_WITH = {

@@ -211,7 +211,9 @@ def test_events_status_reports_pieces_and_drift(aws: dict[str, Any]) -> None:
     assert by_kind["api-destination"]["detail"]["url"] == URL
     # Drift: the rule disabled and its pattern edited by hand, the target removed.
     aws["events"].put_rule(
-        Name="ecrctl-webhook", EventPattern='{"source":["aws.ecr"]}', State="DISABLED"
+        Name="ecrctl-webhook",
+        EventPattern='{"source":["aws.ecr"],"detail-type":["ECR Image Action"]}',
+        State="DISABLED",
     )
     aws["events"].remove_targets(Rule="ecrctl-webhook", Ids=["ecrctl-webhook"])
     drifted = inspector.status(Names.of(None))

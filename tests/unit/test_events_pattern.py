@@ -192,7 +192,8 @@ def test_events_pattern_shape_is_stable_and_round_trips() -> None:
         ],
     }
     assert describe_pattern(json.loads(json.dumps(pattern))) == (("push", "scan"), ("a", "b"))
-    assert describe_pattern({"source": ["aws.ecr"]}) is None
+    assert describe_pattern({"source": ["aws.ecr"]}) == (("all",), ())
+    assert describe_pattern({"source": ["aws.ecr"], "detail-type": ["ECR Other"]}) is None
     edited = build_pattern(["push"])
     edited["detail"]["result"] = ["SUCCESS", "FAILURE"]
     assert describe_pattern(edited) is None

@@ -13,7 +13,12 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecrctl.core.events.template import build_template, render_template, to_yaml
+from ecrctl.core.events.template import (
+    build_role_template,
+    build_template,
+    render_template,
+    to_yaml,
+)
 
 
 def cfn_lint(path: Path) -> subprocess.CompletedProcess[str]:
@@ -25,12 +30,18 @@ def cfn_lint(path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_events_template_passes_cfn_lint_in_both_formats(tmp_path: Path) -> None:
-    doc = build_template(("push", "scan"), ("team/app",))
-    for fmt in ("yaml", "json"):
-        path = tmp_path / f"ecr-events.{fmt}"
-        path.write_text(render_template(doc, fmt))
-        done = cfn_lint(path)
-        assert done.returncode == 0, done.stdout + done.stderr
+    docs = {
+        "ecr-events": build_template(("push", "scan"), ("team/app",)),
+        "ecr-all": build_template(("all",), ("team/app",)),
+        "ecr-failed": build_template(("push-failed", "replication-failed", "pull-through")),
+        "read-only-role": build_role_template(),
+    }
+    for name, doc in docs.items():
+        for fmt in ("yaml", "json"):
+            path = tmp_path / f"{name}.{fmt}"
+            path.write_text(render_template(doc, fmt))
+            done = cfn_lint(path)
+            assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_events_template_cfn_lint_catches_a_broken_template(tmp_path: Path) -> None:

@@ -24,10 +24,18 @@ NAME_TAG = "ecrctl:name"
 BUS_TAG = "ecrctl:event-bus"
 PASSWORD_TAG = "ecrctl:password-hash"
 TARGET_ID = "ecrctl-webhook"
+SNS_TARGET_ID = "ecrctl-sns"
+TOPIC_TAG = "ecrctl:sns-topic"
+EMAIL_TAG = "ecrctl:email"
+PAUSED_TAG = "ecrctl:paused"  # set by `events disable`: setup keeps such a rule disabled
 POLICY_NAME = "invoke-api-destination"
 
 # Connection, API destination and rule names: [.\-_A-Za-z0-9]{1,64}; the role adds a suffix.
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,47}")
+_TOPIC_RE = re.compile(r"arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
+_EMAIL_RE = re.compile(r"[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+# Tag values (the e-mail is kept on the rule) allow only these characters.
+_TAG_VALUE_RE = re.compile(r"[\w .:/=+\-@]{1,256}")
 _BUS_RE = re.compile(r"[/.\-_A-Za-z0-9]{1,256}|arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus/.+")
 
 
@@ -66,36 +74,63 @@ class Names:
     def role(self) -> str:
         return f"{self.base}-events-invoke"
 
+    @property
+    def topic(self) -> str:
+        """SNS topic names take letters, digits, '-' and '_' (no '.')."""
+        return self.base.replace(".", "_")
+
+    @property
+    def statement(self) -> str:
+        """The Sid of the topic-policy statement that lets this rule publish."""
+        return f"ecrctl-events-{self.base}"
+
     def description(self, what: str) -> str:
         return f"ecrctl events {self.base}: {what} ({MANAGED})"
 
 
 @dataclass(frozen=True)
 class SetupSpec:
-    """What ``events setup`` was asked for (the password travels apart, never stored)."""
+    """What ``events setup`` was asked for (the password travels apart, never stored).
+
+    The events go to exactly one place: a webhook (``webhook_url`` + ``username``), an SNS
+    topic that exists (``sns_topic``), or a new topic with an e-mail subscription (``email``).
+    """
 
     names: Names
-    webhook_url: str
-    username: str
+    webhook_url: str | None = None
+    username: str | None = None
     kinds: tuple[str, ...] = KINDS
     repositories: tuple[str, ...] = ()
     event_bus: str = DEFAULT_BUS
     rate_limit: int = DEFAULT_RATE_LIMIT
+    description: str | None = None
+    sns_topic: str | None = None
+    email: str | None = None
 
     def __post_init__(self) -> None:
-        url = urlparse(self.webhook_url)
-        if url.scheme != "https" or not url.netloc:
+        chosen = [x for x in (self.webhook_url, self.sns_topic, self.email) if x is not None]
+        if len(chosen) != 1:
             raise InvalidInput(
-                f"invalid --webhook-url {self.webhook_url!r}: EventBridge API destinations "
-                "need an https:// URL"
+                "say where the events go: one of --webhook-url URL, --sns-topic ARN, "
+                "--email ADDRESS (--email creates its own topic)"
             )
-        if len(self.webhook_url) > 2048 or any(c.isspace() for c in self.webhook_url):
-            raise InvalidInput("invalid --webhook-url: at most 2048 characters, no spaces")
-        from ecrctl.core.validate_input import check_web_url
-
-        check_web_url(self.webhook_url, "--webhook-url", schemes=("https",))
-        if not 1 <= len(self.username) <= 512:
-            raise InvalidInput("invalid --username: 1 to 512 characters")
+        if self.webhook_url is not None:
+            self._check_webhook(self.webhook_url)
+        elif self.username is not None:
+            raise InvalidInput("--username is for --webhook-url only")
+        if self.sns_topic is not None and not _TOPIC_RE.fullmatch(self.sns_topic):
+            raise InvalidInput(
+                f"invalid --sns-topic {self.sns_topic!r}: an SNS topic ARN "
+                "(arn:aws:sns:REGION:ACCOUNT:NAME)"
+            )
+        if self.email is not None and not (
+            len(self.email) <= 254
+            and _EMAIL_RE.fullmatch(self.email)
+            and _TAG_VALUE_RE.fullmatch(self.email)
+        ):
+            raise InvalidInput(f"invalid --email {self.email!r}: one address, as name@example.com")
+        if self.description is not None and not 1 <= len(self.description) <= 512:
+            raise InvalidInput("invalid --description: 1 to 512 characters")
         if not 1 <= self.rate_limit <= 300:
             raise InvalidInput(f"invalid --rate-limit {self.rate_limit}: 1 to 300 per second")
         if not _BUS_RE.fullmatch(self.event_bus):
@@ -103,9 +138,36 @@ class SetupSpec:
         for repository in self.repositories:
             validate_repository_name(repository)
 
+    def _check_webhook(self, webhook_url: str) -> None:
+        url = urlparse(webhook_url)
+        if url.scheme != "https" or not url.netloc:
+            raise InvalidInput(
+                f"invalid --webhook-url {webhook_url!r}: EventBridge API destinations "
+                "need an https:// URL"
+            )
+        if len(webhook_url) > 2048 or any(c.isspace() for c in webhook_url):
+            raise InvalidInput("invalid --webhook-url: at most 2048 characters, no spaces")
+        from ecrctl.core.validate_input import check_web_url
+
+        check_web_url(webhook_url, "--webhook-url", schemes=("https",))
+        if self.username is None or not 1 <= len(self.username) <= 512:
+            raise InvalidInput("invalid --username: 1 to 512 characters (the webhook's user)")
+
+    @property
+    def target(self) -> str:
+        """webhook | sns"""
+        return "webhook" if self.webhook_url is not None else "sns"
+
     @property
     def pattern(self) -> dict[str, Any]:
         return build_pattern(self.kinds, self.repositories)
+
+    @property
+    def rule_description(self) -> str:
+        if self.description is not None:
+            return self.description
+        where = "the webhook" if self.target == "webhook" else "SNS"
+        return self.names.description(f"ECR events to {where}")
 
 
 def check_password(password: str) -> str:
@@ -152,7 +214,7 @@ def fingerprint_matches(password: str, fingerprint: str | None) -> bool:
 class Change:
     """What setup did to one resource: created, updated or unchanged."""
 
-    kind: str  # connection | api-destination | role | rule | target
+    kind: str  # connection | api-destination | role | rule | target | topic | subscription
     name: str
     action: str
     arn: str | None = None
@@ -172,7 +234,8 @@ class Change:
 class SetupResult:
     spec: SetupSpec
     changes: list[Change]
-    connection_state: str
+    connection_state: str | None
+    topic_arn: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -182,8 +245,12 @@ class SetupResult:
         return {
             "name": self.spec.names.base,
             "changed": self.changed,
+            "target": self.spec.target,
             "webhookUrl": self.spec.webhook_url,
             "username": self.spec.username,
+            "snsTopic": self.spec.sns_topic or self.topic_arn,
+            "email": self.spec.email,
+            "description": self.spec.rule_description,
             "eventBus": self.spec.event_bus,
             "events": list(self.spec.kinds),
             "repositories": list(self.spec.repositories),
@@ -206,9 +273,11 @@ class Piece:
     detail: dict[str, Any] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     managed: bool = True
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "notes": list(self.notes),
             "kind": self.kind,
             "name": self.name,
             "exists": self.exists,

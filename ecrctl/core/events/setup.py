@@ -19,7 +19,9 @@ from ecrctl.core.events.model import (
     MANAGED_VALUE,
     NAME_TAG,
     PASSWORD_TAG,
+    PAUSED_TAG,
     POLICY_NAME,
+    SNS_TARGET_ID,
     TARGET_ID,
     Change,
     SetupResult,
@@ -70,6 +72,8 @@ class EventsSetup:
         events: Any,
         iam: Any,
         *,
+        sns: Any | None = None,
+        sts: Any | None = None,
         wait_timeout: float = 60.0,
         poll_interval: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -78,6 +82,8 @@ class EventsSetup:
     ) -> None:
         self.events = events
         self.iam = iam
+        self.sns = sns
+        self.sts = sts
         self.found = EventsResources(events, iam)
         self.wait_timeout = wait_timeout
         self.poll_interval = poll_interval
@@ -87,8 +93,12 @@ class EventsSetup:
 
     # --- the whole run ---------------------------------------------------------------------
 
-    def apply(self, spec: SetupSpec, password: str) -> SetupResult:
-        check_password(password)
+    def apply(self, spec: SetupSpec, password: str | None = None) -> SetupResult:
+        if spec.target == "sns":
+            from ecrctl.core.events.setup_sns import apply_sns
+
+            return apply_sns(self, spec)
+        password = check_password(password or "")
         found = self._survey(spec)
         existing = list(found.existing)
         changes: list[Change] = []
@@ -112,9 +122,11 @@ class EventsSetup:
             record(self._role(spec, found, destination_arn, arn_account(connection.arn)))
             role_arn = changes[-1].arn or ""
             step = "creating the rule"
-            record(self._rule(spec, found, password, password_changed))
+            fingerprint = password_fingerprint(password) if password_changed else None
+            record(self.rule(spec, found.rule, [], fingerprint))
             step = "adding the target"
-            record(self._target(spec, destination_arn, role_arn))
+            wanted = {"Id": TARGET_ID, "Arn": destination_arn, "RoleArn": role_arn}
+            record(self.target(spec, wanted))
         except Exception as error:
             raise SetupIncomplete(step, existing, error) from error
         return SetupResult(spec=spec, changes=changes, connection_state=state)
@@ -152,6 +164,8 @@ class EventsSetup:
             found.existing.append(f"rule {names.rule}")
             if not tagged_as_managed(found.rule["Tags"]):
                 foreign.append(f"rule {names.rule}")
+            else:
+                self.check_same_target(spec)
         if foreign:
             raise Refused(
                 f"not managed by ecrctl, so left alone: {', '.join(foreign)}; "
@@ -295,20 +309,42 @@ class EventsSetup:
         action = "updated" if reasons else "unchanged"
         return Change("role", names.role, action, arn, ", ".join(reasons))
 
-    def _rule(
-        self, spec: SetupSpec, found: _Found, password: str, password_changed: bool
+    def check_same_target(self, spec: SetupSpec) -> None:
+        """A setup that sends to a webhook does not turn into one that sends to SNS, or back."""
+        names = spec.names
+        ids = {str(t.get("Id")) for t in self.found.targets(names.rule, spec.event_bus)}
+        other, what = (
+            (SNS_TARGET_ID, "an SNS topic")
+            if spec.target == "webhook"
+            else (TARGET_ID, "a webhook")
+        )
+        if other in ids:
+            raise Refused(
+                f"events setup {names.base} sends to {what}: run `ecrctl events teardown "
+                f"--name {names.base}` first, or choose another --name (nothing changed)"
+            )
+
+    def rule(
+        self,
+        spec: SetupSpec,
+        current: dict[str, Any] | None,
+        tags: list[dict[str, str]],
+        fingerprint: str | None = None,
     ) -> Change:
+        """Create the rule, or bring its pattern, state and description to what was asked.
+
+        ``fingerprint`` (webhooks) is the password's, written when the password changed.
+        """
         names = spec.names
         pattern = spec.pattern
-        description = names.description("ECR events to the webhook")
-        current = found.rule
         rule_args: dict[str, Any] = {
             "Name": names.rule,
             "EventPattern": json.dumps(pattern, separators=(",", ":")),
             "State": "ENABLED",
-            "Description": description,
+            "Description": spec.rule_description,
             "EventBusName": spec.event_bus,
         }
+        stamp = [{"Key": PASSWORD_TAG, "Value": fingerprint}] if fingerprint else []
         if current is None:
             self.progress(f"creating rule {names.rule}")
             made = self.events.put_rule(
@@ -316,36 +352,42 @@ class EventsSetup:
                 Tags=[
                     {"Key": MANAGED_KEY, "Value": MANAGED_VALUE},
                     {"Key": NAME_TAG, "Value": names.base},
-                    {"Key": PASSWORD_TAG, "Value": password_fingerprint(password)},
+                    *tags,
+                    *stamp,
                 ],
             )
             return Change("rule", names.rule, "created", made["RuleArn"])
         arn = current["Arn"]
         reasons = []
+        if current["Tags"].get(PAUSED_TAG) and current.get("State") == "DISABLED":
+            rule_args["State"] = "DISABLED"  # paused by `events disable`: stays paused
+            self.progress(f"rule {names.rule} stays disabled (`ecrctl events enable` resumes)")
         if _json_or_none(current.get("EventPattern")) != pattern:
             reasons.append("pattern")
-        if current.get("State") != "ENABLED":
+        if current.get("State") != rule_args["State"]:
             reasons.append(f"state {current.get('State')}")
+        if (current.get("Description") or "") != spec.rule_description:
+            reasons.append("description")
         if reasons:
             self.progress(f"updating rule {names.rule} ({', '.join(reasons)})")
             self.events.put_rule(**rule_args)
-        if password_changed:
+        missing = [t for t in tags if current["Tags"].get(t["Key"]) != t["Value"]]
+        if missing or stamp:
             # The fingerprint follows the password the connection now holds.
-            self.events.tag_resource(
-                ResourceARN=arn,
-                Tags=[{"Key": PASSWORD_TAG, "Value": password_fingerprint(password)}],
-            )
+            self.events.tag_resource(ResourceARN=arn, Tags=[*missing, *stamp])
+        if missing:
+            reasons.append("tags")
         action = "updated" if reasons else "unchanged"
         return Change("rule", names.rule, action, arn, ", ".join(reasons))
 
-    def _target(self, spec: SetupSpec, destination_arn: str, role_arn: str) -> Change:
+    def target(self, spec: SetupSpec, wanted: dict[str, str]) -> Change:
         names = spec.names
-        wanted = {"Id": TARGET_ID, "Arn": destination_arn, "RoleArn": role_arn}
+        target_id = wanted["Id"]
         targets = self.found.targets(names.rule, spec.event_bus)
-        current = next((t for t in targets if t.get("Id") == TARGET_ID), None)
+        current = next((t for t in targets if t.get("Id") == target_id), None)
         if current is not None and all(current.get(k) == v for k, v in wanted.items()):
-            return Change("target", TARGET_ID, "unchanged", destination_arn)
-        self.progress(f"{'updating' if current else 'adding'} target {TARGET_ID}")
+            return Change("target", target_id, "unchanged", wanted["Arn"])
+        self.progress(f"{'updating' if current else 'adding'} target {target_id}")
         answer = self.events.put_targets(
             Rule=names.rule, EventBusName=spec.event_bus, Targets=[wanted]
         )
@@ -356,7 +398,7 @@ class EventsSetup:
                 f"{entry.get('ErrorMessage')}"
             )
         action = "updated" if current else "created"
-        return Change("target", TARGET_ID, action, destination_arn)
+        return Change("target", target_id, action, wanted["Arn"])
 
 
 _LABELS = {

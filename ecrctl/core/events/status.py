@@ -10,6 +10,7 @@ from ecrctl.core.events.model import (
     BUS_TAG,
     DEFAULT_BUS,
     PASSWORD_TAG,
+    PAUSED_TAG,
     TARGET_ID,
     Names,
     Piece,
@@ -26,6 +27,17 @@ from ecrctl.core.events.resources import (
 from ecrctl.core.exceptions import NotFound, Refused
 
 KIND_ORDER = ("connection", "api-destination", "role", "rule", "target")
+# The order teardown removes pieces in (and lists them).
+TEARDOWN_ORDER = (
+    "target",
+    "rule",
+    "api-destination",
+    "connection",
+    "role",
+    "subscription",
+    "topic",
+    "topic-policy",
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,14 @@ class EventsStatus:
         return found
 
     @property
+    def notes(self) -> list[str]:
+        return [f"{p.kind} {p.name}: {n}" for p in self.pieces for n in p.notes]
+
+    @property
+    def target(self) -> str:
+        return "sns" if any(p.kind == "topic" for p in self.pieces) else "webhook"
+
+    @property
     def exists(self) -> bool:
         return any(p.exists for p in self.pieces)
 
@@ -58,8 +78,10 @@ class EventsStatus:
         return {
             "name": self.names.base,
             "eventBus": self.event_bus,
+            "target": self.target,
             "healthy": self.healthy,
             "problems": self.problems,
+            "notes": self.notes,
             "resources": [p.to_json() for p in self.pieces],
         }
 
@@ -67,14 +89,22 @@ class EventsStatus:
 class EventsInspector:
     """Reads every piece and says what is missing, foreign or drifted; removes them in order."""
 
-    def __init__(self, events: Any, iam: Any) -> None:
+    def __init__(self, events: Any, iam: Any, sns: Any | None = None, sts: Any | None = None):
         self.events = events
         self.iam = iam
+        self.sns = sns
+        self.sts = sts
         self.found = EventsResources(events, iam)
 
     def status(self, names: Names, event_bus: str | None = None) -> EventsStatus:
         role = self.found.role(names.role)
         bus = event_bus or (role or {}).get("Tags", {}).get(BUS_TAG) or DEFAULT_BUS
+        if role is None and self.sns is not None:
+            from ecrctl.core.events.status_sns import sns_status
+
+            found = sns_status(self, names, bus)
+            if found is not None:
+                return found
         connection = self._connection(names)
         destination = self._destination(names, connection)
         role_piece = self._role(names, role, destination.arn, arn_account(connection.arn))
@@ -173,12 +203,20 @@ class EventsInspector:
             "role", names.role, True, data.get("Arn"), None, detail, tuple(problems), managed
         )
 
+    def rule_piece(self, names: Names, data: dict[str, Any] | None) -> Piece:
+        return self._rule(names, data)
+
     def _rule(self, names: Names, data: dict[str, Any] | None) -> Piece:
         if data is None:
             return Piece("rule", names.rule, exists=False)
         problems = []
+        notes = []
         state = str(data.get("State"))
-        if state != "ENABLED":
+        if state == "DISABLED" and data["Tags"].get(PAUSED_TAG):
+            notes.append(
+                f"disabled: delivery paused; `ecrctl events enable {names.base}` resumes it"
+            )
+        elif state != "ENABLED":
             problems.append(f"state is {state}")
         try:
             pattern = json.loads(data.get("EventPattern") or "null")
@@ -195,9 +233,18 @@ class EventsInspector:
             "events": list(parsed[0]) if parsed else None,
             "repositories": list(parsed[1]) if parsed else None,
             "passwordFingerprint": PASSWORD_TAG in data["Tags"],
+            "description": data.get("Description"),
         }
         return Piece(
-            "rule", names.rule, True, data.get("Arn"), state, detail, tuple(problems), managed
+            "rule",
+            names.rule,
+            True,
+            data.get("Arn"),
+            state,
+            detail,
+            tuple(problems),
+            managed,
+            tuple(notes),
         )
 
     def _target(
@@ -245,6 +292,10 @@ class EventsInspector:
     def teardown(self, status: EventsStatus) -> list[Piece]:
         """Remove in an order AWS accepts: targets, rule, destination, connection, role."""
         names, bus = status.names, status.event_bus
+        if status.target == "sns":
+            from ecrctl.core.events.status_sns import sns_teardown
+
+            return sns_teardown(self, status)
         removed: list[Piece] = []
         if status.piece("rule").exists:
             ids = [str(t["Id"]) for t in self.found.targets(names.rule, bus)]

@@ -287,3 +287,20 @@ def _inline(value: Any) -> str:
 
 def to_yaml(value: Any) -> str:
     return "\n".join(_lines(value, 0)) + "\n"
+
+
+ROLE_PARAMETERS = ("TrustedAccountId", "ExternalId")
+
+
+def build_role_template() -> dict[str, Any]:
+    """Only the cross-account read-only role, as the integration guides deploy it per region."""
+    full = build_template()
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": (
+            "ecrctl: read-only ECR access for one trusted account, guarded by an ExternalId."
+        ),
+        "Parameters": {k: full["Parameters"][k] for k in ROLE_PARAMETERS},
+        "Resources": {"ReadOnlyRole": full["Resources"]["ReadOnlyRole"]},
+        "Outputs": {"AssumeRoleArn": full["Outputs"]["AssumeRoleArn"]},
+    }

@@ -1,0 +1,305 @@
+"""``events template --deploy``: the read-only-role stack in several regions, and ``check-role``.
+
+A deploy is CreateStack or UpdateStack ("No updates are to be performed" is the idempotent
+answer), then a bounded wait for the stack to settle, then its ``AssumeRoleArn`` output.
+``--dry-run`` makes a change set instead, reads it and deletes it again (and the empty
+``REVIEW_IN_PROGRESS`` stack a CREATE change set leaves), so that nothing stays behind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecrctl.core.exceptions import ConfigurationError, InvalidInput, Refused
+
+DEFAULT_STACK = "public-templates-ecr-integration"
+_STACK_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+_ACCOUNT_RE = re.compile(r"\d{12}")
+_EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}")
+_ROLE_ARN_RE = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+_NO_CHANGES = ("No updates are to be performed", "didn't contain changes")
+
+
+def parse_regions(text: str | None, default: str) -> tuple[str, ...]:
+    regions = [r.strip() for r in (text or default).split(",") if r.strip()]
+    for region in regions:
+        if not _REGION_RE.fullmatch(region):
+            raise InvalidInput(f"invalid region {region!r} in --regions (as us-east-1,eu-west-1)")
+    if not regions:
+        raise InvalidInput("--regions: name at least one region")
+    return tuple(dict.fromkeys(regions))
+
+
+def check_stack_name(name: str) -> str:
+    if not _STACK_RE.fullmatch(name):
+        raise InvalidInput(
+            f"invalid --stack-name {name!r}: 1-128 letters, digits and '-', starting with a letter"
+        )
+    return name
+
+
+def check_external_id(value: str) -> str:
+    if not _EXTERNAL_ID_RE.fullmatch(value):
+        raise InvalidInput(
+            "invalid --external-id: 2-1224 characters of letters, digits and _+=,.@:/-"
+        )
+    return value
+
+
+def check_account(value: str) -> str:
+    if not _ACCOUNT_RE.fullmatch(value):
+        raise InvalidInput(f"invalid --trusted-account {value!r}: a 12-digit AWS account id")
+    return value
+
+
+@dataclass(frozen=True)
+class RegionDeploy:
+    region: str
+    stack: str
+    action: str  # created | updated | unchanged | would create | would update | no change
+    status: str | None = None
+    assume_role_arn: str | None = None
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "stackName": self.stack,
+            "action": self.action,
+            "stackStatus": self.status,
+            "assumeRoleArn": self.assume_role_arn,
+            "changes": self.changes,
+        }
+
+
+class StackDeployer:
+    """One region's CloudFormation client; waits with an injected sleep and clock."""
+
+    def __init__(
+        self,
+        cloudformation: Any,
+        *,
+        timeout: float = 600.0,
+        poll_interval: float = 5.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.cf = cloudformation
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self.sleep = sleep
+        self.clock = clock
+        self.progress = progress or (lambda _m: None)
+        self.region = str(cloudformation.meta.region_name)
+
+    def stack(self, name: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            stacks = self.cf.describe_stacks(StackName=name)["Stacks"]
+        except ClientError as error:
+            if "does not exist" in str(error):
+                return None
+            raise
+        return dict(stacks[0]) if stacks else None
+
+    def deploy(
+        self, name: str, template: dict[str, Any], parameters: dict[str, str]
+    ) -> RegionDeploy:
+        from botocore.exceptions import ClientError
+
+        current = self.stack(name)
+        args = _stack_args(name, template, parameters)
+        if current is not None and current["StackStatus"] == "REVIEW_IN_PROGRESS":
+            current = None  # an empty stack a change set left: CreateStack takes it over
+        if current is not None and current["StackStatus"] == "ROLLBACK_COMPLETE":
+            raise Refused(
+                f"stack {name} in {self.region} is ROLLBACK_COMPLETE (its creation failed): "
+                "delete it, then deploy again"
+            )
+        try:
+            if current is None:
+                self.progress(f"{self.region}: creating stack {name}")
+                self.cf.create_stack(**args)
+                action = "created"
+            else:
+                self.progress(f"{self.region}: updating stack {name}")
+                self.cf.update_stack(**args)
+                action = "updated"
+        except ClientError as error:
+            if current is not None and any(text in str(error) for text in _NO_CHANGES):
+                return RegionDeploy(
+                    self.region, name, "unchanged", current["StackStatus"], _output(current)
+                )
+            raise
+        settled = self._wait(name)
+        return RegionDeploy(self.region, name, action, settled["StackStatus"], _output(settled))
+
+    def _wait(self, name: str) -> dict[str, Any]:
+        deadline = self.clock() + self.timeout
+        interval = min(1.0, self.poll_interval)
+        while True:
+            stack = self.stack(name) or {"StackStatus": "DELETE_COMPLETE"}
+            status = str(stack["StackStatus"])
+            if not status.endswith("_IN_PROGRESS"):
+                if status in {"CREATE_COMPLETE", "UPDATE_COMPLETE"}:
+                    return stack
+                reason = stack.get("StackStatusReason") or "see the stack's events"
+                raise Refused(f"stack {name} in {self.region} is {status} ({reason})")
+            if self.clock() >= deadline:
+                raise Refused(
+                    f"stack {name} in {self.region} is still {status} after "
+                    f"{self.timeout:.0f} s; see `aws cloudformation describe-stack-events`"
+                )
+            self.progress(f"{self.region}: stack {name} is {status}; waiting")
+            self.sleep(interval)
+            interval = min(interval * 2, self.poll_interval)
+
+    def preview(
+        self, name: str, template: dict[str, Any], parameters: dict[str, str]
+    ) -> RegionDeploy:
+        """A change set, read and deleted again: what a deploy would change, changing nothing."""
+        current = self.stack(name)
+        creating = current is None or current["StackStatus"] == "REVIEW_IN_PROGRESS"
+        from botocore.exceptions import ClientError
+
+        change_set = f"ecrctl-preview-{int(time.time())}"
+        try:
+            self.cf.create_change_set(
+                **_stack_args(name, template, parameters),
+                ChangeSetName=change_set,
+                ChangeSetType="CREATE" if creating else "UPDATE",
+            )
+        except ClientError as error:
+            if creating or not any(text in str(error) for text in _NO_CHANGES):
+                raise
+            status = None if current is None else str(current["StackStatus"])
+            return RegionDeploy(self.region, name, "no change", status, _output(current or {}))
+        try:
+            described = self._wait_change_set(name, change_set)
+        finally:
+            self.cf.delete_change_set(ChangeSetName=change_set, StackName=name)
+            if current is None:
+                self.cf.delete_stack(StackName=name)  # the empty stack the change set made
+        changes = [
+            {
+                "action": c.get("ResourceChange", {}).get("Action"),
+                "logicalId": c.get("ResourceChange", {}).get("LogicalResourceId"),
+                "type": c.get("ResourceChange", {}).get("ResourceType"),
+                "replacement": c.get("ResourceChange", {}).get("Replacement"),
+            }
+            for c in described.get("Changes") or []
+        ]
+        action = ("would create" if creating else "would update") if changes else "no change"
+        status = None if current is None else str(current["StackStatus"])
+        return RegionDeploy(self.region, name, action, status, _output(current or {}), changes)
+
+    def _wait_change_set(self, name: str, change_set: str) -> dict[str, Any]:
+        deadline = self.clock() + self.timeout
+        while True:
+            described = dict(self.cf.describe_change_set(ChangeSetName=change_set, StackName=name))
+            status = str(described.get("Status"))
+            if status == "CREATE_COMPLETE":
+                return described
+            if status == "FAILED":
+                reason = str(described.get("StatusReason") or "")
+                if any(text in reason for text in _NO_CHANGES):
+                    return {**described, "Changes": []}
+                raise Refused(f"change set for {name} in {self.region} failed: {reason}")
+            if self.clock() >= deadline:
+                raise Refused(f"change set for {name} in {self.region} is still {status}")
+            self.sleep(min(1.0, self.poll_interval))
+
+
+def _stack_args(name: str, template: dict[str, Any], parameters: dict[str, str]) -> dict[str, Any]:
+    return {
+        "StackName": name,
+        "TemplateBody": json.dumps(template),
+        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        "Capabilities": ["CAPABILITY_IAM"],
+        "Tags": [{"Key": "managed-by", "Value": "ecrctl"}],
+    }
+
+
+def _output(stack: dict[str, Any]) -> str | None:
+    for output in stack.get("Outputs") or []:
+        if output.get("OutputKey") == "AssumeRoleArn":
+            return str(output.get("OutputValue"))
+    return None
+
+
+# --- check-role ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleCheck:
+    role_arn: str
+    assumed_arn: str
+    repositories: int
+    more: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "roleArn": self.role_arn,
+            "assumedRoleArn": self.assumed_arn,
+            "repositoriesVisible": self.repositories,
+            "moreRepositories": self.more,
+            "ok": True,
+        }
+
+
+def check_role_arn(value: str) -> str:
+    if not _ROLE_ARN_RE.fullmatch(value):
+        raise InvalidInput(f"invalid ROLE_ARN {value!r}: arn:aws:iam::ACCOUNT:role/NAME")
+    return value
+
+
+def check_role(
+    sts: Any, role_arn: str, external_id: str, ecr_for: Callable[[dict[str, Any]], Any]
+) -> RoleCheck:
+    """Assume the role with the ExternalId, then DescribeRepositories as the partner would.
+
+    ``ecr_for`` builds an ECR client from the temporary credentials (the CLI owns sessions).
+    Either step refused is exit 4, with AWS's reason.
+    """
+    from botocore.exceptions import ClientError
+
+    check_role_arn(role_arn)
+    check_external_id(external_id)
+    try:
+        assumed = sts.assume_role(
+            RoleArn=role_arn,
+            RoleSessionName="ecrctl-check-role",
+            ExternalId=external_id,
+            DurationSeconds=900,
+        )
+    except ClientError as error:
+        raise ConfigurationError(
+            f"cannot assume {role_arn} with that external id: {_message(error)} (the role must "
+            "trust this account, with sts:ExternalId equal to the --external-id given)"
+        ) from error
+    ecr = ecr_for(assumed["Credentials"])
+    try:
+        page = ecr.describe_repositories(maxResults=1000)
+    except ClientError as error:
+        raise ConfigurationError(
+            f"assumed {role_arn}, but it may not read ECR: {_message(error)}"
+        ) from error
+    return RoleCheck(
+        role_arn=role_arn,
+        assumed_arn=str(assumed.get("AssumedRoleUser", {}).get("Arn", "")),
+        repositories=len(page.get("repositories", [])),
+        more=bool(page.get("nextToken")),
+    )
+
+
+def _message(error: Any) -> str:
+    info = getattr(error, "response", {}).get("Error", {})
+    return f"{info.get('Code', 'Error')}: {info.get('Message', '')}".rstrip(": ")

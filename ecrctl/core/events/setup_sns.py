@@ -1,0 +1,101 @@
+"""``events setup --sns-topic ARN | --email ADDRESS``: topic, subscription, rule, policy, target.
+
+The same contract as the webhook setup: everything is looked up first, foreign pieces are
+refused before any change, each piece is created, updated or left alone, and a failure half
+way names what exists.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ecrctl.core.events.model import (
+    EMAIL_TAG,
+    SNS_TARGET_ID,
+    TOPIC_TAG,
+    Change,
+    SetupResult,
+    SetupSpec,
+)
+from ecrctl.core.events.resources import tagged_as_managed
+from ecrctl.core.events.sns import TopicWiring, owned_by
+from ecrctl.core.exceptions import Refused
+
+if TYPE_CHECKING:
+    from ecrctl.core.events.setup import EventsSetup
+
+
+def apply_sns(runner: EventsSetup, spec: SetupSpec) -> SetupResult:
+    from ecrctl.core.events.setup import SetupIncomplete
+
+    names = spec.names
+    if runner.sns is None:  # pragma: no cover - the CLI always passes one
+        raise RuntimeError("events setup to SNS needs an sns client")
+    wiring = TopicWiring(runner.sns, runner.sts)
+    rule = runner.found.rule(names.rule, spec.event_bus)
+    existing: list[str] = []
+    if rule is not None:
+        existing.append(f"rule {names.rule}")
+        if not tagged_as_managed(rule["Tags"]):
+            raise Refused(
+                f"not managed by ecrctl, so left alone: rule {names.rule}; "
+                "choose another --name (nothing changed)"
+            )
+        runner.check_same_target(spec)
+    topic: dict[str, Any] | None
+    if spec.sns_topic is not None:
+        arn = spec.sns_topic
+        topic = wiring.require(arn)
+    else:
+        arn = wiring.arn_for(names)
+        topic = wiring.topic(arn)
+        if topic is not None:
+            existing.append(f"topic {names.topic}")
+            if not owned_by(topic["Tags"], names):
+                raise Refused(
+                    f"not managed by ecrctl, so left alone: SNS topic {names.topic}; "
+                    "pass it as --sns-topic, or choose another --name (nothing changed)"
+                )
+    recorded = (rule or {}).get("Tags", {}).get(TOPIC_TAG)
+    if recorded and recorded != arn:
+        raise Refused(
+            f"events setup {names.base} sends to {recorded}: run `ecrctl events teardown "
+            f"--name {names.base}` first, or choose another --name (nothing changed)"
+        )
+
+    changes: list[Change] = []
+
+    def record(change: Change) -> Change:
+        changes.append(change)
+        label = f"{change.kind} {change.name}"
+        if label not in existing:
+            existing.append(label)
+        return change
+
+    step = "creating the SNS topic"
+    try:
+        if spec.email is not None:
+            made = record(wiring.ensure_topic(names, arn, topic))
+            if made.action == "created":
+                runner.progress(f"created SNS topic {names.topic}")
+                topic = wiring.require(arn)
+            step = "subscribing the e-mail address"
+            sub = record(wiring.ensure_subscription(arn, spec.email))
+            if sub.action == "created":
+                runner.progress(
+                    f"subscribed {spec.email}: SNS mailed a confirmation link; nothing is "
+                    "delivered until it is followed (`ecrctl events status` tells)"
+                )
+        assert topic is not None
+        step = "creating the rule"
+        tags = [{"Key": TOPIC_TAG, "Value": arn}]
+        if spec.email is not None:
+            tags.append({"Key": EMAIL_TAG, "Value": spec.email})
+        rule_change = record(runner.rule(spec, rule, tags))
+        step = "letting EventBridge publish to the topic"
+        record(wiring.ensure_policy(names, arn, rule_change.arn or "", topic))
+        step = "adding the target"
+        record(runner.target(spec, {"Id": SNS_TARGET_ID, "Arn": arn}))
+    except Exception as error:
+        raise SetupIncomplete(step, existing, error) from error
+    return SetupResult(spec=spec, changes=changes, connection_state=None, topic_arn=arn)

@@ -1,0 +1,145 @@
+"""``events status`` / ``teardown`` of a setup that sends to SNS (topic, subscription, rule)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ecrctl.core.events.model import EMAIL_TAG, SNS_TARGET_ID, TOPIC_TAG, Names, Piece
+from ecrctl.core.events.sns import TopicWiring, owned_by, publish_statement
+
+if TYPE_CHECKING:
+    from ecrctl.core.events.status import EventsInspector, EventsStatus
+
+
+def sns_status(inspector: EventsInspector, names: Names, bus: str) -> EventsStatus | None:
+    """The SNS setup named ``names``, or None when it is not one (a webhook, or nothing)."""
+    from ecrctl.core.events.status import EventsStatus
+
+    wiring = TopicWiring(inspector.sns, inspector.sts)
+    rule = inspector.found.rule(names.rule, bus)
+    targets = inspector.found.targets(names.rule, bus) if rule is not None else []
+    ours = next((t for t in targets if t.get("Id") == SNS_TARGET_ID), None)
+    topic_arn = (rule or {}).get("Tags", {}).get(TOPIC_TAG) or (ours or {}).get("Arn")
+    if rule is not None and not topic_arn:
+        return None
+    if rule is None:
+        # What a half-removed --email setup leaves: its topic, found by name.
+        if inspector.sts is None or inspector.found.connection(names.connection) is not None:
+            return None
+        topic_arn = wiring.arn_for(names)
+        found = wiring.topic(topic_arn)
+        if found is None or not owned_by(found["Tags"], names):
+            return None
+    assert topic_arn is not None
+    topic = wiring.topic(topic_arn)
+    pieces = [_topic(names, wiring, topic_arn, topic, rule)]
+    email = (rule or {}).get("Tags", {}).get(EMAIL_TAG)
+    if email:
+        pieces.append(_subscription(wiring, topic_arn, topic, email))
+    pieces.append(inspector.rule_piece(names, rule))
+    pieces.append(_target(rule, ours, topic_arn, targets))
+    return EventsStatus(names=names, event_bus=bus, pieces=pieces)
+
+
+def _topic(
+    names: Names,
+    wiring: TopicWiring,
+    arn: str,
+    topic: dict[str, Any] | None,
+    rule: dict[str, Any] | None,
+) -> Piece:
+    if topic is None:
+        return Piece("topic", names.topic if rule is None else arn.rsplit(":", 1)[-1], False)
+    owned = owned_by(topic["Tags"], names)
+    problems = []
+    if rule is not None:
+        statements = (topic.get("PolicyDocument") or {}).get("Statement") or []
+        if publish_statement(names, arn, rule["Arn"]) not in statements:
+            problems.append("its policy does not let EventBridge publish for this rule")
+    detail = {
+        "createdByEcrctl": owned,
+        "subscriptionsConfirmed": _int(topic.get("SubscriptionsConfirmed")),
+        "subscriptionsPending": _int(topic.get("SubscriptionsPending")),
+    }
+    name = arn.rsplit(":", 1)[-1]
+    return Piece("topic", name, True, arn, None, detail, tuple(problems), True)
+
+
+def _subscription(wiring: TopicWiring, arn: str, topic: dict[str, Any] | None, email: str) -> Piece:
+    found = wiring.email_subscription(arn, email) if topic is not None else None
+    if found is None:
+        return Piece("subscription", email, False, detail={"protocol": "email"})
+    pending = wiring.pending(found)
+    notes = (
+        (
+            f"pending confirmation: nothing is delivered until the link SNS e-mailed to "
+            f"{email} is followed",
+        )
+        if pending
+        else ()
+    )
+    sub_arn = found.get("SubscriptionArn")
+    return Piece(
+        "subscription",
+        email,
+        True,
+        sub_arn if str(sub_arn).startswith("arn:") else None,
+        "PENDING_CONFIRMATION" if pending else "CONFIRMED",
+        {"protocol": "email", "pendingConfirmation": pending},
+        (),
+        True,
+        notes,
+    )
+
+
+def _target(
+    rule: dict[str, Any] | None,
+    ours: dict[str, Any] | None,
+    topic_arn: str,
+    targets: list[dict[str, Any]],
+) -> Piece:
+    others = [str(t.get("Id")) for t in targets if t.get("Id") != SNS_TARGET_ID]
+    detail: dict[str, Any] = {"otherTargets": others}
+    if rule is None or ours is None:
+        return Piece("target", SNS_TARGET_ID, exists=False, detail=detail)
+    problems = [] if ours.get("Arn") == topic_arn else ["points at another topic"]
+    detail["arn"] = ours.get("Arn")
+    return Piece("target", SNS_TARGET_ID, True, ours.get("Arn"), None, detail, tuple(problems))
+
+
+def sns_teardown(inspector: EventsInspector, status: EventsStatus) -> list[Piece]:
+    """Target, rule, then the topic ecrctl made (subscriptions go with it), or only the
+    statement it added to a topic it was given."""
+    names, bus = status.names, status.event_bus
+    removed: list[Piece] = []
+    if status.piece("rule").exists:
+        ids = [str(t["Id"]) for t in inspector.found.targets(names.rule, bus)]
+        if ids:
+            inspector.events.remove_targets(Rule=names.rule, EventBusName=bus, Ids=ids)
+        if status.piece("target").exists:
+            removed.append(status.piece("target"))
+        inspector.events.delete_rule(Name=names.rule, EventBusName=bus)
+        removed.append(status.piece("rule"))
+    topic = status.piece("topic")
+    if topic.exists and topic.arn:
+        wiring = TopicWiring(inspector.sns, inspector.sts)
+        if topic.detail.get("createdByEcrctl"):
+            subscription = next((p for p in status.pieces if p.kind == "subscription"), None)
+            if subscription is not None and subscription.exists:
+                removed.append(subscription)  # deleting the topic deletes its subscriptions
+            wiring.sns.delete_topic(TopicArn=topic.arn)
+            removed.append(topic)
+        else:
+            found = wiring.topic(topic.arn)
+            if found is not None and wiring.remove_statement(names, topic.arn, found):
+                removed.append(
+                    Piece("topic-policy", names.statement, True, topic.arn, detail={"kept": True})
+                )
+    return removed
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
