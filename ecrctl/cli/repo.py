@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 
+from ecrctl.cli import fleet
 from ecrctl.cli.common import confirm, json_list, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.core.exceptions import Refused
+from ecrctl.core.models import Repository
 from ecrctl.core.refs import without_reference
 from ecrctl.core.repos import RepositoryService
 from ecrctl.render import Column, View, cell, date_only, human_size, short_time
@@ -116,28 +118,41 @@ def list_(
     prefix: Annotated[
         str | None, typer.Option("--prefix", metavar="P", help="Only names starting with P.")
     ] = None,
+    profiles: fleet.Profiles = None,
+    regions: fleet.Regions = None,
 ) -> None:
     """List repositories (names only in text output, one a line)."""
     app_state = state(ctx)
+    if fleet.wanted(profiles, regions):
+        fleet.emit_each(
+            app_state,
+            profiles,
+            regions,
+            lambda c, region: RepositoryService(c.access.client("ecr", region)).list_all(prefix),
+            list_view,
+        )
+        return
     clients = app_state.clients()
     repos = RepositoryService(clients.ecr(), clients.settings.registry_id).list_all(prefix)
-    app_state.emit(
-        View(
-            doc=json_list(repos),
-            headers=tuple(c.header for c in LIST_COLUMNS),
-            columns=LIST_COLUMNS,
-            rows=[
-                [
-                    r.name,
-                    r.uri,
-                    r.mutability,
-                    cell(r.scan_on_push),
-                    short_time(r.to_json()["createdAt"]),
-                ]
-                for r in repos
-            ],
-            text=[[r.name] for r in repos],
-        )
+    app_state.emit(list_view(repos))
+
+
+def list_view(repos: list[Repository]) -> View:
+    return View(
+        doc=json_list(repos),
+        headers=tuple(c.header for c in LIST_COLUMNS),
+        columns=LIST_COLUMNS,
+        rows=[
+            [
+                r.name,
+                r.uri,
+                r.mutability,
+                cell(r.scan_on_push),
+                short_time(r.to_json()["createdAt"]),
+            ]
+            for r in repos
+        ],
+        text=[[r.name] for r in repos],
     )
 
 
