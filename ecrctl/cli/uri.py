@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ecrctl.cli import fleet
 from ecrctl.cli.common import state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.core.iam import PolicyKind, policy_document
@@ -17,16 +18,24 @@ from ecrctl.render import View
 def uri(
     ctx: typer.Context,
     ref: Annotated[
-        str,
+        str | None,
         typer.Argument(
             metavar="REPO[:TAG|@DIGEST]",
-            help="Repository, with an optional tag or digest.",
+            help="Repository, with an optional tag or digest (none: the registry host only).",
             autocompletion=complete_repository,
         ),
-    ],
+    ] = None,
+    profiles: fleet.Profiles = None,
+    regions: fleet.Regions = None,
 ) -> None:
-    """Print the full image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG)."""
+    """Print the full image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), or with no
+    argument the registry host alone (export registry=$(ecrctl uri))."""
     app_state = state(ctx)
+    if ref is None or fleet.wanted(profiles, regions):
+        from ecrctl.cli.fleet_uri import uris
+
+        uris(app_state, ref, profiles, regions)
+        return
     image, clients = app_state.target(ref)
     host = resolve_host(
         image,
