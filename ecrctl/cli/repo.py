@@ -184,6 +184,16 @@ def show(ctx: typer.Context, name: RepoArg) -> None:
     )
     size = details.total_size_bytes
     view.rows[10][1] = f"{human_size(size)} ({size} bytes)"
+    from ecrctl.cli.repo_policy import pull_summary
+
+    doc["mayPull"] = (
+        pull_summary(clients, ref.repository)
+        if details.has_repository_policy
+        else ("own account only")
+    )
+    view.rows.append(["may pull", doc["mayPull"]])
+    assert view.text is not None
+    view.text.append(["mayPull", doc["mayPull"]])
     app_state.emit(view)
 
 
@@ -295,4 +305,7 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def register(root: typer.Typer) -> None:
+    from ecrctl.cli import repo_policy
+
+    repo_policy.register(app)
     root.add_typer(app, name="repo")
