@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "tags": "images",
     "images": "images",
     "uri": "uri",
+    "where": "commands.where",
+    "whoami": "commands.whoami",
     "policy": "uri",
     "sandbox": "commands.sandbox",
     "demo": "commands.demo",

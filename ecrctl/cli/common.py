@@ -47,10 +47,9 @@ class AppState:
         ref = parse_image_ref(text, allow_reference=allow_reference)
         if ref.registry is None:
             return ref, self.clients()
-        settings = self.settings.with_target(
-            region=ref.registry.region, registry_id=ref.registry.account
-        )
-        return ref, self.clients(settings)
+        from ecrctl.cli.fleet import registry_settings  # config.toml's profile for the host
+
+        return ref, self.clients(registry_settings(self.settings, ref.registry))
 
     def emit(self, view: View) -> None:
         self.renderer.emit(view)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ecrctl.cli import fleet
 from ecrctl.cli.common import AppState, say, state
 from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput
@@ -32,7 +33,7 @@ def _explicit_profile(ctx: typer.Context) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _expires_in(token: RegistryToken) -> str:
+def expires_in(token: RegistryToken) -> str:
     from datetime import UTC, datetime
 
     left = token.expires_at - datetime.now(UTC)
@@ -62,6 +63,8 @@ def login(
     public: Annotated[
         bool, typer.Option("--public", help="Log in to ECR Public (public.ecr.aws).")
     ] = False,
+    profiles: fleet.Profiles = None,
+    regions: fleet.Regions = None,
 ) -> None:
     """Log docker in to ECR: writes the docker config itself (no daemon, no docker CLI needed).
 
@@ -86,6 +89,16 @@ def login(
         return
     if print_password and helper:
         raise InvalidInput("--print-password and --helper do not go together: pick one")
+    if fleet.wanted(profiles, regions):
+        from ecrctl.cli.fleet_login import login_everywhere
+
+        if names or print_password or public:
+            raise InvalidInput(
+                "--profiles/--regions log in to each profile's own registry: "
+                "give no REGISTRY, --print-password or --public"
+            )
+        login_everywhere(app_state, profiles, regions, helper=helper)
+        return
     settings = app_state.settings
     explicit = _explicit_profile(ctx)
     user_config = load_user_config()
@@ -130,7 +143,7 @@ def login(
             results.append({**token.to_json(), "store": where})
             say(
                 f"{token.host}: {where} in {docker_config.path}; token expires "
-                f"{iso(token.expires_at)} (in {_expires_in(token)})"
+                f"{iso(token.expires_at)} (in {expires_in(token)})"
             )
     if helper and shutil.which(f"docker-credential-{HELPER_NAME}") is None:
         say(

@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from ecrctl.cli import fleet
 from ecrctl.cli.common import confirm, json_list, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_time
 from ecrctl.core.exceptions import Refused
+from ecrctl.core.models import Repository
 from ecrctl.core.refs import without_reference
 from ecrctl.core.repos import RepositoryService
 
@@ -116,28 +118,41 @@ def list_(
     prefix: Annotated[
         str | None, typer.Option("--prefix", metavar="P", help="Only names starting with P.")
     ] = None,
+    profiles: fleet.Profiles = None,
+    regions: fleet.Regions = None,
 ) -> None:
     """List repositories (names only in text output, one a line)."""
     app_state = state(ctx)
+    if fleet.wanted(profiles, regions):
+        fleet.emit_each(
+            app_state,
+            profiles,
+            regions,
+            lambda c, region: RepositoryService(c.access.client("ecr", region)).list_all(prefix),
+            list_view,
+        )
+        return
     clients = app_state.clients()
     repos = RepositoryService(clients.ecr(), clients.settings.registry_id).list_all(prefix)
-    app_state.emit(
-        View(
-            doc=json_list(repos),
-            headers=tuple(c.header for c in LIST_COLUMNS),
-            columns=LIST_COLUMNS,
-            rows=[
-                [
-                    r.name,
-                    r.uri,
-                    r.mutability,
-                    cell(r.scan_on_push),
-                    short_time(r.to_json()["createdAt"]),
-                ]
-                for r in repos
-            ],
-            text=[[r.name] for r in repos],
-        )
+    app_state.emit(list_view(repos))
+
+
+def list_view(repos: list[Repository]) -> View:
+    return View(
+        doc=json_list(repos),
+        headers=tuple(c.header for c in LIST_COLUMNS),
+        columns=LIST_COLUMNS,
+        rows=[
+            [
+                r.name,
+                r.uri,
+                r.mutability,
+                cell(r.scan_on_push),
+                short_time(r.to_json()["createdAt"]),
+            ]
+            for r in repos
+        ],
+        text=[[r.name] for r in repos],
     )
 
 
@@ -169,6 +184,16 @@ def show(ctx: typer.Context, name: RepoArg) -> None:
     )
     size = details.total_size_bytes
     view.rows[10][1] = f"{human_size(size)} ({size} bytes)"
+    from ecrctl.cli.repo_policy import pull_summary
+
+    doc["mayPull"] = (
+        pull_summary(clients, ref.repository)
+        if details.has_repository_policy
+        else ("own account only")
+    )
+    view.rows.append(["may pull", doc["mayPull"]])
+    assert view.text is not None
+    view.text.append(["mayPull", doc["mayPull"]])
     app_state.emit(view)
 
 
@@ -280,4 +305,7 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def register(root: typer.Typer) -> None:
+    from ecrctl.cli import repo_policy
+
+    repo_policy.register(app)
     root.add_typer(app, name="repo")

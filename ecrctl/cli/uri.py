@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ecrctl.cli import fleet
 from ecrctl.cli.common import AppState, confirm, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
@@ -27,16 +28,24 @@ from ecrctl.core.uri import full_uri, resolve_host
 def uri(
     ctx: typer.Context,
     ref: Annotated[
-        str,
+        str | None,
         typer.Argument(
             metavar="REPO[:TAG|@DIGEST]",
-            help="Repository, with an optional tag or digest.",
+            help="Repository, with an optional tag or digest (none: the registry host only).",
             autocompletion=complete_repository,
         ),
-    ],
+    ] = None,
+    profiles: fleet.Profiles = None,
+    regions: fleet.Regions = None,
 ) -> None:
-    """Print the full image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG)."""
+    """Print the full image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), or with no
+    argument the registry host alone (export registry=$(ecrctl uri))."""
     app_state = state(ctx)
+    if ref is None or fleet.wanted(profiles, regions):
+        from ecrctl.cli.fleet_uri import uris
+
+        uris(app_state, ref, profiles, regions)
+        return
     image, clients = app_state.target(ref)
     host = resolve_host(
         image,

@@ -87,6 +87,20 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str
             "XDG_CONFIG_HOME": str(home / ".config"),
             "COLUMNS": "120",
         }
+        # The README's fleet lines: dev and stage are other (empty) accounts behind assumed
+        # roles; prod is the seeded sandbox account itself.
+        (home / "aws-config").write_text(
+            "[profile base]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+            + "".join(
+                f"[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/x\n"
+                "source_profile = base\n"
+                for name, account in (
+                    ("dev", "111111111111"),
+                    ("stage", "222222222222"),
+                    ("prod", "123456789012"),
+                )
+            )
+        )
         yield env, work
 
 

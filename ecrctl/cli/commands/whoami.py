@@ -1,0 +1,52 @@
+"""ecrctl whoami: the profile, account, ARN, region and registry host in use, and where the
+credentials came from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from ecrctl.cli import fleet
+from ecrctl.cli.common import state
+from ecrctl.cli.output import View
+from ecrctl.core.fleet import ProfileContext
+from ecrctl.core.refs import registry_host
+
+FIELDS = [
+    ("profile", "profile"),
+    ("account", "account"),
+    ("arn", "arn"),
+    ("region", "region"),
+    ("registry", "registry"),
+    ("credentials", "credentials"),
+]
+
+
+def whoami(
+    ctx: typer.Context, profiles: fleet.Profiles = None, regions: fleet.Regions = None
+) -> None:
+    """Who the calls run as: profile, account, ARN, region, registry host, credential source."""
+    app_state = state(ctx)
+    asked = fleet.request(app_state, profiles, regions)
+
+    def read(context: ProfileContext, region: str) -> dict[str, Any]:
+        return {
+            "arn": context.arn,
+            "registry": str(registry_host(context.account, region)),
+            "credentials": context.credential_source,
+        }
+
+    result = fleet.run(app_state, asked, read)
+    docs = [{**fleet.source_fields(o), **(o.value or {})} for o in result.succeeded]
+    if not asked.explicit:
+        app_state.emit(View.record(docs[0], FIELDS))
+        return
+    headers = tuple(label for label, _ in FIELDS)
+    rows = [[str(doc.get(key) or "-") for _, key in FIELDS] for doc in docs]
+    app_state.emit(View(doc=docs, headers=headers, rows=rows, text=rows))
+    fleet.finish(result)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("whoami")(whoami)

@@ -1,0 +1,236 @@
+"""--profiles / --regions: one command over every environment at once, rows tagged by source.
+
+Only the commands that read (``repo list``, ``tags``, ``images``, ``where``, ``whoami``, ``uri``)
+and ``login`` take these options; they are not global. Each row gains its source: leading
+``profile``, ``account`` and ``region`` columns in text and table, fields in JSON. A source that
+fails prints one stderr line naming its profile and region(s); the others are printed; the exit
+is 1 (4 when every source failed on credentials, region or permission).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from ecrctl.cli.common import AppState, say
+from ecrctl.cli.errors import ExitStatus, classify
+from ecrctl.cli.output import Column, View
+from ecrctl.core.exceptions import NotFound
+from ecrctl.core.fleet import (
+    DEFAULT_REGION,
+    Fleet,
+    FleetResult,
+    Outcome,
+    ProfileContext,
+    parse_profiles,
+    parse_regions,
+)
+
+if TYPE_CHECKING:
+    from ecrctl.core.refs import RegistryHost
+    from ecrctl.session import Settings
+
+T = TypeVar("T")
+
+Profiles = Annotated[
+    str | None,
+    typer.Option(
+        "--profiles",
+        metavar="P1,P2",
+        help="Run for each of these AWS profiles (dev,stage,prod), side by side.",
+    ),
+]
+Regions = Annotated[
+    str | None,
+    typer.Option(
+        "--regions",
+        metavar="R1,R2|all",
+        help="Run in each of these regions; 'all': every region enabled for the account.",
+    ),
+]
+
+SOURCE_COLUMNS = (Column("profile", min_width=7), Column("account"), Column("region"))
+SOURCE_HEADERS = tuple(c.header for c in SOURCE_COLUMNS)
+
+
+def wanted(profiles: str | None, regions: str | None) -> bool:
+    return profiles is not None or regions is not None
+
+
+class SessionAccess:
+    """A profile's one session (session.Clients), shared by its regions' reads."""
+
+    def __init__(self, settings: Settings) -> None:
+        from ecrctl.session import Clients
+
+        self.profile = settings.profile
+        self.clients = Clients(settings)
+        self._lock = threading.Lock()  # a botocore session makes one client at a time
+
+    def resolve_credentials(self) -> str:
+        with self._lock:
+            credentials = self.clients.core.get_credentials()
+        if credentials is None:
+            from botocore.exceptions import NoCredentialsError
+
+            raise NoCredentialsError()
+        return str(getattr(credentials, "method", "") or "unknown")
+
+    def default_region(self) -> str | None:
+        region = self.clients.settings.region or self.clients.core.get_config_variable("region")
+        return str(region) if region else None
+
+    def identity(self) -> dict[str, str]:
+        sts = self.client("sts", self.default_region() or DEFAULT_REGION)
+        found = sts.get_caller_identity()
+        return {"Account": str(found["Account"]), "Arn": str(found.get("Arn", ""))}
+
+    def client(self, service: str, region: str) -> Any:
+        with self._lock:
+            return self.clients.client(service, region)
+
+
+def profile_label(profile: str | None) -> str:
+    return profile or os.environ.get("AWS_PROFILE") or "default"
+
+
+@dataclass
+class Request:
+    """What --profiles / --regions (and --profile / --region) asked for."""
+
+    profiles: list[str | None]
+    regions: list[str] | None
+    explicit: bool  # --profiles or --regions given: errors are per source, rows are tagged
+
+
+def request(app_state: AppState, profiles: str | None, regions: str | None) -> Request:
+    names: list[str | None] = list(parse_profiles(profiles)) or [app_state.settings.profile]
+    return Request(names, parse_regions(regions), wanted(profiles, regions))
+
+
+def run(
+    app_state: AppState, asked: Request, read: Callable[[ProfileContext, str], T]
+) -> FleetResult[T]:
+    """Every source's outcome. Without --profiles/--regions, the one source's error is raised
+    as the command's own (its usual message and exit code)."""
+    base = app_state.settings
+
+    def open_profile(profile: str | None) -> SessionAccess:
+        return SessionAccess(replace(base, profile=profile, registry_id=None))
+
+    fleet = Fleet(
+        open_profile, asked.profiles, asked.regions, region=base.region, label=profile_label
+    )
+    result = fleet.run(read)
+    if not asked.explicit and result.failed:
+        error = result.failed[0].error
+        assert error is not None
+        raise error
+    return result
+
+
+def failed_status(result: FleetResult[Any]) -> ExitStatus | None:
+    """Print one stderr line per failure (a profile that failed as a whole: one line for all
+    its regions); the exit status they call for, or None when none failed."""
+    if not result.failed:
+        return None
+    groups: dict[int, list[Outcome[Any]]] = {}
+    for outcome in result.failed:
+        groups.setdefault(id(outcome.error), []).append(outcome)
+    statuses = []
+    for outcomes in groups.values():
+        first = outcomes[0]
+        assert first.error is not None
+        failure = classify(first.error, profile=first.source.profile)
+        regions = ",".join(o.source.region or "-" for o in outcomes)
+        plural = "s" if len(outcomes) > 1 else ""
+        say(f"ecrctl: profile {first.source.label}, region{plural} {regions}: {failure.message}")
+        statuses.append(failure.status)
+    if not result.succeeded and all(s == ExitStatus.CONFIG for s in statuses):
+        return ExitStatus.CONFIG
+    return ExitStatus.FAILED
+
+
+def finish(result: FleetResult[Any]) -> None:
+    """After the rows: exit 1 (or 4) when a source failed."""
+    status = failed_status(result)
+    if status is not None:
+        raise typer.Exit(int(status))
+
+
+def source_fields(outcome: Outcome[Any]) -> dict[str, Any]:
+    return {
+        "profile": outcome.source.label,
+        "account": outcome.account,
+        "region": outcome.source.region,
+    }
+
+
+def tagged(views: list[tuple[Outcome[Any], View]]) -> View:
+    """One view of many sources' views: source columns first, source fields in each record."""
+    first = views[0][1] if views else View(doc=[])
+    doc: list[Any] = []
+    rows: list[list[str]] = []
+    text: list[list[str]] = []
+    for outcome, view in views:
+        fields = source_fields(outcome)
+        prefix = [fields["profile"], fields["account"] or "-", fields["region"] or "-"]
+        items = view.doc if isinstance(view.doc, list) else [view.doc]
+        doc.extend({**fields, **item} if isinstance(item, dict) else item for item in items)
+        rows.extend(prefix + row for row in view.rows)
+        text.extend(prefix + row for row in (view.text if view.text is not None else view.rows))
+    columns = None
+    if first.headers:
+        own = first.columns or [Column(h, min_width=len(h)) for h in first.headers]
+        columns = (*SOURCE_COLUMNS, *own)
+    return View(
+        doc=doc,
+        headers=(*SOURCE_HEADERS, *first.headers) if first.headers else (),
+        columns=columns,
+        rows=rows,
+        text=text,
+        title=first.title,
+    )
+
+
+def emit_each(
+    app_state: AppState,
+    profiles: str | None,
+    regions: str | None,
+    read: Callable[[ProfileContext, str], T],
+    view_of: Callable[[T], View],
+    *,
+    empty: View | None = None,
+) -> None:
+    """The fleet form of a read-only command: read everywhere, one tagged view, exit status.
+
+    A source that lacks what was asked for (NotFound) is a note, not a failure; when every
+    source lacks it, the command exits 3."""
+    asked = request(app_state, profiles, regions)
+    result = run(app_state, asked, read)
+    missing = [o for o in result.failed if isinstance(o.error, NotFound)]
+    for outcome in missing:
+        say(f"{outcome.source.describe()}: {outcome.error}")
+    result.outcomes = [o for o in result.outcomes if not isinstance(o.error, NotFound)]
+    views = [(o, view_of(o.value)) for o in result.succeeded if o.value is not None]
+    app_state.emit(tagged(views) if views else (empty or tagged([])))
+    finish(result)
+    if missing and not result.outcomes:
+        raise NotFound(f"not found in any of the {len(missing)} sources asked")
+
+
+def registry_settings(settings: Settings, host: RegistryHost) -> Settings:
+    """Settings for a pasted URI: its region and account, and the profile that
+    ~/.config/ecrctl/config.toml maps to its registry (an explicit --profile still wins)."""
+    target = settings.with_target(region=host.region, registry_id=host.account)
+    if settings.profile:
+        return target
+    from ecrctl.core.userconfig import load_user_config
+
+    profile = load_user_config().profile_for(str(host))
+    return replace(target, profile=profile) if profile else target
