@@ -84,9 +84,9 @@ def test_completion_loads_only_the_commands_the_line_names() -> None:
     )
     answered, loaded = done.stdout.splitlines()[:-1], done.stdout.splitlines()[-1].split()
     assert answered == ["plain", "tags"]
-    assert "ecrctl.cli.images" in loaded
-    for other in ("repo", "lifecycle", "scan", "transfer", "events", "login", "sandbox"):
-        assert f"ecrctl.cli.{other}" not in loaded
+    assert "ecrctl.cli.commands.tags" in loaded
+    for other in ("repo", "images", "lifecycle", "scan", "push", "events", "login", "sandbox"):
+        assert f"ecrctl.cli.commands.{other}" not in loaded
 
 
 @pytest.mark.parametrize(

@@ -21,30 +21,30 @@ from ecrctl import __version__
 from ecrctl.cli import options
 from ecrctl.cli.errors import ExitStatus, classify
 
-# Each top-level command and the module under ecrctl.cli that defines it, in the help's order.
-COMMANDS: dict[str, str] = {
-    "repo": "repo",
-    "tags": "images",
-    "images": "images",
-    "uri": "uri",
-    "where": "commands.where",
-    "whoami": "commands.whoami",
-    "policy": "uri",
-    "sandbox": "commands.sandbox",
-    "demo": "commands.demo",
-    "lifecycle": "commands.lifecycle",
-    "scan": "commands.scan",
-    "login": "login",
-    "logout": "login",
-    "push": "commands.push",
-    "pull": "commands.pull",
-    "retag": "commands.retag",
-    "untag": "commands.untag",
-    "events": "events",
-    "copy": "commands.copy",
-    "promote": "commands.copy",
-    "registry": "commands.registry",
-}
+# The top-level commands, in the help's order; each is defined by ecrctl/cli/commands/<name>.py.
+COMMANDS: tuple[str, ...] = (
+    "repo",
+    "tags",
+    "images",
+    "uri",
+    "where",
+    "whoami",
+    "policy",
+    "sandbox",
+    "demo",
+    "lifecycle",
+    "scan",
+    "login",
+    "logout",
+    "push",
+    "pull",
+    "retag",
+    "untag",
+    "copy",
+    "promote",
+    "events",
+    "registry",
+)
 
 
 def _format_options(command: Any, ctx: Any, formatter: Any) -> None:
@@ -125,11 +125,11 @@ def _default_classes(app: typer.Typer) -> None:
             _default_classes(group.typer_instance)
 
 
-def load(module: str) -> dict[str, Any]:
-    """The click commands one command module defines, each with the global options attached."""
+def load(name: str) -> dict[str, Any]:
+    """The click command ``name`` (from its own module), with the global options attached."""
     holder = typer.Typer(rich_markup_mode=None, add_completion=False)
     holder.callback()(lambda: None)  # a group even when the module registers one command
-    importlib.import_module(f"ecrctl.cli.{module}").register(holder)
+    importlib.import_module(f"ecrctl.cli.commands.{name.replace('-', '_')}").register(holder)
     _default_classes(holder)
     commands: dict[str, Any] = dict(typer.main.get_command(holder).commands)  # type: ignore[attr-defined]
     for command in commands.values():
@@ -155,7 +155,7 @@ class EcrctlGroup(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
-            self.commands.update(load(COMMANDS[cmd_name]))
+            self.commands.update(load(cmd_name))
         return self.commands.get(cmd_name)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:

@@ -95,6 +95,20 @@ RepoArg = Annotated[
         metavar="REPO", help="Repository name or URI.", autocompletion=complete_repository
     ),
 ]
+Limit = Annotated[
+    str | None, typer.Option("--limit", metavar="N", help="At most N entries (1 or more).")
+]
+Registries = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="REGISTRY",
+        help="Account id, registry host or image URI (default: your own registry); "
+        "or the word 'status'.",
+        show_default=False,
+    ),
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]
 MAX_NOTES = 20  # stderr lines of one kind before "... and N more"
 DEFAULT_WORKERS = 4
 

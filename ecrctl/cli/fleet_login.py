@@ -19,7 +19,7 @@ def login_everywhere(
     app_state: AppState, profiles: str | None, regions: str | None, *, helper: bool
 ) -> None:
     from ecrctl import tokens
-    from ecrctl.cli.login import expires_in
+    from ecrctl.cli.commands.login import expires_in
     from ecrctl.core.dockerconfig import HELPER_NAME, DockerConfig
     from ecrctl.core.models import iso
     from ecrctl.core.tokencache import TokenCache, resolve_identity

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ecrctl.cli.common import AppState, confirm, say, state
+from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.lifecycle_view import affected_view, rule_of, summary, tags_of
 from ecrctl.cli.output import View, short_time
@@ -30,8 +30,6 @@ RepoArg = Annotated[
         metavar="REPO", help="Repository name or URI.", autocompletion=complete_repository
     ),
 ]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")]
 
 
 def _unread(repository: str, unread: tuple[str, ...]) -> None:

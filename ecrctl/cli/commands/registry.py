@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ecrctl.cli.commands.registry_change import DryRun, Yes, apply_change
+from ecrctl.cli.commands.registry_change import apply_change
 from ecrctl.cli.commands.registry_pullthrough import pull_through_app
 from ecrctl.cli.commands.registry_replication import replication_app
-from ecrctl.cli.common import state
+from ecrctl.cli.common import DryRun, Yes, state
 from ecrctl.cli.output import View, cell
 from ecrctl.core import registry_settings as rs
 from ecrctl.core.exceptions import InvalidInput, Refused

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from ecrctl.cli.common import AppState, confirm, say
 from ecrctl.cli.output import View, cell
 from ecrctl.core.registry_settings import SettingChange
-
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the change; change nothing.")]
 
 
 def apply_change(

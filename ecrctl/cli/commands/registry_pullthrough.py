@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ecrctl.cli.commands.registry_change import DryRun, Yes
-from ecrctl.cli.common import confirm, say, state
+from ecrctl.cli.common import DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import View, cell
 from ecrctl.core import pullthrough as pt
 from ecrctl.core.exceptions import InvalidInput, Refused

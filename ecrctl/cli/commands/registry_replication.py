@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ecrctl.cli.commands.registry_change import DryRun, Yes, apply_change
-from ecrctl.cli.common import AppState, confirm, say, state
+from ecrctl.cli.commands.registry_change import apply_change
+from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import View, cell
 from ecrctl.core import replication as rp
 from ecrctl.core.exceptions import InvalidInput

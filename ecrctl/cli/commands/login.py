@@ -1,4 +1,4 @@
-"""ecrctl login [REGISTRY...] / ecrctl login status / ecrctl logout [REGISTRY...]."""
+"""ecrctl login: docker credentials for ECR without a docker daemon; login status."""
 
 from __future__ import annotations
 
@@ -14,17 +14,7 @@ from ecrctl.core.exceptions import InvalidInput
 if TYPE_CHECKING:
     from ecrctl.core.auth import RegistryToken
 
-# The login modules are imported when a login command runs: `ecrctl --help` stays fast.
-
-Registries = Annotated[
-    list[str] | None,
-    typer.Argument(
-        metavar="REGISTRY",
-        help="Account id, registry host or image URI (default: your own registry); "
-        "or the word 'status'.",
-        show_default=False,
-    ),
-]
+from ecrctl.cli.common import Registries
 
 
 def _explicit_profile(ctx: typer.Context) -> str | None:
@@ -181,57 +171,5 @@ def _status(app_state: AppState) -> None:
     )
 
 
-def logout(
-    ctx: typer.Context,
-    registries: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="REGISTRY",
-            help="Account id, registry host or image URI (default: your own registry).",
-            show_default=False,
-        ),
-    ] = None,
-    public: Annotated[
-        bool, typer.Option("--public", help="Log out of ECR Public (public.ecr.aws).")
-    ] = False,
-) -> None:
-    """Remove what ecrctl login wrote for these registries, and their cached tokens."""
-    from ecrctl.core.auth import PUBLIC_HOST, parse_target
-    from ecrctl.core.dockerconfig import DockerConfig
-    from ecrctl.core.refs import registry_host
-    from ecrctl.core.tokencache import TokenCache
-
-    app_state = state(ctx)
-    settings = app_state.settings
-    hosts: list[str] = [PUBLIC_HOST] if public else []
-    names = list(registries or [])
-    if not names and not public:
-        clients = app_state.clients()
-        account = settings.registry_id or str(
-            clients.client("sts").get_caller_identity()["Account"]
-        )
-        hosts.append(str(registry_host(account, clients.region)))
-    for name in names:
-        target = parse_target(name)
-        if target.public:
-            hosts.append(PUBLIC_HOST)
-        elif target.host is not None:
-            hosts.append(str(target.host))
-        elif target.account is not None:
-            hosts.append(str(registry_host(target.account, app_state.clients().region)))
-    docker_config = DockerConfig()
-    cache = TokenCache()
-    for host in dict.fromkeys(hosts):
-        removed = docker_config.erase(host)
-        dropped = cache.erase(host)
-        if removed or dropped:
-            parts = removed + ([f"{dropped} cached token(s)"] if dropped else [])
-            say(f"{host}: removed {', '.join(parts)}")
-        else:
-            say(f"{host}: not logged in")
-    say("Logout Succeeded")
-
-
 def register(app: typer.Typer) -> None:
     app.command("login")(login)
-    app.command("logout")(logout)

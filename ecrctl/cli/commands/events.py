@@ -486,7 +486,7 @@ def test(
 
 
 def register(root: typer.Typer) -> None:
-    from ecrctl.cli.events_admin import add_commands
+    from ecrctl.cli.commands.events_admin import add_commands
 
     add_commands(app)
     root.add_typer(app, name="events")

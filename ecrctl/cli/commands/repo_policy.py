@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ecrctl.cli.common import AppState, confirm, say, state
+from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput, NotFound
@@ -40,8 +40,6 @@ RepoArg = Annotated[
         metavar="REPO", help="Repository name or URI.", autocompletion=complete_repository
     ),
 ]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the change; change nothing.")]
 Accounts = Annotated[
     list[str] | None,
     typer.Option("--account", metavar="ID", help="An AWS account id (repeatable)."),

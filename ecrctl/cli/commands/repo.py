@@ -184,7 +184,7 @@ def show(ctx: typer.Context, name: RepoArg) -> None:
     )
     size = details.total_size_bytes
     view.rows[10][1] = f"{human_size(size)} ({size} bytes)"
-    from ecrctl.cli.repo_policy import pull_summary
+    from ecrctl.cli.commands.repo_policy import pull_summary
 
     doc["mayPull"] = (
         pull_summary(clients, ref.repository)
@@ -305,7 +305,7 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def register(root: typer.Typer) -> None:
-    from ecrctl.cli import repo_policy
+    from ecrctl.cli.commands import repo_policy
 
     repo_policy.register(app)
     root.add_typer(app, name="repo")

@@ -1,4 +1,4 @@
-"""ecrctl uri / ecrctl policy push|pull|read-only."""
+"""ecrctl policy push|pull|read-only: least-privilege IAM documents, printed or attached inline."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ecrctl.cli import fleet
-from ecrctl.cli.common import AppState, confirm, say, state
+from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput
@@ -22,59 +21,13 @@ from ecrctl.core.iam import (
     validate_policy_name,
     validate_principal,
 )
-from ecrctl.core.uri import full_uri, resolve_host
-
-
-def uri(
-    ctx: typer.Context,
-    ref: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="REPO[:TAG|@DIGEST]",
-            help="Repository, with an optional tag or digest (none: the registry host only).",
-            autocompletion=complete_repository,
-        ),
-    ] = None,
-    profiles: fleet.Profiles = None,
-    regions: fleet.Regions = None,
-) -> None:
-    """Print the full image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), or with no
-    argument the registry host alone (export registry=$(ecrctl uri))."""
-    app_state = state(ctx)
-    if ref is None or fleet.wanted(profiles, regions):
-        from ecrctl.cli.fleet_uri import uris
-
-        uris(app_state, ref, profiles, regions)
-        return
-    image, clients = app_state.target(ref)
-    host = resolve_host(
-        image,
-        registry_id=clients.settings.registry_id,
-        region=lambda: clients.region,
-        account=lambda: str(clients.client("sts").get_caller_identity()["Account"]),
-    )
-    text = full_uri(image, host)
-    app_state.emit(
-        View(
-            doc={
-                "uri": text,
-                "registry": str(host),
-                "registryId": host.account,
-                "region": host.region,
-                "repository": image.repository,
-                "tag": image.tag,
-                "digest": image.digest,
-            },
-            rows=[[text]],
-            text=[[text]],
-        )
-    )
-
+from ecrctl.core.uri import resolve_host
 
 policy_app = typer.Typer(
     help="Print a least-privilege IAM policy document for ECR, or put it inline on a role or user.",
     no_args_is_help=True,
 )
+
 
 Repository = Annotated[
     list[str] | None,
@@ -85,26 +38,32 @@ Repository = Annotated[
         autocompletion=complete_repository,
     ),
 ]
+
+
 AttachRole = Annotated[
     str | None,
     typer.Option("--attach-role", metavar="NAME", help="Put the policy inline on this IAM role."),
 ]
+
+
 AttachUser = Annotated[
     str | None,
     typer.Option("--attach-user", metavar="NAME", help="Put the policy inline on this IAM user."),
 ]
+
+
 Detach = Annotated[
     bool,
     typer.Option("--detach", help="Remove the inline policy from the role or user instead."),
 ]
+
+
 PolicyName = Annotated[
     str | None,
     typer.Option(
         "--policy-name", metavar="NAME", help="Inline policy name (default: ecrctl-KIND)."
     ),
 ]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the change; change nothing.")]
 
 
 def _repository_arns(app_state: AppState, given: list[str] | None) -> list[str] | None:
@@ -286,5 +245,4 @@ def read_only(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("uri")(uri)
     app.add_typer(policy_app, name="policy")

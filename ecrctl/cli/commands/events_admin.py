@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ecrctl.cli.commands.events import BusOpt, DryRunOpt, EventOpt, RepositoryOpt, ResultOpt, YesOpt
 from ecrctl.cli.common import confirm, say, state
-from ecrctl.cli.events import BusOpt, DryRunOpt, EventOpt, RepositoryOpt, ResultOpt, YesOpt
 from ecrctl.cli.output import View
 
 

@@ -1,0 +1,107 @@
+"""ecrctl images: one row per image digest, untagged included."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ecrctl.cli import fleet
+from ecrctl.cli.common import Limit, RepoArg, json_list, state
+from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_digest, short_time
+from ecrctl.cli.values import whole_number
+from ecrctl.core.images import ImageService
+from ecrctl.core.models import SEVERITIES, Image, short_media_type
+from ecrctl.core.refs import parse_image_ref, without_reference
+
+# At 80 columns: dates lose their time, then last pulled, type, scan, findings go, in that
+# order; tags are cut with an ellipsis. The digest, tags, pushed and size always stay.
+IMAGE_COLUMNS = (
+    Column("digest"),
+    Column("tags", min_width=12),
+    Column("pushed", compact=date_only),
+    Column("size"),
+    Column("type", min_width=10, drop=2),
+    Column("last pulled", compact=date_only, drop=1),
+    Column("scan", min_width=8, drop=3),
+    Column("findings", min_width=8, drop=4),
+)
+
+
+def images(
+    ctx: typer.Context,
+    repo: RepoArg,
+    limit: Limit = None,
+    replication: Annotated[
+        bool,
+        typer.Option("--replication", help="Each image's replication status per destination."),
+    ] = False,
+    profiles: fleet.Profiles = None,
+    regions: fleet.Regions = None,
+) -> None:
+    """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
+    most = whole_number("--limit", limit)
+    app_state = state(ctx)
+    if fleet.wanted(profiles, regions):
+        name = parse_image_ref(without_reference(repo), allow_reference=False).repository
+        fleet.emit_each(
+            app_state,
+            profiles,
+            regions,
+            lambda c, r: ImageService(c.access.client("ecr", r)).images(name, limit=most),
+            images_view,
+        )
+        return
+    ref, clients = app_state.target(without_reference(repo), allow_reference=False)
+    service = ImageService(clients.ecr(), clients.settings.registry_id)
+    found = service.images(ref.repository, limit=most)
+    if replication:
+        from ecrctl.cli.commands.registry_replication import emit_image_replication
+
+        emit_image_replication(app_state, clients, ref.repository, found)
+        return
+    app_state.emit(images_view(found))
+
+
+def images_view(found: list[Image]) -> View:
+    rows = []
+    text = []
+    for image in found:
+        doc = image.to_json()
+        counts = " ".join(
+            f"{s[0]}{image.severity_counts[s]}" for s in SEVERITIES if image.severity_counts.get(s)
+        )
+        rows.append(
+            [
+                short_digest(image.digest),
+                cell(list(image.tags)),
+                short_time(doc["pushedAt"]),
+                human_size(image.size_bytes),
+                short_media_type(image.media_type),
+                short_time(doc["lastPulledAt"]),
+                cell(image.scan_status),
+                counts or "-",
+            ]
+        )
+        text.append(
+            [
+                image.digest,
+                cell(list(image.tags)),
+                cell(doc["pushedAt"]),
+                str(image.size_bytes),
+                cell(image.media_type),
+                cell(doc["lastPulledAt"]),
+                cell(image.scan_status),
+            ]
+        )
+    return View(
+        doc=json_list(found),
+        headers=tuple(c.header for c in IMAGE_COLUMNS),
+        columns=IMAGE_COLUMNS,
+        rows=rows,
+        text=text,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("images")(images)

@@ -1,0 +1,60 @@
+"""ecrctl promote REPO:TAG --from PROFILE --to PROFILE: the same name, tag and digest in
+another profile's registry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ecrctl.cli.copying import run_copy
+from ecrctl.core.copy.reference import parse_reference
+from ecrctl.core.exceptions import InvalidInput
+
+
+def promote(
+    ctx: typer.Context,
+    image: Annotated[
+        str, typer.Argument(metavar="REPO:TAG", help="The image, in the --from profile's registry.")
+    ],
+    from_profile: Annotated[
+        str, typer.Option("--from", metavar="PROFILE", help="AWS profile that holds the image.")
+    ],
+    to_profile: Annotated[
+        str, typer.Option("--to", metavar="PROFILE", help="AWS profile to copy it to.")
+    ],
+    create: Annotated[
+        bool, typer.Option("--create", help="Create the repository with the source's settings.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would move; change nothing.")
+    ] = False,
+    with_referrers: Annotated[
+        bool,
+        typer.Option("--with-referrers", help="Also copy signatures, SBOMs and other referrers."),
+    ] = False,
+) -> None:
+    """Copy REPO:TAG from one profile's ECR registry to another's: same name, tag and digest."""
+    ref = parse_reference(image, what="image")
+    if ref.host is not None:
+        raise InvalidInput(
+            f"promote takes REPO:TAG in the --from profile's registry, not {image!r}"
+        )
+    run_copy(
+        ctx,
+        image,
+        ref.repository,
+        from_profile=from_profile,
+        to_profile=to_profile,
+        create=create,
+        dry_run=dry_run,
+        platform=None,
+        all_platforms=True,
+        with_referrers=with_referrers,
+        no_clobber=False,
+        insecure=[],
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("promote")(promote)

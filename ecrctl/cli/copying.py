@@ -1,0 +1,279 @@
+"""What ecrctl copy and ecrctl promote share: each side's registry and credentials, the run,
+the result."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import typer
+
+from ecrctl.cli.common import AppState, say, state
+from ecrctl.cli.output import View, human_size, short_digest
+from ecrctl.core.copy.copy import Copier, CopyResult, Progress, size_text
+from ecrctl.core.copy.plan import BlobItem
+from ecrctl.core.copy.reference import PUBLIC_ECR, Reference, destination, parse_reference
+from ecrctl.core.copy.registry import Denied, Missing, Registry, RegistryError
+from ecrctl.core.exceptions import ConfigurationError, InvalidInput, NotFound, Refused
+
+
+@dataclass
+class Side:
+    name: str  # source | destination
+    ref: Reference
+    profile: str | None
+    registry: Registry
+    ecr: Any = None  # the ECR API client of an ECR side
+    account: str | None = None
+
+
+def _token_source(app_state: AppState, host: str | None, profile: str | None, region: str | None):  # type: ignore[no-untyped-def]
+    """An ECR login for ``host`` (None: the profile's own registry) and the host it is for."""
+    from ecrctl.core.auth import TokenRequest
+    from ecrctl.core.refs import parse_host
+    from ecrctl.tokens import fetch
+
+    parsed = parse_host(host) if host else None
+    request = TokenRequest(
+        profile=profile,
+        region=parsed.region if parsed else region,
+        registry_ids=(parsed.account,) if parsed else (),
+        hosts={parsed.account: host} if parsed and host else {},
+    )
+    token = fetch(app_state.settings, request)[0]
+    return token.host, (token.username, token.password)
+
+
+def build_side(
+    app_state: AppState, name: str, ref: Reference, profile: str | None, insecure: frozenset[str]
+) -> Side:
+    from ecrctl.core.copy.reference import scheme_for
+    from ecrctl.core.userconfig import load_user_config
+
+    settings = app_state.settings
+    if profile is None and ref.host:
+        profile = load_user_config().profile_for(ref.host)
+    profile = profile or settings.profile
+    who = f" (profile {profile})" if profile and ref.is_ecr else ""
+    if ref.host is None:  # the profile's own registry: the token names its host
+        host, login = _token_source(app_state, None, profile, settings.region)
+        ref = ref.with_host(host)
+        credentials: Any = lambda: login  # noqa: E731
+    elif ref.ecr is not None:
+        host = ref.host
+        credentials = lambda: _token_source(app_state, host, profile, None)[1]  # noqa: E731
+    else:
+        from ecrctl.core.copy.credentials import docker_credentials
+
+        host = ref.host
+        credentials = lambda: docker_credentials(host)  # noqa: E731
+    registry = Registry(
+        host,
+        scheme=scheme_for(host, insecure),
+        credentials=credentials,
+        label=f"{name} {host}{who}",
+    )
+    side = Side(name, ref, profile, registry)
+    parsed = ref.ecr
+    if parsed is not None and host != PUBLIC_ECR:
+        clients = app_state.clients(replace(settings, profile=profile, region=parsed.region))
+        side.ecr, side.account = clients.ecr(), parsed.account
+    return side
+
+
+def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -> str | None:
+    """The destination repository (created with --create); why a tag may not move, if so."""
+    from ecrctl.core.copy.ecrside import (
+        RepositorySettings,
+        create_repository,
+        repository_settings,
+    )
+
+    if dst.ecr is None:
+        return None
+    repo = dst.ref.repository
+    current = repository_settings(dst.ecr, repo, dst.account)
+    if current is not None:
+        return "the destination repository is immutable" if current.immutable else None
+    if not create:
+        raise NotFound(
+            f"destination repository {repo} does not exist in {dst.ref.host}; "
+            "pass --create to create it with the source repository's settings"
+        )
+    like = RepositorySettings()
+    if src.ecr is not None:
+        like = repository_settings(src.ecr, src.ref.repository, src.account) or like
+        if like.encryption[1] and src.account != dst.account:
+            like = replace(like, encryption=(like.encryption[0], None))  # keys stay home
+    if dry_run:
+        say(f"dry run: would create {repo} in {dst.ref.host}: {like.to_json()}")
+    else:
+        create_repository(dst.ecr, repo, dst.account, like)
+        say(f"created repository {repo} in {dst.ref.host} ({like.to_json()['imageTagMutability']})")
+    return None
+
+
+class Meter:
+    """The progress line on stderr: bytes, blobs, rate."""
+
+    def __init__(self, total_bytes: int, total_blobs: int) -> None:
+        self.total_bytes, self.total_blobs = total_bytes, total_blobs
+        self.bytes = self.blobs = 0
+        self.started = time.monotonic()
+        self.shown = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        return (
+            f"copy: {self.blobs}/{self.total_blobs} blobs, {size_text(self.bytes)} of "
+            f"{size_text(self.total_bytes)}, {size_text(int(self.bytes / elapsed))}/s"
+        )
+
+    def on_bytes(self, count: int) -> None:
+        self.bytes += count
+        now = time.monotonic()
+        if self.tty and now - self.shown > 0.2:
+            self.shown = now
+            print("\r" + self.line(), end="", file=sys.stderr, flush=True)
+
+    def on_blob(self, blob: BlobItem) -> None:
+        self.blobs += 1
+        if self.tty:
+            print(
+                "\r" + self.line(),
+                end="\n" if self.blobs == self.total_blobs else "",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            say(f"{blob.status} {blob.digest[:19]} ({size_text(blob.size)})")
+
+
+def result_view(result: CopyResult) -> View:
+    rows: list[list[str]] = []
+    text: list[list[str]] = []
+    for m in result.plan.manifests:
+        note = m.platform or m.role
+        rows.append(
+            ["manifest", short_digest(m.digest), human_size(len(m.manifest.data)), m.status, note]
+        )
+        text.append(["manifest", m.digest, str(len(m.manifest.data)), m.status, note])
+    for b in result.plan.blobs.values():
+        rows.append(
+            [
+                "blob",
+                short_digest(b.digest),
+                human_size(b.size),
+                b.status,
+                b.media_type.rsplit(".", 2)[-2] if "." in b.media_type else "",
+            ]
+        )
+        text.append(["blob", b.digest, str(b.size), b.status, b.media_type])
+    tag = result.plan.destination.tag
+    if tag:
+        rows.append(["tag", tag, "", result.plan.tag_status, result.digest])
+        text.append(["tag", tag, "", result.plan.tag_status, result.digest])
+    return View(
+        doc=result.to_json(),
+        headers=("kind", "digest", "size", "status", "note"),
+        rows=rows,
+        text=text,
+        title=f"{result.plan.source} -> {result.plan.destination} @ {result.digest}",
+    )
+
+
+def _summary(result: CopyResult) -> str:
+    blobs = list(result.plan.blobs.values())
+    counts: dict[str, int] = {}
+    for blob in blobs:
+        counts[blob.status] = counts.get(blob.status, 0) + 1
+    parts = ", ".join(f"{n} {status}" for status, n in counts.items()) or "no blobs"
+    verb = {"dry-run": "would copy", "unchanged": "unchanged", "copied": "copied"}[result.status]
+    moved = (
+        f"{size_text(result.plan.bytes_to_move())} to move"
+        if result.dry_run
+        else f"{size_text(result.bytes_moved)} moved"
+    )
+    return (
+        f"{verb}: {result.plan.source} -> {result.plan.destination} {result.digest} "
+        f"({len(result.plan.manifests)} manifest(s); blobs: {parts}; {moved})"
+    )
+
+
+def run_copy(
+    ctx: typer.Context,
+    src_text: str,
+    dst_text: str,
+    *,
+    from_profile: str | None,
+    to_profile: str | None,
+    create: bool,
+    dry_run: bool,
+    platform: str | None,
+    all_platforms: bool,
+    with_referrers: bool,
+    no_clobber: bool,
+    insecure: list[str],
+) -> None:
+    if platform and all_platforms:
+        raise InvalidInput("--platform and --all-platforms exclude each other")
+    if platform and platform.count("/") not in (1, 2):
+        raise InvalidInput(f"invalid --platform {platform!r}: expected OS/ARCH[/VARIANT]")
+    src_ref = parse_reference(src_text, what="source")
+    dst_ref = destination(dst_text, src_ref)
+    if platform and dst_ref.digest:
+        raise InvalidInput("--platform copies the platform's own manifest: give DST a tag")
+    app_state = state(ctx)
+    hosts = frozenset(h.lower() for h in insecure)
+    try:
+        src = build_side(app_state, "source", src_ref, from_profile, hosts)
+        dst = build_side(app_state, "destination", dst_ref, to_profile, hosts)
+        refuse = _prepare_destination(src, dst, create=create, dry_run=dry_run)
+        if no_clobber and refuse is None:
+            refuse = "--no-clobber was given"
+        from ecrctl.cli.common import workers
+
+        copier = Copier(src.registry, dst.registry, workers=workers())
+        plan = copier.plan(src.ref, dst.ref, platform=platform, referrers=with_referrers)
+        if platform:
+            say(
+                f"--platform {platform}: copying {plan.top.digest} on its own; the index "
+                f"{src_ref.reference} is not copied, so DST names the platform's digest"
+            )
+        if dry_run:
+            if plan.tag_status == "move" and refuse:
+                say(
+                    f"dry run: the tag {dst.ref.tag} names {plan.previous}, and {refuse}: "
+                    "the copy would be refused"
+                )
+            result = CopyResult(plan, "dry-run", plan.top.digest, dry_run=True)
+        else:
+            meter = Meter(
+                plan.bytes_to_move(), sum(b.status != "present" for b in plan.blobs.values())
+            )
+            copier.progress = Progress(on_bytes=meter.on_bytes, on_blob=meter.on_blob)
+            result = copier.execute(plan, refuse_move=refuse)
+    except Denied as error:
+        raise ConfigurationError(f"access denied: {error}") from None
+    except Missing as error:
+        raise NotFound(str(error)) from None
+    except RegistryError as error:
+        raise Refused(str(error)) from None
+    app_state.emit(result_view(result))
+    say(_summary(result))
+    if result.verified:
+        say(
+            f"{dst.ref.repository}:{dst.ref.tag or ''} now names {result.verified}".replace(
+                ":@", "@"
+            )
+        )
+
+
+CommonOptions = {
+    "create": typer.Option(
+        "--create", help="Create the destination ECR repository like the source one."
+    ),
+}
