@@ -94,7 +94,7 @@ def seed_ecrctl_cache(env: dict[str, str]) -> None:
     """The cache entry `ecrctl login` (or a first `get`) would leave, with a distinct secret."""
     code = (
         "import time\n"
-        "from ecrctl.core.tokencache import CachedToken, TokenCache, resolve_identity\n"
+        "from ecrctl.core.login.cache import CachedToken, TokenCache, resolve_identity\n"
         "identity = resolve_identity(None)\n"
         f"TokenCache().put(CachedToken({HOST!r}, identity.label, 'AWS', {SECRET!r}, "
         "time.time(), time.time() + 12 * 3600), identity)\n"

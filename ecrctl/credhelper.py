@@ -17,8 +17,8 @@ import os
 import sys
 import time
 
-from ecrctl.core.tokencache import CachedToken, Identity, TokenCache, resolve_identity
-from ecrctl.core.userconfig import load_user_config, normalise_host
+from ecrctl.core.login.cache import CachedToken, Identity, TokenCache, resolve_identity
+from ecrctl.core.login.userconfig import load_user_config, normalise_host
 
 TYPE_CHECKING = False  # typing and collections stay out of the hot path
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def _answer(stream: TextIO, server_url: str, token: CachedToken) -> None:
 def _fetch(host: str, profile: str | None, identity: Identity, cache: TokenCache) -> CachedToken:
     """Ask ECR (a cache miss): boto3 is imported here and only here."""
     from ecrctl import tokens
-    from ecrctl.core.auth import PUBLIC_HOST, PUBLIC_REGION, TokenRequest
+    from ecrctl.core.login.targets import PUBLIC_HOST, PUBLIC_REGION, TokenRequest
     from ecrctl.core.refs import parse_host
     from ecrctl.session import Settings
 
@@ -104,7 +104,7 @@ def get(server_url: str, environ: Mapping[str, str], stderr: TextIO) -> CachedTo
     cached = cache.get(host, identity)
     if cached is not None and cached.fresh():
         return cached  # the hot path: nothing else is imported
-    from ecrctl.core.auth import PUBLIC_HOST
+    from ecrctl.core.login.targets import PUBLIC_HOST
     from ecrctl.core.refs import parse_host
 
     if host != PUBLIC_HOST and parse_host(host) is None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from ecrctl.core.auth import PUBLIC_REGION, RegistryToken, TokenRequest
+from ecrctl.core.login.cache import CachedToken, Identity, TokenCache
+from ecrctl.core.login.targets import PUBLIC_REGION, RegistryToken, TokenRequest
 from ecrctl.core.refs import dns_suffix
-from ecrctl.core.tokencache import CachedToken, Identity, TokenCache
 from ecrctl.session import Clients, Settings
 
 
@@ -32,7 +32,7 @@ def registry_clients(base: Settings, request: TokenRequest) -> Clients:
 
 def fetch(base: Settings, request: TokenRequest) -> list[RegistryToken]:
     """One GetAuthorizationToken call (ECR, or ECR Public in us-east-1)."""
-    from ecrctl.core.auth import fetch_public_token, fetch_tokens
+    from ecrctl.core.login.targets import fetch_public_token, fetch_tokens
 
     clients = registry_clients(base, request)
     if request.public:

@@ -193,21 +193,19 @@ class EcrctlGroup(TyperGroup):
 
 def report(error: BaseException, ctx: Any = None) -> int:
     """Print the one-line message (and, with --debug, the traceback); return the exit code."""
-    if isinstance(error, BrokenPipeError):
-        # `ecrctl tags app | head -1`: the reader left early, which is not a failure
-        # (scripts run with `set -o pipefail` rely on that).
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return int(ExitStatus.OK)
     said = options.recorded(ctx) if ctx is not None else {}
     debug = bool(said.get("debug")) or "--debug" in sys.argv
     profile = said.get("profile") or os.environ.get("AWS_PROFILE")
     failure = classify(error, profile=profile)
+    if isinstance(error, BrokenPipeError):
+        # Nothing more can reach the reader that left; Python's flush at exit must not fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if debug:
         import traceback
 
         traceback.print_exception(error, file=sys.stderr)
-    print(f"ecrctl: {failure.message}", file=sys.stderr)
+    if failure.message:
+        print(f"ecrctl: {failure.message}", file=sys.stderr)
     return int(failure.status)
 
 

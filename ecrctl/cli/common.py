@@ -12,7 +12,7 @@ import typer
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.options import Globals
 from ecrctl.cli.output import Renderer, View
-from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.exceptions import Declined, InvalidInput
 from ecrctl.core.refs import ImageRef, parse_image_ref
 from ecrctl.session import Clients, Settings
 
@@ -81,8 +81,7 @@ def confirm(question: str, *, yes: bool) -> None:
     if not interactive():
         raise InvalidInput(f"{question.rstrip('?')}: no terminal to ask on; pass --yes to confirm")
     if not typer.confirm(question, default=False, err=True):
-        say("nothing changed")
-        raise typer.Exit(1)
+        raise Declined("nothing changed")
 
 
 def json_list(items: list[Any]) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ class Side:
 
 def _token_source(app_state: AppState, host: str | None, profile: str | None, region: str | None):  # type: ignore[no-untyped-def]
     """An ECR login for ``host`` (None: the profile's own registry) and the host it is for."""
-    from ecrctl.core.auth import TokenRequest
+    from ecrctl.core.login.targets import TokenRequest
     from ecrctl.core.refs import parse_host
     from ecrctl.tokens import fetch
 
@@ -50,7 +50,7 @@ def build_side(
     app_state: AppState, name: str, ref: Reference, profile: str | None, insecure: frozenset[str]
 ) -> Side:
     from ecrctl.core.copy.reference import scheme_for
-    from ecrctl.core.userconfig import load_user_config
+    from ecrctl.core.login.userconfig import load_user_config
 
     settings = app_state.settings
     if profile is None and ref.host:

@@ -10,14 +10,14 @@ from ecrctl.cli.output import View
 from ecrctl.core.refs import ImageRef
 
 if TYPE_CHECKING:
-    from ecrctl.core.auth import RegistryToken
+    from ecrctl.core.login.targets import RegistryToken
     from ecrctl.session import Clients
 
 
 def registry_token(clients: Clients, ref: ImageRef) -> RegistryToken:
     """A token for the image's registry, handed to the engine (no config file is touched)."""
     from ecrctl import tokens
-    from ecrctl.core.auth import TokenRequest
+    from ecrctl.core.login.targets import TokenRequest
 
     account = ref.registry.account if ref.registry else clients.settings.registry_id
     host = str(ref.registry) if ref.registry else None

@@ -30,6 +30,7 @@ _DOMAIN: dict[type[exc.EcrctlError], ExitStatus] = {
     exc.InvalidInput: ExitStatus.USAGE,
     exc.NotFound: ExitStatus.NOT_FOUND,
     exc.Refused: ExitStatus.FAILED,
+    exc.Declined: ExitStatus.FAILED,
     exc.ConfigurationError: ExitStatus.CONFIG,
     exc.GateTripped: ExitStatus.GATE,
 }
@@ -128,6 +129,10 @@ def classify(error: BaseException, *, profile: str | None = None) -> Failure:
 def _classify(error: BaseException, profile: str | None) -> Failure:
     if isinstance(error, KeyboardInterrupt):
         return Failure("interrupted", ExitStatus.INTERRUPTED)
+    if isinstance(error, BrokenPipeError):
+        # `ecrctl tags app | head -1`: the reader left early, which is not a failure (scripts
+        # run with `set -o pipefail` rely on that), and there is nothing to say.
+        return Failure("", ExitStatus.OK)
     for kind, status in _DOMAIN.items():
         if isinstance(error, kind):
             return Failure(str(error), status)

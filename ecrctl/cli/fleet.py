@@ -230,7 +230,7 @@ def registry_settings(settings: Settings, host: RegistryHost) -> Settings:
     target = settings.with_target(region=host.region, registry_id=host.account)
     if settings.profile:
         return target
-    from ecrctl.core.userconfig import load_user_config
+    from ecrctl.core.login.userconfig import load_user_config
 
     profile = load_user_config().profile_for(str(host))
     return replace(target, profile=profile) if profile else target

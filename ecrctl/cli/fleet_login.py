@@ -11,8 +11,8 @@ from typing import Any
 from ecrctl.cli import fleet
 from ecrctl.cli.common import AppState, say
 from ecrctl.cli.output import View
-from ecrctl.core.auth import RegistryToken, TokenRequest, fetch_tokens
 from ecrctl.core.fleet import ProfileContext
+from ecrctl.core.login.targets import RegistryToken, TokenRequest, fetch_tokens
 
 
 def login_everywhere(
@@ -20,10 +20,10 @@ def login_everywhere(
 ) -> None:
     from ecrctl import tokens
     from ecrctl.cli.commands.login import expires_in
-    from ecrctl.core.dockerconfig import HELPER_NAME, DockerConfig
+    from ecrctl.core.login.cache import TokenCache, resolve_identity
+    from ecrctl.core.login.dockerconfig import HELPER_NAME, DockerConfig
+    from ecrctl.core.login.userconfig import load_user_config
     from ecrctl.core.models import iso
-    from ecrctl.core.tokencache import TokenCache, resolve_identity
-    from ecrctl.core.userconfig import load_user_config
 
     asked = fleet.request(app_state, profiles, regions)
     endpoint = app_state.settings.endpoint_url

@@ -23,5 +23,9 @@ class ConfigurationError(EcrctlError):
     """Credentials, region or permission problems (exit 4)."""
 
 
+class Declined(EcrctlError):
+    """The person answered no to a confirmation: nothing was changed (exit 1)."""
+
+
 class GateTripped(EcrctlError):
     """A gate such as ``--fail-on`` tripped (exit 5)."""

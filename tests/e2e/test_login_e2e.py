@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.tokencache import CachedToken, TokenCache, resolve_identity
+from ecrctl.core.login.cache import CachedToken, TokenCache, resolve_identity
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from ecrctl.core.auth import TokenRequest, fetch_public_token, fetch_tokens
+from ecrctl.core.login.targets import TokenRequest, fetch_public_token, fetch_tokens
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

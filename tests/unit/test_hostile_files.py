@@ -20,15 +20,15 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.dockerconfig import DockerConfig
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.login.cache import CachedToken, TokenCache, cache_dir, resolve_identity
+from ecrctl.core.login.dockerconfig import DockerConfig
 from ecrctl.core.privatefile import (
     check_private_dir,
     ensure_private_dir,
     open_private_for_read,
     read_private,
 )
-from ecrctl.core.tokencache import CachedToken, TokenCache, cache_dir, resolve_identity
 
 HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 OTHER_UID = 54321
@@ -182,8 +182,8 @@ def test_the_docker_config_lock_is_never_followed_through_a_symlink(isolated_env
 KILLED_WRITER = textwrap.dedent(
     """
     import os, sys
-    from ecrctl.core.dockerconfig import DockerConfig
-    from ecrctl.core.tokencache import CachedToken, TokenCache, resolve_identity
+    from ecrctl.core.login.dockerconfig import DockerConfig
+    from ecrctl.core.login.cache import CachedToken, TokenCache, resolve_identity
 
     def stop(fd):  # the temporary is written and synced: say so, then wait to be killed
         sys.stdout.write("written\\n")

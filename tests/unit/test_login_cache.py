@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.tokencache import CachedToken, TokenCache, cache_dir, resolve_identity
-from ecrctl.core.userconfig import config_path, load_user_config
+from ecrctl.core.login.cache import CachedToken, TokenCache, cache_dir, resolve_identity
+from ecrctl.core.login.userconfig import config_path, load_user_config
 
 HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 

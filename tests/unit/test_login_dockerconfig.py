@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ecrctl.core.dockerconfig import DockerConfig, config_path
 from ecrctl.core.exceptions import InvalidInput, Refused
+from ecrctl.core.login.dockerconfig import DockerConfig, config_path
 
 HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 
@@ -86,7 +86,7 @@ def test_many_processes_at_once_each_keep_their_entry(isolated_env: Path) -> Non
     script = textwrap.dedent(
         """
         import sys
-        from ecrctl.core.dockerconfig import DockerConfig
+        from ecrctl.core.login.dockerconfig import DockerConfig
         i = int(sys.argv[1])
         for round in range(3):
             DockerConfig().store(f"{i:012d}.dkr.ecr.eu-west-1.amazonaws.com", "AWS", f"pw-{i}")

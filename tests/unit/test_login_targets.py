@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ecrctl.core.auth import (
+from ecrctl.core.exceptions import InvalidInput, Refused
+from ecrctl.core.login.status import password_expiry
+from ecrctl.core.login.targets import (
     TOKEN_LIFETIME,
     TokenRequest,
     decode_token,
@@ -16,8 +18,6 @@ from ecrctl.core.auth import (
     parse_target,
     plan_requests,
 )
-from ecrctl.core.exceptions import InvalidInput, Refused
-from ecrctl.core.loginstatus import password_expiry
 from ecrctl.core.refs import RegistryHost, parse_host
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

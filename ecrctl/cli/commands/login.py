@@ -12,7 +12,7 @@ from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput
 
 if TYPE_CHECKING:
-    from ecrctl.core.auth import RegistryToken
+    from ecrctl.core.login.targets import RegistryToken
 
 from ecrctl.cli.common import Registries
 
@@ -64,11 +64,11 @@ def login(
     """
     import shutil
 
-    from ecrctl.core.auth import plan_requests
-    from ecrctl.core.dockerconfig import HELPER_NAME, DockerConfig
+    from ecrctl.core.login.cache import TokenCache, resolve_identity
+    from ecrctl.core.login.dockerconfig import HELPER_NAME, DockerConfig
+    from ecrctl.core.login.targets import plan_requests
+    from ecrctl.core.login.userconfig import load_user_config
     from ecrctl.core.models import iso
-    from ecrctl.core.tokencache import TokenCache, resolve_identity
-    from ecrctl.core.userconfig import load_user_config
 
     names = list(registries or [])
     app_state = state(ctx)
@@ -149,10 +149,10 @@ def _status(app_state: AppState) -> None:
     from datetime import UTC, datetime
 
     from ecrctl.cli.output import short_time
-    from ecrctl.core.dockerconfig import DockerConfig
-    from ecrctl.core.loginstatus import registry_status
+    from ecrctl.core.login.cache import TokenCache
+    from ecrctl.core.login.dockerconfig import DockerConfig
+    from ecrctl.core.login.status import registry_status
     from ecrctl.core.models import iso
-    from ecrctl.core.tokencache import TokenCache
 
     docker_config = DockerConfig()
     statuses = registry_status(docker_config.entries(), TokenCache(), now=datetime.now(UTC))

@@ -27,10 +27,10 @@ def logout(
     ] = False,
 ) -> None:
     """Remove what ecrctl login wrote for these registries, and their cached tokens."""
-    from ecrctl.core.auth import PUBLIC_HOST, parse_target
-    from ecrctl.core.dockerconfig import DockerConfig
+    from ecrctl.core.login.cache import TokenCache
+    from ecrctl.core.login.dockerconfig import DockerConfig
+    from ecrctl.core.login.targets import PUBLIC_HOST, parse_target
     from ecrctl.core.refs import registry_host
-    from ecrctl.core.tokencache import TokenCache
 
     app_state = state(ctx)
     settings = app_state.settings

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ecrctl.core.auth import PUBLIC_HOST
-from ecrctl.core.dockerconfig import HELPER_NAME, ConfigEntry
+from ecrctl.core.login.cache import TokenCache
+from ecrctl.core.login.dockerconfig import HELPER_NAME, ConfigEntry
+from ecrctl.core.login.targets import PUBLIC_HOST
 from ecrctl.core.models import iso
 from ecrctl.core.refs import parse_host
-from ecrctl.core.tokencache import TokenCache
 
 
 @dataclass(frozen=True)

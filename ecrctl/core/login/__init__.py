@@ -1,0 +1,3 @@
+"""Login: registry targets and tokens, the token cache, the docker config, login status.
+
+Nothing is imported here: the credential helper's hot path imports only what it needs."""
