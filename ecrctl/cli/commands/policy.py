@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -169,79 +170,41 @@ def _policy(
     )
 
 
-@policy_app.command("push")
-def push(
-    ctx: typer.Context,
-    repository: Repository = None,
-    attach_role: AttachRole = None,
-    attach_user: AttachUser = None,
-    detach: Detach = False,
-    policy_name: PolicyName = None,
-    yes: Yes = False,
-    dry_run: DryRun = False,
-) -> None:
-    """Policy to push and pull images (pull too: a build pulls its base and cache images)."""
-    _policy(
-        ctx,
-        "push",
-        repository,
-        role=attach_role,
-        user=attach_user,
-        detach=detach,
-        policy_name=policy_name,
-        yes=yes,
-        dry_run=dry_run,
-    )
+def _command(kind: PolicyKind, doc: str) -> Callable[..., None]:
+    """One of push, pull, read-only: the same options, another document."""
+
+    def command(
+        ctx: typer.Context,
+        repository: Repository = None,
+        attach_role: AttachRole = None,
+        attach_user: AttachUser = None,
+        detach: Detach = False,
+        policy_name: PolicyName = None,
+        yes: Yes = False,
+        dry_run: DryRun = False,
+    ) -> None:
+        _policy(
+            ctx,
+            kind,
+            repository,
+            role=attach_role,
+            user=attach_user,
+            detach=detach,
+            policy_name=policy_name,
+            yes=yes,
+            dry_run=dry_run,
+        )
+
+    command.__doc__ = doc
+    return command
 
 
-@policy_app.command("pull")
-def pull(
-    ctx: typer.Context,
-    repository: Repository = None,
-    attach_role: AttachRole = None,
-    attach_user: AttachUser = None,
-    detach: Detach = False,
-    policy_name: PolicyName = None,
-    yes: Yes = False,
-    dry_run: DryRun = False,
-) -> None:
-    """Policy to pull images."""
-    _policy(
-        ctx,
-        "pull",
-        repository,
-        role=attach_role,
-        user=attach_user,
-        detach=detach,
-        policy_name=policy_name,
-        yes=yes,
-        dry_run=dry_run,
-    )
-
-
-@policy_app.command("read-only")
-def read_only(
-    ctx: typer.Context,
-    repository: Repository = None,
-    attach_role: AttachRole = None,
-    attach_user: AttachUser = None,
-    detach: Detach = False,
-    policy_name: PolicyName = None,
-    yes: Yes = False,
-    dry_run: DryRun = False,
-) -> None:
-    """Policy to read repositories, images, scans and lifecycle policies."""
-    _policy(
-        ctx,
-        "read-only",
-        repository,
-        role=attach_role,
-        user=attach_user,
-        detach=detach,
-        policy_name=policy_name,
-        yes=yes,
-        dry_run=dry_run,
-    )
+for _kind, _doc in (
+    ("push", "Policy to push and pull images (pull too: a build pulls its base and cache images)."),
+    ("pull", "Policy to pull images."),
+    ("read-only", "Policy to read repositories, images, scans and lifecycle policies."),
+):
+    policy_app.command(_kind)(_command(_kind, _doc))  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:
