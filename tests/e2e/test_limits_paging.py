@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.versions import sort_versions
+from ecrctl.core.versions import version_key
 from tests.ecrproxy import EcrProxy, seed_images
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +25,9 @@ def test_limits_paging_tags_text_uses_list_images_pages_of_1000(
     proxy = ecr_proxy(latency=0)
     done = run_ecrctl("-o", "text", "tags", "team/app", env={"AWS_ENDPOINT_URL": proxy.url})
     assert done.exit_code == 0, done.stderr
-    expected = sort_versions([f"{t}{s}" for t, _ in big if t for s in ("", "-1")])
+    expected = sorted(
+        [f"{t}{s}" for t, _ in big if t for s in ("", "-1")], key=lambda t: (version_key(t), t)
+    )
     assert done.stdout.splitlines() == expected  # 5,000 tags, each once, in version order
     assert dict(proxy.counts) == {"ListImages": 5}  # 5,000 ids at 1,000 a page
 
