@@ -111,7 +111,9 @@ def check_web_url(url: str, option: str, *, schemes: tuple[str, ...] = ("http", 
     if parts.scheme not in schemes or not parts.hostname:
         wanted = " or ".join(f"{s}://" for s in schemes)
         raise InvalidInput(f"invalid {option} {url!r}: {wanted} URL expected")
-    problem = check_host_name(parts.hostname)
+    # urlsplit drops the brackets of an IPv6 literal ([::1]); check_host_name wants them.
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    problem = check_host_name(host)
     if problem:
         raise InvalidInput(f"invalid {option} {url!r}: {problem}")
     if port == 0:

@@ -31,6 +31,17 @@ SCRIPTS = ROOT / "completions"
 FORMATS = ["table", "json", "text", "sarif"]
 DEADLINE = 60.0  # seconds a shell may take to answer before the test fails
 
+REPO_SUBCOMMANDS = [
+    "create",
+    "list",
+    "show",
+    "set",
+    "remove",
+    "grant-pull",
+    "revoke-pull",
+    "policy",
+]
+
 
 def need(shell: str) -> str:
     found = shutil.which(shell)
@@ -80,11 +91,15 @@ def bash_complete(env: dict[str, str], line: str) -> list[str]:
 
 def test_bash_completes_commands_subcommands_and_options(shell_env: dict[str, str]) -> None:
     assert bash_complete(shell_env, "ecrctl ta") == ["tags"]
-    assert bash_complete(shell_env, "ecrctl repo ") == ["create", "list", "show", "set", "remove"]
+    assert bash_complete(shell_env, "ecrctl repo ") == REPO_SUBCOMMANDS
     assert bash_complete(shell_env, "ecrctl repo li") == ["list"]
     assert bash_complete(shell_env, "ecrctl tags app --li") == ["--limit"]
     # the global options belong to every command, and a value given to one is skipped
-    assert bash_complete(shell_env, "ecrctl repo list --reg") == ["--region", "--registry-id"]
+    assert bash_complete(shell_env, "ecrctl repo list --reg") == [
+        "--regions",
+        "--region",
+        "--registry-id",
+    ]
     assert bash_complete(shell_env, "ecrctl --region eu-west-1 lifecycle pr") == ["preview"]
     # a FILE: the shell's own file names
     assert bash_complete(shell_env, "ecrctl scan app 1.0 --ignore-file READ") == ["README.md"]
@@ -141,9 +156,7 @@ def test_fish_completes_commands_subcommands_and_options(shell_env: dict[str, st
     assert fish_complete(shell_env, "ecrctl ta") == [
         ("tags", "List tags (text output: one tag a line).")
     ]
-    assert [v for v, _ in fish_complete(shell_env, "ecrctl repo ")] == sorted(
-        ["create", "list", "show", "set", "remove"]
-    )
+    assert [v for v, _ in fish_complete(shell_env, "ecrctl repo ")] == sorted(REPO_SUBCOMMANDS)
     assert [v for v, _ in fish_complete(shell_env, "ecrctl tags app --li")] == ["--limit"]
     assert fish_complete(shell_env, "ecrctl tags app --limit 3 zzz") == []
     assert fish_complete(shell_env, "ecrctl lifecycle get --reg") == [

@@ -45,7 +45,7 @@ def _state() -> AppState:
 
 
 def test_destination_checks_and_create(ecr: Any) -> None:
-    from ecrctl.cli.commands.copy import Side, _prepare_destination
+    from ecrctl.cli.copying import Side, _prepare_destination
     from ecrctl.core.copy.registry import Registry
 
     def side(name: str, repo: str) -> Side:
@@ -71,7 +71,7 @@ def test_destination_checks_and_create(ecr: Any) -> None:
 
 
 def test_each_side_logs_in_with_its_own_profile(ecr: Any, isolated_env: Path) -> None:
-    from ecrctl.cli.commands.copy import build_side
+    from ecrctl.cli.copying import build_side
 
     (isolated_env / "aws-config").write_text(
         "[profile dev]\nregion = us-east-1\n[profile prod]\nregion = us-east-1\n"
