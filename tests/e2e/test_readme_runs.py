@@ -70,6 +70,11 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str
     work = tmp_path_factory.mktemp("work")
     (work / ".ecrctl-ignore").write_text("# finding ids to ignore, one a line\n")  # checked in
     with running_emulator() as emulator:
+        # moto's state is per process: start from nothing whatever ran before in this process.
+        import urllib.request
+
+        endpoint = emulator.environment()["AWS_ENDPOINT_URL"]
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
         seed_sandbox(emulator.client("ecr"))
         env = {
             k: v
