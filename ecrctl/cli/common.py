@@ -106,6 +106,22 @@ Registries = Annotated[
         show_default=False,
     ),
 ]
+Profiles = Annotated[
+    str | None,
+    typer.Option(
+        "--profiles",
+        metavar="P1,P2",
+        help="Run for each of these AWS profiles (dev,stage,prod), side by side.",
+    ),
+]
+Regions = Annotated[
+    str | None,
+    typer.Option(
+        "--regions",
+        metavar="R1,R2|all",
+        help="Run in each of these regions; 'all': every region enabled for the account.",
+    ),
+]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]
 MAX_NOTES = 20  # stderr lines of one kind before "... and N more"
@@ -128,3 +144,9 @@ def say_capped(lines: list[str]) -> None:
         say(line)
     if len(lines) > MAX_NOTES:
         say(f"... and {len(lines) - MAX_NOTES} more")
+
+
+def wanted(profiles: str | None, regions: str | None) -> bool:
+    """Whether --profiles or --regions asks for every environment at once (cli/fleet.py, which
+    is imported only then)."""
+    return profiles is not None or regions is not None

@@ -13,11 +13,11 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from ecrctl.cli.common import AppState, say
+from ecrctl.cli.common import AppState, say, wanted
 from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.cli.output import Column, View
 from ecrctl.core.exceptions import NotFound
@@ -37,29 +37,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-Profiles = Annotated[
-    str | None,
-    typer.Option(
-        "--profiles",
-        metavar="P1,P2",
-        help="Run for each of these AWS profiles (dev,stage,prod), side by side.",
-    ),
-]
-Regions = Annotated[
-    str | None,
-    typer.Option(
-        "--regions",
-        metavar="R1,R2|all",
-        help="Run in each of these regions; 'all': every region enabled for the account.",
-    ),
-]
-
 SOURCE_COLUMNS = (Column("profile", min_width=7), Column("account"), Column("region"))
 SOURCE_HEADERS = tuple(c.header for c in SOURCE_COLUMNS)
-
-
-def wanted(profiles: str | None, regions: str | None) -> bool:
-    return profiles is not None or regions is not None
 
 
 class SessionAccess:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecrctl.cli import fleet
-from ecrctl.cli.common import AppState
+from ecrctl.cli.common import AppState, wanted
 from ecrctl.cli.output import Column, View
 from ecrctl.core.fleet import ProfileContext
 from ecrctl.core.refs import image_uri, parse_image_ref, registry_host
@@ -15,7 +15,7 @@ URI = (Column("uri"),)  # never cut: it is meant to be copied
 
 def uris(app_state: AppState, ref: str | None, profiles: str | None, regions: str | None) -> None:
     image = parse_image_ref(ref) if ref is not None else None
-    if image is not None and image.registry is not None and fleet.wanted(profiles, regions):
+    if image is not None and image.registry is not None and wanted(profiles, regions):
         from ecrctl.core.exceptions import InvalidInput
 
         raise InvalidInput("--profiles/--regions give the registries: name REPO[:TAG], not a URI")

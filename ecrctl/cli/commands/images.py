@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ecrctl.cli import fleet
-from ecrctl.cli.common import Limit, RepoArg, json_list, state
+from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
 from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_digest, short_time
 from ecrctl.cli.values import whole_number
 from ecrctl.core.images import ImageService
@@ -36,13 +35,15 @@ def images(
         bool,
         typer.Option("--replication", help="Each image's replication status per destination."),
     ] = False,
-    profiles: fleet.Profiles = None,
-    regions: fleet.Regions = None,
+    profiles: Profiles = None,
+    regions: Regions = None,
 ) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
     most = whole_number("--limit", limit)
     app_state = state(ctx)
-    if fleet.wanted(profiles, regions):
+    if wanted(profiles, regions):
+        from ecrctl.cli import fleet
+
         name = parse_image_ref(without_reference(repo), allow_reference=False).repository
         fleet.emit_each(
             app_state,

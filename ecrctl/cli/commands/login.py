@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ecrctl.cli import fleet
-from ecrctl.cli.common import AppState, say, state
+from ecrctl.cli.common import AppState, Profiles, Regions, say, state, wanted
 from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput
 
@@ -53,8 +52,8 @@ def login(
     public: Annotated[
         bool, typer.Option("--public", help="Log in to ECR Public (public.ecr.aws).")
     ] = False,
-    profiles: fleet.Profiles = None,
-    regions: fleet.Regions = None,
+    profiles: Profiles = None,
+    regions: Regions = None,
 ) -> None:
     """Log docker in to ECR: writes the docker config itself (no daemon, no docker CLI needed).
 
@@ -79,7 +78,7 @@ def login(
         return
     if print_password and helper:
         raise InvalidInput("--print-password and --helper do not go together: pick one")
-    if fleet.wanted(profiles, regions):
+    if wanted(profiles, regions):
         from ecrctl.cli.fleet_login import login_everywhere
 
         if names or print_password or public:
@@ -103,8 +102,8 @@ def login(
         profile_for=profile_for,
         public=public,
     )
-    wanted = sum(max(len(r.registry_ids), 1) for r in requests)
-    if print_password and wanted != 1:
+    wanted_count = sum(max(len(r.registry_ids), 1) for r in requests)
+    if print_password and wanted_count != 1:
         raise InvalidInput("--print-password prints one password: name one registry")
 
     from ecrctl import tokens

@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ecrctl.cli import fleet
-from ecrctl.cli.common import confirm, json_list, say, state
+from ecrctl.cli.common import Profiles, Regions, confirm, json_list, say, state, wanted
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_time
 from ecrctl.core.exceptions import Refused
@@ -118,12 +117,14 @@ def list_(
     prefix: Annotated[
         str | None, typer.Option("--prefix", metavar="P", help="Only names starting with P.")
     ] = None,
-    profiles: fleet.Profiles = None,
-    regions: fleet.Regions = None,
+    profiles: Profiles = None,
+    regions: Regions = None,
 ) -> None:
     """List repositories (names only in text output, one a line)."""
     app_state = state(ctx)
-    if fleet.wanted(profiles, regions):
+    if wanted(profiles, regions):
+        from ecrctl.cli import fleet
+
         fleet.emit_each(
             app_state,
             profiles,

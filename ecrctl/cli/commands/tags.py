@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ecrctl.cli import fleet
-from ecrctl.cli.common import Limit, RepoArg, json_list, state
+from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
 from ecrctl.cli.output import Column, View, date_only, human_size, short_digest, short_time
 from ecrctl.cli.values import choice, completer, whole_number
 from ecrctl.core.images import ImageService, TagSort
@@ -52,15 +51,17 @@ def tags(
         ),
     ] = "version",
     limit: Limit = None,
-    profiles: fleet.Profiles = None,
-    regions: fleet.Regions = None,
+    profiles: Profiles = None,
+    regions: Regions = None,
 ) -> None:
     """List tags (text output: one tag a line)."""
     order = choice("--sort", sort, SORT_ORDERS)
     most = whole_number("--limit", limit)
     how: TagSort = "name" if order == "name" else "pushed" if order == "pushed" else "version"
     app_state = state(ctx)
-    if fleet.wanted(profiles, regions):
+    if wanted(profiles, regions):
+        from ecrctl.cli import fleet
+
         name = parse_image_ref(without_reference(repo), allow_reference=False).repository
         if untagged:
             fleet.emit_each(

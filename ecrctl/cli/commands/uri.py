@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ecrctl.cli import fleet
-from ecrctl.cli.common import state
+from ecrctl.cli.common import Profiles, Regions, state, wanted
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
 from ecrctl.core.uri import full_uri, resolve_host
@@ -23,13 +22,13 @@ def uri(
             autocompletion=complete_repository,
         ),
     ] = None,
-    profiles: fleet.Profiles = None,
-    regions: fleet.Regions = None,
+    profiles: Profiles = None,
+    regions: Regions = None,
 ) -> None:
     """Print the full image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), or with no
     argument the registry host alone (export registry=$(ecrctl uri))."""
     app_state = state(ctx)
-    if ref is None or fleet.wanted(profiles, regions):
+    if ref is None or wanted(profiles, regions):
         from ecrctl.cli.fleet_uri import uris
 
         uris(app_state, ref, profiles, regions)

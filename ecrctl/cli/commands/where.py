@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ecrctl.cli import fleet
-from ecrctl.cli.common import say, state
+from ecrctl.cli.common import Profiles, Regions, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, short_time
 from ecrctl.core.exceptions import InvalidInput, NotFound
@@ -32,8 +32,8 @@ def where(
             autocompletion=complete_repository,
         ),
     ],
-    profiles: fleet.Profiles = None,
-    regions: fleet.Regions = None,
+    profiles: Profiles = None,
+    regions: Regions = None,
 ) -> None:
     """Which profiles, regions and repositories hold IMAGE, and the digest each tag points at.
 

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from ecrctl.cli import fleet
-from ecrctl.cli.common import state
+from ecrctl.cli.common import Profiles, Regions, state
 from ecrctl.cli.output import View
 from ecrctl.core.fleet import ProfileContext
 from ecrctl.core.refs import registry_host
@@ -23,9 +23,7 @@ FIELDS = [
 ]
 
 
-def whoami(
-    ctx: typer.Context, profiles: fleet.Profiles = None, regions: fleet.Regions = None
-) -> None:
+def whoami(ctx: typer.Context, profiles: Profiles = None, regions: Regions = None) -> None:
     """Who the calls run as: profile, account, ARN, region, registry host, credential source."""
     app_state = state(ctx)
     asked = fleet.request(app_state, profiles, regions)
