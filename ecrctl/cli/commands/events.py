@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ecrctl.cli.common import confirm, interactive, say, state
+from ecrctl.cli.common import DryRun, Yes, confirm, interactive, say, state
 from ecrctl.cli.output import Column, View, cell
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 
@@ -57,10 +57,6 @@ ResultOpt = Annotated[
         metavar="success|failed|any",
         help="Which results of push, delete and replication [success].",
     ),
-]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]
-DryRunOpt = Annotated[
-    bool, typer.Option("--dry-run", help="Say what would change; change nothing.")
 ]
 RepositoryOpt = Annotated[
     list[str] | None,
@@ -294,8 +290,8 @@ def teardown(
     ctx: typer.Context,
     name: NameOpt = None,
     event_bus: BusOpt = None,
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
+    yes: Yes = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Remove what setup made: target, rule, API destination, connection, role; or the SNS
     topic it made (a topic given with --sns-topic stays; only ecrctl's statement leaves it)."""

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ecrctl.cli.commands.events import BusOpt, DryRunOpt, EventOpt, RepositoryOpt, ResultOpt, YesOpt
-from ecrctl.cli.common import confirm, say, state
+from ecrctl.cli.commands.events import BusOpt, EventOpt, RepositoryOpt, ResultOpt
+from ecrctl.cli.common import DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import View
 
 
@@ -56,8 +56,8 @@ def disable(
     ctx: typer.Context,
     name: NamedArg = None,
     event_bus: BusOpt = None,
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
+    yes: Yes = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Pause delivery: disable the rule, keep everything else (idempotent)."""
     _pause(ctx, name, event_bus, False, yes, dry_run)
@@ -67,7 +67,7 @@ def enable(
     ctx: typer.Context,
     name: NamedArg = None,
     event_bus: BusOpt = None,
-    dry_run: DryRunOpt = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Resume delivery paused by `events disable` (idempotent)."""
     _pause(ctx, name, event_bus, True, True, dry_run)
@@ -107,8 +107,8 @@ def template(
     wait: Annotated[
         float, typer.Option("--wait", metavar="SECONDS", help="Longest wait per stack.")
     ] = 600.0,
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
+    yes: Yes = False,
+    dry_run: DryRun = False,
 ) -> None:
     """CloudFormation for the same setup, plus a cross-account read-only role (ExternalId).
 

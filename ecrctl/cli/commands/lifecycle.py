@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
-from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.common import AppState, DryRun, RepoArg, Yes, confirm, say, state
 from ecrctl.cli.lifecycle_view import affected_view, rule_of, summary, tags_of
 from ecrctl.cli.output import View, short_time
 from ecrctl.cli.policyfile import load_policy, read_text
@@ -23,13 +22,6 @@ app = typer.Typer(
     help="Validate, preview (offline or on AWS), put, show and delete lifecycle policies.",
     no_args_is_help=True,
 )
-
-RepoArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="REPO", help="Repository name or URI.", autocompletion=complete_repository
-    ),
-]
 
 
 def _unread(repository: str, unread: tuple[str, ...]) -> None:

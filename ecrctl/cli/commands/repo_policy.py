@@ -11,8 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
-from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.common import AppState, DryRun, RepoArg, Yes, confirm, say, state
 from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.refs import without_reference
@@ -34,12 +33,6 @@ policy_app = typer.Typer(
     no_args_is_help=True,
 )
 
-RepoArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="REPO", help="Repository name or URI.", autocompletion=complete_repository
-    ),
-]
 Accounts = Annotated[
     list[str] | None,
     typer.Option("--account", metavar="ID", help="An AWS account id (repeatable)."),
