@@ -20,6 +20,7 @@ from typer.core import TyperCommand, TyperGroup
 from ecrctl.cli import options
 from ecrctl.cli.entry import print_version
 from ecrctl.cli.errors import ExitStatus, classify
+from ecrctl.cli.streams import current
 
 # The top-level commands, in the help's order; each is defined by ecrctl/cli/commands/<name>.py.
 COMMANDS: tuple[str, ...] = (
@@ -185,7 +186,7 @@ class EcrctlGroup(TyperGroup):
         except (typer.Exit, typer.TyperException):
             raise  # click's own usage errors and exits keep their codes (2 for usage)
         except typer.Abort:
-            print("ecrctl: interrupted", file=sys.stderr)
+            current().error("interrupted")
             raise typer.Exit(ExitStatus.INTERRUPTED) from None
         except (Exception, KeyboardInterrupt) as error:
             raise typer.Exit(report(error, ctx)) from None
@@ -197,15 +198,14 @@ def report(error: BaseException, ctx: Any = None) -> int:
     debug = bool(said.get("debug")) or "--debug" in sys.argv
     profile = said.get("profile") or os.environ.get("AWS_PROFILE")
     failure = classify(error, profile=profile)
+    streams = current()
     if isinstance(error, BrokenPipeError):
         # Nothing more can reach the reader that left; Python's flush at exit must not fail.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), streams.stdout.fileno())
     if debug:
-        import traceback
-
-        traceback.print_exception(error, file=sys.stderr)
+        streams.traceback(error)
     if failure.message:
-        print(f"ecrctl: {failure.message}", file=sys.stderr)
+        streams.error(failure.message)
     return int(failure.status)
 
 

@@ -146,8 +146,7 @@ class Globals:
 
     def resolve(self) -> tuple[Settings, Renderer, bool]:
         if self._resolved is None:
-            from ecrctl.cli.output import Renderer, compile_query, resolve_format
-            from ecrctl.core.exceptions import InvalidInput
+            from ecrctl.cli.output import Renderer, check_format, compile_query, resolve_format
             from ecrctl.session import resolve_settings
 
             v = self.values
@@ -162,8 +161,6 @@ class Globals:
             renderer = Renderer(
                 resolve_format(v.get("output")), query=compile_query(v.get("query")), color=color
             )
-            if renderer.format == "sarif" and self.command.split()[1:2] != ["scan"]:
-                # Refused before the command changes anything, for output it cannot give.
-                raise InvalidInput("-o sarif is only for ecrctl scan")
+            check_format(renderer.format, self.command)
             self._resolved = (settings, renderer, color)
         return self._resolved
