@@ -114,8 +114,11 @@ def test_an_unusable_token_cache_is_reported_as_not_cached(
     assert "auths" in config(isolated_env)
 
 
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
+def authorization(account: str, expires_at: datetime) -> dict[str, Any]:
+    """One registry's entry of a GetAuthorizationToken answer, as ECR gives it."""
+    token = base64.b64encode(f"AWS:pw-{account}".encode()).decode()
+    endpoint = f"https://{account}.dkr.ecr.eu-west-1.amazonaws.com"
+    return {"authorizationToken": token, "expiresAt": expires_at, "proxyEndpoint": endpoint}
 
 
 def test_registries_of_one_region_take_one_call_and_keep_ecrs_expiry(isolated_env: Path) -> None:
@@ -124,21 +127,9 @@ def test_registries_of_one_region_take_one_call_and_keep_ecrs_expiry(isolated_en
     hosts = [f"{i}.dkr.ecr.eu-west-1.amazonaws.com" for i in ids]
     requests = plan_login(hosts, registry_id=None, region="us-east-1", profile_for=no_profile)
     assert len(requests) == 1
+    answer = {"authorizationData": [authorization(i, NOW + timedelta(hours=11)) for i in ids]}
     with Stubber(client) as stub:
-        stub.add_response(
-            "get_authorization_token",
-            {
-                "authorizationData": [
-                    {
-                        "authorizationToken": b64(f"AWS:pw-{i}"),
-                        "expiresAt": NOW + timedelta(hours=11),
-                        "proxyEndpoint": f"https://{i}.dkr.ecr.eu-west-1.amazonaws.com",
-                    }
-                    for i in ids
-                ]
-            },
-            {"registryIds": ids},
-        )
+        stub.add_response("get_authorization_token", answer, {"registryIds": ids})
         result = log_in(requests, lambda r: fetch_tokens(client, r, now=NOW))
         stub.assert_no_pending_responses()
     assert result.registries == hosts

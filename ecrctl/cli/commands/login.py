@@ -122,13 +122,18 @@ def login(
     )
 
 
-def _say_login(login: RegistryLogin) -> None:
+def login_line(login: RegistryLogin) -> str:
+    """``HOST: auths in ~/.docker/config.json; token expires ... (in 11h59m)``."""
     from ecrctl.core.models import iso
 
-    say(
+    return (
         f"{login.host}: {login.store} in {login.config_path}; token expires "
         f"{iso(login.expires_at)} (in {expires_in(login.token)})"
     )
+
+
+def _say_login(login: RegistryLogin) -> None:
+    say(login_line(login))
 
 
 def _status(app_state: AppState) -> None:

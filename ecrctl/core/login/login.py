@@ -117,19 +117,33 @@ def log_in(
     for request in requests:
         identity = resolve_identity(request.profile, endpoint_url=endpoint_url)
         for token in fetch(request):
-            cached = _cache(cache, token, identity)
+            login = keep_token(token, identity, mode=mode, docker_config=config, cache=cache)
             if mode == "password":
-                return LoginResult((RegistryLogin(token, "", None, cached),), mode)
-            if mode == "helper":
-                config.use_helper(token.host)
-                store = f"credHelpers {HELPER_NAME}"
-            else:
-                store = config.store(token.host, token.username, token.password).store
-            login = RegistryLogin(token, store, config.path, cached)
+                return LoginResult((login,), mode)
             logins.append(login)
             if on_login is not None:
                 on_login(login)
     return LoginResult(tuple(logins), mode, mode == "helper" and not _helper_on_path())
+
+
+def keep_token(
+    token: RegistryToken,
+    identity: Identity,
+    *,
+    mode: LoginMode,
+    docker_config: DockerConfig,
+    cache: TokenCache,
+) -> RegistryLogin:
+    """One token into the token cache, and (unless ``password``) into the docker config."""
+    cached = _cache(cache, token, identity)
+    if mode == "password":
+        return RegistryLogin(token, "", None, cached)
+    if mode == "helper":
+        docker_config.use_helper(token.host)
+        store = f"credHelpers {HELPER_NAME}"
+    else:
+        store = docker_config.store(token.host, token.username, token.password).store
+    return RegistryLogin(token, store, docker_config.path, cached)
 
 
 def _cache(cache: TokenCache, token: RegistryToken, identity: Identity) -> bool:
