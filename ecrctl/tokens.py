@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from ecrctl.core.login.cache import CachedToken, Identity, TokenCache
+from ecrctl.core.login.cache import remember as remember  # kept here for its callers
 from ecrctl.core.login.targets import PUBLIC_REGION, RegistryToken, TokenRequest
 from ecrctl.core.refs import dns_suffix
 from ecrctl.session import Clients, Settings
@@ -38,17 +38,3 @@ def fetch(base: Settings, request: TokenRequest) -> list[RegistryToken]:
     if request.public:
         return [fetch_public_token(clients.client("ecr-public", PUBLIC_REGION))]
     return fetch_tokens(clients.ecr(), request)
-
-
-def remember(cache: TokenCache, token: RegistryToken, identity: Identity) -> CachedToken:
-    """Keep a token for the credential helper (and for ``login status``)."""
-    cached = CachedToken(
-        registry=token.host,
-        identity=identity.label,
-        username=token.username,
-        secret=token.password,
-        issued_at=token.issued_at.timestamp(),
-        expires_at=token.expires_at.timestamp(),
-    )
-    cache.put(cached, identity)
-    return cached

@@ -18,12 +18,11 @@ from ecrctl.core.login.targets import RegistryToken, TokenRequest, fetch_tokens
 def login_everywhere(
     app_state: AppState, profiles: str | None, regions: str | None, *, helper: bool
 ) -> None:
-    from ecrctl import tokens
-    from ecrctl.cli.commands.login import expires_in
+    from ecrctl.cli.commands.login import login_line
     from ecrctl.core.login.cache import TokenCache, resolve_identity
     from ecrctl.core.login.dockerconfig import HELPER_NAME, DockerConfig
+    from ecrctl.core.login.login import LoginMode, keep_token
     from ecrctl.core.login.userconfig import load_user_config
-    from ecrctl.core.models import iso
 
     asked = fleet.request(app_state, profiles, regions)
     endpoint = app_state.settings.endpoint_url
@@ -36,32 +35,25 @@ def login_everywhere(
     cache = TokenCache()
     docker_config = DockerConfig()
     user_config = load_user_config() if helper else None
+    mode: LoginMode = "helper" if helper else "store"
     views: list[tuple[Any, View]] = []
     for outcome in result.succeeded:
         identity = resolve_identity(outcome.source.profile, endpoint_url=endpoint)
         docs = []
         for token in outcome.value or []:
-            tokens.remember(cache, token, identity)
-            if helper:
-                docker_config.use_helper(token.host)
-                where = f"credHelpers {HELPER_NAME}"
-                if (
-                    user_config is not None
-                    and outcome.source.profile
-                    and (user_config.profile_for(token.host) != outcome.source.profile)
-                ):
-                    say(
-                        f"note: docker-credential-{HELPER_NAME} picks the profile for "
-                        f'{token.host} from {user_config.path}: add [registries."{token.host}"] '
-                        f'profile = "{outcome.source.profile}" there'
-                    )
-            else:
-                where = docker_config.store(token.host, token.username, token.password).store
-            say(
-                f"{outcome.source.label}: {token.host}: {where} in {docker_config.path}; "
-                f"token expires {iso(token.expires_at)} (in {expires_in(token)})"
-            )
-            docs.append({**token.to_json(), "store": where})
+            login = keep_token(token, identity, mode=mode, docker_config=docker_config, cache=cache)
+            if (
+                user_config is not None
+                and outcome.source.profile
+                and (user_config.profile_for(token.host) != outcome.source.profile)
+            ):
+                say(
+                    f"note: docker-credential-{HELPER_NAME} picks the profile for "
+                    f'{token.host} from {user_config.path}: add [registries."{token.host}"] '
+                    f'profile = "{outcome.source.profile}" there'
+                )
+            say(f"{outcome.source.label}: {login_line(login)}")
+            docs.append(login.to_json())
         views.append((outcome, View(doc=docs, headers=("registry", "store", "expires"), rows=[])))
     if result.succeeded:
         say("Login Succeeded" if not result.failed else "Login Succeeded (partly)")

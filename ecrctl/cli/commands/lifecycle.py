@@ -17,6 +17,7 @@ from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.refs import without_reference
 
 if TYPE_CHECKING:  # the lifecycle core is imported by the commands, not by --help
+    from ecrctl.core.lifecycle.evaluate import Evaluation
     from ecrctl.core.lifecycle.model import Policy
 
 app = typer.Typer(
@@ -132,8 +133,7 @@ def preview(
     that an index expired in the same pass references: it goes on a later evaluation).
     An image that a kept index (manifest list) references is kept.
     """
-    from ecrctl.core.lifecycle.evaluate import evaluate, parse_at
-    from ecrctl.core.lifecycle.validate import parse_policy
+    from ecrctl.core.lifecycle.evaluate import parse_at
     from ecrctl.core.models import iso
 
     app_state = state(ctx)
@@ -157,16 +157,21 @@ def preview(
         app_state.emit(affected_view(doc, f"{repository} (AWS preview)"))
         return
     when = parse_at(at, datetime.now(UTC))
-    if candidate is None:
-        stored = service.get(repository)
-        candidate = parse_policy(stored.text, f"(the current policy of {repository})")
-    inventory = service.inventory(repository)
-    _unread(repository, inventory.unread)
-    evaluation = evaluate(candidate, inventory.images, when, inventory.references)
+    evaluation = _evaluate(service, repository, candidate, when)
     doc = {"repository": repository, "source": "local", "policy": label, **evaluation.to_json()}
     title = f"{repository} at {short_time(iso(when))} UTC"
     say(f"{title}: {summary(evaluation.affected, evaluation.kept, evaluation.later)}")
     app_state.emit(affected_view(doc, title))
+
+
+def _evaluate(service: Any, repository: str, candidate: Policy | None, at: datetime) -> Evaluation:
+    """The policy (None: the current one) on the repository's images at ``at``; a warning
+    first when index manifests could not be read."""
+    from ecrctl.core.lifecycle.change import evaluate_on
+
+    evaluated = evaluate_on(service, repository, candidate, at)
+    _unread(repository, evaluated.unread)
+    return evaluated.evaluation
 
 
 def _differences(
@@ -175,15 +180,8 @@ def _differences(
     """The local evaluation of the same policy now, against AWS's answer: each difference on
     stderr, all of them for the JSON document."""
     from ecrctl.core.lifecycle.compare import differences
-    from ecrctl.core.lifecycle.evaluate import evaluate
-    from ecrctl.core.lifecycle.validate import parse_policy
 
-    if candidate is None:
-        stored = service.get(repository)
-        candidate = parse_policy(stored.text, f"(the current policy of {repository})")
-    inventory = service.inventory(repository)
-    _unread(repository, inventory.unread)
-    evaluation = evaluate(candidate, inventory.images, datetime.now(UTC), inventory.references)
+    evaluation = _evaluate(service, repository, candidate, datetime.now(UTC))
     found = differences(remote, evaluation)
     plural = "s" * (len(found) != 1)
     verdict = f"differ on {len(found)} image{plural}:" if found else "agree"
@@ -228,58 +226,61 @@ def put(
 ) -> None:
     """Validate a policy, show its difference from the current one and what it would expire
     now, then put it (asks on a terminal; --yes otherwise)."""
-    import difflib
-    import json
+    from ecrctl.core.lifecycle.change import apply_policy_change, plan_policy_change
 
+    policy = _policy_to_put(file, keep_last, tag_prefix, tag_pattern, expire_untagged_after)
+    app_state = state(ctx)
+    repository, service = _service(app_state, repo)
+    change = plan_policy_change(service, repository, policy, at=datetime.now(UTC))
+    _unread(repository, change.unread)
+    title = f"{repository}: what the policy would do now"
+    if not change.changed:
+        say(f"{repository} already has this lifecycle policy; nothing to change")
+        app_state.emit(affected_view(change.to_json(), title))
+        return
+    for line in change.diff:
+        say(line)
+    _say_evaluation(repository, change.evaluation)
+    if dry_run:
+        say("dry run: nothing changed")
+        app_state.emit(affected_view(change.to_json(), title))
+        return
+    expiring = change.expiring
+    confirm(
+        f"Put this lifecycle policy on {repository} "
+        f"({expiring} image{'s' * (expiring != 1)} would expire within 24 hours)?",
+        yes=yes,
+    )
+    change = apply_policy_change(service, change)
+    say(f"put the lifecycle policy on {repository}")
+    app_state.emit(affected_view(change.to_json(), title))
+
+
+def _policy_to_put(
+    file: str | None,
+    keep_last: int | None,
+    tag_prefix: list[str] | None,
+    tag_pattern: list[str] | None,
+    expire_untagged_after: int | None,
+) -> Policy:
+    """The policy FILE, or the one the builder flags describe (not both)."""
     from ecrctl.core.lifecycle.builder import build_policy
-    from ecrctl.core.lifecycle.evaluate import evaluate
 
     flags = (keep_last, tag_prefix, tag_pattern, expire_untagged_after)
     if file is not None and any(flag for flag in flags):
         raise InvalidInput("give a policy FILE or the builder flags (--keep-last ...), not both")
     if file is not None:
-        policy = load_policy(file)
-    else:
-        policy = build_policy(
-            keep_last=keep_last,
-            tag_prefixes=tag_prefix or (),
-            tag_patterns=tag_pattern or (),
-            expire_untagged_after=expire_untagged_after,
-        )
-    app_state = state(ctx)
-    repository, service = _service(app_state, repo)
-    current = service.current(repository)
-    new_pretty = json.dumps(json.loads(policy.text), indent=2, ensure_ascii=False)
-    unchanged = current is not None and current.document == json.loads(policy.text)
-    inventory = service.inventory(repository)
-    _unread(repository, inventory.unread)
-    evaluation = evaluate(policy, inventory.images, datetime.now(UTC), inventory.references)
-    doc: dict[str, Any] = {
-        "repository": repository,
-        "changed": not unchanged,
-        "put": False,
-        "policy": json.loads(policy.text),
-        **{
-            k: v
-            for k, v in evaluation.to_json().items()
-            if k in ("at", "summary", "affected", "later")
-        },
-    }
-    title = f"{repository}: what the policy would do now"
-    if unchanged:
-        say(f"{repository} already has this lifecycle policy; nothing to change")
-        app_state.emit(affected_view(doc, title))
-        return
-    before = current.pretty().splitlines() if current is not None else []
-    diff = difflib.unified_diff(
-        before,
-        new_pretty.splitlines(),
-        f"{repository} (current)" if current else f"{repository} (no policy)",
-        f"{repository} (new)",
-        lineterm="",
+        return load_policy(file)
+    return build_policy(
+        keep_last=keep_last,
+        tag_prefixes=tag_prefix or (),
+        tag_patterns=tag_pattern or (),
+        expire_untagged_after=expire_untagged_after,
     )
-    for line in diff:
-        say(line)
+
+
+def _say_evaluation(repository: str, evaluation: Evaluation) -> None:
+    """What a new policy would do now, on stderr: the summary, then a line per image."""
     say(f"now, on {repository}: {summary(evaluation.affected, evaluation.kept, evaluation.later)}")
     for decision in evaluation.affected:
         say(
@@ -291,20 +292,6 @@ def put(
             f"  {decision.action + '-later':<10} {decision.image.digest}  {tags_of(decision)}  "
             f"(rule {rule_of(decision)}; after index {', '.join(decision.held_by)})"
         )
-    if dry_run:
-        say("dry run: nothing changed")
-        app_state.emit(affected_view(doc, title))
-        return
-    expiring = evaluation.count("expire")
-    confirm(
-        f"Put this lifecycle policy on {repository} "
-        f"({expiring} image{'s' * (expiring != 1)} would expire within 24 hours)?",
-        yes=yes,
-    )
-    service.put(repository, policy)
-    doc["put"] = True
-    say(f"put the lifecycle policy on {repository}")
-    app_state.emit(affected_view(doc, title))
 
 
 @app.command("get")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,7 @@ from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput
 
 if TYPE_CHECKING:
+    from ecrctl.core.login.login import LoginMode, RegistryLogin
     from ecrctl.core.login.targets import RegistryToken
 
 from ecrctl.cli.common import Registries
@@ -61,13 +62,9 @@ def login(
     expire. Registries in one region take one GetAuthorizationToken call. Per-registry profiles
     come from ~/.config/ecrctl/config.toml ([registries."HOST"] profile = "dev").
     """
-    import shutil
-
-    from ecrctl.core.login.cache import TokenCache, resolve_identity
-    from ecrctl.core.login.dockerconfig import HELPER_NAME, DockerConfig
-    from ecrctl.core.login.targets import plan_requests
+    from ecrctl.core.login.dockerconfig import HELPER_NAME
+    from ecrctl.core.login.login import choose_profile, log_in, plan_login
     from ecrctl.core.login.userconfig import load_user_config
-    from ecrctl.core.models import iso
 
     names = list(registries or [])
     app_state = state(ctx)
@@ -89,59 +86,54 @@ def login(
         login_everywhere(app_state, profiles, regions, helper=helper)
         return
     settings = app_state.settings
-    explicit = _explicit_profile(ctx)
-    user_config = load_user_config()
-
-    def profile_for(host: str | None) -> str | None:
-        return explicit or (host and user_config.profile_for(host)) or settings.profile
-
-    requests = plan_requests(
+    mode: LoginMode = "password" if print_password else "helper" if helper else "store"
+    profile_for = choose_profile(_explicit_profile(ctx), load_user_config(), settings.profile)
+    requests = plan_login(
         names,
         registry_id=settings.registry_id,
         region=settings.region,
         profile_for=profile_for,
         public=public,
+        mode=mode,
     )
-    wanted_count = sum(max(len(r.registry_ids), 1) for r in requests)
-    if print_password and wanted_count != 1:
-        raise InvalidInput("--print-password prints one password: name one registry")
-
     from ecrctl import tokens
 
-    cache = TokenCache()
-    docker_config = DockerConfig()
-    results: list[dict[str, Any]] = []
-    for request in requests:
-        identity = resolve_identity(request.profile, endpoint_url=settings.endpoint_url)
-        for token in tokens.fetch(settings, request):
-            tokens.remember(cache, token, identity)
-            if print_password:
-                app_state.emit(
-                    View(
-                        doc={"registry": token.host, "password": token.password},
-                        rows=[[token.password]],
-                        text=[[token.password]],
-                    )
-                )
-                return
-            if helper:
-                docker_config.use_helper(token.host)
-                where = f"credHelpers {HELPER_NAME}"
-            else:
-                where = docker_config.store(token.host, token.username, token.password).store
-            results.append({**token.to_json(), "store": where})
-            say(
-                f"{token.host}: {where} in {docker_config.path}; token expires "
-                f"{iso(token.expires_at)} (in {expires_in(token)})"
-            )
-    if helper and shutil.which(f"docker-credential-{HELPER_NAME}") is None:
+    result = log_in(
+        requests,
+        lambda request: tokens.fetch(settings, request),
+        mode=mode,
+        endpoint_url=settings.endpoint_url,
+        on_login=_say_login,
+    )
+    if result.password is not None:
+        (login,) = result.logins
+        doc = {"registry": login.host, "password": result.password}
+        app_state.emit(View(doc=doc, rows=[[result.password]], text=[[result.password]]))
+        return
+    if result.helper_missing:
         say(
             f"warning: docker-credential-{HELPER_NAME} is not on PATH; docker cannot call it "
             "until it is (it is installed with ecrctl)"
         )
     say("Login Succeeded")
     # Nothing on stdout unless asked for (-o json): the document is for scripts.
-    app_state.emit(View(doc=results, headers=("registry", "store", "expires"), rows=[], text=[]))
+    app_state.emit(
+        View(doc=result.to_json(), headers=("registry", "store", "expires"), rows=[], text=[])
+    )
+
+
+def login_line(login: RegistryLogin) -> str:
+    """``HOST: auths in ~/.docker/config.json; token expires ... (in 11h59m)``."""
+    from ecrctl.core.models import iso
+
+    return (
+        f"{login.host}: {login.store} in {login.config_path}; token expires "
+        f"{iso(login.expires_at)} (in {expires_in(login.token)})"
+    )
+
+
+def _say_login(login: RegistryLogin) -> None:
+    say(login_line(login))
 
 
 def _status(app_state: AppState) -> None:

@@ -76,20 +76,25 @@ def retag(
     )
     result = service.retag(ref.repository, source, new_tags, no_clobber=no_clobber)
     app_state.emit(retag_view(result))
-    counts: dict[str, int] = {}
-    for outcome in result.tags:
-        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
     say_capped([f"{o.tag}: {o.outcome}: {o.reason}" for o in result.failed])
-    summary = ", ".join(f"{n} {what}" for what, n in counts.items())
-    say(
-        f"{ref.repository}{'@' if result.source_is_digest else ':'}{source.lstrip('@')} "
-        f"({short_media_type(result.media_type)} {short_digest(result.digest)}): {summary}"
-    )
+    say(_summary(result, ref.repository, source))
     if not result.ok:
         failed = result.failed
         named = ", ".join(f"{o.tag} ({o.outcome})" for o in failed[:MAX_NOTES])
         more = f" and {len(failed) - MAX_NOTES} more" if len(failed) > MAX_NOTES else ""
         raise Refused(f"{len(failed)} of {len(result.tags)} tag(s) not applied: {named}{more}")
+
+
+def _summary(result: RetagResult, repository: str, source: str) -> str:
+    """``repo:tag (manifest sha256:abc…): 2 created, 1 unchanged``."""
+    counts: dict[str, int] = {}
+    for outcome in result.tags:
+        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+    done = ", ".join(f"{n} {what}" for what, n in counts.items())
+    return (
+        f"{repository}{'@' if result.source_is_digest else ':'}{source.lstrip('@')} "
+        f"({short_media_type(result.media_type)} {short_digest(result.digest)}): {done}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,14 +12,8 @@ from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, Forms, View, cell, short_digest, short_time
 from ecrctl.cli.progress import Reporter, StatusLine
-from ecrctl.core.exceptions import GateTripped, InvalidInput, NotFound, Refused
-from ecrctl.core.findings import (
-    apply_ignores,
-    parse_ignore_list,
-    parse_severity,
-    severity_counts,
-    tripping,
-)
+from ecrctl.core.exceptions import InvalidInput, Refused
+from ecrctl.core.findings import parse_ignore_list, parse_severity, severity_counts
 from ecrctl.core.models import SEVERITIES
 from ecrctl.core.refs import (
     ImageRef,
@@ -29,7 +22,8 @@ from ecrctl.core.refs import (
     parse_tag_or_digest,
     registry_host,
 )
-from ecrctl.core.scan import DONE, ScanReport, ScanService, parse_duration
+from ecrctl.core.scan import ScanReport, ScanService, StartOutcome, parse_duration
+from ecrctl.core.scanning import ScanOutcome, scan_image
 from ecrctl.session import Clients
 
 # At 80 columns the link goes first (a cut link is no link; -o json has it), then versions
@@ -200,47 +194,30 @@ def scan(
     ref = _image(repo, reference)
     _, clients = app_state.target(repo)
     service = ScanService(clients.ecr(), clients.settings.registry_id)
-    image_id = ref.image_id
     name = ref.repository + ref.reference
 
-    just_started = False
-    if start:
-        outcome = service.start(ref.repository, image_id)
-        if outcome.started:
-            just_started = True
-            say(f"started a scan of {name}")
-        else:
-            say(
-                f"ECR allows one manual scan per image every 24 hours and {name} was already "
-                "scanned; showing the last results"
-            )
-    if wait:
-        reporter = Reporter(app_state.streams)
-        with reporter.status(f"waiting for the scan of {name}") as status:
-            report = service.wait(
-                ref.repository,
-                image_id,
-                timeout=seconds,
-                on_status=_waiting(name, timeout, status),
-                just_started=just_started,
-            )
-    else:
-        try:
-            report = service.fetch(ref.repository, image_id)
-        except NotFound:
-            if not just_started:
-                raise
-            # Started a moment ago and not visible yet: nothing to show, which is not an error.
-            report = ScanReport(ref.repository, None, ref.digest, ref.tag, "PENDING")
-    if report.failed:
-        reason = f": {report.description}" if report.description else ""
-        raise Refused(f"the scan of {name} ended {report.status}{reason}")
+    def run(on_status: OnStatus | None) -> ScanOutcome:
+        return scan_image(
+            service,
+            ref,
+            start=start,
+            wait=wait,
+            timeout=seconds,
+            ignore=ignored_ids,
+            fail_on=threshold,
+            on_started=lambda started: say(_start_note(started, name)),
+            on_status=on_status,
+        )
 
-    findings, unmatched = apply_ignores(report.findings, ignored_ids)
-    report = replace(report, findings=findings)
-    for unused in unmatched:
+    if wait:
+        with Reporter(app_state.streams).status(f"waiting for the scan of {name}") as status:
+            outcome = run(_waiting(name, timeout, status))
+    else:
+        outcome = run(None)
+    report = outcome.report
+    for unused in outcome.unmatched_ignores:
         say(f"note: ignored id {unused} matched no finding")
-    what = "findings are not readable yet" if report.status in DONE else "scan is not done"
+    what = outcome.pending_reason
 
     def sarif() -> dict[str, Any]:
         # An empty log would close every open alert in code scanning: refuse instead.
@@ -250,22 +227,19 @@ def scan(
 
     # The SARIF log is built only for -o sarif: 5,000 findings make a large document.
     app_state.emit(Forms(view=lambda: _view(report, name), sarif=sarif))
-
     if not report.ready:
         say(f"the {what} ({report.status}); pass --wait to wait for them")
-        if threshold is not None:
-            raise Refused(f"cannot apply --fail-on {threshold}: the {what} ({report.status})")
-        return
-    if threshold is not None:
-        bad = tripping(report.findings, threshold)
-        if bad:
-            ids = ", ".join(dict.fromkeys(f.id for f in bad))
-            if len(ids) > 200:
-                ids = ids[:200].rsplit(", ", 1)[0] + ", ..."
-            raise GateTripped(
-                f"{len(bad)} finding(s) at {threshold} or worse in {name} "
-                f"(--fail-on {threshold}): {ids}"
-            )
+    if outcome.gate.error is not None:
+        raise outcome.gate.error
+
+
+def _start_note(started: StartOutcome, name: str) -> str:
+    if started.started:
+        return f"started a scan of {name}"
+    return (
+        f"ECR allows one manual scan per image every 24 hours and {name} was already "
+        "scanned; showing the last results"
+    )
 
 
 def _sarif(report: ScanReport, ref: ImageRef, clients: Clients) -> dict[str, Any]:

@@ -132,6 +132,15 @@ def untag(
         large = len(plan.removals) > MAX_BATCH_IDS
         plan = service.execute(plan, progress=_progress if large else None)
     app_state.emit(untag_view(plan))
+    _say_outcome(plan, what, dry_run=dry_run)
+    if not plan.ok:
+        problems = len(plan.failed) + len(plan.missing) + sum(k.explicit for k in plan.kept)
+        raise Refused(f"{problems} id(s) not removed from {ref.repository} (listed above)")
+
+
+def _say_outcome(plan: UntagPlan, what: str, *, dry_run: bool) -> None:
+    """The notes on stderr (tags removed alone, images kept, failures, ids not found), then
+    one line saying what was removed, or would be (``what``)."""
     say_capped(
         [
             f"{r.tags[0]}: only this tag is removed; image {short_digest(r.digest)} keeps "
@@ -149,16 +158,13 @@ def untag(
     say_capped([f"{r.status} {r.ref}: {r.reason}" for r in plan.failed])
     say_capped([f"not found: {m}" for m in plan.missing])
     if not plan.removals:
-        say(f"nothing to remove from {ref.repository}")
+        say(f"nothing to remove from {plan.repository}")
     elif dry_run:
         say(f"dry run: would remove {what}; nothing changed")
     else:
         removed = [r for r in plan.removals if r.status == "removed"]
         not_done = f"; not removed: {_amount(plan.failed)}" if plan.failed else ""
-        say(f"removed {_amount(removed)} from {ref.repository}{not_done}")
-    if not plan.ok:
-        problems = len(plan.failed) + len(plan.missing) + sum(k.explicit for k in plan.kept)
-        raise Refused(f"{problems} id(s) not removed from {ref.repository} (listed above)")
+        say(f"removed {_amount(removed)} from {plan.repository}{not_done}")
 
 
 def register(app: typer.Typer) -> None:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
     from typing import Any
 
+    from ecrctl.core.login.targets import RegistryToken
+
 # Refresh when less than this share of the token's life is left.
 REFRESH_FRACTION = 0.25
 _VERSION = 1
@@ -314,3 +316,17 @@ class TokenCache:
                     continue
                 removed += 1
         return removed
+
+
+def remember(cache: TokenCache, token: RegistryToken, identity: Identity) -> CachedToken:
+    """Keep a token from AWS for the credential helper (and for ``login status``)."""
+    cached = CachedToken(
+        registry=token.host,
+        identity=identity.label,
+        username=token.username,
+        secret=token.password,
+        issued_at=token.issued_at.timestamp(),
+        expires_at=token.expires_at.timestamp(),
+    )
+    cache.put(cached, identity)
+    return cached
