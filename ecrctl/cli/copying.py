@@ -231,13 +231,16 @@ def run_copy(
     try:
         src = build_side(app_state, "source", src_ref, from_profile, hosts)
         dst = build_side(app_state, "destination", dst_ref, to_profile, hosts)
-        refuse = _prepare_destination(src, dst, create=create, dry_run=dry_run)
-        if no_clobber and refuse is None:
-            refuse = "--no-clobber was given"
         from ecrctl.cli.common import workers
 
         copier = Copier(src.registry, dst.registry, workers=workers())
-        plan = copier.plan(src.ref, dst.ref, platform=platform, referrers=with_referrers)
+        plan = copier.read(src.ref, dst.ref, platform=platform, referrers=with_referrers)
+        refuse = None
+        if not plan.complete:  # a complete destination exists and keeps its tag: no check
+            refuse = _prepare_destination(src, dst, create=create, dry_run=dry_run)
+            if no_clobber and refuse is None:
+                refuse = "--no-clobber was given"
+            copier.inspect(plan)
         if platform:
             say(
                 f"--platform {platform}: copying {plan.top.digest} on its own; the index "
