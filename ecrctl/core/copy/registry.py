@@ -4,7 +4,7 @@ streams, cross-repository mounts, chunked uploads (auth and HTTP are in transpor
 Why not a library: the ORAS Python SDK (0.2.x) uploads blobs from files read whole into memory,
 parses manifests to dicts and pushes them re-serialised (a new digest), and has no cross-repository
 mount; docker's SDK needs a daemon. What a digest-preserving copy needs is ~10 endpoints of the
-distribution spec, and urllib3 already comes with botocore.
+distribution spec, over http.client (connections.py says why not urllib3).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-import urllib3
-
+from ecrctl.core.copy.connections import NetError
 from ecrctl.core.copy.transport import (
     Denied,
     Missing,
@@ -71,7 +70,7 @@ class CountingReader:
             return b""
         try:
             data = self.source.read(size, decode_content=False)
-        except urllib3.exceptions.HTTPError as error:
+        except NetError as error:
             raise Unreachable(f"the source broke off mid-blob ({error})") from None
         if not data and self.remaining:
             raise Unreachable("the source ended the blob early")
@@ -196,7 +195,7 @@ class Registry(Transport):
         *,
         chunk_size: int | None = None,
     ) -> None:
-        """Stream a blob from ``open_source()`` (a urllib3 response): POST, PATCH..., PUT.
+        """Stream a blob from ``open_source()`` (a streamed response): POST, PATCH..., PUT.
 
         One streamed PATCH by default (as crane does); pieces of ``chunk_size`` bytes with
         Content-Range when asked for, or when the registry's OCI-Chunk-Min-Length says so.

@@ -1,4 +1,4 @@
-"""HTTP to one registry host, with the registry token flow, over urllib3.
+"""HTTP to one registry host, with the registry token flow (connections in connections.py).
 
 Auth: ``GET /v2/`` once, then the challenge it answers with decides: ``Basic`` sends the
 credentials, ``Bearer realm=..,service=..`` trades them (or nothing, for anonymous pulls) for a
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-import urllib3
+from ecrctl.core.copy.connections import ConnectionFailed, Pool
 
 Credentials = Callable[[], "tuple[str, str] | None"]
 _CHALLENGE_RE = re.compile(r'(\w+)="([^"]*)"')
@@ -53,14 +53,14 @@ class Transport:
         scheme: str = "https",
         credentials: Credentials | None = None,
         base_url: str | None = None,
-        pool: urllib3.PoolManager | None = None,
+        pool: Pool | None = None,
         label: str = "",
     ) -> None:
         self.host = host
         self.base = (base_url or f"{scheme}://{host}").rstrip("/")
         self.label = label or host
         self._credentials = credentials
-        self._pool = pool or urllib3.PoolManager(maxsize=8, timeout=urllib3.Timeout(30, 300))
+        self._pool = pool or Pool(maxsize=8)
         self._lock = threading.Lock()
         self._challenge: tuple[str, dict[str, str]] | None = None
         self._pinged = False
@@ -144,28 +144,17 @@ class Transport:
         *,
         stream: bool = False,
     ) -> Any:
-        replayable = body is None or isinstance(body, bytes)
-        retries = urllib3.Retry(
-            total=3 if replayable else 0,
-            connect=3 if replayable else 0,
-            read=0,
-            status=0,
-            redirect=5 if method in ("GET", "HEAD") else 0,
-            raise_on_redirect=False,
-        )
         try:
             return self._pool.request(
                 method,
                 url,
                 headers=headers,
                 body=body,
-                retries=retries,
-                preload_content=not stream,
+                stream=stream,
                 redirect=method in ("GET", "HEAD"),
             )
-        except urllib3.exceptions.HTTPError as error:
-            reason = getattr(error, "reason", None) or error
-            raise Unreachable(f"{self.label}: connection failed ({reason})") from None
+        except ConnectionFailed as error:
+            raise Unreachable(f"{self.label}: connection failed ({error})") from None
 
     def request(
         self,
