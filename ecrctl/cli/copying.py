@@ -13,7 +13,7 @@ import typer
 from ecrctl.cli.common import AppState, say, state
 from ecrctl.cli.output import View, human_size, short_digest
 from ecrctl.core.copy.copy import Copier, CopyResult, Progress, size_text
-from ecrctl.core.copy.plan import BlobItem
+from ecrctl.core.copy.plan import BlobItem, Plan
 from ecrctl.core.copy.reference import PUBLIC_ECR, Reference, destination, parse_reference
 from ecrctl.core.copy.registry import Denied, Missing, Registry, RegistryError
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, NotFound, Refused
@@ -27,6 +27,7 @@ class Side:
     registry: Registry
     ecr: Any = None  # the ECR API client of an ECR side
     account: str | None = None
+    clients: Any = None  # the side's AWS clients (ECR sides)
 
 
 def _token_source(app_state: AppState, host: str | None, profile: str | None, region: str | None):  # type: ignore[no-untyped-def]
@@ -79,7 +80,7 @@ def build_side(
     parsed = ref.ecr
     if parsed is not None and host != PUBLIC_ECR:
         clients = app_state.clients(replace(settings, profile=profile, region=parsed.region))
-        side.ecr, side.account = clients.ecr(), parsed.account
+        side.ecr, side.account, side.clients = clients.ecr(), parsed.account, clients
     return side
 
 
@@ -113,6 +114,33 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
         create_repository(dst.ecr, repo, dst.account, like)
         say(f"created repository {repo} in {dst.ref.host} ({like.to_json()['imageTagMutability']})")
     return None
+
+
+def _check_mounting(plan: Plan, dst: Side, *, dry_run: bool) -> None:
+    """Within one ECR registry: mount only where BLOB_MOUNTING allows (read once per copy)."""
+    from ecrctl.core.copy.mounting import blob_mounting
+
+    if plan.source.repository == plan.destination.repository:
+        return
+    mounting = blob_mounting(
+        dst.ecr, dst.account, lambda: dst.clients.client("sts").get_caller_identity()["Account"]
+    )
+    plan.mounts = mounting.attempt
+    if mounting.reason and dry_run:
+        say(f"dry run: blob mounting of {dst.ref.host} unknown ({mounting.reason}): mounts tried")
+
+
+def _say_not_mounted(plan: Plan, dst: Side, *, dry_run: bool) -> None:
+    from ecrctl.core.registry_settings import BLOB_MOUNTING
+
+    count = sum(b.status == "copy" for b in plan.blobs.values())
+    if count:
+        verb = "would be copied" if dry_run else "are copied"
+        say(
+            f"{'dry run: ' if dry_run else ''}blob mounting is disabled in {dst.ref.host} "
+            f"(account setting {BLOB_MOUNTING}): {count} blob(s) {verb}, not mounted; "
+            "`ecrctl registry blob-mounting enable` turns it on"
+        )
 
 
 class Meter:
@@ -240,7 +268,11 @@ def run_copy(
             refuse = _prepare_destination(src, dst, create=create, dry_run=dry_run)
             if no_clobber and refuse is None:
                 refuse = "--no-clobber was given"
+            if plan.same_registry and dst.ecr is not None:
+                _check_mounting(plan, dst, dry_run=dry_run)
             copier.inspect(plan)
+            if not plan.mounts and plan.same_registry:
+                _say_not_mounted(plan, dst, dry_run=dry_run)
         if platform:
             say(
                 f"--platform {platform}: copying {plan.top.digest} on its own; the index "

@@ -126,7 +126,7 @@ class Copier:
         manifests, blobs = read_tree(
             self.source, src.repository, top, role, platform_name, referrers=referrers
         )
-        plan = Plan(src, dst, top, manifests, blobs, same_registry=same)
+        plan = Plan(src, dst, top, manifests, blobs, same_registry=same, mounts=same)
         if dst.tag:
             plan.previous = held
         if held == top.digest and not referrers:  # referrers may have been added since

@@ -71,6 +71,7 @@ class Plan:
     blobs: dict[str, BlobItem] = field(default_factory=dict)
     previous: str | None = None  # what the destination tag named before
     same_registry: bool = False
+    mounts: bool = False  # try cross-repository mounts (same registry, and it does them)
     complete: bool = False  # the destination already holds the whole image
 
     @property
@@ -212,7 +213,7 @@ def inspect_destination(
     for blob, present in zip(list(plan.blobs.values()), blob_states, strict=True):
         if present:
             blob.status = "present"
-        elif plan.same_registry and plan.source.repository != repo:
+        elif plan.mounts and plan.source.repository != repo:
             blob.status = "mount"
     for item, present in zip(plan.manifests, manifest_states, strict=True):
         if present:
