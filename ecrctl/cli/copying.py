@@ -262,7 +262,9 @@ def run_copy(
         from ecrctl.cli.common import workers
 
         copier = Copier(src.registry, dst.registry, workers=workers())
-        plan = copier.read(src.ref, dst.ref, platform=platform, referrers=with_referrers)
+        plan = copier.plan(
+            src.ref, dst.ref, platform=platform, referrers=with_referrers, inspect=False
+        )
         refuse = None
         if not plan.complete:  # a complete destination exists and keeps its tag: no check
             refuse = _prepare_destination(src, dst, create=create, dry_run=dry_run)

@@ -96,7 +96,7 @@ def _copy_within(registry: Any, ecr: Any, value: str, dry_run: bool) -> tuple[An
             return type("Sts", (), {"get_caller_identity": lambda self: {"Account": ACCOUNT}})()
 
     side = Side("destination", dst, None, copier.destination, ecr, ACCOUNT, Clients())
-    plan = copier.read(src, dst)
+    plan = copier.plan(src, dst, inspect=False)
     with Stubber(ecr) as stub:
         _setting(stub, value)
         _check_mounting(plan, side, dry_run=dry_run)

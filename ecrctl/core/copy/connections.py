@@ -152,6 +152,9 @@ class Pool:
                 if reused and attempt + 1 < attempts:
                     continue
                 raise ConnectionFailed(str(error) or type(error).__name__) from None
+            except BaseException:  # the body's reader failed (the source broke off), Ctrl-C
+                conn.close()
+                raise
             return Response(raw, self, key, conn)
         raise ConnectionFailed("no connection")  # pragma: no cover - the loop returns or raises
 

@@ -99,23 +99,12 @@ class Copier:
         *,
         platform: str | None = None,
         referrers: bool = False,
+        inspect: bool = True,
     ) -> Plan:
-        """What the copy moves: :meth:`read`, then :meth:`inspect` unless already complete."""
-        plan = self.read(src, dst, platform=platform, referrers=referrers)
-        if not plan.complete:
-            self.inspect(plan)
-        return plan
-
-    def read(
-        self,
-        src: Reference,
-        dst: Reference,
-        *,
-        platform: str | None = None,
-        referrers: bool = False,
-    ) -> Plan:
-        """The source tree, and whether the destination already names its top manifest (then
-        the plan is complete: one manifest request on each side, nothing about blobs)."""
+        """What the copy moves. First the source tree, and whether the destination already
+        names its top manifest: then the plan is complete (one manifest request on each side,
+        nothing about blobs). Otherwise, with ``inspect``, what the destination holds
+        (:meth:`inspect`, which a caller may also run itself after checks of its own)."""
         self.source.grant(src.repository, "pull")
         same = self.source.host == self.destination.host
         if same:  # one token for both repositories: the mount needs pull on the source
@@ -131,6 +120,8 @@ class Copier:
             plan.previous = held
         if held == top.digest and not referrers:  # referrers may have been added since
             mark_present(plan)
+        elif inspect:
+            self.inspect(plan)
         return plan
 
     def inspect(self, plan: Plan) -> None:

@@ -135,24 +135,11 @@ class Transport:
             raise RegistryError(f"{self.label}: the token service answered no token") from None
 
     # -- transport ----------------------------------------------------------------------
-    def _raw(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: Any = None,
-        *,
-        stream: bool = False,
-    ) -> Any:
+    def _raw(self, method: str, url: str, headers: dict[str, str], **options: Any) -> Any:
+        """One request as it is (no auth added); ``options``: body, stream."""
+        redirect = method in ("GET", "HEAD")
         try:
-            return self._pool.request(
-                method,
-                url,
-                headers=headers,
-                body=body,
-                stream=stream,
-                redirect=method in ("GET", "HEAD"),
-            )
+            return self._pool.request(method, url, headers=headers, redirect=redirect, **options)
         except ConnectionFailed as error:
             raise Unreachable(f"{self.label}: connection failed ({error})") from None
 
@@ -172,7 +159,7 @@ class Transport:
             authorization = self._authorization(refresh=attempt == 1)
             if authorization:
                 sent["Authorization"] = authorization
-            response = self._raw(method, url, sent, body, stream=stream)
+            response = self._raw(method, url, sent, body=body, stream=stream)
             retry = response.status == 401 and attempt == 0
             if retry and (body is None or isinstance(body, bytes)):
                 response.release_conn()
