@@ -25,9 +25,15 @@ class Side:
     ref: Reference
     profile: str | None
     registry: Registry
-    ecr: Any = None  # the ECR API client of an ECR side
-    account: str | None = None
-    clients: Any = None  # the side's AWS clients (ECR sides)
+    ecr: Any = None  # the ECR API client, made on first use by api()
+    account: str | None = None  # the registry's account: set for an ECR side (not ECR Public)
+    clients: Any = None  # the side's AWS clients
+
+    def api(self) -> Any:
+        """The ECR API client (a re-run that finds the copy complete never needs one)."""
+        if self.ecr is None:
+            self.ecr = self.clients.ecr()
+        return self.ecr
 
 
 def _token_source(app_state: AppState, host: str | None, profile: str | None, region: str | None):  # type: ignore[no-untyped-def]
@@ -80,7 +86,7 @@ def build_side(
     parsed = ref.ecr
     if parsed is not None and host != PUBLIC_ECR:
         clients = app_state.clients(replace(settings, profile=profile, region=parsed.region))
-        side.ecr, side.account, side.clients = clients.ecr(), parsed.account, clients
+        side.account, side.clients = parsed.account, clients
     return side
 
 
@@ -92,10 +98,10 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
         repository_settings,
     )
 
-    if dst.ecr is None:
+    if dst.account is None:
         return None
     repo = dst.ref.repository
-    current = repository_settings(dst.ecr, repo, dst.account)
+    current = repository_settings(dst.api(), repo, dst.account)
     if current is not None:
         return "the destination repository is immutable" if current.immutable else None
     if not create:
@@ -104,14 +110,14 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
             "pass --create to create it with the source repository's settings"
         )
     like = RepositorySettings()
-    if src.ecr is not None:
-        like = repository_settings(src.ecr, src.ref.repository, src.account) or like
+    if src.account is not None:
+        like = repository_settings(src.api(), src.ref.repository, src.account) or like
         if like.encryption[1] and src.account != dst.account:
             like = replace(like, encryption=(like.encryption[0], None))  # keys stay home
     if dry_run:
         say(f"dry run: would create {repo} in {dst.ref.host}: {like.to_json()}")
     else:
-        create_repository(dst.ecr, repo, dst.account, like)
+        create_repository(dst.api(), repo, dst.account, like)
         say(f"created repository {repo} in {dst.ref.host} ({like.to_json()['imageTagMutability']})")
     return None
 
@@ -123,7 +129,7 @@ def _check_mounting(plan: Plan, dst: Side, *, dry_run: bool) -> None:
     if plan.source.repository == plan.destination.repository:
         return
     mounting = blob_mounting(
-        dst.ecr, dst.account, lambda: dst.clients.client("sts").get_caller_identity()["Account"]
+        dst.api(), dst.account, lambda: dst.clients.client("sts").get_caller_identity()["Account"]
     )
     plan.mounts = mounting.attempt
     if mounting.reason and dry_run:
@@ -270,7 +276,7 @@ def run_copy(
             refuse = _prepare_destination(src, dst, create=create, dry_run=dry_run)
             if no_clobber and refuse is None:
                 refuse = "--no-clobber was given"
-            if plan.same_registry and dst.ecr is not None:
+            if plan.same_registry and dst.account is not None:
                 _check_mounting(plan, dst, dry_run=dry_run)
             copier.inspect(plan)
             if not plan.mounts and plan.same_registry:
