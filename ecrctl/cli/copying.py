@@ -53,6 +53,13 @@ def _token_source(app_state: AppState, host: str | None, profile: str | None, re
     return token.host, (token.username, token.password)
 
 
+def _docker_credentials(host: str) -> tuple[str, str] | None:
+    """Read only when the registry asks for credentials (an open registry never does)."""
+    from ecrctl.core.copy.credentials import docker_credentials
+
+    return docker_credentials(host)
+
+
 def build_side(
     app_state: AppState, name: str, ref: Reference, profile: str | None, insecure: frozenset[str]
 ) -> Side:
@@ -72,10 +79,8 @@ def build_side(
         host = ref.host
         credentials = lambda: _token_source(app_state, host, profile, None)[1]  # noqa: E731
     else:
-        from ecrctl.core.copy.credentials import docker_credentials
-
         host = ref.host
-        credentials = lambda: docker_credentials(host)  # noqa: E731
+        credentials = lambda: _docker_credentials(host)  # noqa: E731
     registry = Registry(
         host,
         scheme=scheme_for(host, insecure),
