@@ -58,11 +58,12 @@ def missing_tools() -> str | None:
     )
 
 
-def start_registry(root: Path) -> LocalRegistry:
+def start_registry(root: Path, auth: str = "") -> LocalRegistry:
+    """A registry on 127.0.0.1; ``auth`` is an ``auth:`` section of its config (none: open)."""
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = root / "config.yml"
-    config.write_text(_CONFIG.format(root=root, port=port))
+    config.write_text(_CONFIG.format(root=root, port=port) + auth)
     log = open(root / "registry.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         ["docker-registry", "serve", str(config)], stdout=log, stderr=subprocess.STDOUT
@@ -74,7 +75,7 @@ def start_registry(root: Path) -> LocalRegistry:
     except urllib3.exceptions.HTTPError:
         stop_registry(registry)
         raise
-    assert response.status == 200, response.status
+    assert response.status == (401 if auth else 200), response.status
     return registry
 
 

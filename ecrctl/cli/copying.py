@@ -13,7 +13,7 @@ from ecrctl.cli.common import AppState, say, state
 from ecrctl.cli.output import View, human_size, short_digest
 from ecrctl.cli.progress import Reporter
 from ecrctl.core.copy.copy import Copier, CopyResult, Progress, size_text
-from ecrctl.core.copy.plan import BlobItem
+from ecrctl.core.copy.plan import BlobItem, Plan
 from ecrctl.core.copy.reference import PUBLIC_ECR, Reference, destination, parse_reference
 from ecrctl.core.copy.registry import Denied, Missing, Registry, RegistryError
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, NotFound, Refused
@@ -25,8 +25,15 @@ class Side:
     ref: Reference
     profile: str | None
     registry: Registry
-    ecr: Any = None  # the ECR API client of an ECR side
-    account: str | None = None
+    ecr: Any = None  # the ECR API client, made on first use by api()
+    account: str | None = None  # the registry's account: set for an ECR side (not ECR Public)
+    clients: Any = None  # the side's AWS clients
+
+    def api(self) -> Any:
+        """The ECR API client (a re-run that finds the copy complete never needs one)."""
+        if self.ecr is None:
+            self.ecr = self.clients.ecr()
+        return self.ecr
 
 
 def _token_source(app_state: AppState, host: str | None, profile: str | None, region: str | None):  # type: ignore[no-untyped-def]
@@ -44,6 +51,13 @@ def _token_source(app_state: AppState, host: str | None, profile: str | None, re
     )
     token = fetch(app_state.settings, request)[0]
     return token.host, (token.username, token.password)
+
+
+def _docker_credentials(host: str) -> tuple[str, str] | None:
+    """Read only when the registry asks for credentials (an open registry never does)."""
+    from ecrctl.core.copy.credentials import docker_credentials
+
+    return docker_credentials(host)
 
 
 def build_side(
@@ -65,10 +79,8 @@ def build_side(
         host = ref.host
         credentials = lambda: _token_source(app_state, host, profile, None)[1]  # noqa: E731
     else:
-        from ecrctl.core.copy.credentials import docker_credentials
-
         host = ref.host
-        credentials = lambda: docker_credentials(host)  # noqa: E731
+        credentials = lambda: _docker_credentials(host)  # noqa: E731
     registry = Registry(
         host,
         scheme=scheme_for(host, insecure),
@@ -79,7 +91,7 @@ def build_side(
     parsed = ref.ecr
     if parsed is not None and host != PUBLIC_ECR:
         clients = app_state.clients(replace(settings, profile=profile, region=parsed.region))
-        side.ecr, side.account = clients.ecr(), parsed.account
+        side.account, side.clients = parsed.account, clients
     return side
 
 
@@ -91,10 +103,10 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
         repository_settings,
     )
 
-    if dst.ecr is None:
+    if dst.account is None:
         return None
     repo = dst.ref.repository
-    current = repository_settings(dst.ecr, repo, dst.account)
+    current = repository_settings(dst.api(), repo, dst.account)
     if current is not None:
         return "the destination repository is immutable" if current.immutable else None
     if not create:
@@ -103,16 +115,43 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
             "pass --create to create it with the source repository's settings"
         )
     like = RepositorySettings()
-    if src.ecr is not None:
-        like = repository_settings(src.ecr, src.ref.repository, src.account) or like
+    if src.account is not None:
+        like = repository_settings(src.api(), src.ref.repository, src.account) or like
         if like.encryption[1] and src.account != dst.account:
             like = replace(like, encryption=(like.encryption[0], None))  # keys stay home
     if dry_run:
         say(f"dry run: would create {repo} in {dst.ref.host}: {like.to_json()}")
     else:
-        create_repository(dst.ecr, repo, dst.account, like)
+        create_repository(dst.api(), repo, dst.account, like)
         say(f"created repository {repo} in {dst.ref.host} ({like.to_json()['imageTagMutability']})")
     return None
+
+
+def _check_mounting(plan: Plan, dst: Side, *, dry_run: bool) -> None:
+    """Within one ECR registry: mount only where BLOB_MOUNTING allows (read once per copy)."""
+    from ecrctl.core.copy.mounting import blob_mounting
+
+    if plan.source.repository == plan.destination.repository:
+        return
+    mounting = blob_mounting(
+        dst.api(), dst.account, lambda: dst.clients.client("sts").get_caller_identity()["Account"]
+    )
+    plan.mounts = mounting.attempt
+    if mounting.reason and dry_run:
+        say(f"dry run: blob mounting of {dst.ref.host} unknown ({mounting.reason}): mounts tried")
+
+
+def _say_not_mounted(plan: Plan, dst: Side, *, dry_run: bool) -> None:
+    from ecrctl.core.registry_settings import BLOB_MOUNTING
+
+    count = sum(b.status == "copy" for b in plan.blobs.values())
+    if count:
+        verb = "would be copied" if dry_run else "are copied"
+        say(
+            f"{'dry run: ' if dry_run else ''}blob mounting is disabled in {dst.ref.host} "
+            f"(account setting {BLOB_MOUNTING}): {count} blob(s) {verb}, not mounted; "
+            "`ecrctl registry blob-mounting enable` turns it on"
+        )
 
 
 class Meter:
@@ -227,13 +266,22 @@ def run_copy(
     try:
         src = build_side(app_state, "source", src_ref, from_profile, hosts)
         dst = build_side(app_state, "destination", dst_ref, to_profile, hosts)
-        refuse = _prepare_destination(src, dst, create=create, dry_run=dry_run)
-        if no_clobber and refuse is None:
-            refuse = "--no-clobber was given"
         from ecrctl.cli.common import workers
 
         copier = Copier(src.registry, dst.registry, workers=workers())
-        plan = copier.plan(src.ref, dst.ref, platform=platform, referrers=with_referrers)
+        plan = copier.plan(
+            src.ref, dst.ref, platform=platform, referrers=with_referrers, inspect=False
+        )
+        refuse = None
+        if not plan.complete:  # a complete destination exists and keeps its tag: no check
+            refuse = _prepare_destination(src, dst, create=create, dry_run=dry_run)
+            if no_clobber and refuse is None:
+                refuse = "--no-clobber was given"
+            if plan.same_registry and dst.account is not None:
+                _check_mounting(plan, dst, dry_run=dry_run)
+            copier.inspect(plan)
+            if not plan.mounts and plan.same_registry:
+                _say_not_mounted(plan, dst, dry_run=dry_run)
         if platform:
             say(
                 f"--platform {platform}: copying {plan.top.digest} on its own; the index "

@@ -265,3 +265,35 @@ def test_chunked_upload_keeps_the_digest(registries: Any) -> None:
     )
     result = copier.execute(plan)
     assert result.verified == digest == skopeo_digest(two.host, "chunky", "1")
+
+
+def test_rerun_of_a_complete_copy_reads_one_manifest_per_side_and_no_blob(
+    registries: Any,
+) -> None:
+    """The re-run of a finished copy is the common case in CI: the destination tag already
+    names the digest, so it needs one manifest GET on the source, one HEAD on the destination."""
+    from ecrctl.core.copy.copy import Copier
+    from ecrctl.core.copy.reference import parse_reference
+    from ecrctl.core.copy.registry import Registry
+
+    class Recording(Registry):
+        def __init__(self, host: str) -> None:
+            super().__init__(host, scheme="http")
+            self.calls: list[tuple[str, str]] = []
+
+        def request(self, method: str, path: str, **kwargs: Any) -> Any:
+            self.calls.append((method, path.split("?")[0]))
+            return super().request(method, path, **kwargs)
+
+    one, two = registries
+    digest, _ = push_image(one.host, "quick", "1", layers(3000, 2000))
+    src, dst = parse_reference(f"{one.host}/quick:1"), parse_reference(f"{two.host}/quick:1")
+    first = Copier(Registry(one.host, scheme="http"), Registry(two.host, scheme="http"))
+    assert first.execute(first.plan(src, dst)).status == "copied"
+    source, destination = Recording(one.host), Recording(two.host)
+    again = Copier(source, destination)
+    result = again.execute(again.plan(src, dst))
+    assert (result.status, result.bytes_moved, result.verified) == ("unchanged", 0, digest)
+    assert {b.status for b in result.plan.blobs.values()} == {"present"}
+    assert source.calls == [("GET", "/v2/quick/manifests/1")]
+    assert destination.calls == [("HEAD", "/v2/quick/manifests/1")]

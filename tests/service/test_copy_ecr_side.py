@@ -86,6 +86,8 @@ def test_each_side_logs_in_with_its_own_profile(ecr: Any, isolated_env: Path) ->
     state = _state()
     mapped = build_side(state, "destination", parse_reference(f"{HOST}/app:1"), None, frozenset())
     assert mapped.profile == "prod"  # the host -> profile map applies by default
+    assert mapped.ecr is None  # no API client until one is needed (a complete re-run needs none)
+    assert mapped.api() is mapped.api() is not None
     flagged = build_side(state, "source", parse_reference(f"{HOST}/app:1"), "dev", frozenset())
     assert flagged.profile == "dev" and "(profile dev)" in flagged.registry.label
     own = build_side(state, "source", parse_reference("app:1"), "dev", frozenset())

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecrctl.core.copy.plan import BlobItem, Plan, inspect_destination, read_source
+from ecrctl.core.copy.plan import (
+    BlobItem,
+    Plan,
+    inspect_destination,
+    mark_present,
+    read_top,
+    read_tree,
+)
 from ecrctl.core.copy.reference import Reference
 from ecrctl.core.copy.registry import Denied, Registry, RegistryError
 from ecrctl.core.exceptions import Refused
@@ -93,18 +99,34 @@ class Copier:
         *,
         platform: str | None = None,
         referrers: bool = False,
+        inspect: bool = True,
     ) -> Plan:
+        """What the copy moves. First the source tree, and whether the destination already
+        names its top manifest: then the plan is complete (one manifest request on each side,
+        nothing about blobs). Otherwise, with ``inspect``, what the destination holds
+        (:meth:`inspect`, which a caller may also run itself after checks of its own)."""
         self.source.grant(src.repository, "pull")
         same = self.source.host == self.destination.host
         if same:  # one token for both repositories: the mount needs pull on the source
             self.destination.grant(src.repository, "pull")
         self.destination.grant(dst.repository, "pull", "push")
-        top, manifests, blobs = read_source(
-            self.source, src, platform=platform, referrers=referrers
+        top, role, platform_name = read_top(self.source, src, platform)
+        held = self.destination.head_manifest(dst.repository, dst.tag or dst.reference)
+        manifests, blobs = read_tree(
+            self.source, src.repository, top, role, platform_name, referrers=referrers
         )
-        plan = Plan(src, dst, top, manifests, blobs, same_registry=same)
-        inspect_destination(plan, self.destination, workers=self.workers)
+        plan = Plan(src, dst, top, manifests, blobs, same_registry=same, mounts=same)
+        if dst.tag:
+            plan.previous = held
+        if held == top.digest and not referrers:  # referrers may have been added since
+            mark_present(plan)
+        elif inspect:
+            self.inspect(plan)
         return plan
+
+    def inspect(self, plan: Plan) -> None:
+        """Which blobs and manifests the destination holds, and which blobs it can mount."""
+        inspect_destination(plan, self.destination, workers=self.workers)
 
     def execute(self, plan: Plan, *, refuse_move: str | None = None) -> CopyResult:
         """Copy what the plan says; ``refuse_move`` (why) refuses to move an existing tag."""
@@ -113,8 +135,9 @@ class Copier:
                 f"{plan.destination}: the tag already names {plan.previous}, not "
                 f"{plan.top.digest}, and {refuse_move}; nothing changed"
             )
-        if plan.tag_status == "unchanged" and all(m.status == "present" for m in plan.manifests):
-            return CopyResult(plan, "unchanged", plan.top.digest, verified=plan.previous)
+        held = all(m.status == "present" for m in plan.manifests)
+        if held and plan.tag_status in ("unchanged", "none"):
+            return CopyResult(plan, "unchanged", plan.top.digest, verified=plan.top.digest)
         self._blobs(plan)
         self._manifests(plan)
         repo = plan.destination.repository
@@ -150,6 +173,8 @@ class Copier:
 
     def _blobs(self, plan: Plan) -> None:
         # Largest first: the long transfers start at once and the small ones fill in around them.
+        from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
         pending = sorted(plan.blobs.values(), key=lambda b: -b.size)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             futures = [pool.submit(self._blob, plan, blob) for blob in pending]

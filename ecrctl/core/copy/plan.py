@@ -4,7 +4,6 @@ the destination already holds or can mount. Reads only; nothing is written here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +71,8 @@ class Plan:
     blobs: dict[str, BlobItem] = field(default_factory=dict)
     previous: str | None = None  # what the destination tag named before
     same_registry: bool = False
+    mounts: bool = False  # try cross-repository mounts (same registry, and it does them)
+    complete: bool = False  # the destination already holds the whole image
 
     @property
     def tag_status(self) -> str:
@@ -142,34 +143,51 @@ class Walker:
             )
 
 
-def read_source(
-    registry: Registry,
-    source: Reference,
-    *,
-    platform: str | None = None,
-    referrers: bool = False,
-) -> tuple[Manifest, list[ManifestItem], dict[str, BlobItem]]:
+def read_top(
+    registry: Registry, source: Reference, platform: str | None = None
+) -> tuple[Manifest, str, str]:
+    """The manifest the copy is about: (manifest, role, platform); one GET, two for --platform."""
     from ecrctl.core.copy.registry import Missing
 
     try:
         top = registry.get_manifest(source.repository, source.reference)
     except Missing:
         raise NotFound(f"source {source} not found (on {registry.label})") from None
-    walker = Walker(registry, source.repository, referrers=referrers)
-    if platform:
-        if top.media_type not in INDEX_TYPES:
-            raise InvalidInput(
-                f"--platform {platform}: source {source} is not a multi-platform index"
-            )
-        children = [c for c in top.doc.get("manifests") or [] if _matches(c, platform)]
-        if not children:
-            offered = ", ".join(platform_of(c) for c in top.doc.get("manifests") or [])
-            raise NotFound(f"source {source} has no {platform} image (it has: {offered})")
-        top = registry.get_manifest(source.repository, str(children[0]["digest"]))
-        walker.visit(top, "image", platform_of(children[0]))
-    else:
-        walker.visit(top, "index" if top.media_type in INDEX_TYPES else "image")
-    return top, walker.manifests, walker.blobs
+    if not platform:
+        return top, "index" if top.media_type in INDEX_TYPES else "image", ""
+    if top.media_type not in INDEX_TYPES:
+        raise InvalidInput(f"--platform {platform}: source {source} is not a multi-platform index")
+    children = [c for c in top.doc.get("manifests") or [] if _matches(c, platform)]
+    if not children:
+        offered = ", ".join(platform_of(c) for c in top.doc.get("manifests") or [])
+        raise NotFound(f"source {source} has no {platform} image (it has: {offered})")
+    child = registry.get_manifest(source.repository, str(children[0]["digest"]))
+    return child, "image", platform_of(children[0])
+
+
+def read_tree(
+    registry: Registry,
+    repository: str,
+    top: Manifest,
+    role: str,
+    platform: str = "",
+    *,
+    referrers: bool = False,
+) -> tuple[list[ManifestItem], dict[str, BlobItem]]:
+    """Everything under ``top``: its children (GET each), their blobs, referrers if asked."""
+    walker = Walker(registry, repository, referrers=referrers)
+    walker.visit(top, role, platform)
+    return walker.manifests, walker.blobs
+
+
+def mark_present(plan: Plan) -> None:
+    """The destination already names the top manifest: a registry accepts a manifest only once
+    every blob and child it names is there, so nothing under it needs a look."""
+    for blob in plan.blobs.values():
+        blob.status = "present"
+    for item in plan.manifests:
+        item.status = "present"
+    plan.complete = True
 
 
 def inspect_destination(
@@ -180,6 +198,8 @@ def inspect_destination(
     head: Callable[[str], bool] | None = None,
 ) -> None:
     """Mark what the destination holds (present) and what it can mount from the source repo."""
+    from concurrent.futures import ThreadPoolExecutor
+
     repo = plan.destination.repository
     head = head or (lambda digest: registry.head_blob(repo, digest))
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -193,10 +213,10 @@ def inspect_destination(
     for blob, present in zip(list(plan.blobs.values()), blob_states, strict=True):
         if present:
             blob.status = "present"
-        elif plan.same_registry and plan.source.repository != repo:
+        elif plan.mounts and plan.source.repository != repo:
             blob.status = "mount"
     for item, present in zip(plan.manifests, manifest_states, strict=True):
         if present:
             item.status = "present"
-    if plan.destination.tag:
+    if plan.destination.tag and plan.previous is None:
         plan.previous = registry.head_manifest(repo, plan.destination.tag)
