@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.events.model import BUS_TAG, DEFAULT_BUS, PAUSED_TAG, Change, Names
 from ecrctl.core.events.resources import EventsResources, tagged_as_managed
 from ecrctl.core.exceptions import NotFound, Refused
 
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_iam import IAMClient
+
 
 class RulePause:
     """DisableRule / EnableRule on an ecrctl rule; a second run changes nothing and says so."""
 
-    def __init__(self, events: Any, iam: Any) -> None:
+    def __init__(self, events: EventBridgeClient, iam: IAMClient) -> None:
         self.events = events
         self.found = EventsResources(events, iam)
 
@@ -37,6 +41,7 @@ class RulePause:
     def apply(self, change: Change, bus: str, enabled: bool) -> None:
         if change.action == "unchanged":
             return
+        assert change.arn is not None  # plan() names the rule by its ARN
         if enabled:
             self.events.enable_rule(Name=change.name, EventBusName=bus)
             self.events.untag_resource(ResourceARN=change.arn, TagKeys=[PAUSED_TAG])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.events.model import (
     BUS_TAG,
@@ -25,6 +25,12 @@ from ecrctl.core.events.resources import (
     trust_policy,
 )
 from ecrctl.core.exceptions import NotFound, Refused
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
 
 KIND_ORDER = ("connection", "api-destination", "role", "rule", "target")
 # The order teardown removes pieces in (and lists them).
@@ -89,7 +95,13 @@ class EventsStatus:
 class EventsInspector:
     """Reads every piece and says what is missing, foreign or drifted; removes them in order."""
 
-    def __init__(self, events: Any, iam: Any, sns: Any | None = None, sts: Any | None = None):
+    def __init__(
+        self,
+        events: EventBridgeClient,
+        iam: IAMClient,
+        sns: SNSClient | None = None,
+        sts: STSClient | None = None,
+    ) -> None:
         self.events = events
         self.iam = iam
         self.sns = sns
@@ -291,20 +303,12 @@ class EventsInspector:
 
     def teardown(self, status: EventsStatus) -> list[Piece]:
         """Remove in an order AWS accepts: targets, rule, destination, connection, role."""
-        names, bus = status.names, status.event_bus
+        names = status.names
         if status.target == "sns":
             from ecrctl.core.events.status_sns import sns_teardown
 
             return sns_teardown(self, status)
-        removed: list[Piece] = []
-        if status.piece("rule").exists:
-            ids = [str(t["Id"]) for t in self.found.targets(names.rule, bus)]
-            if ids:
-                self.events.remove_targets(Rule=names.rule, EventBusName=bus, Ids=ids)
-            if status.piece("target").exists:
-                removed.append(status.piece("target"))
-            self.events.delete_rule(Name=names.rule, EventBusName=bus)
-            removed.append(status.piece("rule"))
+        removed = self.remove_rule(status)
         if status.piece("api-destination").exists:
             self.events.delete_api_destination(Name=names.destination)
             removed.append(status.piece("api-destination"))
@@ -315,8 +319,23 @@ class EventsInspector:
             for policy in self.iam.list_role_policies(RoleName=names.role).get("PolicyNames", []):
                 self.iam.delete_role_policy(RoleName=names.role, PolicyName=policy)
             attached = self.iam.list_attached_role_policies(RoleName=names.role)
-            for policy in attached.get("AttachedPolicies", []):
-                self.iam.detach_role_policy(RoleName=names.role, PolicyArn=policy["PolicyArn"])
+            for managed in attached.get("AttachedPolicies", []):
+                self.iam.detach_role_policy(RoleName=names.role, PolicyArn=managed["PolicyArn"])
             self.iam.delete_role(RoleName=names.role)
             removed.append(status.piece("role"))
+        return removed
+
+    def remove_rule(self, status: EventsStatus) -> list[Piece]:
+        """The rule's targets (every one: AWS refuses to delete a rule that has any), then the
+        rule; what teardown removes first, whatever the rule sends to."""
+        names, bus = status.names, status.event_bus
+        removed: list[Piece] = []
+        if status.piece("rule").exists:
+            ids = [str(t["Id"]) for t in self.found.targets(names.rule, bus)]
+            if ids:
+                self.events.remove_targets(Rule=names.rule, EventBusName=bus, Ids=ids)
+            if status.piece("target").exists:
+                removed.append(status.piece("target"))
+            self.events.delete_rule(Name=names.rule, EventBusName=bus)
+            removed.append(status.piece("rule"))
         return removed
