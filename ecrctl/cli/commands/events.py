@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,8 @@ from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
     from ecrctl.core.events.model import Piece
+    from ecrctl.core.events.status import EventsInspector
+    from ecrctl.session import Clients
 
 app = typer.Typer(
     help="Send ECR events (push, delete, scan, replication, ...) to a webhook or SNS.",
@@ -217,12 +219,10 @@ def _summary(piece: Piece) -> str:
         return f"{events}" + (f" on {cell(repos)}" if repos else " on every repository")
     others = d.get("otherTargets") or []
     if piece.name != "ecrctl-webhook":
-        return f"topic {str(d.get('arn', '-')).rsplit(':', 1)[-1]}" + (
-            f"; other targets: {cell(others)}" if others else ""
-        )
-    return f"role {str(d.get('roleArn', '-')).rsplit('/', 1)[-1]}" + (
-        f"; other targets: {cell(others)}" if others else ""
-    )
+        sends = f"topic {str(d.get('arn', '-')).rsplit(':', 1)[-1]}"
+    else:
+        sends = f"role {str(d.get('roleArn', '-')).rsplit('/', 1)[-1]}"
+    return sends + (f"; other targets: {cell(others)}" if others else "")
 
 
 # At 80 columns the detail and problems are cut with an ellipsis (-o json has them whole).
@@ -334,7 +334,7 @@ def teardown(
     app_state.emit(view("removed"))
 
 
-def inspector(clients: Any) -> Any:
+def inspector(clients: Clients) -> EventsInspector:
     from ecrctl.core.events.status import EventsInspector
 
     return EventsInspector(

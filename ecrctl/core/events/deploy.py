@@ -25,44 +25,40 @@ if TYPE_CHECKING:
     from mypy_boto3_sts.type_defs import CredentialsTypeDef
 
 DEFAULT_STACK = "public-templates-ecr-integration"
-_STACK_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
-_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
-_ACCOUNT_RE = re.compile(r"\d{12}")
-_EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}")
-_ROLE_ARN_RE = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 _NO_CHANGES = ("No updates are to be performed", "didn't contain changes")
 
 
 def parse_regions(text: str | None, default: str) -> tuple[str, ...]:
     regions = [r.strip() for r in (text or default).split(",") if r.strip()]
     for region in regions:
-        if not _REGION_RE.fullmatch(region):
-            raise InvalidInput(f"invalid region {region!r} in --regions (as us-east-1,eu-west-1)")
+        message = f"invalid region {region!r} in --regions (as us-east-1,eu-west-1)"
+        _fullmatch(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", region, message)
     if not regions:
         raise InvalidInput("--regions: name at least one region")
     return tuple(dict.fromkeys(regions))
 
 
+def _fullmatch(pattern: str, value: str, message: str) -> str:
+    if not re.fullmatch(pattern, value):
+        raise InvalidInput(message)
+    return value
+
+
 def check_stack_name(name: str) -> str:
-    if not _STACK_RE.fullmatch(name):
-        raise InvalidInput(
-            f"invalid --stack-name {name!r}: 1-128 letters, digits and '-', starting with a letter"
-        )
-    return name
+    message = (
+        f"invalid --stack-name {name!r}: 1-128 letters, digits and '-', starting with a letter"
+    )
+    return _fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", name, message)
 
 
 def check_external_id(value: str) -> str:
-    if not _EXTERNAL_ID_RE.fullmatch(value):
-        raise InvalidInput(
-            "invalid --external-id: 2-1224 characters of letters, digits and _+=,.@:/-"
-        )
-    return value
+    message = "invalid --external-id: 2-1224 characters of letters, digits and _+=,.@:/-"
+    return _fullmatch(r"[\w+=,.@:/-]{2,1224}", value, message)
 
 
 def check_account(value: str) -> str:
-    if not _ACCOUNT_RE.fullmatch(value):
-        raise InvalidInput(f"invalid --trusted-account {value!r}: a 12-digit AWS account id")
-    return value
+    message = f"invalid --trusted-account {value!r}: a 12-digit AWS account id"
+    return _fullmatch(r"\d{12}", value, message)
 
 
 @dataclass(frozen=True)
@@ -160,15 +156,16 @@ class StackDeployer:
             reason = stack.get("StackStatusReason") or "see the stack's events"
             raise Refused(f"stack {name} in {self.region} is {status} ({reason})")
 
-        return self.waits.until(
-            check,
-            first=1.0,
-            waiting=lambda: f"{self.region}: stack {name} is {status}; waiting",
-            timed_out=lambda: Refused(
+        def timed_out() -> Refused:
+            return Refused(
                 f"stack {name} in {self.region} is still {status} after "
                 f"{self.waits.timeout:.0f} s; see `aws cloudformation describe-stack-events`"
-            ),
-        )
+            )
+
+        def waiting() -> str:
+            return f"{self.region}: stack {name} is {status}; waiting"
+
+        return self.waits.until(check, first=1.0, waiting=waiting, timed_out=timed_out)
 
     def preview(
         self, name: str, template: dict[str, Any], parameters: dict[str, str]
@@ -271,9 +268,8 @@ class RoleCheck:
 
 
 def check_role_arn(value: str) -> str:
-    if not _ROLE_ARN_RE.fullmatch(value):
-        raise InvalidInput(f"invalid ROLE_ARN {value!r}: arn:aws:iam::ACCOUNT:role/NAME")
-    return value
+    message = f"invalid ROLE_ARN {value!r}: arn:aws:iam::ACCOUNT:role/NAME"
+    return _fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", value, message)
 
 
 def check_role(

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ecrctl.core.events.model import BUS_TAG, DEFAULT_BUS, PAUSED_TAG, Change, Names
-from ecrctl.core.events.resources import EventsResources, tagged_as_managed
+from ecrctl.core.events.resources import EventsClients, tagged_as_managed
 from ecrctl.core.exceptions import NotFound, Refused
 
-if TYPE_CHECKING:
-    from mypy_boto3_events import EventBridgeClient
-    from mypy_boto3_iam import IAMClient
 
-
-class RulePause:
+class RulePause(EventsClients):
     """DisableRule / EnableRule on an ecrctl rule; a second run changes nothing and says so."""
-
-    def __init__(self, events: EventBridgeClient, iam: IAMClient) -> None:
-        self.events = events
-        self.found = EventsResources(events, iam)
 
     def plan(self, names: Names, event_bus: str | None, enabled: bool) -> tuple[Change, str]:
         """What the change would be (``unchanged`` when the rule is already so) and the bus."""

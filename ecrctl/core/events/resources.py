@@ -11,6 +11,8 @@ from ecrctl.core.events.model import MANAGED, MANAGED_KEY, MANAGED_VALUE, POLICY
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_iam import IAMClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
 
 _MISSING_CODES = {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException"}
 
@@ -98,6 +100,24 @@ class EventsResources:
         if found is None:
             return None
         return dict(as_document(found["PolicyDocument"]))
+
+
+class EventsClients:
+    """The clients one events setup is read and changed with (setup, status, teardown, pause);
+    ``sns`` and ``sts`` only for a setup that sends to SNS."""
+
+    def __init__(
+        self,
+        events: EventBridgeClient,
+        iam: IAMClient,
+        sns: SNSClient | None = None,
+        sts: STSClient | None = None,
+    ) -> None:
+        self.events = events
+        self.iam = iam
+        self.sns = sns
+        self.sts = sts
+        self.found = EventsResources(events, iam)
 
 
 def trust_policy(account: str | None) -> dict[str, Any]:

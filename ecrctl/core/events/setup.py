@@ -29,7 +29,7 @@ from ecrctl.core.events.model import (
     password_fingerprint,
 )
 from ecrctl.core.events.resources import (
-    EventsResources,
+    EventsClients,
     arn_account,
     described_as_managed,
     invoke_policy,
@@ -62,7 +62,7 @@ class _Found:
     existing: list[str] = field(default_factory=list)
 
 
-class EventsSetup:
+class EventsSetup(EventsClients):
     """Applies a SetupSpec with injected events and iam clients."""
 
     def __init__(
@@ -78,11 +78,7 @@ class EventsSetup:
         clock: Callable[[], float] = time.monotonic,
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        self.events = events
-        self.iam = iam
-        self.sns = sns
-        self.sts = sts
-        self.found = EventsResources(events, iam)
+        super().__init__(events, iam, sns, sts)
         self.waits = Waits(wait_timeout, poll_interval, sleep, clock, progress or quiet)
         self.progress = self.waits.progress
         self.rules = RuleWriter(events, self.found, self.progress)
@@ -215,15 +211,16 @@ class EventsSetup:
                 raise Refused(f"connection {name} is {state} ({reason})")
             return None
 
-        return self.waits.until(
-            check,
-            first=0.5,
-            waiting=lambda: f"connection {name} is {state}; waiting",
-            timed_out=lambda: Refused(
+        def timed_out() -> Refused:
+            return Refused(
                 f"connection {name} is still {state} after {self.waits.timeout:.0f} s; "
                 "run setup again later, or see `ecrctl events status`"
-            ),
-        )
+            )
+
+        def waiting() -> str:
+            return f"connection {name} is {state}; waiting"
+
+        return self.waits.until(check, first=0.5, waiting=waiting, timed_out=timed_out)
 
     def _destination(self, spec: SetupSpec, found: _Found, connection_arn: str) -> Change:
         names = spec.names

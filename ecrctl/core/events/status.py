@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ecrctl.core.events.model import (
     BUS_TAG,
@@ -17,7 +17,7 @@ from ecrctl.core.events.model import (
 )
 from ecrctl.core.events.pattern import describe_pattern
 from ecrctl.core.events.resources import (
-    EventsResources,
+    EventsClients,
     arn_account,
     described_as_managed,
     invoke_policy,
@@ -25,12 +25,6 @@ from ecrctl.core.events.resources import (
     trust_policy,
 )
 from ecrctl.core.exceptions import NotFound, Refused
-
-if TYPE_CHECKING:
-    from mypy_boto3_events import EventBridgeClient
-    from mypy_boto3_iam import IAMClient
-    from mypy_boto3_sns import SNSClient
-    from mypy_boto3_sts import STSClient
 
 KIND_ORDER = ("connection", "api-destination", "role", "rule", "target")
 # The order teardown removes pieces in (and lists them).
@@ -92,21 +86,8 @@ class EventsStatus:
         }
 
 
-class EventsInspector:
+class EventsInspector(EventsClients):
     """Reads every piece and says what is missing, foreign or drifted; removes them in order."""
-
-    def __init__(
-        self,
-        events: EventBridgeClient,
-        iam: IAMClient,
-        sns: SNSClient | None = None,
-        sts: STSClient | None = None,
-    ) -> None:
-        self.events = events
-        self.iam = iam
-        self.sns = sns
-        self.sts = sts
-        self.found = EventsResources(events, iam)
 
     def status(self, names: Names, event_bus: str | None = None) -> EventsStatus:
         role = self.found.role(names.role)
