@@ -302,7 +302,7 @@ def test_events_rule_pattern_routes_sample_events_in_moto(aws: dict[str, Any]) -
 
 
 def test_events_documented_samples_match_the_default_pattern(aws: dict[str, Any]) -> None:
-    from ecrctl.core.events.pattern import matches
+    from tests.event_pattern import matches
 
     pattern = spec().pattern
     assert all(matches(pattern, documented(k)) for k in ("push", "delete", "scan"))

@@ -10,11 +10,11 @@ from ecrctl.core.events.pattern import (
     EVERY_KIND,
     build_pattern,
     describe_pattern,
-    matches,
     parse_kinds,
 )
 from ecrctl.core.events.samples import documented, sample, summary
 from ecrctl.core.exceptions import InvalidInput
+from tests.event_pattern import matches
 
 
 def test_events_kinds_detail_types_are_the_ones_aws_documents() -> None:

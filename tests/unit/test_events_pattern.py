@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecrctl.core.events.pattern import build_pattern, describe_pattern, matches, parse_kinds
+from ecrctl.core.events.pattern import build_pattern, describe_pattern, parse_kinds
 from ecrctl.core.events.samples import documented, sample, summary
 from ecrctl.core.exceptions import InvalidInput
+from tests.event_pattern import matches
 
 # The EC2 state-change event of the EventBridge user guide ("Amazon EventBridge events").
 EC2_EVENT: dict[str, Any] = {

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecrctl.cli.commands.events import BusOpt, EventOpt, RepositoryOpt, ResultOpt
 from ecrctl.cli.common import DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import View
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_sts.type_defs import CredentialsTypeDef
 
 
 def _pause(
@@ -233,8 +237,8 @@ def check_role(
     app_state = state(ctx)
     clients = app_state.clients()
 
-    def ecr_for(credentials: dict[str, Any]) -> Any:
-        return clients.core.create_client(
+    def ecr_for(credentials: CredentialsTypeDef) -> ECRClient:
+        return clients.core.create_client(  # type: ignore[no-any-return]
             "ecr",
             region_name=clients.region,
             endpoint_url=clients.settings.endpoint_url,

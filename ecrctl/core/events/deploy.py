@@ -13,49 +13,52 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ecrctl.core.events.waiting import Waits, quiet
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, Refused
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_sts import STSClient
+    from mypy_boto3_sts.type_defs import CredentialsTypeDef
+
 DEFAULT_STACK = "public-templates-ecr-integration"
-_STACK_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
-_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
-_ACCOUNT_RE = re.compile(r"\d{12}")
-_EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}")
-_ROLE_ARN_RE = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 _NO_CHANGES = ("No updates are to be performed", "didn't contain changes")
 
 
 def parse_regions(text: str | None, default: str) -> tuple[str, ...]:
     regions = [r.strip() for r in (text or default).split(",") if r.strip()]
     for region in regions:
-        if not _REGION_RE.fullmatch(region):
-            raise InvalidInput(f"invalid region {region!r} in --regions (as us-east-1,eu-west-1)")
+        message = f"invalid region {region!r} in --regions (as us-east-1,eu-west-1)"
+        _fullmatch(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", region, message)
     if not regions:
         raise InvalidInput("--regions: name at least one region")
     return tuple(dict.fromkeys(regions))
 
 
+def _fullmatch(pattern: str, value: str, message: str) -> str:
+    if not re.fullmatch(pattern, value):
+        raise InvalidInput(message)
+    return value
+
+
 def check_stack_name(name: str) -> str:
-    if not _STACK_RE.fullmatch(name):
-        raise InvalidInput(
-            f"invalid --stack-name {name!r}: 1-128 letters, digits and '-', starting with a letter"
-        )
-    return name
+    message = (
+        f"invalid --stack-name {name!r}: 1-128 letters, digits and '-', starting with a letter"
+    )
+    return _fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", name, message)
 
 
 def check_external_id(value: str) -> str:
-    if not _EXTERNAL_ID_RE.fullmatch(value):
-        raise InvalidInput(
-            "invalid --external-id: 2-1224 characters of letters, digits and _+=,.@:/-"
-        )
-    return value
+    message = "invalid --external-id: 2-1224 characters of letters, digits and _+=,.@:/-"
+    return _fullmatch(r"[\w+=,.@:/-]{2,1224}", value, message)
 
 
 def check_account(value: str) -> str:
-    if not _ACCOUNT_RE.fullmatch(value):
-        raise InvalidInput(f"invalid --trusted-account {value!r}: a 12-digit AWS account id")
-    return value
+    message = f"invalid --trusted-account {value!r}: a 12-digit AWS account id"
+    return _fullmatch(r"\d{12}", value, message)
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class StackDeployer:
 
     def __init__(
         self,
-        cloudformation: Any,
+        cloudformation: CloudFormationClient,
         *,
         timeout: float = 600.0,
         poll_interval: float = 5.0,
@@ -92,12 +95,9 @@ class StackDeployer:
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.cf = cloudformation
-        self.timeout = timeout
-        self.poll_interval = poll_interval
-        self.sleep = sleep
-        self.clock = clock
-        self.progress = progress or (lambda _m: None)
         self.region = str(cloudformation.meta.region_name)
+        self.waits = Waits(timeout, poll_interval, sleep, clock, progress or quiet)
+        self.progress = self.waits.progress
 
     def stack(self, name: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError
@@ -143,24 +143,29 @@ class StackDeployer:
         return RegionDeploy(self.region, name, action, settled["StackStatus"], _output(settled))
 
     def _wait(self, name: str) -> dict[str, Any]:
-        deadline = self.clock() + self.timeout
-        interval = min(1.0, self.poll_interval)
-        while True:
+        status = "UNKNOWN"
+
+        def check() -> dict[str, Any] | None:
+            nonlocal status
             stack = self.stack(name) or {"StackStatus": "DELETE_COMPLETE"}
             status = str(stack["StackStatus"])
-            if not status.endswith("_IN_PROGRESS"):
-                if status in {"CREATE_COMPLETE", "UPDATE_COMPLETE"}:
-                    return stack
-                reason = stack.get("StackStatusReason") or "see the stack's events"
-                raise Refused(f"stack {name} in {self.region} is {status} ({reason})")
-            if self.clock() >= deadline:
-                raise Refused(
-                    f"stack {name} in {self.region} is still {status} after "
-                    f"{self.timeout:.0f} s; see `aws cloudformation describe-stack-events`"
-                )
-            self.progress(f"{self.region}: stack {name} is {status}; waiting")
-            self.sleep(interval)
-            interval = min(interval * 2, self.poll_interval)
+            if status.endswith("_IN_PROGRESS"):
+                return None
+            if status in {"CREATE_COMPLETE", "UPDATE_COMPLETE"}:
+                return stack
+            reason = stack.get("StackStatusReason") or "see the stack's events"
+            raise Refused(f"stack {name} in {self.region} is {status} ({reason})")
+
+        def timed_out() -> Refused:
+            return Refused(
+                f"stack {name} in {self.region} is still {status} after "
+                f"{self.waits.timeout:.0f} s; see `aws cloudformation describe-stack-events`"
+            )
+
+        def waiting() -> str:
+            return f"{self.region}: stack {name} is {status}; waiting"
+
+        return self.waits.until(check, first=1.0, waiting=waiting, timed_out=timed_out)
 
     def preview(
         self, name: str, template: dict[str, Any], parameters: dict[str, str]
@@ -202,8 +207,10 @@ class StackDeployer:
         return RegionDeploy(self.region, name, action, status, _output(current or {}), changes)
 
     def _wait_change_set(self, name: str, change_set: str) -> dict[str, Any]:
-        deadline = self.clock() + self.timeout
-        while True:
+        status = "UNKNOWN"
+
+        def check() -> dict[str, Any] | None:
+            nonlocal status
             described = dict(self.cf.describe_change_set(ChangeSetName=change_set, StackName=name))
             status = str(described.get("Status"))
             if status == "CREATE_COMPLETE":
@@ -213,9 +220,14 @@ class StackDeployer:
                 if any(text in reason for text in _NO_CHANGES):
                     return {**described, "Changes": []}
                 raise Refused(f"change set for {name} in {self.region} failed: {reason}")
-            if self.clock() >= deadline:
-                raise Refused(f"change set for {name} in {self.region} is still {status}")
-            self.sleep(min(1.0, self.poll_interval))
+            return None
+
+        return self.waits.until(
+            check,
+            first=1.0,
+            factor=1.0,
+            timed_out=lambda: Refused(f"change set for {name} in {self.region} is still {status}"),
+        )
 
 
 def _stack_args(name: str, template: dict[str, Any], parameters: dict[str, str]) -> dict[str, Any]:
@@ -256,13 +268,15 @@ class RoleCheck:
 
 
 def check_role_arn(value: str) -> str:
-    if not _ROLE_ARN_RE.fullmatch(value):
-        raise InvalidInput(f"invalid ROLE_ARN {value!r}: arn:aws:iam::ACCOUNT:role/NAME")
-    return value
+    message = f"invalid ROLE_ARN {value!r}: arn:aws:iam::ACCOUNT:role/NAME"
+    return _fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", value, message)
 
 
 def check_role(
-    sts: Any, role_arn: str, external_id: str, ecr_for: Callable[[dict[str, Any]], Any]
+    sts: STSClient,
+    role_arn: str,
+    external_id: str,
+    ecr_for: Callable[[CredentialsTypeDef], ECRClient],
 ) -> RoleCheck:
     """Assume the role with the ExternalId, then DescribeRepositories as the partner would.
 

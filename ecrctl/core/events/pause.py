@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ecrctl.core.events.model import BUS_TAG, DEFAULT_BUS, PAUSED_TAG, Change, Names
-from ecrctl.core.events.resources import EventsResources, tagged_as_managed
+from ecrctl.core.events.resources import EventsClients, tagged_as_managed
 from ecrctl.core.exceptions import NotFound, Refused
 
 
-class RulePause:
+class RulePause(EventsClients):
     """DisableRule / EnableRule on an ecrctl rule; a second run changes nothing and says so."""
-
-    def __init__(self, events: Any, iam: Any) -> None:
-        self.events = events
-        self.found = EventsResources(events, iam)
 
     def plan(self, names: Names, event_bus: str | None, enabled: bool) -> tuple[Change, str]:
         """What the change would be (``unchanged`` when the rule is already so) and the bus."""
@@ -37,6 +31,7 @@ class RulePause:
     def apply(self, change: Change, bus: str, enabled: bool) -> None:
         if change.action == "unchanged":
             return
+        assert change.arn is not None  # plan() names the rule by its ARN
         if enabled:
             self.events.enable_rule(Name=change.name, EventBusName=bus)
             self.events.untag_resource(ResourceARN=change.arn, TagKeys=[PAUSED_TAG])

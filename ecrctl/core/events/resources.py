@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.events.model import MANAGED, MANAGED_KEY, MANAGED_VALUE, POLICY_NAME
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
 
 _MISSING_CODES = {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException"}
 
@@ -27,7 +34,7 @@ def as_document(value: Any) -> Any:
     return value
 
 
-def tags_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
+def tags_dict(tags: Sequence[Mapping[str, Any]] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in tags or []}
 
 
@@ -40,13 +47,13 @@ def tagged_as_managed(tags: dict[str, str]) -> bool:
 
 
 class EventsResources:
-    """Thin, typed-enough reads over the events and iam clients."""
+    """Thin reads over the events and iam clients; a missing piece is None."""
 
-    def __init__(self, events: Any, iam: Any) -> None:
+    def __init__(self, events: EventBridgeClient, iam: IAMClient) -> None:
         self.events = events
         self.iam = iam
 
-    def _get(self, call: Any, **kwargs: Any) -> dict[str, Any] | None:
+    def _get(self, call: Callable[..., Mapping[str, Any]], **kwargs: Any) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError
 
         try:
@@ -71,15 +78,12 @@ class EventsResources:
         return rule
 
     def targets(self, rule: str, bus: str) -> list[dict[str, Any]]:
-        targets: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"Rule": rule, "EventBusName": bus}
-        while True:
-            page = self.events.list_targets_by_rule(**kwargs)
-            targets.extend(page.get("Targets", []))
-            token = page.get("NextToken")
-            if not token:
-                return targets
-            kwargs["NextToken"] = token
+        pages = self.events.get_paginator("list_targets_by_rule")
+        return [
+            dict(target)
+            for page in pages.paginate(Rule=rule, EventBusName=bus)
+            for target in page.get("Targets", [])
+        ]
 
     def role(self, name: str) -> dict[str, Any] | None:
         found = self._get(self.iam.get_role, RoleName=name)
@@ -96,6 +100,24 @@ class EventsResources:
         if found is None:
             return None
         return dict(as_document(found["PolicyDocument"]))
+
+
+class EventsClients:
+    """The clients one events setup is read and changed with (setup, status, teardown, pause);
+    ``sns`` and ``sts`` only for a setup that sends to SNS."""
+
+    def __init__(
+        self,
+        events: EventBridgeClient,
+        iam: IAMClient,
+        sns: SNSClient | None = None,
+        sts: STSClient | None = None,
+    ) -> None:
+        self.events = events
+        self.iam = iam
+        self.sns = sns
+        self.sts = sts
+        self.found = EventsResources(events, iam)
 
 
 def trust_policy(account: str | None) -> dict[str, Any]:

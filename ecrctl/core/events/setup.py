@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.events.model import (
     BUS_TAG,
@@ -19,9 +19,7 @@ from ecrctl.core.events.model import (
     MANAGED_VALUE,
     NAME_TAG,
     PASSWORD_TAG,
-    PAUSED_TAG,
     POLICY_NAME,
-    SNS_TARGET_ID,
     TARGET_ID,
     Change,
     SetupResult,
@@ -31,27 +29,27 @@ from ecrctl.core.events.model import (
     password_fingerprint,
 )
 from ecrctl.core.events.resources import (
-    EventsResources,
+    EventsClients,
     arn_account,
     described_as_managed,
     invoke_policy,
     tagged_as_managed,
     trust_policy,
 )
+from ecrctl.core.events.setup_rule import RuleWriter, SetupIncomplete, Tally
+from ecrctl.core.events.waiting import Waits, quiet
 from ecrctl.core.exceptions import Refused
 
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_events.type_defs import TargetTypeDef
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
+
+__all__ = ["EventsSetup", "SetupIncomplete"]
+
 _SETTLING = {"CREATING", "UPDATING", "AUTHORIZING"}
-
-
-class SetupIncomplete(Refused):
-    """Setup stopped part way: ``existing`` lists what exists now, ``cause`` why it stopped."""
-
-    def __init__(self, step: str, existing: list[str], cause: BaseException) -> None:
-        self.step = step
-        self.existing = existing
-        self.cause = cause
-        have = ", ".join(existing) if existing else "nothing"
-        super().__init__(f"events setup stopped while {step}: {cause}; exists now: {have}")
 
 
 @dataclass
@@ -64,32 +62,26 @@ class _Found:
     existing: list[str] = field(default_factory=list)
 
 
-class EventsSetup:
+class EventsSetup(EventsClients):
     """Applies a SetupSpec with injected events and iam clients."""
 
     def __init__(
         self,
-        events: Any,
-        iam: Any,
+        events: EventBridgeClient,
+        iam: IAMClient,
         *,
-        sns: Any | None = None,
-        sts: Any | None = None,
+        sns: SNSClient | None = None,
+        sts: STSClient | None = None,
         wait_timeout: float = 60.0,
         poll_interval: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        self.events = events
-        self.iam = iam
-        self.sns = sns
-        self.sts = sts
-        self.found = EventsResources(events, iam)
-        self.wait_timeout = wait_timeout
-        self.poll_interval = poll_interval
-        self.sleep = sleep
-        self.clock = clock
-        self.progress = progress or (lambda _message: None)
+        super().__init__(events, iam, sns, sts)
+        self.waits = Waits(wait_timeout, poll_interval, sleep, clock, progress or quiet)
+        self.progress = self.waits.progress
+        self.rules = RuleWriter(events, self.found, self.progress)
 
     # --- the whole run ---------------------------------------------------------------------
 
@@ -100,36 +92,31 @@ class EventsSetup:
             return apply_sns(self, spec)
         password = check_password(password or "")
         found = self._survey(spec)
-        existing = list(found.existing)
-        changes: list[Change] = []
-        step = "creating the connection"
-
-        def record(change: Change) -> None:
-            changes.append(change)
-            label = f"{change.kind} {change.name}"
-            if label not in existing:
-                existing.append(label)
-
+        tally = Tally(found.existing, "creating the connection")
         try:
             connection, password_changed = self._connection(spec, password, found)
-            record(connection)
-            step = "waiting for the connection to be authorized"
+            tally.record(connection)
+            tally.step = "waiting for the connection to be authorized"
             state = self._wait_authorized(spec.names.connection)
-            step = "creating the API destination"
-            record(self._destination(spec, found, connection.arn or ""))
-            destination_arn = changes[-1].arn or ""
-            step = "creating the IAM role"
-            record(self._role(spec, found, destination_arn, arn_account(connection.arn)))
-            role_arn = changes[-1].arn or ""
-            step = "creating the rule"
+            tally.step = "creating the API destination"
+            destination = tally.record(self._destination(spec, found, connection.arn or ""))
+            destination_arn = destination.arn or ""
+            tally.step = "creating the IAM role"
+            account = arn_account(connection.arn)
+            role = tally.record(self._role(spec, found, destination_arn, account))
+            tally.step = "creating the rule"
             fingerprint = password_fingerprint(password) if password_changed else None
-            record(self.rule(spec, found.rule, [], fingerprint))
-            step = "adding the target"
-            wanted = {"Id": TARGET_ID, "Arn": destination_arn, "RoleArn": role_arn}
-            record(self.target(spec, wanted))
+            tally.record(self.rules.rule(spec, found.rule, [], fingerprint))
+            tally.step = "adding the target"
+            wanted: TargetTypeDef = {
+                "Id": TARGET_ID,
+                "Arn": destination_arn,
+                "RoleArn": role.arn or "",
+            }
+            tally.record(self.rules.target(spec, wanted))
         except Exception as error:
-            raise SetupIncomplete(step, existing, error) from error
-        return SetupResult(spec=spec, changes=changes, connection_state=state)
+            raise tally.incomplete(error) from error
+        return SetupResult(spec=spec, changes=tally.changes, connection_state=state)
 
     def _survey(self, spec: SetupSpec) -> _Found:
         """Look everything up first; refuse, before any change, to take over foreign pieces."""
@@ -165,7 +152,7 @@ class EventsSetup:
             if not tagged_as_managed(found.rule["Tags"]):
                 foreign.append(f"rule {names.rule}")
             else:
-                self.check_same_target(spec)
+                self.rules.check_same_target(spec)
         if foreign:
             raise Refused(
                 f"not managed by ecrctl, so left alone: {', '.join(foreign)}; "
@@ -177,17 +164,19 @@ class EventsSetup:
 
     def _connection(self, spec: SetupSpec, password: str, found: _Found) -> tuple[Change, bool]:
         names = spec.names
-        auth = {"BasicAuthParameters": {"Username": spec.username, "Password": password}}
-        description = names.description("basic-auth credentials for the webhook")
+        # The same arguments create the connection or update it.
+        wanted: dict[str, Any] = {
+            "Name": names.connection,
+            "Description": names.description("basic-auth credentials for the webhook"),
+            "AuthorizationType": "BASIC",
+            "AuthParameters": {
+                "BasicAuthParameters": {"Username": spec.username, "Password": password}
+            },
+        }
         current = found.connection
         if current is None:
             self.progress(f"creating connection {names.connection}")
-            made = self.events.create_connection(
-                Name=names.connection,
-                Description=description,
-                AuthorizationType="BASIC",
-                AuthParameters=auth,
-            )
+            made = self.events.create_connection(**wanted)
             return Change("connection", names.connection, "created", made["ConnectionArn"]), True
         reasons = []
         basic = (current.get("AuthParameters") or {}).get("BasicAuthParameters") or {}
@@ -204,19 +193,15 @@ class EventsSetup:
         if not reasons:
             return Change("connection", names.connection, "unchanged", arn), False
         self.progress(f"updating connection {names.connection} ({', '.join(reasons)})")
-        self.events.update_connection(
-            Name=names.connection,
-            Description=description,
-            AuthorizationType="BASIC",
-            AuthParameters=auth,
-        )
+        self.events.update_connection(**wanted)
         return Change("connection", names.connection, "updated", arn, ", ".join(reasons)), True
 
     def _wait_authorized(self, name: str) -> str:
         """Bounded poll: AUTHORIZED is done; DEAUTHORIZED/FAILED stop; time out otherwise."""
-        deadline = self.clock() + self.wait_timeout
-        interval = min(0.5, self.poll_interval)
-        while True:
+        state = "UNKNOWN"
+
+        def check() -> str | None:
+            nonlocal state
             described = self.events.describe_connection(Name=name)
             state = str(described.get("ConnectionState", "UNKNOWN"))
             if state in {"AUTHORIZED", "ACTIVE"}:
@@ -224,18 +209,22 @@ class EventsSetup:
             if state not in _SETTLING:
                 reason = described.get("StateReason") or "no reason given"
                 raise Refused(f"connection {name} is {state} ({reason})")
-            if self.clock() >= deadline:
-                raise Refused(
-                    f"connection {name} is still {state} after {self.wait_timeout:.0f} s; "
-                    "run setup again later, or see `ecrctl events status`"
-                )
-            self.progress(f"connection {name} is {state}; waiting")
-            self.sleep(interval)
-            interval = min(interval * 2, self.poll_interval)
+            return None
+
+        def timed_out() -> Refused:
+            return Refused(
+                f"connection {name} is still {state} after {self.waits.timeout:.0f} s; "
+                "run setup again later, or see `ecrctl events status`"
+            )
+
+        def waiting() -> str:
+            return f"connection {name} is {state}; waiting"
+
+        return self.waits.until(check, first=0.5, waiting=waiting, timed_out=timed_out)
 
     def _destination(self, spec: SetupSpec, found: _Found, connection_arn: str) -> Change:
         names = spec.names
-        wanted = {
+        wanted: dict[str, Any] = {
             "ConnectionArn": connection_arn,
             "InvocationEndpoint": spec.webhook_url,
             "HttpMethod": "POST",
@@ -309,97 +298,6 @@ class EventsSetup:
         action = "updated" if reasons else "unchanged"
         return Change("role", names.role, action, arn, ", ".join(reasons))
 
-    def check_same_target(self, spec: SetupSpec) -> None:
-        """A setup that sends to a webhook does not turn into one that sends to SNS, or back."""
-        names = spec.names
-        ids = {str(t.get("Id")) for t in self.found.targets(names.rule, spec.event_bus)}
-        other, what = (
-            (SNS_TARGET_ID, "an SNS topic")
-            if spec.target == "webhook"
-            else (TARGET_ID, "a webhook")
-        )
-        if other in ids:
-            raise Refused(
-                f"events setup {names.base} sends to {what}: run `ecrctl events teardown "
-                f"--name {names.base}` first, or choose another --name (nothing changed)"
-            )
-
-    def rule(
-        self,
-        spec: SetupSpec,
-        current: dict[str, Any] | None,
-        tags: list[dict[str, str]],
-        fingerprint: str | None = None,
-    ) -> Change:
-        """Create the rule, or bring its pattern, state and description to what was asked.
-
-        ``fingerprint`` (webhooks) is the password's, written when the password changed.
-        """
-        names = spec.names
-        pattern = spec.pattern
-        rule_args: dict[str, Any] = {
-            "Name": names.rule,
-            "EventPattern": json.dumps(pattern, separators=(",", ":")),
-            "State": "ENABLED",
-            "Description": spec.rule_description,
-            "EventBusName": spec.event_bus,
-        }
-        stamp = [{"Key": PASSWORD_TAG, "Value": fingerprint}] if fingerprint else []
-        if current is None:
-            self.progress(f"creating rule {names.rule}")
-            made = self.events.put_rule(
-                **rule_args,
-                Tags=[
-                    {"Key": MANAGED_KEY, "Value": MANAGED_VALUE},
-                    {"Key": NAME_TAG, "Value": names.base},
-                    *tags,
-                    *stamp,
-                ],
-            )
-            return Change("rule", names.rule, "created", made["RuleArn"])
-        arn = current["Arn"]
-        reasons = []
-        if current["Tags"].get(PAUSED_TAG) and current.get("State") == "DISABLED":
-            rule_args["State"] = "DISABLED"  # paused by `events disable`: stays paused
-            self.progress(f"rule {names.rule} stays disabled (`ecrctl events enable` resumes)")
-        if _json_or_none(current.get("EventPattern")) != pattern:
-            reasons.append("pattern")
-        if current.get("State") != rule_args["State"]:
-            reasons.append(f"state {current.get('State')}")
-        if (current.get("Description") or "") != spec.rule_description:
-            reasons.append("description")
-        if reasons:
-            self.progress(f"updating rule {names.rule} ({', '.join(reasons)})")
-            self.events.put_rule(**rule_args)
-        missing = [t for t in tags if current["Tags"].get(t["Key"]) != t["Value"]]
-        if missing or stamp:
-            # The fingerprint follows the password the connection now holds.
-            self.events.tag_resource(ResourceARN=arn, Tags=[*missing, *stamp])
-        if missing:
-            reasons.append("tags")
-        action = "updated" if reasons else "unchanged"
-        return Change("rule", names.rule, action, arn, ", ".join(reasons))
-
-    def target(self, spec: SetupSpec, wanted: dict[str, str]) -> Change:
-        names = spec.names
-        target_id = wanted["Id"]
-        targets = self.found.targets(names.rule, spec.event_bus)
-        current = next((t for t in targets if t.get("Id") == target_id), None)
-        if current is not None and all(current.get(k) == v for k, v in wanted.items()):
-            return Change("target", target_id, "unchanged", wanted["Arn"])
-        self.progress(f"{'updating' if current else 'adding'} target {target_id}")
-        answer = self.events.put_targets(
-            Rule=names.rule, EventBusName=spec.event_bus, Targets=[wanted]
-        )
-        if answer.get("FailedEntryCount"):
-            entry = (answer.get("FailedEntries") or [{}])[0]
-            raise Refused(
-                f"EventBridge refused the target: {entry.get('ErrorCode')}: "
-                f"{entry.get('ErrorMessage')}"
-            )
-        action = "updated" if current else "created"
-        return Change("target", target_id, action, wanted["Arn"])
-
 
 _LABELS = {
     "ConnectionArn": "connection",
@@ -412,10 +310,3 @@ _LABELS = {
 def _loose(value: Any) -> str:
     """moto returns numbers as text; AWS as numbers: compare as text."""
     return "" if value is None else str(value)
-
-
-def _json_or_none(text: Any) -> Any:
-    try:
-        return json.loads(text) if isinstance(text, str) else None
-    except ValueError:
-        return None

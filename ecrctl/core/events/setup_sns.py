@@ -13,21 +13,21 @@ from ecrctl.core.events.model import (
     EMAIL_TAG,
     SNS_TARGET_ID,
     TOPIC_TAG,
-    Change,
     SetupResult,
     SetupSpec,
 )
 from ecrctl.core.events.resources import tagged_as_managed
+from ecrctl.core.events.setup_rule import Tally
 from ecrctl.core.events.sns import TopicWiring, owned_by
 from ecrctl.core.exceptions import Refused
 
 if TYPE_CHECKING:
+    from mypy_boto3_events.type_defs import TagTypeDef
+
     from ecrctl.core.events.setup import EventsSetup
 
 
 def apply_sns(runner: EventsSetup, spec: SetupSpec) -> SetupResult:
-    from ecrctl.core.events.setup import SetupIncomplete
-
     names = spec.names
     if runner.sns is None:  # pragma: no cover - the CLI always passes one
         raise RuntimeError("events setup to SNS needs an sns client")
@@ -41,7 +41,7 @@ def apply_sns(runner: EventsSetup, spec: SetupSpec) -> SetupResult:
                 f"not managed by ecrctl, so left alone: rule {names.rule}; "
                 "choose another --name (nothing changed)"
             )
-        runner.check_same_target(spec)
+        runner.rules.check_same_target(spec)
     topic: dict[str, Any] | None
     if spec.sns_topic is not None:
         arn = spec.sns_topic
@@ -63,39 +63,30 @@ def apply_sns(runner: EventsSetup, spec: SetupSpec) -> SetupResult:
             f"--name {names.base}` first, or choose another --name (nothing changed)"
         )
 
-    changes: list[Change] = []
-
-    def record(change: Change) -> Change:
-        changes.append(change)
-        label = f"{change.kind} {change.name}"
-        if label not in existing:
-            existing.append(label)
-        return change
-
-    step = "creating the SNS topic"
+    tally = Tally(existing, "creating the SNS topic")
     try:
         if spec.email is not None:
-            made = record(wiring.ensure_topic(names, arn, topic))
+            made = tally.record(wiring.ensure_topic(names, arn, topic))
             if made.action == "created":
                 runner.progress(f"created SNS topic {names.topic}")
                 topic = wiring.require(arn)
-            step = "subscribing the e-mail address"
-            sub = record(wiring.ensure_subscription(arn, spec.email))
+            tally.step = "subscribing the e-mail address"
+            sub = tally.record(wiring.ensure_subscription(arn, spec.email))
             if sub.action == "created":
                 runner.progress(
                     f"subscribed {spec.email}: SNS mailed a confirmation link; nothing is "
                     "delivered until it is followed (`ecrctl events status` tells)"
                 )
         assert topic is not None
-        step = "creating the rule"
-        tags = [{"Key": TOPIC_TAG, "Value": arn}]
+        tally.step = "creating the rule"
+        tags: list[TagTypeDef] = [{"Key": TOPIC_TAG, "Value": arn}]
         if spec.email is not None:
             tags.append({"Key": EMAIL_TAG, "Value": spec.email})
-        rule_change = record(runner.rule(spec, rule, tags))
-        step = "letting EventBridge publish to the topic"
-        record(wiring.ensure_policy(names, arn, rule_change.arn or "", topic))
-        step = "adding the target"
-        record(runner.target(spec, {"Id": SNS_TARGET_ID, "Arn": arn}))
+        rule_change = tally.record(runner.rules.rule(spec, rule, tags))
+        tally.step = "letting EventBridge publish to the topic"
+        tally.record(wiring.ensure_policy(names, arn, rule_change.arn or "", topic))
+        tally.step = "adding the target"
+        tally.record(runner.rules.target(spec, {"Id": SNS_TARGET_ID, "Arn": arn}))
     except Exception as error:
-        raise SetupIncomplete(step, existing, error) from error
-    return SetupResult(spec=spec, changes=changes, connection_state=None, topic_arn=arn)
+        raise tally.incomplete(error) from error
+    return SetupResult(spec=spec, changes=tally.changes, connection_state=None, topic_arn=arn)

@@ -9,11 +9,15 @@ subscriptions and all.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.events.model import MANAGED_KEY, MANAGED_VALUE, NAME_TAG, Change, Names
 from ecrctl.core.events.resources import is_missing, tags_dict
 from ecrctl.core.exceptions import NotFound
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
 
 PENDING = "PendingConfirmation"
 
@@ -38,7 +42,7 @@ def owned_by(tags: dict[str, str], names: Names) -> bool:
 class TopicWiring:
     """Reads and changes the SNS side; ``sts`` answers which account a new topic lands in."""
 
-    def __init__(self, sns: Any, sts: Any | None = None) -> None:
+    def __init__(self, sns: SNSClient, sts: STSClient | None = None) -> None:
         self.sns = sns
         self.sts = sts
 
@@ -54,7 +58,8 @@ class TopicWiring:
         from botocore.exceptions import ClientError
 
         try:
-            attributes = dict(self.sns.get_topic_attributes(TopicArn=arn)["Attributes"])
+            answer = self.sns.get_topic_attributes(TopicArn=arn)
+            attributes: dict[str, Any] = dict(answer["Attributes"])
         except ClientError as error:
             if is_missing(error) or _code(error) == "NotFound":
                 return None
@@ -85,14 +90,12 @@ class TopicWiring:
         return Change("topic", names.topic, "created", str(made["TopicArn"]))
 
     def subscriptions(self, arn: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"TopicArn": arn}
-        while True:
-            page = self.sns.list_subscriptions_by_topic(**kwargs)
-            found.extend(page.get("Subscriptions", []))
-            if not page.get("NextToken"):
-                return found
-            kwargs["NextToken"] = page["NextToken"]
+        pages = self.sns.get_paginator("list_subscriptions_by_topic")
+        return [
+            dict(subscription)
+            for page in pages.paginate(TopicArn=arn)
+            for subscription in page.get("Subscriptions", [])
+        ]
 
     def email_subscription(self, arn: str, email: str) -> dict[str, Any] | None:
         for sub in self.subscriptions(arn):

@@ -17,7 +17,7 @@ from ecrctl.core.events.model import (
 )
 from ecrctl.core.events.pattern import describe_pattern
 from ecrctl.core.events.resources import (
-    EventsResources,
+    EventsClients,
     arn_account,
     described_as_managed,
     invoke_policy,
@@ -86,15 +86,8 @@ class EventsStatus:
         }
 
 
-class EventsInspector:
+class EventsInspector(EventsClients):
     """Reads every piece and says what is missing, foreign or drifted; removes them in order."""
-
-    def __init__(self, events: Any, iam: Any, sns: Any | None = None, sts: Any | None = None):
-        self.events = events
-        self.iam = iam
-        self.sns = sns
-        self.sts = sts
-        self.found = EventsResources(events, iam)
 
     def status(self, names: Names, event_bus: str | None = None) -> EventsStatus:
         role = self.found.role(names.role)
@@ -291,20 +284,12 @@ class EventsInspector:
 
     def teardown(self, status: EventsStatus) -> list[Piece]:
         """Remove in an order AWS accepts: targets, rule, destination, connection, role."""
-        names, bus = status.names, status.event_bus
+        names = status.names
         if status.target == "sns":
             from ecrctl.core.events.status_sns import sns_teardown
 
             return sns_teardown(self, status)
-        removed: list[Piece] = []
-        if status.piece("rule").exists:
-            ids = [str(t["Id"]) for t in self.found.targets(names.rule, bus)]
-            if ids:
-                self.events.remove_targets(Rule=names.rule, EventBusName=bus, Ids=ids)
-            if status.piece("target").exists:
-                removed.append(status.piece("target"))
-            self.events.delete_rule(Name=names.rule, EventBusName=bus)
-            removed.append(status.piece("rule"))
+        removed = self.remove_rule(status)
         if status.piece("api-destination").exists:
             self.events.delete_api_destination(Name=names.destination)
             removed.append(status.piece("api-destination"))
@@ -315,8 +300,23 @@ class EventsInspector:
             for policy in self.iam.list_role_policies(RoleName=names.role).get("PolicyNames", []):
                 self.iam.delete_role_policy(RoleName=names.role, PolicyName=policy)
             attached = self.iam.list_attached_role_policies(RoleName=names.role)
-            for policy in attached.get("AttachedPolicies", []):
-                self.iam.detach_role_policy(RoleName=names.role, PolicyArn=policy["PolicyArn"])
+            for managed in attached.get("AttachedPolicies", []):
+                self.iam.detach_role_policy(RoleName=names.role, PolicyArn=managed["PolicyArn"])
             self.iam.delete_role(RoleName=names.role)
             removed.append(status.piece("role"))
+        return removed
+
+    def remove_rule(self, status: EventsStatus) -> list[Piece]:
+        """The rule's targets (every one: AWS refuses to delete a rule that has any), then the
+        rule; what teardown removes first, whatever the rule sends to."""
+        names, bus = status.names, status.event_bus
+        removed: list[Piece] = []
+        if status.piece("rule").exists:
+            ids = [str(t["Id"]) for t in self.found.targets(names.rule, bus)]
+            if ids:
+                self.events.remove_targets(Rule=names.rule, EventBusName=bus, Ids=ids)
+            if status.piece("target").exists:
+                removed.append(status.piece("target"))
+            self.events.delete_rule(Name=names.rule, EventBusName=bus)
+            removed.append(status.piece("rule"))
         return removed

@@ -15,7 +15,7 @@ def sns_status(inspector: EventsInspector, names: Names, bus: str) -> EventsStat
     """The SNS setup named ``names``, or None when it is not one (a webhook, or nothing)."""
     from ecrctl.core.events.status import EventsStatus
 
-    wiring = TopicWiring(inspector.sns, inspector.sts)
+    wiring = _wiring(inspector)
     rule = inspector.found.rule(names.rule, bus)
     targets = inspector.found.targets(names.rule, bus) if rule is not None else []
     ours = next((t for t in targets if t.get("Id") == SNS_TARGET_ID), None)
@@ -110,19 +110,11 @@ def _target(
 def sns_teardown(inspector: EventsInspector, status: EventsStatus) -> list[Piece]:
     """Target, rule, then the topic ecrctl made (subscriptions go with it), or only the
     statement it added to a topic it was given."""
-    names, bus = status.names, status.event_bus
-    removed: list[Piece] = []
-    if status.piece("rule").exists:
-        ids = [str(t["Id"]) for t in inspector.found.targets(names.rule, bus)]
-        if ids:
-            inspector.events.remove_targets(Rule=names.rule, EventBusName=bus, Ids=ids)
-        if status.piece("target").exists:
-            removed.append(status.piece("target"))
-        inspector.events.delete_rule(Name=names.rule, EventBusName=bus)
-        removed.append(status.piece("rule"))
+    names = status.names
+    removed = inspector.remove_rule(status)
     topic = status.piece("topic")
     if topic.exists and topic.arn:
-        wiring = TopicWiring(inspector.sns, inspector.sts)
+        wiring = _wiring(inspector)
         if topic.detail.get("createdByEcrctl"):
             subscription = next((p for p in status.pieces if p.kind == "subscription"), None)
             if subscription is not None and subscription.exists:
@@ -136,6 +128,12 @@ def sns_teardown(inspector: EventsInspector, status: EventsStatus) -> list[Piece
                     Piece("topic-policy", names.statement, True, topic.arn, detail={"kept": True})
                 )
     return removed
+
+
+def _wiring(inspector: EventsInspector) -> TopicWiring:
+    if inspector.sns is None:  # pragma: no cover - the CLI always passes one
+        raise RuntimeError("an SNS setup is read with an sns client")
+    return TopicWiring(inspector.sns, inspector.sts)
 
 
 def _int(value: Any) -> int | None:
