@@ -74,126 +74,141 @@ class _DeadlineReader(io.RawIOBase):
             raise
 
 
-def handler_for(listener: WebhookListener) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "ecrctl-listener"
-        timeout = listener.request_timeout  # for writing; reading has a deadline (setup)
-        reader: _DeadlineReader
-        reported = False
-        requestline, command, request_version = "", "", "HTTP/1.0"  # until a request line came
+class WebhookHandler(BaseHTTPRequestHandler):
+    """One request to the listener; ``listener`` is set by :func:`handler_for`."""
 
-        def setup(self) -> None:
-            super().setup()
-            deadline = time.monotonic() + listener.request_timeout
-            self.rfile.close()  # replaced by one that keeps the deadline
-            self.reader = _DeadlineReader(self.connection, deadline)
-            self.rfile = io.BufferedReader(self.reader)
+    listener: WebhookListener
+    server_version = "ecrctl-listener"
+    reader: _DeadlineReader
+    reported = False
+    requestline, command, request_version = "", "", "HTTP/1.0"  # until a request line came
 
-        def handle(self) -> None:
-            try:
-                super().handle()
-            except TimeoutError:
-                pass  # reported below
-            except OSError:  # BrokenPipeError, ConnectionResetError: the client went away
-                self._report(None, "the client closed the connection")
-            if self.reader.timed_out and not self.reported:
-                self._report(408, "timed out waiting for the request")
-                self._send_quietly(408, "timed out waiting for the request")
+    def setup(self) -> None:
+        super().setup()
+        deadline = time.monotonic() + self.listener.request_timeout
+        self.rfile.close()  # replaced by one that keeps the deadline
+        self.reader = _DeadlineReader(self.connection, deadline)
+        self.rfile = io.BufferedReader(self.reader)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            return  # the command prints its own lines
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except TimeoutError:
+            pass  # reported below
+        except OSError:  # BrokenPipeError, ConnectionResetError: the client went away
+            self._report(None, "the client closed the connection")
+        if self.reader.timed_out and not self.reported:
+            self._report(408, "timed out waiting for the request")
+            self._send_quietly(408, "timed out waiting for the request")
 
-        def log_request(self, code: Any = "-", size: Any = "-") -> None:
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # the command prints its own lines
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        return
+
+    def send_error(self, code: int, message: str | None = None, explain: Any = None) -> None:
+        # http.server's own refusals (a bad request line, too many headers, 501 ...)
+        self._report(code, message or self.responses.get(code, ("error",))[0])
+        super().send_error(code, message, explain)
+
+    def _report(self, status: int | None, reason: str) -> None:
+        self.reported = True
+        self.listener.on_reject(Rejection(str(self.client_address[0]), status, reason))
+
+    def _answer(self, status: int, doc: dict[str, Any], **headers: str) -> None:
+        self.connection.settimeout(self.listener.request_timeout)
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in headers.items():
+            self.send_header(key.replace("_", "-"), value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_quietly(self, status: int, reason: str) -> None:
+        with contextlib.suppress(OSError):
+            self._answer(status, {"error": reason}, Connection="close")
+
+    def _reject(self, status: int, reason: str, *, unread: int = 0, **headers: str) -> None:
+        self._report(status, reason)
+        self._answer(status, {"error": reason}, Connection="close", **headers)
+        if unread:
+            self._drain(unread)
+
+    def _drain(self, unread: int) -> None:
+        """Read (and drop) a body we refused, so that closing does not reset the
+        connection under the client before it reads our answer."""
+        self.wfile.flush()
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            left = min(unread, _DRAIN_LIMIT)
+            while left > 0 and (chunk := self.rfile.read1(min(left, 65536))):
+                left -= len(chunk)
+        except OSError:
+            pass
+        self.reader.timed_out = False  # a slow drain is not the client's failure
+
+    def do_GET(self) -> None:
+        self._reject(405, "use POST", Allow="POST")
+
+    do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def do_POST(self) -> None:
+        declared = self.headers.get("Content-Length")
+        try:
+            length = int(declared) if declared and declared.strip().isdigit() else -1
+        except ValueError:
+            length = -1
+        unread = max(length, 0) or _DRAIN_LIMIT
+        if self.listener.username is not None and not credentials_match(
+            self.headers.get("Authorization"), self.listener.username, self.listener.password or ""
+        ):
+            why = "wrong credentials" if self.headers.get("Authorization") else "no credentials"
+            self._reject(401, why, unread=unread, WWW_Authenticate='Basic realm="ecrctl"')
             return
-
-        def send_error(self, code: int, message: str | None = None, explain: Any = None) -> None:
-            # http.server's own refusals (a bad request line, too many headers, 501 ...)
-            self._report(code, message or self.responses.get(code, ("error",))[0])
-            super().send_error(code, message, explain)
-
-        def _report(self, status: int | None, reason: str) -> None:
-            self.reported = True
-            listener.on_reject(Rejection(str(self.client_address[0]), status, reason))
-
-        def _answer(self, status: int, doc: dict[str, Any], **headers: str) -> None:
-            self.connection.settimeout(listener.request_timeout)
-            body = json.dumps(doc).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in headers.items():
-                self.send_header(key.replace("_", "-"), value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _send_quietly(self, status: int, reason: str) -> None:
-            with contextlib.suppress(OSError):
-                self._answer(status, {"error": reason}, Connection="close")
-
-        def _reject(self, status: int, reason: str, *, unread: int = 0, **headers: str) -> None:
-            self._report(status, reason)
-            self._answer(status, {"error": reason}, Connection="close", **headers)
-            if unread:
-                self._drain(unread)
-
-        def _drain(self, unread: int) -> None:
-            """Read (and drop) a body we refused, so that closing does not reset the
-            connection under the client before it reads our answer."""
-            self.wfile.flush()
-            try:
-                self.connection.shutdown(socket.SHUT_WR)
-                left = min(unread, _DRAIN_LIMIT)
-                while left > 0 and (chunk := self.rfile.read1(min(left, 65536))):
-                    left -= len(chunk)
-            except OSError:
-                pass
-            self.reader.timed_out = False  # a slow drain is not the client's failure
-
-        def do_GET(self) -> None:
-            self._reject(405, "use POST", Allow="POST")
-
-        do_PUT = do_DELETE = do_PATCH = do_GET
-
-        def do_POST(self) -> None:
-            declared = self.headers.get("Content-Length")
-            try:
-                length = int(declared) if declared and declared.strip().isdigit() else -1
-            except ValueError:
-                length = -1
-            unread = max(length, 0) or _DRAIN_LIMIT
-            if listener.username is not None and not credentials_match(
-                self.headers.get("Authorization"), listener.username, listener.password or ""
-            ):
-                why = "wrong credentials" if self.headers.get("Authorization") else "no credentials"
-                self._reject(401, why, unread=unread, WWW_Authenticate='Basic realm="ecrctl"')
-                return
-            if declared is None or self.headers.get("Transfer-Encoding"):
-                self._reject(411, "a Content-Length is required", unread=unread)
-                return
-            if length < 0:
-                self._reject(400, "the Content-Length is not a number", unread=unread)
-                return
-            if length > MAX_BODY:
-                self._reject(413, "the body is over 256 KB, EventBridge's limit", unread=unread)
-                return
-            body = self.rfile.read(length)
-            if len(body) < length:
-                self._report(None, "the client closed the connection before the whole body")
-                return
-            try:
-                event = parse_event(body)
-            except BadEvent as error:
-                self._reject(400, str(error) if length else "the body is empty")
-                return
-            if listener.record(event):
-                self._answer(200, {"received": True})
+        refused = _length_refusal(declared, self.headers.get("Transfer-Encoding"), length)
+        if refused is not None:
+            self._reject(*refused, unread=unread)
+            return
+        body = self.rfile.read(length)
+        if len(body) < length:
+            self._report(None, "the client closed the connection before the whole body")
+            return
+        try:
+            event = parse_event(body)
+        except BadEvent as error:
+            self._reject(400, str(error) if length else "the body is empty")
+            return
+        if self.listener.record(event):
+            self._answer(200, {"received": True})
+        else:
+            if self.listener.failure is not None:
+                self._reject(500, "could not record the event")
             else:
-                if listener.failure is not None:
-                    self._reject(500, "could not record the event")
-                else:
-                    self._reject(503, "the listener is stopping")
-            if listener.done() or listener.failure is not None:
-                self.wfile.flush()
-                listener.stop()
+                self._reject(503, "the listener is stopping")
+        if self.listener.done() or self.listener.failure is not None:
+            self.wfile.flush()
+            self.listener.stop()
 
-    return Handler
+
+def _length_refusal(
+    declared: str | None, chunked: str | None, length: int
+) -> tuple[int, str] | None:
+    """Why a POST's declared length is refused before its body is read, if it is."""
+    if declared is None or chunked:
+        return 411, "a Content-Length is required"
+    if length < 0:
+        return 400, "the Content-Length is not a number"
+    if length > MAX_BODY:
+        return 413, "the body is over 256 KB, EventBridge's limit"
+    return None
+
+
+def handler_for(listener: WebhookListener) -> type[BaseHTTPRequestHandler]:
+    """The request handler class bound to ``listener`` (http.server makes one per request)."""
+    # timeout is for writing; reading has a deadline (setup)
+    return type(
+        "Handler", (WebhookHandler,), {"listener": listener, "timeout": listener.request_timeout}
+    )
