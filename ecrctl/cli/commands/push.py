@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     pass
 
 from ecrctl.cli.engine import Progress, emit, registry_token
+from ecrctl.core.registry import Registry
 
 
 def push(
@@ -48,9 +49,9 @@ def push(
     if create:
         from ecrctl.core.repos import RepositoryService
 
-        _, created = RepositoryService(clients.ecr(), clients.settings.registry_id).create(
-            ref.repository, exist_ok=True
-        )
+        _, created = RepositoryService(
+            Registry(clients.ecr(), clients.settings.registry_id)
+        ).create(ref.repository, exist_ok=True)
         if created:
             say(f"created repository {ref.repository}")
     token = registry_token(clients, ref)
