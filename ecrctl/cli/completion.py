@@ -39,7 +39,7 @@ def complete_repository(ctx: typer.Context, incomplete: str) -> list[str]:
         from botocore.config import Config
 
         from ecrctl.cli import options
-        from ecrctl.core.registry import Registry
+        from ecrctl.core.registry import EcrRegistry
         from ecrctl.core.repos import RepositoryService
         from ecrctl.session import Clients, resolve_settings
 
@@ -60,7 +60,7 @@ def complete_repository(ctx: typer.Context, incomplete: str) -> list[str]:
         )
         names = [
             r.name
-            for r in RepositoryService(Registry(ecr, settings.registry_id)).list_all(incomplete)
+            for r in RepositoryService(EcrRegistry(ecr, settings.registry_id)).list_all(incomplete)
         ]
     except Exception:
         if os.environ.get("ECRCTL_DEBUG_COMPLETION"):

@@ -90,12 +90,12 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
         create_repository,
         repository_settings,
     )
-    from ecrctl.core.registry import Registry
+    from ecrctl.core.registry import EcrRegistry
 
     if dst.ecr is None:
         return None
     repo = dst.ref.repository
-    current = repository_settings(Registry(dst.ecr, dst.account), repo)
+    current = repository_settings(EcrRegistry(dst.ecr, dst.account), repo)
     if current is not None:
         return "the destination repository is immutable" if current.immutable else None
     if not create:
@@ -105,13 +105,13 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
         )
     like = RepositorySettings()
     if src.ecr is not None:
-        like = repository_settings(Registry(src.ecr, src.account), src.ref.repository) or like
+        like = repository_settings(EcrRegistry(src.ecr, src.account), src.ref.repository) or like
         if like.encryption[1] and src.account != dst.account:
             like = replace(like, encryption=(like.encryption[0], None))  # keys stay home
     if dry_run:
         say(f"dry run: would create {repo} in {dst.ref.host}: {like.to_json()}")
     else:
-        create_repository(Registry(dst.ecr, dst.account), repo, like)
+        create_repository(EcrRegistry(dst.ecr, dst.account), repo, like)
         say(f"created repository {repo} in {dst.ref.host} ({like.to_json()['imageTagMutability']})")
     return None
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from ecrctl.core.exceptions import ImageNotFound, InvalidInput, RepositoryNotFound
 
 if TYPE_CHECKING:
-    from ecrctl.core.registry import Registry
+    from ecrctl.core.registry import EcrRegistry
 
 T = TypeVar("T")
 
@@ -245,7 +245,7 @@ class Located:
 
 
 def locate(
-    registry: Registry, repository: str, *, tag: str | None, digest: str | None
+    registry: EcrRegistry, repository: str, *, tag: str | None, digest: str | None
 ) -> list[Located]:
     """The image a tag or digest names in one registry; [] when the repository or image is not
     there (absence is an answer here, not an error)."""

@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.models import Image, TagEntry
 from ecrctl.core.refs import validate_repository_name
-from ecrctl.core.registry import Registry
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.versions import version_key
 
 TagSort = Literal["version", "pushed", "name"]
@@ -54,7 +54,7 @@ def _take(items: list[T], limit: int | None) -> list[T]:
 
 
 class ImageService:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: EcrRegistry) -> None:
         self.registry = registry
 
     def describe(self, repository: str, status: TagStatus = "ANY") -> list[Image]:

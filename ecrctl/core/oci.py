@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ecrctl.core.registry import MAX_BATCH_IDS, chunked
 
 if TYPE_CHECKING:
-    from ecrctl.core.registry import Registry
+    from ecrctl.core.registry import EcrRegistry
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -36,7 +36,7 @@ def index_children(manifest: str) -> set[str]:
 
 
 def fetch_index_children(
-    registry: Registry, repository: str, indexes: Iterable[str]
+    registry: EcrRegistry, repository: str, indexes: Iterable[str]
 ) -> dict[str, set[str]]:
     """The digests each of ``indexes`` references: BatchGetImage, 100 digests a call."""
     children: dict[str, set[str]] = {}

@@ -18,7 +18,7 @@ from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-    from ecrctl.core.registry import Registry
+    from ecrctl.core.registry import EcrRegistry
 
 SECRET_PREFIX = "ecr-pullthroughcache/"
 # botocore's model: PullThroughCacheRuleRepositoryPrefix (2-30 characters) and CredentialArn.
@@ -113,12 +113,12 @@ def _rule_json(rule: Any) -> dict[str, Any]:
     }
 
 
-def list_rules(registry: Registry) -> list[dict[str, Any]]:
+def list_rules(registry: EcrRegistry) -> list[dict[str, Any]]:
     rules = registry.items("describe_pull_through_cache_rules", "pullThroughCacheRules")
     return [_rule_json(rule) for rule in rules]
 
 
-def get_rule(registry: Registry, name: str) -> dict[str, Any] | None:
+def get_rule(registry: EcrRegistry, name: str) -> dict[str, Any] | None:
     try:
         got = registry.call("describe_pull_through_cache_rules", ecrRepositoryPrefixes=[name])
     except registry.ecr.exceptions.PullThroughCacheRuleNotFoundException:
@@ -146,7 +146,7 @@ class RulePlan:
 
 
 def plan_rule(
-    registry: Registry, name: str, source: Upstream, credential_arn: str | None
+    registry: EcrRegistry, name: str, source: Upstream, credential_arn: str | None
 ) -> RulePlan:
     existing = get_rule(registry, name)
     if existing is not None and existing["upstreamRegistryUrl"] != source.url:
@@ -157,7 +157,7 @@ def plan_rule(
     return RulePlan(name, source, credential_arn, existing)
 
 
-def apply_rule(registry: Registry, plan: RulePlan) -> None:
+def apply_rule(registry: EcrRegistry, plan: RulePlan) -> None:
     if plan.action == "create":
         extra = {"credentialArn": plan.credential_arn} if plan.credential_arn else {}
         registry.ecr.create_pull_through_cache_rule(
@@ -177,7 +177,7 @@ def apply_rule(registry: Registry, plan: RulePlan) -> None:
         )
 
 
-def remove_rule(registry: Registry, name: str) -> bool:
+def remove_rule(registry: EcrRegistry, name: str) -> bool:
     """Delete the rule; False when there was none (the second run of ``remove``)."""
     try:
         registry.ecr.delete_pull_through_cache_rule(ecrRepositoryPrefix=name)
@@ -186,7 +186,7 @@ def remove_rule(registry: Registry, name: str) -> bool:
     return True
 
 
-def validate_rule(registry: Registry, name: str) -> dict[str, Any]:
+def validate_rule(registry: EcrRegistry, name: str) -> dict[str, Any]:
     try:
         got = registry.ecr.validate_pull_through_cache_rule(ecrRepositoryPrefix=name)
     except registry.ecr.exceptions.PullThroughCacheRuleNotFoundException:

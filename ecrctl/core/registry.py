@@ -1,6 +1,6 @@
 """The one typed ECR client wrapper: a registry's id, pages, "not found", pacing and retry notes.
 
-Every service in ``core`` talks to ECR through a ``Registry`` (as chalice's ``TypedAWSClient``):
+Every service in ``core`` talks to ECR through a ``EcrRegistry`` (as chalice's ``TypedAWSClient``):
 
 - the registry id (``--registry-id``, another account's registry) is added to every call here;
 - listings use botocore's paginators, always asking for the largest page ECR allows;
@@ -47,7 +47,9 @@ def chunked(items: list[T], size: int = MAX_BATCH_IDS) -> Iterator[list[T]]:
 
 def _attempt_of(request: Any) -> int:
     """The attempt number botocore writes in the ``amz-sdk-request`` header (1 if absent)."""
-    header = str(request.headers.get("amz-sdk-request") or "")
+    header = request.headers.get("amz-sdk-request") or ""
+    if isinstance(header, bytes):
+        header = header.decode("ascii", "replace")
     for part in header.split(";"):
         key, _, value = part.strip().partition("=")
         if key == "attempt" and value.isdigit():
@@ -55,7 +57,7 @@ def _attempt_of(request: Any) -> int:
     return 1
 
 
-class Registry:
+class EcrRegistry:
     """One registry's ECR API on one client (one region); ``registry_id`` None is the caller's."""
 
     def __init__(self, ecr: ECRClient, registry_id: str | None = None) -> None:

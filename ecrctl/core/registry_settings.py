@@ -1,4 +1,4 @@
-"""Registry-wide settings: scanning configuration, blob mounting, the registry policy, one view.
+"""EcrRegistry-wide settings: scanning configuration, blob mounting, the registry policy, one view.
 
 Every change is planned first (``SettingChange``: the document before and after), so a command
 can show it, stop there for --dry-run, say "nothing changed" when the two are equal, and only
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ecrctl.core.exceptions import InvalidInput
 
 if TYPE_CHECKING:
-    from ecrctl.core.registry import Registry
+    from ecrctl.core.registry import EcrRegistry
 
 ScanFrequency = Literal["CONTINUOUS_SCAN", "SCAN_ON_PUSH"]
 
@@ -81,7 +81,7 @@ def _canonical(value: Any) -> str:
 # -- scanning ---------------------------------------------------------------------------------
 
 
-def scanning_configuration(registry: Registry) -> dict[str, Any]:
+def scanning_configuration(registry: EcrRegistry) -> dict[str, Any]:
     """``{"scanType": ..., "rules": [...]}`` with each rule's filters sorted (for comparing)."""
     got = registry.ecr.get_registry_scanning_configuration().get("scanningConfiguration", {})
     rules = [
@@ -125,11 +125,11 @@ def desired_scanning(
     return {"scanType": "ENHANCED" if enhanced else "BASIC", "rules": [rule]}
 
 
-def plan_scanning(registry: Registry, desired: dict[str, Any]) -> SettingChange:
+def plan_scanning(registry: EcrRegistry, desired: dict[str, Any]) -> SettingChange:
     return SettingChange("registry scanning", scanning_configuration(registry), desired)
 
 
-def apply_scanning(registry: Registry, change: SettingChange) -> None:
+def apply_scanning(registry: EcrRegistry, change: SettingChange) -> None:
     if change.changed:
         registry.ecr.put_registry_scanning_configuration(
             scanType=change.after["scanType"], rules=change.after["rules"]
@@ -139,18 +139,18 @@ def apply_scanning(registry: Registry, change: SettingChange) -> None:
 # -- blob mounting ----------------------------------------------------------------------------
 
 
-def blob_mounting(registry: Registry) -> str:
+def blob_mounting(registry: EcrRegistry) -> str:
     """``ENABLED`` or ``DISABLED`` (the account setting BLOB_MOUNTING)."""
     return str(registry.ecr.get_account_setting(name=BLOB_MOUNTING).get("value", "DISABLED"))
 
 
-def plan_blob_mounting(registry: Registry, enable: bool) -> SettingChange:
+def plan_blob_mounting(registry: EcrRegistry, enable: bool) -> SettingChange:
     return SettingChange(
         "blob mounting", blob_mounting(registry), "ENABLED" if enable else "DISABLED"
     )
 
 
-def apply_blob_mounting(registry: Registry, change: SettingChange) -> None:
+def apply_blob_mounting(registry: EcrRegistry, change: SettingChange) -> None:
     if change.changed:
         registry.ecr.put_account_setting(name=BLOB_MOUNTING, value=str(change.after))
 
@@ -158,7 +158,7 @@ def apply_blob_mounting(registry: Registry, change: SettingChange) -> None:
 # -- registry policy --------------------------------------------------------------------------
 
 
-def registry_policy(registry: Registry) -> dict[str, Any] | None:
+def registry_policy(registry: EcrRegistry) -> dict[str, Any] | None:
     try:
         text = registry.ecr.get_registry_policy().get("policyText")
     except registry.ecr.exceptions.RegistryPolicyNotFoundException:
@@ -180,7 +180,7 @@ class RegistryOverview:
 
 
 def overview(
-    registry: Registry, pull_through_rules: Callable[[], list[dict[str, Any]]]
+    registry: EcrRegistry, pull_through_rules: Callable[[], list[dict[str, Any]]]
 ) -> RegistryOverview:
     from botocore.exceptions import BotoCoreError, ClientError
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ecrctl.core.exceptions import InvalidInput
 
 if TYPE_CHECKING:
-    from ecrctl.core.registry import Registry
+    from ecrctl.core.registry import EcrRegistry
 
 MAX_POLICY_CHARS = 10240
 VERSION = "2012-10-17"
@@ -323,7 +323,7 @@ def pull_access(doc: dict[str, Any] | None) -> PullAccess:
 class RepositoryPolicies:
     """GetRepositoryPolicy / SetRepositoryPolicy / DeleteRepositoryPolicy of one registry."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: EcrRegistry) -> None:
         self.registry = registry
         self.errors = registry.ecr.exceptions
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.models import RemovalPlan, Repository, RepositoryDetails
 from ecrctl.core.refs import validate_repository_name
-from ecrctl.core.registry import Registry
+from ecrctl.core.registry import EcrRegistry
 
 if TYPE_CHECKING:
     from ecrctl.core.lifecycle.model import Policy
@@ -106,7 +106,7 @@ def tag_mutability(
 
 
 class RepositoryService:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: EcrRegistry) -> None:
         self.registry = registry
         self.ecr = registry.ecr
 

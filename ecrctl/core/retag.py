@@ -25,7 +25,7 @@ from ecrctl.core.pacing import (
     maybe_applied,
 )
 from ecrctl.core.refs import parse_tag_or_digest, validate_repository_name, validate_tag
-from ecrctl.core.registry import MAX_BATCH_IDS, OnRetry, Registry, chunked
+from ecrctl.core.registry import MAX_BATCH_IDS, EcrRegistry, OnRetry, chunked
 
 ACCEPTED_MEDIA_TYPES = [DOCKER_MANIFEST, DOCKER_LIST, OCI_MANIFEST, OCI_INDEX]
 
@@ -161,7 +161,7 @@ class RetagService:
 
     def __init__(
         self,
-        registry: Registry,
+        registry: EcrRegistry,
         *,
         pacer: TokenBucket | None = None,
         workers: int = 4,

@@ -32,7 +32,7 @@ from ecrctl.core.findings import (
 )
 from ecrctl.core.models import iso
 from ecrctl.core.polling import Schedule, poll
-from ecrctl.core.registry import Registry
+from ecrctl.core.registry import EcrRegistry
 
 DONE = frozenset({"COMPLETE", "ACTIVE"})
 IN_PROGRESS = frozenset({"IN_PROGRESS", "PENDING"})
@@ -130,7 +130,7 @@ class ScanService:
 
     def __init__(
         self,
-        registry: Registry,
+        registry: EcrRegistry,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,

@@ -26,7 +26,7 @@ from ecrctl.core.oci import fetch_index_children
 from ecrctl.core.oci import index_children as index_children
 from ecrctl.core.pacing import describe_error, error_code, is_aws_error, maybe_applied
 from ecrctl.core.refs import parse_tag_or_digest, validate_repository_name
-from ecrctl.core.registry import MAX_BATCH_IDS, Registry, chunked
+from ecrctl.core.registry import MAX_BATCH_IDS, EcrRegistry, chunked
 
 Kind = Literal["tag", "image"]
 Status = Literal["planned", "removed", "failed", "skipped"]
@@ -246,7 +246,7 @@ def _tag_removals(
 
 
 class UntagService:
-    def __init__(self, registry: Registry, *, workers: int = 4) -> None:
+    def __init__(self, registry: EcrRegistry, *, workers: int = 4) -> None:
         self.registry = registry
         self.workers = max(1, workers)
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     pass
 
 from ecrctl.cli.engine import Progress, emit, registry_token
-from ecrctl.core.registry import Registry
+from ecrctl.core.registry import EcrRegistry
 
 
 def push(
@@ -50,7 +50,7 @@ def push(
         from ecrctl.core.repos import RepositoryService
 
         _, created = RepositoryService(
-            Registry(clients.ecr(), clients.settings.registry_id)
+            EcrRegistry(clients.ecr(), clients.settings.registry_id)
         ).create(ref.repository, exist_ok=True)
         if created:
             say(f"created repository {ref.repository}")

@@ -15,7 +15,7 @@ from ecrctl.cli.common import AppState, DryRun, RepoArg, Yes, confirm, say, stat
 from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.refs import without_reference
-from ecrctl.core.registry import Registry
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.repopolicy import (
     RepositoryPolicies,
     canonical,
@@ -48,7 +48,7 @@ def _service(app_state: AppState, repo: str) -> tuple[str, RepositoryPolicies, C
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     return (
         ref.repository,
-        RepositoryPolicies(Registry(clients.ecr(), clients.settings.registry_id)),
+        RepositoryPolicies(EcrRegistry(clients.ecr(), clients.settings.registry_id)),
         clients,
     )
 
@@ -182,7 +182,7 @@ def revoke(
 
 def pull_summary(clients: Clients, name: str) -> str:
     """For repo show: who may pull, in one line."""
-    policies = RepositoryPolicies(Registry(clients.ecr(), clients.settings.registry_id))
+    policies = RepositoryPolicies(EcrRegistry(clients.ecr(), clients.settings.registry_id))
     return pull_access(policies.get(name)).summary()
 
 

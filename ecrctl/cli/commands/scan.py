@@ -28,7 +28,7 @@ from ecrctl.core.refs import (
     parse_tag_or_digest,
     registry_host,
 )
-from ecrctl.core.registry import Registry
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.scan import DONE, ScanReport, ScanService, parse_duration
 from ecrctl.session import Clients
 
@@ -219,7 +219,7 @@ def scan(
     ignored_ids = _ignored_ids(ignore or [], ignore_file)
     ref = _image(repo, reference)
     _, clients = app_state.target(repo)
-    service = ScanService(Registry(clients.ecr(), clients.settings.registry_id))
+    service = ScanService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
     image_id = ref.image_id
     name = ref.repository + ref.reference
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ecrctl.core.exceptions import RepositoryNotFound
 
 if TYPE_CHECKING:
-    from ecrctl.core.registry import Registry
+    from ecrctl.core.registry import EcrRegistry
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class RepositorySettings:
         }
 
 
-def repository_settings(registry: Registry, repository: str) -> RepositorySettings | None:
+def repository_settings(registry: EcrRegistry, repository: str) -> RepositorySettings | None:
     """The repository's settings, or None when it does not exist."""
     try:
         found = registry.call("describe_repositories", repositoryNames=[repository])["repositories"]
@@ -47,7 +47,7 @@ def repository_settings(registry: Registry, repository: str) -> RepositorySettin
     )
 
 
-def create_repository(registry: Registry, repository: str, settings: RepositorySettings) -> None:
+def create_repository(registry: EcrRegistry, repository: str, settings: RepositorySettings) -> None:
     """Create the destination repository like the source (a KMS key of another account's
     registry is kept only within one account: a key is not shared by a copy)."""
     encryption: dict[str, Any] = {"encryptionType": settings.encryption[0]}

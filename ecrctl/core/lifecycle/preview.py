@@ -21,7 +21,7 @@ from ecrctl.core.models import iso
 from ecrctl.core.oci import INDEX_MEDIA_TYPES, fetch_index_children
 from ecrctl.core.polling import Schedule, poll
 from ecrctl.core.refs import validate_repository_name
-from ecrctl.core.registry import PAGE_SIZES, Registry
+from ecrctl.core.registry import PAGE_SIZES, EcrRegistry
 
 PREVIEW_PAGE = PAGE_SIZES["get_lifecycle_policy_preview"]  # maxResults: 1-100
 StatusCallback = Callable[[str, float], None]
@@ -91,7 +91,7 @@ class Inventory:
 class LifecycleService:
     def __init__(
         self,
-        registry: Registry,
+        registry: EcrRegistry,
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
