@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -152,13 +153,21 @@ def _redact(value: Any, key: str = "") -> Any:
     return value
 
 
+def _stderr_line(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
 class _CallLogger:
-    """--debug: one stderr line per API call, parameters redacted, never a secret."""
+    """--debug: one line per API call, parameters redacted, never a secret, handed to ``log``
+    (the CLI's stream owner; stderr when nobody gave one)."""
+
+    def __init__(self, log: Callable[[str], None]) -> None:
+        self.log = log
 
     def before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         context["ecrctl_started"] = time.perf_counter()
         service = model.service_model.service_name
-        print(f"debug: -> {service}.{model.name} {_redact(params)}", file=sys.stderr)
+        self.log(f"debug: -> {service}.{model.name} {_redact(params)}")
 
     def after(
         self,
@@ -172,18 +181,18 @@ class _CallLogger:
         elapsed = (time.perf_counter() - started) * 1000
         status = getattr(http_response, "status_code", "?")
         retries = parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0)
-        print(
+        self.log(
             f"debug: <- {model.service_model.service_name}.{model.name} HTTP {status} "
-            f"{elapsed:.0f} ms retries={retries}",
-            file=sys.stderr,
+            f"{elapsed:.0f} ms retries={retries}"
         )
 
 
 class Clients:
     """Builds and caches boto3 clients for one set of Settings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, log: Callable[[str], None] | None = None) -> None:
         self.settings = settings
+        self._log = log or _stderr_line  # where --debug writes its call log
         self._core: Any = None
         self._session: boto3.Session | None = None
         self._clients: dict[tuple[str, str | None], Any] = {}
@@ -255,7 +264,7 @@ class Clients:
                 config=config,
             )
             if self.settings.debug:
-                logger = _CallLogger()
+                logger = _CallLogger(self._log)
                 client.meta.events.register("before-parameter-build.*.*", logger.before)
                 client.meta.events.register("after-call.*.*", logger.after)
             self._clients[key] = client

@@ -17,8 +17,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ecrctl import __version__
 from ecrctl.cli import options
+from ecrctl.cli.entry import print_version
 from ecrctl.cli.errors import ExitStatus, classify
 
 # The top-level commands, in the help's order; each is defined by ecrctl/cli/commands/<name>.py.
@@ -211,7 +211,7 @@ def report(error: BaseException, ctx: Any = None) -> int:
 
 def _version(value: bool) -> None:
     if value:
-        print(f"ecrctl {__version__}")
+        print_version()
         raise typer.Exit()
 
 

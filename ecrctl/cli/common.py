@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -11,7 +10,8 @@ import typer
 
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.options import Globals
-from ecrctl.cli.output import Renderer, View
+from ecrctl.cli.output import Forms, Renderer, View
+from ecrctl.cli.streams import Streams, current, install
 from ecrctl.core.exceptions import Declined, InvalidInput
 from ecrctl.core.refs import ImageRef, parse_image_ref
 from ecrctl.session import Clients, Settings
@@ -23,6 +23,11 @@ class AppState:
 
     options: Globals
     _clients: dict[Settings, Clients] = field(default_factory=dict)
+    streams: Streams = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The command line's one stream owner; say() and the progress reporter find it too.
+        self.streams = install(Streams(said=self.options.values))
 
     @property
     def settings(self) -> Settings:
@@ -34,12 +39,12 @@ class AppState:
 
     @property
     def color(self) -> bool:
-        return self.options.resolve()[2]
+        return self.streams.color
 
     def clients(self, settings: Settings | None = None) -> Clients:
         key = settings or self.settings
         if key not in self._clients:
-            self._clients[key] = Clients(key)
+            self._clients[key] = Clients(key, log=self.streams.say)
         return self._clients[key]
 
     def target(self, text: str, *, allow_reference: bool = True) -> tuple[ImageRef, Clients]:
@@ -51,8 +56,8 @@ class AppState:
 
         return ref, self.clients(registry_settings(self.settings, ref.registry))
 
-    def emit(self, view: View) -> None:
-        self.renderer.emit(view)
+    def emit(self, result: View | Forms) -> None:
+        self.renderer.emit(result)
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -67,11 +72,11 @@ def state(ctx: typer.Context) -> AppState:
 
 def say(message: str) -> None:
     """A message for the person (stderr), never a result."""
-    print(message, file=sys.stderr, flush=True)
+    current().say(message)
 
 
 def interactive() -> bool:
-    return sys.stdin.isatty() and sys.stderr.isatty()
+    return current().interactive
 
 
 def confirm(question: str, *, yes: bool) -> None:

@@ -27,6 +27,8 @@ from typing import Any
 
 import typer
 
+from ecrctl.cli.streams import current
+
 SHELLS = {"complete_bash": "bash", "complete_zsh": "zsh", "complete_fish": "fish"}
 COMPLETION_FILES = {"bash": "ecrctl.bash", "zsh": "_ecrctl", "fish": "ecrctl.fish"}
 
@@ -238,7 +240,7 @@ def answer(instruction: str, words: list[str]) -> int:
 
     shell = SHELLS.get(instruction)
     if shell is None:
-        print(f"ecrctl: unknown completion request {instruction!r}", file=sys.stderr)
+        current().error(f"unknown completion request {instruction!r}")
         return int(ExitStatus.USAGE)
     kind = "plain"
     found: list[Candidate] = []  # nothing to offer is still an answer
@@ -253,7 +255,7 @@ def answer(instruction: str, words: list[str]) -> int:
                 raise
     lines = [kind]
     lines += [format_candidate(shell, c) for c in found if "\n" not in c.value]
-    sys.stdout.write("\n".join(lines) + "\n")
+    current().write("\n".join(lines) + "\n")
     return int(ExitStatus.OK)
 
 
@@ -352,4 +354,4 @@ if __name__ == "__main__":  # python -m ecrctl.cli.completion completions/
     target.mkdir(exist_ok=True)
     for name, text in completion_scripts().items():
         (target / name).write_text(text)
-        print(target / name)
+        current().write(f"{target / name}\n")

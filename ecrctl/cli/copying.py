@@ -3,7 +3,6 @@ the result."""
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -12,6 +11,7 @@ import typer
 
 from ecrctl.cli.common import AppState, say, state
 from ecrctl.cli.output import View, human_size, short_digest
+from ecrctl.cli.progress import Reporter
 from ecrctl.core.copy.copy import Copier, CopyResult, Progress, size_text
 from ecrctl.core.copy.plan import BlobItem
 from ecrctl.core.copy.reference import PUBLIC_ECR, Reference, destination, parse_reference
@@ -117,14 +117,15 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
 
 
 class Meter:
-    """The progress line on stderr: bytes, blobs, rate."""
+    """Copy progress: on a terminal, a counter of blobs, bytes and rate rewritten in place
+    (at most every 0.2 s while bytes flow); elsewhere, one line per blob."""
 
-    def __init__(self, total_bytes: int, total_blobs: int) -> None:
+    def __init__(self, total_bytes: int, total_blobs: int, reporter: Reporter) -> None:
         self.total_bytes, self.total_blobs = total_bytes, total_blobs
+        self.reporter = reporter
         self.bytes = self.blobs = 0
         self.started = time.monotonic()
         self.shown = 0.0
-        self.tty = sys.stderr.isatty()
 
     def line(self) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-6)
@@ -136,21 +137,16 @@ class Meter:
     def on_bytes(self, count: int) -> None:
         self.bytes += count
         now = time.monotonic()
-        if self.tty and now - self.shown > 0.2:
+        if self.reporter.live and now - self.shown > 0.2:
             self.shown = now
-            print("\r" + self.line(), end="", file=sys.stderr, flush=True)
+            self.reporter.overwrite(self.line())
 
     def on_blob(self, blob: BlobItem) -> None:
         self.blobs += 1
-        if self.tty:
-            print(
-                "\r" + self.line(),
-                end="\n" if self.blobs == self.total_blobs else "",
-                file=sys.stderr,
-                flush=True,
-            )
+        if self.reporter.live:
+            self.reporter.overwrite(self.line(), last=self.blobs == self.total_blobs)
         else:
-            say(f"{blob.status} {blob.digest[:19]} ({size_text(blob.size)})")
+            self.reporter.say(f"{blob.status} {blob.digest[:19]} ({size_text(blob.size)})")
 
 
 def result_view(result: CopyResult) -> View:
@@ -253,7 +249,9 @@ def run_copy(
             result = CopyResult(plan, "dry-run", plan.top.digest, dry_run=True)
         else:
             meter = Meter(
-                plan.bytes_to_move(), sum(b.status != "present" for b in plan.blobs.values())
+                plan.bytes_to_move(),
+                sum(b.status != "present" for b in plan.blobs.values()),
+                Reporter(app_state.streams),
             )
             copier.progress = Progress(on_bytes=meter.on_bytes, on_blob=meter.on_blob)
             result = copier.execute(plan, refuse_move=refuse)

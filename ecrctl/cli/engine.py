@@ -3,10 +3,12 @@ the result."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ecrctl.cli.common import AppState, interactive, say
+from ecrctl.cli.common import AppState, say
 from ecrctl.cli.output import View
+from ecrctl.cli.progress import Reporter
 from ecrctl.core.refs import ImageRef
 
 if TYPE_CHECKING:
@@ -31,61 +33,73 @@ def registry_token(clients: Clients, ref: ImageRef) -> RegistryToken:
     return tokens.fetch(clients.settings, request)[0]
 
 
-class Progress:
-    """Per-layer progress on stderr: rich bars on a terminal, one line per layer step otherwise."""
+FINISHED = {"Pushed", "Layer already exists", "Pull complete", "Already exists"}
 
-    def __init__(self, color: bool) -> None:
-        self.live = interactive()
+
+class LayerProgress:
+    """The engine's per-layer events as progress: a bar per layer on a terminal (stdin and
+    stderr both one), one stderr line per layer step otherwise."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.bars = reporter.bars()
         self._seen: set[tuple[str, str]] = set()
-        self._tasks: dict[str, Any] = {}
-        self._progress: Any = None
-        if self.live:
-            from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                console=Console(stderr=True, no_color=not color),
-                transient=False,
-            )
-
-    def __enter__(self) -> Progress:
-        if self._progress is not None:
-            self._progress.start()
+    def __enter__(self) -> LayerProgress:
+        self.bars.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        self.bars.__exit__(*exc)
 
     def __call__(self, event: dict[str, Any]) -> None:
         layer = str(event.get("id") or "")
         status = str(event.get("status") or "")
         if not layer or not status:
             return
-        if self._progress is None:
+        if not self.bars.live:
             step = status.split(" ", 1)[0]
             if (layer, step) not in self._seen and not event.get("progressDetail"):
                 self._seen.add((layer, step))
-                say(f"{layer}: {status}")
+                self.reporter.say(f"{layer}: {status}")
             return
         detail = event.get("progressDetail") or {}
-        task = self._tasks.get(layer)
-        if task is None:
-            task = self._progress.add_task(f"{layer} {status}", total=None)
-            self._tasks[layer] = task
         total = detail.get("total")
-        self._progress.update(
-            task,
-            description=f"{layer} {status}",
+        self.bars.update(
+            layer,
+            f"{layer} {status}",
             completed=detail.get("current", 0) if total else None,
             total=total or None,
         )
-        if status in {"Pushed", "Layer already exists", "Pull complete", "Already exists"}:
-            done = self._progress.tasks[task].total or 1
-            self._progress.update(task, total=done, completed=done)
+        if status in FINISHED:
+            self.bars.finish(layer)
+
+
+def run_engine(
+    app_state: AppState,
+    action: Callable[..., Any],
+    *args: Any,
+    ref: ImageRef,
+    clients: Clients,
+    announce: Callable[[str], str],
+    **kwargs: Any,
+) -> Any:
+    """Run ``transfer.push`` / ``transfer.pull`` for ``ref`` with a fresh registry token,
+    announced on stderr, with per-layer progress."""
+    token = registry_token(clients, ref)
+    repository_uri = f"{token.host}/{ref.repository}"
+    say(announce(repository_uri))
+    reporter = Reporter(app_state.streams, live=app_state.streams.interactive)
+    with LayerProgress(reporter) as progress:
+        return action(
+            *args,
+            repository_uri=repository_uri,
+            host=token.host,
+            username=token.username,
+            password=token.password,
+            on_event=progress,
+            **kwargs,
+        )
 
 
 def emit(app_state: AppState, doc: dict[str, Any]) -> None:

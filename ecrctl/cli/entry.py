@@ -98,13 +98,18 @@ def _root_help() -> bool:
     return True
 
 
+def print_version() -> None:
+    """The one place the version line is written (the fast path and the root option)."""
+    from ecrctl import __version__
+
+    print(f"ecrctl {__version__}")
+
+
 def main() -> None:
     try:
         args = sys.argv[1:]
         if args == ["--version"]:
-            from ecrctl import __version__
-
-            print(f"ecrctl {__version__}")
+            print_version()
             return
         if args in (["--help"], ["-h"]) and _root_help():
             return

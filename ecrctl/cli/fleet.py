@@ -45,10 +45,11 @@ class SessionAccess:
     """A profile's one session (session.Clients), shared by its regions' reads."""
 
     def __init__(self, settings: Settings) -> None:
+        from ecrctl.cli.streams import current
         from ecrctl.session import Clients
 
         self.profile = settings.profile
-        self.clients = Clients(settings)
+        self.clients = Clients(settings, log=current().say)  # --debug's call log
         self._lock = threading.Lock()  # a botocore session makes one client at a time
 
     def resolve_credentials(self) -> str:

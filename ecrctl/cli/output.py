@@ -1,18 +1,20 @@
 """The only place that writes results to stdout: table, json or text, after an optional --query.
 
-Commands build a ``View`` (the JSON document plus how to show it as a table and as text) and
-hand it to ``Renderer.emit``; none of them branches on the output format.
+Commands build a ``View`` (the JSON document plus how to show it as a table and as text), or
+``Forms`` when a form is costly to build (a SARIF log, a cheaper text listing), and hand it to
+``Renderer.emit``; none of them branches on the output format. The renderer writes through the
+stream owner (cli/streams.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
+from ecrctl.cli.streams import Streams, current
 from ecrctl.core.exceptions import InvalidInput
 
 OutputFormat = Literal["table", "json", "text", "sarif"]
@@ -58,7 +60,6 @@ class View:
     rows: list[list[str]] = field(default_factory=list)
     text: list[list[str]] | None = None
     title: str | None = None
-    sarif: dict[str, Any] | None = None  # a SARIF 2.1.0 log, for commands that have one
     json_lines: bool = False  # json as one compact line (a stream of records: events listen)
     columns: Sequence[Column] | None = None
 
@@ -75,6 +76,33 @@ class View:
     def lines(cls, doc: Any, values: list[str]) -> View:
         """Plain values, one a line in every format but json."""
         return cls(doc=doc, headers=(), rows=[[v] for v in values], text=[[v] for v in values])
+
+
+@dataclass
+class Forms:
+    """A result whose forms are built only when shown: the renderer, not the command, picks.
+
+    ``view`` builds the View (table, json, --query); ``text`` builds script lines cheaper than
+    the view's (None: the view's); ``sarif`` builds a SARIF 2.1.0 log (None: -o sarif refused).
+    """
+
+    view: Callable[[], View]
+    text: Callable[[], list[list[str]]] | None = None
+    sarif: Callable[[], dict[str, Any]] | None = None
+
+
+SARIF_COMMANDS = ("scan",)  # the commands whose results have a SARIF form (Forms.sarif)
+
+
+def refuse_sarif() -> InvalidInput:
+    return InvalidInput("-o sarif is only for ecrctl scan")
+
+
+def check_format(fmt: str, command: str) -> None:
+    """Refuse -o sarif for a command without a SARIF form, before the command changes anything
+    (``ecrctl repo create -o sarif`` must not create the repository, then fail)."""
+    if fmt == "sarif" and command.split()[1:2] != list(SARIF_COMMANDS):
+        raise refuse_sarif()
 
 
 def cell(value: Any) -> str:
@@ -187,8 +215,8 @@ def resolve_format(
     env = os.environ if environ is None else environ
     value = (flag or env.get("ECRCTL_OUTPUT") or "").strip().lower()
     if not value:
-        stream = stdout or sys.stdout
-        return "table" if stream.isatty() else "text"
+        tty = Streams(stdout=stdout).stdout_isatty if stdout else current().stdout_isatty
+        return "table" if tty else "text"
     if value not in FORMATS:
         source = "--output" if flag else "ECRCTL_OUTPUT"
         raise InvalidInput(f"invalid {source} {value!r}: use table, json, text or sarif")
@@ -221,6 +249,9 @@ def _text_value(value: Any) -> str:
 
 
 class Renderer:
+    """Writes results to the stream owner's stdout; ``stream`` and ``width`` (tests) give it
+    a stream owner of its own."""
+
     def __init__(
         self,
         fmt: OutputFormat,
@@ -229,35 +260,57 @@ class Renderer:
         color: bool = True,
         stream: TextIO | None = None,
         width: int | None = None,
+        streams: Streams | None = None,
     ) -> None:
         self.format = fmt
         self.query = query
-        self.color = color
-        self._stream = stream
-        self.width = width  # None: the terminal's (COLUMNS, else 80 when not a terminal)
+        self._color = color
+        if streams is None and (stream is not None or width is not None):
+            streams = Streams(stdout=stream, width=width, said={"no_color": not color})
+        self._streams = streams
+
+    @property
+    def streams(self) -> Streams:
+        return self._streams or current()
 
     @property
     def stream(self) -> TextIO:
-        return self._stream or sys.stdout
+        return self.streams.stdout
 
-    def emit(self, view: View) -> None:
+    @property
+    def color(self) -> bool:
+        return self._color and self.streams.color
+
+    def emit(self, result: View | Forms) -> None:
+        forms = result if isinstance(result, Forms) else None
         if self.format == "sarif":
-            if view.sarif is None:
-                raise InvalidInput("-o sarif is only for ecrctl scan")
-            if self.query is not None:
-                self._json(self.query.search(view.sarif))
-            else:
-                self._json(view.sarif)
-        elif self.query is not None:
+            if forms is None or forms.sarif is None:
+                raise refuse_sarif()
+            log = forms.sarif()
+            self._json(self.query.search(log) if self.query is not None else log)
+        elif forms is not None and forms.text is not None and self._plain_text:
+            self._lines(forms.text())
+        else:
+            self._view(forms.view() if forms is not None else result)  # type: ignore[arg-type]
+        self.stream.flush()
+
+    @property
+    def _plain_text(self) -> bool:
+        return self.format == "text" and self.query is None
+
+    def _view(self, view: View) -> None:
+        if self.query is not None:
             self._emit_queried(self.query.search(view.doc))
         elif self.format == "json":
             self._json(view.doc, compact=view.json_lines)
         elif self.format == "text":
-            for row in view.text if view.text is not None else view.rows:
-                self.stream.write("\t".join(row) + "\n")
+            self._lines(view.text if view.text is not None else view.rows)
         else:
             self._table(view)
-        self.stream.flush()
+
+    def _lines(self, rows: list[list[str]]) -> None:
+        for row in rows:
+            self.stream.write("\t".join(row) + "\n")
 
     def _json(self, doc: Any, *, compact: bool = False) -> None:
         indent = None if compact else 2
@@ -275,25 +328,16 @@ class Renderer:
 
     def _table(self, view: View) -> None:
         if not view.headers:
-            for row in view.rows:
-                self.stream.write("\t".join(row) + "\n")
+            self._lines(view.rows)
             return
         if not view.rows:
             if view.title:
                 self.stream.write(view.title + "\n")
             return
         from rich import box
-        from rich.console import Console
         from rich.table import Table
 
-        console = Console(
-            file=self.stream,
-            no_color=not self.color,
-            highlight=False,
-            color_system="auto" if self.color else None,
-            soft_wrap=False,
-            width=self.width,
-        )
+        console = self.streams.console()
         columns = view.columns or [Column(h, min_width=len(h)) for h in view.headers]
         headers, rows = fit_table(columns, view.rows, console.width)
         if view.title:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from ecrctl.cli.common import say
+from ecrctl.cli.streams import current
 from ecrctl.core.exceptions import Refused
 
 
@@ -18,7 +17,7 @@ def demo() -> None:
     with running_emulator() as emulator:
         ecr = emulator.client("ecr")
         say(f"demo: emulator on {emulator.endpoint}")
-        failures = run_demo(emulator, sys.stdout, ecr=ecr)
+        failures = run_demo(emulator, current().stdout, ecr=ecr)
     if failures:
         raise Refused(f"demo: {failures} step(s) did not behave as expected")
     say("demo: every step behaved as expected")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,6 +12,7 @@ from ecrctl.cli.common import AppState, DryRun, RepoArg, Yes, confirm, say, stat
 from ecrctl.cli.lifecycle_view import affected_view, rule_of, summary, tags_of
 from ecrctl.cli.output import View, short_time
 from ecrctl.cli.policyfile import load_policy, read_text
+from ecrctl.cli.progress import Reporter, StatusLine
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.refs import without_reference
 from ecrctl.core.registry import EcrRegistry
@@ -79,30 +80,14 @@ def validate(
     raise InvalidInput(f"{source}: invalid lifecycle policy ({count} problem{'s' * (count != 1)})")
 
 
-class _Progress:
-    """AWS's preview status on stderr: a spinner on a terminal, a line per change otherwise."""
+def _previewing(repository: str, status: StatusLine) -> Callable[[str, float], None]:
+    """AWS's preview status as it changes, on the status line (--remote)."""
 
-    def __init__(self, repository: str) -> None:
-        self.repository = repository
-        self.last: str | None = None
-        self.status: Any = None
-        if sys.stderr.isatty():
-            from rich.console import Console
+    def report(preview_status: str, elapsed: float) -> None:
+        message = f"AWS lifecycle policy preview of {repository}: {preview_status}"
+        status.update(f"{message} ({elapsed:.0f} s)", state=preview_status)
 
-            self.status = Console(stderr=True).status(f"starting the preview of {repository}")
-            self.status.start()
-
-    def __call__(self, status: str, elapsed: float) -> None:
-        message = f"AWS lifecycle policy preview of {self.repository}: {status} ({elapsed:.0f} s)"
-        if self.status is not None:
-            self.status.update(message)
-        elif status != self.last:
-            say(message)
-        self.last = status
-
-    def close(self) -> None:
-        if self.status is not None:
-            self.status.stop()
+    return report
 
 
 @app.command("preview")
@@ -163,13 +148,11 @@ def preview(
     if remote:
         if at is not None:
             raise InvalidInput("--at is for the local preview: AWS's preview evaluates now")
-        progress = _Progress(repository)
-        try:
+        reporter = Reporter(app_state.streams)
+        with reporter.status(f"starting the preview of {repository}") as status:
             result = service.remote_preview(
-                repository, candidate, timeout=timeout, on_status=progress
+                repository, candidate, timeout=timeout, on_status=_previewing(repository, status)
             )
-        finally:
-            progress.close()
         doc = {"repository": repository, "source": "remote", "policy": label, **result.to_json()}
         say(f"{repository} (AWS preview): {summary(result.affected, None)}")
         if compare:

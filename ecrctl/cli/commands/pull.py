@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
-
-if TYPE_CHECKING:
-    pass
-
-from ecrctl.cli.engine import Progress, emit, registry_token
+from ecrctl.cli.engine import emit, run_engine
 
 
 def pull(
@@ -33,19 +29,15 @@ def pull(
     ref, clients = app_state.target(ref_text)
     reference = ref.reference or ":latest"
     client = transfer.engine()
-    token = registry_token(clients, ref)
-    repository_uri = f"{token.host}/{ref.repository}"
-    say(f"pulling {repository_uri}{reference}")
-    with Progress(app_state.color) as progress:
-        result = transfer.pull(
-            client,
-            repository_uri=repository_uri,
-            reference=reference,
-            host=token.host,
-            username=token.username,
-            password=token.password,
-            on_event=progress,
-        )
+    result = run_engine(
+        app_state,
+        transfer.pull,
+        client,
+        ref=ref,
+        clients=clients,
+        announce=lambda uri: f"pulling {uri}{reference}",
+        reference=reference,
+    )
     say(f"pulled {result.uri}")
     emit(app_state, result.to_json())
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.engine import emit, run_engine
 from ecrctl.cli.output import human_size
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.refs import validate_tag
-
-if TYPE_CHECKING:
-    pass
-
-from ecrctl.cli.engine import Progress, emit, registry_token
 from ecrctl.core.registry import EcrRegistry
 
 
@@ -54,20 +50,16 @@ def push(
         ).create(ref.repository, exist_ok=True)
         if created:
             say(f"created repository {ref.repository}")
-    token = registry_token(clients, ref)
-    repository_uri = f"{token.host}/{ref.repository}"
-    say(f"pushing {local_image} to {repository_uri}:{tag}")
-    with Progress(app_state.color) as progress:
-        result = transfer.push(
-            client,
-            local_image,
-            repository_uri=repository_uri,
-            tag=tag,
-            host=token.host,
-            username=token.username,
-            password=token.password,
-            on_event=progress,
-        )
+    result = run_engine(
+        app_state,
+        transfer.push,
+        client,
+        local_image,
+        ref=ref,
+        clients=clients,
+        announce=lambda uri: f"pushing {local_image} to {uri}:{tag}",
+        tag=tag,
+    )
     size = f" ({human_size(result.size_bytes)} manifest)" if result.size_bytes else ""
     say(f"pushed {result.uri} {result.digest or ''}{size}".rstrip())
     emit(app_state, result.to_json())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,7 +74,7 @@ def sandbox(
                 text=[[f"export {k}={v}"] for k, v in env.items()],
             )
         )
-        sys.stdout.flush()
+        app_state.streams.stdout.flush()
         say(
             f"sandbox: ECR emulator on {emulator.endpoint}; eval the lines above in a shell, "
             "then use ecrctl or aws as usual. Ctrl-C stops it."

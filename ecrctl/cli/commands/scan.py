@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +11,8 @@ import typer
 
 from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
-from ecrctl.cli.output import Column, View, cell, short_digest, short_time
+from ecrctl.cli.output import Column, Forms, View, cell, short_digest, short_time
+from ecrctl.cli.progress import Reporter, StatusLine
 from ecrctl.core.exceptions import GateTripped, InvalidInput, NotFound, Refused
 from ecrctl.core.findings import (
     apply_ignores,
@@ -106,7 +107,7 @@ def _title(report: ScanReport, name: str) -> str:
     return f"{head}\n{summary}{tail}"
 
 
-def _view(report: ScanReport, name: str, sarif: dict[str, Any] | None) -> View:
+def _view(report: ScanReport, name: str) -> View:
     rows = []
     text = []
     for f in report.findings:
@@ -128,41 +129,21 @@ def _view(report: ScanReport, name: str, sarif: dict[str, Any] | None) -> View:
         rows=rows,
         text=text,
         title=_title(report, name),
-        sarif=sarif,
     )
 
 
-class _Progress:
-    """A spinner on a terminal's stderr; one line per change of state otherwise."""
+OnStatus = Callable[[str, str | None, float], None]
 
-    def __init__(self, name: str, timeout: str, *, color: bool = True) -> None:
-        self.name = name
-        self.color = color
-        self.timeout = timeout
-        self.status: Any = None
-        self.last: str | None = None
 
-    def __enter__(self) -> _Progress:
-        if sys.stderr.isatty():
-            from rich.console import Console
+def _waiting(name: str, timeout: str, status: StatusLine) -> OnStatus:
+    """The scan's state as it changes, on the status line (--wait)."""
 
-            console = Console(stderr=True, no_color=not self.color)
-            self.status = console.status(f"waiting for the scan of {self.name}")
-            self.status.__enter__()
-        return self
+    def report(scan_status: str, reason: str | None, elapsed: float) -> None:
+        state = f"{scan_status}: {reason}" if reason else scan_status
+        line = f"scan of {name} {state}; waiting (up to {timeout})"
+        status.update(f"{line}, {elapsed:.0f}s so far", plain=line, state=state)
 
-    def __exit__(self, *exc: object) -> None:
-        if self.status is not None:
-            self.status.__exit__(*exc)
-
-    def __call__(self, status: str, reason: str | None, elapsed: float) -> None:
-        state = f"{status}: {reason}" if reason else status
-        line = f"scan of {self.name} {state}; waiting (up to {self.timeout})"
-        if self.status is not None:
-            self.status.update(f"{line}, {elapsed:.0f}s so far")
-        elif state != self.last:
-            say(line)
-        self.last = state
+    return report
 
 
 def scan(
@@ -235,12 +216,13 @@ def scan(
                 "scanned; showing the last results"
             )
     if wait:
-        with _Progress(name, timeout, color=app_state.color) as progress:
+        reporter = Reporter(app_state.streams)
+        with reporter.status(f"waiting for the scan of {name}") as status:
             report = service.wait(
                 ref.repository,
                 image_id,
                 timeout=seconds,
-                on_status=progress,
+                on_status=_waiting(name, timeout, status),
                 just_started=just_started,
             )
     else:
@@ -260,14 +242,15 @@ def scan(
     for unused in unmatched:
         say(f"note: ignored id {unused} matched no finding")
     what = "findings are not readable yet" if report.status in DONE else "scan is not done"
-    sarif = None
-    if app_state.renderer.format == "sarif":
+
+    def sarif() -> dict[str, Any]:
         # An empty log would close every open alert in code scanning: refuse instead.
         if not report.ready:
             raise Refused(f"no SARIF log: the {what} ({report.status}); pass --wait")
-        # Built only when asked for: 5,000 findings make a large document.
-        sarif = _sarif(report, ref, clients)
-    app_state.emit(_view(report, name, sarif))
+        return _sarif(report, ref, clients)
+
+    # The SARIF log is built only for -o sarif: 5,000 findings make a large document.
+    app_state.emit(Forms(view=lambda: _view(report, name), sarif=sarif))
 
     if not report.ready:
         say(f"the {what} ({report.status}); pass --wait to wait for them")

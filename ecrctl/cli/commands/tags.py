@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
-from ecrctl.cli.output import Column, View, date_only, human_size, short_digest, short_time
+from ecrctl.cli.output import Column, Forms, View, date_only, human_size, short_digest, short_time
 from ecrctl.cli.values import choice, completer, whole_number
 from ecrctl.core.images import ImageService, TagSort
 from ecrctl.core.models import Image, TagEntry
@@ -90,13 +90,18 @@ def tags(
     if untagged:
         app_state.emit(untagged_view(service.untagged(ref.repository, limit=most)))
         return
-    renderer = app_state.renderer
-    if renderer.format == "text" and renderer.query is None and how != "pushed":
+
+    def names() -> list[list[str]]:
         # Scripts read only the names: ListImages carries them at a third of the bytes.
-        names = service.tag_names(ref.repository, match=match, sort=how, limit=most)
-        app_state.emit(View(doc=[{"tag": n} for n in names], text=[[n] for n in names]))
-        return
-    app_state.emit(tags_view(service.tags(ref.repository, match=match, sort=how, limit=most)))
+        found = service.tag_names(ref.repository, match=match, sort=how, limit=most)
+        return [[n] for n in found]
+
+    app_state.emit(
+        Forms(
+            view=lambda: tags_view(service.tags(ref.repository, match=match, sort=how, limit=most)),
+            text=names if how != "pushed" else None,  # push times need DescribeImages
+        )
+    )
 
 
 def untagged_view(images: list[Image]) -> View:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 
 from ecrctl.cli.common import RepoArg, confirm, interactive, say, say_capped, state, workers
 from ecrctl.cli.output import View, short_digest
+from ecrctl.cli.progress import Reporter
 from ecrctl.core.exceptions import Refused
 from ecrctl.core.registry import MAX_BATCH_IDS, EcrRegistry
 from ecrctl.core.untag import INDEX_MEDIA_TYPES, Removal, UntagPlan, UntagService
@@ -83,11 +83,12 @@ def _plan_line(removal: Removal) -> str:
 
 
 def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        end = "\n" if done >= total else ""
-        print(f"\runtag: {done}/{total} ids", end=end, file=sys.stderr, flush=True)
+    """A counter rewritten in place on a terminal; a line each tenth of the way otherwise."""
+    reporter = Reporter()
+    if reporter.live:
+        reporter.overwrite(f"untag: {done}/{total} ids", last=done >= total)
     elif done >= total or (done * 10 // total) != ((done - MAX_BATCH_IDS) * 10 // total):
-        say(f"untag: {done}/{total} ids")
+        reporter.say(f"untag: {done}/{total} ids")
 
 
 def untag(

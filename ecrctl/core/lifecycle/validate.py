@@ -145,95 +145,19 @@ class _RuleChecker:
         raw = self.section(found, "selection", _SELECTION_KEYS)
         if raw is None:
             return None
+        before = len(self.problems)  # every check below records a problem when it fails
         tag_status = self.choice(raw, "selection.tagStatus", TAG_STATUSES)
-        ok = tag_status is not None
         prefixes = self.tag_list(raw, "tagPrefixList")
         patterns = self.tag_list(raw, "tagPatternList")
-        has_prefixes = "tagPrefixList" in raw
-        has_patterns = "tagPatternList" in raw
-        if tag_status == "tagged":
-            if has_prefixes and has_patterns:
-                self.problem(
-                    "selection.tagPatternList",
-                    "give tagPatternList or tagPrefixList, not both",
-                )
-                ok = False
-            elif not has_prefixes and not has_patterns:
-                self.problem(
-                    "selection.tagPatternList",
-                    "tagStatus tagged needs a tagPatternList or a tagPrefixList",
-                )
-                ok = False
-        elif tag_status in ("untagged", "any"):
-            for key in ("tagPrefixList", "tagPatternList"):
-                if key in raw:
-                    self.problem(
-                        f"selection.{key}", f"only used with tagStatus tagged, not {tag_status}"
-                    )
-                    ok = False
-        if (has_prefixes and prefixes is None) or (has_patterns and patterns is None):
-            ok = False
-
+        self.tag_lists(raw, tag_status)
         count_type = self.choice(raw, "selection.countType", COUNT_TYPES)
-        if count_type is None:
-            ok = False
-
         count_unit = raw.get("countUnit")
-        if count_type in SINCE_COUNT_TYPES:
-            if count_unit is None:
-                self.problem("selection.countUnit", f'required ("days") with {count_type}')
-                ok = False
-            elif count_unit != "days":
-                self.problem("selection.countUnit", f'{shown(count_unit)} is not "days"')
-                ok = False
-        elif count_type == "imageCountMoreThan" and "countUnit" in raw:
-            self.problem(
-                "selection.countUnit",
-                "not used with imageCountMoreThan (only with the since* count types)",
-            )
-            ok = False
-
+        self.count_unit(raw, count_type)
         count_number = raw.get("countNumber")
-        if "countNumber" not in raw:
-            self.problem("selection.countNumber", "required (a positive integer)")
-            ok = False
-        elif not is_int(count_number) or not 1 <= count_number <= MAX_INTEGER:
-            self.problem(
-                "selection.countNumber",
-                f"must be a positive integer up to {MAX_INTEGER:,}, not {shown(count_number)}",
-            )
-            ok = False
-        elif count_type == "sinceImageTransitioned" and count_number < MIN_ARCHIVE_DAYS:
-            self.problem(
-                "selection.countNumber",
-                f"archived images stay at least {MIN_ARCHIVE_DAYS} days: "
-                f"sinceImageTransitioned needs countNumber >= {MIN_ARCHIVE_DAYS}, "
-                f"not {count_number}",
-            )
-            ok = False
-
+        self.count_number(raw, count_type)
         storage_class = raw.get("storageClass", "standard")
-        if storage_class not in STORAGE_CLASSES:
-            self.problem(
-                "selection.storageClass",
-                f"{shown(storage_class)} is not {_choices(STORAGE_CLASSES)}",
-            )
-            ok = False
-        elif count_type == "sinceImageTransitioned" and storage_class != "archive":
-            self.problem(
-                "selection.storageClass",
-                'sinceImageTransitioned selects archived images: set "storageClass": "archive"',
-            )
-            ok = False
-        elif count_type and count_type != "sinceImageTransitioned" and storage_class != "standard":
-            self.problem(
-                "selection.storageClass",
-                f'{count_type} only selects storageClass "standard", not {shown(storage_class)}',
-            )
-            ok = False
-        if not ok:
-            return None
-        if not (isinstance(tag_status, str) and isinstance(count_type, str)):
+        self.storage_class(storage_class, count_type)
+        if len(self.problems) > before or tag_status is None or count_type is None:
             return None
         if not is_int(count_number):
             return None
@@ -246,6 +170,76 @@ class _RuleChecker:
             tag_pattern_list=patterns,
             storage_class=str(storage_class),
         )
+
+    def tag_lists(self, raw: dict[str, Any], tag_status: str | None) -> None:
+        """tagged needs exactly one of tagPatternList/tagPrefixList; untagged and any, neither."""
+        has_prefixes = "tagPrefixList" in raw
+        has_patterns = "tagPatternList" in raw
+        if tag_status == "tagged":
+            if has_prefixes and has_patterns:
+                self.problem(
+                    "selection.tagPatternList", "give tagPatternList or tagPrefixList, not both"
+                )
+            elif not has_prefixes and not has_patterns:
+                self.problem(
+                    "selection.tagPatternList",
+                    "tagStatus tagged needs a tagPatternList or a tagPrefixList",
+                )
+        elif tag_status in ("untagged", "any"):
+            for key in ("tagPrefixList", "tagPatternList"):
+                if key in raw:
+                    self.problem(
+                        f"selection.{key}", f"only used with tagStatus tagged, not {tag_status}"
+                    )
+
+    def count_unit(self, raw: dict[str, Any], count_type: str | None) -> None:
+        """ "days" with the since* count types; absent with imageCountMoreThan."""
+        count_unit = raw.get("countUnit")
+        if count_type in SINCE_COUNT_TYPES:
+            if count_unit is None:
+                self.problem("selection.countUnit", f'required ("days") with {count_type}')
+            elif count_unit != "days":
+                self.problem("selection.countUnit", f'{shown(count_unit)} is not "days"')
+        elif count_type == "imageCountMoreThan" and "countUnit" in raw:
+            self.problem(
+                "selection.countUnit",
+                "not used with imageCountMoreThan (only with the since* count types)",
+            )
+
+    def count_number(self, raw: dict[str, Any], count_type: str | None) -> None:
+        count_number = raw.get("countNumber")
+        if "countNumber" not in raw:
+            self.problem("selection.countNumber", "required (a positive integer)")
+        elif not is_int(count_number) or not 1 <= count_number <= MAX_INTEGER:
+            self.problem(
+                "selection.countNumber",
+                f"must be a positive integer up to {MAX_INTEGER:,}, not {shown(count_number)}",
+            )
+        elif count_type == "sinceImageTransitioned" and count_number < MIN_ARCHIVE_DAYS:
+            self.problem(
+                "selection.countNumber",
+                f"archived images stay at least {MIN_ARCHIVE_DAYS} days: "
+                f"sinceImageTransitioned needs countNumber >= {MIN_ARCHIVE_DAYS}, "
+                f"not {count_number}",
+            )
+
+    def storage_class(self, storage_class: Any, count_type: str | None) -> None:
+        """archive only with sinceImageTransitioned, standard with every other count type."""
+        if storage_class not in STORAGE_CLASSES:
+            self.problem(
+                "selection.storageClass",
+                f"{shown(storage_class)} is not {_choices(STORAGE_CLASSES)}",
+            )
+        elif count_type == "sinceImageTransitioned" and storage_class != "archive":
+            self.problem(
+                "selection.storageClass",
+                'sinceImageTransitioned selects archived images: set "storageClass": "archive"',
+            )
+        elif count_type and count_type != "sinceImageTransitioned" and storage_class != "standard":
+            self.problem(
+                "selection.storageClass",
+                f'{count_type} only selects storageClass "standard", not {shown(storage_class)}',
+            )
 
     def tag_list(self, raw: dict[str, Any], key: str) -> tuple[str, ...] | None:
         if key not in raw:
