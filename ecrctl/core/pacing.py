@@ -52,12 +52,18 @@ def http_status(error: BaseException) -> int:
 
 
 def maybe_applied(error: BaseException) -> bool:
-    """Whether a failed write may still have been applied: no answer, or a 5xx answer.
+    """Whether a failed write may still have been applied: no answer, a 5xx answer, or an
+    answer after retries.
 
     A 4xx answer refused the call; after a reset, a timeout or a server error the request may
     have reached ECR and done its work (the answer was lost), so only a read says what happened.
+    botocore's retries hide the earlier attempts: when the last answer came after a retry
+    (``RetryAttempts``), an earlier attempt may have been applied, whatever the last one said.
     """
-    return not error_code(error) or http_status(error) >= 500
+    response = getattr(error, "response", None)
+    meta = (response.get("ResponseMetadata") or {}) if isinstance(response, dict) else {}
+    retried = int(meta.get("RetryAttempts") or 0) > 0
+    return not error_code(error) or http_status(error) >= 500 or retried
 
 
 def describe_error(error: BaseException) -> str:

@@ -382,6 +382,22 @@ def test_throttling_then_success_is_invisible_and_each_retry_is_reported() -> No
     assert retries == [(1, "ThrottlingException")]
 
 
+def test_a_refusal_after_a_retry_is_settled_by_reading_the_tag_back() -> None:
+    """The first PutImage may have been applied (a 503: its answer says nothing of the work);
+    botocore retries and the retry is throttled: what ECR holds decides, not the last answer."""
+    ecr = ScriptedEcr(attempts=2)
+    source = {"imageTag": "v1", "imageDigest": INDEX.digest}
+    image = {"imageId": source, "imageManifest": INDEX.manifest}
+    ecr.answer("BatchGetImage", {"images": [image], "failures": []})
+    ecr.answer("PutImage", {"__type": "ServiceUnavailableException", "message": "busy"}, 503)
+    ecr.throttle("PutImage")
+    details = [{"imageDigest": INDEX.digest, "imageTags": ["v1", "x"]}]
+    ecr.answer("DescribeImages", {"imageDetails": details})
+    service = RetagService(EcrRegistry(ecr.client), pacer=TokenBucket(rate=1e9, burst=1000))
+    result = service.retag("app", "v1", ["x"])
+    assert [(o.outcome, o.digest) for o in result.tags] == [("created", INDEX.digest)]
+
+
 def test_verification_catches_a_tag_that_resolves_elsewhere(stubbed: Any) -> None:
     client, stub = stubbed
     other = "sha256:" + "d" * 64
