@@ -1,6 +1,6 @@
 """The one typed ECR client wrapper: a registry's id, pages, "not found", pacing and retry notes.
 
-Every service in ``core`` talks to ECR through a ``EcrRegistry`` (as chalice's ``TypedAWSClient``):
+Every service in ``core`` talks to ECR through an ``EcrRegistry`` (as chalice's ``TypedAWSClient``):
 
 - the registry id (``--registry-id``, another account's registry) is added to every call here;
 - listings use botocore's paginators, always asking for the largest page ECR allows;
