@@ -244,6 +244,12 @@ class Clients:
             from botocore.config import Config
 
             retries: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard"}
+            if service == "ecr" and self.core.get_config_variable("max_attempts") is None:
+                from ecrctl.core.registry import MAX_ATTEMPTS
+
+                # The only retry layer (core.registry): botocore's, with room for PutImage
+                # throttling; AWS_MAX_ATTEMPTS or a profile's max_attempts still decide.
+                retries["total_max_attempts"] = MAX_ATTEMPTS
             config = Config(
                 retries=retries,  # type: ignore[arg-type]
                 max_pool_connections=32,

@@ -41,6 +41,7 @@ def complete_repository(ctx: typer.Context, incomplete: str) -> list[str]:
         from botocore.config import Config
 
         from ecrctl.cli import options
+        from ecrctl.core.registry import EcrRegistry
         from ecrctl.core.repos import RepositoryService
         from ecrctl.session import Clients, resolve_settings
 
@@ -59,7 +60,10 @@ def complete_repository(ctx: typer.Context, incomplete: str) -> list[str]:
             endpoint_url=settings.endpoint_url,
             config=Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1}),
         )
-        names = [r.name for r in RepositoryService(ecr, settings.registry_id).list_all(incomplete)]
+        names = [
+            r.name
+            for r in RepositoryService(EcrRegistry(ecr, settings.registry_id)).list_all(incomplete)
+        ]
     except Exception:
         if os.environ.get("ECRCTL_DEBUG_COMPLETION"):
             raise

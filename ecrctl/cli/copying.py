@@ -102,11 +102,12 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
         create_repository,
         repository_settings,
     )
+    from ecrctl.core.registry import EcrRegistry
 
     if dst.account is None:
         return None
     repo = dst.ref.repository
-    current = repository_settings(dst.api(), repo, dst.account)
+    current = repository_settings(EcrRegistry(dst.api(), dst.account), repo)
     if current is not None:
         return "the destination repository is immutable" if current.immutable else None
     if not create:
@@ -116,13 +117,13 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
         )
     like = RepositorySettings()
     if src.account is not None:
-        like = repository_settings(src.api(), src.ref.repository, src.account) or like
+        like = repository_settings(EcrRegistry(src.api(), src.account), src.ref.repository) or like
         if like.encryption[1] and src.account != dst.account:
             like = replace(like, encryption=(like.encryption[0], None))  # keys stay home
     if dry_run:
         say(f"dry run: would create {repo} in {dst.ref.host}: {like.to_json()}")
     else:
-        create_repository(dst.api(), repo, dst.account, like)
+        create_repository(EcrRegistry(dst.api(), dst.account), repo, like)
         say(f"created repository {repo} in {dst.ref.host} ({like.to_json()['imageTagMutability']})")
     return None
 

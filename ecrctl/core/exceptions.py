@@ -15,6 +15,14 @@ class NotFound(EcrctlError):
     """A repository, image, policy or rule does not exist (exit 3)."""
 
 
+class RepositoryNotFound(NotFound):
+    """ECR's RepositoryNotFoundException, said once (core.registry) with the registry asked."""
+
+
+class ImageNotFound(NotFound):
+    """ECR's ImageNotFoundException for a repository that exists."""
+
+
 class Refused(EcrctlError):
     """AWS refused, or the operation partly failed (exit 1)."""
 

@@ -16,9 +16,12 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.exceptions import ImageNotFound, InvalidInput, RepositoryNotFound
+
+if TYPE_CHECKING:
+    from ecrctl.core.registry import EcrRegistry
 
 T = TypeVar("T")
 
@@ -241,14 +244,15 @@ class Located:
         }
 
 
-def locate(ecr: Any, repository: str, *, tag: str | None, digest: str | None) -> list[Located]:
+def locate(
+    registry: EcrRegistry, repository: str, *, tag: str | None, digest: str | None
+) -> list[Located]:
     """The image a tag or digest names in one registry; [] when the repository or image is not
     there (absence is an answer here, not an error)."""
     image_id = {"imageDigest": digest} if digest else {"imageTag": str(tag)}
-    errors = ecr.exceptions
     try:
-        details = ecr.describe_images(repositoryName=repository, imageIds=[image_id])
-    except (errors.RepositoryNotFoundException, errors.ImageNotFoundException):
+        details = registry.call("describe_images", repositoryName=repository, imageIds=[image_id])
+    except (RepositoryNotFound, ImageNotFound):
         return []
     found = []
     for image in details.get("imageDetails") or []:

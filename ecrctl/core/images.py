@@ -6,10 +6,10 @@ import fnmatch
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
-from ecrctl.core.exceptions import InvalidInput, NotFound
+from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.models import Image, TagEntry
-from ecrctl.core.paging import paginate
-from ecrctl.core.refs import validate_repository_name, where_asked
+from ecrctl.core.refs import validate_repository_name
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.versions import version_key
 
 TagSort = Literal["version", "pushed", "name"]
@@ -54,28 +54,18 @@ def _take(items: list[T], limit: int | None) -> list[T]:
 
 
 class ImageService:
-    def __init__(self, ecr: Any, registry_id: str | None = None) -> None:
-        self.ecr = ecr
-        self.registry_id = registry_id
-
-    def _registry(self) -> dict[str, str]:
-        return {"registryId": self.registry_id} if self.registry_id else {}
-
-    def _not_found(self, repository: str) -> str:
-        return f"repository {repository} not found{where_asked(self.ecr, self.registry_id)}"
+    def __init__(self, registry: EcrRegistry) -> None:
+        self.registry = registry
 
     def describe(self, repository: str, status: TagStatus = "ANY") -> list[Image]:
         validate_repository_name(repository)
-        params: dict[str, Any] = {"repositoryName": repository, **self._registry()}
+        params: dict[str, Any] = {"repositoryName": repository}
         if status != "ANY":
             params["filter"] = {"tagStatus": status}
-        try:
-            return [
-                Image.from_api(d)
-                for d in paginate(self.ecr, "describe_images", "imageDetails", **params)
-            ]
-        except self.ecr.exceptions.RepositoryNotFoundException:
-            raise NotFound(self._not_found(repository)) from None
+        return [
+            Image.from_api(d)
+            for d in self.registry.items("describe_images", "imageDetails", **params)
+        ]
 
     def tags(
         self,
@@ -112,25 +102,20 @@ class ImageService:
             return [e.tag for e in self.tags(repository, match=match, sort=sort, limit=limit)]
         _check_limit(limit)
         validate_repository_name(repository)
-        params: dict[str, Any] = {
-            "repositoryName": repository,
-            "filter": {"tagStatus": "TAGGED"},
-            **self._registry(),
+        listed = self.registry.items(
+            "list_images", "imageIds", repositoryName=repository, filter={"tagStatus": "TAGGED"}
+        )
+        entries = {
+            image_id["imageTag"]: TagEntry(
+                tag=image_id["imageTag"],
+                digest=image_id.get("imageDigest", ""),
+                pushed_at=None,
+                size_bytes=0,
+            )
+            for image_id in listed
+            if image_id.get("imageTag")
+            and (match is None or fnmatch.fnmatchcase(image_id["imageTag"], match))
         }
-        try:
-            entries = {
-                image_id["imageTag"]: TagEntry(
-                    tag=image_id["imageTag"],
-                    digest=image_id.get("imageDigest", ""),
-                    pushed_at=None,
-                    size_bytes=0,
-                )
-                for image_id in paginate(self.ecr, "list_images", "imageIds", **params)
-                if image_id.get("imageTag")
-                and (match is None or fnmatch.fnmatchcase(image_id["imageTag"], match))
-            }
-        except self.ecr.exceptions.RepositoryNotFoundException:
-            raise NotFound(self._not_found(repository)) from None
         return [e.tag for e in _take(sort_tags(list(entries.values()), sort), limit)]
 
     def untagged(self, repository: str, *, limit: int | None = None) -> list[Image]:

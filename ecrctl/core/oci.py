@@ -6,14 +6,14 @@ lifecycle evaluator (ECR never expires or archives an image that a kept index st
 
 from __future__ import annotations
 
-import functools
 import json
-import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from ecrctl.core.pacing import call_with_retry
-from ecrctl.core.paging import MAX_BATCH_IDS, chunked
+from ecrctl.core.registry import MAX_BATCH_IDS, chunked
+
+if TYPE_CHECKING:
+    from ecrctl.core.registry import EcrRegistry
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -36,24 +36,17 @@ def index_children(manifest: str) -> set[str]:
 
 
 def fetch_index_children(
-    ecr: Any,
-    repository: str,
-    indexes: Iterable[str],
-    *,
-    registry_id: str | None = None,
-    sleep: Callable[[float], Any] = time.sleep,
+    registry: EcrRegistry, repository: str, indexes: Iterable[str]
 ) -> dict[str, set[str]]:
     """The digests each of ``indexes`` references: BatchGetImage, 100 digests a call."""
     children: dict[str, set[str]] = {}
     for chunk in chunked(list(dict.fromkeys(indexes)), MAX_BATCH_IDS):
-        params: dict[str, Any] = {
-            "repositoryName": repository,
-            "imageIds": [{"imageDigest": d} for d in chunk],
-            "acceptedMediaTypes": INDEX_ACCEPTED_MEDIA_TYPES,
-        }
-        if registry_id:
-            params["registryId"] = registry_id
-        response = call_with_retry(functools.partial(ecr.batch_get_image, **params), sleep=sleep)
+        response = registry.call(
+            "batch_get_image",
+            repositoryName=repository,
+            imageIds=[{"imageDigest": d} for d in chunk],
+            acceptedMediaTypes=INDEX_ACCEPTED_MEDIA_TYPES,
+        )
         for image in response.get("images") or []:
             digest = (image.get("imageId") or {}).get("imageDigest")
             if digest:

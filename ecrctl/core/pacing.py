@@ -1,32 +1,19 @@
-"""Pacing and throttling retries for ECR's rate-limited writes.
+"""Pacing for ECR's rate-limited writes, and reading the errors of bulk calls.
 
 PutImage is limited to about 10 calls a second per region. A token bucket keeps ecrctl under that
-rate, and a throttled call (``ThrottlingException``) is retried with exponential backoff and full
-jitter, so that a burst of tags never surfaces a throttling error to the person.
+rate (core.registry asks it before every PutImage attempt); a call throttled all the same is
+retried by botocore's retry configuration, the only retry layer (see core.registry).
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 PUT_IMAGE_RATE = 10.0  # calls a second, per region (ECR's PutImage quota)
 PUT_IMAGE_BURST = 1  # evenly spaced: a quota counted over any one-second window holds
-
-THROTTLE_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-    }
-)
 
 
 def error_code(error: BaseException) -> str:
@@ -65,12 +52,18 @@ def http_status(error: BaseException) -> int:
 
 
 def maybe_applied(error: BaseException) -> bool:
-    """Whether a failed write may still have been applied: no answer, or a 5xx answer.
+    """Whether a failed write may still have been applied: no answer, a 5xx answer, or an
+    answer after retries.
 
     A 4xx answer refused the call; after a reset, a timeout or a server error the request may
     have reached ECR and done its work (the answer was lost), so only a read says what happened.
+    botocore's retries hide the earlier attempts: when the last answer came after a retry
+    (``RetryAttempts``), an earlier attempt may have been applied, whatever the last one said.
     """
-    return not error_code(error) or http_status(error) >= 500
+    response = getattr(error, "response", None)
+    meta = (response.get("ResponseMetadata") or {}) if isinstance(response, dict) else {}
+    retried = int(meta.get("RetryAttempts") or 0) > 0
+    return not error_code(error) or http_status(error) >= 500 or retried
 
 
 def describe_error(error: BaseException) -> str:
@@ -121,41 +114,3 @@ class TokenBucket:
         if wait > 0:
             self._sleep(wait)
         return wait
-
-
-def backoff_delays(
-    attempts: int, *, base: float = 0.2, cap: float = 5.0, rng: random.Random | None = None
-) -> list[float]:
-    """Full-jitter exponential backoff (as in the AWS SDKs): one delay before each retry."""
-    draw = rng or random.Random()
-    return [draw.uniform(0, min(cap, base * 2**n)) for n in range(max(attempts - 1, 0))]
-
-
-def call_with_retry(
-    call: Callable[[], T],
-    *,
-    attempts: int = 8,
-    sleep: Callable[[float], Any] = time.sleep,
-    pacer: TokenBucket | None = None,
-    on_retry: Callable[[int, str], Any] | None = None,
-    rng: random.Random | None = None,
-) -> T:
-    """Run ``call`` (after the pacer, if any); retry throttling errors with backoff.
-
-    Any other error, and a throttling error on the last attempt, propagates unchanged.
-    """
-    attempts = max(1, attempts)
-    delays = backoff_delays(attempts, rng=rng)
-    for attempt in range(attempts):
-        if pacer is not None:
-            pacer.acquire()
-        try:
-            return call()
-        except Exception as error:
-            code = error_code(error)
-            if code not in THROTTLE_CODES or attempt == attempts - 1:
-                raise
-            if on_retry is not None:
-                on_retry(attempt + 1, code)
-            sleep(delays[attempt])
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
-    from mypy_boto3_ecr import ECRClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
+
+    from ecrctl.core.registry import EcrRegistry
 
 SECRET_PREFIX = "ecr-pullthroughcache/"
 # botocore's model: PullThroughCacheRuleRepositoryPrefix (2-30 characters) and CredentialArn.
@@ -112,23 +113,15 @@ def _rule_json(rule: Any) -> dict[str, Any]:
     }
 
 
-def list_rules(ecr: ECRClient, registry_id: str | None = None) -> list[dict[str, Any]]:
-    extra = {"registryId": registry_id} if registry_id else {}
-    pages = ecr.get_paginator("describe_pull_through_cache_rules").paginate(
-        **extra, PaginationConfig={"PageSize": 1000}
-    )
-    return [_rule_json(rule) for page in pages for rule in page.get("pullThroughCacheRules", [])]
+def list_rules(registry: EcrRegistry) -> list[dict[str, Any]]:
+    rules = registry.items("describe_pull_through_cache_rules", "pullThroughCacheRules")
+    return [_rule_json(rule) for rule in rules]
 
 
-def get_rule(ecr: ECRClient, name: str, registry_id: str | None = None) -> dict[str, Any] | None:
+def get_rule(registry: EcrRegistry, name: str) -> dict[str, Any] | None:
     try:
-        if registry_id:
-            got = ecr.describe_pull_through_cache_rules(
-                ecrRepositoryPrefixes=[name], registryId=registry_id
-            )
-        else:
-            got = ecr.describe_pull_through_cache_rules(ecrRepositoryPrefixes=[name])
-    except ecr.exceptions.PullThroughCacheRuleNotFoundException:
+        got = registry.call("describe_pull_through_cache_rules", ecrRepositoryPrefixes=[name])
+    except registry.ecr.exceptions.PullThroughCacheRuleNotFoundException:
         return None
     rules = got.get("pullThroughCacheRules", [])
     return _rule_json(rules[0]) if rules else None
@@ -152,8 +145,10 @@ class RulePlan:
         return "none"
 
 
-def plan_rule(ecr: ECRClient, name: str, source: Upstream, credential_arn: str | None) -> RulePlan:
-    existing = get_rule(ecr, name)
+def plan_rule(
+    registry: EcrRegistry, name: str, source: Upstream, credential_arn: str | None
+) -> RulePlan:
+    existing = get_rule(registry, name)
     if existing is not None and existing["upstreamRegistryUrl"] != source.url:
         raise Refused(
             f"pull-through cache rule {name} already caches {existing['upstreamRegistryUrl']}, "
@@ -162,10 +157,10 @@ def plan_rule(ecr: ECRClient, name: str, source: Upstream, credential_arn: str |
     return RulePlan(name, source, credential_arn, existing)
 
 
-def apply_rule(ecr: ECRClient, plan: RulePlan) -> None:
+def apply_rule(registry: EcrRegistry, plan: RulePlan) -> None:
     if plan.action == "create":
         extra = {"credentialArn": plan.credential_arn} if plan.credential_arn else {}
-        ecr.create_pull_through_cache_rule(
+        registry.ecr.create_pull_through_cache_rule(
             ecrRepositoryPrefix=plan.name,
             upstreamRegistryUrl=plan.upstream.url,
             upstreamRegistry=plan.upstream.kind,  # type: ignore[arg-type]
@@ -177,24 +172,24 @@ def apply_rule(ecr: ECRClient, plan: RulePlan) -> None:
                 f"pull-through cache rule {plan.name} has a credential; ECR cannot remove it "
                 "from a rule: remove the rule and add it again"
             )
-        ecr.update_pull_through_cache_rule(
+        registry.ecr.update_pull_through_cache_rule(
             ecrRepositoryPrefix=plan.name, credentialArn=plan.credential_arn
         )
 
 
-def remove_rule(ecr: ECRClient, name: str) -> bool:
+def remove_rule(registry: EcrRegistry, name: str) -> bool:
     """Delete the rule; False when there was none (the second run of ``remove``)."""
     try:
-        ecr.delete_pull_through_cache_rule(ecrRepositoryPrefix=name)
-    except ecr.exceptions.PullThroughCacheRuleNotFoundException:
+        registry.ecr.delete_pull_through_cache_rule(ecrRepositoryPrefix=name)
+    except registry.ecr.exceptions.PullThroughCacheRuleNotFoundException:
         return False
     return True
 
 
-def validate_rule(ecr: ECRClient, name: str) -> dict[str, Any]:
+def validate_rule(registry: EcrRegistry, name: str) -> dict[str, Any]:
     try:
-        got = ecr.validate_pull_through_cache_rule(ecrRepositoryPrefix=name)
-    except ecr.exceptions.PullThroughCacheRuleNotFoundException:
+        got = registry.ecr.validate_pull_through_cache_rule(ecrRepositoryPrefix=name)
+    except registry.ecr.exceptions.PullThroughCacheRuleNotFoundException:
         raise NotFound(f"no pull-through cache rule {name}") from None
     return {
         "name": got.get("ecrRepositoryPrefix", name),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from ecrctl.core.exceptions import InvalidInput
 
@@ -59,16 +58,6 @@ class ImageRef:
         if self.tag:
             return f":{self.tag}"
         return ""
-
-
-def where_asked(ecr: Any, registry_id: str | None) -> str:
-    """`` in registry ID (REGION)``, for a not-found message: which registry was asked.
-
-    Empty for the caller's own registry in its default region (nothing surprising to say)."""
-    if not registry_id:
-        return ""
-    region = getattr(getattr(ecr, "meta", None), "region_name", None)
-    return f" in registry {registry_id}" + (f" ({region})" if region else "")
 
 
 def dns_suffix(region: str) -> str:

@@ -1,4 +1,4 @@
-"""Registry-wide settings: scanning configuration, blob mounting, the registry policy, one view.
+"""EcrRegistry-wide settings: scanning configuration, blob mounting, the registry policy, one view.
 
 Every change is planned first (``SettingChange``: the document before and after), so a command
 can show it, stop there for --dry-run, say "nothing changed" when the two are equal, and only
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ecrctl.core.exceptions import InvalidInput
 
 if TYPE_CHECKING:
-    from mypy_boto3_ecr import ECRClient
+    from ecrctl.core.registry import EcrRegistry
 
 ScanFrequency = Literal["CONTINUOUS_SCAN", "SCAN_ON_PUSH"]
 
@@ -81,9 +81,9 @@ def _canonical(value: Any) -> str:
 # -- scanning ---------------------------------------------------------------------------------
 
 
-def scanning_configuration(ecr: ECRClient) -> dict[str, Any]:
+def scanning_configuration(registry: EcrRegistry) -> dict[str, Any]:
     """``{"scanType": ..., "rules": [...]}`` with each rule's filters sorted (for comparing)."""
-    got = ecr.get_registry_scanning_configuration().get("scanningConfiguration", {})
+    got = registry.ecr.get_registry_scanning_configuration().get("scanningConfiguration", {})
     rules = [
         {
             "scanFrequency": rule["scanFrequency"],
@@ -125,13 +125,13 @@ def desired_scanning(
     return {"scanType": "ENHANCED" if enhanced else "BASIC", "rules": [rule]}
 
 
-def plan_scanning(ecr: ECRClient, desired: dict[str, Any]) -> SettingChange:
-    return SettingChange("registry scanning", scanning_configuration(ecr), desired)
+def plan_scanning(registry: EcrRegistry, desired: dict[str, Any]) -> SettingChange:
+    return SettingChange("registry scanning", scanning_configuration(registry), desired)
 
 
-def apply_scanning(ecr: ECRClient, change: SettingChange) -> None:
+def apply_scanning(registry: EcrRegistry, change: SettingChange) -> None:
     if change.changed:
-        ecr.put_registry_scanning_configuration(
+        registry.ecr.put_registry_scanning_configuration(
             scanType=change.after["scanType"], rules=change.after["rules"]
         )
 
@@ -139,27 +139,29 @@ def apply_scanning(ecr: ECRClient, change: SettingChange) -> None:
 # -- blob mounting ----------------------------------------------------------------------------
 
 
-def blob_mounting(ecr: ECRClient) -> str:
+def blob_mounting(registry: EcrRegistry) -> str:
     """``ENABLED`` or ``DISABLED`` (the account setting BLOB_MOUNTING)."""
-    return str(ecr.get_account_setting(name=BLOB_MOUNTING).get("value", "DISABLED"))
+    return str(registry.ecr.get_account_setting(name=BLOB_MOUNTING).get("value", "DISABLED"))
 
 
-def plan_blob_mounting(ecr: ECRClient, enable: bool) -> SettingChange:
-    return SettingChange("blob mounting", blob_mounting(ecr), "ENABLED" if enable else "DISABLED")
+def plan_blob_mounting(registry: EcrRegistry, enable: bool) -> SettingChange:
+    return SettingChange(
+        "blob mounting", blob_mounting(registry), "ENABLED" if enable else "DISABLED"
+    )
 
 
-def apply_blob_mounting(ecr: ECRClient, change: SettingChange) -> None:
+def apply_blob_mounting(registry: EcrRegistry, change: SettingChange) -> None:
     if change.changed:
-        ecr.put_account_setting(name=BLOB_MOUNTING, value=str(change.after))
+        registry.ecr.put_account_setting(name=BLOB_MOUNTING, value=str(change.after))
 
 
 # -- registry policy --------------------------------------------------------------------------
 
 
-def registry_policy(ecr: ECRClient) -> dict[str, Any] | None:
+def registry_policy(registry: EcrRegistry) -> dict[str, Any] | None:
     try:
-        text = ecr.get_registry_policy().get("policyText")
-    except ecr.exceptions.RegistryPolicyNotFoundException:
+        text = registry.ecr.get_registry_policy().get("policyText")
+    except registry.ecr.exceptions.RegistryPolicyNotFoundException:
         return None
     policy: dict[str, Any] | None = json.loads(text) if text else None
     return policy
@@ -178,7 +180,7 @@ class RegistryOverview:
 
 
 def overview(
-    ecr: ECRClient, pull_through_rules: Callable[[], list[dict[str, Any]]]
+    registry: EcrRegistry, pull_through_rules: Callable[[], list[dict[str, Any]]]
 ) -> RegistryOverview:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -188,15 +190,15 @@ def overview(
 
     def replication() -> Any:
         nonlocal registry_id
-        registry_id, rules = replication_configuration(ecr)
+        registry_id, rules = replication_configuration(registry)
         return {"rules": rules}
 
     readers: dict[str, Callable[[], Any]] = {
-        "scanning": lambda: scanning_configuration(ecr),
+        "scanning": lambda: scanning_configuration(registry),
         "replication": replication,
         "pullThroughCacheRules": pull_through_rules,
-        "blobMounting": lambda: blob_mounting(ecr),
-        "registryPolicy": lambda: registry_policy(ecr),
+        "blobMounting": lambda: blob_mounting(registry),
+        "registryPolicy": lambda: registry_policy(registry),
     }
     sections: dict[str, Any] = {}
     errors: dict[str, Exception] = {}

@@ -1,4 +1,4 @@
-"""Registry replication: add or remove a destination, and the policy another account needs.
+"""EcrRegistry replication: add or remove a destination, and the policy another account needs.
 
 ECR keeps one replication configuration per registry: a list of rules, each with destinations
 (region, account) and optional repository-name prefix filters. ``set`` adds a destination to
@@ -18,7 +18,7 @@ from ecrctl.core.iam import partition
 from ecrctl.core.registry_settings import SettingChange, validate_account, validate_region
 
 if TYPE_CHECKING:
-    from mypy_boto3_ecr import ECRClient
+    from ecrctl.core.registry import EcrRegistry
 
 # botocore's model: RepositoryFilterValue (a repository name prefix), 2-256 characters.
 _PREFIX_RE = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*")
@@ -35,9 +35,9 @@ def validate_prefix(prefix: str) -> str:
     return prefix
 
 
-def replication_configuration(ecr: ECRClient) -> tuple[str, list[dict[str, Any]]]:
+def replication_configuration(registry: EcrRegistry) -> tuple[str, list[dict[str, Any]]]:
     """The registry id and its replication rules (empty when nothing replicates)."""
-    got = ecr.describe_registry()
+    got = registry.ecr.describe_registry()
     rules = got.get("replicationConfiguration", {}).get("rules", [])
     return str(got["registryId"]), [dict(rule) for rule in rules]
 
@@ -59,7 +59,12 @@ def _check_limits(rules: list[dict[str, Any]]) -> None:
 
 
 def plan_add(
-    ecr: ECRClient, *, region: str, source_region: str, account: str | None, prefixes: list[str]
+    registry: EcrRegistry,
+    *,
+    region: str,
+    source_region: str,
+    account: str | None,
+    prefixes: list[str],
 ) -> tuple[str, SettingChange]:
     """Add the destination (region, account or this registry's own) to the rule with these
     prefix filters; returns this registry's id and the change."""
@@ -68,7 +73,7 @@ def plan_add(
         validate_account(account)
     for prefix in prefixes:
         validate_prefix(prefix)
-    registry_id, rules = replication_configuration(ecr)
+    registry_id, rules = replication_configuration(registry)
     destination = {"region": region, "registryId": account or registry_id}
     if destination == {"region": source_region, "registryId": registry_id}:
         raise InvalidInput(
@@ -92,7 +97,7 @@ def plan_add(
 
 
 def plan_remove(
-    ecr: ECRClient, *, region: str | None, account: str | None, everything: bool
+    registry: EcrRegistry, *, region: str | None, account: str | None, everything: bool
 ) -> SettingChange:
     """Remove the destination (region, and account if given) from every rule; or all rules."""
     if region is None and not everything:
@@ -101,7 +106,7 @@ def plan_remove(
         validate_region(region)
     if account is not None:
         validate_account(account)
-    registry_id, rules = replication_configuration(ecr)
+    registry_id, rules = replication_configuration(registry)
     if everything:
         return SettingChange("replication", {"rules": rules}, {"rules": []})
     target_account = account or registry_id
@@ -117,9 +122,9 @@ def plan_remove(
     return SettingChange("replication", {"rules": rules}, {"rules": after})
 
 
-def apply(ecr: ECRClient, change: SettingChange) -> None:
+def apply(registry: EcrRegistry, change: SettingChange) -> None:
     if change.changed:
-        ecr.put_replication_configuration(replicationConfiguration=change.after)
+        registry.ecr.put_replication_configuration(replicationConfiguration=change.after)
 
 
 # -- the destination's side -------------------------------------------------------------------
@@ -154,28 +159,27 @@ def with_statement(policy: dict[str, Any] | None, statement: dict[str, Any]) -> 
     return document
 
 
-def plan_destination_policy(dest_ecr: ECRClient, statement: dict[str, Any]) -> SettingChange:
+def plan_destination_policy(dest: EcrRegistry, statement: dict[str, Any]) -> SettingChange:
     from ecrctl.core.registry_settings import registry_policy
 
-    before = registry_policy(dest_ecr)
+    before = registry_policy(dest)
     return SettingChange("destination registry policy", before, with_statement(before, statement))
 
 
-def apply_destination_policy(dest_ecr: ECRClient, change: SettingChange) -> None:
+def apply_destination_policy(dest: EcrRegistry, change: SettingChange) -> None:
     if change.changed:
-        dest_ecr.put_registry_policy(policyText=json.dumps(change.after))
+        dest.ecr.put_registry_policy(policyText=json.dumps(change.after))
 
 
 # -- each image's replication status ----------------------------------------------------------
 
 
-def image_replication(
-    ecr: ECRClient, repository: str, digest: str, registry_id: str | None = None
-) -> list[dict[str, Any]]:
+def image_replication(registry: EcrRegistry, repository: str, digest: str) -> list[dict[str, Any]]:
     """Where one image has been replicated to: region, account, status, failure code."""
-    extra = {"registryId": registry_id} if registry_id else {}
-    got = ecr.describe_image_replication_status(
-        repositoryName=repository, imageId={"imageDigest": digest}, **extra
+    got = registry.call(
+        "describe_image_replication_status",
+        repositoryName=repository,
+        imageId={"imageDigest": digest},
     )
     return [
         {

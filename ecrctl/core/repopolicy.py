@@ -16,9 +16,12 @@ import fnmatch
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.exceptions import InvalidInput
+
+if TYPE_CHECKING:
+    from ecrctl.core.registry import EcrRegistry
 
 MAX_POLICY_CHARS = 10240
 VERSION = "2012-10-17"
@@ -320,42 +323,29 @@ def pull_access(doc: dict[str, Any] | None) -> PullAccess:
 class RepositoryPolicies:
     """GetRepositoryPolicy / SetRepositoryPolicy / DeleteRepositoryPolicy of one registry."""
 
-    def __init__(self, ecr: Any, registry_id: str | None = None) -> None:
-        self.ecr = ecr
-        self.registry_id = registry_id
+    def __init__(self, registry: EcrRegistry) -> None:
+        self.registry = registry
+        self.errors = registry.ecr.exceptions
 
-    def _params(self, repository: str) -> dict[str, Any]:
+    def _call(self, operation: str, repository: str, **params: Any) -> dict[str, Any]:
         from ecrctl.core.refs import validate_repository_name
 
         validate_repository_name(repository)
-        params: dict[str, Any] = {"repositoryName": repository}
-        if self.registry_id:
-            params["registryId"] = self.registry_id
-        return params
+        return self.registry.call(operation, repositoryName=repository, **params)
 
     def get(self, repository: str) -> dict[str, Any] | None:
         """The current policy; None when the repository has none (a missing repository is
         NotFound)."""
-        from ecrctl.core.exceptions import NotFound
-        from ecrctl.core.refs import where_asked
-
-        errors = self.ecr.exceptions
         try:
-            text = self.ecr.get_repository_policy(**self._params(repository))["policyText"]
-        except errors.RepositoryPolicyNotFoundException:
+            text = self._call("get_repository_policy", repository)["policyText"]
+        except self.errors.RepositoryPolicyNotFoundException:
             return None
-        except errors.RepositoryNotFoundException:
-            where = where_asked(self.ecr, self.registry_id)
-            raise NotFound(f"repository {repository} not found{where}") from None
         loaded = json.loads(text)
         return loaded if isinstance(loaded, dict) else None
 
     def set(self, repository: str, doc: dict[str, Any]) -> None:
-        self.ecr.set_repository_policy(
-            **self._params(repository), policyText=json.dumps(doc, indent=2)
-        )
+        self._call("set_repository_policy", repository, policyText=json.dumps(doc, indent=2))
 
     def delete(self, repository: str) -> None:
-        errors = self.ecr.exceptions
-        with contextlib.suppress(errors.RepositoryPolicyNotFoundException):
-            self.ecr.delete_repository_policy(**self._params(repository))
+        with contextlib.suppress(self.errors.RepositoryPolicyNotFoundException):
+            self._call("delete_repository_policy", repository)

@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
+from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.models import RemovalPlan, Repository, RepositoryDetails
-from ecrctl.core.paging import paginate
-from ecrctl.core.refs import validate_repository_name, where_asked
+from ecrctl.core.refs import validate_repository_name
+from ecrctl.core.registry import EcrRegistry
 
 if TYPE_CHECKING:
     from ecrctl.core.lifecycle.model import Policy
@@ -106,12 +106,9 @@ def tag_mutability(
 
 
 class RepositoryService:
-    def __init__(self, ecr: Any, registry_id: str | None = None) -> None:
-        self.ecr = ecr
-        self.registry_id = registry_id
-
-    def _registry(self) -> dict[str, str]:
-        return {"registryId": self.registry_id} if self.registry_id else {}
+    def __init__(self, registry: EcrRegistry) -> None:
+        self.registry = registry
+        self.ecr = registry.ecr
 
     def create(
         self,
@@ -141,14 +138,13 @@ class RepositoryService:
             "repositoryName": name,
             **(mutability or {"imageTagMutability": "MUTABLE"}),
             "imageScanningConfiguration": {"scanOnPush": scan_on_push},
-            **self._registry(),
         }
         if kms_key:
             params["encryptionConfiguration"] = {"encryptionType": "KMS", "kmsKey": kms_key}
         if resource_tags:
             params["tags"] = resource_tags
         try:
-            response = self.ecr.create_repository(**params)
+            response = self.registry.call("create_repository", **params)
         except self.ecr.exceptions.RepositoryAlreadyExistsException:
             if not exist_ok:
                 raise Refused(
@@ -156,31 +152,22 @@ class RepositoryService:
                 ) from None
             return self.get(name), False
         if lifecycle_policy is not None:
-            self.ecr.put_lifecycle_policy(
-                repositoryName=name, lifecyclePolicyText=lifecycle_policy.text, **self._registry()
+            self.registry.call(
+                "put_lifecycle_policy",
+                repositoryName=name,
+                lifecyclePolicyText=lifecycle_policy.text,
             )
         return Repository.from_api(response["repository"]), True
 
     def get(self, name: str) -> Repository:
         validate_repository_name(name)
-        try:
-            response = self.ecr.describe_repositories(repositoryNames=[name], **self._registry())
-        except self.ecr.exceptions.RepositoryNotFoundException:
-            raise NotFound(self._not_found(name)) from None
+        response = self.registry.call("describe_repositories", repositoryNames=[name])
         return Repository.from_api(response["repositories"][0])
-
-    def _not_found(self, name: str) -> str:
-        return f"repository {name} not found{self._where()}"
-
-    def _where(self) -> str:
-        return where_asked(self.ecr, self.registry_id)
 
     def list_all(self, prefix: str | None = None) -> list[Repository]:
         repos = [
             Repository.from_api(item)
-            for item in paginate(
-                self.ecr, "describe_repositories", "repositories", **self._registry()
-            )
+            for item in self.registry.items("describe_repositories", "repositories")
         ]
         if prefix:
             repos = [r for r in repos if r.name.startswith(prefix)]
@@ -189,19 +176,14 @@ class RepositoryService:
     def image_stats(self, name: str) -> tuple[int, int]:
         """(image count, total size in bytes) of a repository."""
         count = size = 0
-        try:
-            for image in paginate(
-                self.ecr, "describe_images", "imageDetails", repositoryName=name, **self._registry()
-            ):
-                count += 1
-                size += int(image.get("imageSizeInBytes") or 0)
-        except self.ecr.exceptions.RepositoryNotFoundException:
-            raise NotFound(self._not_found(name)) from None
+        for image in self.registry.items("describe_images", "imageDetails", repositoryName=name):
+            count += 1
+            size += int(image.get("imageSizeInBytes") or 0)
         return count, size
 
-    def _exists(self, call: Any, missing: type[BaseException], name: str) -> bool:
+    def _exists(self, operation: str, missing: type[BaseException], name: str) -> bool:
         try:
-            call(repositoryName=name, **self._registry())
+            self.registry.call(operation, repositoryName=name)
         except missing:
             return False
         return True
@@ -216,10 +198,10 @@ class RepositoryService:
             image_count=count,
             total_size_bytes=size,
             has_lifecycle_policy=self._exists(
-                self.ecr.get_lifecycle_policy, errors.LifecyclePolicyNotFoundException, name
+                "get_lifecycle_policy", errors.LifecyclePolicyNotFoundException, name
             ),
             has_repository_policy=self._exists(
-                self.ecr.get_repository_policy, errors.RepositoryPolicyNotFoundException, name
+                "get_repository_policy", errors.RepositoryPolicyNotFoundException, name
             ),
             resource_tags={t["Key"]: t["Value"] for t in tags},
         )
@@ -252,12 +234,12 @@ class RepositoryService:
             current=current,
         )
         if mutability is not None:
-            self.ecr.put_image_tag_mutability(repositoryName=name, **mutability, **self._registry())
+            self.registry.call("put_image_tag_mutability", repositoryName=name, **mutability)
         if scan_on_push is not None:
-            self.ecr.put_image_scanning_configuration(
+            self.registry.call(
+                "put_image_scanning_configuration",
                 repositoryName=name,
                 imageScanningConfiguration={"scanOnPush": scan_on_push},
-                **self._registry(),
             )
         return self.get(name)
 
@@ -282,9 +264,7 @@ class RepositoryService:
 
     def remove(self, name: str, *, force: bool) -> None:
         try:
-            self.ecr.delete_repository(repositoryName=name, force=force, **self._registry())
-        except self.ecr.exceptions.RepositoryNotFoundException:
-            raise NotFound(self._not_found(name)) from None
+            self.registry.call("delete_repository", repositoryName=name, force=force)
         except self.ecr.exceptions.RepositoryNotEmptyException:
             raise Refused(
                 f"repository {name} is not empty; pass --force to remove its images too"

@@ -10,25 +10,22 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
+from ecrctl.core.exceptions import ImageNotFound, InvalidInput, NotFound, Refused
 from ecrctl.core.oci import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from ecrctl.core.pacing import (
     TokenBucket,
-    call_with_retry,
     describe_error,
     error_code,
     error_message,
     is_aws_error,
     maybe_applied,
 )
-from ecrctl.core.paging import MAX_BATCH_IDS, chunked
 from ecrctl.core.refs import parse_tag_or_digest, validate_repository_name, validate_tag
+from ecrctl.core.registry import MAX_BATCH_IDS, EcrRegistry, OnRetry, chunked
 
 ACCEPTED_MEDIA_TYPES = [DOCKER_MANIFEST, DOCKER_LIST, OCI_MANIFEST, OCI_INDEX]
 
@@ -159,35 +156,22 @@ def _dedupe(tags: list[str]) -> list[str]:
 
 
 class RetagService:
+    """Retag through ``registry``: PutImage paced by ``pacer`` (ECR's 10 a second by default),
+    each retry botocore makes told to ``on_retry``."""
+
     def __init__(
         self,
-        ecr: Any,
-        registry_id: str | None = None,
+        registry: EcrRegistry,
         *,
         pacer: TokenBucket | None = None,
-        sleep: Callable[[float], Any] = time.sleep,
         workers: int = 4,
-        on_retry: Callable[[int, str], Any] | None = None,
+        on_retry: OnRetry | None = None,
     ) -> None:
-        self.ecr = ecr
-        self.registry_id = registry_id
-        self.pacer = pacer if pacer is not None else TokenBucket(sleep=sleep)
-        self.sleep = sleep
+        self.registry = registry
+        self.registry.pace(pacer if pacer is not None else TokenBucket())
+        if on_retry is not None:
+            self.registry.report_retries(on_retry)
         self.workers = max(1, workers)
-        self.on_retry = on_retry
-
-    def _registry(self) -> dict[str, str]:
-        return {"registryId": self.registry_id} if self.registry_id else {}
-
-    def _call(self, operation: str, **params: Any) -> Any:
-        method = getattr(self.ecr, operation)
-        return call_with_retry(
-            lambda: method(**params, **self._registry()), sleep=self.sleep, on_retry=self.on_retry
-        )
-
-    def _not_found(self, repository: str) -> NotFound:
-        where = f" in registry {self.registry_id}" if self.registry_id else ""
-        return NotFound(f"repository {repository} not found{where}")
 
     def retag(
         self, repository: str, source: str, new_tags: list[str], *, no_clobber: bool = False
@@ -236,15 +220,12 @@ class RetagService:
         requested += [{"imageTag": t} for t in tags if {"imageTag": t} != source_id]
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for chunk in chunked(requested, MAX_BATCH_IDS):
-            try:
-                response = self._call(
-                    "batch_get_image",
-                    repositoryName=repository,
-                    imageIds=chunk,
-                    acceptedMediaTypes=ACCEPTED_MEDIA_TYPES,
-                )
-            except self.ecr.exceptions.RepositoryNotFoundException:
-                raise self._not_found(repository) from None
+            response = self.registry.call(
+                "batch_get_image",
+                repositoryName=repository,
+                imageIds=chunk,
+                acceptedMediaTypes=ACCEPTED_MEDIA_TYPES,
+            )
             found.update(match_images(chunk, response))
         image = found.get(id_key(source_id))
         if image is None or not image.get("imageManifest"):
@@ -274,18 +255,12 @@ class RetagService:
             if stop:
                 return TagOutcome(tag, "skipped", previous, previous, stop[0])
             try:
-                call_with_retry(
-                    lambda: self.ecr.put_image(
-                        repositoryName=repository,
-                        imageManifest=manifest,
-                        imageManifestMediaType=media_type,
-                        imageDigest=digest,
-                        imageTag=tag,
-                        **self._registry(),
-                    ),
-                    pacer=self.pacer,
-                    sleep=self.sleep,
-                    on_retry=self.on_retry,
+                self.registry.put_image(
+                    repositoryName=repository,
+                    imageManifest=manifest,
+                    imageManifestMediaType=media_type,
+                    imageDigest=digest,
+                    imageTag=tag,
                 )
             except Exception as error:
                 if not is_aws_error(error):
@@ -378,12 +353,12 @@ class RetagService:
 
     def _resolve(self, repository: str, tags: list[str]) -> dict[str, str]:
         try:
-            response = self._call(
+            response = self.registry.call(
                 "describe_images",
                 repositoryName=repository,
                 imageIds=[{"imageTag": t} for t in tags],
             )
-        except self.ecr.exceptions.ImageNotFoundException:
+        except ImageNotFound:
             if len(tags) == 1:
                 return {}
             # DescribeImages fails whole when one id is missing (a tag whose put failed): one
@@ -399,13 +374,11 @@ class RetagService:
 
     def _listed(self, repository: str, wanted: set[str]) -> dict[str, str]:
         """The digest of each wanted tag, from ListImages (every page of tagged images)."""
-        resolved: dict[str, str] = {}
-        params: dict[str, Any] = {"filter": {"tagStatus": "TAGGED"}, "maxResults": 1000}
-        while True:
-            page = self._call("list_images", repositoryName=repository, **params)
-            for image_id in page.get("imageIds") or []:
-                if image_id.get("imageTag") in wanted:
-                    resolved[str(image_id["imageTag"])] = str(image_id["imageDigest"])
-            if not page.get("nextToken"):
-                return resolved
-            params["nextToken"] = page["nextToken"]
+        listed = self.registry.items(
+            "list_images", "imageIds", repositoryName=repository, filter={"tagStatus": "TAGGED"}
+        )
+        return {
+            str(image_id["imageTag"]): str(image_id["imageDigest"])
+            for image_id in listed
+            if image_id.get("imageTag") in wanted
+        }

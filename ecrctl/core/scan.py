@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
+from ecrctl.core.exceptions import (
+    ImageNotFound,
+    InvalidInput,
+    NotFound,
+    Refused,
+    RepositoryNotFound,
+)
 from ecrctl.core.findings import (
     Finding,
     from_basic,
@@ -25,7 +31,8 @@ from ecrctl.core.findings import (
     sort_findings,
 )
 from ecrctl.core.models import iso
-from ecrctl.core.paging import MAX_PAGE
+from ecrctl.core.polling import Schedule, poll
+from ecrctl.core.registry import EcrRegistry
 
 DONE = frozenset({"COMPLETE", "ACTIVE"})
 IN_PROGRESS = frozenset({"IN_PROGRESS", "PENDING"})
@@ -123,32 +130,27 @@ class ScanService:
 
     def __init__(
         self,
-        ecr: Any,
-        registry_id: str | None = None,
+        registry: EcrRegistry,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         first_interval: float = 2.0,
         max_interval: float = 15.0,
     ) -> None:
-        self.ecr = ecr
-        self.registry_id = registry_id
+        self.registry = registry
+        self.registry_id = registry.registry_id
         self.clock = clock
         self.sleep = sleep
         self.first_interval = first_interval
         self.max_interval = max_interval
 
-    def _params(self, repository: str, image_id: dict[str, str]) -> dict[str, Any]:
-        params: dict[str, Any] = {"repositoryName": repository, "imageId": image_id}
-        if self.registry_id:
-            params["registryId"] = self.registry_id
-        return params
-
     def start(self, repository: str, image_id: dict[str, str]) -> StartOutcome:
         """Start a basic scan; ECR's one-scan-per-image-per-24-hours refusal is not an error."""
         try:
-            response = self.ecr.start_image_scan(**self._params(repository, image_id))
-        except self.ecr.exceptions.LimitExceededException as error:
+            response = self.registry.call(
+                "start_image_scan", repositoryName=repository, imageId=image_id
+            )
+        except self.registry.ecr.exceptions.LimitExceededException as error:
             message = str(error.response.get("Error", {}).get("Message") or "").strip()
             return StartOutcome(started=False, message=message or None)
         status = (response.get("imageScanStatus") or {}).get("status")
@@ -156,10 +158,12 @@ class ScanService:
 
     def fetch(self, repository: str, image_id: dict[str, str]) -> ScanReport:
         """The scan as ECR reports it now; every page of findings once it is readable."""
-        params = self._params(repository, image_id)
+        pages = self.registry.pages(
+            "describe_image_scan_findings", repositoryName=repository, imageId=image_id
+        )
         try:
-            page = self.ecr.describe_image_scan_findings(**params, maxResults=MAX_PAGE)
-        except self.ecr.exceptions.ScanNotFoundException:
+            page = next(pages)
+        except self.registry.ecr.exceptions.ScanNotFoundException:
             name = repository + _reference(image_id)
             raise NotFound(f"no scan found for {name}: start one with --start") from None
         state = page.get("imageScanStatus") or {}
@@ -167,14 +171,10 @@ class ScanService:
         body = page.get("imageScanFindings")
         ready = _readable(status, body, body or {})
         findings: list[Finding] = []
-        while ready:
-            findings.extend(_normalise(page.get("imageScanFindings") or {}))
-            token = page.get("nextToken")
-            if not token:
-                break
-            page = self.ecr.describe_image_scan_findings(
-                **params, maxResults=MAX_PAGE, nextToken=token
-            )
+        if ready:
+            findings.extend(_normalise(body or {}))
+            for page in pages:
+                findings.extend(_normalise(page.get("imageScanFindings") or {}))
         returned = page.get("imageId") or {}
         body = body or {}
         return ScanReport(
@@ -203,13 +203,15 @@ class ScanService:
 
         A scan not recorded yet is waited for too (one started a moment ago, or the scan on
         push of an image just pushed); if none appears within ``timeout``: NotFound."""
-        deadline = self.clock() + timeout
-        interval = self.first_interval
-        started_at = self.clock()
-        while True:
+        name = repository + _reference(image_id)
+        last: dict[str, Any] = {}
+
+        def check(elapsed: float) -> ScanReport | None:
             found = True
             try:
                 report = self.fetch(repository, image_id)
+            except (RepositoryNotFound, ImageNotFound):
+                raise  # no such repository or image: nothing to wait for
             except NotFound:
                 found = False
                 report = ScanReport(repository, self.registry_id, None, None, "PENDING")
@@ -222,22 +224,32 @@ class ScanService:
             else:
                 reason = report.description
             if on_status is not None:
-                on_status(report.status, reason, self.clock() - started_at)
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                name = repository + _reference(image_id)
-                if not found and not just_started:
-                    raise NotFound(
-                        f"no scan found for {name} after {format_duration(timeout)}: "
-                        "start one with --start"
-                    )
-                state = f"{report.status} ({reason})" if reason else report.status
-                raise Refused(
-                    f"the scan of {name} is still {state} after {format_duration(timeout)}; "
-                    "try again later or raise --timeout"
+                on_status(report.status, reason, elapsed)
+            last.update(found=found, status=report.status, reason=reason)
+            return None
+
+        def timed_out(_elapsed: float) -> Exception:
+            if not last["found"] and not just_started:
+                return NotFound(
+                    f"no scan found for {name} after {format_duration(timeout)}: "
+                    "start one with --start"
                 )
-            self.sleep(min(interval, remaining))
-            interval = min(interval * 1.5, self.max_interval)
+            reason = last["reason"]
+            state = f"{last['status']} ({reason})" if reason else last["status"]
+            return Refused(
+                f"the scan of {name} is still {state} after {format_duration(timeout)}; "
+                "try again later or raise --timeout"
+            )
+
+        schedule = Schedule(
+            timeout,
+            first=self.first_interval,
+            longest=self.max_interval,
+            factor=1.5,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
+        return poll(check, schedule, timed_out=timed_out)
 
 
 def _normalise(body: dict[str, Any]) -> list[Finding]:

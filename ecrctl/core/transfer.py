@@ -8,7 +8,7 @@ to a callback so the CLI can draw them; core draws nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +62,22 @@ def _check(event: Event, action: str) -> None:
         raise Refused(f"{action} failed: {' '.join(str(error).split())}")
 
 
+def _events(
+    start: Callable[..., Any],
+    action: str,
+    repository_uri: str,
+    tag: str,
+    auth: dict[str, str],
+    on_event: OnEvent,
+) -> Iterator[Event]:
+    """The engine's progress events of a push or pull: each checked for an error, handed to the
+    caller, then to ``on_event``."""
+    for event in start(repository_uri, tag=tag, auth_config=auth, stream=True, decode=True):
+        _check(event, action)
+        yield event
+        on_event(event)
+
+
 def push(
     client: Any,
     local_image: str,
@@ -84,19 +100,11 @@ def push(
     digest: str | None = None
     size: int | None = None
     try:
-        stream = client.api.push(
-            repository_uri,
-            tag=tag,
-            auth_config=_auth(host, username, password),
-            stream=True,
-            decode=True,
-        )
-        for event in stream:
-            _check(event, "push")
+        auth = _auth(host, username, password)
+        for event in _events(client.api.push, "push", repository_uri, tag, auth, on_event):
             aux = event.get("aux") or {}
             if aux.get("Digest"):
                 digest, size = str(aux["Digest"]), aux.get("Size")
-            on_event(event)
     except APIError as error:
         raise Refused(f"push failed: {error.explanation or error}") from None
     return TransferResult(f"{repository_uri}:{tag}", digest, size)
@@ -119,19 +127,11 @@ def pull(
     digest: str | None = None
     tag = reference[1:] if reference.startswith(":") else reference.removeprefix("@")
     try:
-        stream = client.api.pull(
-            repository_uri,
-            tag=tag,
-            auth_config=_auth(host, username, password),
-            stream=True,
-            decode=True,
-        )
-        for event in stream:
-            _check(event, "pull")
+        auth = _auth(host, username, password)
+        for event in _events(client.api.pull, "pull", repository_uri, tag, auth, on_event):
             status = str(event.get("status") or "")
             if status.startswith("Digest: "):
                 digest = status.removeprefix("Digest: ").strip()
-            on_event(event)
     except DockerNotFound as error:
         raise NotFound(f"{repository_uri}{reference}: {error.explanation or error}") from None
     except APIError as error:

@@ -9,9 +9,7 @@ is BatchDeleteImage in chunks of at most 100 ids, the chunks of one phase sent c
 from __future__ import annotations
 
 import fnmatch
-import functools
 import threading
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -26,15 +24,9 @@ from ecrctl.core.models import Image
 from ecrctl.core.oci import INDEX_MEDIA_TYPES as INDEX_MEDIA_TYPES
 from ecrctl.core.oci import fetch_index_children
 from ecrctl.core.oci import index_children as index_children
-from ecrctl.core.pacing import (
-    call_with_retry,
-    describe_error,
-    error_code,
-    is_aws_error,
-    maybe_applied,
-)
-from ecrctl.core.paging import MAX_BATCH_IDS, chunked
+from ecrctl.core.pacing import describe_error, error_code, is_aws_error, maybe_applied
 from ecrctl.core.refs import parse_tag_or_digest, validate_repository_name
+from ecrctl.core.registry import MAX_BATCH_IDS, EcrRegistry, chunked
 
 Kind = Literal["tag", "image"]
 Status = Literal["planned", "removed", "failed", "skipped"]
@@ -190,22 +182,73 @@ def hold_referenced(
         going -= set(newly)
 
 
-class UntagService:
-    def __init__(
-        self,
-        ecr: Any,
-        registry_id: str | None = None,
-        *,
-        workers: int = 4,
-        sleep: Callable[[float], Any] = time.sleep,
-    ) -> None:
-        self.ecr = ecr
-        self.registry_id = registry_id
-        self.workers = max(1, workers)
-        self.sleep = sleep
+@dataclass
+class _Selection:
+    """What the targets, ``--untagged`` and ``--match`` select in a repository's images."""
 
-    def _registry(self) -> dict[str, str]:
-        return {"registryId": self.registry_id} if self.registry_id else {}
+    explicit: set[str] = field(default_factory=set)  # digests named by a target
+    whole: set[str] = field(default_factory=set)  # digests selected as whole images
+    tags: dict[str, set[str]] = field(default_factory=dict)  # digest -> selected tags
+    missing: list[str] = field(default_factory=list)  # targets that name nothing
+
+
+def _select(
+    images: list[Image],
+    targets: list[str],
+    ids: list[dict[str, str]],
+    *,
+    untagged: bool,
+    match: str | None,
+) -> _Selection:
+    by_digest = {i.digest: i for i in images}
+    by_tag = {t: i for i in images for t in i.tags}
+    chosen = _Selection()
+    for raw, image_id in zip(targets, ids, strict=True):
+        digest, tag = image_id.get("imageDigest"), image_id.get("imageTag")
+        if digest is not None and digest in by_digest:
+            chosen.whole.add(digest)
+            chosen.explicit.add(digest)
+        elif tag is not None and tag in by_tag:
+            chosen.tags.setdefault(by_tag[tag].digest, set()).add(tag)
+            chosen.explicit.add(by_tag[tag].digest)
+        else:
+            chosen.missing.append(raw.strip())
+    if untagged:
+        chosen.whole.update(i.digest for i in images if not i.tags)
+    if match is not None:
+        for image in images:
+            for tag in image.tags:
+                if fnmatch.fnmatchcase(tag, match):
+                    chosen.tags.setdefault(image.digest, set()).add(tag)
+    # Removing every tag of an image deletes it: plan that as one delete by digest.
+    for digest, tags in chosen.tags.items():
+        if tags >= set(by_digest[digest].tags):
+            chosen.whole.add(digest)
+    return chosen
+
+
+def _tag_removals(
+    chosen: _Selection, by_digest: dict[str, Image], held: dict[str, set[str]]
+) -> list[Removal]:
+    """One removal per selected tag of an image that stays."""
+    removals: list[Removal] = []
+    for digest, tags in sorted(chosen.tags.items(), key=lambda kv: _order(by_digest[kv[0]])):
+        if digest in chosen.whole or digest in held:
+            continue
+        image = by_digest[digest]
+        remaining = tuple(t for t in image.tags if t not in tags)
+        removals += [
+            Removal("tag", digest, (t,), remaining, image.media_type)
+            for t in image.tags
+            if t in tags
+        ]
+    return removals
+
+
+class UntagService:
+    def __init__(self, registry: EcrRegistry, *, workers: int = 4) -> None:
+        self.registry = registry
+        self.workers = max(1, workers)
 
     def plan(
         self,
@@ -219,96 +262,36 @@ class UntagService:
         ids = [parse_tag_or_digest(t) for t in targets]
         if not ids and not untagged and match is None:
             raise InvalidInput("name tags or @digests to remove, or pass --untagged or --match")
-        images = ImageService(self.ecr, self.registry_id).describe(repository)
+        images = ImageService(self.registry).describe(repository)
         by_digest = {i.digest: i for i in images}
-        by_tag = {t: i for i in images for t in i.tags}
-
-        explicit: set[str] = set()
-        whole: set[str] = set()  # digests selected as whole images
-        tags: dict[str, set[str]] = {}  # digest -> selected tags
-        missing: list[str] = []
-        for raw, image_id in zip(targets, ids, strict=True):
-            digest = image_id.get("imageDigest")
-            tag = image_id.get("imageTag")
-            if digest is not None:
-                if digest in by_digest:
-                    whole.add(digest)
-                    explicit.add(digest)
-                else:
-                    missing.append(raw.strip())
-            elif tag is not None:
-                if tag in by_tag:
-                    tags.setdefault(by_tag[tag].digest, set()).add(tag)
-                    explicit.add(by_tag[tag].digest)
-                else:
-                    missing.append(raw.strip())
-        if untagged:
-            whole.update(i.digest for i in images if not i.tags)
-        if match is not None:
-            for image in images:
-                for tag in image.tags:
-                    if fnmatch.fnmatchcase(tag, match):
-                        tags.setdefault(image.digest, set()).add(tag)
-        # Removing every tag of an image deletes it: plan that as one delete by digest.
-        for digest, chosen in tags.items():
-            if chosen >= set(by_digest[digest].tags):
-                whole.add(digest)
-
-        if missing and not whole and not tags:
-            raise NotFound(f"{', '.join(missing)} not found in {repository}")
-        children = self._index_children(repository, images) if whole else {}
-        held = hold_referenced(whole, by_digest, children)
-        whole -= set(held)
-        phases = deletion_phases(whole, children)
+        chosen = _select(images, targets, ids, untagged=untagged, match=match)
+        if chosen.missing and not chosen.whole and not chosen.tags:
+            raise NotFound(f"{', '.join(chosen.missing)} not found in {repository}")
+        children = self._index_children(repository, images) if chosen.whole else {}
+        held = hold_referenced(chosen.whole, by_digest, children)
+        chosen.whole -= set(held)
+        phases = deletion_phases(chosen.whole, children)
         removals = [
-            Removal(
-                kind="image",
-                digest=d,
-                tags=by_digest[d].tags,
-                media_type=by_digest[d].media_type,
-                phase=phases[d],
-            )
-            for d in sorted(whole, key=lambda d: (phases[d], _order(by_digest[d])))
+            Removal("image", d, by_digest[d].tags, media_type=by_digest[d].media_type, phase=p)
+            for d, p in sorted(phases.items(), key=lambda dp: (dp[1], _order(by_digest[dp[0]])))
         ]
-        for digest, chosen in sorted(tags.items(), key=lambda kv: _order(by_digest[kv[0]])):
-            if digest in whole or digest in held:
-                continue
-            image = by_digest[digest]
-            remaining = tuple(t for t in image.tags if t not in chosen)
-            removals += [
-                Removal(
-                    kind="tag",
-                    digest=digest,
-                    tags=(t,),
-                    remaining_tags=remaining,
-                    media_type=image.media_type,
-                )
-                for t in image.tags
-                if t in chosen
-            ]
+        removals += _tag_removals(chosen, by_digest, held)
         kept = tuple(
-            Kept(
-                digest=d,
-                tags=by_digest[d].tags,
-                held_by=tuple(sorted(held[d])),
-                explicit=d in explicit,
-            )
+            Kept(d, by_digest[d].tags, tuple(sorted(held[d])), d in chosen.explicit)
             for d in sorted(held)
         )
         return UntagPlan(
             repository=repository,
             removals=tuple(removals),
             kept=kept,
-            missing=tuple(missing),
+            missing=tuple(chosen.missing),
             index_tags={d: by_digest[d].tags for k in kept for d in k.held_by},
         )
 
     def _index_children(self, repository: str, images: list[Image]) -> dict[str, set[str]]:
         """The digests each index in the repository references (BatchGetImage, 100 at a time)."""
         indexes = [i.digest for i in images if i.media_type in INDEX_MEDIA_TYPES]
-        return fetch_index_children(
-            self.ecr, repository, indexes, registry_id=self.registry_id, sleep=self.sleep
-        )
+        return fetch_index_children(self.registry, repository, indexes)
 
     def execute(self, plan: UntagPlan, progress: Progress | None = None) -> UntagPlan:
         """Send the plan: phase by phase, each phase's chunks concurrently.
@@ -345,13 +328,11 @@ class UntagService:
 
     def _delete(self, repository: str, chunk: list[Removal], stop: list[str]) -> list[Removal]:
         try:
-            response = call_with_retry(
-                lambda: self.ecr.batch_delete_image(
-                    repositoryName=repository,
-                    imageIds=[r.image_id for r in chunk],
-                    **self._registry(),
-                ),
-                sleep=self.sleep,
+            response = self.registry.call(
+                "batch_delete_image",
+                mapped=False,
+                repositoryName=repository,
+                imageIds=[r.image_id for r in chunk],
             )
         except Exception as error:
             if not is_aws_error(error):
@@ -383,22 +364,15 @@ class UntagService:
     def _reconcile(self, repository: str, removals: list[Removal]) -> list[Removal]:
         """Removals whose answer was lost, settled from what the repository holds now."""
         held: set[tuple[str, str]] = set()  # (digest, tag or "") for every image id listed
-        params: dict[str, Any] = {"repositoryName": repository, "maxResults": 1000}
         try:
-            while True:
-                page = call_with_retry(
-                    functools.partial(self.ecr.list_images, **params, **self._registry()),
-                    sleep=self.sleep,
-                )
-                for image_id in page.get("imageIds") or []:
-                    digest = str(image_id.get("imageDigest"))
-                    held.add((digest, ""))
-                    held.add((digest, str(image_id.get("imageTag") or "")))
-                if not page.get("nextToken"):
-                    break
-                params["nextToken"] = page["nextToken"]
+            for image_id in self.registry.items(
+                "list_images", "imageIds", repositoryName=repository
+            ):
+                digest = str(image_id.get("imageDigest"))
+                held.add((digest, ""))
+                held.add((digest, str(image_id.get("imageTag") or "")))
         except Exception as error:
-            if not is_aws_error(error):
+            if not is_aws_error(error) and not isinstance(error, NotFound):
                 raise
             note = f" (not confirmed: reading the repository back failed: {describe_error(error)})"
             return [replace(r, reason=f"{r.reason}{note}") if r.uncertain else r for r in removals]

@@ -181,6 +181,7 @@ class SandboxMiddleware:
         from ecrctl.core.exceptions import InvalidInput
         from ecrctl.core.lifecycle import evaluate, parse_policy
         from ecrctl.core.lifecycle.preview import LifecycleService
+        from ecrctl.core.registry import EcrRegistry
 
         text = body.get("lifecyclePolicyText")
         if not text:
@@ -200,7 +201,7 @@ class SandboxMiddleware:
             raise ApiError("InvalidParameterException", str(error)) from None
         # The images and what each index references, as the local preview reads them: ECR
         # never expires an image that a kept manifest list still references.
-        inventory = LifecycleService(ecr, ids.get("registryId")).inventory(repository)
+        inventory = LifecycleService(EcrRegistry(ecr, ids.get("registryId"))).inventory(repository)
         evaluation = evaluate(policy, inventory.images, datetime.now(UTC), inventory.references)
         return _Preview(
             registry_id,

@@ -8,14 +8,17 @@ each failure below is what reaches ecrctl once they are spent.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore import xform_name
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from ecrctl.core.pacing import TokenBucket
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.retag import RetagService
 from ecrctl.core.untag import UntagService
 from ecrctl.sandbox.images import put_synthetic, synthetic_manifest
@@ -32,43 +35,48 @@ def _serial_moto(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class FlakyNetwork:
-    """moto behind a network that fails the calls ``network`` names."""
+    """moto behind a network that fails the calls ``network`` names.
+
+    A second client on the same moto, whose every HTTP attempt (paginated calls included) meets
+    the network first (botocore's ``before-send`` event): "down" fails before the request is
+    sent, "lost" and "500" apply it on moto through ``ecr`` and then fail.
+    """
 
     def __init__(self, ecr: Any, network: Network) -> None:
+        import boto3
+
         self._ecr = ecr
         self.network = network
         self.calls: Counter[str] = Counter()
+        self.client = boto3.client("ecr", region_name=ecr.meta.region_name)
+        self.client.meta.events.register("before-send.ecr", self._send)
 
     def __getattr__(self, name: str) -> Any:
-        target = getattr(self._ecr, name)
-        if name.startswith("_") or not callable(target) or name == "get_paginator":
-            return target
+        return getattr(self.client, name)
 
-        def call(**params: Any) -> Any:
-            self.calls[name] += 1
-            fate = self.network(name, self.calls[name])
-            if fate == "down":
-                raise EndpointConnectionError(endpoint_url=URL)
-            answer = target(**params)
-            if fate == "lost":
-                raise ReadTimeoutError(endpoint_url=URL)
-            if fate == "500":
-                raise ClientError(
-                    {
-                        "Error": {"Code": "ServerException", "Message": "Internal error"},
-                        "ResponseMetadata": {"HTTPStatusCode": 500},
-                    },
-                    name,
-                )
-            return answer
-
-        return call
+    def _send(self, request: Any, event_name: str, **_: Any) -> None:
+        operation = event_name.rsplit(".", 1)[-1]
+        name = xform_name(operation)
+        self.calls[name] += 1
+        fate = self.network(name, self.calls[name])
+        if fate == "ok":
+            return
+        if fate == "down":
+            raise EndpointConnectionError(endpoint_url=URL)
+        getattr(self._ecr, name)(**json.loads(request.body))
+        if fate == "lost":
+            raise ReadTimeoutError(endpoint_url=URL)
+        raise ClientError(
+            {
+                "Error": {"Code": "ServerException", "Message": "Internal error"},
+                "ResponseMetadata": {"HTTPStatusCode": 500},
+            },
+            operation,
+        )
 
 
 def _retag(ecr: Any) -> RetagService:
-    return RetagService(
-        ecr, pacer=TokenBucket(rate=1e9, burst=1000), sleep=lambda s: None, workers=1
-    )
+    return RetagService(EcrRegistry(ecr), pacer=TokenBucket(rate=1e9, burst=1000), workers=1)
 
 
 def _tags_of(ecr: Any, repo: str = "app") -> dict[str, str]:
@@ -141,7 +149,7 @@ def _seed(ecr: Any, count: int) -> list[str]:
 
 
 def _untag(ecr: Any) -> UntagService:
-    return UntagService(ecr, workers=1, sleep=lambda s: None)
+    return UntagService(EcrRegistry(ecr), workers=1)
 
 
 def test_untag_lost_answer_ids_gone_are_removed_with_one_read_back(ecr: Any) -> None:

@@ -15,6 +15,7 @@ from ecrctl.cli.options import Globals
 from ecrctl.core.copy.ecrside import RepositorySettings, create_repository, repository_settings
 from ecrctl.core.copy.reference import parse_reference
 from ecrctl.core.exceptions import NotFound
+from ecrctl.core.registry import EcrRegistry
 
 ACCOUNT = "123456789012"
 HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
@@ -30,14 +31,14 @@ def test_create_copies_mutability_scan_and_encryption(ecr: Any) -> None:
             "kmsKey": "arn:aws:kms:us-east-1:1:key/k",
         },
     )
-    like = repository_settings(ecr, "src", None)
+    like = repository_settings(EcrRegistry(ecr), "src")
     assert like == RepositorySettings(True, True, ("KMS", "arn:aws:kms:us-east-1:1:key/k"))
-    create_repository(ecr, "team/dst", None, like)
+    create_repository(EcrRegistry(ecr), "team/dst", like)
     made = ecr.describe_repositories(repositoryNames=["team/dst"])["repositories"][0]
     assert made["imageTagMutability"] == "IMMUTABLE"
     assert made["imageScanningConfiguration"] == {"scanOnPush": True}
     assert made["encryptionConfiguration"]["encryptionType"] == "KMS"
-    assert repository_settings(ecr, "absent", None) is None
+    assert repository_settings(EcrRegistry(ecr), "absent") is None
 
 
 def _state() -> AppState:
@@ -65,9 +66,9 @@ def test_destination_checks_and_create(ecr: Any) -> None:
     with pytest.raises(NotFound, match="pass --create"):
         _prepare_destination(side("s", "locked"), side("d", "new"), create=False, dry_run=False)
     _prepare_destination(side("s", "locked"), side("d", "new"), create=True, dry_run=True)
-    assert repository_settings(ecr, "new", None) is None  # a dry run creates nothing
+    assert repository_settings(EcrRegistry(ecr), "new") is None  # a dry run creates nothing
     _prepare_destination(side("s", "locked"), side("d", "new"), create=True, dry_run=False)
-    assert repository_settings(ecr, "new", None) == RepositorySettings(immutable=True)
+    assert repository_settings(EcrRegistry(ecr), "new") == RepositorySettings(immutable=True)
 
 
 def test_each_side_logs_in_with_its_own_profile(ecr: Any, isolated_env: Path) -> None:

@@ -11,13 +11,14 @@ from botocore.stub import Stubber
 
 from ecrctl.core.exceptions import NotFound
 from ecrctl.core.images import ImageService
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.sandbox.images import put_synthetic, seed_repository, synthetic_manifest
 
 
 def test_tags_sorted_by_version_and_filtered(ecr: Any) -> None:
     ecr.create_repository(repositoryName="app")
     seed_repository(ecr, "app", ["1.0.10", "1.0.9", "v10", "v2", "latest"])
-    service = ImageService(ecr)
+    service = ImageService(EcrRegistry(ecr))
     assert [e.tag for e in service.tags("app")] == ["1.0.9", "1.0.10", "latest", "v2", "v10"]
     assert [e.tag for e in service.tags("app", match="1.0.*")] == ["1.0.9", "1.0.10"]
     assert [e.tag for e in service.tags("app", sort="name", limit=2)] == ["1.0.10", "1.0.9"]
@@ -28,7 +29,7 @@ def test_every_tag_of_a_multi_tag_image_is_listed_with_its_digest(ecr: Any) -> N
     image = synthetic_manifest("one")
     put_synthetic(ecr, "app", image, "v1")
     put_synthetic(ecr, "app", image, "stable")
-    entries = ImageService(ecr).tags("app")
+    entries = ImageService(EcrRegistry(ecr)).tags("app")
     assert {(e.tag, e.digest) for e in entries} == {("v1", image.digest), ("stable", image.digest)}
 
 
@@ -37,13 +38,13 @@ def test_untagged_images(ecr: Any) -> None:
     seed_repository(ecr, "app", ["v1"])
     orphan = synthetic_manifest("orphan")
     put_synthetic(ecr, "app", orphan)
-    assert [i.digest for i in ImageService(ecr).untagged("app")] == [orphan.digest]
-    assert len(ImageService(ecr).images("app")) == 2
+    assert [i.digest for i in ImageService(EcrRegistry(ecr)).untagged("app")] == [orphan.digest]
+    assert len(ImageService(EcrRegistry(ecr)).images("app")) == 2
 
 
 def test_missing_repository_is_not_found(ecr: Any) -> None:
     with pytest.raises(NotFound):
-        ImageService(ecr).tags("nope")
+        ImageService(EcrRegistry(ecr)).tags("nope")
 
 
 def _detail(n: int) -> dict[str, Any]:
@@ -74,7 +75,7 @@ def test_every_page_is_followed_with_the_largest_page_size() -> None:
         "describe_images", {"imageDetails": [_detail(10)]}, {**base, "nextToken": "t2"}
     )
     with stubber:
-        tags = [e.tag for e in ImageService(client).tags("app")]
+        tags = [e.tag for e in ImageService(EcrRegistry(client)).tags("app")]
     stubber.assert_no_pending_responses()
     assert tags == ["v1", "v2", "v3", "v10"]
 
@@ -88,5 +89,5 @@ def test_registry_id_is_passed_on_every_call() -> None:
         {"repositoryName": "app", "registryId": "210987654321", "maxResults": 1000},
     )
     with stubber:
-        images = ImageService(client, "210987654321").images("app")
+        images = ImageService(EcrRegistry(client, "210987654321")).images("app")
     assert [i.tags for i in images] == [("v1",)]

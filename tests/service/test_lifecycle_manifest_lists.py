@@ -20,6 +20,7 @@ from ecrctl.core.oci import (
     OCI_INDEX,
     OCI_MANIFEST,
 )
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
 
 REPO = "team/app"
@@ -44,7 +45,7 @@ def test_inventory_knows_what_each_index_references(
     index = synthetic_index([(amd64, "linux/amd64"), (arm64, "linux/arm64")], media_type=index_type)
     put_synthetic(ecr, REPO, index, "latest")
 
-    inventory = LifecycleService(ecr).inventory(REPO)
+    inventory = LifecycleService(EcrRegistry(ecr)).inventory(REPO)
     assert inventory.references == {index.digest: {amd64.digest, arm64.digest}}
     assert inventory.unread == ()
     media = {i.digest: i.media_type for i in inventory.images}
@@ -131,7 +132,7 @@ def test_index_manifests_are_read_100_digests_a_call_and_only_for_indexes(stubbe
     digests = [d["imageDigest"] for d in indexes]
     _batch_get(stub, digests[:100], manifests)  # Stubber fails on a third call or another split
     _batch_get(stub, digests[100:], manifests)
-    inventory = LifecycleService(client).inventory(REPO)
+    inventory = LifecycleService(EcrRegistry(client)).inventory(REPO)
     assert len(inventory.images) == 300
     assert inventory.references[digests[149]] == {children[149]["imageDigest"]}
     assert len(inventory.references) == 150
@@ -140,7 +141,7 @@ def test_index_manifests_are_read_100_digests_a_call_and_only_for_indexes(stubbe
 def test_a_repository_without_indexes_costs_no_batch_get_image(stubbed: Any) -> None:
     client, stub = stubbed
     _describe(stub, [_detail(1, OCI_MANIFEST, ("v1",)), _detail(2, DOCKER_MANIFEST)])
-    inventory = LifecycleService(client).inventory(REPO)
+    inventory = LifecycleService(EcrRegistry(client)).inventory(REPO)
     assert inventory.references == {} and len(inventory.images) == 2
 
 
@@ -154,6 +155,6 @@ def test_an_index_whose_manifest_cannot_be_read_is_reported(stubbed: Any) -> Non
         [readable["imageDigest"], archived["imageDigest"]],
         {readable["imageDigest"]: manifest},
     )
-    inventory = LifecycleService(client).inventory(REPO)
+    inventory = LifecycleService(EcrRegistry(client)).inventory(REPO)
     assert inventory.unread == (archived["imageDigest"],)
     assert inventory.references == {readable["imageDigest"]: {f"sha256:{3:064x}"}}

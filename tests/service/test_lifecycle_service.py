@@ -14,6 +14,7 @@ from ecrctl.core.exceptions import NotFound, Refused
 from ecrctl.core.lifecycle import evaluate, parse_policy
 from ecrctl.core.lifecycle.builder import build_policy
 from ecrctl.core.lifecycle.preview import LifecycleService
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.sandbox.images import seed_repository
 from tests.fakeclock import FakeClock
 
@@ -48,7 +49,7 @@ def stubbed() -> Any:
 
 
 def service(client: Any, clock: FakeClock) -> LifecycleService:
-    return LifecycleService(client, sleep=clock.sleep, clock=clock)
+    return LifecycleService(EcrRegistry(client), sleep=clock.sleep, clock=clock)
 
 
 def start(stub: Stubber, text: str | None = POLICY.text) -> None:
@@ -191,7 +192,7 @@ def test_images_include_archived_and_skip_those_being_restored(stubbed: Any) -> 
             "nextToken": "t",
         },
     )
-    records = LifecycleService(client).images(REPO)
+    records = LifecycleService(EcrRegistry(client)).images(REPO)
     assert [(r.digest[7], r.storage_class) for r in records] == [
         ("a", "standard"),
         ("b", "archive"),
@@ -204,7 +205,7 @@ def test_images_include_archived_and_skip_those_being_restored(stubbed: Any) -> 
 
 def test_put_get_delete_round_trip(ecr: Any) -> None:
     ecr.create_repository(repositoryName=REPO)
-    svc = LifecycleService(ecr)
+    svc = LifecycleService(EcrRegistry(ecr))
     assert svc.current(REPO) is None
     with pytest.raises(NotFound, match="has no lifecycle policy"):
         svc.get(REPO)
@@ -221,7 +222,7 @@ def test_put_get_delete_round_trip(ecr: Any) -> None:
 
 
 def test_missing_repository_is_not_found(ecr: Any) -> None:
-    svc = LifecycleService(ecr)
+    svc = LifecycleService(EcrRegistry(ecr))
     for call in (svc.current, svc.images, svc.delete):
         with pytest.raises(NotFound, match="repository nope/app not found"):
             call("nope/app")
@@ -230,7 +231,7 @@ def test_missing_repository_is_not_found(ecr: Any) -> None:
 def test_local_evaluation_of_seeded_images(ecr: Any) -> None:
     ecr.create_repository(repositoryName=REPO)
     seed_repository(ecr, REPO, ["v1", "v2", "v3"])
-    images = LifecycleService(ecr).images(REPO)
+    images = LifecycleService(EcrRegistry(ecr)).images(REPO)
     assert sorted(t for i in images for t in i.tags) == ["v1", "v2", "v3"]
     evaluation = evaluate(build_policy(keep_last=1), images, datetime.now(UTC))
     assert (evaluation.count("expire"), len(evaluation.kept)) == (2, 1)

@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.repos import RepositoryService
 from ecrctl.sandbox.images import seed_repository
 
 
 def test_create_with_settings_and_tags(ecr: Any) -> None:
-    service = RepositoryService(ecr)
+    service = RepositoryService(EcrRegistry(ecr))
     repo, created = service.create(
         "team/app", immutable=True, scan_on_push=True, tags=["team=platform", "cost=42"]
     )
@@ -24,7 +25,7 @@ def test_create_with_settings_and_tags(ecr: Any) -> None:
 
 
 def test_create_existing_refuses_unless_exist_ok(ecr: Any) -> None:
-    service = RepositoryService(ecr)
+    service = RepositoryService(EcrRegistry(ecr))
     service.create("app")
     with pytest.raises(Refused, match="already exists"):
         service.create("app")
@@ -34,12 +35,12 @@ def test_create_existing_refuses_unless_exist_ok(ecr: Any) -> None:
 
 def test_bad_resource_tag_is_refused_before_any_call(ecr: Any) -> None:
     with pytest.raises(InvalidInput, match="KEY=VALUE"):
-        RepositoryService(ecr).create("app", tags=["novalue"])
+        RepositoryService(EcrRegistry(ecr)).create("app", tags=["novalue"])
     assert ecr.describe_repositories()["repositories"] == []
 
 
 def test_list_filters_by_prefix_and_sorts(ecr: Any) -> None:
-    service = RepositoryService(ecr)
+    service = RepositoryService(EcrRegistry(ecr))
     for name in ("team/b", "other", "team/a"):
         service.create(name)
     assert [r.name for r in service.list_all()] == ["other", "team/a", "team/b"]
@@ -47,7 +48,7 @@ def test_list_filters_by_prefix_and_sorts(ecr: Any) -> None:
 
 
 def test_show_counts_images_and_policies(ecr: Any) -> None:
-    service = RepositoryService(ecr)
+    service = RepositoryService(EcrRegistry(ecr))
     service.create("app")
     seed_repository(ecr, "app", ["v1", "v2"])
     details = service.show("app")
@@ -74,11 +75,11 @@ def test_show_counts_images_and_policies(ecr: Any) -> None:
 
 def test_show_missing_repository(ecr: Any) -> None:
     with pytest.raises(NotFound, match="repository nope not found"):
-        RepositoryService(ecr).show("nope")
+        RepositoryService(EcrRegistry(ecr)).show("nope")
 
 
 def test_set_changes_only_what_is_asked(ecr: Any) -> None:
-    service = RepositoryService(ecr)
+    service = RepositoryService(EcrRegistry(ecr))
     service.create("app", scan_on_push=True)
     repo = service.set("app", immutable=True, scan_on_push=None)
     assert (repo.tag_mutability, repo.scan_on_push) == ("IMMUTABLE", True)
@@ -89,7 +90,7 @@ def test_set_changes_only_what_is_asked(ecr: Any) -> None:
 
 
 def test_removal_plan_refuses_non_empty_without_force(ecr: Any) -> None:
-    service = RepositoryService(ecr)
+    service = RepositoryService(EcrRegistry(ecr))
     service.create("full")
     service.create("empty")
     seed_repository(ecr, "full", ["v1"])
@@ -139,7 +140,7 @@ def test_set_immutable_keeps_the_exceptions_of_an_immutable_with_exclusion_repos
         "describe_repositories", {"repositories": [repository]}, {"repositoryNames": ["app"]}
     )
     with stubber:
-        repo = RepositoryService(client).set("app", immutable=True, scan_on_push=None)
+        repo = RepositoryService(EcrRegistry(client)).set("app", immutable=True, scan_on_push=None)
     stubber.assert_no_pending_responses()
     assert (repo.tag_mutability, repo.mutability_exceptions) == (
         "IMMUTABLE_WITH_EXCLUSION",
@@ -174,7 +175,7 @@ def test_set_replaces_or_drops_exceptions_only_when_asked(
         "describe_repositories", {"repositories": [repository]}, {"repositoryNames": ["app"]}
     )
     with stubber:
-        RepositoryService(client).set("app", scan_on_push=None, **kwargs)
+        RepositoryService(EcrRegistry(client)).set("app", scan_on_push=None, **kwargs)
     stubber.assert_no_pending_responses()
 
 
@@ -188,5 +189,5 @@ def test_a_repository_in_another_registry_not_found_names_registry_and_region() 
         "describe_repositories", "RepositoryNotFoundException", "not found", 400
     )
     with stubber, pytest.raises(NotFound) as caught:
-        RepositoryService(client, "210987654321").get("app")
+        RepositoryService(EcrRegistry(client, "210987654321")).get("app")
     assert str(caught.value) == "repository app not found in registry 210987654321 (eu-west-1)"

@@ -12,10 +12,12 @@ from botocore.stub import Stubber
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 from ecrctl.core.oci import DOCKER_LIST, OCI_INDEX, OCI_MANIFEST
 from ecrctl.core.pacing import TokenBucket
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.retag import ACCEPTED_MEDIA_TYPES, RetagService, match_images
 from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
 from tests.fakeclock import FakeClock
 from tests.moto_serial import serialize_moto_ecr_writes
+from tests.scripted import ScriptedEcr
 
 
 class Calls:
@@ -39,13 +41,13 @@ def _serial_moto(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _service(ecr: Any) -> RetagService:
     # No real waiting in tests: an unlimited bucket and a sleep that does nothing.
-    return RetagService(ecr, pacer=TokenBucket(rate=1e9, burst=1000), sleep=lambda s: None)
+    return RetagService(EcrRegistry(ecr), pacer=TokenBucket(rate=1e9, burst=1000))
 
 
 def _one_at_a_time(client: Any, **kwargs: Any) -> RetagService:
     """For the Stubber, whose answers are consumed in order: one PutImage at a time."""
     return RetagService(
-        client, pacer=TokenBucket(rate=1e9, burst=1000), sleep=lambda s: None, workers=1, **kwargs
+        EcrRegistry(client), pacer=TokenBucket(rate=1e9, burst=1000), workers=1, **kwargs
     )
 
 
@@ -356,23 +358,44 @@ def test_layers_not_found_fails_and_stops_the_other_tags(stubbed: Any) -> None:
     assert "not attempted" in (result.tags[1].reason or "")
 
 
-def test_throttling_then_success_is_invisible(stubbed: Any) -> None:
-    client, stub = stubbed
-    _get(stub, INDEX, ["x"])
-    for _ in range(3):
-        stub.add_client_error(
-            "put_image",
-            service_error_code="ThrottlingException",
-            service_message="Rate exceeded",
-            http_status_code=400,
-        )
-    _put_ok(stub, INDEX, "x")
-    _describe(stub, {INDEX.digest: ["v1", "x"]}, ["x"])
-    retries: list[int] = []
-    service = _one_at_a_time(client, on_retry=lambda n, c: retries.append(n))
+def test_throttling_then_success_is_invisible_and_each_retry_is_reported() -> None:
+    """botocore retries the throttled PutImage (HTTP answers, not a Stubber); ecrctl only paces
+    each attempt and tells ``on_retry``."""
+    ecr = ScriptedEcr(attempts=3)
+    source = {"imageTag": "v1", "imageDigest": INDEX.digest}
+    image = {"imageId": source, "imageManifest": INDEX.manifest}
+    ecr.answer("BatchGetImage", {"images": [image], "failures": []})
+    ecr.throttle("PutImage")
+    ecr.answer("PutImage", {"image": {"imageId": {"imageTag": "x", "imageDigest": INDEX.digest}}})
+    details = [{"imageDigest": INDEX.digest, "imageTags": ["v1", "x"]}]
+    ecr.answer("DescribeImages", {"imageDetails": details})
+    retries: list[tuple[int, str]] = []
+    service = RetagService(
+        EcrRegistry(ecr.client),
+        pacer=TokenBucket(rate=1e9, burst=1000),
+        workers=1,
+        on_retry=lambda n, c: retries.append((n, c)),
+    )
     result = service.retag("app", "v1", ["x"])
     assert result.ok and result.tags[0].outcome == "created"
-    assert retries == [1, 2, 3]
+    assert ecr.attempts("PutImage") == 2
+    assert retries == [(1, "ThrottlingException")]
+
+
+def test_a_refusal_after_a_retry_is_settled_by_reading_the_tag_back() -> None:
+    """The first PutImage may have been applied (a 503: its answer says nothing of the work);
+    botocore retries and the retry is throttled: what ECR holds decides, not the last answer."""
+    ecr = ScriptedEcr(attempts=2)
+    source = {"imageTag": "v1", "imageDigest": INDEX.digest}
+    image = {"imageId": source, "imageManifest": INDEX.manifest}
+    ecr.answer("BatchGetImage", {"images": [image], "failures": []})
+    ecr.answer("PutImage", {"__type": "ServiceUnavailableException", "message": "busy"}, 503)
+    ecr.throttle("PutImage")
+    details = [{"imageDigest": INDEX.digest, "imageTags": ["v1", "x"]}]
+    ecr.answer("DescribeImages", {"imageDetails": details})
+    service = RetagService(EcrRegistry(ecr.client), pacer=TokenBucket(rate=1e9, burst=1000))
+    result = service.retag("app", "v1", ["x"])
+    assert [(o.outcome, o.digest) for o in result.tags] == [("created", INDEX.digest)]
 
 
 def test_verification_catches_a_tag_that_resolves_elsewhere(stubbed: Any) -> None:
@@ -401,57 +424,40 @@ def test_source_by_digest_is_fetched_by_digest(stubbed: Any) -> None:
     assert json.loads(INDEX.manifest)["mediaType"] == result.media_type
 
 
-class RateLimitedECR:
-    """moto behind a PutImage quota: more than ``limit`` calls in any one second are throttled."""
+class PutImageQuota:
+    """ECR's PutImage quota in front of moto: more than ``limit`` attempts in any one second
+    would be throttled (checked on each HTTP attempt, after ecrctl's pacer)."""
 
     def __init__(self, ecr: Any, clock: Any, limit: int = 10) -> None:
-        self._ecr = ecr
         self._clock = clock
         self.limit = limit
         self.stamps: list[float] = []
-        self.throttled = 0
+        self.over = 0
+        ecr.meta.events.register("before-send.ecr.PutImage", self._attempt)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ecr, name)
-
-    def put_image(self, **params: Any) -> Any:
-        from botocore.exceptions import ClientError
-
+    def _attempt(self, **_: Any) -> None:
         now = self._clock.now
         if len([s for s in self.stamps if now - s < 1.0 - 1e-6]) >= self.limit:
-            self.throttled += 1
-            raise ClientError(
-                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "PutImage"
-            )
+            self.over += 1
         self.stamps.append(now)
-        return self._ecr.put_image(**params)
 
 
-@pytest.mark.parametrize(("limit", "throttles"), [(10, False), (6, True)])
-def test_hundred_tags_under_a_put_image_quota_succeed_without_a_throttling_error(
-    ecr: Any, limit: int, throttles: bool
-) -> None:
+def test_hundred_tags_stay_under_the_put_image_quota(ecr: Any) -> None:
     ecr.create_repository(repositoryName="app")
     image = synthetic_manifest("one")
     put_synthetic(ecr, "app", image, "v1")
     fake = FakeClock()
-    limited = RateLimitedECR(ecr, fake, limit=limit)
+    # the default rate, 10 a second; the pacer is asked before the quota sees the attempt
     service = RetagService(
-        limited,
-        pacer=TokenBucket(clock=fake.clock, sleep=fake.sleep),  # the default: 10 a second
-        sleep=fake.sleep,
-        workers=1,
+        EcrRegistry(ecr), pacer=TokenBucket(clock=fake.clock, sleep=fake.sleep), workers=1
     )
+    quota = PutImageQuota(ecr, fake)
     tags = [f"build-{n}" for n in range(100)]
     result = service.retag("app", "v1", tags)
     assert result.ok, [o.reason for o in result.failed]
     assert [o.outcome for o in result.tags] == ["created"] * 100
-    assert len(limited.stamps) == 100
-    if throttles:
-        # a quota lower than the pacer's rate (shared with other clients): retries absorb it
-        assert limited.throttled > 0
-    else:
-        # at ECR's quota the pacer alone keeps every call under it: 100 calls in ~10 s
-        assert limited.throttled == 0
-        assert fake.now == pytest.approx(9.9)
+    assert len(quota.stamps) == 100
+    # at ECR's quota the pacer alone keeps every call under it: 100 calls in ~10 s
+    assert quota.over == 0
+    assert fake.now == pytest.approx(9.9)
     assert _tags_of(ecr, "app") == {t: image.digest for t in ["v1", *tags]}

@@ -11,6 +11,7 @@ import pytest
 from botocore.stub import Stubber
 
 from ecrctl.core.exceptions import NotFound, Refused
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.scan import ScanService
 from ecrctl.sandbox.findings import basic_findings
 from tests.fakeclock import FakeClock
@@ -70,7 +71,7 @@ def complete(findings: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
 
 
 def service(client: Any, fake: FakeTime) -> ScanService:
-    return ScanService(client, clock=fake.clock, sleep=fake.sleep)
+    return ScanService(EcrRegistry(client), clock=fake.clock, sleep=fake.sleep)
 
 
 def test_wait_polls_in_progress_until_complete(stubbed: tuple[Any, Stubber]) -> None:
@@ -121,14 +122,14 @@ def test_fetch_does_not_report_a_racing_scan_as_clean(stubbed: tuple[Any, Stubbe
     stubber.add_response(
         "describe_image_scan_findings", page("COMPLETE", {"findings": []}), EXPECTED
     )
-    report = ScanService(client).fetch(REPO, IMAGE)
+    report = ScanService(EcrRegistry(client)).fetch(REPO, IMAGE)
     assert not report.ready and report.findings == []
 
 
 def test_a_clean_image_is_ready_with_no_findings(stubbed: tuple[Any, Stubber]) -> None:
     client, stubber = stubbed
     stubber.add_response("describe_image_scan_findings", complete([]), EXPECTED)
-    report = ScanService(client).fetch(REPO, IMAGE)
+    report = ScanService(EcrRegistry(client)).fetch(REPO, IMAGE)
     assert report.ready and report.findings == []
 
 
@@ -213,7 +214,7 @@ def test_findings_are_paged_to_the_end_with_max_results(stubbed: tuple[Any, Stub
     stubber.add_response(
         "describe_image_scan_findings", complete(everything[2000:]), {**EXPECTED, "nextToken": "t2"}
     )
-    report = ScanService(client).fetch(REPO, IMAGE)
+    report = ScanService(EcrRegistry(client)).fetch(REPO, IMAGE)
     assert len(report.findings) == 2500
     assert len({f.id for f in report.findings}) == 2500
 
@@ -227,7 +228,7 @@ def test_start_limit_exceeded_is_reported_not_raised(stubbed: tuple[Any, Stubber
         http_status_code=400,
         expected_params={"repositoryName": REPO, "imageId": IMAGE},
     )
-    outcome = ScanService(client).start(REPO, IMAGE)
+    outcome = ScanService(EcrRegistry(client)).start(REPO, IMAGE)
     assert not outcome.started
     assert outcome.message is not None and "quota" in outcome.message
 
@@ -245,7 +246,7 @@ def test_start_then_wait_tolerates_a_scan_not_yet_visible(stubbed: tuple[Any, St
     )
     stubber.add_response("describe_image_scan_findings", complete([]), with_registry)
     fake = FakeTime()
-    scans = ScanService(client, "210987654321", clock=fake.clock, sleep=fake.sleep)
+    scans = ScanService(EcrRegistry(client, "210987654321"), clock=fake.clock, sleep=fake.sleep)
     assert scans.start(REPO, IMAGE).started
     assert scans.wait(REPO, IMAGE, timeout=60, just_started=True).ready
 
@@ -254,7 +255,7 @@ def test_no_scan_without_start_is_not_found_with_a_hint(stubbed: tuple[Any, Stub
     client, stubber = stubbed
     stubber.add_client_error("describe_image_scan_findings", "ScanNotFoundException")
     with pytest.raises(NotFound, match="no scan found for team/app:v1: start one with --start"):
-        ScanService(client).fetch(REPO, IMAGE)
+        ScanService(EcrRegistry(client)).fetch(REPO, IMAGE)
 
 
 def test_wait_without_start_waits_for_a_first_scan_to_appear(
@@ -272,7 +273,7 @@ def test_wait_without_start_waits_for_a_first_scan_to_appear(
     )
     clock = FakeClock()
     seen: list[tuple[str, str | None]] = []
-    scans = ScanService(client, clock=clock, sleep=clock.sleep)
+    scans = ScanService(EcrRegistry(client), clock=clock, sleep=clock.sleep)
     report = scans.wait(REPO, IMAGE, timeout=600, on_status=lambda s, r, _e: seen.append((s, r)))
     assert report.ready and [f.severity for f in report.findings] == ["HIGH"]
     assert seen[0] == ("PENDING", "no scan recorded yet") and len(clock.sleeps) == 4
@@ -283,7 +284,9 @@ def test_wait_without_start_gives_up_at_the_timeout_as_not_found(
 ) -> None:
     client, stubber = stubbed
     clock = FakeClock()
-    scans = ScanService(client, clock=clock, sleep=clock.sleep, first_interval=10, max_interval=10)
+    scans = ScanService(
+        EcrRegistry(client), clock=clock, sleep=clock.sleep, first_interval=10, max_interval=10
+    )
     for _ in range(4):  # at 0, 10, 20 and 30 seconds
         stubber.add_client_error(
             "describe_image_scan_findings", "ScanNotFoundException", expected_params=EXPECTED

@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.oci import OCI_INDEX, OCI_MANIFEST
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.retag import ACCEPTED_MEDIA_TYPES
 from ecrctl.core.untag import UntagService, deletion_phases, hold_referenced, index_children
 from ecrctl.sandbox.images import (
@@ -22,6 +23,7 @@ from ecrctl.sandbox.images import (
     synthetic_manifest,
 )
 from tests.moto_serial import serialize_moto_ecr_writes
+from tests.scripted import ScriptedEcr
 
 
 class Calls:
@@ -42,7 +44,7 @@ def _serial_moto(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _service(ecr: Any, workers: int = 4) -> UntagService:
-    return UntagService(ecr, workers=workers, sleep=lambda s: None)
+    return UntagService(EcrRegistry(ecr), workers=workers)
 
 
 def _state(ecr: Any, repo: str = "app") -> dict[str, list[str]]:
@@ -268,24 +270,17 @@ def test_image_referenced_by_manifest_list_is_reported_per_id(stubbed: Any) -> N
     assert not done.ok
 
 
-def test_throttled_chunk_is_retried_then_succeeds(stubbed: Any) -> None:
-    client, stub = stubbed
+def test_throttled_chunk_is_retried_by_botocore_then_succeeds() -> None:
+    ecr = ScriptedEcr(attempts=2)
     d1 = "sha256:" + "1" * 64
-    _describe(stub, [_detail(d1, ["old"])])
-    stub.add_client_error(
-        "batch_delete_image",
-        service_error_code="ThrottlingException",
-        service_message="Rate exceeded",
-        http_status_code=400,
-    )
-    stub.add_response(
-        "batch_delete_image",
-        {"imageIds": [{"imageDigest": d1}], "failures": []},
-        {"repositoryName": "app", "imageIds": [{"imageDigest": d1}]},
-    )
-    service = _service(client, workers=1)
+    detail = {"imageDigest": d1, "imageTags": ["old"], "imageSizeInBytes": 10}
+    ecr.answer("DescribeImages", {"imageDetails": [detail]})
+    ecr.throttle("BatchDeleteImage")
+    ecr.answer("BatchDeleteImage", {"imageIds": [{"imageDigest": d1}], "failures": []})
+    service = _service(ecr.client, workers=1)
     done = service.execute(service.plan("app", ["old"]))
     assert done.ok and done.removals[0].status == "removed"
+    assert ecr.attempts("BatchDeleteImage") == 2
 
 
 def test_a_chunk_that_fails_whole_marks_each_id_with_the_reason(stubbed: Any) -> None:
@@ -410,7 +405,7 @@ def test_chunks_are_sent_concurrently_but_bounded(ecr: Any) -> None:
     for n in range(700):
         put_synthetic(ecr, "app", synthetic_manifest(f"i{n}", layers=1))
     gated = GatedDeletes(ecr, width=3)
-    service = UntagService(gated, workers=3, sleep=lambda s: None)
+    service = UntagService(EcrRegistry(gated), workers=3)
     done = service.execute(service.plan("app", [], untagged=True))
     assert done.ok and len(done.removals) == 700
     assert gated.most == 3  # 7 chunks, 3 did overlap, and never more than 3 at a time

@@ -1,13 +1,11 @@
-"""The PutImage pacer and the throttling retry, on a fake clock (no real waiting)."""
+"""The PutImage pacer on a fake clock (no real waiting); its use per attempt: test_registry.py."""
 
 from __future__ import annotations
-
-import random
 
 import pytest
 from botocore.exceptions import ClientError
 
-from ecrctl.core.pacing import TokenBucket, backoff_delays, call_with_retry
+from ecrctl.core.pacing import TokenBucket
 from tests.fakeclock import FakeClock
 
 
@@ -68,57 +66,3 @@ def test_idle_time_refills_the_bucket_but_not_beyond_the_burst() -> None:
     for _ in range(5):
         assert bucket.acquire() == 0
     assert bucket.acquire() == pytest.approx(0.1)
-
-
-def test_throttling_is_retried_with_backoff_until_success() -> None:
-    fake = FakeClock()
-    calls = []
-
-    def put() -> str:
-        calls.append(1)
-        if len(calls) < 4:
-            raise _throttle()
-        return "ok"
-
-    retries: list[tuple[int, str]] = []
-    result = call_with_retry(
-        put, sleep=fake.sleep, on_retry=lambda n, code: retries.append((n, code))
-    )
-    assert result == "ok"
-    assert len(calls) == 4
-    assert retries == [
-        (1, "ThrottlingException"),
-        (2, "ThrottlingException"),
-        (3, "ThrottlingException"),
-    ]
-    assert len(fake.sleeps) == 3
-
-
-def test_throttling_on_every_attempt_propagates() -> None:
-    fake = FakeClock()
-
-    def put() -> None:
-        raise _throttle()
-
-    with pytest.raises(ClientError) as caught:
-        call_with_retry(put, attempts=3, sleep=fake.sleep)
-    assert caught.value.response["Error"]["Code"] == "ThrottlingException"
-    assert len(fake.sleeps) == 2
-
-
-def test_other_errors_are_not_retried() -> None:
-    calls = []
-
-    def put() -> None:
-        calls.append(1)
-        raise ClientError({"Error": {"Code": "LayersNotFoundException", "Message": "x"}}, "Put")
-
-    with pytest.raises(ClientError):
-        call_with_retry(put, sleep=lambda s: None)
-    assert len(calls) == 1
-
-
-def test_backoff_is_full_jitter_and_capped() -> None:
-    delays = backoff_delays(10, base=0.2, cap=5.0, rng=random.Random(7))
-    assert len(delays) == 9
-    assert all(0 <= d <= min(5.0, 0.2 * 2**n) for n, d in enumerate(delays))

@@ -12,6 +12,7 @@ from ecrctl.cli.values import whole_number
 from ecrctl.core.images import ImageService
 from ecrctl.core.models import SEVERITIES, Image, short_media_type
 from ecrctl.core.refs import parse_image_ref, without_reference
+from ecrctl.core.registry import EcrRegistry
 
 # At 80 columns: dates lose their time, then last pulled, type, scan, findings go, in that
 # order; tags are cut with an ellipsis. The digest, tags, pushed and size always stay.
@@ -49,12 +50,14 @@ def images(
             app_state,
             profiles,
             regions,
-            lambda c, r: ImageService(c.access.client("ecr", r)).images(name, limit=most),
+            lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).images(
+                name, limit=most
+            ),
             images_view,
         )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
-    service = ImageService(clients.ecr(), clients.settings.registry_id)
+    service = ImageService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
     found = service.images(ref.repository, limit=most)
     if replication:
         from ecrctl.cli.commands.registry_replication import emit_image_replication

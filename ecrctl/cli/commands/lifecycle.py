@@ -15,6 +15,7 @@ from ecrctl.cli.policyfile import load_policy, read_text
 from ecrctl.cli.progress import Reporter, StatusLine
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.refs import without_reference
+from ecrctl.core.registry import EcrRegistry
 
 if TYPE_CHECKING:  # the lifecycle core is imported by the commands, not by --help
     from ecrctl.core.lifecycle.evaluate import Evaluation
@@ -41,7 +42,9 @@ def _service(app_state: AppState, repo: str) -> tuple[str, Any]:
 
     # A pasted image URI names its repository; the tag does not matter to a policy.
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
-    return ref.repository, LifecycleService(clients.ecr(), clients.settings.registry_id)
+    return ref.repository, LifecycleService(
+        EcrRegistry(clients.ecr(), clients.settings.registry_id)
+    )
 
 
 @app.command("validate")

@@ -12,6 +12,7 @@ from ecrctl.cli.engine import emit, run_engine
 from ecrctl.cli.output import human_size
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.refs import validate_tag
+from ecrctl.core.registry import EcrRegistry
 
 
 def push(
@@ -44,9 +45,9 @@ def push(
     if create:
         from ecrctl.core.repos import RepositoryService
 
-        _, created = RepositoryService(clients.ecr(), clients.settings.registry_id).create(
-            ref.repository, exist_ok=True
-        )
+        _, created = RepositoryService(
+            EcrRegistry(clients.ecr(), clients.settings.registry_id)
+        ).create(ref.repository, exist_ok=True)
         if created:
             say(f"created repository {ref.repository}")
     result = run_engine(

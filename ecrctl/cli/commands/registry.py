@@ -13,9 +13,10 @@ from ecrctl.cli.common import DryRun, Yes, state
 from ecrctl.cli.output import View, cell
 from ecrctl.core import registry_settings as rs
 from ecrctl.core.exceptions import InvalidInput, Refused
+from ecrctl.core.registry import EcrRegistry
 
 app = typer.Typer(
-    help="Registry-wide settings: scanning, replication, pull-through cache, blob mounting.",
+    help="EcrRegistry-wide settings: scanning, replication, pull-through cache, blob mounting.",
     no_args_is_help=True,
 )
 scanning_app = typer.Typer(
@@ -59,7 +60,7 @@ def show(ctx: typer.Context) -> None:
     from ecrctl.core.pullthrough import list_rules
 
     app_state = state(ctx)
-    ecr = app_state.clients().ecr()
+    ecr = EcrRegistry(app_state.clients().ecr())
     found = rs.overview(ecr, lambda: list_rules(ecr))
     errors = {name: classify(error).message for name, error in found.errors.items()}
     sections = found.sections
@@ -104,7 +105,7 @@ def show(ctx: typer.Context) -> None:
 def scanning_show(ctx: typer.Context) -> None:
     """The registry scanning configuration: type, frequency, repository filters."""
     app_state = state(ctx)
-    config = rs.scanning_configuration(app_state.clients().ecr())
+    config = rs.scanning_configuration(EcrRegistry(app_state.clients().ecr()))
     lines = _scanning_lines(config)
     app_state.emit(
         View(doc=config, rows=[[line] for line in lines], text=[[line] for line in lines])
@@ -141,7 +142,7 @@ def scanning_set(
     )
     desired = rs.desired_scanning(enhanced=enhanced, frequency=frequency, filters=filter_ or [])
     app_state = state(ctx)
-    ecr = app_state.clients().ecr()
+    ecr = EcrRegistry(app_state.clients().ecr())
     change = rs.plan_scanning(ecr, desired)
     apply_change(
         app_state,
@@ -158,7 +159,7 @@ def scanning_set(
 
 def _blob(ctx: typer.Context, enable: bool, yes: bool, dry_run: bool) -> None:
     app_state = state(ctx)
-    ecr = app_state.clients().ecr()
+    ecr = EcrRegistry(app_state.clients().ecr())
     change = rs.plan_blob_mounting(ecr, enable)
     apply_change(
         app_state,
@@ -186,7 +187,7 @@ def blob_disable(ctx: typer.Context, yes: Yes = False, dry_run: DryRun = False) 
 def blob_show(ctx: typer.Context) -> None:
     """ENABLED or DISABLED."""
     app_state = state(ctx)
-    value = rs.blob_mounting(app_state.clients().ecr())
+    value = rs.blob_mounting(EcrRegistry(app_state.clients().ecr()))
     app_state.emit(View(doc={"blobMounting": value}, rows=[[value]], text=[[value]]))
 
 

@@ -11,6 +11,7 @@ from ecrctl.cli.common import DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import View, cell
 from ecrctl.core import pullthrough as pt
 from ecrctl.core.exceptions import InvalidInput, Refused
+from ecrctl.core.registry import EcrRegistry
 
 pull_through_app = typer.Typer(
     help="Pull-through cache rules: cache Docker Hub, GHCR, Quay, ... in this registry.",
@@ -88,7 +89,7 @@ def add(
 
     app_state = state(ctx)
     clients = app_state.clients()
-    ecr = clients.ecr()
+    ecr = EcrRegistry(clients.ecr())
     secret_plan = None
     if value is not None:
         secret_plan = pt.plan_secret(clients.client("secretsmanager"), pt.secret_name(name), value)
@@ -134,7 +135,7 @@ def list_(ctx: typer.Context) -> None:
     """Every pull-through cache rule: name, upstream, credential."""
     app_state = state(ctx)
     clients = app_state.clients()
-    rules = pt.list_rules(clients.ecr(), clients.settings.registry_id)
+    rules = pt.list_rules(EcrRegistry(clients.ecr(), clients.settings.registry_id))
     rows = [[cell(rule.get(key)) for _, key in FIELDS] for rule in rules]
     app_state.emit(
         View(doc=rules, headers=tuple(label for label, _ in FIELDS), rows=rows, text=rows)
@@ -146,7 +147,7 @@ def remove(ctx: typer.Context, name: Name, yes: Yes = False, dry_run: DryRun = F
     """Delete the rule (cached repositories and the secret stay)."""
     pt.validate_prefix(name)
     app_state = state(ctx)
-    ecr = app_state.clients().ecr()
+    ecr = EcrRegistry(app_state.clients().ecr())
     existing = pt.get_rule(ecr, name)
     removed = False
     if existing is None:
@@ -172,7 +173,7 @@ def validate(ctx: typer.Context, name: Name) -> None:
     """Ask ECR to reach the upstream with the rule's credential (exit 1 when it cannot)."""
     pt.validate_prefix(name)
     app_state = state(ctx)
-    result = pt.validate_rule(app_state.clients().ecr(), name)
+    result = pt.validate_rule(EcrRegistry(app_state.clients().ecr()), name)
     app_state.emit(
         View.record(
             result,

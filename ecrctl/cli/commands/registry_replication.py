@@ -13,6 +13,7 @@ from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import View, cell
 from ecrctl.core import replication as rp
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.registry_settings import SettingChange, validate_account, validate_region
 
 replication_app = typer.Typer(
@@ -43,7 +44,7 @@ def _rows(rules: list[dict[str, Any]]) -> list[list[str]]:
 def show(ctx: typer.Context) -> None:
     """Each destination (region, account) and the repository prefixes it receives."""
     app_state = state(ctx)
-    registry_id, rules = rp.replication_configuration(app_state.clients().ecr())
+    registry_id, rules = rp.replication_configuration(EcrRegistry(app_state.clients().ecr()))
     rows = _rows(rules)
     app_state.emit(
         View(
@@ -62,7 +63,7 @@ def _destination_change(
 ) -> tuple[SettingChange, Any]:
     """Plan the destination registry policy with the destination's own credentials."""
     settings = replace(app_state.settings, profile=profile, region=region, registry_id=None)
-    dest_ecr = app_state.clients(settings).ecr()
+    dest_ecr = EcrRegistry(app_state.clients(settings).ecr())
     registry_id, _ = rp.replication_configuration(dest_ecr)
     if registry_id != account:
         raise InvalidInput(
@@ -104,7 +105,7 @@ def set_(
         rp.validate_prefix(p)
     app_state = state(ctx)
     clients = app_state.clients()
-    ecr = clients.ecr()
+    ecr = EcrRegistry(clients.ecr())
     registry_id, change = rp.plan_add(
         ecr,
         region=to_region,
@@ -176,7 +177,7 @@ def remove(
     if to_account is not None:
         validate_account(to_account)
     app_state = state(ctx)
-    ecr = app_state.clients().ecr()
+    ecr = EcrRegistry(app_state.clients().ecr())
     change = rp.plan_remove(ecr, region=to_region, account=to_account, everything=all_)
     where = "every destination" if all_ else f"{to_account or 'this account'} in {to_region}"
     apply_change(
@@ -193,11 +194,11 @@ def emit_image_replication(
     app_state: AppState, clients: Any, repository: str, found: list[Any]
 ) -> None:
     """``ecrctl images REPO --replication``: one row per image and destination."""
-    ecr = clients.ecr()
+    ecr = EcrRegistry(clients.ecr(), clients.settings.registry_id)
     docs = []
     rows = []
     for image in found:
-        statuses = rp.image_replication(ecr, repository, image.digest, clients.settings.registry_id)
+        statuses = rp.image_replication(ecr, repository, image.digest)
         docs.append({"digest": image.digest, "tags": list(image.tags), "replication": statuses})
         for status in statuses or [
             {"region": None, "registryId": None, "status": None, "failureCode": None}

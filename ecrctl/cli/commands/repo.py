@@ -12,6 +12,7 @@ from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_t
 from ecrctl.core.exceptions import Refused
 from ecrctl.core.models import Repository
 from ecrctl.core.refs import without_reference
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.repos import RepositoryService
 
 app = typer.Typer(help="Create, list, show, change and remove repositories.", no_args_is_help=True)
@@ -86,7 +87,7 @@ def create(
     policy = load_policy(lifecycle) if lifecycle else None
     app_state = state(ctx)
     ref, clients = app_state.target(name, allow_reference=False)
-    service = RepositoryService(clients.ecr(), clients.settings.registry_id)
+    service = RepositoryService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
     repository, created = service.create(
         ref.repository,
         immutable=immutable,
@@ -129,12 +130,16 @@ def list_(
             app_state,
             profiles,
             regions,
-            lambda c, region: RepositoryService(c.access.client("ecr", region)).list_all(prefix),
+            lambda c, region: RepositoryService(
+                EcrRegistry(c.access.client("ecr", region))
+            ).list_all(prefix),
             list_view,
         )
         return
     clients = app_state.clients()
-    repos = RepositoryService(clients.ecr(), clients.settings.registry_id).list_all(prefix)
+    repos = RepositoryService(EcrRegistry(clients.ecr(), clients.settings.registry_id)).list_all(
+        prefix
+    )
     app_state.emit(list_view(repos))
 
 
@@ -162,7 +167,9 @@ def show(ctx: typer.Context, name: RepoArg) -> None:
     """Settings, image count, total size, and whether policies exist."""
     app_state = state(ctx)
     ref, clients = app_state.target(without_reference(name), allow_reference=False)
-    details = RepositoryService(clients.ecr(), clients.settings.registry_id).show(ref.repository)
+    details = RepositoryService(EcrRegistry(clients.ecr(), clients.settings.registry_id)).show(
+        ref.repository
+    )
     doc = details.to_json()
     view = View.record(
         doc,
@@ -220,7 +227,7 @@ def set_(
     replaced (--immutable-except, --mutable-except) or dropped (--no-except)."""
     app_state = state(ctx)
     ref, clients = app_state.target(name, allow_reference=False)
-    repository = RepositoryService(clients.ecr(), clients.settings.registry_id).set(
+    repository = RepositoryService(EcrRegistry(clients.ecr(), clients.settings.registry_id)).set(
         ref.repository,
         immutable=immutable,
         immutable_except=immutable_except or [],
@@ -263,7 +270,7 @@ def remove(
     app_state = state(ctx)
     targets = [app_state.target(n, allow_reference=False) for n in names]
     plans = [
-        RepositoryService(clients.ecr(), clients.settings.registry_id).plan_removal(
+        RepositoryService(EcrRegistry(clients.ecr(), clients.settings.registry_id)).plan_removal(
             [ref.repository], force=force
         )[0]
         for ref, clients in targets
@@ -295,7 +302,7 @@ def remove(
         yes=yes,
     )
     for (ref, clients), _plan in zip(targets, plans, strict=True):
-        RepositoryService(clients.ecr(), clients.settings.registry_id).remove(
+        RepositoryService(EcrRegistry(clients.ecr(), clients.settings.registry_id)).remove(
             ref.repository, force=force
         )
     app_state.emit(view)

@@ -15,6 +15,7 @@ from ecrctl.cli.common import AppState, DryRun, RepoArg, Yes, confirm, say, stat
 from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.refs import without_reference
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.repopolicy import (
     RepositoryPolicies,
     canonical,
@@ -45,7 +46,11 @@ Orgs = Annotated[
 
 def _service(app_state: AppState, repo: str) -> tuple[str, RepositoryPolicies, Clients]:
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
-    return ref.repository, RepositoryPolicies(clients.ecr(), clients.settings.registry_id), clients
+    return (
+        ref.repository,
+        RepositoryPolicies(EcrRegistry(clients.ecr(), clients.settings.registry_id)),
+        clients,
+    )
 
 
 @policy_app.command("get")
@@ -177,7 +182,7 @@ def revoke(
 
 def pull_summary(clients: Clients, name: str) -> str:
     """For repo show: who may pull, in one line."""
-    policies = RepositoryPolicies(clients.ecr(), clients.settings.registry_id)
+    policies = RepositoryPolicies(EcrRegistry(clients.ecr(), clients.settings.registry_id))
     return pull_access(policies.get(name)).summary()
 
 

@@ -17,6 +17,7 @@ from ecrctl.cli.common import (
 from ecrctl.cli.output import View, cell, short_digest
 from ecrctl.core.exceptions import Refused
 from ecrctl.core.models import short_media_type
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.retag import RetagResult, RetagService, TagOutcome
 
 
@@ -72,7 +73,9 @@ def retag(
             say(f"debug: {code}, retry {attempt} after backoff")
 
     service = RetagService(
-        clients.ecr(), clients.settings.registry_id, on_retry=retrying, workers=workers()
+        EcrRegistry(clients.ecr(), clients.settings.registry_id),
+        on_retry=retrying,
+        workers=workers(),
     )
     result = service.retag(ref.repository, source, new_tags, no_clobber=no_clobber)
     app_state.emit(retag_view(result))

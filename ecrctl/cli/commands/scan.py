@@ -22,6 +22,7 @@ from ecrctl.core.refs import (
     parse_tag_or_digest,
     registry_host,
 )
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.scan import ScanReport, ScanService, StartOutcome, parse_duration
 from ecrctl.core.scanning import ScanOutcome, scan_image
 from ecrctl.session import Clients
@@ -193,7 +194,7 @@ def scan(
     ignored_ids = _ignored_ids(ignore or [], ignore_file)
     ref = _image(repo, reference)
     _, clients = app_state.target(repo)
-    service = ScanService(clients.ecr(), clients.settings.registry_id)
+    service = ScanService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
     name = ref.repository + ref.reference
 
     def run(on_status: OnStatus | None) -> ScanOutcome:

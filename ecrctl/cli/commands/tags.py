@@ -12,6 +12,7 @@ from ecrctl.cli.values import choice, completer, whole_number
 from ecrctl.core.images import ImageService, TagSort
 from ecrctl.core.models import Image, TagEntry
 from ecrctl.core.refs import parse_image_ref, without_reference
+from ecrctl.core.registry import EcrRegistry
 
 TAG_COLUMNS = (
     Column("tag", min_width=12),
@@ -68,7 +69,9 @@ def tags(
                 app_state,
                 profiles,
                 regions,
-                lambda c, r: ImageService(c.access.client("ecr", r)).untagged(name, limit=most),
+                lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).untagged(
+                    name, limit=most
+                ),
                 untagged_view,
             )
         else:
@@ -76,14 +79,14 @@ def tags(
                 app_state,
                 profiles,
                 regions,
-                lambda c, r: ImageService(c.access.client("ecr", r)).tags(
+                lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).tags(
                     name, match=match, sort=how, limit=most
                 ),
                 tags_view,
             )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
-    service = ImageService(clients.ecr(), clients.settings.registry_id)
+    service = ImageService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
     if untagged:
         app_state.emit(untagged_view(service.untagged(ref.repository, limit=most)))
         return

@@ -11,7 +11,7 @@ from ecrctl.cli.common import RepoArg, confirm, interactive, say, say_capped, st
 from ecrctl.cli.output import View, short_digest
 from ecrctl.cli.progress import Reporter
 from ecrctl.core.exceptions import Refused
-from ecrctl.core.paging import MAX_BATCH_IDS
+from ecrctl.core.registry import MAX_BATCH_IDS, EcrRegistry
 from ecrctl.core.untag import INDEX_MEDIA_TYPES, Removal, UntagPlan, UntagService
 
 
@@ -122,7 +122,9 @@ def untag(
         targets.insert(0, ref.tag or f"@{ref.digest}")
     if not dry_run and not yes and not interactive():
         confirm(f"Remove images from {ref.repository}?", yes=False)  # refuses before any call
-    service = UntagService(clients.ecr(), clients.settings.registry_id, workers=workers())
+    service = UntagService(
+        EcrRegistry(clients.ecr(), clients.settings.registry_id), workers=workers()
+    )
     plan = service.plan(ref.repository, targets, untagged=untagged, match=match)
     what = _amount(plan.removals) + f" from {ref.repository}"
     if plan.removals and not dry_run:

@@ -13,6 +13,7 @@ from ecrctl.cli.output import Column, View, cell, short_time
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.fleet import Located, ProfileContext, locate
 from ecrctl.core.refs import parse_image_ref
+from ecrctl.core.registry import EcrRegistry
 
 COLUMNS = (
     Column("repository", min_width=10),
@@ -48,7 +49,7 @@ def where(
 
     def read(context: ProfileContext, region: str) -> list[Located]:
         ecr = context.access.client("ecr", region)
-        return locate(ecr, ref.repository, tag=ref.tag, digest=ref.digest)
+        return locate(EcrRegistry(ecr), ref.repository, tag=ref.tag, digest=ref.digest)
 
     result = fleet.run(app_state, asked, read)
     views = [(o, _view(o.value or [])) for o in result.succeeded if o.value]

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ecrctl.core.exceptions import RepositoryNotFound
+
 if TYPE_CHECKING:
-    from mypy_boto3_ecr import ECRClient
-    from mypy_boto3_ecr.type_defs import CreateRepositoryRequestTypeDef
+    from ecrctl.core.registry import EcrRegistry
 
 
 @dataclass(frozen=True)
@@ -26,24 +27,12 @@ class RepositorySettings:
         }
 
 
-def _not_found(error: Exception) -> bool:
-    response = getattr(error, "response", None) or {}
-    return (response.get("Error") or {}).get("Code") == "RepositoryNotFoundException"
-
-
-def repository_settings(
-    ecr: ECRClient, repository: str, registry_id: str | None
-) -> RepositorySettings | None:
+def repository_settings(registry: EcrRegistry, repository: str) -> RepositorySettings | None:
     """The repository's settings, or None when it does not exist."""
-    params: dict[str, Any] = {"repositoryNames": [repository]}
-    if registry_id:
-        params["registryId"] = registry_id
     try:
-        found = ecr.describe_repositories(**params)["repositories"]
-    except Exception as error:
-        if _not_found(error):
-            return None
-        raise
+        found = registry.call("describe_repositories", repositoryNames=[repository])["repositories"]
+    except RepositoryNotFound:
+        return None
     if not found:
         return None
     repo = found[0]
@@ -58,20 +47,16 @@ def repository_settings(
     )
 
 
-def create_repository(
-    ecr: ECRClient, repository: str, registry_id: str | None, settings: RepositorySettings
-) -> None:
+def create_repository(registry: EcrRegistry, repository: str, settings: RepositorySettings) -> None:
     """Create the destination repository like the source (a KMS key of another account's
     registry is kept only within one account: a key is not shared by a copy)."""
     encryption: dict[str, Any] = {"encryptionType": settings.encryption[0]}
     if settings.encryption[1]:
         encryption["kmsKey"] = settings.encryption[1]
-    params: CreateRepositoryRequestTypeDef = {
-        "repositoryName": repository,
-        "imageTagMutability": "IMMUTABLE" if settings.immutable else "MUTABLE",
-        "imageScanningConfiguration": {"scanOnPush": settings.scan_on_push},
-        "encryptionConfiguration": encryption,  # type: ignore[typeddict-item]
-    }
-    if registry_id:
-        params["registryId"] = registry_id
-    ecr.create_repository(**params)
+    registry.call(
+        "create_repository",
+        repositoryName=repository,
+        imageTagMutability="IMMUTABLE" if settings.immutable else "MUTABLE",
+        imageScanningConfiguration={"scanOnPush": settings.scan_on_push},
+        encryptionConfiguration=encryption,
+    )

@@ -19,10 +19,11 @@ from ecrctl.core.lifecycle.evaluate import Decision
 from ecrctl.core.lifecycle.model import ImageRecord, Policy
 from ecrctl.core.models import iso
 from ecrctl.core.oci import INDEX_MEDIA_TYPES, fetch_index_children
-from ecrctl.core.paging import paginate
+from ecrctl.core.polling import Schedule, poll
 from ecrctl.core.refs import validate_repository_name
+from ecrctl.core.registry import PAGE_SIZES, EcrRegistry
 
-PREVIEW_PAGE = 100  # GetLifecyclePolicyPreview's maxResults: 1-100
+PREVIEW_PAGE = PAGE_SIZES["get_lifecycle_policy_preview"]  # maxResults: 1-100
 StatusCallback = Callable[[str, float], None]
 
 
@@ -90,37 +91,26 @@ class Inventory:
 class LifecycleService:
     def __init__(
         self,
-        ecr: Any,
-        registry_id: str | None = None,
+        registry: EcrRegistry,
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ecr = ecr
-        self.registry_id = registry_id
+        self.registry = registry
+        self.ecr = registry.ecr
         self.sleep = sleep
         self.clock = clock
 
-    def _params(self, repository: str) -> dict[str, str]:
+    def _call(self, operation: str, repository: str, **params: Any) -> dict[str, Any]:
         validate_repository_name(repository)
-        params = {"repositoryName": repository}
-        if self.registry_id:
-            params["registryId"] = self.registry_id
-        return params
-
-    def _repo_missing(self, repository: str) -> NotFound:
-        where = f" in registry {self.registry_id}" if self.registry_id else ""
-        return NotFound(f"repository {repository} not found{where}")
+        return self.registry.call(operation, repositoryName=repository, **params)
 
     def current(self, repository: str) -> StoredPolicy | None:
         """The repository's policy, or None when it has none."""
-        errors = self.ecr.exceptions
         try:
-            response = self.ecr.get_lifecycle_policy(**self._params(repository))
-        except errors.LifecyclePolicyNotFoundException:
+            response = self._call("get_lifecycle_policy", repository)
+        except self.ecr.exceptions.LifecyclePolicyNotFoundException:
             return None
-        except errors.RepositoryNotFoundException:
-            raise self._repo_missing(repository) from None
         return StoredPolicy(
             repository, response["lifecyclePolicyText"], response.get("lastEvaluatedAt")
         )
@@ -132,21 +122,13 @@ class LifecycleService:
         return stored
 
     def put(self, repository: str, policy: Policy) -> None:
-        try:
-            self.ecr.put_lifecycle_policy(
-                **self._params(repository), lifecyclePolicyText=policy.text
-            )
-        except self.ecr.exceptions.RepositoryNotFoundException:
-            raise self._repo_missing(repository) from None
+        self._call("put_lifecycle_policy", repository, lifecyclePolicyText=policy.text)
 
     def delete(self, repository: str) -> StoredPolicy:
-        errors = self.ecr.exceptions
         try:
-            response = self.ecr.delete_lifecycle_policy(**self._params(repository))
-        except errors.LifecyclePolicyNotFoundException:
+            response = self._call("delete_lifecycle_policy", repository)
+        except self.ecr.exceptions.LifecyclePolicyNotFoundException:
             raise NotFound(f"repository {repository} has no lifecycle policy") from None
-        except errors.RepositoryNotFoundException:
-            raise self._repo_missing(repository) from None
         return StoredPolicy(
             repository, response["lifecyclePolicyText"], response.get("lastEvaluatedAt")
         )
@@ -168,28 +150,20 @@ class LifecycleService:
         ]
         references: dict[str, set[str]] = {}
         if indexes:
-            try:
-                references = fetch_index_children(
-                    self.ecr, repository, indexes, registry_id=self.registry_id, sleep=self.sleep
-                )
-            except self.ecr.exceptions.RepositoryNotFoundException:
-                raise self._repo_missing(repository) from None
+            references = fetch_index_children(self.registry, repository, indexes)
         unread = tuple(d for d in indexes if d not in references)
         return Inventory(records, references, unread)
 
     def _details(self, repository: str) -> list[dict[str, Any]]:
-        try:
-            return list(
-                paginate(
-                    self.ecr,
-                    "describe_images",
-                    "imageDetails",
-                    **self._params(repository),
-                    filter={"imageStatus": "ANY"},
-                )
+        validate_repository_name(repository)
+        return list(
+            self.registry.items(
+                "describe_images",
+                "imageDetails",
+                repositoryName=repository,
+                filter={"imageStatus": "ANY"},
             )
-        except self.ecr.exceptions.RepositoryNotFoundException:
-            raise self._repo_missing(repository) from None
+        )
 
     def remote_preview(
         self,
@@ -200,13 +174,12 @@ class LifecycleService:
         on_status: StatusCallback | None = None,
     ) -> RemotePreview:
         """Run AWS's preview (of ``policy``, or of the current policy) and collect every page."""
-        params = self._params(repository)
         errors = self.ecr.exceptions
-        start: dict[str, Any] = dict(params)
+        start: dict[str, Any] = {}
         if policy is not None:
             start["lifecyclePolicyText"] = policy.text
         try:
-            self.ecr.start_lifecycle_policy_preview(**start)
+            self._call("start_lifecycle_policy_preview", repository, **start)
         except errors.LifecyclePolicyNotFoundException:
             raise NotFound(
                 f"repository {repository} has no lifecycle policy to preview; pass --policy FILE"
@@ -216,44 +189,43 @@ class LifecycleService:
                 f"a lifecycle policy preview is already running for {repository}; "
                 "try again when it has finished"
             ) from None
-        except errors.RepositoryNotFoundException:
-            raise self._repo_missing(repository) from None
-        started = self.clock()
-        delay = 1.0
-        while True:
-            page = self.ecr.get_lifecycle_policy_preview(**params, maxResults=PREVIEW_PAGE)
+
+        def check(elapsed: float) -> dict[str, Any] | None:
+            page = self._call("get_lifecycle_policy_preview", repository, maxResults=PREVIEW_PAGE)
             status = str(page.get("status", "IN_PROGRESS"))
-            elapsed = self.clock() - started
             if on_status is not None:
                 on_status(status, elapsed)
-            if status == "COMPLETE":
-                break
             if status in ("FAILED", "EXPIRED"):
                 raise Refused(f"AWS's lifecycle policy preview for {repository} ended {status}")
-            if elapsed >= timeout:
-                raise Refused(
-                    f"AWS's lifecycle policy preview for {repository} is still {status} after "
-                    f"{elapsed:.0f} s; run the command again later for its results "
-                    "(or raise --timeout)"
-                )
-            self.sleep(min(delay, max(timeout - elapsed, 0.0)))
-            delay = min(delay * 2, 5.0)
+            last[0] = status
+            return page if status == "COMPLETE" else None
+
+        def timed_out(elapsed: float) -> Exception:
+            return Refused(
+                f"AWS's lifecycle policy preview for {repository} is still {last[0]} after "
+                f"{elapsed:.0f} s; run the command again later for its results "
+                "(or raise --timeout)"
+            )
+
+        last = ["IN_PROGRESS"]
+        schedule = Schedule(timeout, first=1.0, longest=5.0, clock=self.clock, sleep=self.sleep)
+        page = poll(check, schedule, timed_out=timed_out)
         summary = page.get("summary") or {}
         transitions = summary.get("transitioningImageTotalCounts") or []
         preview = RemotePreview(
-            status=status,
+            status="COMPLETE",
             expiring_total=summary.get("expiringImageTotalCount"),
             transitioning_total=sum(int(t.get("imageTotalCount", 0)) for t in transitions),
             policy_text=page.get("lifecyclePolicyText"),
         )
         results = list(page.get("previewResults") or [])
-        token = page.get("nextToken")
-        while token:
-            page = self.ecr.get_lifecycle_policy_preview(
-                **params, maxResults=PREVIEW_PAGE, nextToken=token
+        if page.get("nextToken"):
+            results += self.registry.items(
+                "get_lifecycle_policy_preview",
+                "previewResults",
+                repositoryName=repository,
+                nextToken=page["nextToken"],
             )
-            results.extend(page.get("previewResults") or [])
-            token = page.get("nextToken")
         decisions = [_decision(r) for r in results]
         decisions.sort(
             key=lambda d: (d.rule_priority or 0, iso(d.image.pushed_at) or "", d.image.digest)

@@ -10,11 +10,14 @@ import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.models import iso
 from ecrctl.core.refs import RegistryHost, parse_host, validate_registry_id
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
 
 PUBLIC_HOST = "public.ecr.aws"
 PUBLIC_REGION = "us-east-1"  # ECR Public issues tokens there only
@@ -152,13 +155,15 @@ def _host_of(endpoint: str) -> str:
     return endpoint.removeprefix("https://").removeprefix("http://").rstrip("/").split("/", 1)[0]
 
 
-def fetch_tokens(ecr: Any, request: TokenRequest, *, now: datetime | None = None) -> list[Any]:
+def fetch_tokens(
+    ecr: ECRClient, request: TokenRequest, *, now: datetime | None = None
+) -> list[RegistryToken]:
     """One GetAuthorizationToken call for every registry of a request."""
     issued = (now or datetime.now(UTC)).replace(microsecond=0)
-    params: dict[str, Any] = {}
     if request.registry_ids:
-        params["registryIds"] = list(request.registry_ids)
-    response = ecr.get_authorization_token(**params)
+        response = ecr.get_authorization_token(registryIds=list(request.registry_ids))
+    else:
+        response = ecr.get_authorization_token()
     tokens: list[RegistryToken] = []
     for data in response.get("authorizationData") or []:
         username, password = decode_token(data["authorizationToken"])
