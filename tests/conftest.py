@@ -156,4 +156,24 @@ def run_ecrctl(server_env: dict[str, str]) -> Any:
     return run
 
 
+@pytest.fixture
+def stubber_region() -> str:
+    """The region of the ``stubbed`` client (a test module overrides this fixture to change it)."""
+    return "us-east-1"
+
+
+@pytest.fixture
+def stubbed(stubber_region: str) -> Iterator[tuple[Any, Any]]:
+    """An ECR client under botocore's Stubber, and the stubber; every queued answer must be used.
+
+    For what moto gets wrong (DESIGN.md §5): ECR's paging, errors and the calls made, exactly."""
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("ecr", region_name=stubber_region)
+    with Stubber(client) as stub:
+        yield client, stub
+        stub.assert_no_pending_responses()
+
+
 from tests.proxy_fixtures import ecr_proxy  # noqa: E402, F401  (the faithful ECR proxy)

@@ -15,6 +15,7 @@ from ecrctl.core.exceptions import NotFound
 from ecrctl.core.lifecycle.builder import build_policy
 from ecrctl.core.lifecycle.change import apply_policy_change, evaluate_on, plan_policy_change
 from ecrctl.core.lifecycle.preview import LifecycleService
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.sandbox.images import seed_repository
 
 REPO = "team/app"
@@ -26,7 +27,7 @@ KEEP_FIVE = build_policy(keep_last=5)
 def service(ecr: Any) -> LifecycleService:
     ecr.create_repository(repositoryName=REPO)
     seed_repository(ecr, REPO, ["v1", "v2", "v3"])
-    return LifecycleService(ecr)
+    return LifecycleService(EcrRegistry(ecr))
 
 
 def now() -> datetime:
@@ -90,7 +91,7 @@ def test_apply_puts_the_policy_and_a_second_plan_finds_nothing_to_change(
 
 def test_a_missing_repository_is_not_found_before_anything_is_put(ecr: Any) -> None:
     with pytest.raises(NotFound, match="repository team/none not found"):
-        plan_policy_change(LifecycleService(ecr), "team/none", KEEP_ONE, at=now())
+        plan_policy_change(LifecycleService(EcrRegistry(ecr)), "team/none", KEEP_ONE, at=now())
 
 
 def test_evaluate_on_the_current_policy(ecr: Any, service: LifecycleService) -> None:

@@ -71,16 +71,6 @@ def _detail(n: int, media_type: str, tags: tuple[str, ...] = ()) -> dict[str, An
     return detail
 
 
-@pytest.fixture
-def stubbed() -> Any:
-    import boto3
-
-    client = boto3.client("ecr", region_name="us-east-1")
-    with Stubber(client) as stub:
-        yield client, stub
-        stub.assert_no_pending_responses()
-
-
 def _describe(stub: Stubber, details: list[dict[str, Any]]) -> None:
     stub.add_response(
         "describe_images",

@@ -38,16 +38,6 @@ def result(n: int, priority: int = 1, action: str = "EXPIRE", tags: tuple[str, .
     return item
 
 
-@pytest.fixture
-def stubbed() -> Any:
-    import boto3
-
-    client = boto3.client("ecr", region_name="us-east-1")
-    with Stubber(client) as stub:
-        yield client, stub
-        stub.assert_no_pending_responses()
-
-
 def service(client: Any, clock: FakeClock) -> LifecycleService:
     return LifecycleService(EcrRegistry(client), sleep=clock.sleep, clock=clock)
 

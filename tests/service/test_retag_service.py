@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -195,14 +194,6 @@ def test_match_images_pairs_moto_answers_by_request_order() -> None:
 INDEX = synthetic_index(
     [(synthetic_manifest("a", media_type=OCI_MANIFEST), "linux/amd64")], media_type=OCI_INDEX
 )
-
-
-@pytest.fixture
-def stubbed() -> Any:
-    client = boto3.client("ecr", region_name="us-east-1")
-    with Stubber(client) as stub:
-        yield client, stub
-        stub.assert_no_pending_responses()
 
 
 def _get(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -21,29 +19,6 @@ IMAGE = {"imageTag": "v1"}
 DIGEST = "sha256:" + "a" * 64
 EXPECTED = {"repositoryName": REPO, "imageId": IMAGE, "maxResults": 1000}
 DONE_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-
-
-class FakeTime:
-    """A clock that only moves when the service sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def stubbed() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client("ecr", region_name="us-east-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 def page(status: str, body: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -70,7 +45,7 @@ def complete(findings: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     )
 
 
-def service(client: Any, fake: FakeTime) -> ScanService:
+def service(client: Any, fake: FakeClock) -> ScanService:
     return ScanService(EcrRegistry(client), clock=fake.clock, sleep=fake.sleep)
 
 
@@ -79,7 +54,7 @@ def test_wait_polls_in_progress_until_complete(stubbed: tuple[Any, Stubber]) -> 
     stubber.add_response("describe_image_scan_findings", page("IN_PROGRESS"), EXPECTED)
     stubber.add_response("describe_image_scan_findings", page("IN_PROGRESS"), EXPECTED)
     stubber.add_response("describe_image_scan_findings", complete(basic_findings(3)), EXPECTED)
-    fake = FakeTime()
+    fake = FakeClock()
     seen: list[str] = []
     report = service(client, fake).wait(
         REPO, IMAGE, timeout=600, on_status=lambda status, reason, elapsed: seen.append(status)
@@ -108,7 +83,7 @@ def test_complete_before_findings_are_readable_is_waited_for(
     stubber.add_response(
         "describe_image_scan_findings", complete(basic_findings(2, severities=("HIGH",))), EXPECTED
     )
-    fake = FakeTime()
+    fake = FakeClock()
     reasons: list[str | None] = []
     report = service(client, fake).wait(
         REPO, IMAGE, timeout=60, on_status=lambda s, reason, e: reasons.append(reason)
@@ -141,7 +116,7 @@ def test_failed_scan_carries_ecr_reason(stubbed: tuple[Any, Stubber]) -> None:
         "UnsupportedImageError: operating system not supported"
     )
     stubber.add_response("describe_image_scan_findings", failed, EXPECTED)
-    report = service(client, FakeTime()).wait(REPO, IMAGE, timeout=60)
+    report = service(client, FakeClock()).wait(REPO, IMAGE, timeout=60)
     assert report.failed and report.status == "FAILED"
     assert report.description == "UnsupportedImageError: operating system not supported"
 
@@ -150,7 +125,7 @@ def test_wait_gives_up_at_the_timeout(stubbed: tuple[Any, Stubber]) -> None:
     client, stubber = stubbed
     for _ in range(5):  # at 0, 2, 5, 9.5 and a last look at the deadline
         stubber.add_response("describe_image_scan_findings", page("IN_PROGRESS"), EXPECTED)
-    fake = FakeTime()
+    fake = FakeClock()
     with pytest.raises(Refused, match=r"still IN_PROGRESS .* after 10s; .*--timeout"):
         service(client, fake).wait(REPO, IMAGE, timeout=10)
     assert sum(fake.sleeps) == pytest.approx(10)  # never sleeps past the deadline
@@ -187,7 +162,7 @@ def test_enhanced_active_scan_reads_enhanced_findings(stubbed: tuple[Any, Stubbe
     }
     stubber.add_response("describe_image_scan_findings", page("PENDING"), EXPECTED)
     stubber.add_response("describe_image_scan_findings", page("ACTIVE", enhanced), EXPECTED)
-    report = service(client, FakeTime()).wait(REPO, IMAGE, timeout=60)
+    report = service(client, FakeClock()).wait(REPO, IMAGE, timeout=60)
     assert report.ready and report.scanner == "enhanced"
     first = report.findings[0]
     assert (first.id, first.severity, first.package, first.fixed_version, first.link) == (
@@ -245,7 +220,7 @@ def test_start_then_wait_tolerates_a_scan_not_yet_visible(stubbed: tuple[Any, St
         "describe_image_scan_findings", "ScanNotFoundException", expected_params=with_registry
     )
     stubber.add_response("describe_image_scan_findings", complete([]), with_registry)
-    fake = FakeTime()
+    fake = FakeClock()
     scans = ScanService(EcrRegistry(client, "210987654321"), clock=fake.clock, sleep=fake.sleep)
     assert scans.start(REPO, IMAGE).started
     assert scans.wait(REPO, IMAGE, timeout=60, just_started=True).ready

@@ -4,16 +4,15 @@ moto's documented scan-finding-results API) and on botocore's Stubber where moto
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from botocore.stub import Stubber
 
 from ecrctl.core.exceptions import GateTripped, NotFound, Refused
 from ecrctl.core.refs import ImageRef
+from ecrctl.core.registry import EcrRegistry
 from ecrctl.core.scan import ScanService
 from ecrctl.core.scanning import scan_image
 from ecrctl.sandbox.findings import basic_findings, scan_response
@@ -37,7 +36,7 @@ def scanned(ecr: Any) -> ScanService:
     results = [scan_response(REPO, REF.image_id, findings=FINDINGS)]
     requests.post(MOTO_API, json={"results": results, "region": REGION}, timeout=10)
     ecr.start_image_scan(repositoryName=REPO, imageId=REF.image_id)
-    return ScanService(ecr)
+    return ScanService(EcrRegistry(ecr))
 
 
 @pytest.mark.parametrize(
@@ -91,11 +90,11 @@ def test_start_outcome_is_heard_before_the_findings_are_read(ecr: Any) -> None:
     seed_repository(ecr, REPO, ["v1"])
     heard: list[bool] = []
     first = scan_image(
-        ScanService(ecr), REF, start=True, on_started=lambda s: heard.append(s.started)
+        ScanService(EcrRegistry(ecr)), REF, start=True, on_started=lambda s: heard.append(s.started)
     )
     # ECR (and moto) allow one manual scan a day: the second start is refused, not an error.
     second = scan_image(
-        ScanService(ecr), REF, start=True, on_started=lambda s: heard.append(s.started)
+        ScanService(EcrRegistry(ecr)), REF, start=True, on_started=lambda s: heard.append(s.started)
     )
     assert heard == [True, False]
     assert first.started is not None and first.started.started
@@ -103,11 +102,8 @@ def test_start_outcome_is_heard_before_the_findings_are_read(ecr: Any) -> None:
 
 
 @pytest.fixture
-def stubbed() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client("ecr", region_name=REGION)
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+def stubber_region() -> str:
+    return REGION
 
 
 FETCH = {"repositoryName": REPO, "imageId": REF.image_id, "maxResults": 1000}
@@ -121,7 +117,7 @@ def test_findings_not_readable_yet_leave_the_gate_undecided(
     early = scan_response(REPO, REF.image_id, findings=[])
     del early["imageScanFindings"]["findingSeverityCounts"]
     stubber.add_response("describe_image_scan_findings", early, FETCH)
-    outcome = scan_image(ScanService(client), REF, fail_on="LOW")
+    outcome = scan_image(ScanService(EcrRegistry(client)), REF, fail_on="LOW")
     assert not outcome.ready and outcome.pending_reason == "findings are not readable yet"
     assert outcome.gate.verdict == "undecided" and isinstance(outcome.gate.error, Refused)
     assert str(outcome.gate.error) == (
@@ -134,7 +130,7 @@ def test_a_failed_scan_is_refused(stubbed: tuple[Any, Stubber]) -> None:
     failed = scan_response(REPO, REF.image_id, status="UNSUPPORTED_IMAGE", description="no OS")
     stubber.add_response("describe_image_scan_findings", failed, FETCH)
     with pytest.raises(Refused, match="the scan of team/app:v1 ended UNSUPPORTED_IMAGE: no OS"):
-        scan_image(ScanService(client), REF, fail_on="LOW")
+        scan_image(ScanService(EcrRegistry(client)), REF, fail_on="LOW")
 
 
 def test_a_scan_just_started_and_not_recorded_yet_is_pending(
@@ -146,7 +142,7 @@ def test_a_scan_just_started_and_not_recorded_yet_is_pending(
         "start_image_scan", {**ids, "imageScanStatus": {"status": "IN_PROGRESS"}}, ids
     )
     stubber.add_client_error("describe_image_scan_findings", "ScanNotFoundException", "none")
-    outcome = scan_image(ScanService(client), REF, start=True, fail_on="HIGH")
+    outcome = scan_image(ScanService(EcrRegistry(client)), REF, start=True, fail_on="HIGH")
     assert outcome.report.status == "PENDING" and outcome.pending_reason == "scan is not done"
     assert outcome.gate.verdict == "undecided"
 
@@ -155,7 +151,7 @@ def test_no_scan_and_none_started_is_not_found(stubbed: tuple[Any, Stubber]) -> 
     client, stubber = stubbed
     stubber.add_client_error("describe_image_scan_findings", "ScanNotFoundException", "none")
     with pytest.raises(NotFound, match="start one with --start"):
-        scan_image(ScanService(client), REF)
+        scan_image(ScanService(EcrRegistry(client)), REF)
 
 
 def test_wait_reports_each_poll_then_gates_the_findings(stubbed: tuple[Any, Stubber]) -> None:
@@ -167,7 +163,7 @@ def test_wait_reports_each_poll_then_gates_the_findings(stubbed: tuple[Any, Stub
     stubber.add_response("describe_image_scan_findings", done, FETCH)
     clock = FakeClock()
     polls: list[tuple[str, str | None]] = []
-    service = ScanService(client, clock=clock.clock, sleep=clock.sleep)
+    service = ScanService(EcrRegistry(client), clock=clock.clock, sleep=clock.sleep)
     outcome = scan_image(
         service,
         REF,

@@ -6,7 +6,6 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -226,14 +225,6 @@ def _detail(digest: str, tags: list[str], media_type: str = OCI_MANIFEST) -> dic
     if tags:
         detail["imageTags"] = tags
     return detail
-
-
-@pytest.fixture
-def stubbed() -> Any:
-    client = boto3.client("ecr", region_name="us-east-1")
-    with Stubber(client) as stub:
-        yield client, stub
-        stub.assert_no_pending_responses()
 
 
 def _describe(stub: Stubber, details: list[dict[str, Any]]) -> None:

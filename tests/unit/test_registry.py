@@ -3,10 +3,8 @@ PutImage paced once per HTTP attempt, and botocore's retries as the only retry l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
@@ -32,11 +30,8 @@ class CountingBucket(TokenBucket):
 
 
 @pytest.fixture
-def stubbed() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client("ecr", region_name="eu-west-1")
-    with Stubber(client) as stub:
-        yield client, stub
-        stub.assert_no_pending_responses()
+def stubber_region() -> str:
+    return "eu-west-1"
 
 
 @pytest.mark.parametrize("registry_id", [None, OTHER])
