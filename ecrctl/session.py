@@ -225,7 +225,8 @@ class Clients:
             self._session = boto3.Session(
                 botocore_session=self.core, profile_name=self.settings.profile
             )
-            paths = self._session._loader.search_paths  # boto3 appends its path every time
+            # boto3 appends its data path to the shared loader each time: keep each path once
+            paths = self.core.get_component("data_loader").search_paths
             paths[:] = list(dict.fromkeys(paths))
         return self._session
 
