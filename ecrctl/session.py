@@ -22,6 +22,7 @@ from ecrctl.core.exceptions import InvalidInput
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_ecr import ECRClient
 
 REDACTED_KEYS = frozenset(
     {
@@ -271,5 +272,6 @@ class Clients:
             self._clients[key] = client
         return self._clients[key]
 
-    def ecr(self, region: str | None = None) -> Any:
-        return self.client("ecr", region)
+    def ecr(self, region: str | None = None) -> ECRClient:
+        client: ECRClient = self.client("ecr", region)
+        return client
