@@ -196,7 +196,7 @@ class Clients:
         self._log = log or _stderr_line  # where --debug writes its call log
         self._core: Any = None
         self._session: boto3.Session | None = None
-        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._clients: dict[tuple[str, str | None, int], Any] = {}
 
     @property
     def core(self) -> Any:
@@ -240,18 +240,19 @@ class Clients:
             raise NoRegionError()
         return region
 
-    def client(self, service: str, region: str | None = None) -> Any:
-        key = (service, region)
+    def client(self, service: str, region: str | None = None, *, attempts: int = 0) -> Any:
+        """A client of ``service``, made once per region. botocore's retries are the only retry
+        layer; ``attempts`` raises them for a bulk writer (when the person set none), so that
+        reads and unreachable endpoints still fail as fast as the aws CLI's."""
+        if attempts and self.core.get_config_variable("max_attempts") is not None:
+            attempts = 0  # AWS_MAX_ATTEMPTS or the profile's max_attempts decide
+        key = (service, region, attempts)
         if key not in self._clients:
             from botocore.config import Config
 
             retries: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard"}
-            if service == "ecr" and self.core.get_config_variable("max_attempts") is None:
-                from ecrctl.core.registry import MAX_ATTEMPTS
-
-                # The only retry layer (core.registry): botocore's, with room for PutImage
-                # throttling; AWS_MAX_ATTEMPTS or a profile's max_attempts still decide.
-                retries["total_max_attempts"] = MAX_ATTEMPTS
+            if attempts:
+                retries["total_max_attempts"] = attempts
             config = Config(
                 retries=retries,  # type: ignore[arg-type]
                 max_pool_connections=32,
@@ -272,6 +273,10 @@ class Clients:
             self._clients[key] = client
         return self._clients[key]
 
-    def ecr(self, region: str | None = None) -> ECRClient:
-        client: ECRClient = self.client("ecr", region)
+    def ecr(self, region: str | None = None, *, bulk_writes: bool = False) -> ECRClient:
+        """The ECR client; ``bulk_writes`` for retag and untag, whose bursts of PutImage and
+        BatchDeleteImage need more room for throttling (core.registry.BULK_ATTEMPTS)."""
+        from ecrctl.core.registry import BULK_ATTEMPTS
+
+        client: ECRClient = self.client("ecr", region, attempts=BULK_ATTEMPTS if bulk_writes else 0)
         return client

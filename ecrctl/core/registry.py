@@ -9,10 +9,12 @@ Every service in ``core`` talks to ECR through an ``EcrRegistry`` (as chalice's 
 - PutImage is paced (about 10 calls a second per region) by a token bucket asked once per HTTP
   attempt, retries included, through botocore's ``before-send.ecr.PutImage`` event.
 
-Retries: botocore's retry configuration is the only retry layer. ``session.client`` sets the
-attempts once (the person's ``AWS_MAX_ATTEMPTS`` / ``max_attempts``, else ``MAX_ATTEMPTS`` for
-ECR) and botocore's standard mode retries throttling, 5xx answers and network errors with
-backoff. ecrctl adds no loop of its own: a throttled PutImage is tried at most that many times
+Retries: botocore's retry configuration is the only retry layer, its attempts set once in
+``session.client``: the person's ``AWS_MAX_ATTEMPTS`` / ``max_attempts`` if set; else
+``BULK_ATTEMPTS`` for the bulk writers (retag's PutImage, untag's BatchDeleteImage), room for a
+burst of throttling; else botocore's default (3, as the aws CLI, so that a wrong endpoint fails
+in a moment). botocore's standard mode retries throttling, 5xx answers and network errors with
+backoff; ecrctl adds no loop of its own, so a throttled PutImage is tried at most that many times
 in all. ``report_retries`` only observes botocore's retries (``needs-retry``, then the next
 attempt's ``before-send``) to tell the person about them.
 """
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-MAX_ATTEMPTS = 8  # attempts per ECR call when the person configured none (botocore's: 3)
+BULK_ATTEMPTS = 8  # attempts per call of retag/untag when the person configured none (default 3)
 MAX_PAGE = 1000  # ListImages, DescribeImages, DescribeRepositories, ...: maxResults 1-1000
 MAX_BATCH_IDS = 100  # BatchGetImage, BatchDeleteImage: at most 100 image ids a call
 # Operations whose maxResults stops below MAX_PAGE.

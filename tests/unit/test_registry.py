@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 
 from ecrctl.core.exceptions import ImageNotFound, NotFound, RepositoryNotFound
 from ecrctl.core.pacing import TokenBucket
-from ecrctl.core.registry import MAX_ATTEMPTS, EcrRegistry
+from ecrctl.core.registry import BULK_ATTEMPTS, EcrRegistry
 from tests.scripted import ScriptedEcr
 
 OTHER = "210987654321"
@@ -150,18 +150,27 @@ def test_a_second_pace_on_the_same_registry_does_not_pace_twice() -> None:
     assert (first.asked, second.asked) == (0, 1)
 
 
-@pytest.mark.parametrize(("env", "attempts"), [(None, MAX_ATTEMPTS), ("2", 2)])
+@pytest.mark.parametrize(
+    ("env", "bulk", "attempts"),
+    [(None, False, None), (None, True, BULK_ATTEMPTS), ("2", True, 2), ("2", False, 2)],
+)
 def test_the_ecr_client_carries_the_attempts_once(
-    monkeypatch: pytest.MonkeyPatch, env: str | None, attempts: int
+    monkeypatch: pytest.MonkeyPatch, env: str | None, bulk: bool, attempts: int | None
 ) -> None:
+    """Reads keep botocore's default (a wrong endpoint fails at once, as with the aws CLI);
+    retag and untag get room for throttling; AWS_MAX_ATTEMPTS always decides."""
     from ecrctl.session import Clients, resolve_settings
 
     if env is None:
-        monkeypatch.delenv("AWS_MAX_ATTEMPTS")
+        monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
     else:
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", env)
     settings = resolve_settings(
         profile=None, region="eu-west-1", endpoint_url=None, registry_id=None, debug=False
     )
-    client = Clients(settings).client("ecr")
-    assert client.meta.config.retries["total_max_attempts"] == attempts
+    client = Clients(settings).ecr(bulk_writes=bulk)
+    configured = client.meta.config.retries.get("total_max_attempts")
+    if attempts is None:
+        assert configured is None  # botocore's own default: 3 in standard mode
+    else:
+        assert client.meta.config.retries["total_max_attempts"] == attempts

@@ -73,7 +73,7 @@ def retag(
             say(f"debug: {code}, retry {attempt} after backoff")
 
     service = RetagService(
-        EcrRegistry(clients.ecr(), clients.settings.registry_id),
+        EcrRegistry(clients.ecr(bulk_writes=True), clients.settings.registry_id),
         on_retry=retrying,
         workers=workers(),
     )

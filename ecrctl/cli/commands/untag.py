@@ -123,7 +123,7 @@ def untag(
     if not dry_run and not yes and not interactive():
         confirm(f"Remove images from {ref.repository}?", yes=False)  # refuses before any call
     service = UntagService(
-        EcrRegistry(clients.ecr(), clients.settings.registry_id), workers=workers()
+        EcrRegistry(clients.ecr(bulk_writes=True), clients.settings.registry_id), workers=workers()
     )
     plan = service.plan(ref.repository, targets, untagged=untagged, match=match)
     what = _amount(plan.removals) + f" from {ref.repository}"
