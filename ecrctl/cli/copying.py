@@ -16,6 +16,7 @@ from ecrctl.core.copy.copy import Copier, CopyResult, Progress, size_text
 from ecrctl.core.copy.plan import BlobItem, Plan
 from ecrctl.core.copy.reference import PUBLIC_ECR, Reference, destination, parse_reference
 from ecrctl.core.copy.registry import Denied, Missing, Registry, RegistryError
+from ecrctl.core.copy.resume import UploadStates
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, NotFound, Refused
 
 
@@ -269,7 +270,7 @@ def run_copy(
         dst = build_side(app_state, "destination", dst_ref, to_profile, hosts)
         from ecrctl.cli.common import workers
 
-        copier = Copier(src.registry, dst.registry, workers=workers())
+        copier = Copier(src.registry, dst.registry, workers=workers(), states=UploadStates())
         plan = copier.plan(
             src.ref, dst.ref, platform=platform, referrers=with_referrers, inspect=False
         )
