@@ -186,7 +186,8 @@ class Meter:
         if self.reporter.live:
             self.reporter.overwrite(self.line(), last=self.blobs == self.total_blobs)
         else:
-            self.reporter.say(f"{blob.status} {blob.digest[:19]} ({size_text(blob.size)})")
+            resumed = f", resumed at {size_text(blob.resumed_from)}" if blob.resumed_from else ""
+            self.reporter.say(f"{blob.status} {blob.digest[:19]} ({size_text(blob.size)}{resumed})")
 
 
 def result_view(result: CopyResult) -> View:

@@ -193,6 +193,7 @@ def test_killed_copy_resumes_from_the_registrys_range(
     doc = json.loads(out.stdout)
     (blob,) = [b for b in doc["blobs"] if b["size"] == LAYER]
     assert blob["status"] == "copied" and blob["resumedFrom"] == 2 * CHUNK_SIZE
+    assert f"copied {blob['digest'][:19]} (42.1 MB, resumed at 16.8 MB)" in out.stderr
     resent = proxy.sent_to(session_of(saved["location"]))
     assert resent == LAYER - 2 * CHUNK_SIZE < LAYER
     assert doc["bytesMoved"] == sum(n for _, n in proxy.patches) < LAYER
