@@ -16,6 +16,7 @@ from ecrctl.core.copy.copy import Copier, CopyResult, Progress, size_text
 from ecrctl.core.copy.plan import BlobItem, Plan
 from ecrctl.core.copy.reference import PUBLIC_ECR, Reference, destination, parse_reference
 from ecrctl.core.copy.registry import Denied, Missing, Registry, RegistryError
+from ecrctl.core.copy.resume import UploadStates
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, NotFound, Refused
 
 
@@ -185,7 +186,8 @@ class Meter:
         if self.reporter.live:
             self.reporter.overwrite(self.line(), last=self.blobs == self.total_blobs)
         else:
-            self.reporter.say(f"{blob.status} {blob.digest[:19]} ({size_text(blob.size)})")
+            resumed = f", resumed at {size_text(blob.resumed_from)}" if blob.resumed_from else ""
+            self.reporter.say(f"{blob.status} {blob.digest[:19]} ({size_text(blob.size)}{resumed})")
 
 
 def result_view(result: CopyResult) -> View:
@@ -269,7 +271,7 @@ def run_copy(
         dst = build_side(app_state, "destination", dst_ref, to_profile, hosts)
         from ecrctl.cli.common import workers
 
-        copier = Copier(src.registry, dst.registry, workers=workers())
+        copier = Copier(src.registry, dst.registry, workers=workers(), states=UploadStates())
         plan = copier.plan(
             src.ref, dst.ref, platform=platform, referrers=with_referrers, inspect=False
         )

@@ -19,6 +19,7 @@ from ecrctl.core.copy.plan import (
 )
 from ecrctl.core.copy.reference import Reference
 from ecrctl.core.copy.registry import Denied, Registry, RegistryError
+from ecrctl.core.copy.resume import UploadStates
 from ecrctl.core.exceptions import Refused
 
 DEFAULT_WORKERS = 4
@@ -84,10 +85,14 @@ class Copier:
         workers: int = DEFAULT_WORKERS,
         chunk_size: int | None = None,
         progress: Progress | None = None,
+        states: UploadStates | None = None,
     ) -> None:
+        """``states``: where unfinished chunked uploads are written down, to be resumed by a
+        re-run (none: every upload starts at byte 0)."""
         self.source, self.destination = source, destination
         self.workers = workers
         self.chunk_size = chunk_size
+        self.states = states
         self.progress = progress or Progress()
         self._moved = 0
         self._lock = threading.Lock()
@@ -156,17 +161,20 @@ class Copier:
     def _blob(self, plan: Plan, blob: BlobItem) -> None:
         src_repo, dst_repo = plan.source.repository, plan.destination.repository
         if blob.status == "present":
+            if self.states is not None:  # finished by a run killed before it cleaned up
+                self.states.forget(self.destination.host, dst_repo, blob.digest)
             return
         if blob.status == "mount" and self.destination.mount_blob(dst_repo, blob.digest, src_repo):
             blob.status = "mounted"
         else:
-            self.destination.upload_blob(
+            blob.resumed_from = self.destination.upload_blob(
                 dst_repo,
                 blob.digest,
                 blob.size,
-                lambda: self.source.open_blob(src_repo, blob.digest),
+                lambda offset: self.source.open_blob(src_repo, blob.digest, offset),
                 self._count,
                 chunk_size=self.chunk_size,
+                states=self.states,
             )
             blob.status = "copied"
         self.progress.on_blob(blob)

@@ -25,14 +25,18 @@ class BlobItem:
     size: int
     media_type: str
     status: str = "copy"  # copy | mount | present; after the copy: copied | mounted | present
+    resumed_from: int = 0  # bytes an earlier run's upload session already held
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "digest": self.digest,
             "size": self.size,
             "mediaType": self.media_type,
             "status": self.status,
         }
+        if self.resumed_from:
+            doc["resumedFrom"] = self.resumed_from
+        return doc
 
 
 @dataclass

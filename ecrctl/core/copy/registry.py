@@ -14,10 +14,9 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin
 
-from ecrctl.core.copy.connections import NetError
 from ecrctl.core.copy.transport import (
     Denied,
     Missing,
@@ -25,6 +24,10 @@ from ecrctl.core.copy.transport import (
     Transport,
     Unreachable,
 )
+from ecrctl.core.copy.upload import BlobUpload, skip
+
+if TYPE_CHECKING:
+    from ecrctl.core.copy.resume import UploadStates
 
 __all__ = ["Denied", "Manifest", "Missing", "Registry", "RegistryError", "Unreachable"]
 
@@ -35,7 +38,6 @@ MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json",
 )
 MAX_MANIFEST_BYTES = 4 * 2**20  # the spec's limit that registries enforce
-BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -52,33 +54,6 @@ class Manifest:
 
 def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-class CountingReader:
-    """A blob download as a file-like upload body: counts, hashes, stops at ``limit``."""
-
-    def __init__(self, source: Any, progress: Callable[[int], None], limit: int | None = None):
-        self.source, self.progress, self.remaining = source, progress, limit
-        self.hash = hashlib.sha256()
-
-    def read(self, size: int = BLOCK) -> bytes:
-        # http.client asks for 8-16 KiB at a time; a larger read costs the same per call.
-        size = BLOCK if size is None or size < BLOCK else size
-        if self.remaining is not None:
-            size = min(size, self.remaining)
-        if size == 0:
-            return b""
-        try:
-            data = self.source.read(size, decode_content=False)
-        except NetError as error:
-            raise Unreachable(f"the source broke off mid-blob ({error})") from None
-        if not data and self.remaining:
-            raise Unreachable("the source ended the blob early")
-        if self.remaining is not None:
-            self.remaining -= len(data)
-        self.hash.update(data)
-        self.progress(len(data))
-        return bytes(data)
 
 
 class Registry(Transport):
@@ -161,8 +136,21 @@ class Registry(Transport):
             return False
         return True
 
-    def open_blob(self, repository: str, digest: str) -> Any:
-        return self.request("GET", f"/v2/{repository}/blobs/{digest}", stream=True)
+    def open_blob(self, repository: str, digest: str, offset: int = 0) -> Any:
+        """The blob as a streamed response, from byte ``offset`` on (a Range request; read past
+        the first bytes when the registry or its storage ignores Range)."""
+        path = f"/v2/{repository}/blobs/{digest}"
+        if not offset:
+            return self.request("GET", path, stream=True)
+        response = self.request(
+            "GET", path, headers={"Range": f"bytes={offset}-"}, stream=True, ok=(200, 206)
+        )
+        if response.status == 200:
+            skip(response, offset)
+        elif not str(response.headers.get("Content-Range", "")).startswith(f"bytes {offset}-"):
+            response.release_conn()
+            raise RegistryError(f"{self.label}: {digest} came back from the wrong byte")
+        return response
 
     def mount_blob(self, repository: str, digest: str, source_repository: str) -> bool:
         """Cross-repository mount; False when the registry opened an upload instead."""
@@ -190,55 +178,21 @@ class Registry(Transport):
         repository: str,
         digest: str,
         size: int,
-        open_source: Callable[[], Any],
+        open_source: Callable[[int], Any],
         progress: Callable[[int], None],
         *,
         chunk_size: int | None = None,
-    ) -> None:
-        """Stream a blob from ``open_source()`` (a streamed response): POST, PATCH..., PUT.
+        states: UploadStates | None = None,
+    ) -> int:
+        """Stream a blob from ``open_source(offset)`` (a streamed response from that byte on):
+        POST, PATCH..., PUT; returns the offset a saved session let it resume from (upload.py).
 
-        One streamed PATCH by default (as crane does); pieces of ``chunk_size`` bytes with
-        Content-Range when asked for, or when the registry's OCI-Chunk-Min-Length says so.
+        One streamed PATCH for a blob of up to one chunk (as crane does); pieces of
+        ``chunk_size`` bytes (default CHUNK_SIZE) with Content-Range above that, or when the
+        registry's OCI-Chunk-Min-Length asks for pieces.
         """
-        started = self.request(
-            "POST",
-            f"/v2/{repository}/blobs/uploads/",
-            headers={"Content-Length": "0"},
-            ok=(202,),
-        )
-        location = urljoin(self.base + "/", started.headers["Location"])
-        minimum = int(started.headers.get("OCI-Chunk-Min-Length") or 0)
-        if minimum:
-            chunk_size = max(chunk_size or 0, minimum)
-        source = open_source()
-        try:
-            offset = 0
-            piece = chunk_size or size or 1
-            while offset < size or offset == 0:
-                length = min(piece, size - offset)
-                reader = CountingReader(source, progress, length)
-                headers = {
-                    "Content-Type": "application/octet-stream",
-                    "Content-Length": str(length),
-                }
-                if chunk_size:
-                    headers["Content-Range"] = f"{offset}-{offset + length - 1}"
-                if length == 0:
-                    break
-                response = self.request(
-                    "PATCH", location, headers=headers, body=reader, ok=(202, 204)
-                )
-                location = urljoin(self.base + "/", response.headers.get("Location") or location)
-                offset += length
-        finally:
-            source.release_conn()
-        joiner = "&" if "?" in location else "?"
-        self.request(
-            "PUT",
-            f"{location}{joiner}{urlencode({'digest': digest})}",
-            headers={"Content-Length": "0"},
-            ok=(201, 204),
-        )
+        upload = BlobUpload(self, repository, digest, size, states)
+        return upload.run(open_source, progress, chunk_size)
 
 
 def fallback_tag(digest: str) -> str:
