@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import boto3
     from mypy_boto3_ecr import ECRClient
 
+    from ecrctl.core.names import RegistryHost
+
 REDACTED_KEYS = frozenset(
     {
         "password",
@@ -102,6 +104,17 @@ class Settings:
             registry_id=registry_id or self.registry_id,
         )
 
+    def for_registry(self, host: RegistryHost) -> Settings:
+        """Settings for a pasted URI: its region and account, and the profile that
+        ~/.config/ecrctl/config.toml maps to its registry (an explicit --profile still wins)."""
+        target = self.with_target(region=host.region, registry_id=host.account)
+        if self.profile:
+            return target
+        from ecrctl.core.login.userconfig import load_user_config
+
+        profile = load_user_config().profile_for(str(host))
+        return replace(target, profile=profile) if profile else target
+
 
 def resolve_settings(
     *,
@@ -135,7 +148,7 @@ def _check_endpoint(source: str, url: str | None) -> None:
     """botocore rejects a malformed endpoint with a bare ValueError at the first call, and
     accepts host names no resolver will (``https://a_b``): both are bad input here (exit 2)."""
     if url:
-        from ecrctl.core.validate_input import check_endpoint_url
+        from ecrctl.core.inputs import check_endpoint_url
 
         check_endpoint_url(url, f"invalid {source}")
 
@@ -276,7 +289,7 @@ class Clients:
     def ecr(self, region: str | None = None, *, bulk_writes: bool = False) -> ECRClient:
         """The ECR client; ``bulk_writes`` for retag and untag, whose bursts of PutImage and
         BatchDeleteImage need more room for throttling (core.registry.BULK_ATTEMPTS)."""
-        from ecrctl.core.registry import BULK_ATTEMPTS
+        from ecrctl.core.ecr.api import BULK_ATTEMPTS
 
         client: ECRClient = self.client("ecr", region, attempts=BULK_ATTEMPTS if bulk_writes else 0)
         return client

@@ -18,9 +18,9 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from ecrctl.cli import options
-from ecrctl.cli.entry import print_version
 from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.cli.streams import current
+from ecrctl.cli.version import print_version
 
 # The top-level commands, in the help's order; each is defined by ecrctl/cli/commands/<name>.py.
 COMMANDS: tuple[str, ...] = (
@@ -252,5 +252,5 @@ def main() -> None:
     if "_ECRCTL_COMPLETE" in os.environ:  # a shell asks for candidates (completions/)
         from ecrctl.cli.completion import answer
 
-        sys.exit(answer(os.environ["_ECRCTL_COMPLETE"], sys.argv[1:]))
+        sys.exit(answer(os.environ["_ECRCTL_COMPLETE"], sys.argv[1:], app))
     app(prog_name="ecrctl")

@@ -13,7 +13,7 @@ from ecrctl.cli.options import Globals
 from ecrctl.cli.output import Forms, Renderer, View
 from ecrctl.cli.streams import Streams, current, install
 from ecrctl.core.exceptions import Declined, InvalidInput
-from ecrctl.core.refs import ImageRef, parse_image_ref
+from ecrctl.core.names import ImageRef, parse_image_ref
 from ecrctl.session import Clients, Settings
 
 
@@ -52,9 +52,7 @@ class AppState:
         ref = parse_image_ref(text, allow_reference=allow_reference)
         if ref.registry is None:
             return ref, self.clients()
-        from ecrctl.cli.fleet import registry_settings  # config.toml's profile for the host
-
-        return ref, self.clients(registry_settings(self.settings, ref.registry))
+        return ref, self.clients(self.settings.for_registry(ref.registry))
 
     def emit(self, result: View | Forms) -> None:
         self.renderer.emit(result)

@@ -15,8 +15,8 @@ from ecrctl.cli.progress import Reporter
 from ecrctl.core.copy.copy import Copier, CopyResult, Progress, size_text
 from ecrctl.core.copy.plan import BlobItem, Plan
 from ecrctl.core.copy.reference import PUBLIC_ECR, Reference, destination, parse_reference
-from ecrctl.core.copy.registry import Denied, Missing, Registry, RegistryError
-from ecrctl.core.copy.resume import UploadStates
+from ecrctl.core.distribution.client import Denied, Missing, Registry, RegistryError
+from ecrctl.core.distribution.resume import UploadStates
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, NotFound, Refused
 
 
@@ -40,7 +40,7 @@ class Side:
 def _token_source(app_state: AppState, host: str | None, profile: str | None, region: str | None):  # type: ignore[no-untyped-def]
     """An ECR login for ``host`` (None: the profile's own registry) and the host it is for."""
     from ecrctl.core.login.targets import TokenRequest
-    from ecrctl.core.refs import parse_host
+    from ecrctl.core.names import parse_host
     from ecrctl.tokens import fetch
 
     parsed = parse_host(host) if host else None
@@ -103,7 +103,7 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
         create_repository,
         repository_settings,
     )
-    from ecrctl.core.registry import EcrRegistry
+    from ecrctl.core.ecr.api import EcrRegistry
 
     if dst.account is None:
         return None
@@ -144,7 +144,7 @@ def _check_mounting(plan: Plan, dst: Side, *, dry_run: bool) -> None:
 
 
 def _say_not_mounted(plan: Plan, dst: Side, *, dry_run: bool) -> None:
-    from ecrctl.core.registry_settings import BLOB_MOUNTING
+    from ecrctl.core.registry.settings import BLOB_MOUNTING
 
     count = sum(b.status == "copy" for b in plan.blobs.values())
     if count:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ecrctl.cli.common import AppState, say
 from ecrctl.cli.output import View
 from ecrctl.cli.progress import Reporter
-from ecrctl.core.refs import ImageRef
+from ecrctl.core.names import ImageRef
 
 if TYPE_CHECKING:
     from ecrctl.core.login.targets import RegistryToken

@@ -15,6 +15,8 @@ import sys
 import zlib
 from typing import TYPE_CHECKING
 
+from ecrctl.cli.version import print_version
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -96,13 +98,6 @@ def _root_help() -> bool:
     except (OSError, UnsafePath):
         pass  # a read-only or foreign cache: the help was printed, the next run renders it again
     return True
-
-
-def print_version() -> None:
-    """The one place the version line is written (the fast path and the root option)."""
-    from ecrctl import __version__
-
-    print(f"ecrctl {__version__}")
 
 
 def main() -> None:

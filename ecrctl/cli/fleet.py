@@ -32,7 +32,6 @@ from ecrctl.core.fleet import (
 )
 
 if TYPE_CHECKING:
-    from ecrctl.core.refs import RegistryHost
     from ecrctl.session import Settings
 
 T = TypeVar("T")
@@ -202,15 +201,3 @@ def emit_each(
     finish(result)
     if missing and not result.outcomes:
         raise NotFound(f"not found in any of the {len(missing)} sources asked")
-
-
-def registry_settings(settings: Settings, host: RegistryHost) -> Settings:
-    """Settings for a pasted URI: its region and account, and the profile that
-    ~/.config/ecrctl/config.toml maps to its registry (an explicit --profile still wins)."""
-    target = settings.with_target(region=host.region, registry_id=host.account)
-    if settings.profile:
-        return target
-    from ecrctl.core.login.userconfig import load_user_config
-
-    profile = load_user_config().profile_for(str(host))
-    return replace(target, profile=profile) if profile else target

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ecrctl.core.oci import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+from ecrctl.core.images.manifests import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 
 
 def sha256_digest(data: bytes | str) -> str:

@@ -253,7 +253,7 @@ def test_interrupted_copy_leaves_no_tag_and_a_rerun_moves_only_the_rest(
 def test_chunked_upload_keeps_the_digest(registries: Any) -> None:
     from ecrctl.core.copy.copy import Copier
     from ecrctl.core.copy.reference import parse_reference
-    from ecrctl.core.copy.registry import Registry
+    from ecrctl.core.distribution.client import Registry
 
     one, two = registries
     digest, _ = push_image(one.host, "chunky", "1", layers(2_500_000))
@@ -274,7 +274,7 @@ def test_rerun_of_a_complete_copy_reads_one_manifest_per_side_and_no_blob(
     names the digest, so it needs one manifest GET on the source, one HEAD on the destination."""
     from ecrctl.core.copy.copy import Copier
     from ecrctl.core.copy.reference import parse_reference
-    from ecrctl.core.copy.registry import Registry
+    from ecrctl.core.distribution.client import Registry
 
     class Recording(Registry):
         def __init__(self, host: str) -> None:

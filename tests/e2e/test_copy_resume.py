@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.copy.upload import CHUNK_SIZE
+from ecrctl.core.distribution.upload import CHUNK_SIZE
 from ecrctl.core.polling import Schedule, poll
 from tests import oci_registries
 from tests.oci_registries import manifest_exists, push_image, skopeo_digest

@@ -14,8 +14,8 @@ from ecrctl.cli.common import AppState
 from ecrctl.cli.options import Globals
 from ecrctl.core.copy.ecrside import RepositorySettings, create_repository, repository_settings
 from ecrctl.core.copy.reference import parse_reference
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import NotFound
-from ecrctl.core.registry import EcrRegistry
 
 ACCOUNT = "123456789012"
 HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
@@ -47,7 +47,7 @@ def _state() -> AppState:
 
 def test_destination_checks_and_create(ecr: Any) -> None:
     from ecrctl.cli.copying import Side, _prepare_destination
-    from ecrctl.core.copy.registry import Registry
+    from ecrctl.core.distribution.client import Registry
 
     def side(name: str, repo: str) -> Side:
         ref = parse_reference(f"{HOST}/{repo}:1")

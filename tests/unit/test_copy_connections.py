@@ -1,4 +1,4 @@
-"""The registry client's HTTP connections (core/copy/connections.py) against real local HTTP
+"""The registry client's HTTP connections (core/distribution/connections.py) against real local HTTP
 servers: a blob GET that ECR redirects to its storage host must not carry the registry's
 Authorization there; a redirect within the host keeps it; a connection the server closed while
 idle is replaced, not reported as a failure."""
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.copy.connections import Pool
+from ecrctl.core.distribution.connections import Pool
 
 
 class Server(ThreadingHTTPServer):

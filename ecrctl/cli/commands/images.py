@@ -9,10 +9,10 @@ import typer
 from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
 from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_digest, short_time
 from ecrctl.cli.values import whole_number
-from ecrctl.core.images import ImageService
+from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.images.listing import ImageService
 from ecrctl.core.models import SEVERITIES, Image, short_media_type
-from ecrctl.core.refs import parse_image_ref, without_reference
-from ecrctl.core.registry import EcrRegistry
+from ecrctl.core.names import parse_image_ref, without_reference
 
 # At 80 columns: dates lose their time, then last pulled, type, scan, findings go, in that
 # order; tags are cut with an ellipsis. The digest, tags, pushed and size always stay.
@@ -60,7 +60,7 @@ def images(
     service = ImageService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
     found = service.images(ref.repository, limit=most)
     if replication:
-        from ecrctl.cli.commands.registry_replication import emit_image_replication
+        from ecrctl.cli.commands.registry.replication import emit_image_replication
 
         emit_image_replication(app_state, clients, ref.repository, found)
         return

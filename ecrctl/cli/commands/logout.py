@@ -30,7 +30,7 @@ def logout(
     from ecrctl.core.login.cache import TokenCache
     from ecrctl.core.login.dockerconfig import DockerConfig
     from ecrctl.core.login.targets import PUBLIC_HOST, parse_target
-    from ecrctl.core.refs import registry_host
+    from ecrctl.core.names import registry_host
 
     app_state = state(ctx)
     settings = app_state.settings

@@ -23,7 +23,7 @@ def pull(
     ],
 ) -> None:
     """Pull an image from ECR into the docker engine, with progress per layer."""
-    from ecrctl.core import transfer
+    from ecrctl.core.images import transfer
 
     app_state = state(ctx)
     ref, clients = app_state.target(ref_text)

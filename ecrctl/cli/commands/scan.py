@@ -12,19 +12,19 @@ from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, Forms, View, cell, short_digest, short_time
 from ecrctl.cli.progress import Reporter, StatusLine
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
-from ecrctl.core.findings import parse_ignore_list, parse_severity, severity_counts
 from ecrctl.core.models import SEVERITIES
-from ecrctl.core.refs import (
+from ecrctl.core.names import (
     ImageRef,
     image_uri,
     parse_image_ref,
     parse_tag_or_digest,
     registry_host,
 )
-from ecrctl.core.registry import EcrRegistry
-from ecrctl.core.scan import ScanReport, ScanService, StartOutcome, parse_duration
-from ecrctl.core.scanning import ScanOutcome, scan_image
+from ecrctl.core.scan.findings import parse_ignore_list, parse_severity, severity_counts
+from ecrctl.core.scan.outcome import ScanOutcome, scan_image
+from ecrctl.core.scan.scans import ScanReport, ScanService, StartOutcome, parse_duration
 from ecrctl.session import Clients
 
 # At 80 columns the link goes first (a cut link is no link; -o json has it), then versions
@@ -244,7 +244,7 @@ def _start_note(started: StartOutcome, name: str) -> str:
 
 
 def _sarif(report: ScanReport, ref: ImageRef, clients: Clients) -> dict[str, Any]:
-    from ecrctl.core.sarif import MAX_RESULTS, to_sarif
+    from ecrctl.core.scan.sarif import MAX_RESULTS, to_sarif
 
     log = to_sarif(report, _uri(ref, report, clients))
     dropped: dict[str, int] = log["runs"][0]["properties"]["droppedResults"]

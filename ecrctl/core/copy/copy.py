@@ -18,8 +18,8 @@ from ecrctl.core.copy.plan import (
     read_tree,
 )
 from ecrctl.core.copy.reference import Reference
-from ecrctl.core.copy.registry import Denied, Registry, RegistryError
-from ecrctl.core.copy.resume import UploadStates
+from ecrctl.core.distribution.client import Denied, Registry, RegistryError
+from ecrctl.core.distribution.resume import UploadStates
 from ecrctl.core.exceptions import Refused
 
 DEFAULT_WORKERS = 4

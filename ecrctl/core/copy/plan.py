@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecrctl.core.copy.reference import Reference
-from ecrctl.core.copy.registry import Manifest, Registry, fallback_tag
+from ecrctl.core.distribution.client import Manifest, Registry, fallback_tag
 from ecrctl.core.exceptions import InvalidInput, NotFound
 
 INDEX_TYPES = frozenset(
@@ -151,7 +151,7 @@ def read_top(
     registry: Registry, source: Reference, platform: str | None = None
 ) -> tuple[Manifest, str, str]:
     """The manifest the copy is about: (manifest, role, platform); one GET, two for --platform."""
-    from ecrctl.core.copy.registry import Missing
+    from ecrctl.core.distribution.client import Missing
 
     try:
         top = registry.get_manifest(source.repository, source.reference)

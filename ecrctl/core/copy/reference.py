@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.refs import RegistryHost, parse_host
+from ecrctl.core.names import RegistryHost, parse_host
 
 DOCKER_HUB = "registry-1.docker.io"
 _HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.models import iso
-from ecrctl.core.refs import RegistryHost, parse_host, validate_registry_id
+from ecrctl.core.names import RegistryHost, parse_host, validate_registry_id
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
