@@ -13,7 +13,7 @@ from ecrctl.cli.options import Globals
 from ecrctl.cli.output import Forms, Renderer, View
 from ecrctl.cli.streams import Streams, current, install
 from ecrctl.core.exceptions import Declined, InvalidInput
-from ecrctl.core.names import ImageRef, parse_image_ref
+from ecrctl.core.names import Reference, parse_image_ref
 from ecrctl.session import Clients, Settings
 
 
@@ -47,7 +47,7 @@ class AppState:
             self._clients[key] = Clients(key, log=self.streams.say)
         return self._clients[key]
 
-    def target(self, text: str, *, allow_reference: bool = True) -> tuple[ImageRef, Clients]:
+    def target(self, text: str, *, allow_reference: bool = True) -> tuple[Reference, Clients]:
         """Parse a repository or image reference; a full URI sets the region and registry id."""
         ref = parse_image_ref(text, allow_reference=allow_reference)
         if ref.registry is None:

@@ -10,14 +10,15 @@ from typing import Any
 import typer
 
 from ecrctl.cli.common import AppState, say, state
-from ecrctl.cli.output import View, human_size, short_digest
+from ecrctl.cli.output import View, short_digest
 from ecrctl.cli.progress import Reporter
-from ecrctl.core.copy.copy import Copier, CopyResult, Progress, size_text
+from ecrctl.core.copy.copy import Copier, CopyResult, Progress
 from ecrctl.core.copy.plan import BlobItem, Plan
-from ecrctl.core.copy.reference import PUBLIC_ECR, Reference, destination, parse_reference
 from ecrctl.core.distribution.client import Denied, Missing, Registry, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, NotFound, Refused
+from ecrctl.core.models import human_size
+from ecrctl.core.names import PUBLIC_ECR, Reference, destination, parse_reference
 
 
 @dataclass
@@ -64,8 +65,8 @@ def _docker_credentials(host: str) -> tuple[str, str] | None:
 def build_side(
     app_state: AppState, name: str, ref: Reference, profile: str | None, insecure: frozenset[str]
 ) -> Side:
-    from ecrctl.core.copy.reference import scheme_for
     from ecrctl.core.login.userconfig import load_user_config
+    from ecrctl.core.names import scheme_for
 
     settings = app_state.settings
     if profile is None and ref.host:
@@ -76,7 +77,7 @@ def build_side(
         host, login = _token_source(app_state, None, profile, settings.region)
         ref = ref.with_host(host)
         credentials: Any = lambda: login  # noqa: E731
-    elif ref.ecr is not None:
+    elif ref.registry is not None:
         host = ref.host
         credentials = lambda: _token_source(app_state, host, profile, None)[1]  # noqa: E731
     else:
@@ -89,7 +90,7 @@ def build_side(
         label=f"{name} {host}{who}",
     )
     side = Side(name, ref, profile, registry)
-    parsed = ref.ecr
+    parsed = ref.registry
     if parsed is not None and host != PUBLIC_ECR:
         clients = app_state.clients(replace(settings, profile=profile, region=parsed.region))
         side.account, side.clients = parsed.account, clients
@@ -170,8 +171,8 @@ class Meter:
     def line(self) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-6)
         return (
-            f"copy: {self.blobs}/{self.total_blobs} blobs, {size_text(self.bytes)} of "
-            f"{size_text(self.total_bytes)}, {size_text(int(self.bytes / elapsed))}/s"
+            f"copy: {self.blobs}/{self.total_blobs} blobs, {human_size(self.bytes)} of "
+            f"{human_size(self.total_bytes)}, {human_size(int(self.bytes / elapsed))}/s"
         )
 
     def on_bytes(self, count: int) -> None:
@@ -186,8 +187,10 @@ class Meter:
         if self.reporter.live:
             self.reporter.overwrite(self.line(), last=self.blobs == self.total_blobs)
         else:
-            resumed = f", resumed at {size_text(blob.resumed_from)}" if blob.resumed_from else ""
-            self.reporter.say(f"{blob.status} {blob.digest[:19]} ({size_text(blob.size)}{resumed})")
+            resumed = f", resumed at {human_size(blob.resumed_from)}" if blob.resumed_from else ""
+            self.reporter.say(
+                f"{blob.status} {blob.digest[:19]} ({human_size(blob.size)}{resumed})"
+            )
 
 
 def result_view(result: CopyResult) -> View:
@@ -231,9 +234,9 @@ def _summary(result: CopyResult) -> str:
     parts = ", ".join(f"{n} {status}" for status, n in counts.items()) or "no blobs"
     verb = {"dry-run": "would copy", "unchanged": "unchanged", "copied": "copied"}[result.status]
     moved = (
-        f"{size_text(result.plan.bytes_to_move())} to move"
+        f"{human_size(result.plan.bytes_to_move())} to move"
         if result.dry_run
-        else f"{size_text(result.bytes_moved)} moved"
+        else f"{human_size(result.bytes_moved)} moved"
     )
     return (
         f"{verb}: {result.plan.source} -> {result.plan.destination} {result.digest} "
@@ -288,7 +291,7 @@ def run_copy(
         if platform:
             say(
                 f"--platform {platform}: copying {plan.top.digest} on its own; the index "
-                f"{src_ref.reference} is not copied, so DST names the platform's digest"
+                f"{src_ref.identifier} is not copied, so DST names the platform's digest"
             )
         if dry_run:
             if plan.tag_status == "move" and refuse:

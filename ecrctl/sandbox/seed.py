@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecrctl.core.images.manifests import OCI_MANIFEST
+from ecrctl.core.names import OCI_MANIFEST
 from ecrctl.sandbox.findings import basic_findings, inject_scan_results, scan_response
 from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
 

@@ -82,8 +82,8 @@ def _copy_within(registry: Any, ecr: Any, value: str, dry_run: bool) -> tuple[An
     being an ECR side whose API client is ``ecr``."""
     from ecrctl.cli.copying import Side, _check_mounting, _say_not_mounted
     from ecrctl.core.copy.copy import Copier
-    from ecrctl.core.copy.reference import parse_reference
     from ecrctl.core.distribution.client import Registry
+    from ecrctl.core.names import parse_reference
 
     push_image(registry.host, "mount/src", "1", [os.urandom(2000), os.urandom(1000)])
     src = parse_reference(f"{registry.host}/mount/src:1")

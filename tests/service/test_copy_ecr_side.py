@@ -13,9 +13,9 @@ import pytest
 from ecrctl.cli.common import AppState
 from ecrctl.cli.options import Globals
 from ecrctl.core.copy.ecrside import RepositorySettings, create_repository, repository_settings
-from ecrctl.core.copy.reference import parse_reference
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import NotFound
+from ecrctl.core.names import parse_reference
 
 ACCOUNT = "123456789012"
 HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from ecrctl.cli.copying import run_copy
-from ecrctl.core.copy.reference import parse_reference
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.names import parse_reference
 
 
 def promote(

@@ -16,11 +16,11 @@ from typing import Any
 
 from ecrctl.core.ecr.api import PAGE_SIZES, EcrRegistry
 from ecrctl.core.exceptions import NotFound, Refused
-from ecrctl.core.images.manifests import INDEX_MEDIA_TYPES, fetch_index_children
+from ecrctl.core.images.manifests import fetch_index_children
 from ecrctl.core.lifecycle.evaluate import Decision
 from ecrctl.core.lifecycle.model import ImageRecord, Policy
 from ecrctl.core.models import iso
-from ecrctl.core.names import validate_repository_name
+from ecrctl.core.names import INDEX_MEDIA_TYPES, validate_repository_name
 from ecrctl.core.polling import Schedule, poll
 
 PREVIEW_PAGE = PAGE_SIZES["get_lifecycle_policy_preview"]  # maxResults: 1-100

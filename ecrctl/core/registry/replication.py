@@ -15,12 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.access.iam import partition
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.registry.settings import (
-    SettingChange,
-    registry_policy,
-    validate_account,
-    validate_region,
-)
+from ecrctl.core.names import validate_account, validate_region
+from ecrctl.core.registry.settings import SettingChange, registry_policy
 
 if TYPE_CHECKING:
     from ecrctl.core.ecr.api import EcrRegistry

@@ -13,8 +13,9 @@ from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import View, cell
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.names import validate_account, validate_region
 from ecrctl.core.registry import replication as rp
-from ecrctl.core.registry.settings import SettingChange, validate_account, validate_region
+from ecrctl.core.registry.settings import SettingChange
 
 replication_app = typer.Typer(
     help="Replicate images to other regions and accounts.", no_args_is_help=True
