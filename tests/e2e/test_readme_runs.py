@@ -37,6 +37,7 @@ NOT_HERE = {
     ("copy",): "needs registries (moto has no data plane): tests/e2e/test_copy_registries.py",
     ("promote",): "needs registries (moto has no data plane): tests/e2e/test_copy_registries.py",
     ("events", "check-role"): "needs the role deployed: tests/e2e/test_events_deploy_e2e.py",
+    ("sso",): "needs an IAM Identity Center: tests/e2e/test_sso_e2e.py",
 }
 # Lines with these options do not run here either (by option, so the plain lines still run).
 NOT_HERE_WITH = {

@@ -38,7 +38,7 @@ def uri(
         image,
         registry_id=clients.settings.registry_id,
         region=lambda: clients.region,
-        account=lambda: str(clients.client("sts").get_caller_identity()["Account"]),
+        account=clients.account,  # sso_account_id when no credentials can be had
     )
     text = full_uri(image, host)
     app_state.emit(

@@ -40,7 +40,17 @@ def uris(app_state: AppState, ref: str | None, profiles: str | None, regions: st
         host = str(registry_host(registry_id, app_state.settings.region))
         app_state.emit(View(doc={"uri": host, "registry": host}, rows=[[host]], text=[[host]]))
         return
-    result = fleet.run(app_state, asked, read)
+    try:
+        result = fleet.run(app_state, asked, read)
+    except Exception as error:
+        # One profile without a session (an SSO profile not signed in): the host needs none.
+        clients = app_state.clients()
+        account = clients.account_without_credentials(error)
+        if asked.explicit or account is None:
+            raise
+        host = str(registry_host(registry_id or account, clients.region))
+        app_state.emit(View(doc={"uri": host, "registry": host}, rows=[[host]], text=[[host]]))
+        return
     if not asked.explicit:
         doc = result.outcomes[0].value or {}
         app_state.emit(View(doc=doc, rows=[[doc["uri"]]], text=[[doc["uri"]]]))
