@@ -24,8 +24,13 @@ class RegistryHost:
     region: str
     fips: bool = False
     suffix: str = "amazonaws.com"
+    # The host an emulator's ECR API reports for the registry (repositoryUri, proxyEndpoint),
+    # where it is not ECR's own form: the sandbox's 127.0.0.1:PORT. None: ECR's host.
+    reported: str | None = None
 
     def __str__(self) -> str:
+        if self.reported:
+            return self.reported
         fips = "-fips" if self.fips else ""
         return f"{self.account}.dkr.ecr{fips}.{self.region}.{self.suffix}"
 

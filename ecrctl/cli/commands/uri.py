@@ -9,7 +9,7 @@ import typer
 from ecrctl.cli.common import Profiles, Regions, state, wanted
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
-from ecrctl.core.uri import full_uri, resolve_host
+from ecrctl.core.uri import full_uri, reported_host, resolve_host
 
 
 def uri(
@@ -39,6 +39,7 @@ def uri(
         registry_id=clients.settings.registry_id,
         region=lambda: clients.region,
         account=lambda: str(clients.client("sts").get_caller_identity()["Account"]),
+        reported=lambda: reported_host(clients.ecr(), clients.settings.registry_id),
     )
     text = full_uri(image, host)
     app_state.emit(
