@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,14 @@ def test_anonymous_and_wrong_passwords_get_401_with_a_basic_challenge(sandbox: S
         f"docker://{sandbox.host}/team/app:1.4.2",
     )
     assert pulled.returncode != 0 and "authentication required" in pulled.stderr
+    authfile = Path(sandbox.env["HOME"]) / "skopeo-auth.json"
+    for password, ok in (("wrong", False), (sandbox.password(), True)):
+        login = subprocess.run(
+            ["skopeo", "login", "--tls-verify=false", "--authfile", str(authfile), "-u", "AWS",
+             "--password-stdin", sandbox.host],
+            input=password, env=sandbox.env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert (login.returncode == 0) is ok, login.stderr
 
 
 def test_seeded_index_is_two_real_platform_images_that_skopeo_copies(
