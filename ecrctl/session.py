@@ -152,6 +152,18 @@ def resolve_settings(
     )
 
 
+def ecr_endpoint(settings: Settings, environ: dict[str, str] | None = None) -> str | None:
+    """The ECR endpoint URL named by --endpoint-url, AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL
+    (botocore's order), or None: AWS's own. A profile's ``endpoint_url`` is not read here."""
+    env = os.environ if environ is None else environ
+    return (
+        settings.endpoint_url
+        or env.get("AWS_ENDPOINT_URL_ECR")
+        or env.get("AWS_ENDPOINT_URL")
+        or None
+    )
+
+
 def _check_endpoint(source: str, url: str | None) -> None:
     """botocore rejects a malformed endpoint with a bare ValueError at the first call, and
     accepts host names no resolver will (``https://a_b``): both are bad input here (exit 2)."""

@@ -73,8 +73,11 @@ def build_side(
         profile = load_user_config().profile_for(ref.host)
     profile = profile or settings.profile
     who = f" (profile {profile})" if profile and ref.is_ecr else ""
-    if ref.host is None:  # the profile's own registry: the token names its host
-        host, login = _token_source(app_state, None, profile, settings.region)
+    # The profile's own registry: no host, or an emulator's (the sandbox's, on its endpoint).
+    own = ref.host is None or ref.host == _emulator_host(settings)
+    if ref.host is None or own:  # the token names its host
+        token_host, login = _token_source(app_state, None, profile, settings.region)
+        host = ref.host or token_host
         ref = ref.with_host(host)
         credentials: Any = lambda: login  # noqa: E731
     elif ref.registry is not None:
@@ -91,10 +94,35 @@ def build_side(
     )
     side = Side(name, ref, profile, registry)
     parsed = ref.registry
+    if parsed is None and own and host != PUBLIC_ECR:
+        parsed = _emulated_registry(app_state, profile, host)
     if parsed is not None and host != PUBLIC_ECR:
         clients = app_state.clients(replace(settings, profile=profile, region=parsed.region))
         side.account, side.clients = parsed.account, clients
     return side
+
+
+def _emulator_host(settings: Any) -> str | None:
+    """The host:port of an emulator's ECR endpoint (the sandbox serves its registry there)."""
+    from urllib.parse import urlsplit
+
+    from ecrctl.core.names import is_aws_endpoint
+    from ecrctl.session import ecr_endpoint
+
+    endpoint = ecr_endpoint(settings)
+    return None if not endpoint or is_aws_endpoint(endpoint) else urlsplit(endpoint).netloc
+
+
+def _emulated_registry(app_state: AppState, profile: str | None, host: str) -> Any:
+    """The profile's own registry where an emulator reports it (the sandbox's 127.0.0.1:PORT):
+    an ECR side, of the profile's account (or --registry-id) and region."""
+    from ecrctl.core.names import RegistryHost
+
+    clients = app_state.clients(replace(app_state.settings, profile=profile))
+    account = app_state.settings.registry_id or str(
+        clients.client("sts").get_caller_identity()["Account"]
+    )
+    return RegistryHost(account, clients.region, reported=host)
 
 
 def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -> str | None:

@@ -96,8 +96,13 @@ class RegistryHost:
     region: str
     fips: bool = False
     suffix: str = "amazonaws.com"
+    # The host an emulator's ECR API reports for the registry (repositoryUri, proxyEndpoint),
+    # where it is not ECR's own form: the sandbox's 127.0.0.1:PORT. None: ECR's host.
+    reported: str | None = None
 
     def __str__(self) -> str:
+        if self.reported:
+            return self.reported
         fips = "-fips" if self.fips else ""
         return f"{self.account}.dkr.ecr{fips}.{self.region}.{self.suffix}"
 
@@ -291,11 +296,26 @@ def resolve_host(
     registry_id: str | None,
     region: Callable[[], str],
     account: Callable[[], str],
+    reported: Callable[[], str | None] | None = None,
 ) -> RegistryHost:
-    """The registry a reference lives in; region and account are asked for only if needed."""
+    """The registry a reference lives in; region and account are asked for only if needed,
+    and ``reported()`` (an emulator's own registry host, or None) only for a bare name."""
     if ref.registry is not None:
         return ref.registry
-    return registry_host(registry_id or account(), region())
+    host = registry_host(registry_id or account(), region())
+    other = reported() if reported is not None else None
+    return replace(host, reported=other) if other else host
+
+
+AWS_DOMAINS = ("amazonaws.com", "amazonaws.com.cn", "sc2s.sgov.gov", "c2s.ic.gov", "api.aws")
+
+
+def is_aws_endpoint(url: str) -> bool:
+    """Whether an API endpoint is AWS's own (VPC endpoints included), not an emulator."""
+    from urllib.parse import urlsplit
+
+    name = (urlsplit(url).hostname or "").lower()
+    return any(name == d or name.endswith("." + d) for d in AWS_DOMAINS)
 
 
 def full_uri(ref: Reference, host: RegistryHost) -> str:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ecrctl.cli import fleet
 from ecrctl.cli.common import AppState, wanted
 from ecrctl.cli.output import Column, View
 from ecrctl.core.fleet import ProfileContext
-from ecrctl.core.names import image_uri, parse_image_ref, registry_host
+from ecrctl.core.login.targets import reported_host
+from ecrctl.core.names import image_uri, is_aws_endpoint, parse_image_ref, registry_host
+from ecrctl.session import ecr_endpoint
 
 URI = (Column("uri"),)  # never cut: it is meant to be copied
 
@@ -24,6 +27,8 @@ def uris(app_state: AppState, ref: str | None, profiles: str | None, regions: st
 
     def read(context: ProfileContext, region: str) -> dict[str, Any]:
         host = registry_host(registry_id or context.account, region)
+        other = reported_host(context.access.client("ecr", region), registry_id)
+        host = replace(host, reported=other) if other else host
         if image is None:
             return {"uri": str(host), "registry": str(host)}
         text = image_uri(host, image.repository, tag=image.tag, digest=image.digest)
@@ -35,7 +40,9 @@ def uris(app_state: AppState, ref: str | None, profiles: str | None, regions: st
             "digest": image.digest,
         }
 
-    if image is None and not asked.explicit and registry_id and app_state.settings.region:
+    endpoint = ecr_endpoint(app_state.settings)
+    known = not endpoint or is_aws_endpoint(endpoint)  # an emulator is asked for its host
+    if image is None and not asked.explicit and registry_id and app_state.settings.region and known:
         # Everything is known: no call to AWS.
         host = str(registry_host(registry_id, app_state.settings.region))
         app_state.emit(View(doc={"uri": host, "registry": host}, rows=[[host]], text=[[host]]))
