@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ecrctl.cli.common import AppState, say
 from ecrctl.cli.output import View, short_digest
@@ -13,8 +14,10 @@ from ecrctl.core.copy.copy import CopyResult, Progress
 from ecrctl.core.copy.plan import BlobItem
 from ecrctl.core.copy.run import CopyOutcome, Watch
 from ecrctl.core.copy.sides import CopyAccess, SideClients
-from ecrctl.core.login.targets import RegistryToken, TokenRequest
 from ecrctl.core.models import human_size
+
+if TYPE_CHECKING:
+    from ecrctl.core.login.targets import RegistryToken, TokenRequest
 
 
 def copy_access(app_state: AppState) -> CopyAccess:

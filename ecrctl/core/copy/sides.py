@@ -13,13 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ecrctl.core.copy.credentials import docker_credentials
 from ecrctl.core.distribution.client import Registry
-from ecrctl.core.login.targets import RegistryToken, TokenRequest
 from ecrctl.core.names import PUBLIC_ECR, Reference, parse_host, scheme_for
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
+
+    from ecrctl.core.login.targets import RegistryToken, TokenRequest
 
 Login = tuple[str, str]  # (username, password)
 
@@ -34,6 +34,13 @@ class SideClients(Protocol):
 
 def _no_profile(host: str) -> str | None:
     return None
+
+
+def _docker_login(host: str) -> Login | None:
+    """The docker config's login for ``host`` (read only when the registry asks for one)."""
+    from ecrctl.core.copy.credentials import docker_credentials
+
+    return docker_credentials(host)
 
 
 @dataclass(frozen=True)
@@ -51,10 +58,12 @@ class CopyAccess:
     profile: str | None = None
     region: str | None = None
     profile_for: Callable[[str], str | None] = _no_profile
-    docker_credentials: Callable[[str], Login | None] = docker_credentials
+    docker_credentials: Callable[[str], Login | None] = _docker_login
 
     def login(self, host: str | None, profile: str | None, region: str | None) -> tuple[str, Login]:
         """An ECR login for ``host`` (None: the profile's own registry) and the host it is for."""
+        from ecrctl.core.login.targets import TokenRequest
+
         parsed = parse_host(host) if host else None
         request = TokenRequest(
             profile=profile,
