@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class EcrctlError(Exception):
     """Base of every error ecrctl raises on purpose; its str() is the one-line message."""
@@ -12,7 +14,25 @@ class InvalidInput(EcrctlError):
 
 
 class NotFound(EcrctlError):
-    """A repository, image, policy or rule does not exist (exit 3)."""
+    """A repository, image, policy or rule does not exist (exit 3).
+
+    ``hint`` (optional) adds to the message when it is first read, e.g. "; did you mean
+    team/app?" from a listing: a not-found that a caller handles never pays for that listing.
+    A hint that fails adds nothing."""
+
+    def __init__(self, message: str = "", *, hint: Callable[[], str] | None = None) -> None:
+        super().__init__(message)
+        self._hint = hint
+
+    def __str__(self) -> str:
+        hint, self._hint = self._hint, None
+        if hint is not None:
+            try:
+                extra = hint()
+            except Exception:
+                extra = ""
+            self.args = (f"{self.args[0] if self.args else ''}{extra}",)
+        return super().__str__()
 
 
 class RepositoryNotFound(NotFound):

@@ -260,4 +260,6 @@ def test_commands_on_a_missing_repository_exit_3(cli: Any, ecr: Any) -> None:
     ):
         out = cli(*args)
         assert out.exit_code == 3, args
-        assert out.stderr == "ecrctl: repository nope/app not found\n"
+        assert out.stderr == (
+            "ecrctl: repository nope/app not found in registry 123456789012 (us-east-1)\n"
+        )

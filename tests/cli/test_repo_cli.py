@@ -84,7 +84,9 @@ def test_show(cli: Any, ecr: Any) -> None:
     assert "imageCount\t3\n" in text
     missing = cli("repo", "show", "nope")
     assert (missing.exit_code, missing.stdout) == (3, "")
-    assert missing.stderr == "ecrctl: repository nope not found\n"
+    assert missing.stderr == (
+        "ecrctl: repository nope not found in registry 123456789012 (us-east-1)\n"
+    )
 
 
 def test_set(cli: Any, ecr: Any) -> None:

@@ -98,7 +98,7 @@ def test_retag_bad_tag_is_exit_2_and_missing_source_exit_3(cli: Any, ecr: Any) -
     assert bad.exit_code == 2 and "invalid tag 'no good'" in bad.stderr
     ecr.create_repository(repositoryName="app")
     missing = cli("retag", "app", "v9", "x")
-    assert missing.exit_code == 3 and "v9 not found in app" in missing.stderr
+    assert missing.exit_code == 3 and "app:v9 not found in registry" in missing.stderr
 
 
 def test_untag_needs_yes_without_a_terminal(cli: Any, ecr: Any) -> None:

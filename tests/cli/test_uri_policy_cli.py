@@ -129,4 +129,6 @@ def test_debug_shows_a_traceback_on_failure(cli: Any, ecr: Any) -> None:
     result = cli("--debug", "repo", "show", "nope")
     assert result.exit_code == 3
     assert "Traceback" in result.stderr
-    assert result.stderr.rstrip().endswith("ecrctl: repository nope not found")
+    assert result.stderr.rstrip().endswith(
+        "ecrctl: repository nope not found in registry 123456789012 (us-east-1)"
+    )

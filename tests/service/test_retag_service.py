@@ -135,7 +135,11 @@ def test_immutable_repository_on_moto_refuses_the_move_applies_the_rest(ecr: Any
     assert not result.ok
     outcomes = {o.tag: o for o in result.tags}
     assert outcomes["release"].outcome == "refused"
-    assert outcomes["release"].digest == old.digest
+    # The tag keeps the image it names; the row names the source, which it was not moved to.
+    assert (outcomes["release"].previous_digest, outcomes["release"].digest) == (
+        old.digest,
+        new.digest,
+    )
     assert outcomes["fresh"].outcome == "created"
     assert _tags_of(ecr, "app") == {"release": old.digest, "v2": new.digest, "fresh": new.digest}
 
@@ -168,7 +172,7 @@ def test_missing_source_and_repository_are_not_found(ecr: Any) -> None:
     with pytest.raises(NotFound, match="repository nope not found"):
         _service(ecr).retag("nope", "v1", ["x"])
     ecr.create_repository(repositoryName="app")
-    with pytest.raises(NotFound, match="v9 not found in app"):
+    with pytest.raises(NotFound, match="app:v9 not found in registry 123456789012"):
         _service(ecr).retag("app", "v9", ["x"])
 
 

@@ -82,13 +82,25 @@ def test_a_missing_repository_is_one_not_found_naming_the_registry(
 ) -> None:
     client, stub = stubbed
     stub.add_client_error("describe_images", "RepositoryNotFoundException", http_status_code=400)
+    # The closest names: one listing, made only when the message is read.
+    listed = [{"repositoryName": name, "registryId": OTHER} for name in ("apps", "tools/ci")]
+    stub.add_response(
+        "describe_repositories",
+        {"repositories": listed},  # type: ignore[dict-item]
+        {"registryId": OTHER, "maxResults": 1000},
+    )
     stub.add_client_error("describe_repositories", "RepositoryNotFoundException")
+    stub.add_client_error("describe_repositories", "AccessDeniedException")
     registry = EcrRegistry(client, OTHER)
     with pytest.raises(RepositoryNotFound) as caught:
         list(registry.items("describe_images", "imageDetails", repositoryName="app"))
-    assert str(caught.value) == f"repository app not found in registry {OTHER} (eu-west-1)"
-    with pytest.raises(NotFound, match=r"^repository web not found in registry"):
+    assert str(caught.value) == (
+        f"repository app not found in registry {OTHER} (eu-west-1); did you mean apps?"
+    )
+    with pytest.raises(NotFound) as second:
         registry.call("describe_repositories", repositoryNames=["web"])
+    # A listing refused adds no names: the message still says where ecrctl looked.
+    assert str(second.value) == f"repository web not found in registry {OTHER} (eu-west-1)"
 
 
 def test_a_missing_image_is_image_not_found_and_bulk_writes_keep_ecrs_error(
@@ -96,12 +108,25 @@ def test_a_missing_image_is_image_not_found_and_bulk_writes_keep_ecrs_error(
 ) -> None:
     client, stub = stubbed
     stub.add_client_error(
-        "describe_images", "ImageNotFoundException", "The image with imageId x does not exist"
+        "describe_images",
+        "ImageNotFoundException",
+        "The image with imageId x does not exist within the repository with name 'app' in the "
+        "registry with id '123456789012'",
     )
+    stub.add_response(
+        "list_images",
+        {"imageIds": [{"imageTag": "y", "imageDigest": "sha256:" + "a" * 64}]},
+        {"repositoryName": "app", "filter": {"tagStatus": "TAGGED"}, "maxResults": 1000},
+    )
+    stub.add_client_error("describe_images", "ImageNotFoundException", "several")
     stub.add_client_error("batch_delete_image", "RepositoryNotFoundException")
     registry = EcrRegistry(client)
-    with pytest.raises(ImageNotFound, match="image not found in app: The image with imageId x"):
+    with pytest.raises(ImageNotFound) as caught:
         registry.call("describe_images", repositoryName="app", imageIds=[{"imageTag": "x"}])
+    assert str(caught.value) == "app:x not found in registry 123456789012 (eu-west-1)"
+    both = [{"imageTag": "x"}, {"imageTag": "z"}]
+    with pytest.raises(ImageNotFound, match=r"^image not found in app: several$"):
+        registry.call("describe_images", repositoryName="app", imageIds=both)
     with pytest.raises(ClientError):
         registry.call(
             "batch_delete_image", mapped=False, repositoryName="app", imageIds=[{"imageTag": "x"}]

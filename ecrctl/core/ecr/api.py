@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ecrctl.core.ecr import notfound
 from ecrctl.core.ecr.pacing import TokenBucket, error_code
 from ecrctl.core.exceptions import ImageNotFound, RepositoryNotFound
 
@@ -86,19 +87,28 @@ class EcrRegistry:
         region = getattr(getattr(self.ecr, "meta", None), "region_name", None)
         return f" in registry {self.registry_id}" + (f" ({region})" if region else "")
 
-    def repository_not_found(self, repository: str) -> RepositoryNotFound:
-        return RepositoryNotFound(f"repository {repository} not found{self.where()}")
+    def repository_not_found(self, repository: str, aws_message: str = "") -> RepositoryNotFound:
+        """Where ecrctl looked, and (when read) the closest names: core/ecr/notfound.py."""
+        return notfound.repository_not_found(self.ecr, self.registry_id, repository, aws_message)
+
+    def image_not_found(
+        self, repository: str, image_id: dict[str, str] | None, aws_message: str = ""
+    ) -> ImageNotFound:
+        return notfound.image_not_found(
+            self.ecr, self.registry_id, repository, image_id, aws_message
+        )
 
     def _mapped(self, error: Exception, params: dict[str, Any]) -> Exception:
         """A core exception for ECR's "no such repository / image", else the error itself."""
         code = error_code(error)
         names = params.get("repositoryNames") or [""]
         repository = str(params.get("repositoryName") or (names[0] if len(names) == 1 else ""))
+        message = str((getattr(error, "response", {}).get("Error") or {}).get("Message", ""))
         if code == "RepositoryNotFoundException" and repository:
-            return self.repository_not_found(repository)
+            return self.repository_not_found(repository, message)
         if code == "ImageNotFoundException" and repository:
-            message = str((getattr(error, "response", {}).get("Error") or {}).get("Message", ""))
-            return ImageNotFound(f"image not found in {repository}: {message}".rstrip(": "))
+            ids = params.get("imageIds") or [params.get("imageId")]
+            return self.image_not_found(repository, ids[0] if len(ids) == 1 else None, message)
         return error
 
     def call(self, operation: str, *, mapped: bool = True, **params: Any) -> dict[str, Any]:

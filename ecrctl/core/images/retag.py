@@ -23,7 +23,7 @@ from ecrctl.core.ecr.pacing import (
     is_aws_error,
     maybe_applied,
 )
-from ecrctl.core.exceptions import ImageNotFound, InvalidInput, NotFound, Refused
+from ecrctl.core.exceptions import ImageNotFound, InvalidInput, Refused
 from ecrctl.core.names import (
     DOCKER_MANIFEST,
     MANIFEST_MEDIA_TYPES,
@@ -234,7 +234,7 @@ class RetagService:
             found.update(match_images(chunk, response))
         image = found.get(id_key(source_id))
         if image is None or not image.get("imageManifest"):
-            raise NotFound(f"{source} not found in {repository}")
+            raise self.registry.image_not_found(repository, source_id)
         current = {
             t: str((found[("tag", t)].get("imageId") or {}).get("imageDigest"))
             for t in tags
@@ -289,6 +289,8 @@ class RetagService:
     def _put_failure(
         tag: str, previous: str | None, digest: str, code: str, message: str, stop: list[str]
     ) -> TagOutcome:
+        # A refused tag keeps the image it names (previous); its row names the source's
+        # digest, the image it was not moved to.
         if code == "ImageAlreadyExistsException":
             # ECR (and moto) say so when the tag already names these exact bytes: success.
             # moto also says so for an immutable tag that names another image: a refusal.
@@ -297,14 +299,14 @@ class RetagService:
             if existing in (digest, None):
                 return TagOutcome(tag, "unchanged", previous, digest)
             return TagOutcome(
-                tag, "refused", previous, existing, f"tag is immutable here ({code}: {message})"
+                tag, "refused", existing, digest, f"tag is immutable here ({code}: {message})"
             )
         if code == "ImageTagAlreadyExistsException":
             return TagOutcome(
                 tag,
                 "refused",
                 previous,
-                previous,
+                digest,
                 f"the repository's tags are immutable, so {tag} cannot move ({code}: {message})",
             )
         reason = f"{code}: {message}"
