@@ -141,7 +141,6 @@ def test_no_scan_yet_is_not_found_with_a_hint(cli: Any, image: str) -> None:
     [
         (("scan", REPO, "v1", "--timeout", "soon"), "invalid --timeout 'soon'"),
         (("scan", REPO, "v1", "--fail-on", "BAD"), "invalid --fail-on 'BAD'"),
-        (("scan", REPO), "name the image"),
         (("scan", f"{REPO}:v1", "v2"), "already names a tag or digest"),
         (("scan", "Team/App", "v1"), "invalid repository name"),
         (("-o", "sarif", "repo", "list"), "-o sarif is only for ecrctl scan"),

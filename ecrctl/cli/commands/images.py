@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
+from ecrctl.cli.common import Limit, Profiles, Regions, json_list, state, wanted
+from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, date_only, short_digest, short_time
 from ecrctl.cli.values import whole_number
 from ecrctl.core.ecr.api import EcrRegistry
@@ -30,7 +31,14 @@ IMAGE_COLUMNS = (
 
 def images(
     ctx: typer.Context,
-    repo: RepoArg,
+    repo: Annotated[
+        str,
+        typer.Argument(
+            metavar="REPO[:TAG|@DIGEST]",
+            help="Repository name or URI; with a tag or digest, that image only.",
+            autocompletion=complete_repository,
+        ),
+    ],
     limit: Limit = None,
     replication: Annotated[
         bool,
@@ -39,26 +47,30 @@ def images(
     profiles: Profiles = None,
     regions: Regions = None,
 ) -> None:
-    """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
+    """One row per image digest, untagged included: tags, pushed, size, media type, scan.
+
+    REPO:TAG or REPO@sha256:... shows that one image (exit 3 when it is not there).
+    """
     most = whole_number("--limit", limit)
     app_state = state(ctx)
+    one = parse_image_ref(repo)
+    image_id = one.image_id if one.tag or one.digest else None
     if wanted(profiles, regions):
         from ecrctl.cli import fleet
 
-        name = parse_image_ref(without_reference(repo), allow_reference=False).repository
         fleet.emit_each(
             app_state,
             profiles,
             regions,
             lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).images(
-                name, limit=most
+                one.repository, limit=most, image_id=image_id
             ),
             images_view,
         )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     service = ImageService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
-    found = service.images(ref.repository, limit=most)
+    found = service.images(ref.repository, limit=most, image_id=image_id)
     if replication:
         from ecrctl.cli.commands.registry.replication import emit_image_replication
 

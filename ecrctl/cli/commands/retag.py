@@ -8,17 +8,17 @@ import typer
 
 from ecrctl.cli.common import (
     MAX_NOTES,
-    RepoArg,
     say,
     say_capped,
     state,
     workers,
 )
+from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View, cell, short_digest
 from ecrctl.core.ecr.api import EcrRegistry
-from ecrctl.core.exceptions import Refused
+from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.images.retag import RetagResult, RetagService, TagOutcome
-from ecrctl.core.names import short_media_type
+from ecrctl.core.names import parse_image_ref, short_media_type, without_reference
 
 
 def _change(outcome: TagOutcome) -> str:
@@ -30,6 +30,8 @@ def _change(outcome: TagOutcome) -> str:
         return f"→ {new}"
     if outcome.outcome == "unchanged":
         return f"= {new}"
+    if outcome.outcome == "refused":
+        return f"{old} (kept, not → {new})"
     return f"{old} (kept)" if outcome.previous_digest else "-"
 
 
@@ -42,14 +44,36 @@ def retag_view(result: RetagResult) -> View:
     )
 
 
+def _source_and_tags(image: str, words: list[str]) -> tuple[str, list[str]]:
+    """``team/app:1.4.2 stable`` (the image, then new tags: crane's and docker's order) or
+    ``team/app 1.4.2 stable`` (the repository, the source, then new tags)."""
+    ref = parse_image_ref(image)
+    if ref.digest or ref.tag:
+        source, new_tags = (f"@{ref.digest}" if ref.digest else str(ref.tag)), words
+    else:
+        source, new_tags = words[0], words[1:]  # click gives at least one word
+    if not new_tags:
+        named = f"{ref.repository}{'' if source.startswith('@') else ':'}{source}"
+        raise InvalidInput(f"name at least one new tag to point at {named}")
+    return source, new_tags
+
+
 def retag(
     ctx: typer.Context,
-    repo: RepoArg,
-    source: Annotated[
-        str, typer.Argument(metavar="SOURCE", help="The tag or @sha256:... digest to retag.")
+    image: Annotated[
+        str,
+        typer.Argument(
+            metavar="IMAGE",
+            help="repo:tag or repo@sha256:... (or a pasted URI); or a repository, then SOURCE.",
+            autocompletion=complete_repository,
+        ),
     ],
-    new_tags: Annotated[
-        list[str], typer.Argument(metavar="NEW_TAG...", help="Tags to point at SOURCE.")
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[SOURCE] NEW_TAG...",
+            help="The new tags; after a bare repository, first the tag or @sha256:... to retag.",
+        ),
     ],
     no_clobber: Annotated[
         bool,
@@ -66,7 +90,8 @@ def retag(
     repository refuses such moves (exit 1) and the other tags are still applied.
     """
     app_state = state(ctx)
-    ref, clients = app_state.target(repo, allow_reference=False)
+    source, new_tags = _source_and_tags(image, list(words))
+    ref, clients = app_state.target(without_reference(image), allow_reference=False)
 
     def retrying(attempt: int, code: str) -> None:
         if clients.settings.debug:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,12 +45,8 @@ HEADERS = tuple(c.header for c in COLUMNS)
 def _image(repo: str, reference: str | None) -> Reference:
     ref = parse_image_ref(repo)
     if reference is None:
-        if not (ref.tag or ref.digest):
-            raise InvalidInput(
-                f"name the image: ecrctl scan {ref.repository} TAG (or @sha256:...), "
-                f"or {ref.repository}:TAG as one argument"
-            )
-        return ref
+        # No tag means :latest, as in docker.
+        return ref if ref.tag or ref.digest else replace(ref, tag="latest")
     if ref.tag or ref.digest:
         raise InvalidInput(f"{repo!r} already names a tag or digest; drop {reference!r}")
     image_id = parse_tag_or_digest(reference)
@@ -152,7 +149,7 @@ def scan(
     ],
     reference: Annotated[
         str | None,
-        typer.Argument(metavar="TAG|@DIGEST", help="The image's tag or @digest."),
+        typer.Argument(metavar="TAG|@DIGEST", help="The image's tag or @digest [default: latest]."),
     ] = None,
     start: Annotated[
         bool, typer.Option("--start", help="Start a basic scan first (ECR allows one a day).")

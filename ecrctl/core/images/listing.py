@@ -123,5 +123,15 @@ class ImageService:
         untagged = [i for i in self.describe(repository, "UNTAGGED") if not i.tags]
         return _take(sort_images(untagged), limit)
 
-    def images(self, repository: str, *, limit: int | None = None) -> list[Image]:
-        return _take(sort_images(self.describe(repository)), limit)
+    def images(
+        self, repository: str, *, limit: int | None = None, image_id: dict[str, str] | None = None
+    ) -> list[Image]:
+        """Every image, newest first; or the one ``image_id`` names (a tag or a digest)."""
+        if image_id is None:
+            return _take(sort_images(self.describe(repository)), limit)
+        _check_limit(limit)
+        validate_repository_name(repository)
+        details = self.registry.call(
+            "describe_images", repositoryName=repository, imageIds=[image_id]
+        ).get("imageDetails")
+        return [Image.from_api(d) for d in details or []]

@@ -1,0 +1,157 @@
+"""The forms people type, and errors that say where: the installed ``ecrctl`` on the seeded
+sandbox (team/app, team/web, tools/ci as README.md describes them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import ecrctl_command
+from tests.sandbox_process import Sandbox
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """One seeded emulator in this process for the module (moto reset first)."""
+    import urllib.request
+
+    from ecrctl.sandbox.emulator import running_emulator
+    from ecrctl.sandbox.seed import seed_sandbox
+
+    home = tmp_path_factory.mktemp("home")
+    with running_emulator() as emulator:
+        endpoint = emulator.environment()["AWS_ENDPOINT_URL"]
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+        seed_sandbox(emulator.client("ecr"))
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "ECRCTL_", "DOCKER_", "XDG_"))
+        }
+        env |= emulator.environment()
+        env |= {
+            "HOME": str(home),
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_CONFIG_FILE": str(home / "aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+            "DOCKER_CONFIG": str(home / ".docker"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "COLUMNS": "200",
+        }
+        yield Sandbox(host=endpoint.removeprefix("http://"), env=env, process=None)  # type: ignore[arg-type]
+
+
+def run(sandbox: Sandbox, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ecrctl_command(), *args],
+        env=sandbox.env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _digest(sandbox: Sandbox, image: str) -> str:
+    done = run(sandbox, "-o", "json", "images", image)
+    assert done.returncode == 0, done.stderr
+    return str(json.loads(done.stdout)[0]["digest"])
+
+
+# -- the forms people type ---------------------------------------------------------------------
+
+
+def test_retag_takes_the_image_then_new_tags_as_crane_and_docker_do(seeded: Sandbox) -> None:
+    source = _digest(seeded, "team/app:1.4.2")
+    done = run(seeded, "-o", "text", "retag", "team/app:1.4.2", "stable-a", "stable-b")
+    assert done.returncode == 0, done.stderr
+    assert [line.split("\t")[:2] for line in done.stdout.splitlines()] == [
+        ["stable-a", "created"],
+        ["stable-b", "created"],
+    ]
+    assert _digest(seeded, "team/app:stable-b") == source
+    by_digest = run(seeded, "-o", "text", "retag", f"team/app@{source}", "stable-c")
+    assert by_digest.returncode == 0, by_digest.stderr
+    assert by_digest.stdout.split("\t")[:2] == ["stable-c", "created"]
+    # The repository, the source, the new tags: as before.
+    old_form = run(seeded, "-o", "text", "retag", "team/app", "1.4.2", "stable-a")
+    assert (old_form.returncode, old_form.stdout.split("\t")[:2]) == (0, ["stable-a", "unchanged"])
+    alone = run(seeded, "retag", "team/app:1.4.2")
+    assert alone.returncode == 2 and "Missing argument" in alone.stderr
+    no_new = run(seeded, "retag", "team/app", "1.4.2")
+    assert no_new.returncode == 2
+    assert no_new.stderr == "ecrctl: name at least one new tag to point at team/app:1.4.2\n"
+
+
+def test_images_with_a_tag_shows_that_image_only(seeded: Sandbox) -> None:
+    everything = run(seeded, "-o", "json", "images", "team/app")
+    one = run(seeded, "-o", "json", "images", "team/app:1.4.2")
+    assert one.returncode == 0, one.stderr
+    (image,) = json.loads(one.stdout)
+    assert "1.4.2" in image["tags"] and len(json.loads(everything.stdout)) > 1
+    by_digest = run(seeded, "-o", "text", "images", f"team/app@{image['digest']}")
+    assert by_digest.stdout.split("\t")[0] == image["digest"]
+    missing = run(seeded, "images", "team/app:1.4.9")
+    assert (missing.returncode, missing.stdout) == (3, "")
+    assert missing.stderr == (
+        "ecrctl: team/app:1.4.9 not found in registry 123456789012 (us-east-1); "
+        "did you mean 1.4.3, 1.4.2, 1.0.9?\n"
+    )
+
+
+def test_scan_without_a_tag_means_latest(seeded: Sandbox) -> None:
+    latest = _digest(seeded, "team/app:latest")
+    done = run(seeded, "-o", "json", "scan", "team/app", "--start", "--wait", "--timeout", "1m")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["imageDigest"] == latest and doc["imageTag"] == "latest"
+
+
+# -- errors that say where -----------------------------------------------------------------------
+
+
+def test_a_missing_repository_names_the_registry_region_and_closest_names(
+    seeded: Sandbox,
+) -> None:
+    for argv in (("tags", "team/ap"), ("images", "team/ap"), ("repo", "show", "team/ap")):
+        done = run(seeded, *argv)
+        assert (done.returncode, done.stdout) == (3, ""), argv
+        assert done.stderr == (
+            "ecrctl: repository team/ap not found in registry 123456789012 (us-east-1); "
+            "did you mean team/app?\n"
+        ), argv
+    far = run(seeded, "tags", "nothing/like-it")
+    assert far.stderr == (
+        "ecrctl: repository nothing/like-it not found in registry 123456789012 (us-east-1)\n"
+    )
+
+
+def test_a_missing_tag_names_the_closest_tags(seeded: Sandbox) -> None:
+    done = run(seeded, "retag", "team/app:1.4.9", "stable")
+    assert (done.returncode, done.stdout) == (3, "")
+    assert done.stderr == (
+        "ecrctl: team/app:1.4.9 not found in registry 123456789012 (us-east-1); "
+        "did you mean 1.4.3, 1.4.2, 1.0.9?\n"
+    )
+    scan = run(seeded, "scan", "team/web", "2.2.0")
+    assert scan.returncode == 3
+    assert "team/web:2.2.0 not found in registry 123456789012 (us-east-1)" in scan.stderr
+    assert scan.stderr.endswith("did you mean 2.1.0?\n")
+
+
+def test_a_refused_retag_row_shows_the_source_digest(seeded: Sandbox) -> None:
+    source, kept = _digest(seeded, "tools/ci:3.20"), _digest(seeded, "tools/ci:3.19")
+    done = run(seeded, "-o", "json", "retag", "tools/ci:3.20", "3.19")
+    assert done.returncode == 1
+    (row,) = json.loads(done.stdout)["tags"]
+    assert (row["outcome"], row["previousDigest"], row["digest"]) == ("refused", kept, source)
+    table = run(seeded, "-o", "table", "retag", "tools/ci:3.20", "3.19")
+    assert f"{kept[7:19]} (kept, not → {source[7:19]})" in table.stdout
