@@ -84,6 +84,11 @@ class Names:
         """The Sid of the topic-policy statement that lets this rule publish."""
         return f"ecrctl-events-{self.base}"
 
+    @property
+    def option(self) -> str:
+        """`` --name NAME`` for a hint of what to type next; '' for the default name."""
+        return "" if self.base == DEFAULT_NAME else f" --name {self.base}"
+
     def description(self, what: str) -> str:
         return f"ecrctl events {self.base}: {what} ({MANAGED})"
 

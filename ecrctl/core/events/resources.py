@@ -77,6 +77,21 @@ class EventsResources:
         rule["Tags"] = tags_dict(tags)
         return rule
 
+    def managed_rules(self, bus: str) -> list[dict[str, Any]]:
+        """The rules on ``bus`` that ecrctl made (tag managed-by=ecrctl), each with its Tags:
+        one ListTagsForResource per rule that selects ECR events, none for the others."""
+        found = []
+        for page in self.events.get_paginator("list_rules").paginate(EventBusName=bus):
+            for listed in page.get("Rules", []):
+                if "aws.ecr" not in (listed.get("EventPattern") or "") or "Arn" not in listed:
+                    continue
+                tags = self.events.list_tags_for_resource(ResourceARN=listed["Arn"])
+                rule: dict[str, Any] = dict(listed)
+                rule["Tags"] = tags_dict(tags.get("Tags", []))
+                if tagged_as_managed(rule["Tags"]):
+                    found.append(rule)
+        return found
+
     def targets(self, rule: str, bus: str) -> list[dict[str, Any]]:
         pages = self.events.get_paginator("list_targets_by_rule")
         return [
@@ -132,8 +147,11 @@ def trust_policy(account: str | None) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
-def invoke_policy(destination_arn: str) -> dict[str, Any]:
-    """events:InvokeApiDestination on this one API destination, nothing else."""
+def invoke_policy(destination_arn: str, *others: str) -> dict[str, Any]:
+    """events:InvokeApiDestination on this API destination, nothing else; and on the same
+    setup's destinations in ``others`` regions (IAM roles are global, one role serves each
+    region a setup of this name is in: ``--regions``)."""
+    arns = sorted({destination_arn, *others})
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -141,10 +159,29 @@ def invoke_policy(destination_arn: str) -> dict[str, Any]:
                 "Sid": "InvokeTheWebhook",
                 "Effect": "Allow",
                 "Action": "events:InvokeApiDestination",
-                "Resource": destination_arn,
+                "Resource": arns[0] if len(arns) == 1 else arns,
             }
         ],
     }
+
+
+def arn_region(arn: str | None) -> str | None:
+    parts = (arn or "").split(":")
+    return parts[3] if len(parts) > 5 and parts[3] else None
+
+
+def other_regions(policy: dict[str, Any] | None, name: str, region: str | None) -> list[str]:
+    """The API destinations named ``name`` in regions other than ``region`` that the role's
+    invoke policy lists (a setup of the same name there)."""
+    found: list[str] = []
+    for statement in (policy or {}).get("Statement") or []:
+        resources = statement.get("Resource") if isinstance(statement, dict) else None
+        for arn in [resources] if isinstance(resources, str) else resources or []:
+            text = str(arn)
+            named = text.split(":", 5)[-1].split("/")[1:2] == [name]
+            if named and arn_region(text) not in (None, region):
+                found.append(text)
+    return found
 
 
 def arn_account(arn: str | None) -> str | None:

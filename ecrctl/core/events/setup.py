@@ -22,6 +22,7 @@ from ecrctl.core.events.model import (
     POLICY_NAME,
     TARGET_ID,
     Change,
+    Names,
     SetupResult,
     SetupSpec,
     check_password,
@@ -31,8 +32,10 @@ from ecrctl.core.events.model import (
 from ecrctl.core.events.resources import (
     EventsClients,
     arn_account,
+    arn_region,
     described_as_managed,
     invoke_policy,
+    other_regions,
     tagged_as_managed,
     trust_policy,
 )
@@ -213,7 +216,7 @@ class EventsSetup(EventsClients):
         def timed_out() -> Refused:
             return Refused(
                 f"connection {name} is still {state} after {self.waits.timeout:.0f} s; "
-                "run setup again later, or see `ecrctl events status`"
+                f"run setup again later, or see `ecrctl events status{Names(name).option}`"
             )
 
         def waiting() -> str:
@@ -255,7 +258,8 @@ class EventsSetup(EventsClients):
     ) -> Change:
         names = spec.names
         trust = trust_policy(account)
-        policy = invoke_policy(destination_arn)
+        elsewhere = other_regions(found.policy, names.destination, arn_region(destination_arn))
+        policy = invoke_policy(destination_arn, *elsewhere)
         current = found.role
         if current is None:
             self.progress(f"creating IAM role {names.role}")

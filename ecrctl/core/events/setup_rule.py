@@ -128,7 +128,9 @@ class RuleWriter:
         reasons = []
         if current["Tags"].get(PAUSED_TAG) and current.get("State") == "DISABLED":
             rule_args["State"] = "DISABLED"  # paused by `events disable`: stays paused
-            self.progress(f"rule {names.rule} stays disabled (`ecrctl events enable` resumes)")
+            self.progress(
+                f"rule {names.rule} stays disabled (`ecrctl events enable{names.option}` resumes)"
+            )
         if _json_or_none(current.get("EventPattern")) != pattern:
             reasons.append("pattern")
         if current.get("State") != rule_args["State"]:

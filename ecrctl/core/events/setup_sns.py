@@ -86,7 +86,7 @@ def apply_sns(runner: SetupRunner, spec: SetupSpec) -> SetupResult:
             if sub.action == "created":
                 runner.progress(
                     f"subscribed {spec.email}: SNS mailed a confirmation link; nothing is "
-                    "delivered until it is followed (`ecrctl events status` tells)"
+                    f"delivered until it is followed (`ecrctl events status{names.option}` tells)"
                 )
         assert topic is not None
         tally.step = "creating the rule"

@@ -10,6 +10,7 @@ from ecrctl.core.events.model import (
     DEFAULT_BUS,
     PASSWORD_TAG,
     PAUSED_TAG,
+    POLICY_NAME,
     TARGET_ID,
     EventsStatus,
     Names,
@@ -19,8 +20,10 @@ from ecrctl.core.events.pattern import describe_pattern
 from ecrctl.core.events.resources import (
     EventsClients,
     arn_account,
+    arn_region,
     described_as_managed,
     invoke_policy,
+    other_regions,
     tagged_as_managed,
     trust_policy,
 )
@@ -56,6 +59,11 @@ class EventsInspector(EventsClients):
         role_piece = self._role(names, role, destination.arn, arn_account(connection.arn))
         rule = self.found.rule(names.rule, bus)
         rule_piece = self._rule(names, rule)
+        if role_piece.detail.get("otherRegions") and not (
+            connection.exists or destination.exists or rule_piece.exists
+        ):
+            # The (global) role serves the same setup in other regions only: none here.
+            role_piece = Piece("role", names.role, exists=False, detail=role_piece.detail)
         target = self._target(names, bus, rule, destination.arn, role_piece.arn)
         pieces = [connection, destination, role_piece, rule_piece, target]
         return EventsStatus(names=names, event_bus=bus, pieces=pieces)
@@ -140,11 +148,16 @@ class EventsInspector(EventsClients):
         if account and data.get("AssumeRolePolicyDocument") != trust_policy(account):
             problems.append("trust policy drifted (EventBridge of this account only expected)")
         policy = self.found.role_policy(names.role)
+        region = getattr(self.events.meta, "region_name", None)
+        elsewhere = other_regions(policy, names.destination, region)
         if policy is None:
             problems.append("no permission to invoke the API destination")
-        elif destination_arn and policy != invoke_policy(destination_arn):
+        elif destination_arn and policy != invoke_policy(destination_arn, *elsewhere):
             problems.append("permissions drifted (InvokeApiDestination on the destination only)")
-        detail = {"eventBus": data["Tags"].get(BUS_TAG)}
+        detail = {
+            "eventBus": data["Tags"].get(BUS_TAG),
+            "otherRegions": sorted({str(arn_region(arn)) for arn in elsewhere}),
+        }
         return Piece(
             "role", names.role, True, data.get("Arn"), None, detail, tuple(problems), managed
         )
@@ -160,7 +173,7 @@ class EventsInspector(EventsClients):
         state = str(data.get("State"))
         if state == "DISABLED" and data["Tags"].get(PAUSED_TAG):
             notes.append(
-                f"disabled: delivery paused; `ecrctl events enable {names.base}` resumes it"
+                f"disabled: delivery paused; `ecrctl events enable{names.option}` resumes it"
             )
         elif state != "ENABLED":
             problems.append(f"state is {state}")
@@ -247,7 +260,19 @@ class EventsInspector(EventsClients):
         if status.piece("connection").exists:
             self.events.delete_connection(Name=names.connection)
             removed.append(status.piece("connection"))
-        if status.piece("role").exists:
+        role = status.piece("role")
+        if role.exists and role.detail.get("otherRegions"):
+            # The same setup in another region still needs the role: only this region's
+            # destination leaves its policy.
+            current = self.found.role_policy(names.role)
+            region = getattr(self.events.meta, "region_name", None)
+            elsewhere = other_regions(current, names.destination, region)
+            self.iam.put_role_policy(
+                RoleName=names.role,
+                PolicyName=POLICY_NAME,
+                PolicyDocument=json.dumps(invoke_policy(*elsewhere)),
+            )
+        elif role.exists:
             for policy in self.iam.list_role_policies(RoleName=names.role).get("PolicyNames", []):
                 self.iam.delete_role_policy(RoleName=names.role, PolicyName=policy)
             attached = self.iam.list_attached_role_policies(RoleName=names.role)

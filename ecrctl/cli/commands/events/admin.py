@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ecrctl.cli.commands.events.options import BusOpt, EventOpt, RepositoryOpt, ResultOpt
+from ecrctl.cli.commands.events.options import (
+    BusOpt,
+    EventOpt,
+    NameOpt,
+    RepositoryOpt,
+    ResultOpt,
+)
+from ecrctl.cli.commands.events.regions import RegionsOpt, chosen, merged, progress
 from ecrctl.cli.common import DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import View
 
@@ -14,20 +21,29 @@ if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
     from mypy_boto3_sts.type_defs import CredentialsTypeDef
 
+    from ecrctl.core.events.model import Change, Names
+
 
 def _pause(
-    ctx: typer.Context, name: str | None, bus: str | None, enabled: bool, yes: bool, dry_run: bool
+    ctx: typer.Context,
+    names: Names,
+    bus: str | None,
+    enabled: bool,
+    yes: bool,
+    dry_run: bool,
+    regions: str | None,
 ) -> None:
-    from ecrctl.core.events.model import Names
     from ecrctl.core.events.pause import RulePause
 
-    names = Names.of(name)
     clients = state(ctx).clients()
-    pause = RulePause(clients.client("events"), clients.client("iam"))
-    change, found_bus = pause.plan(names, bus, enabled)
     verb = "enable" if enabled else "disable"
+    planned = []
+    for region in chosen(clients, regions):
+        pause = RulePause(clients.client("events", region), clients.client("iam", region))
+        change, found_bus = pause.plan(names, bus, enabled)
+        planned.append((region, pause, change, found_bus))
 
-    def view(action: str) -> View:
+    def view(change: Change, found_bus: str, action: str) -> View:
         doc = {**change.to_json(), "action": action, "eventBus": found_bus, "dryRun": dry_run}
         return View(
             doc=doc,
@@ -36,45 +52,74 @@ def _pause(
             text=[["rule", change.name, action, change.arn or "-"]],
         )
 
-    if change.action == "unchanged":
-        say(f"nothing changed: rule {change.name} is {change.detail.removeprefix('already ')}")
-        state(ctx).emit(view("unchanged"))
-        return
-    if dry_run:
+    to_change = [p for p in planned if p[2].action != "unchanged"]
+    for region, _, change, _ in planned:
+        if change.action == "unchanged":
+            what = change.detail.removeprefix("already ")
+            progress(region)(f"nothing changed: rule {change.name} is {what}")
+    if dry_run and to_change:
         say("dry run: nothing changed")
-        state(ctx).emit(view(f"would {verb}"))
-        return
-    if not enabled:
-        confirm(f"Disable rule {change.name} (ECR events stop until `events enable`)?", yes=yes)
-    pause.apply(change, found_bus, enabled)
-    state(ctx).emit(view(change.action))
+    elif to_change and not enabled:
+        places = "" if regions is None else f" in {', '.join(str(p[0]) for p in to_change)}"
+        confirm(
+            f"Disable rule {names.rule}{places} (ECR events stop until `events enable`)?", yes=yes
+        )
+    views = []
+    for region, pause, change, found_bus in planned:
+        action = change.action
+        if action != "unchanged" and dry_run:
+            action = f"would {verb}"
+        elif action != "unchanged":
+            pause.apply(change, found_bus, enabled)
+        views.append((region, view(change, found_bus, action)))
+    state(ctx).emit(merged(views))
 
 
 NamedArg = Annotated[
     str | None,
-    typer.Argument(metavar="[NAME]", help="The setup's name [default: ecrctl-webhook]."),
+    typer.Argument(
+        metavar="[NAME]",
+        help="Deprecated: use --name (the argument goes in a later release).",
+        show_default=False,
+    ),
 ]
+
+
+def _named(argument: str | None, option: str | None) -> Names:
+    """--name, or (for one release) the setup's name as an argument, with a note."""
+    from ecrctl.core.events.model import Names
+    from ecrctl.core.exceptions import InvalidInput
+
+    if argument is not None and option is not None and argument != option:
+        raise InvalidInput(f"two names: {argument!r} and --name {option!r}; give --name only")
+    if argument is not None and option is None:
+        say(f"note: NAME as an argument is deprecated; use --name {argument}")
+    return Names.of(option or argument)
 
 
 def disable(
     ctx: typer.Context,
-    name: NamedArg = None,
+    legacy_name: NamedArg = None,
+    name: NameOpt = None,
     event_bus: BusOpt = None,
     yes: Yes = False,
     dry_run: DryRun = False,
+    regions: RegionsOpt = None,
 ) -> None:
     """Pause delivery: disable the rule, keep everything else (idempotent)."""
-    _pause(ctx, name, event_bus, False, yes, dry_run)
+    _pause(ctx, _named(legacy_name, name), event_bus, False, yes, dry_run, regions)
 
 
 def enable(
     ctx: typer.Context,
-    name: NamedArg = None,
+    legacy_name: NamedArg = None,
+    name: NameOpt = None,
     event_bus: BusOpt = None,
     dry_run: DryRun = False,
+    regions: RegionsOpt = None,
 ) -> None:
     """Resume delivery paused by `events disable` (idempotent)."""
-    _pause(ctx, name, event_bus, True, True, dry_run)
+    _pause(ctx, _named(legacy_name, name), event_bus, True, True, dry_run, regions)
 
 
 def template(

@@ -15,14 +15,21 @@ from ecrctl.cli.commands.events.options import (
     ResultOpt,
     read_password,
 )
-from ecrctl.cli.common import DryRun, Yes, confirm, say, state
+from ecrctl.cli.commands.events.regions import (
+    RegionsOpt,
+    chosen,
+    inspector,
+    merged,
+    progress,
+    where,
+)
+from ecrctl.cli.commands.events.removal import teardown
+from ecrctl.cli.common import say, state
 from ecrctl.cli.output import Column, View, cell
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
-    from ecrctl.core.events.model import Piece
-    from ecrctl.core.events.status import EventsInspector
-    from ecrctl.session import Clients
+    from ecrctl.core.events.model import EventsStatus, Piece, SetupResult
 
 
 def setup(
@@ -63,6 +70,7 @@ def setup(
         float,
         typer.Option("--wait", metavar="SECONDS", help="How long to wait for authorization."),
     ] = 60.0,
+    regions: RegionsOpt = None,
 ) -> None:
     """Create or update the rule and where it sends to (idempotent).
 
@@ -97,39 +105,45 @@ def setup(
         password = None
     app_state = state(ctx)
     clients = app_state.clients()
-    runner = EventsSetup(
-        clients.client("events"),
-        clients.client("iam"),
-        sns=clients.client("sns"),
-        sts=clients.client("sts"),
-        wait_timeout=wait,
-        progress=say,
-    )
-    try:
-        outcome = runner.apply(spec, password)
-    except SetupIncomplete as error:
-        say(f"events setup {names.base} stopped while {error.step}")
-        say(f"exists now: {', '.join(error.existing) or 'nothing'}")
-        bus = "" if event_bus == "default" else f" --event-bus {event_bus}"
-        say(
-            "run the same setup again to finish, or remove it with "
-            f"`ecrctl events teardown --name {names.base}{bus} --yes`"
+    done = []
+    for region in chosen(clients, regions):
+        told = progress(region)
+        runner = EventsSetup(
+            clients.client("events", region),
+            clients.client("iam", region),
+            sns=clients.client("sns", region),
+            sts=clients.client("sts", region),
+            wait_timeout=wait,
+            progress=told,
         )
-        raise error.cause from None
-    if outcome.changed:
-        counts: dict[str, int] = {}
-        for change in outcome.changes:
-            counts[change.action] = counts.get(change.action, 0) + 1
-        say(f"events setup {names.base}: " + ", ".join(f"{n} {a}" for a, n in counts.items()))
-    else:
-        say(f"nothing changed: events setup {names.base} is already as asked")
-    app_state.emit(
-        View(
-            doc=outcome.to_json(),
-            headers=("resource", "name", "action", "detail"),
-            rows=[[c.kind, c.name, c.action, c.detail or "-"] for c in outcome.changes],
-            text=[[c.kind, c.name, c.action, c.arn or "-"] for c in outcome.changes],
-        )
+        try:
+            outcome = runner.apply(spec, password)
+        except SetupIncomplete as error:
+            told(f"events setup {names.base} stopped while {error.step}")
+            told(f"exists now: {', '.join(error.existing) or 'nothing'}")
+            bus = "" if event_bus == "default" else f" --event-bus {event_bus}"
+            told(
+                "run the same setup again to finish, or remove it with "
+                f"`ecrctl events teardown --name {names.base}{bus}{where(region)} --yes`"
+            )
+            raise error.cause from None
+        if outcome.changed:
+            counts: dict[str, int] = {}
+            for change in outcome.changes:
+                counts[change.action] = counts.get(change.action, 0) + 1
+            told(f"events setup {names.base}: " + ", ".join(f"{n} {a}" for a, n in counts.items()))
+        else:
+            told(f"nothing changed: events setup {names.base} is already as asked")
+        done.append((region, _setup_view(outcome)))
+    app_state.emit(merged(done))
+
+
+def _setup_view(outcome: SetupResult) -> View:
+    return View(
+        doc=outcome.to_json(),
+        headers=("resource", "name", "action", "detail"),
+        rows=[[c.kind, c.name, c.action, c.detail or "-"] for c in outcome.changes],
+        text=[[c.kind, c.name, c.action, c.arn or "-"] for c in outcome.changes],
     )
 
 
@@ -169,115 +183,123 @@ STATUS_COLUMNS = (
 )
 
 
-def status(ctx: typer.Context, name: NameOpt = None, event_bus: BusOpt = None) -> None:
+def status(
+    ctx: typer.Context, name: NameOpt = None, event_bus: BusOpt = None, regions: RegionsOpt = None
+) -> None:
     """Each piece, its state, the pattern and target; what is missing or drifted (exit 1)."""
     from ecrctl.core.events.model import Names
 
     names = Names.of(name)
     app_state = state(ctx)
     clients = app_state.clients()
-    found = inspector(clients).status(names, event_bus)
-    if not found.exists:
-        raise NotFound(f"no events setup named {names.base} (looked on bus {found.event_bus})")
-    app_state.emit(
-        View(
-            doc=found.to_json(),
-            headers=tuple(c.header for c in STATUS_COLUMNS),
-            columns=STATUS_COLUMNS,
-            rows=[
-                [
-                    p.kind,
-                    p.name,
-                    (p.state or "present") if p.exists else "MISSING",
-                    _summary(p),
-                    "; ".join(p.problems) or "-",
-                ]
-                for p in found.pieces
-            ],
-            text=[
-                [
-                    p.kind,
-                    p.name,
-                    (p.state or "present") if p.exists else "missing",
-                    p.arn or "-",
-                    # the webhook URL, on the API destination's line (as in the table and JSON)
-                    cell(p.detail.get("url")) if p.kind == "api-destination" else "-",
-                ]
-                for p in found.pieces
-            ],
-        )
-    )
-    for note in found.notes:
-        say(f"note: {note}")
-    if not found.healthy:
+    views: list[tuple[str | None, View]] = []
+    missing: list[str] = []
+    problems = 0
+    for region in chosen(clients, regions):
+        found = inspector(clients, region).status(names, event_bus)
+        told = progress(region)
+        if not found.exists:
+            missing.append(f"{region} (bus {found.event_bus})")
+            continue
+        views.append((region, _status_view(found)))
+        for note in found.notes:
+            told(f"note: {note}")
         for problem in found.problems:
-            say(f"problem: {problem}")
+            told(f"problem: {problem}")
+        problems += len(found.problems)
+    if not views:
+        looked = f"bus {event_bus or 'default'}" if regions is None else ", ".join(missing)
+        raise NotFound(f"no events setup named {names.base} (looked on {looked})")
+    app_state.emit(merged(views))
+    if missing:
+        say(f"problem: no events setup named {names.base} in {', '.join(missing)}")
+    if problems or missing:
+        count = problems + len(missing)
         raise Refused(
-            f"events setup {names.base} has {len(found.problems)} problem(s); "
+            f"events setup {names.base} has {count} problem(s); "
             "`ecrctl events setup` with the same arguments repairs it"
         )
 
 
-def teardown(
-    ctx: typer.Context,
-    name: NameOpt = None,
-    event_bus: BusOpt = None,
-    yes: Yes = False,
-    dry_run: DryRun = False,
-) -> None:
-    """Remove what setup made: target, rule, API destination, connection, role; or the SNS
-    topic it made (a topic given with --sns-topic stays; only ecrctl's statement leaves it)."""
-    from ecrctl.core.events.model import Names
-    from ecrctl.core.events.status import TEARDOWN_ORDER
+def _status_view(found: EventsStatus) -> View:
+    return View(
+        doc=found.to_json(),
+        headers=tuple(c.header for c in STATUS_COLUMNS),
+        columns=STATUS_COLUMNS,
+        rows=[
+            [
+                p.kind,
+                p.name,
+                (p.state or "present") if p.exists else "MISSING",
+                _summary(p),
+                "; ".join(p.problems) or "-",
+            ]
+            for p in found.pieces
+        ],
+        text=[
+            [
+                p.kind,
+                p.name,
+                (p.state or "present") if p.exists else "missing",
+                p.arn or "-",
+                # the webhook URL, on the API destination's line (as in the table and JSON)
+                cell(p.detail.get("url")) if p.kind == "api-destination" else "-",
+            ]
+            for p in found.pieces
+        ],
+    )
 
-    names = Names.of(name)
+
+LIST_COLUMNS = (
+    Column("name", min_width=14),
+    Column("state"),
+    Column("sends to", min_width=12),
+    Column("events", min_width=8),
+    Column("repositories", min_width=8, drop=1),
+)
+
+
+def list_setups(ctx: typer.Context, event_bus: BusOpt = None, regions: RegionsOpt = None) -> None:
+    """The events setups ecrctl made in the region: name, state, where they send, what."""
+    from ecrctl.core.events.listing import SetupLister
+
     app_state = state(ctx)
     clients = app_state.clients()
-    checker = inspector(clients)
-    plan = checker.plan_teardown(names, event_bus)
-    present = sorted(
-        (p for p in plan.pieces if p.exists), key=lambda p: TEARDOWN_ORDER.index(p.kind)
-    )
-
-    def view(action: str) -> View:
-        return View(
-            doc={
-                "name": names.base,
-                "eventBus": plan.event_bus,
-                "removed": not dry_run,
-                "resources": [{"kind": p.kind, "name": p.name, "arn": p.arn} for p in present],
-            },
-            headers=("resource", "name", "action"),
-            rows=[[p.kind, p.name, action] for p in present],
-            text=[[p.kind, p.name, p.arn or "-"] for p in present],
+    views: list[tuple[str | None, View]] = []
+    for region in chosen(clients, regions):
+        found = SetupLister(clients.client("events", region), clients.client("iam", region))
+        setups = found.setups(event_bus)
+        if not setups:
+            progress(region)(f"no events setups on bus {event_bus or 'default'}")
+        views.append(
+            (
+                region,
+                View(
+                    doc=[s.to_json() for s in setups],
+                    headers=tuple(c.header for c in LIST_COLUMNS),
+                    columns=LIST_COLUMNS,
+                    rows=[
+                        [
+                            s.name,
+                            "paused" if s.paused else s.state,
+                            f"{s.target} {s.sends_to or '-'}",
+                            cell(list(s.events)) if s.events is not None else "custom pattern",
+                            cell(list(s.repositories)) if s.repositories else "every repository",
+                        ]
+                        for s in setups
+                    ],
+                    text=[
+                        [s.name, s.state, s.target, cell(s.sends_to), cell(list(s.events or ()))]
+                        for s in setups
+                    ],
+                ),
+            )
         )
-
-    if dry_run:
-        say("dry run: nothing changed")
-        app_state.emit(view("would remove"))
-        return
-    confirm(f"Remove events setup {names.base} ({len(present)} resources)?", yes=yes)
-    removed = checker.teardown(plan)
-    kept = [p for p in removed if p.kind == "topic-policy"]
-    for piece in kept:
-        say(
-            f"SNS topic {piece.arn} kept (it was given); ecrctl's statement removed from its policy"
-        )
-    app_state.emit(view("removed"))
-
-
-def inspector(clients: Clients) -> EventsInspector:
-    from ecrctl.core.events.status import EventsInspector
-
-    return EventsInspector(
-        clients.client("events"),
-        clients.client("iam"),
-        sns=clients.client("sns"),
-        sts=clients.client("sts"),
-    )
+    app_state.emit(merged(views))
 
 
 def add_commands(app: typer.Typer) -> None:
     app.command("setup")(setup)
     app.command("status")(status)
+    app.command("list")(list_setups)
     app.command("teardown")(teardown)
