@@ -76,35 +76,42 @@ def readme_lines() -> list[ReadmeLine]:
     for number, text in _shell_lines():
         if not text or text.lstrip().startswith("alias "):
             continue
-        words = _words(text)
-        command: list[str] = []
-        redirects: dict[str, str] = {}
-        previous: list[str] = []
-        target: str | None = None
-        for word in [*words, ";"]:
-            if target is not None:
-                redirects[target] = word
-                target = None
-                continue
-            if word in REDIRECTS:
-                target = word
-                continue
-            if word in SEPARATORS or word.endswith("=$"):
-                if command and command[0] == "ecrctl":
-                    piped = previous[1] if previous[:1] == ["cat"] and len(previous) == 2 else None
-                    found.append(
-                        ReadmeLine(
-                            number,
-                            text.strip(),
-                            tuple(command[1:]),
-                            stdin_from=redirects.get("<") or piped,
-                            stdin_text=redirects.get("<<<"),
-                            stdout_to=redirects.get(">"),
-                        )
+        found += commands_of(text, number)
+    return found
+
+
+def commands_of(text: str, number: int = 0) -> list[ReadmeLine]:
+    """The ``ecrctl`` commands of one shell line (a help example, a README line)."""
+    found: list[ReadmeLine] = []
+    words = _words(text)
+    command: list[str] = []
+    redirects: dict[str, str] = {}
+    previous: list[str] = []
+    target: str | None = None
+    for word in [*words, ";"]:
+        if target is not None:
+            redirects[target] = word
+            target = None
+            continue
+        if word in REDIRECTS:
+            target = word
+            continue
+        if word in SEPARATORS or word.endswith("=$"):
+            if command and command[0] == "ecrctl":
+                piped = previous[1] if previous[:1] == ["cat"] and len(previous) == 2 else None
+                found.append(
+                    ReadmeLine(
+                        number,
+                        text.strip(),
+                        tuple(command[1:]),
+                        stdin_from=redirects.get("<") or piped,
+                        stdin_text=redirects.get("<<<"),
+                        stdout_to=redirects.get(">"),
                     )
-                previous, command, redirects = command, [], {}
-                continue
-            command.append(word)
+                )
+            previous, command, redirects = command, [], {}
+            continue
+        command.append(word)
     return found
 
 

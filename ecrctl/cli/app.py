@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ecrctl.cli import options
+from ecrctl.cli import helptext, options
 from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.cli.streams import current
 from ecrctl.cli.version import print_version
@@ -53,7 +53,7 @@ def _format_options(command: Any, ctx: Any, formatter: Any) -> None:
     """Arguments and the command's own options, then the global options in their own section."""
     sections: dict[str, list[tuple[str, str]]] = {"Arguments": [], "Options": [], "": []}
     for param in command.get_params(ctx):
-        record = param.get_help_record(ctx)
+        record = helptext.help_record(param, ctx)
         if record is None:
             continue
         if options.is_global(param):
@@ -69,9 +69,7 @@ def _format_options(command: Any, ctx: Any, formatter: Any) -> None:
 
 
 def _usage_argument(param: Any) -> str:
-    name = str(param.metavar or (param.name or "").upper())
-    if param.nargs != 1 and not name.endswith("..."):
-        name += "..."
+    name = helptext.argument_name(param)
     return name if param.required else f"[{name}]"
 
 
@@ -81,6 +79,9 @@ class EcrctlCommand(TyperCommand):
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
         _format_options(self, ctx, formatter)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        helptext.write_examples(ctx, formatter)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         try:
@@ -110,8 +111,24 @@ class EcrctlSubgroup(TyperGroup):
     """A group of subcommands (repo, lifecycle, ...), with the same help layout."""
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
-        _format_options(self, ctx, formatter)
         self.format_commands(ctx, formatter)
+        _format_options(self, ctx, formatter)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Each subcommand with its whole one-line summary (helptext.SUMMARIES)."""
+        prefix = helptext.command_key(ctx)
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                known = helptext.summary(f"{prefix} {name}")
+                rows.append((name, known or command.get_short_help_str(limit=60)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        helptext.write_examples(ctx, formatter)
 
 
 def _default_classes(app: typer.Typer) -> None:
@@ -178,8 +195,20 @@ class EcrctlGroup(TyperGroup):
         ctx.fail(message)
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
-        _format_options(self, ctx, formatter)
         self.format_commands(ctx, formatter)
+        _format_options(self, ctx, formatter)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The commands under headings, from helptext's table: no command module is loaded."""
+
+        def loaded_summary(name: str) -> str:
+            command = self.get_command(ctx, name)
+            return str(command.get_short_help_str(limit=60)) if command is not None else ""
+
+        helptext.write_groups(formatter, self.list_commands(ctx), loaded_summary)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        helptext.write_examples(ctx, formatter)
 
     def invoke(self, ctx: Any) -> Any:
         try:

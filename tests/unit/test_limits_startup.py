@@ -31,7 +31,7 @@ def test_limits_startup_root_help_is_the_apps_and_is_kept_for_the_next_run(
     isolated_env: Path,
 ) -> None:
     expected = run(APP, "--help")
-    assert expected.returncode == 0 and "Commands:" in expected.stdout
+    assert expected.returncode == 0 and "Images and tags:" in expected.stdout
     first = run(ENTRY, "--help")
     assert first.stdout == expected.stdout
     assert first.stderr.strip() == "loaded"
@@ -103,11 +103,14 @@ def test_limits_startup_each_module_defines_exactly_its_command() -> None:
         assert set(load(name)) == {name}, name
 
 
-def test_limits_startup_root_lists_every_command_in_order(cli: Any) -> None:
+def test_limits_startup_root_lists_every_command_once_in_the_tables_order(cli: Any) -> None:
+    from ecrctl.cli.helptext import GROUPS
+
     done = cli("--help")
     listed = [
         line.split()[0]
-        for line in done.stdout.split("Commands:")[1].splitlines()
+        for line in done.stdout.split("Images and tags:")[1].split("Options:")[0].splitlines()
         if line.startswith("  ") and not line.startswith("   ")
     ]
-    assert listed == list(COMMANDS)
+    in_order = [name for _, members in GROUPS for name in members if name in COMMANDS]
+    assert listed == in_order and sorted(listed) == sorted(COMMANDS)

@@ -1,4 +1,4 @@
-"""EcrRegistry-wide settings: scanning configuration, blob mounting, the registry policy, one view.
+"""Registry-wide settings: scanning configuration, blob mounting, the registry policy, one view.
 
 Every change is planned first (``SettingChange``: the document before and after), so a command
 can show it, stop there for --dry-run, say "nothing changed" when the two are equal, and only

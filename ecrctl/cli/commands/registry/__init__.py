@@ -18,7 +18,7 @@ from ecrctl.core.registry.change import plan_blob_mounting, plan_scanning
 from ecrctl.core.registry.overview import overview
 
 app = typer.Typer(
-    help="EcrRegistry-wide settings: scanning, replication, pull-through cache, blob mounting.",
+    help="Registry-wide settings: scanning, replication, pull-through cache, blob mounting.",
     no_args_is_help=True,
 )
 scanning_app = typer.Typer(
