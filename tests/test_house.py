@@ -9,6 +9,8 @@
   module it imports (typer, click, botocore, the standard library) or a member of one. Start-up
   time is won through public API (the lazy group, the root-help cache, the typer version), never
   by replacing a dependency's function: that breaks silently on its next release.
+- core/ reports through the callbacks it is given: it never prints nor touches sys.stdout or
+  sys.stderr (cli/streams.py owns them).
 """
 
 from __future__ import annotations
@@ -232,3 +234,51 @@ def test_the_patch_check_leaves_our_own_objects_alone() -> None:
         "    def f(self):\n        self.commands = {}\n"
     )
     assert dependency_patches(source) == []
+
+
+_STREAMS = {"stdout", "stderr", "__stdout__", "__stderr__"}
+
+
+def stream_writes(source: str) -> list[str]:
+    """Lines of ``source`` that print or reach the process's stdout/stderr themselves."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "print"
+        ):
+            found.append(f"{node.lineno}: print(...)")
+        elif isinstance(node, ast.Attribute) and node.attr in _STREAMS:
+            if isinstance(node.value, ast.Name) and node.value.id == "sys":
+                found.append(f"{node.lineno}: sys.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "sys":
+            found += [
+                f"{node.lineno}: from sys import {a.name}" for a in node.names if a.name in _STREAMS
+            ]
+    return found
+
+
+def test_core_never_writes_to_stdout_or_stderr() -> None:
+    """core/ reports through injected callbacks (warn=, progress=, log=): the CLI's stream owner
+    or the credential helper decides where a message goes."""
+    writers = {
+        str(p.relative_to(PACKAGE)): found
+        for p in modules("core")
+        if (found := stream_writes(p.read_text(encoding="utf-8")))
+    }
+    assert not writers, writers
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "print('hello')",
+        "import sys\nsys.stderr.write('warning')",
+        "import sys\ndef f(out=sys.stdout): pass",
+        "from sys import stderr",
+        "import sys\nsys.__stderr__.flush()",
+    ],
+)
+def test_the_stream_check_sees_a_write(source: str) -> None:
+    assert stream_writes(source), source
