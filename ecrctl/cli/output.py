@@ -238,24 +238,22 @@ def _text_value(value: Any) -> str:
 
 
 class Renderer:
-    """Writes results to the stream owner's stdout; ``stream`` and ``width`` (tests) give it
-    a stream owner of its own."""
+    """Writes results to the stream owner's stdout, in colour when the owner says so;
+    ``stream`` and ``width`` (tests) give it a stream owner of its own."""
 
     def __init__(
         self,
         fmt: OutputFormat,
         *,
         query: Any = None,
-        color: bool = True,
         stream: TextIO | None = None,
         width: int | None = None,
         streams: Streams | None = None,
     ) -> None:
         self.format = fmt
         self.query = query
-        self._color = color
         if streams is None and (stream is not None or width is not None):
-            streams = Streams(stdout=stream, width=width, said={"no_color": not color})
+            streams = Streams(stdout=stream, width=width)
         self._streams = streams
 
     @property
@@ -268,7 +266,7 @@ class Renderer:
 
     @property
     def color(self) -> bool:
-        return self._color and self.streams.color
+        return self.streams.color
 
     def emit(self, result: View | Forms) -> None:
         forms = result if isinstance(result, Forms) else None

@@ -13,6 +13,7 @@ import typer
 from ecrctl.cli.commands.events.options import PasswordStdinOpt, read_password
 from ecrctl.cli.common import say, state
 from ecrctl.cli.output import View
+from ecrctl.cli.values import finite
 from ecrctl.core.exceptions import InvalidInput, Refused
 
 
@@ -121,7 +122,8 @@ def test(
         str | None, typer.Option("--repository", metavar="REPO", help="Repository name in it.")
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", metavar="SECONDS", help="How long to wait.")
+        float,
+        typer.Option("--timeout", metavar="SECONDS", callback=finite, help="How long to wait."),
     ] = 10.0,
 ) -> None:
     """Send a sample event with basic auth; show the response status (exit 1 unless 2xx)."""
