@@ -17,6 +17,7 @@ from ecrctl.core.copy.plan import BlobItem, Plan
 from ecrctl.core.copy.reference import PUBLIC_ECR, Reference, destination, parse_reference
 from ecrctl.core.copy.registry import Denied, Missing, Registry, RegistryError
 from ecrctl.core.copy.resume import UploadStates
+from ecrctl.core.copy.retry import RetryPolicy
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, NotFound, Refused
 
 
@@ -82,11 +83,17 @@ def build_side(
     else:
         host = ref.host
         credentials = lambda: _docker_credentials(host)  # noqa: E731
+    side_settings = replace(settings, profile=profile)
+    retry = RetryPolicy(  # the ECR API's attempts, read only when a retry is due
+        lambda: app_state.clients(side_settings).max_attempts(),
+        log=app_state.streams.say if settings.debug else None,
+    )
     registry = Registry(
         host,
         scheme=scheme_for(host, insecure),
         credentials=credentials,
         label=f"{name} {host}{who}",
+        retry=retry,
     )
     side = Side(name, ref, profile, registry)
     parsed = ref.ecr

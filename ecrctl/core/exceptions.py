@@ -37,3 +37,8 @@ class Declined(EcrctlError):
 
 class GateTripped(EcrctlError):
     """A gate such as ``--fail-on`` tripped (exit 5)."""
+
+
+class BadAnswer(EcrctlError):
+    """A peer (a registry, its token service) answered what ecrctl refuses to take: malformed,
+    too large or too slow; the message names the host and what was wrong (exit 1)."""

@@ -20,7 +20,7 @@ from ecrctl.core.copy.plan import (
 from ecrctl.core.copy.reference import Reference
 from ecrctl.core.copy.registry import Denied, Registry, RegistryError
 from ecrctl.core.copy.resume import UploadStates
-from ecrctl.core.exceptions import Refused
+from ecrctl.core.exceptions import BadAnswer, Refused
 
 DEFAULT_WORKERS = 4
 
@@ -212,7 +212,7 @@ class Copier:
                 self.destination.put_manifest(repo, plan.destination.tag, plan.top)
         except Denied:
             raise
-        except RegistryError as error:
+        except (RegistryError, BadAnswer) as error:
             raise CopyFailed(self._interrupted(plan, error)) from None
 
     def _interrupted(self, plan: Plan, error: BaseException) -> str:
