@@ -316,3 +316,25 @@ def test_a_registry_error_message_is_escaped_and_its_code_kept(hostile: Any) -> 
     assert "HTTP 400 DIGEST_INVALID: \\x1b[2J\\x1b]0;pwned\\x07digest bad\\r\\nfake: line" in line
     assert not any(c in out.stderr for c in "\x1b\x07\r")
     assert line.startswith(f"ecrctl: copy to {destination.host}/app:1 interrupted: destination ")
+
+
+@pytest.mark.parametrize(
+    ("challenge", "asked"),
+    [('Negotiate realm="x"', "negotiate authentication"), ("", "an empty challenge")],
+)
+def test_a_challenge_ecrctl_cannot_answer_is_said_in_one_line(
+    hostile: Any, challenge: str, asked: str
+) -> None:
+    source, destination = hostile(), hostile()
+    source.push_image("app", "1", [os.urandom(100)])
+
+    def misbehave(request: Request) -> Reply | None:
+        headers = {"WWW-Authenticate": challenge} if challenge else {}
+        return Reply(401, headers, b"") if request.route == "/v2/" else None
+
+    source.misbehave = misbehave
+    out = ecrctl("copy", f"{source.host}/app:1", f"{destination.host}/app")
+    assert out.returncode == 1, out.stderr
+    assert one_line(out.stderr) == (
+        f"ecrctl: source {source.host}: /v2/ asks for {asked} (ecrctl does Basic, Bearer)"
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -60,11 +59,6 @@ class Manifest:
     # Checked when read (answers.manifest_parts): an index's children; an image's blobs.
     children: tuple[Descriptor, ...] = field(default=(), compare=False)
     blobs: tuple[Descriptor, ...] = field(default=(), compare=False)
-
-    @property
-    def doc(self) -> dict[str, Any]:
-        value = json.loads(self.data)
-        return value if isinstance(value, dict) else {}
 
 
 def sha256(data: bytes) -> str:

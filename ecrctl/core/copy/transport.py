@@ -121,6 +121,9 @@ class Transport:
             creds = self._credentials_now()
             if scheme == "basic":
                 return basic(creds) if creds is not None else None
+            if scheme != "bearer":
+                asked = f"{shown(scheme, 40)} authentication" if scheme else "an empty challenge"
+                raise BadAnswer(f"{self.label}: /v2/ asks for {asked} (ecrctl does Basic, Bearer)")
             scopes = frozenset(
                 f"repository:{repo}:{','.join(sorted(actions))}"
                 for repo, actions in self._scopes.items()
@@ -229,7 +232,7 @@ class Transport:
         detail += f" {code}" if code else ""
         detail += f": {message}" if message else ""
         retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-        if response.status == 429 and retry_after is not None:
+        if response.status == 429 and retry_after is not None and retry_after >= 1:
             detail += f" (the registry asks to wait {retry_after:.0f} s)"
         kind: type[RegistryError] = RegistryError
         if response.status in (401, 403):

@@ -126,7 +126,7 @@ class BlobUpload:
             chunk_size = CHUNK_SIZE
         session = self._resume()
         resumed = session.offset if session else 0
-        tries, furthest = 0, (-1, -1)
+        tries: dict[tuple[int, int], int] = {}
         while True:
             try:
                 self._step = (0, 0)
@@ -135,13 +135,13 @@ class BlobUpload:
                 return resumed
             except RegistryError as error:
                 # Each step (the POST, the PATCH at each offset, the PUT) has the policy's
-                # attempts: a failure further on than any before starts a fresh count.
-                if self._step > furthest:
-                    furthest, tries = self._step, 0
-                tries += 1
+                # attempts, as a request that can be repeated has.
+                tries[self._step] = tries.get(self._step, 0) + 1
                 why, wait = shown(str(error), 300), error.retry_after
                 retry = self.registry.retry
-                if not self._transient(error) or not retry.pause(tries, self._what, why, wait):
+                if not self._transient(error) or not retry.pause(
+                    tries[self._step], self._what, why, wait
+                ):
                     raise
             if self._landed():
                 self._forget()
