@@ -156,6 +156,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a kept-alive connection's thread does not hold up the stop
     block_on_close = False
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A peer that resets or goes away is what these servers are for: no traceback."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
 
 class FakeServer:
     """An HTTP server on 127.0.0.1 (a free port) in a thread; a context manager."""

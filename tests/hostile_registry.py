@@ -229,6 +229,10 @@ def docker_login(host: str, user: str = USER, password: str = PASSWORD) -> None:
 _PEAK = (
     "import atexit, os, re, runpy, shutil, sys\n"
     "out = sys.argv.pop(1)\n"
+    "if os.environ.get('PEAK_LIMIT_MIB'):  # a ceiling, for a run that would not stop\n"
+    "    import resource\n"
+    "    cap = int(os.environ['PEAK_LIMIT_MIB']) * 2**20\n"
+    "    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))\n"
     "def peak():\n"
     "    kb = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
     "    open(out, 'w').write(kb)\n"
