@@ -130,3 +130,11 @@ def check_seconds(option: str, value: float, *, minimum: float, maximum: float) 
             f"invalid {option} {value!r}: give seconds from {minimum:g} to {maximum:g}"
         )
     return value
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control and format characters (escape sequences, bidi
+    overrides, tabs, newlines) written as Python escapes such as ``\\x1b``."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)

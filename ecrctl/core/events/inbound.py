@@ -59,11 +59,3 @@ def _check_text(doc: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
         value = doc.get(key)
         if value is not None and not isinstance(value, str):
             raise BadEvent(f"{where}{key} is not a string")
-
-
-def printable(text: str) -> str:
-    """``text`` safe for a terminal: control and format characters (escape sequences, bidi
-    overrides, tabs, newlines) written as Python escapes such as ``\\x1b``."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)

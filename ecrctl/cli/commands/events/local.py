@@ -61,9 +61,9 @@ def listen(
     """
     import signal
 
-    from ecrctl.core.events.inbound import printable
     from ecrctl.core.events.listener import Rejection, WebhookListener
     from ecrctl.core.events.samples import summary
+    from ecrctl.core.inputs import printable
 
     if count is not None and count < 1:
         raise InvalidInput("--count must be at least 1")
