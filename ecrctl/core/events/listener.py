@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ecrctl.core.events.handler import Rejection, handler_for
+from ecrctl.core.events.handler import handler_for
+from ecrctl.core.events.receiver import Rejection
 from ecrctl.core.exceptions import InvalidInput, Refused
 
 __all__ = ["Delivery", "Rejection", "WebhookListener", "basic_auth_header", "send_event"]
