@@ -60,9 +60,8 @@ def listen(
     """
     import signal
 
-    from ecrctl.core.events.inbound import printable
+    from ecrctl.core.events.inbound import printable, summary
     from ecrctl.core.events.listener import Rejection, WebhookListener
-    from ecrctl.core.events.samples import summary
 
     if count is not None and count < 1:
         raise InvalidInput("--count must be at least 1")

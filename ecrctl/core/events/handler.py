@@ -32,7 +32,7 @@ def credentials_match(header: str | None, username: str, password: str) -> bool:
         return False
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):  # not base64; not ASCII (ValueError); not UTF-8
         return False
     user, sep, secret = decoded.partition(":")
     same_user = hmac.compare_digest(user.encode(), username.encode())
@@ -147,7 +147,8 @@ class WebhookHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         declared = self.headers.get("Content-Length")
         try:
-            length = int(declared) if declared and declared.strip().isdigit() else -1
+            digits = declared.strip() if declared else ""
+            length = int(digits) if digits.isascii() and digits.isdigit() else -1
         except ValueError:
             length = -1
         unread = max(length, 0) or _DRAIN_LIMIT
