@@ -326,6 +326,25 @@ def test_json_output_stays_json_whatever_the_peer_sends(listen: Any) -> None:
     assert _strict_json(line)["detail"]["repository-name"] == "team/json"
 
 
+def test_a_query_that_fails_on_one_event_is_400_and_the_listener_goes_on(listen: Any) -> None:
+    listener = listen("-o", "json", "--query", "abs(detail.size)")
+    sizes = [5, "five", {"n": 5}, -7]
+    answers = [_status(_post(listener.port, _event(size=size))) for size in sizes]
+    assert answers == [200, 400, 400, 200]
+    for received in ("string", "object"):
+        line = listener.stderr_line()
+        assert line.startswith(
+            "rejected a request from 127.0.0.1: 400 --query 'abs(detail.size)' failed: "
+            "In function abs(), invalid type for value, expected one of: ['number'], "
+            f'received: "{received}"'
+        ), line
+        assert "five" not in line  # the value itself is never shown
+    out, err = listener.stop()
+    assert listener.process.returncode == 0, err
+    assert out == "5\n7\n"
+    assert "Traceback" not in err and "unexpected" not in err
+
+
 # In-process: a short request timeout and a small bound, which the command does not expose.
 
 

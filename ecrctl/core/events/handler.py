@@ -171,7 +171,12 @@ class WebhookHandler(BaseHTTPRequestHandler):
         except BadEvent as error:
             self._reject(400, str(error) if length else "the body is empty")
             return
-        if self.listener.record(event):
+        try:
+            recorded = self.listener.record(event)
+        except BadEvent as error:  # the listener cannot show this one: the next may do
+            self._reject(400, str(error))
+            return
+        if recorded:
             self._answer(200, {"received": True})
         else:
             if self.listener.failure is not None:

@@ -30,7 +30,8 @@ class Receiver(Protocol):
     on_reject: Callable[[Rejection], None]
 
     def record(self, event: dict[str, Any]) -> bool:
-        """Hand the event on; False if it was not recorded."""
+        """Hand the event on; False if it was not recorded. Raises ``BadEvent`` for an event
+        that cannot be recorded as it is (answered 400; the listener goes on)."""
         ...
 
     def done(self) -> bool: ...
