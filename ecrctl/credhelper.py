@@ -58,7 +58,7 @@ def _fetch(host: str, profile: str | None, identity: Identity, cache: TokenCache
     """Ask ECR (a cache miss): boto3 is imported here and only here."""
     from ecrctl import tokens
     from ecrctl.core.login.targets import PUBLIC_HOST, PUBLIC_REGION, TokenRequest
-    from ecrctl.core.refs import parse_host
+    from ecrctl.core.names import parse_host
     from ecrctl.session import Settings
 
     if host == PUBLIC_HOST:
@@ -105,7 +105,7 @@ def get(server_url: str, environ: Mapping[str, str], stderr: TextIO) -> CachedTo
     if cached is not None and cached.fresh():
         return cached  # the hot path: nothing else is imported
     from ecrctl.core.login.targets import PUBLIC_HOST
-    from ecrctl.core.refs import parse_host
+    from ecrctl.core.names import parse_host
 
     if host != PUBLIC_HOST and parse_host(host) is None:
         raise HelperError(NOT_FOUND)

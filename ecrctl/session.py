@@ -23,6 +23,11 @@ from ecrctl.core.exceptions import InvalidInput
 if TYPE_CHECKING:
     import boto3
     from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_sso import SSOClient
+    from mypy_boto3_sso_oidc import SSOOIDCClient
+
+    from ecrctl.core.names import RegistryHost
+    from ecrctl.core.sso.config import SsoProfile
 
 REDACTED_KEYS = frozenset(
     {
@@ -35,6 +40,11 @@ REDACTED_KEYS = frozenset(
         "authparameters",
         "basicauthparameters",
         "secretstring",
+        "accesstoken",  # sso-oidc and the SSO portal
+        "refreshtoken",
+        "clientsecret",
+        "devicecode",
+        "codeverifier",
     }
 )
 
@@ -102,6 +112,17 @@ class Settings:
             registry_id=registry_id or self.registry_id,
         )
 
+    def for_registry(self, host: RegistryHost) -> Settings:
+        """Settings for a pasted URI: its region and account, and the profile that
+        ~/.config/ecrctl/config.toml maps to its registry (an explicit --profile still wins)."""
+        target = self.with_target(region=host.region, registry_id=host.account)
+        if self.profile:
+            return target
+        from ecrctl.core.login.userconfig import load_user_config
+
+        profile = load_user_config().profile_for(str(host))
+        return replace(target, profile=profile) if profile else target
+
 
 def resolve_settings(
     *,
@@ -131,11 +152,23 @@ def resolve_settings(
     )
 
 
+def ecr_endpoint(settings: Settings, environ: dict[str, str] | None = None) -> str | None:
+    """The ECR endpoint URL named by --endpoint-url, AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL
+    (botocore's order), or None: AWS's own. A profile's ``endpoint_url`` is not read here."""
+    env = os.environ if environ is None else environ
+    return (
+        settings.endpoint_url
+        or env.get("AWS_ENDPOINT_URL_ECR")
+        or env.get("AWS_ENDPOINT_URL")
+        or None
+    )
+
+
 def _check_endpoint(source: str, url: str | None) -> None:
     """botocore rejects a malformed endpoint with a bare ValueError at the first call, and
     accepts host names no resolver will (``https://a_b``): both are bad input here (exit 2)."""
     if url:
-        from ecrctl.core.validate_input import check_endpoint_url
+        from ecrctl.core.inputs import check_endpoint_url
 
         check_endpoint_url(url, f"invalid {source}")
 
@@ -196,7 +229,7 @@ class Clients:
         self._log = log or _stderr_line  # where --debug writes its call log
         self._core: Any = None
         self._session: boto3.Session | None = None
-        self._clients: dict[tuple[str, str | None, int], Any] = {}
+        self._clients: dict[tuple[str, str | None, int, bool], Any] = {}
 
     @property
     def core(self) -> Any:
@@ -240,14 +273,25 @@ class Clients:
             raise NoRegionError()
         return region
 
-    def client(self, service: str, region: str | None = None, *, attempts: int = 0) -> Any:
+    def max_attempts(self) -> int | None:
+        """``AWS_MAX_ATTEMPTS`` or the profile's ``max_attempts`` as botocore reads them (None:
+        not set); the registry client's retries (core/distribution/retry.py) take the same count."""
+        value = self.core.get_config_variable("max_attempts")
+        return int(value) if value is not None else None
+
+    def client(
+        self, service: str, region: str | None = None, *, attempts: int = 0, unsigned: bool = False
+    ) -> Any:
         """A client of ``service``, made once per region. botocore's retries are the only retry
         layer; ``attempts`` raises them for a bulk writer (when the person set none), so that
-        reads and unreachable endpoints still fail as fast as the aws CLI's."""
+        reads and unreachable endpoints still fail as fast as the aws CLI's. ``unsigned``: a
+        client that needs no credentials (sso-oidc, the SSO portal), as botocore makes them,
+        aimed by AWS_ENDPOINT_URL_<SERVICE> and never by --endpoint-url (ECR's)."""
         if attempts and self.core.get_config_variable("max_attempts") is not None:
             attempts = 0  # AWS_MAX_ATTEMPTS or the profile's max_attempts decide
-        key = (service, region, attempts)
+        key = (service, region, attempts, unsigned)
         if key not in self._clients:
+            from botocore import UNSIGNED
             from botocore.config import Config
 
             retries: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard"}
@@ -260,10 +304,12 @@ class Clients:
                 read_timeout=60,
                 user_agent_extra="ecrctl",
             )
+            if unsigned:
+                config = config.merge(Config(signature_version=UNSIGNED))
             client = self.core.create_client(
                 service,
                 region_name=region or self.region,
-                endpoint_url=self.settings.endpoint_url,
+                endpoint_url=None if unsigned else self.settings.endpoint_url,
                 config=config,
             )
             if self.settings.debug:
@@ -276,7 +322,54 @@ class Clients:
     def ecr(self, region: str | None = None, *, bulk_writes: bool = False) -> ECRClient:
         """The ECR client; ``bulk_writes`` for retag and untag, whose bursts of PutImage and
         BatchDeleteImage need more room for throttling (core.registry.BULK_ATTEMPTS)."""
-        from ecrctl.core.registry import BULK_ATTEMPTS
+        from ecrctl.core.ecr.api import BULK_ATTEMPTS
 
         client: ECRClient = self.client("ecr", region, attempts=BULK_ATTEMPTS if bulk_writes else 0)
         return client
+
+    @property
+    def profile_name(self) -> str:
+        """The profile botocore reads: --profile, else AWS_PROFILE, else ``default``."""
+        return str(self.core.get_config_variable("profile") or "default")
+
+    def sso_profile(self) -> SsoProfile:
+        """The profile's IAM Identity Center settings (ConfigurationError when it has none)."""
+        from ecrctl.core.sso.config import read_profile
+
+        return read_profile(self.core.full_config, self.profile_name)
+
+    def sso_oidc(self, region: str) -> SSOOIDCClient:
+        client: SSOOIDCClient = self.client("sso-oidc", region, unsigned=True)
+        return client
+
+    def sso_portal(self, region: str) -> SSOClient:
+        client: SSOClient = self.client("sso", region, unsigned=True)
+        return client
+
+    def account(self) -> str:
+        """The account the calls run in (STS). When no credentials can be had for an SSO
+        profile (never signed in, expired, signed out), its ``sso_account_id``: a registry
+        host is built from that and the region without a session."""
+        try:
+            return str(self.client("sts").get_caller_identity()["Account"])
+        except Exception as error:
+            account = self.account_without_credentials(error)
+            if account is None:
+                raise
+            return account
+
+    def account_without_credentials(self, error: BaseException) -> str | None:
+        """The profile's ``sso_account_id`` when ``error`` says that no credentials can be had;
+        None otherwise (the error stands)."""
+        from botocore import exceptions as bce
+
+        unavailable = (
+            bce.NoCredentialsError,
+            bce.SSOError,  # SSOTokenLoadError, UnauthorizedSSOTokenError
+            bce.TokenRetrievalError,
+        )
+        if not isinstance(error, unavailable):
+            return None
+        from ecrctl.core.sso.config import account_of
+
+        return account_of(self.core.full_config, self.profile_name)

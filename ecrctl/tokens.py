@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ecrctl.core.login.cache import remember as remember  # kept here for its callers
 from ecrctl.core.login.targets import PUBLIC_REGION, RegistryToken, TokenRequest
-from ecrctl.core.refs import dns_suffix
+from ecrctl.core.names import dns_suffix
 from ecrctl.session import Clients, Settings
 
 

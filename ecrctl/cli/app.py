@@ -18,9 +18,9 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from ecrctl.cli import options
-from ecrctl.cli.entry import print_version
 from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.cli.streams import current
+from ecrctl.cli.version import print_version
 
 # The top-level commands, in the help's order; each is defined by ecrctl/cli/commands/<name>.py.
 COMMANDS: tuple[str, ...] = (
@@ -37,6 +37,7 @@ COMMANDS: tuple[str, ...] = (
     "scan",
     "login",
     "logout",
+    "sso",
     "push",
     "pull",
     "retag",
@@ -145,12 +146,6 @@ class EcrctlGroup(TyperGroup):
         super().__init__(**attrs)
         options.attach(self)
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        from ecrctl.cli.fastparams import defer_coercion
-
-        defer_coercion()  # no pydantic import for values that need no coercion
-        return list(super().parse_args(ctx, args))
-
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
@@ -196,7 +191,9 @@ def report(error: BaseException, ctx: Any = None) -> int:
     """Print the one-line message (and, with --debug, the traceback); return the exit code."""
     said = options.recorded(ctx) if ctx is not None else {}
     debug = bool(said.get("debug")) or "--debug" in sys.argv
-    profile = said.get("profile") or os.environ.get("AWS_PROFILE")
+    # The profile the command used (config.toml's for a pasted URI), else the one asked for.
+    in_use = getattr(ctx.find_root().obj, "profile_in_use", None) if ctx is not None else None
+    profile = in_use or said.get("profile") or os.environ.get("AWS_PROFILE")
     failure = classify(error, profile=profile)
     streams = current()
     if isinstance(error, BrokenPipeError):
@@ -252,5 +249,5 @@ def main() -> None:
     if "_ECRCTL_COMPLETE" in os.environ:  # a shell asks for candidates (completions/)
         from ecrctl.cli.completion import answer
 
-        sys.exit(answer(os.environ["_ECRCTL_COMPLETE"], sys.argv[1:]))
+        sys.exit(answer(os.environ["_ECRCTL_COMPLETE"], sys.argv[1:], app))
     app(prog_name="ecrctl")

@@ -41,8 +41,8 @@ def complete_repository(ctx: typer.Context, incomplete: str) -> list[str]:
         from botocore.config import Config
 
         from ecrctl.cli import options
-        from ecrctl.core.registry import EcrRegistry
-        from ecrctl.core.repos import RepositoryService
+        from ecrctl.core.ecr.api import EcrRegistry
+        from ecrctl.core.repos.repositories import RepositoryService
         from ecrctl.session import Clients, resolve_settings
 
         said = options.recorded(ctx)  # the global options given on the line so far
@@ -234,7 +234,7 @@ def format_candidate(shell: str, candidate: Candidate) -> str:
     return value
 
 
-def answer(instruction: str, words: list[str]) -> int:
+def answer(instruction: str, words: list[str], app: typer.Typer) -> int:
     """Print the candidates for a completion request (the hook in ``app.main``)."""
     from ecrctl.cli.errors import ExitStatus
 
@@ -245,8 +245,6 @@ def answer(instruction: str, words: list[str]) -> int:
     kind = "plain"
     found: list[Candidate] = []  # nothing to offer is still an answer
     if len(words) >= 2:  # the command's name, ..., the word being completed
-        from ecrctl.cli.app import app
-
         try:
             root = typer.main.get_command(app)
             kind, found = candidates(root, words[1:-1], words[-1])

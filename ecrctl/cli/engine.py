@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 from ecrctl.cli.common import AppState, say
 from ecrctl.cli.output import View
 from ecrctl.cli.progress import Reporter
-from ecrctl.core.refs import ImageRef
+from ecrctl.core.names import Reference
 
 if TYPE_CHECKING:
     from ecrctl.core.login.targets import RegistryToken
     from ecrctl.session import Clients
 
 
-def registry_token(clients: Clients, ref: ImageRef) -> RegistryToken:
+def registry_token(clients: Clients, ref: Reference) -> RegistryToken:
     """A token for the image's registry, handed to the engine (no config file is touched)."""
     from ecrctl import tokens
     from ecrctl.core.login.targets import TokenRequest
@@ -79,7 +79,7 @@ def run_engine(
     app_state: AppState,
     action: Callable[..., Any],
     *args: Any,
-    ref: ImageRef,
+    ref: Reference,
     clients: Clients,
     announce: Callable[[str], str],
     **kwargs: Any,

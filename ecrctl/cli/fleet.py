@@ -32,7 +32,6 @@ from ecrctl.core.fleet import (
 )
 
 if TYPE_CHECKING:
-    from ecrctl.core.refs import RegistryHost
     from ecrctl.session import Settings
 
 T = TypeVar("T")
@@ -116,24 +115,52 @@ def run(
 
 def failed_status(result: FleetResult[Any]) -> ExitStatus | None:
     """Print one stderr line per failure (a profile that failed as a whole: one line for all
-    its regions); the exit status they call for, or None when none failed."""
+    its regions; profiles that one IAM Identity Center sign-in would fix: one line naming them
+    all); the exit status they call for, or None when none failed."""
     if not result.failed:
         return None
     groups: dict[int, list[Outcome[Any]]] = {}
     for outcome in result.failed:
         groups.setdefault(id(outcome.error), []).append(outcome)
     statuses = []
+    sign_ins: dict[str, list[tuple[str, str, str]]] = {}  # what one sign-in serves -> lines
     for outcomes in groups.values():
         first = outcomes[0]
         assert first.error is not None
         failure = classify(first.error, profile=first.source.profile)
-        regions = ",".join(o.source.region or "-" for o in outcomes)
-        plural = "s" if len(outcomes) > 1 else ""
-        say(f"ecrctl: profile {first.source.label}, region{plural} {regions}: {failure.message}")
         statuses.append(failure.status)
+        where = f"profile {first.source.label}"
+        if all(o.source.region for o in outcomes):  # never "region -"
+            plural = "s" if len(outcomes) > 1 else ""
+            where += f", region{plural} {','.join(str(o.source.region) for o in outcomes)}"
+        shared = _signs_in_as(first.source.profile) if failure.sign_in else None
+        if shared is None:
+            say(f"ecrctl: {where}: {failure.message}")
+        else:
+            sign_ins.setdefault(shared, []).append((first.source.label, where, failure.message))
+    for shared, lines in sign_ins.items():
+        if len(lines) == 1:
+            say(f"ecrctl: {lines[0][1]}: {lines[0][2]}")
+            continue
+        labels = [label for label, _, _ in lines]
+        say(
+            f"ecrctl: profiles {', '.join(labels)}: {lines[0][2]} "
+            f"(one sign-in serves them all: they share {shared})"
+        )
     if not result.succeeded and all(s == ExitStatus.CONFIG for s in statuses):
         return ExitStatus.CONFIG
     return ExitStatus.FAILED
+
+
+def _signs_in_as(profile: str | None) -> str | None:
+    """What one sign-in serves for this profile (its sso-session or start URL); None when its
+    configuration says nothing readable about one."""
+    from ecrctl.session import Clients, Settings
+
+    try:
+        return Clients(Settings(profile=profile)).sso_profile().signs_in_as
+    except Exception:  # an unreadable or non-SSO profile: its line stands alone
+        return None
 
 
 def finish(result: FleetResult[Any]) -> None:
@@ -202,15 +229,3 @@ def emit_each(
     finish(result)
     if missing and not result.outcomes:
         raise NotFound(f"not found in any of the {len(missing)} sources asked")
-
-
-def registry_settings(settings: Settings, host: RegistryHost) -> Settings:
-    """Settings for a pasted URI: its region and account, and the profile that
-    ~/.config/ecrctl/config.toml maps to its registry (an explicit --profile still wins)."""
-    target = settings.with_target(region=host.region, registry_id=host.account)
-    if settings.profile:
-        return target
-    from ecrctl.core.login.userconfig import load_user_config
-
-    profile = load_user_config().profile_for(str(host))
-    return replace(target, profile=profile) if profile else target

@@ -119,17 +119,6 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
-
-
 def short_digest(digest: str | None) -> str:
     if not digest:
         return "-"
@@ -252,24 +241,22 @@ def _text_value(value: Any) -> str:
 
 
 class Renderer:
-    """Writes results to the stream owner's stdout; ``stream`` and ``width`` (tests) give it
-    a stream owner of its own."""
+    """Writes results to the stream owner's stdout, in colour when the owner says so;
+    ``stream`` and ``width`` (tests) give it a stream owner of its own."""
 
     def __init__(
         self,
         fmt: OutputFormat,
         *,
         query: Any = None,
-        color: bool = True,
         stream: TextIO | None = None,
         width: int | None = None,
         streams: Streams | None = None,
     ) -> None:
         self.format = fmt
         self.query = query
-        self._color = color
         if streams is None and (stream is not None or width is not None):
-            streams = Streams(stdout=stream, width=width, said={"no_color": not color})
+            streams = Streams(stdout=stream, width=width)
         self._streams = streams
 
     @property
@@ -282,7 +269,7 @@ class Renderer:
 
     @property
     def color(self) -> bool:
-        return self._color and self.streams.color
+        return self.streams.color
 
     def emit(self, result: View | Forms) -> None:
         forms = result if isinstance(result, Forms) else None

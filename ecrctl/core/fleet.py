@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from ecrctl.core.exceptions import ImageNotFound, InvalidInput, RepositoryNotFound
 
 if TYPE_CHECKING:
-    from ecrctl.core.registry import EcrRegistry
+    from ecrctl.core.ecr.api import EcrRegistry
 
 T = TypeVar("T")
 

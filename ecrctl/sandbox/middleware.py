@@ -178,10 +178,10 @@ class SandboxMiddleware:
         registry_id: str,
         body: dict[str, Any],
     ) -> _Preview:
+        from ecrctl.core.ecr.api import EcrRegistry
         from ecrctl.core.exceptions import InvalidInput
         from ecrctl.core.lifecycle import evaluate, parse_policy
         from ecrctl.core.lifecycle.preview import LifecycleService
-        from ecrctl.core.registry import EcrRegistry
 
         text = body.get("lifecyclePolicyText")
         if not text:

@@ -9,9 +9,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import NotFound
-from ecrctl.core.images import ImageService
-from ecrctl.core.registry import EcrRegistry
+from ecrctl.core.images.listing import ImageService
 from ecrctl.sandbox.images import put_synthetic, seed_repository, synthetic_manifest
 
 

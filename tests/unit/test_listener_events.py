@@ -18,9 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecrctl.core.events.inbound import BadEvent, parse_event, printable, summary
+from ecrctl.core.events.inbound import BadEvent, parse_event, summary
 from ecrctl.core.events.pattern import DETAIL_TYPES
 from ecrctl.core.events.samples import SAMPLE_KINDS, sample
+from ecrctl.core.inputs import printable
 
 SCALARS = st.one_of(
     st.none(),

@@ -18,7 +18,7 @@ from ecrctl.core.login.targets import (
     parse_target,
     plan_requests,
 )
-from ecrctl.core.refs import RegistryHost, parse_host
+from ecrctl.core.names import RegistryHost, parse_host
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import BULK_ATTEMPTS, EcrRegistry
+from ecrctl.core.ecr.pacing import TokenBucket
 from ecrctl.core.exceptions import ImageNotFound, NotFound, RepositoryNotFound
-from ecrctl.core.pacing import TokenBucket
-from ecrctl.core.registry import BULK_ATTEMPTS, EcrRegistry
 from tests.scripted import ScriptedEcr
 
 OTHER = "210987654321"

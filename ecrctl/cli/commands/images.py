@@ -7,12 +7,11 @@ from typing import Annotated
 import typer
 
 from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
-from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_digest, short_time
-from ecrctl.cli.values import whole_number
-from ecrctl.core.images import ImageService
-from ecrctl.core.models import SEVERITIES, Image, short_media_type
-from ecrctl.core.refs import parse_image_ref, without_reference
-from ecrctl.core.registry import EcrRegistry
+from ecrctl.cli.output import Column, View, cell, date_only, short_digest, short_time
+from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.images.listing import ImageService
+from ecrctl.core.models import SEVERITIES, Image, human_size
+from ecrctl.core.names import parse_image_ref, short_media_type, without_reference
 
 # At 80 columns: dates lose their time, then last pulled, type, scan, findings go, in that
 # order; tags are cut with an ellipsis. The digest, tags, pushed and size always stay.
@@ -40,7 +39,6 @@ def images(
     regions: Regions = None,
 ) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
-    most = whole_number("--limit", limit)
     app_state = state(ctx)
     if wanted(profiles, regions):
         from ecrctl.cli import fleet
@@ -51,16 +49,16 @@ def images(
             profiles,
             regions,
             lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).images(
-                name, limit=most
+                name, limit=limit
             ),
             images_view,
         )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     service = ImageService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
-    found = service.images(ref.repository, limit=most)
+    found = service.images(ref.repository, limit=limit)
     if replication:
-        from ecrctl.cli.commands.registry_replication import emit_image_replication
+        from ecrctl.cli.commands.registry.replication import emit_image_replication
 
         emit_image_replication(app_state, clients, ref.repository, found)
         return

@@ -11,8 +11,7 @@ import typer
 from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
-from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.iam import (
+from ecrctl.core.access.iam import (
     InlinePolicies,
     PolicyKind,
     PrincipalKind,
@@ -22,7 +21,8 @@ from ecrctl.core.iam import (
     validate_policy_name,
     validate_principal,
 )
-from ecrctl.core.uri import resolve_host
+from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.names import resolve_host
 
 policy_app = typer.Typer(
     help="Print a least-privilege IAM policy document for ECR, or put it inline on a role or user.",

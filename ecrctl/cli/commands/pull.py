@@ -23,11 +23,11 @@ def pull(
     ],
 ) -> None:
     """Pull an image from ECR into the docker engine, with progress per layer."""
-    from ecrctl.core import transfer
+    from ecrctl.core.images import transfer
 
     app_state = state(ctx)
     ref, clients = app_state.target(ref_text)
-    reference = ref.reference or ":latest"
+    reference = ref.suffix or ":latest"
     client = transfer.engine()
     result = run_engine(
         app_state,

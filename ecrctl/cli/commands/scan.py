@@ -12,19 +12,19 @@ from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, Forms, View, cell, short_digest, short_time
 from ecrctl.cli.progress import Reporter, StatusLine
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
-from ecrctl.core.findings import parse_ignore_list, parse_severity, severity_counts
 from ecrctl.core.models import SEVERITIES
-from ecrctl.core.refs import (
-    ImageRef,
+from ecrctl.core.names import (
+    Reference,
     image_uri,
     parse_image_ref,
     parse_tag_or_digest,
     registry_host,
 )
-from ecrctl.core.registry import EcrRegistry
-from ecrctl.core.scan import ScanReport, ScanService, StartOutcome, parse_duration
-from ecrctl.core.scanning import ScanOutcome, scan_image
+from ecrctl.core.scan.findings import parse_ignore_list, parse_severity, severity_counts
+from ecrctl.core.scan.outcome import ScanOutcome, scan_image
+from ecrctl.core.scan.scans import ScanReport, ScanService, StartOutcome, parse_duration
 from ecrctl.session import Clients
 
 # At 80 columns the link goes first (a cut link is no link; -o json has it), then versions
@@ -41,7 +41,7 @@ COLUMNS = (
 HEADERS = tuple(c.header for c in COLUMNS)
 
 
-def _image(repo: str, reference: str | None) -> ImageRef:
+def _image(repo: str, reference: str | None) -> Reference:
     ref = parse_image_ref(repo)
     if reference is None:
         if not (ref.tag or ref.digest):
@@ -53,11 +53,11 @@ def _image(repo: str, reference: str | None) -> ImageRef:
     if ref.tag or ref.digest:
         raise InvalidInput(f"{repo!r} already names a tag or digest; drop {reference!r}")
     image_id = parse_tag_or_digest(reference)
-    return ImageRef(
+    return Reference(
         repository=ref.repository,
         tag=image_id.get("imageTag"),
         digest=image_id.get("imageDigest"),
-        registry=ref.registry,
+        host=ref.host,
     )
 
 
@@ -75,7 +75,7 @@ def _ignored_ids(ignore: list[str], ignore_file: Path | None) -> list[str]:
     return ids
 
 
-def _uri(ref: ImageRef, report: ScanReport, clients: Clients) -> str:
+def _uri(ref: Reference, report: ScanReport, clients: Clients) -> str:
     if ref.registry is not None:
         host = ref.registry
     elif report.registry_id:
@@ -195,7 +195,7 @@ def scan(
     ref = _image(repo, reference)
     _, clients = app_state.target(repo)
     service = ScanService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
-    name = ref.repository + ref.reference
+    name = ref.repository + ref.suffix
 
     def run(on_status: OnStatus | None) -> ScanOutcome:
         return scan_image(
@@ -243,8 +243,8 @@ def _start_note(started: StartOutcome, name: str) -> str:
     )
 
 
-def _sarif(report: ScanReport, ref: ImageRef, clients: Clients) -> dict[str, Any]:
-    from ecrctl.core.sarif import MAX_RESULTS, to_sarif
+def _sarif(report: ScanReport, ref: Reference, clients: Clients) -> dict[str, Any]:
+    from ecrctl.core.scan.sarif import MAX_RESULTS, to_sarif
 
     log = to_sarif(report, _uri(ref, report, clients))
     dropped: dict[str, int] = log["runs"][0]["properties"]["droppedResults"]

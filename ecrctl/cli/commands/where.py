@@ -10,10 +10,10 @@ from ecrctl.cli import fleet
 from ecrctl.cli.common import Profiles, Regions, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, short_time
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.fleet import Located, ProfileContext, locate
-from ecrctl.core.refs import parse_image_ref
-from ecrctl.core.registry import EcrRegistry
+from ecrctl.core.names import parse_image_ref
 
 COLUMNS = (
     Column("repository", min_width=10),

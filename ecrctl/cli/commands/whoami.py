@@ -11,7 +11,7 @@ from ecrctl.cli import fleet
 from ecrctl.cli.common import Profiles, Regions, state
 from ecrctl.cli.output import View
 from ecrctl.core.fleet import ProfileContext
-from ecrctl.core.refs import registry_host
+from ecrctl.core.names import registry_host
 
 FIELDS = [
     ("profile", "profile"),

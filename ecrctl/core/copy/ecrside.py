@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ecrctl.core.exceptions import RepositoryNotFound
 
 if TYPE_CHECKING:
-    from ecrctl.core.registry import EcrRegistry
+    from ecrctl.core.ecr.api import EcrRegistry
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ecrctl.core.registry_settings import BLOB_MOUNTING
+from ecrctl.core.registry.settings import BLOB_MOUNTING
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient

@@ -1,5 +1,5 @@
-"""What ``events listen`` accepts as an event, its one-line summary, and how its fields are
-made safe to print.
+"""What ``events listen`` accepts as an event, and its one-line summary (each field is made
+safe for a terminal by ``core.inputs.printable``).
 
 An event is accepted only when it can be shown both ways: ``summary`` works on it (every field
 it reads has the type it expects) and it is strict JSON in UTF-8 again (no NaN or Infinity, no
@@ -134,11 +134,3 @@ def _check_text(doc: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
         value = doc.get(key)
         if value is not None and not isinstance(value, str):
             raise BadEvent(f"{where}{key} is not a string")
-
-
-def printable(text: str) -> str:
-    """``text`` safe for a terminal: control and format characters (escape sequences, bidi
-    overrides, tabs, newlines) written as Python escapes such as ``\\x1b``."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)

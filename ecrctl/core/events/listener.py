@@ -223,7 +223,7 @@ def send_event(
     timeout: float = 10.0,
 ) -> Delivery:
     """POST one event as EventBridge would (JSON body, basic auth); any HTTP answer is a result."""
-    from ecrctl.core.validate_input import check_seconds, check_web_url
+    from ecrctl.core.inputs import check_seconds, check_web_url
 
     check_web_url(url, "--webhook-url")
     check_seconds("--timeout", timeout, minimum=0.1, maximum=3600)

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 from ecrctl.core.events.pattern import KINDS, build_pattern
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.refs import validate_repository_name
+from ecrctl.core.names import validate_repository_name
 
 DEFAULT_NAME = "ecrctl-webhook"
 DEFAULT_BUS = "default"
@@ -147,7 +147,7 @@ class SetupSpec:
             )
         if len(webhook_url) > 2048 or any(c.isspace() for c in webhook_url):
             raise InvalidInput("invalid --webhook-url: at most 2048 characters, no spaces")
-        from ecrctl.core.validate_input import check_web_url
+        from ecrctl.core.inputs import check_web_url
 
         check_web_url(webhook_url, "--webhook-url", schemes=("https",))
         if self.username is None or not 1 <= len(self.username) <= 512:
@@ -286,4 +286,50 @@ class Piece:
             "managed": self.managed,
             "detail": self.detail,
             "problems": list(self.problems),
+        }
+
+
+@dataclass(frozen=True)
+class EventsStatus:
+    names: Names
+    event_bus: str
+    pieces: list[Piece]
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        for piece in self.pieces:
+            if not piece.exists:
+                found.append(f"{piece.kind} {piece.name} is missing")
+            found.extend(f"{piece.kind} {piece.name}: {p}" for p in piece.problems)
+        return found
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"{p.kind} {p.name}: {n}" for p in self.pieces for n in p.notes]
+
+    @property
+    def target(self) -> str:
+        return "sns" if any(p.kind == "topic" for p in self.pieces) else "webhook"
+
+    @property
+    def exists(self) -> bool:
+        return any(p.exists for p in self.pieces)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+    def piece(self, kind: str) -> Piece:
+        return next(p for p in self.pieces if p.kind == kind)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.names.base,
+            "eventBus": self.event_bus,
+            "target": self.target,
+            "healthy": self.healthy,
+            "problems": self.problems,
+            "notes": self.notes,
+            "resources": [p.to_json() for p in self.pieces],
         }

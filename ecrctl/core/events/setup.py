@@ -37,6 +37,7 @@ from ecrctl.core.events.resources import (
     trust_policy,
 )
 from ecrctl.core.events.setup_rule import RuleWriter, SetupIncomplete, Tally
+from ecrctl.core.events.setup_sns import apply_sns
 from ecrctl.core.events.waiting import Waits, quiet
 from ecrctl.core.exceptions import Refused
 
@@ -87,8 +88,6 @@ class EventsSetup(EventsClients):
 
     def apply(self, spec: SetupSpec, password: str | None = None) -> SetupResult:
         if spec.target == "sns":
-            from ecrctl.core.events.setup_sns import apply_sns
-
             return apply_sns(self, spec)
         password = check_password(password or "")
         found = self._survey(spec)

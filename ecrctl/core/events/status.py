@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from ecrctl.core.events.model import (
@@ -12,6 +11,7 @@ from ecrctl.core.events.model import (
     PASSWORD_TAG,
     PAUSED_TAG,
     TARGET_ID,
+    EventsStatus,
     Names,
     Piece,
 )
@@ -24,6 +24,7 @@ from ecrctl.core.events.resources import (
     tagged_as_managed,
     trust_policy,
 )
+from ecrctl.core.events.status_sns import sns_status, sns_teardown
 from ecrctl.core.exceptions import NotFound, Refused
 
 KIND_ORDER = ("connection", "api-destination", "role", "rule", "target")
@@ -40,52 +41,6 @@ TEARDOWN_ORDER = (
 )
 
 
-@dataclass(frozen=True)
-class EventsStatus:
-    names: Names
-    event_bus: str
-    pieces: list[Piece]
-
-    @property
-    def problems(self) -> list[str]:
-        found = []
-        for piece in self.pieces:
-            if not piece.exists:
-                found.append(f"{piece.kind} {piece.name} is missing")
-            found.extend(f"{piece.kind} {piece.name}: {p}" for p in piece.problems)
-        return found
-
-    @property
-    def notes(self) -> list[str]:
-        return [f"{p.kind} {p.name}: {n}" for p in self.pieces for n in p.notes]
-
-    @property
-    def target(self) -> str:
-        return "sns" if any(p.kind == "topic" for p in self.pieces) else "webhook"
-
-    @property
-    def exists(self) -> bool:
-        return any(p.exists for p in self.pieces)
-
-    @property
-    def healthy(self) -> bool:
-        return not self.problems
-
-    def piece(self, kind: str) -> Piece:
-        return next(p for p in self.pieces if p.kind == kind)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.names.base,
-            "eventBus": self.event_bus,
-            "target": self.target,
-            "healthy": self.healthy,
-            "problems": self.problems,
-            "notes": self.notes,
-            "resources": [p.to_json() for p in self.pieces],
-        }
-
-
 class EventsInspector(EventsClients):
     """Reads every piece and says what is missing, foreign or drifted; removes them in order."""
 
@@ -93,8 +48,6 @@ class EventsInspector(EventsClients):
         role = self.found.role(names.role)
         bus = event_bus or (role or {}).get("Tags", {}).get(BUS_TAG) or DEFAULT_BUS
         if role is None and self.sns is not None:
-            from ecrctl.core.events.status_sns import sns_status
-
             found = sns_status(self, names, bus)
             if found is not None:
                 return found
@@ -286,8 +239,6 @@ class EventsInspector(EventsClients):
         """Remove in an order AWS accepts: targets, rule, destination, connection, role."""
         names = status.names
         if status.target == "sns":
-            from ecrctl.core.events.status_sns import sns_teardown
-
             return sns_teardown(self, status)
         removed = self.remove_rule(status)
         if status.piece("api-destination").exists:

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ecrctl.core.events.model import EMAIL_TAG, SNS_TARGET_ID, TOPIC_TAG, Names, Piece
+from ecrctl.core.events.model import (
+    EMAIL_TAG,
+    SNS_TARGET_ID,
+    TOPIC_TAG,
+    EventsStatus,
+    Names,
+    Piece,
+)
+from ecrctl.core.events.resources import EventsResources
 from ecrctl.core.events.sns import TopicWiring, owned_by, publish_statement
 
 if TYPE_CHECKING:
-    from ecrctl.core.events.status import EventsInspector, EventsStatus
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
 
 
-def sns_status(inspector: EventsInspector, names: Names, bus: str) -> EventsStatus | None:
+class Inspector(Protocol):
+    """What SNS status and teardown need of the events inspector (core/events/status.py)."""
+
+    sns: SNSClient | None
+    sts: STSClient | None
+    found: EventsResources
+
+    def rule_piece(self, names: Names, data: dict[str, Any] | None) -> Piece: ...
+
+    def remove_rule(self, status: EventsStatus) -> list[Piece]: ...
+
+
+def sns_status(inspector: Inspector, names: Names, bus: str) -> EventsStatus | None:
     """The SNS setup named ``names``, or None when it is not one (a webhook, or nothing)."""
-    from ecrctl.core.events.status import EventsStatus
-
     wiring = _wiring(inspector)
     rule = inspector.found.rule(names.rule, bus)
     targets = inspector.found.targets(names.rule, bus) if rule is not None else []
@@ -107,7 +126,7 @@ def _target(
     return Piece("target", SNS_TARGET_ID, True, ours.get("Arn"), None, detail, tuple(problems))
 
 
-def sns_teardown(inspector: EventsInspector, status: EventsStatus) -> list[Piece]:
+def sns_teardown(inspector: Inspector, status: EventsStatus) -> list[Piece]:
     """Target, rule, then the topic ecrctl made (subscriptions go with it), or only the
     statement it added to a topic it was given."""
     names = status.names
@@ -130,7 +149,7 @@ def sns_teardown(inspector: EventsInspector, status: EventsStatus) -> list[Piece
     return removed
 
 
-def _wiring(inspector: EventsInspector) -> TopicWiring:
+def _wiring(inspector: Inspector) -> TopicWiring:
     if inspector.sns is None:  # pragma: no cover - the CLI always passes one
         raise RuntimeError("an SNS setup is read with an sns client")
     return TopicWiring(inspector.sns, inspector.sts)

@@ -12,10 +12,10 @@ import math
 import re
 from typing import Any
 
+from ecrctl.core.access.iam import policy_document
 from ecrctl.core.events.model import DEFAULT_RATE_LIMIT, MANAGED_KEY, MANAGED_VALUE, TARGET_ID
 from ecrctl.core.events.pattern import KINDS, build_pattern
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.iam import policy_document
 
 
 def _ref(name: str) -> dict[str, Any]:

@@ -284,8 +284,8 @@ def evaluate(
 ) -> Evaluation:
     """What ECR would expire or transition at ``at``, and what it would keep.
 
-    ``references``: index digest -> the digests it references (ecrctl.core.oci). An index that
-    is not among ``images`` (one being restored) counts as kept.
+    ``references``: index digest -> the digests it references (ecrctl.core.images.manifests).
+    An index that is not among ``images`` (one being restored) counts as kept.
     """
     # Hundreds of thousands of small objects, no reference cycles: the cyclic garbage collector
     # would only rescan the image records over and over.

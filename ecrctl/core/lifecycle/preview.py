@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ecrctl.core.ecr.api import PAGE_SIZES, EcrRegistry
 from ecrctl.core.exceptions import NotFound, Refused
+from ecrctl.core.images.manifests import fetch_index_children
 from ecrctl.core.lifecycle.evaluate import Decision
 from ecrctl.core.lifecycle.model import ImageRecord, Policy
 from ecrctl.core.models import iso
-from ecrctl.core.oci import INDEX_MEDIA_TYPES, fetch_index_children
+from ecrctl.core.names import INDEX_MEDIA_TYPES, validate_repository_name
 from ecrctl.core.polling import Schedule, poll
-from ecrctl.core.refs import validate_repository_name
-from ecrctl.core.registry import PAGE_SIZES, EcrRegistry
 
 PREVIEW_PAGE = PAGE_SIZES["get_lifecycle_policy_preview"]  # maxResults: 1-100
 StatusCallback = Callable[[str, float], None]

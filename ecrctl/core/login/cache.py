@@ -200,22 +200,22 @@ MAX_ENTRY_BYTES = 64 * 1024
 _OWNED_LEVELS = 2
 
 
-def _warn_stderr(message: str) -> None:
-    import sys
-
-    sys.stderr.write(f"ecrctl: warning: {message}\n")
+def _quiet(message: str) -> None:
+    """No one to tell (a library caller that passed no ``warn``)."""
 
 
 class TokenCache:
     """Tokens on disk. The cache is an optimisation: a directory that is not safe to use (a
     symbolic link, another user's, writable by others) or cannot be written is skipped with one
-    warning, and every operation goes on as if the cache were empty."""
+    warning, and every operation goes on as if the cache were empty. The warning goes to ``warn``
+    (the caller's stream owner: ``ecrctl login`` says it on stderr, the credential helper writes
+    it to the stderr docker gives it); core never writes to a stream itself."""
 
     def __init__(
         self, directory: str | None = None, *, warn: Callable[[str], None] | None = None
     ) -> None:
         self.directory = directory or cache_dir()
-        self._warn = _warn_stderr if warn is None else warn
+        self._warn = _quiet if warn is None else warn
         self._warned = False
         self._checked: bool | None = None  # None: not yet looked at
 

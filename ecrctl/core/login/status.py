@@ -14,7 +14,7 @@ from ecrctl.core.login.cache import TokenCache
 from ecrctl.core.login.dockerconfig import HELPER_NAME, ConfigEntry
 from ecrctl.core.login.targets import PUBLIC_HOST
 from ecrctl.core.models import iso
-from ecrctl.core.refs import parse_host
+from ecrctl.core.names import parse_host
 
 
 @dataclass(frozen=True)

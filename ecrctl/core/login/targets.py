@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.models import iso
-from ecrctl.core.refs import RegistryHost, parse_host, validate_registry_id
+from ecrctl.core.names import RegistryHost, parse_host, validate_registry_id
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
@@ -193,3 +193,21 @@ def fetch_public_token(ecr_public: Any, *, now: datetime | None = None) -> Regis
     username, password = decode_token(data["authorizationToken"])
     expires, assumed = _expiry(data.get("expiresAt"), issued)
     return RegistryToken(PUBLIC_HOST, username, password, issued, expires, assumed)
+
+
+def reported_host(ecr: Any, registry_id: str | None) -> str | None:
+    """The registry host an emulator's GetAuthorizationToken names (``proxyEndpoint``) when it is
+    not ECR's form; None on AWS itself (its endpoint is not asked) or for ECR's form."""
+    from urllib.parse import urlsplit
+
+    from ecrctl.core.names import is_aws_endpoint
+
+    if is_aws_endpoint(str(ecr.meta.endpoint_url)):
+        return None
+    ids = {"registryIds": [registry_id]} if registry_id else {}
+    for data in ecr.get_authorization_token(**ids).get("authorizationData") or []:
+        endpoint = str(data.get("proxyEndpoint") or "")
+        host = urlsplit(endpoint if "//" in endpoint else f"//{endpoint}").netloc
+        if host and parse_host(host) is None:
+            return host
+    return None

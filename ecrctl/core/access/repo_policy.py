@@ -1,0 +1,350 @@
+"""Repository policies (who else may use a repository): parse, check, diff, grant and revoke pull.
+
+ECR takes a policy of at most 10,240 characters whose actions are ECR's. ``grant_pull`` and
+``revoke_pull`` change exactly one statement per kind of principal ecrctl manages (``Sid``
+``EcrctlPull`` for accounts, ``EcrctlPullOrg`` for organizations, a ``Principal: *`` with an
+``aws:PrincipalOrgID`` condition), with the three least-privilege pull actions; every other
+statement is kept as it is, in its place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import difflib
+import fnmatch
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.names import ACCOUNT_PATTERN, is_account, validate_account
+
+if TYPE_CHECKING:
+    from ecrctl.core.ecr.api import EcrRegistry
+
+MAX_POLICY_CHARS = 10240
+VERSION = "2012-10-17"
+PULL_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+)
+ACCOUNT_SID = "EcrctlPull"
+ORG_SID = "EcrctlPullOrg"
+ORG_KEY = "aws:PrincipalOrgID"
+_ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
+_ARN_ACCOUNT_RE = re.compile(rf"arn:aws[a-z-]*:(?:iam|sts)::({ACCOUNT_PATTERN}):")
+# IAM actions of ECR that are not API operations (replication, pull through cache).
+_IAM_ONLY = ("BatchImportUpstreamImage", "ReplicateImage", "CreateRepository")
+
+
+def known_actions() -> frozenset[str]:
+    """ECR's actions: the operations of botocore's ECR model, and the IAM-only ones."""
+    from botocore.loaders import create_loader
+
+    model = create_loader().load_service_model("ecr", "service-2")
+    return frozenset({*model.get("operations", {}), *_IAM_ONLY})
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def parse_policy(text: str, *, source: str = "policy") -> dict[str, Any]:
+    """A policy document, checked locally: JSON, size, statements, and ECR's actions."""
+    if len(text) > MAX_POLICY_CHARS:
+        raise InvalidInput(
+            f"{source}: {len(text)} characters; ECR takes at most {MAX_POLICY_CHARS}"
+        )
+    try:
+        doc = json.loads(text)
+    except ValueError as error:
+        raise InvalidInput(f"{source} is not valid JSON: {error}") from None
+    check_policy(doc, source=source)
+    return doc  # type: ignore[no-any-return]
+
+
+def check_policy(doc: Any, *, source: str = "policy") -> None:
+    if not isinstance(doc, dict):
+        raise InvalidInput(f"{source}: a policy is a JSON object with a Statement list")
+    statements = doc.get("Statement")
+    if not isinstance(statements, list | dict) or not statements:
+        raise InvalidInput(f"{source}: Statement must be a non-empty list of statements")
+    known = known_actions()
+    for number, statement in enumerate(_as_list(statements), 1):
+        where = f"{source}: statement {number}"
+        if not isinstance(statement, dict):
+            raise InvalidInput(f"{where} is not an object")
+        if statement.get("Effect") not in ("Allow", "Deny"):
+            raise InvalidInput(f"{where}: Effect must be Allow or Deny")
+        if "Principal" not in statement and "NotPrincipal" not in statement:
+            raise InvalidInput(f"{where}: a repository policy statement needs a Principal")
+        actions = _as_list(statement.get("Action")) + _as_list(statement.get("NotAction"))
+        if not actions:
+            raise InvalidInput(f"{where}: no Action")
+        for action in actions:
+            if not isinstance(action, str):
+                raise InvalidInput(f"{where}: action {action!r} is not a string")
+            if action == "*":
+                continue
+            prefix, _, name = action.partition(":")
+            if prefix.lower() != "ecr" or not name:
+                raise InvalidInput(
+                    f"{where}: {action!r} is not an ECR action (a repository policy takes ecr:...)"
+                )
+            if not fnmatch.filter(known, name) and not any(
+                fnmatch.fnmatchcase(k.lower(), name.lower()) for k in known
+            ):
+                raise InvalidInput(f"{where}: {action!r} is not an ECR action")
+
+
+def canonical(doc: dict[str, Any] | None) -> str:
+    return "" if doc is None else json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def diff(old: dict[str, Any] | None, new: dict[str, Any] | None, name: str) -> str:
+    """A unified diff of the two documents, keys sorted (AWS re-orders them)."""
+    lines = difflib.unified_diff(
+        canonical(old).splitlines(keepends=True),
+        canonical(new).splitlines(keepends=True),
+        fromfile=f"{name} (current)",
+        tofile=f"{name} (new)",
+    )
+    return "".join(lines)
+
+
+def validate_accounts(accounts: list[str]) -> list[str]:
+    for account in accounts:
+        validate_account(account, "--account")
+    return sorted(set(accounts))
+
+
+def validate_orgs(orgs: list[str]) -> list[str]:
+    for org in orgs:
+        if not _ORG_RE.fullmatch(org):
+            raise InvalidInput(f"invalid --org {org!r}: an organization id like o-a1b2c3d4e5")
+    return sorted(set(orgs))
+
+
+def partition(region: str | None) -> str:
+    if region and region.startswith("cn-"):
+        return "aws-cn"
+    if region and region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def _root(account: str, part: str) -> str:
+    return f"arn:{part}:iam::{account}:root"
+
+
+def _statement(doc: dict[str, Any], sid: str) -> dict[str, Any] | None:
+    return next((s for s in doc["Statement"] if isinstance(s, dict) and s.get("Sid") == sid), None)
+
+
+def _set_statement(doc: dict[str, Any], sid: str, statement: dict[str, Any] | None) -> None:
+    statements = doc["Statement"]
+    index = next((i for i, s in enumerate(statements) if s.get("Sid") == sid), None)
+    if statement is None:
+        if index is not None:
+            del statements[index]
+    elif index is None:
+        statements.append(statement)
+    else:
+        statements[index] = statement
+
+
+def _principals(statement: dict[str, Any] | None) -> list[str]:
+    if statement is None:
+        return []
+    principal = statement.get("Principal") or {}
+    return [str(p) for p in _as_list(principal.get("AWS") if isinstance(principal, dict) else [])]
+
+
+def _orgs(statement: dict[str, Any] | None) -> list[str]:
+    if statement is None:
+        return []
+    condition = statement.get("Condition", {}).get("StringEquals", {})
+    return [str(o) for o in _as_list(condition.get(ORG_KEY))]
+
+
+def _account_statement(principals: list[str]) -> dict[str, Any] | None:
+    if not principals:
+        return None
+    return {
+        "Sid": ACCOUNT_SID,
+        "Effect": "Allow",
+        "Principal": {"AWS": principals if len(principals) > 1 else principals[0]},
+        "Action": list(PULL_ACTIONS),
+    }
+
+
+def _org_statement(orgs: list[str]) -> dict[str, Any] | None:
+    if not orgs:
+        return None
+    return {
+        "Sid": ORG_SID,
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": list(PULL_ACTIONS),
+        "Condition": {"StringEquals": {ORG_KEY: orgs if len(orgs) > 1 else orgs[0]}},
+    }
+
+
+def _base(current: dict[str, Any] | None) -> dict[str, Any]:
+    doc = copy.deepcopy(current) if current else {"Version": VERSION, "Statement": []}
+    doc["Statement"] = _as_list(doc.get("Statement"))
+    return doc
+
+
+def grant_pull(
+    current: dict[str, Any] | None,
+    *,
+    accounts: list[str],
+    orgs: list[str],
+    region: str | None = None,
+) -> dict[str, Any]:
+    """The policy with those accounts and organizations added to ecrctl's pull statements."""
+    doc = _base(current)
+    part = partition(region)
+    if accounts:
+        have = _principals(_statement(doc, ACCOUNT_SID))
+        wanted = sorted({*have, *(_root(a, part) for a in accounts)})
+        _set_statement(doc, ACCOUNT_SID, _account_statement(wanted))
+    if orgs:
+        have = _orgs(_statement(doc, ORG_SID))
+        _set_statement(doc, ORG_SID, _org_statement(sorted({*have, *orgs})))
+    return doc
+
+
+def revoke_pull(
+    current: dict[str, Any] | None, *, accounts: list[str], orgs: list[str]
+) -> dict[str, Any] | None:
+    """The policy without those principals in ecrctl's statements (None: nothing left)."""
+    if current is None:
+        return None
+    doc = _base(current)
+    gone = set(accounts)
+    have = _principals(_statement(doc, ACCOUNT_SID))
+    left = [p for p in have if _account_of(p) not in gone]
+    if left != have:
+        _set_statement(doc, ACCOUNT_SID, _account_statement(left))
+    had = _orgs(_statement(doc, ORG_SID))
+    kept = [o for o in had if o not in set(orgs)]
+    if kept != had:
+        _set_statement(doc, ORG_SID, _org_statement(kept))
+    return doc if doc["Statement"] else None
+
+
+def _account_of(principal: str) -> str | None:
+    if is_account(principal):
+        return principal
+    match = _ARN_ACCOUNT_RE.match(principal)
+    return match.group(1) if match else None
+
+
+def _covers_pull(statement: dict[str, Any]) -> bool:
+    return any(
+        fnmatch.fnmatchcase("ecr:batchgetimage", str(a).lower())
+        for a in _as_list(statement.get("Action"))
+    )
+
+
+@dataclass
+class PullAccess:
+    """Who a repository policy lets pull (besides the repository's own account)."""
+
+    accounts: list[str] = field(default_factory=list)
+    principals: list[str] = field(default_factory=list)  # roles, users, services
+    orgs: list[str] = field(default_factory=list)
+    anyone: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accounts": self.accounts,
+            "principals": self.principals,
+            "orgs": self.orgs,
+            "anyone": self.anyone,
+        }
+
+    def summary(self) -> str:
+        parts = []
+        if self.anyone:
+            parts.append("ANYONE (Principal *)")
+        if self.accounts:
+            parts.append("accounts " + ",".join(self.accounts))
+        if self.orgs:
+            parts.append("orgs " + ",".join(self.orgs))
+        if self.principals:
+            parts.append("principals " + ",".join(self.principals))
+        return "; ".join(parts) or "own account only"
+
+
+def pull_access(doc: dict[str, Any] | None) -> PullAccess:
+    """The Allow statements that grant ecr:BatchGetImage, read as accounts, orgs and others."""
+    access = PullAccess()
+    for statement in _as_list((doc or {}).get("Statement")):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        if not _covers_pull(statement):
+            continue
+        principal = statement.get("Principal")
+        orgs = _orgs(statement)
+        if principal == "*" or (
+            isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))
+        ):
+            if orgs:
+                access.orgs.extend(o for o in orgs if o not in access.orgs)
+            elif not statement.get("Condition"):
+                access.anyone = True
+            else:
+                access.principals.append("* (with conditions)")
+            continue
+        if not isinstance(principal, dict):
+            continue
+        for arn in _as_list(principal.get("AWS")):
+            account = _account_of(str(arn))
+            if account and (str(arn).endswith(":root") or str(arn) == account):
+                if account not in access.accounts:
+                    access.accounts.append(account)
+            elif str(arn) not in access.principals:
+                access.principals.append(str(arn))
+        for service in _as_list(principal.get("Service")):
+            access.principals.append(str(service))
+    access.accounts.sort()
+    return access
+
+
+class RepositoryPolicies:
+    """GetRepositoryPolicy / SetRepositoryPolicy / DeleteRepositoryPolicy of one registry."""
+
+    def __init__(self, registry: EcrRegistry) -> None:
+        self.registry = registry
+        self.errors = registry.ecr.exceptions
+
+    def _call(self, operation: str, repository: str, **params: Any) -> dict[str, Any]:
+        from ecrctl.core.names import validate_repository_name
+
+        validate_repository_name(repository)
+        return self.registry.call(operation, repositoryName=repository, **params)
+
+    def get(self, repository: str) -> dict[str, Any] | None:
+        """The current policy; None when the repository has none (a missing repository is
+        NotFound)."""
+        try:
+            text = self._call("get_repository_policy", repository)["policyText"]
+        except self.errors.RepositoryPolicyNotFoundException:
+            return None
+        loaded = json.loads(text)
+        return loaded if isinstance(loaded, dict) else None
+
+    def set(self, repository: str, doc: dict[str, Any]) -> None:
+        self._call("set_repository_policy", repository, policyText=json.dumps(doc, indent=2))
+
+    def delete(self, repository: str) -> None:
+        with contextlib.suppress(self.errors.RepositoryPolicyNotFoundException):
+            self._call("delete_repository_policy", repository)
