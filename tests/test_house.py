@@ -131,10 +131,7 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_two_modules_import_each_other() -> None:
     """No circles between files: what two modules share lives in a third, below both."""
-    # The listener's circle is broken on the hostile-peers branch (issue 23); removed at its merge.
-    assert circles(import_graph()) == [
-        ["ecrctl.core.events.handler", "ecrctl.core.events.listener"]
-    ]
+    assert circles(import_graph()) == []
 
 
 def test_the_circle_check_sees_a_circle_in_a_function() -> None:

@@ -303,7 +303,14 @@ class TokenCache:
         return [t for _, t in self.entries() if t.registry.lower() == registry.lower()]
 
     def erase(self, registry: str) -> int:
-        """Forget every identity's token for a registry; returns how many were removed."""
+        """Forget every identity's token for a registry; returns how many were removed.
+
+        What a killed writer left behind (a temporary holding a token) goes too, for every
+        registry, as the next write would remove it."""
+        from ecrctl.core.privatefile import TEMPORARY_PREFIX, remove_stale_temporaries
+
+        if self._readable():
+            remove_stale_temporaries(self.directory, TEMPORARY_PREFIX)
         removed = 0
         for path, token in list(self.entries()):
             if token.registry.lower() == registry.lower():
