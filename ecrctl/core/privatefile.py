@@ -21,7 +21,7 @@ import os
 
 TYPE_CHECKING = False  # not typing's: importing typing costs the helper's hot path time
 if TYPE_CHECKING:
-    from typing import BinaryIO
+    from typing import Any, BinaryIO
 
 _UNSAFE_MODE = 0o022  # group- or world-writable
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -165,6 +165,21 @@ def read_private(path: str, limit: int, *, dir_levels: int = 0) -> bytes | None:
         except OSError:
             return None
     return data if len(data) <= limit else None
+
+
+def read_private_object(path: str, limit: int, *, dir_levels: int = 0) -> dict[str, Any] | None:
+    """A trusted private file's JSON object; None when absent, untrusted, larger than
+    ``limit`` bytes, not JSON, or not an object."""
+    import json  # the credential helper parses its cache entry itself
+
+    raw = read_private(path, limit, dir_levels=dir_levels)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _alive(pid: int) -> bool:

@@ -242,16 +242,10 @@ class TokenCache:
         return os.path.join(self.directory, f"{name}.json")
 
     def _load(self, path: str) -> CachedToken | None:
-        from ecrctl.core.privatefile import read_private
+        from ecrctl.core.privatefile import read_private_object
 
-        raw = read_private(path, MAX_ENTRY_BYTES)
-        if raw is None:
-            return None
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            return None
-        return CachedToken.from_file(data) if isinstance(data, dict) else None
+        data = read_private_object(path, MAX_ENTRY_BYTES)
+        return CachedToken.from_file(data) if data is not None else None
 
     def get(self, registry: str, identity: Identity) -> CachedToken | None:
         """The cached token, fresh or not (the caller decides); None when absent, unreadable
