@@ -9,7 +9,6 @@ import typer
 from ecrctl.cli.common import Limit, Profiles, Regions, json_list, state, wanted
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, date_only, short_digest, short_time
-from ecrctl.cli.values import whole_number
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.images.listing import ImageService
 from ecrctl.core.models import SEVERITIES, Image, human_size
@@ -51,7 +50,6 @@ def images(
 
     REPO:TAG or REPO@sha256:... shows that one image (exit 3 when it is not there).
     """
-    most = whole_number("--limit", limit)
     app_state = state(ctx)
     one = parse_image_ref(repo)
     image_id = one.image_id if one.tag or one.digest else None
@@ -63,14 +61,14 @@ def images(
             profiles,
             regions,
             lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).images(
-                one.repository, limit=most, image_id=image_id
+                one.repository, limit=limit, image_id=image_id
             ),
             images_view,
         )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     service = ImageService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
-    found = service.images(ref.repository, limit=most, image_id=image_id)
+    found = service.images(ref.repository, limit=limit, image_id=image_id)
     if replication:
         from ecrctl.cli.commands.registry.replication import emit_image_replication
 

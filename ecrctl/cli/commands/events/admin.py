@@ -16,6 +16,7 @@ from ecrctl.cli.commands.events.options import (
 from ecrctl.cli.commands.events.regions import RegionsOpt, chosen, merged, progress
 from ecrctl.cli.common import DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import View
+from ecrctl.cli.values import finite
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
@@ -154,7 +155,8 @@ def template(
         typer.Option("--external-id", metavar="X", help="The sts:ExternalId it must pass."),
     ] = None,
     wait: Annotated[
-        float, typer.Option("--wait", metavar="SECONDS", help="Longest wait per stack.")
+        float,
+        typer.Option("--wait", metavar="SECONDS", callback=finite, help="Longest wait per stack."),
     ] = 600.0,
     yes: Yes = False,
     dry_run: DryRun = False,

@@ -26,6 +26,7 @@ from ecrctl.cli.commands.events.regions import (
 from ecrctl.cli.commands.events.removal import teardown
 from ecrctl.cli.common import say, state
 from ecrctl.cli.output import Column, View, cell
+from ecrctl.cli.values import finite
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
@@ -68,7 +69,12 @@ def setup(
     password_stdin: PasswordStdinOpt = False,
     wait: Annotated[
         float,
-        typer.Option("--wait", metavar="SECONDS", help="How long to wait for authorization."),
+        typer.Option(
+            "--wait",
+            metavar="SECONDS",
+            callback=finite,
+            help="How long to wait for authorization.",
+        ),
     ] = 60.0,
     regions: RegionsOpt = None,
 ) -> None:
