@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,48 @@ def test_a_refused_retag_row_shows_the_source_digest(seeded: Sandbox) -> None:
     assert (row["outcome"], row["previousDigest"], row["digest"]) == ("refused", kept, source)
     table = run(seeded, "-o", "table", "retag", "tools/ci:3.20", "3.19")
     assert f"{kept[7:19]} (kept, not → {source[7:19]})" in table.stdout
+
+
+def test_repo_policy_set_with_a_push_policy_reports_push_access(
+    seeded: Sandbox, tmp_path: Path
+) -> None:
+    codebuild = tmp_path / "codebuild-push.json"
+    codebuild.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "CodeBuildPush",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "codebuild.amazonaws.com"},
+                        "Action": [
+                            "ecr:BatchCheckLayerAvailability",
+                            "ecr:CompleteLayerUpload",
+                            "ecr:InitiateLayerUpload",
+                            "ecr:PutImage",
+                            "ecr:UploadLayerPart",
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+    done = run(seeded, "repo", "policy", "set", "team/web", str(codebuild), "--yes")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "team/web: push access is now principals codebuild.amazonaws.com; "
+        "pull access is now own account only"
+    )
+    assert run(seeded, "repo", "policy", "delete", "team/web", "--yes").returncode == 0
+
+
+def test_login_leaves_no_lock_file_beside_the_docker_config(seeded: Sandbox) -> None:
+    docker = Path(seeded.env["DOCKER_CONFIG"])
+    docker.mkdir(mode=0o700, exist_ok=True)
+    (docker / "config.json.lock").write_text("")  # what an earlier ecrctl left
+    done = run(seeded, "login")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in docker.iterdir()) == ["config.json"]
+    assert run(seeded, "logout").returncode == 0
+    assert sorted(p.name for p in docker.iterdir()) == ["config.json"]

@@ -59,6 +59,7 @@ def test_grant_is_planned_without_a_call_that_writes_then_applied(
         "changed": False,
         "policy": change.after,
         "pullAccess": {"accounts": [OTHER], "principals": [], "orgs": [], "anyone": False},
+        "pushAccess": {"accounts": [], "principals": [], "orgs": [], "anyone": False},
     }
     done = apply_policy_change(policies, change)
     assert (done.applied, done.status, done.to_json()["changed"]) == (True, "changed", True)
@@ -113,6 +114,7 @@ def test_delete_plans_against_the_current_policy_and_refuses_none(
         "changed": True,
         "policy": None,
         "pullAccess": {"accounts": [], "principals": [], "orgs": [], "anyone": False},
+        "pushAccess": {"accounts": [], "principals": [], "orgs": [], "anyone": False},
     }
     assert stored(ecr) is None
 
@@ -120,3 +122,30 @@ def test_delete_plans_against_the_current_policy_and_refuses_none(
 def test_a_missing_repository_is_not_found_when_planning(policies: RepositoryPolicies) -> None:
     with pytest.raises(NotFound):
         plan_grant_pull(policies, "absent", accounts=[OTHER], orgs=[])
+
+
+def test_a_push_policy_is_reported_as_push_access(policies: RepositoryPolicies) -> None:
+    """CodeBuild's push policy grants a service PutImage and the layer uploads: the summary
+    names push access (and pull access, which it does not grant, as the own account's)."""
+    codebuild = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "CodeBuildPush",
+                "Effect": "Allow",
+                "Principal": {"Service": "codebuild.amazonaws.com"},
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:CompleteLayerUpload",
+                    "ecr:InitiateLayerUpload",
+                    "ecr:PutImage",
+                    "ecr:UploadLayerPart",
+                ],
+            }
+        ],
+    }
+    change = plan_policy_set(policies, "app", codebuild)
+    assert change.summary() == (
+        "push access is now principals codebuild.amazonaws.com; pull access is now own account only"
+    )
+    assert change.to_json()["pushAccess"]["principals"] == ["codebuild.amazonaws.com"]

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.login.cache import CachedToken, TokenCache, cache_dir, resolve_identity
 from ecrctl.core.login.dockerconfig import DockerConfig
 from ecrctl.core.privatefile import (
@@ -161,21 +160,26 @@ def test_the_reusable_reader_checks_owner_mode_and_links(tmp_path: Path) -> None
     assert read_private(str(tmp_path / "absent"), 100) is None
 
 
-def test_the_docker_config_lock_is_never_followed_through_a_symlink(isolated_env: Path) -> None:
+def test_the_docker_config_is_locked_without_a_lock_file_and_nothing_planted_is_followed(
+    isolated_env: Path,
+) -> None:
+    """The lock is the config directory itself: no file is created beside the config (docker's
+    CLI leaves none), an old ecrctl's empty lock file is removed, and a link planted where it
+    was is neither followed nor removed."""
     config = DockerConfig()
-    config.path.parent.mkdir(parents=True)
+    config.path.parent.mkdir(parents=True, mode=0o700)
+    config.lock_path.write_text("")  # an earlier ecrctl's
+    config.store(HOST, "AWS", "pw")
+    assert sorted(p.name for p in config.path.parent.iterdir()) == ["config.json"]
     victim = isolated_env / "victim"
     victim.write_text("keep me")
     config.lock_path.symlink_to(victim)
-    with pytest.raises(InvalidInput, match="is a symbolic link"):
-        config.store(HOST, "AWS", "pw")
-    assert victim.read_text() == "keep me"
-    assert not config.path.exists()
     dangling = isolated_env / "created-by-ecrctl"
+    config.store(HOST, "AWS", "pw2")
+    assert victim.read_text() == "keep me" and config.lock_path.is_symlink()
     config.lock_path.unlink()
     config.lock_path.symlink_to(dangling)
-    with pytest.raises(InvalidInput, match="is a symbolic link"):
-        config.store(HOST, "AWS", "pw")
+    config.store(HOST, "AWS", "pw3")
     assert not dangling.exists()
 
 
@@ -233,7 +237,7 @@ def test_a_write_killed_midway_leaves_no_secret_after_the_next_write(isolated_en
     (stale,) = files_holding(docker, encoded)
     assert stale.startswith(".config-") and stale.endswith(".tmp")
     DockerConfig().store("111122223333.dkr.ecr.us-east-1.amazonaws.com", "AWS", "pw")
-    assert sorted(p.name for p in docker.iterdir()) == ["config.json", "config.json.lock"]
+    assert sorted(p.name for p in docker.iterdir()) == ["config.json"]
 
 
 def test_a_live_writers_temporary_is_left_alone(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from ecrctl.core.access.repo_policy import (
     diff,
     grant_pull,
     pull_access,
+    push_access,
     revoke_pull,
 )
 from ecrctl.core.exceptions import NotFound
@@ -51,6 +52,17 @@ class RepositoryPolicyChange:
         return pull_access(self.after)
 
     @property
+    def push_access(self) -> PullAccess:
+        """Who may push once the change is made (a CodeBuild push policy, say)."""
+        return push_access(self.after)
+
+    def summary(self) -> str:
+        """``push access is now ...; pull access is now ...`` (push only when granted)."""
+        pull = f"pull access is now {self.pull_access.summary()}"
+        push = self.push_access
+        return f"push access is now {push.summary()}; {pull}" if push.anybody else pull
+
+    @property
     def status(self) -> str:
         """unchanged | would change | changed."""
         if not self.changed:
@@ -65,6 +77,7 @@ class RepositoryPolicyChange:
         }
         if self.changed:
             doc["pullAccess"] = self.pull_access.to_json()
+            doc["pushAccess"] = self.push_access.to_json()
         return doc
 
 

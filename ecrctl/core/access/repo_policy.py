@@ -247,10 +247,9 @@ def _account_of(principal: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _covers_pull(statement: dict[str, Any]) -> bool:
+def _covers(statement: dict[str, Any], action: str) -> bool:
     return any(
-        fnmatch.fnmatchcase("ecr:batchgetimage", str(a).lower())
-        for a in _as_list(statement.get("Action"))
+        fnmatch.fnmatchcase(action, str(a).lower()) for a in _as_list(statement.get("Action"))
     )
 
 
@@ -271,6 +270,11 @@ class PullAccess:
             "anyone": self.anyone,
         }
 
+    @property
+    def anybody(self) -> bool:
+        """Whether anyone besides the repository's own account has this access."""
+        return bool(self.anyone or self.accounts or self.orgs or self.principals)
+
     def summary(self) -> str:
         parts = []
         if self.anyone:
@@ -286,11 +290,20 @@ class PullAccess:
 
 def pull_access(doc: dict[str, Any] | None) -> PullAccess:
     """The Allow statements that grant ecr:BatchGetImage, read as accounts, orgs and others."""
+    return _access(doc, "ecr:batchgetimage")
+
+
+def push_access(doc: dict[str, Any] | None) -> PullAccess:
+    """The Allow statements that grant ecr:PutImage (a CodeBuild push policy, say)."""
+    return _access(doc, "ecr:putimage")
+
+
+def _access(doc: dict[str, Any] | None, action: str) -> PullAccess:
     access = PullAccess()
     for statement in _as_list((doc or {}).get("Statement")):
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
-        if not _covers_pull(statement):
+        if not _covers(statement, action):
             continue
         principal = statement.get("Principal")
         orgs = _orgs(statement)

@@ -1,9 +1,10 @@
 """The docker client configuration file, read and written without docker.
 
 ``$DOCKER_CONFIG/config.json`` (else ``~/.docker/config.json``). Every change happens under an
-exclusive ``fcntl.flock`` on a lock file beside it (many ``ecrctl login`` at once in a CI matrix
-each keep their entry), is written to a temporary file with mode 0600 and renamed over the
-original, and leaves every key it does not own as it found it. Where the file names a
+exclusive ``fcntl.flock`` on the file's directory itself (many ``ecrctl login`` at once in a CI
+matrix each keep their entry; no lock file is left beside the config, as docker's own CLI leaves
+none), is written to a temporary file with mode 0600 and renamed over the original, and leaves
+every key it does not own as it found it. Where the file names a
 ``credsStore`` or a ``credHelpers`` entry for the host, credentials go to that helper through the
 docker SDK's credential-store client instead of into ``auths``.
 
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import errno
 import fcntl
 import json
 import os
@@ -118,6 +118,7 @@ class DockerConfig:
 
     @property
     def lock_path(self) -> Path:
+        """Where earlier ecrctl versions kept a lock file; a leftover is removed, never followed."""
         return self.path.with_name(self.path.name + ".lock")
 
     def trusted_file(self, *, create: bool = False) -> Path | None:
@@ -174,35 +175,40 @@ class DockerConfig:
         """The parsed file, locked; whatever the block leaves in it is written back atomically."""
         target = self.trusted_file(create=True)
         assert target is not None  # made above
-        with open(self._open_lock()) as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        lock = self._open_lock(target.parent)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 # What a killed login left holds a password: gone even when nothing is written.
                 remove_stale_temporaries(str(target.parent), _TEMPORARY_PREFIX)
+                self._remove_old_lock_file()
                 data = self._read(target)
                 before = json.dumps(data, sort_keys=True)
                 yield data
                 if json.dumps(data, sort_keys=True) != before:
                     self._write(target, data)
             finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        finally:
+            os.close(lock)
 
-    def _open_lock(self) -> int:
-        """The lock file, never through a symbolic link (one planted there would make ecrctl
-        create or truncate a file of the attacker's choosing)."""
-        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+    @staticmethod
+    def _open_lock(directory: Path) -> int:
+        """The config's directory (checked private above), opened to be locked: nothing is
+        created, so nothing is left behind and nothing planted can be followed."""
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
-            fd = os.open(self.lock_path, flags, 0o600)
+            return os.open(directory, flags)
         except OSError as error:
-            if error.errno == errno.ELOOP:
-                raise InvalidInput(
-                    f"{self.lock_path} is a symbolic link; ecrctl does not follow it: remove it"
-                ) from None
-            raise ConfigurationError(f"cannot lock {self.lock_path}: {error.strerror}") from None
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise InvalidInput(f"{self.lock_path} is not a regular file: remove it")
-        return fd
+            raise ConfigurationError(f"cannot lock {directory}: {error.strerror}") from None
+
+    def _remove_old_lock_file(self) -> None:
+        """The empty lock file an earlier ecrctl left beside the config: removed when it is a
+        plain empty file (a symbolic link or anything else is left alone, never followed)."""
+        with contextlib.suppress(OSError):
+            found = os.lstat(self.lock_path)
+            if stat.S_ISREG(found.st_mode) and found.st_size == 0:
+                os.unlink(self.lock_path)
 
     def _write(self, target: Path, data: dict[str, Any]) -> None:
         # A symlinked config (dotfiles) is updated where it points, not replaced by a file.

@@ -84,7 +84,7 @@ def _decide(
     if change.changed and not dry_run:
         confirm(question, yes=yes)
         change = apply_policy_change(policies, change)
-        say(f"{name}: pull access is now {change.pull_access.summary()}")
+        say(f"{name}: {change.summary()}")
     elif dry_run:
         say("dry run: nothing changed")
     status = change.status
