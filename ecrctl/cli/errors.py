@@ -197,9 +197,28 @@ def _botocore_error(error: BaseException, profile: str | None) -> Failure:
     if isinstance(error, bce.ProfileNotFound):
         return Failure(f"{error}: check ~/.aws/config or pass another --profile", ExitStatus.CONFIG)
     if isinstance(error, bce.EndpointConnectionError | bce.ConnectionClosedError):
-        return Failure(f"cannot reach AWS: {error}", ExitStatus.FAILED)
+        return _unreachable(str(getattr(error, "kwargs", {}).get("endpoint_url") or ""), error)
+    if isinstance(error, bce.InvalidRegionError):
+        return Failure(
+            f"{str(error).rstrip('.')}: pass a region such as eu-west-1", ExitStatus.CONFIG
+        )
     if isinstance(error, bce.ParamValidationError):
         return Failure(" ".join(str(error).split()), ExitStatus.USAGE)
     if isinstance(error, bce.BotoCoreError):
         return Failure(" ".join(str(error).split()), ExitStatus.FAILED)
     return Failure(f"{type(error).__name__}: {error}", ExitStatus.FAILED)
+
+
+def _unreachable(endpoint: str, error: BaseException) -> Failure:
+    """A region that no AWS partition has is a typo to fix (exit 4, as for no region), not a
+    network to wait for; anything else that cannot be reached is exit 1."""
+    from ecrctl.core.partitions import region_of_endpoint, unknown_region
+
+    try:
+        region = region_of_endpoint(endpoint)
+        unknown = unknown_region(region) if region else None
+    except Exception:  # botocore's data unreadable: say what happened
+        unknown = None
+    if unknown:
+        return Failure(f"{unknown} (pass another --region, or set AWS_REGION)", ExitStatus.CONFIG)
+    return Failure(f"cannot reach AWS: {error}", ExitStatus.FAILED)

@@ -201,3 +201,22 @@ def test_login_leaves_no_lock_file_beside_the_docker_config(seeded: Sandbox) -> 
     assert sorted(p.name for p in docker.iterdir()) == ["config.json"]
     assert run(seeded, "logout").returncode == 0
     assert sorted(p.name for p in docker.iterdir()) == ["config.json"]
+
+
+def test_a_region_no_partition_has_is_said_so_not_cannot_reach_aws(seeded: Sandbox) -> None:
+    """The real AWS endpoint of a mistyped region: its name does not resolve (no AWS call is
+    made); ecrctl names the region and the closest one, exit 4 (credentials, region)."""
+    env = {k: v for k, v in seeded.env.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    done = subprocess.run(
+        [*ecrctl_command(), "--region", "eu-wset-1", "tags", "team/app"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (4, "")
+    assert done.stderr == (
+        "ecrctl: region eu-wset-1 is not a region of AWS partition aws; did you mean "
+        "eu-west-1? (pass another --region, or set AWS_REGION)\n"
+    )
