@@ -89,14 +89,16 @@ class EcrRegistry:
 
     def repository_not_found(self, repository: str, aws_message: str = "") -> RepositoryNotFound:
         """Where ecrctl looked, and (when read) the closest names: core/ecr/notfound.py."""
-        return notfound.repository_not_found(self.ecr, self.registry_id, repository, aws_message)
+        return notfound.repository_not_found(self, self._region(), repository, aws_message)
 
     def image_not_found(
         self, repository: str, image_id: dict[str, str] | None, aws_message: str = ""
     ) -> ImageNotFound:
-        return notfound.image_not_found(
-            self.ecr, self.registry_id, repository, image_id, aws_message
-        )
+        return notfound.image_not_found(self, self._region(), repository, image_id, aws_message)
+
+    def _region(self) -> str | None:
+        region = getattr(getattr(self.ecr, "meta", None), "region_name", None)
+        return str(region) if region else None
 
     def _mapped(self, error: Exception, params: dict[str, Any]) -> Exception:
         """A core exception for ECR's "no such repository / image", else the error itself."""

@@ -3,23 +3,20 @@
 ``repository team/ap not found in registry 123456789012 (us-east-1); did you mean team/app?``
 The account comes from the registry id asked for, else from ECR's own message ("... in the
 registry with id '123456789012'"), the region from the client: neither costs a call. The closest
-names do: one listing (DescribeRepositories, or ListImages for a tag), made only when the
-message is read (``NotFound``'s hint), so that a not-found that a caller handles costs nothing
-and the success path never lists anything.
+names do: one listing (DescribeRepositories, or ListImages for a tag) through the registry's own
+reads, made only when the message is read (``NotFound``'s hint), so that a not-found that a
+caller handles costs nothing and the success path never lists anything.
 """
 
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Protocol
 
 from ecrctl.core.exceptions import ImageNotFound, RepositoryNotFound
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
-
-    from mypy_boto3_ecr import ECRClient
 
 _ACCOUNT_IN_MESSAGE = re.compile(r"registry with id '(\d{12})'")
 MAX_SUGGESTIONS = 3
@@ -27,9 +24,14 @@ CUTOFF = 0.75  # difflib's ratio: team/ap -> team/app (0.93), not team/web (0.67
 MAX_LISTED = 10_000  # names read for suggestions, at most (ten pages)
 
 
-def _region(ecr: ECRClient) -> str | None:
-    region = getattr(getattr(ecr, "meta", None), "region_name", None)
-    return str(region) if region else None
+class Reads(Protocol):
+    """What of EcrRegistry the messages use: its id, its listings and one call."""
+
+    registry_id: str | None
+
+    def items(self, operation: str, key: str, **params: Any) -> Iterator[Any]: ...
+
+    def call(self, operation: str, *, mapped: bool = True, **params: Any) -> dict[str, Any]: ...
 
 
 def looked_in(account: str | None, region: str | None) -> str:
@@ -44,16 +46,6 @@ def closest(name: str, candidates: Iterable[str]) -> str:
     return f"; did you mean {', '.join(matches)}?" if matches else ""
 
 
-def _listed(ecr: ECRClient, operation: str, key: str, **params: object) -> list[dict[str, str]]:
-    items: list[dict[str, str]] = []
-    pages = ecr.get_paginator(operation).paginate(  # type: ignore[call-overload]
-        **params, PaginationConfig={"PageSize": 1000, "MaxItems": MAX_LISTED}
-    )
-    for page in pages:
-        items += page.get(key) or []
-    return items
-
-
 def _best_effort(read: Callable[[], str]) -> str:
     try:
         return read()
@@ -61,61 +53,61 @@ def _best_effort(read: Callable[[], str]) -> str:
         return ""
 
 
-def repository_not_found(
-    ecr: ECRClient, registry_id: str | None, repository: str, aws_message: str = ""
-) -> RepositoryNotFound:
+def _account(registry: Reads, aws_message: str) -> str | None:
     said = _ACCOUNT_IN_MESSAGE.search(aws_message)
-    account = registry_id or (said.group(1) if said else None)
-    params = {"registryId": registry_id} if registry_id else {}
-    repos: list[dict[str, str]] = []
+    return registry.registry_id or (said.group(1) if said else None)
+
+
+def repository_not_found(
+    registry: Reads, region: str | None, repository: str, aws_message: str = ""
+) -> RepositoryNotFound:
+    account = _account(registry, aws_message)
+    repos: list[dict[str, Any]] = []
 
     def suggestions() -> str:
-        repos.extend(_listed(ecr, "describe_repositories", "repositories", **params))
-        return closest(repository, [r["repositoryName"] for r in repos])
+        listed = registry.items("describe_repositories", "repositories")
+        repos.extend(itertools.islice(listed, MAX_LISTED))
+        return closest(repository, [str(r["repositoryName"]) for r in repos])
 
     def hint() -> str:
         close = _best_effort(suggestions)
         found = account or next((r.get("registryId") for r in repos if r.get("registryId")), None)
-        return looked_in(found, _region(ecr)) + close
+        return looked_in(found, region) + close
 
     return RepositoryNotFound(f"repository {repository} not found", hint=hint)
 
 
 def image_not_found(
-    ecr: ECRClient,
-    registry_id: str | None,
+    registry: Reads,
+    region: str | None,
     repository: str,
     image_id: Mapping[str, str] | None,
     aws_message: str = "",
 ) -> ImageNotFound:
     """``team/app:1.4.9 not found in registry ...; did you mean 1.4.3, 1.4.2?`` for one tag
     asked for; ``team/app@sha256:...`` for a digest; ECR's own message for several ids."""
-    said = _ACCOUNT_IN_MESSAGE.search(aws_message)
-    account = registry_id or (said.group(1) if said else None)
-    params: dict[str, object] = {"registryId": registry_id} if registry_id else {}
+    account = _account(registry, aws_message)
     tag = (image_id or {}).get("imageTag")
     digest = (image_id or {}).get("imageDigest")
 
     def where() -> str:
         if account:
-            return looked_in(account, _region(ecr))
+            return looked_in(account, region)
 
         def owner() -> str:  # the repository exists: its registry id
-            listed = ecr.describe_repositories(repositoryNames=[repository], **params)  # type: ignore[arg-type]
+            listed = registry.call(
+                "describe_repositories", mapped=False, repositoryNames=[repository]
+            )
             return str(listed["repositories"][0]["registryId"])
 
-        return looked_in(_best_effort(owner) or None, _region(ecr))
+        return looked_in(_best_effort(owner) or None, region)
 
     def tags() -> str:
-        listed = _listed(
-            ecr,
-            "list_images",
-            "imageIds",
-            repositoryName=repository,
-            filter={"tagStatus": "TAGGED"},
-            **params,
+        listed = registry.items(
+            "list_images", "imageIds", repositoryName=repository, filter={"tagStatus": "TAGGED"}
         )
-        return closest(str(tag), [i["imageTag"] for i in listed if i.get("imageTag")])
+        first = itertools.islice(listed, MAX_LISTED)
+        return closest(str(tag), [str(i["imageTag"]) for i in first if i.get("imageTag")])
 
     if tag and not digest:
         return ImageNotFound(
@@ -124,4 +116,4 @@ def image_not_found(
     if digest:
         return ImageNotFound(f"{repository}@{digest} not found", hint=where)
     detail = f": {aws_message}" if aws_message else ""
-    return ImageNotFound(f"image not found in {repository}{detail}", hint=lambda: "")
+    return ImageNotFound(f"image not found in {repository}{detail}")
