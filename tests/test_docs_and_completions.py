@@ -72,19 +72,32 @@ def test_completion_uses_no_private_typer_or_click_module() -> None:
 
 
 def test_completion_loads_only_the_commands_the_line_names() -> None:
-    """Completing `ecrctl ta` imports the module of `tags`, not every command's."""
+    """Completing `ecrctl ta` is answered from helptext's table (no command module loaded);
+    completing an option of `tags` imports the module of `tags`, not every command's."""
     program = (
         "import sys\n"
         "from ecrctl.cli.app import app\n"
         "from ecrctl.cli.completion import answer\n"
-        "answer('complete_bash', ['ecrctl', 'ta'], app)\n"
+        "answer('complete_bash', sys.argv[1:], app)\n"
         "print(' '.join(sorted(m for m in sys.modules if m.startswith('ecrctl.cli.'))))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
-    )
-    answered, loaded = done.stdout.splitlines()[:-1], done.stdout.splitlines()[-1].split()
+
+    def complete(*words: str) -> tuple[list[str], list[str]]:
+        done = subprocess.run(
+            [sys.executable, "-c", program, *words],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        lines = done.stdout.splitlines()
+        return lines[:-1], lines[-1].split()
+
+    answered, loaded = complete("ecrctl", "ta")
     assert answered == ["plain", "tags"]
+    assert not [m for m in loaded if m.startswith("ecrctl.cli.commands.")]
+    answered, loaded = complete("ecrctl", "tags", "app", "--lim")
+    assert answered == ["plain", "--limit"]
     assert "ecrctl.cli.commands.tags" in loaded
     for other in ("repo", "images", "lifecycle", "scan", "push", "events", "login", "sandbox"):
         assert f"ecrctl.cli.commands.{other}" not in loaded

@@ -21,54 +21,20 @@ the registry, the ``-o`` formats, ...).
 from __future__ import annotations
 
 import os
+import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import typer
 
+from ecrctl.cli.completers import ARGUMENTS, complete_repository
 from ecrctl.cli.streams import current
+
+__all__ = ["complete_repository"]  # where the commands have always found it
 
 SHELLS = {"complete_bash": "bash", "complete_zsh": "zsh", "complete_fish": "fish"}
 COMPLETION_FILES = {"bash": "ecrctl.bash", "zsh": "_ecrctl", "fish": "ecrctl.fish"}
-
-
-def complete_repository(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Repository names from the registry (best effort, quick, silent)."""
-    if "/" in incomplete and "." in incomplete.split("/", 1)[0]:
-        return []  # a pasted URI: nothing to offer
-    try:
-        from botocore.config import Config
-
-        from ecrctl.cli import options
-        from ecrctl.core.ecr.api import EcrRegistry
-        from ecrctl.core.repos.repositories import RepositoryService
-        from ecrctl.session import Clients, resolve_settings
-
-        said = options.recorded(ctx)  # the global options given on the line so far
-        settings = resolve_settings(
-            profile=said.get("profile"),
-            region=said.get("region"),
-            endpoint_url=said.get("endpoint_url"),
-            registry_id=said.get("registry_id"),
-            debug=False,
-        )
-        clients = Clients(settings)
-        ecr = clients.session.client(
-            "ecr",
-            region_name=clients.region,
-            endpoint_url=settings.endpoint_url,
-            config=Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1}),
-        )
-        names = [
-            r.name
-            for r in RepositoryService(EcrRegistry(ecr, settings.registry_id)).list_all(incomplete)
-        ]
-    except Exception:
-        if os.environ.get("ECRCTL_DEBUG_COMPLETION"):
-            raise
-        return []
-    return names
 
 
 @dataclass
@@ -86,6 +52,7 @@ class Position:
     pending: Any = None  # an option still waiting for a value
     arguments: int = 0  # positional words the command has been given
     only_arguments: bool = False  # after `--`
+    given: list[str] = field(default_factory=list)  # those words
 
 
 def _is_group(command: Any) -> bool:
@@ -147,15 +114,16 @@ def walk(root: Any, words: list[str]) -> Position:
             sub = at.command.get_command(at.ctx, word)
             if sub is not None:
                 at.ctx = typer.Context(sub, parent=at.ctx, info_name=word, resilient_parsing=True)
-                at.command, at.arguments = sub, 0
+                at.command, at.arguments, at.given = sub, 0, []
                 continue
         at.arguments += 1
+        at.given.append(word)
     return at
 
 
 def _values(param: Any, ctx: typer.Context, incomplete: str) -> tuple[str, list[Candidate]]:
     """A parameter's own candidates; file names (by the shell) for a FILE."""
-    if "FILE" in (param.metavar or ""):
+    if re.search(r"\bFILE\b", param.metavar or ""):  # FILE, [FILE]; not PROFILE
         return "file", []
     items = param.shell_complete(ctx, incomplete)
     if any(item.type in ("file", "dir") for item in items):
@@ -188,10 +156,19 @@ def _option_names(command: Any, ctx: typer.Context, incomplete: str) -> list[Can
 
 
 def _subcommands(group: Any, ctx: typer.Context, incomplete: str) -> list[Candidate]:
+    """A group's commands that match, each with its one-line summary (helptext's, as --help
+    shows it: no module is loaded for a command the table knows)."""
+    from ecrctl.cli.helptext import command_key, summary
+
+    prefix = command_key(ctx)
     found = []
     for name in group.list_commands(ctx):
         if not name.startswith(incomplete):
             continue  # not loaded: only the commands that match are imported
+        known = summary(f"{prefix} {name}".strip())
+        if known is not None:
+            found.append(Candidate(name, known))
+            continue
         command = group.get_command(ctx, name)
         if command is not None and not getattr(command, "hidden", False):
             found.append(Candidate(name, command.get_short_help_str(limit=80)))
@@ -214,6 +191,7 @@ def candidates(root: Any, words: list[str], incomplete: str) -> tuple[str, list[
         return "plain", _subcommands(at.command, at.ctx, incomplete)
     argument = _argument(at.command, at.ctx, at.arguments)
     if argument is not None:
+        at.ctx.meta[ARGUMENTS] = list(at.given)  # for a value that depends on them (tags)
         return _values(argument, at.ctx, incomplete)
     if not incomplete:  # nothing left to give but options
         return "plain", _option_names(at.command, at.ctx, incomplete)

@@ -14,6 +14,7 @@ the line is known.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,20 +28,54 @@ SECTION = "Global options"
 _RECORDED = "ecrctl.globals"
 
 
-def complete_output(incomplete: str) -> list[str]:
-    from ecrctl.cli.output import FORMATS
+def complete_output(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The formats; sarif only where it is accepted (scan, or before the command is named)."""
+    from ecrctl.cli.output import FORMATS, SARIF_COMMANDS
 
-    return [f for f in FORMATS if f.startswith(incomplete)]
+    command = ctx.command_path.split()[1:2]
+    sarif = ctx.parent is None or command == list(SARIF_COMMANDS)
+    return [f for f in FORMATS if f.startswith(incomplete) and (sarif or f != "sarif")]
+
+
+def complete_profile(incomplete: str) -> list[str]:
+    """The profiles of the AWS config and credentials files (AWS_CONFIG_FILE, ...)."""
+    try:
+        from botocore.session import Session
+
+        profiles = Session().available_profiles
+    except Exception:  # a broken config: nothing to offer, never an error while completing
+        return []
+    return sorted(p for p in set(profiles) if p.startswith(incomplete))
+
+
+def complete_region(incomplete: str) -> list[str]:
+    """The regions of the partition of the region in use (aws when none is set)."""
+    from ecrctl.core.partitions import partition_of
+
+    current = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    try:
+        regions = partition_of(current).regions
+    except Exception:
+        return []
+    return [r for r in regions if r.startswith(incomplete)]
 
 
 def declarations(
     profile: Annotated[
         str | None,
-        typer.Option(metavar="PROFILE", help="AWS profile (SSO profiles too). Env: AWS_PROFILE."),
+        typer.Option(
+            metavar="PROFILE",
+            help="AWS profile (SSO profiles too). Env: AWS_PROFILE.",
+            autocompletion=complete_profile,
+        ),
     ] = None,
     region: Annotated[
         str | None,
-        typer.Option(metavar="REGION", help="AWS region. Env: AWS_REGION, AWS_DEFAULT_REGION."),
+        typer.Option(
+            metavar="REGION",
+            help="AWS region. Env: AWS_REGION, AWS_DEFAULT_REGION.",
+            autocompletion=complete_region,
+        ),
     ] = None,
     endpoint_url: Annotated[
         str | None,

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "completions"
 FORMATS = ["table", "json", "text", "sarif"]
+NOT_SARIF = ["table", "json", "text"]  # -o sarif is for scan only
+SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"]
 DEADLINE = 60.0  # seconds a shell may take to answer before the test fails
 
 REPO_SUBCOMMANDS = [
@@ -108,9 +110,48 @@ def test_bash_completes_commands_subcommands_and_options(shell_env: dict[str, st
 
 
 def test_bash_completes_output_formats(shell_env: dict[str, str]) -> None:
-    assert bash_complete(shell_env, "ecrctl -o ") == FORMATS
+    assert bash_complete(shell_env, "ecrctl -o ") == FORMATS  # the command is not named yet
     assert bash_complete(shell_env, "ecrctl tags app --output j") == ["json"]
-    assert bash_complete(shell_env, "ecrctl tags --output = ") == FORMATS  # --output=<TAB>
+    assert bash_complete(shell_env, "ecrctl tags --output = ") == NOT_SARIF  # --output=<TAB>
+    assert bash_complete(shell_env, "ecrctl scan app 1.0 -o ") == FORMATS
+    assert bash_complete(shell_env, "ecrctl repo list -o s") == []
+
+
+def test_bash_completes_profiles_regions_and_severities(shell_env: dict[str, str]) -> None:
+    Path(shell_env["AWS_CONFIG_FILE"]).write_text(
+        "[default]\nregion = us-east-1\n[profile dev]\nregion = eu-west-1\n"
+        "[profile prod]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = dev\n"
+    )
+    assert bash_complete(shell_env, "ecrctl --profile ") == ["default", "dev", "prod"]
+    assert bash_complete(shell_env, "ecrctl tags app --profile p") == ["prod"]
+    assert bash_complete(shell_env, "ecrctl --region eu-west-") == [
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+    ]
+    china = {**shell_env, "AWS_REGION": "cn-north-1"}
+    assert bash_complete(china, "ecrctl --region ") == ["cn-north-1", "cn-northwest-1"]
+    assert bash_complete(shell_env, "ecrctl scan app 1.0 --fail-on ") == SEVERITIES
+    assert bash_complete(shell_env, "ecrctl scan app 1.0 --fail-on h") == ["high"]
+
+
+def _seed_tags(server_ecr: Any) -> None:
+    from ecrctl.sandbox.images import seed_repository
+
+    server_ecr.create_repository(repositoryName="team/app")
+    seed_repository(server_ecr, "team/app", ["1.4.2", "1.4.3", "latest"])
+
+
+def test_bash_completes_tags_after_retag_and_untag_repo(
+    shell_env: dict[str, str], server_ecr: Any
+) -> None:
+    _seed_tags(server_ecr)
+    assert bash_complete(shell_env, "ecrctl retag team/app ") == ["1.4.2", "1.4.3", "latest"]
+    assert bash_complete(shell_env, "ecrctl retag team/app 1.4") == ["1.4.2", "1.4.3"]
+    assert bash_complete(shell_env, "ecrctl retag team/app 1.4.2 ") == []  # new tags: new
+    assert bash_complete(shell_env, "ecrctl retag team/app:1.4.2 ") == []
+    assert bash_complete(shell_env, "ecrctl untag team/app 1.4.2 l") == ["latest"]
+    assert bash_complete(shell_env, "ecrctl untag team/ap ") == []  # no such repository
 
 
 def test_bash_completes_repository_names(shell_env: dict[str, str], server_ecr: Any) -> None:
@@ -156,7 +197,7 @@ def fish_complete(env: dict[str, str], line: str) -> list[tuple[str, str]]:
 
 def test_fish_completes_commands_subcommands_and_options(shell_env: dict[str, str]) -> None:
     assert fish_complete(shell_env, "ecrctl ta") == [
-        ("tags", "List tags (text output: one tag a line).")
+        ("tags", "List a repository's tags, in version order")  # as --help lists it
     ]
     assert [v for v, _ in fish_complete(shell_env, "ecrctl repo ")] == sorted(REPO_SUBCOMMANDS)
     assert [v for v, _ in fish_complete(shell_env, "ecrctl tags app --li")] == ["--limit"]
@@ -169,7 +210,22 @@ def test_fish_completes_commands_subcommands_and_options(shell_env: dict[str, st
 
 def test_fish_completes_output_formats(shell_env: dict[str, str]) -> None:
     assert sorted(v for v, _ in fish_complete(shell_env, "ecrctl -o ")) == sorted(FORMATS)
-    assert [v for v, _ in fish_complete(shell_env, "ecrctl tags --output=s")] == ["--output=sarif"]
+    assert [v for v, _ in fish_complete(shell_env, "ecrctl scan --output=s")] == ["--output=sarif"]
+    assert fish_complete(shell_env, "ecrctl tags --output=s") == []
+
+
+def test_fish_completes_profiles_and_tags(shell_env: dict[str, str], server_ecr: Any) -> None:
+    Path(shell_env["AWS_CONFIG_FILE"]).write_text("[profile dev]\n[profile stage]\n")
+    assert [v for v, _ in fish_complete(shell_env, "ecrctl repo list --profile ")] == [
+        "dev",
+        "stage",
+    ]
+    _seed_tags(server_ecr)
+    assert [v for v, _ in fish_complete(shell_env, "ecrctl untag team/app ")] == [
+        "1.4.2",
+        "1.4.3",
+        "latest",
+    ]
 
 
 def test_fish_completes_repository_names(shell_env: dict[str, str], server_ecr: Any) -> None:
@@ -318,3 +374,24 @@ def test_zsh_completes_repository_names(zsh_on_fpath: Zsh, server_ecr: Any) -> N
     shown, line = zsh_on_fpath.type("\t")
     assert line == "ecrctl tags team/ap"
     assert {"team/api", "team/app"} <= set(shown.split()), shown
+
+
+def test_zsh_completes_profiles_and_tags(zsh_on_fpath: Zsh, server_ecr: Any) -> None:
+    _seed_tags(server_ecr)
+    _, line = zsh_on_fpath.type("ecrctl retag team/app lat\t")
+    assert line == "ecrctl retag team/app latest "
+    shown, line = zsh_on_fpath.type("\x15ecrctl scan team/app 1.4.2 --fail-on \t")
+    assert set(SEVERITIES) <= set(shown.split()), shown
+
+
+@pytest.fixture
+def zsh_with_profiles(shell_env: dict[str, str], tmp_path: Path) -> Iterator[Zsh]:
+    Path(shell_env["AWS_CONFIG_FILE"]).write_text("[profile dev]\n[profile prod]\n")
+    shell = start_zsh(shell_env, tmp_path, "fpath")
+    yield shell
+    shell.close()
+
+
+def test_zsh_completes_profiles_not_file_names(zsh_with_profiles: Zsh) -> None:
+    _, line = zsh_with_profiles.type("ecrctl --profile pr\t")
+    assert line == "ecrctl --profile prod "

@@ -13,7 +13,7 @@ from ecrctl.cli.common import (
     state,
     workers,
 )
-from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.completers import complete_repository, complete_source_tag
 from ecrctl.cli.output import View, cell, short_digest
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
@@ -73,6 +73,7 @@ def retag(
         typer.Argument(
             metavar="[SOURCE] NEW_TAG...",
             help="The new tags; after a bare repository, first the tag or @sha256:... to retag.",
+            autocompletion=complete_source_tag,
         ),
     ],
     no_clobber: Annotated[

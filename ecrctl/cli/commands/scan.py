@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ecrctl.cli.common import say, state
-from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.completers import complete_repository, complete_severity
 from ecrctl.cli.output import Column, Forms, View, cell, short_digest, short_time
 from ecrctl.cli.progress import Reporter, StatusLine
 from ecrctl.core.ecr.api import EcrRegistry
@@ -165,6 +165,7 @@ def scan(
         typer.Option(
             "--fail-on",
             metavar="SEVERITY",
+            autocompletion=complete_severity,
             help="Exit 5 if a finding not ignored is this severe or worse: "
             + ", ".join(SEVERITIES)
             + ".",

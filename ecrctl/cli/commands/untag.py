@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ecrctl.cli.common import RepoArg, confirm, interactive, say, say_capped, state, workers
+from ecrctl.cli.completers import complete_tag
 from ecrctl.cli.output import View, short_digest
 from ecrctl.cli.progress import Reporter
 from ecrctl.core.ecr.api import MAX_BATCH_IDS, EcrRegistry
@@ -96,7 +97,11 @@ def untag(
     repo: RepoArg,
     targets: Annotated[
         list[str] | None,
-        typer.Argument(metavar="TAG|@DIGEST...", help="Tags and @sha256:... digests to remove."),
+        typer.Argument(
+            metavar="TAG|@DIGEST...",
+            help="Tags and @sha256:... digests to remove.",
+            autocompletion=complete_tag,
+        ),
     ] = None,
     untagged: Annotated[
         bool, typer.Option("--untagged", help="Also remove every untagged image.")
