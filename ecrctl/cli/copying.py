@@ -13,9 +13,18 @@ from ecrctl.cli.common import AppState, say, state
 from ecrctl.cli.output import View, short_digest
 from ecrctl.cli.progress import Reporter
 from ecrctl.core.copy.copy import Copier, CopyResult, Progress
+from ecrctl.core.copy.ends import (
+    LocalReference,
+    abandon,
+    local_end,
+    one_platform,
+    open_destination,
+    open_source,
+)
 from ecrctl.core.copy.plan import BlobItem, Plan
 from ecrctl.core.distribution.client import Denied, Missing, Registry, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
+from ecrctl.core.distribution.store import ImageStore
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, NotFound, Refused
 from ecrctl.core.models import human_size
 from ecrctl.core.names import PUBLIC_ECR, Reference, destination, parse_reference
@@ -26,7 +35,7 @@ class Side:
     name: str  # source | destination
     ref: Reference
     profile: str | None
-    registry: Registry
+    registry: ImageStore
     ecr: Any = None  # the ECR API client, made on first use by api()
     account: str | None = None  # the registry's account: set for an ECR side (not ECR Public)
     clients: Any = None  # the side's AWS clients
@@ -95,6 +104,32 @@ def build_side(
         clients = app_state.clients(replace(settings, profile=profile, region=parsed.region))
         side.account, side.clients = parsed.account, clients
     return side
+
+
+def open_end(text: str, source: Reference | None) -> tuple[ImageStore | None, Reference]:
+    """One end of a copy as typed: a registry reference (no store yet: :func:`side` makes
+    it), or a local end (``oci:DIR[:TAG]``, ``docker-archive:FILE[:REF]``) opened at once.
+    ``source``: None for the source; for the destination, the source's reference."""
+    end = local_end(text)
+    if end is None:
+        if source is None:
+            return None, parse_reference(text, what="source")
+        return None, destination(text, source)
+    return open_source(end) if source is None else open_destination(end, source)
+
+
+def side(
+    app_state: AppState,
+    name: str,
+    ref: Reference,
+    store: ImageStore | None,
+    profile: str | None,
+    insecure: frozenset[str],
+) -> Side:
+    """A registry side (:func:`build_side`), or a local end's opened store."""
+    if store is None:
+        return build_side(app_state, name, ref, profile, insecure)
+    return Side(name, ref, None, store)
 
 
 def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -> str | None:
@@ -263,21 +298,22 @@ def run_copy(
         raise InvalidInput("--platform and --all-platforms exclude each other")
     if platform and platform.count("/") not in (1, 2):
         raise InvalidInput(f"invalid --platform {platform!r}: expected OS/ARCH[/VARIANT]")
-    src_ref = parse_reference(src_text, what="source")
-    dst_ref = destination(dst_text, src_ref)
+    src_store, src_ref = open_end(src_text, None)
+    dst_store, dst_ref = open_end(dst_text, src_ref)
     if platform and dst_ref.digest:
         raise InvalidInput("--platform copies the platform's own manifest: give DST a tag")
     app_state = state(ctx)
     hosts = frozenset(h.lower() for h in insecure)
     try:
-        src = build_side(app_state, "source", src_ref, from_profile, hosts)
-        dst = build_side(app_state, "destination", dst_ref, to_profile, hosts)
+        src = side(app_state, "source", src_ref, src_store, from_profile, hosts)
+        dst = side(app_state, "destination", dst_ref, dst_store, to_profile, hosts)
         from ecrctl.cli.common import workers
 
         copier = Copier(src.registry, dst.registry, workers=workers(), states=UploadStates())
         plan = copier.plan(
             src.ref, dst.ref, platform=platform, referrers=with_referrers, inspect=False
         )
+        one_platform(dst.registry, plan.top)
         refuse = None
         if not plan.complete:  # a complete destination exists and keeps its tag: no check
             refuse = _prepare_destination(src, dst, create=create, dry_run=dry_run)
@@ -314,14 +350,18 @@ def run_copy(
         raise NotFound(str(error)) from None
     except RegistryError as error:
         raise Refused(str(error)) from None
+    finally:
+        abandon(dst_store)  # an archive not finished: its temporary file
     app_state.emit(result_view(result))
     say(_summary(result))
     if result.verified:
-        say(
-            f"{dst.ref.repository}:{dst.ref.tag or ''} now names {result.verified}".replace(
-                ":@", "@"
-            )
-        )
+        say(f"{_written_name(dst.ref)} now names {result.verified}")
+
+
+def _written_name(ref: Reference) -> str:
+    if isinstance(ref, LocalReference):
+        return str(ref)
+    return f"{ref.repository}:{ref.tag or ''}".replace(":@", "@")
 
 
 CommonOptions = {

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecrctl.core.distribution.client import Manifest, Registry, fallback_tag
+from ecrctl.core.distribution.client import Manifest, fallback_tag
+from ecrctl.core.distribution.store import ImageStore
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.names import INDEX_MEDIA_TYPES, Reference
 
@@ -107,7 +108,7 @@ def _blob_descriptors(doc: dict[str, Any]) -> Iterable[dict[str, Any]]:
 class Walker:
     """Reads the source tree once: manifests in push order, the blobs they name."""
 
-    def __init__(self, registry: Registry, repository: str, *, referrers: bool) -> None:
+    def __init__(self, registry: ImageStore, repository: str, *, referrers: bool) -> None:
         self.registry, self.repository, self.referrers = registry, repository, referrers
         self.manifests: list[ManifestItem] = []
         self.blobs: dict[str, BlobItem] = {}
@@ -143,7 +144,7 @@ class Walker:
 
 
 def read_top(
-    registry: Registry, source: Reference, platform: str | None = None
+    registry: ImageStore, source: Reference, platform: str | None = None
 ) -> tuple[Manifest, str, str]:
     """The manifest the copy is about: (manifest, role, platform); one GET, two for --platform."""
     from ecrctl.core.distribution.client import Missing
@@ -165,7 +166,7 @@ def read_top(
 
 
 def read_tree(
-    registry: Registry,
+    registry: ImageStore,
     repository: str,
     top: Manifest,
     role: str,
@@ -191,7 +192,7 @@ def mark_present(plan: Plan) -> None:
 
 def inspect_destination(
     plan: Plan,
-    registry: Registry,
+    registry: ImageStore,
     *,
     workers: int,
     head: Callable[[str], bool] | None = None,
