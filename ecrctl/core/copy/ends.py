@@ -14,7 +14,13 @@ from ecrctl.core.distribution.client import Manifest
 from ecrctl.core.distribution.layout import OciLayout
 from ecrctl.core.distribution.store import ImageStore
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.names import DOCKER_HUB, INDEX_MEDIA_TYPES, Reference, validate_tag
+from ecrctl.core.names import (
+    DOCKER_HUB,
+    INDEX_MEDIA_TYPES,
+    Reference,
+    parse_reference,
+    validate_tag,
+)
 
 Transport = Literal["oci", "docker-archive"]
 TRANSPORTS: tuple[Transport, ...] = ("oci", "docker-archive")
@@ -42,7 +48,7 @@ class LocalReference(Reference):
         text = f"{self.end.transport}:{self.end.path}"
         if self.end.transport == "oci":
             return text + (f":{self.tag}" if self.tag else f"@{self.digest}")
-        return text + (f":{self.tag}" if self.tag else "")
+        return text + (f":{self.end.name}" if self.end.name else "")
 
 
 def local_end(text: str) -> LocalEnd | None:
@@ -66,7 +72,11 @@ def open_source(end: LocalEnd) -> tuple[ImageStore, LocalReference]:
         return layout, LocalReference("", tag, digest, None, end)
     archive = DockerArchive(end.path)
     manifest = archive.select(end.name)
-    return archive, LocalReference("", end.name, manifest.digest, None, end)
+    # The image's name and tag (REF, else its first RepoTags entry) go on to a destination
+    # named without a tag, as a registry source's do.
+    name = end.name or next(iter(archive.repo_tags), None)
+    named = parse_reference(name) if name else Reference("")
+    return archive, LocalReference(named.repository, named.tag, manifest.digest, None, end)
 
 
 def default_name(source: Reference) -> str:
@@ -90,7 +100,8 @@ def open_destination(end: LocalEnd, source: Reference) -> tuple[ImageStore, Loca
     name = end.name or default_name(source)
     if name.startswith(":"):
         raise InvalidInput(f"{end}: name a tag (docker-archive:{end.path}:REPO:TAG)")
-    return DockerArchiveWriter(end.path), LocalReference("", name, None, None, end)
+    written = LocalEnd(end.transport, end.path, name)
+    return DockerArchiveWriter(end.path), LocalReference("", name, None, None, written)
 
 
 def one_platform(store: ImageStore, top: Manifest) -> None:

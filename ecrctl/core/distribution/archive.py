@@ -86,6 +86,7 @@ class DockerArchive:
         self.images = self._images()
         self.manifest: Manifest | None = None
         self.tag: str | None = None
+        self.repo_tags: list[str] = []
         self._blobs: dict[str, tarfile.TarInfo] = {}
 
     def _images(self) -> list[dict[str, Any]]:
@@ -157,6 +158,7 @@ class DockerArchive:
                 )
             entry = found[0]
         self.tag = ref
+        self.repo_tags = [str(t) for t in entry.get("RepoTags") or []]
         self.manifest = self._build(entry)
         return self.manifest
 
