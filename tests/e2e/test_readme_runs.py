@@ -38,6 +38,8 @@ NOT_HERE = {
     ("promote",): "needs registries (moto has no data plane): tests/e2e/test_copy_registries.py",
     ("events", "check-role"): "needs the role deployed: tests/e2e/test_events_deploy_e2e.py",
     ("sso",): "needs an IAM Identity Center: tests/e2e/test_sso_e2e.py",
+    ("digest",): "reads /v2/ (moto has none): tests/e2e/test_images_registries.py",
+    ("inspect",): "reads /v2/ (moto has none): tests/e2e/test_images_registries.py",
 }
 # Lines with these options do not run here either (by option, so the plain lines still run).
 NOT_HERE_WITH = {
@@ -202,4 +204,6 @@ def test_lines_left_out_here_are_few_and_named() -> None:
         reason = _not_here(line)
         if reason:
             left[line.argv] = reason
-    assert len(left) <= 15, left
+    # "Images without a daemon" added 4 digest/inspect lines that need a registry data plane
+    # (their copy lines fall under ("copy",)); a sandbox serving /v2/ would run them.
+    assert len(left) <= 23, left

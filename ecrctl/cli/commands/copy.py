@@ -15,13 +15,17 @@ def copy(
     src: Annotated[
         str,
         typer.Argument(
-            metavar="SRC", help="Image: repo:tag, repo@sha256:..., or any registry's reference."
+            metavar="SRC",
+            help="Image: repo:tag, repo@sha256:..., any registry's reference, oci:DIR[:TAG] "
+            "or docker-archive:FILE[:REF].",
         ),
     ],
     dst: Annotated[
         str,
         typer.Argument(
-            metavar="DST", help="Repository (keeps the tag) or repo:tag, in any registry."
+            metavar="DST",
+            help="Repository (keeps the tag) or repo:tag, in any registry; oci:DIR[:TAG] or "
+            "docker-archive:FILE[:REF].",
         ),
     ],
     from_profile: Annotated[
@@ -81,7 +85,10 @@ def copy(
 
     Blobs are streamed in parallel, mounted within one registry, skipped when already there; an
     index's children go first, the index last, the tag last of all. DST ends with exactly the
-    source digest. Bare names (app:1.4) are the profile's own ECR registry.
+    source digest. Bare names (app:1.4) are the profile's own ECR registry; no tag means
+    :latest. oci:DIR[:TAG] is an OCI image layout (the digest kept byte for byte),
+    docker-archive:FILE[:REF] a `docker save` tarball (its manifest is built; the digest is
+    printed): no docker daemon is needed.
     """
     run_copy(
         ctx,
