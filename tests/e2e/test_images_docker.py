@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,13 @@ import pytest
 
 from tests import oci_registries
 from tests.conftest import ecrctl_command
-from tests.e2e.docker_env import DockerEnv
+from tests.e2e.docker_env import HOST, PASSWORD, DockerEnv
+from tests.e2e.test_copy_docker import copy, ecr_env, inside, name
 from tests.oci_images import push_real_image
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 registries = oci_registries.registries
+__all__ = ["ecr_env", "name"]  # fixtures shared with test_copy_docker.py
 
 
 def test_docker_load_takes_an_archive_ecrctl_wrote(
@@ -76,3 +79,28 @@ def test_docker_load_takes_an_archive_ecrctl_wrote(
         assert json.loads(theirs)["Digest"] == doc["digest"]
     finally:
         docker("image", "rm", "-f", name)
+
+
+def test_digest_and_inspect_of_an_ecr_image(
+    docker_env: DockerEnv, ecr_env: dict[str, str], registries: Any, name: str
+) -> None:
+    """ECR: the login token through the profile (moto), as copy gets it for its sides."""
+    one, _ = registries
+    digest, _ = push_real_image(one.host, "ecrinsp/src", "latest", [2000])
+    code, _, err = copy(
+        docker_env, ecr_env, f"{one.host}/ecrinsp/src", f"{HOST}/{name}/app", "--create"
+    )
+    assert code == 0, err
+    for image in (f"{HOST}/{name}/app", f"{name}/app:latest"):  # a pasted URI; a bare name
+        done = inside(docker_env, [sys.executable, "-m", "ecrctl", "digest", image], ecr_env)
+        assert (done.returncode, done.stdout) == (0, digest + "\n"), done.stderr
+    done = inside(
+        docker_env,
+        [sys.executable, "-m", "ecrctl", "-o", "json", "inspect", f"{name}/app"],
+        ecr_env,
+    )
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["digest"] == digest and doc["reference"] == f"{HOST}/{name}/app:latest"
+    assert doc["config"]["entrypoint"] == ["/bin/app"]
+    assert PASSWORD not in done.stdout + done.stderr
