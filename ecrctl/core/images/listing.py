@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.ecr.pacing import error_code
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.images.manifests import fetch_index_platforms
 from ecrctl.core.models import Image, TagEntry
@@ -131,5 +132,11 @@ class ImageService:
         indexes = [i.digest for i in found if i.media_type in INDEX_MEDIA_TYPES]
         if not indexes:
             return found
-        platforms = fetch_index_platforms(self.registry, repository, indexes)
+        try:
+            platforms = fetch_index_platforms(self.registry, repository, indexes)
+        except Exception as error:
+            # A role that may DescribeImages but not BatchGetImage still lists its images.
+            if error_code(error) not in ("AccessDeniedException", "AccessDenied"):
+                raise
+            return found
         return [replace(i, platforms=platforms.get(i.digest, ())) for i in found]
