@@ -27,6 +27,8 @@ COMMANDS: tuple[str, ...] = (
     "repo",
     "tags",
     "images",
+    "digest",
+    "inspect",
     "uri",
     "where",
     "whoami",

@@ -64,6 +64,9 @@ class AppState:
     def emit(self, result: View | Forms) -> None:
         self.renderer.emit(result)
 
+    def emit_bytes(self, data: bytes) -> None:
+        self.renderer.emit_bytes(data)
+
 
 def state(ctx: typer.Context) -> AppState:
     """The command line's state; the first command to ask names the command (for -o sarif)."""

@@ -284,6 +284,11 @@ class Renderer:
             self._view(forms.view() if forms is not None else result)  # type: ignore[arg-type]
         self.stream.flush()
 
+    def emit_bytes(self, data: bytes) -> None:
+        """A result that is bytes (``inspect --raw``, ``--config``): written exactly, in every
+        format (their sha256 is their digest)."""
+        self.streams.write_bytes(data)
+
     @property
     def _plain_text(self) -> bool:
         return self.format == "text" and self.query is None

@@ -159,6 +159,18 @@ class Streams:
         stream.write(text)
         stream.flush()
 
+    def write_bytes(self, data: bytes) -> None:
+        """Bytes to stdout exactly as they are (a manifest, a blob), flushed."""
+        stream = self.stdout
+        stream.flush()
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:  # a text-only stream (a test's StringIO)
+            stream.write(data.decode("utf-8", "replace"))
+            stream.flush()
+            return
+        buffer.write(data)
+        buffer.flush()
+
 
 _CURRENT: list[Streams] = []
 

@@ -105,6 +105,7 @@ class Image:
     last_pulled_at: datetime | None = None
     scan_status: str | None = None
     severity_counts: dict[str, int] = field(default_factory=dict)
+    platforms: tuple[str, ...] = ()  # an index's children (os/arch[/variant]), in its order
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Image:
@@ -135,6 +136,7 @@ class Image:
             "severityCounts": {
                 s: self.severity_counts[s] for s in SEVERITIES if s in self.severity_counts
             },
+            "platforms": list(self.platforms),
         }
 
 

@@ -22,11 +22,13 @@ DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_V1 = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+DOCKER_LAYER_TAR = "application/vnd.docker.image.rootfs.diff.tar"  # docker save's, uncompressed
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 INDEX_MEDIA_TYPES = frozenset({DOCKER_LIST, OCI_INDEX})
+OCI_REF_NAME = "org.opencontainers.image.ref.name"  # an OCI layout's tag (index.json annotation)
 # Every manifest type ecrctl reads, in the order a registry is asked for them (Accept); ECR's
 # BatchGetImage answers only in a media type it is told the caller accepts.
 MANIFEST_MEDIA_TYPES = (OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST)
@@ -370,8 +372,16 @@ def destination(text: str, source: Reference) -> Reference:
     """DST: a repository keeps the source's tag (or digest); ``repo:tag`` names its own tag."""
     dst = parse_reference(text, what="destination")
     if dst.tag is None and dst.digest is None:
-        return replace(dst, tag=source.tag, digest=None if source.tag else source.digest)
+        return keep_tag(dst, source)
     return dst
+
+
+def keep_tag(dst: Reference, source: Reference) -> Reference:
+    """A destination named without a tag: the source's tag, else its digest, else ``latest``
+    (a source without either means ``:latest``, as in docker)."""
+    if source.tag or not source.digest:
+        return replace(dst, tag=source.tag or "latest", digest=None)
+    return replace(dst, tag=None, digest=source.digest)
 
 
 def is_loopback(host: str) -> bool:
