@@ -14,15 +14,27 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast, overload
 
 from ecrctl.core.exceptions import InvalidInput
 
 if TYPE_CHECKING:
     import boto3
+    import botocore.session
+    from botocore.client import BaseClient
+    from botocore.config import Config
+    from botocore.loaders import Loader
+    from botocore.model import OperationModel
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
+    from mypy_boto3_sts.type_defs import CredentialsTypeDef
 
     from ecrctl.core.names import RegistryHost
 
@@ -41,10 +53,10 @@ REDACTED_KEYS = frozenset(
 )
 
 
-_SHARED_LOADER: dict[str, Any] = {}
+_SHARED_LOADER: dict[str, Loader] = {}
 
 
-def service_loader(data_path: str | None) -> Any:
+def service_loader(data_path: str | None) -> Loader:
     """botocore's data loader (as ``botocore.loaders.create_loader`` makes it), minus a scan of
     every service directory on each model it loads.
 
@@ -72,13 +84,14 @@ def service_loader(data_path: str | None) -> Any:
         def all(self) -> list[str]:
             return list(Loader.list_available_services(self.loader, self.type_name))
 
-        def __iter__(self) -> Any:
+        def __iter__(self) -> Iterator[str]:
             return iter(self.all())
 
         def __len__(self) -> int:
             return len(self.all())
 
     class ServiceLoader(Loader):
+        # A list in botocore's signature; what botocore does with it is ``in`` and iterating.
         def list_available_services(self, type_name: str) -> Any:
             return AvailableServices(self, type_name)
 
@@ -153,7 +166,7 @@ def _check_endpoint(source: str, url: str | None) -> None:
         check_endpoint_url(url, f"invalid {source}")
 
 
-def _redact(value: Any, key: str = "") -> Any:
+def _redact(value: object, key: str = "") -> object:
     if key.lower().replace("_", "") in REDACTED_KEYS:
         return "***"
     if isinstance(value, dict):
@@ -178,23 +191,31 @@ class _CallLogger:
     def __init__(self, log: Callable[[str], None]) -> None:
         self.log = log
 
-    def before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+    def before(
+        self,
+        params: Mapping[str, object],
+        model: OperationModel,
+        context: dict[str, object],
+        **_: object,
+    ) -> None:
         context["ecrctl_started"] = time.perf_counter()
         service = model.service_model.service_name
         self.log(f"debug: -> {service}.{model.name} {_redact(params)}")
 
     def after(
         self,
-        http_response: Any,
-        parsed: dict[str, Any],
-        model: Any,
-        context: dict[str, Any],
-        **_: Any,
+        http_response: object,
+        parsed: Mapping[str, object],
+        model: OperationModel,
+        context: dict[str, object],
+        **_: object,
     ) -> None:
-        started = context.get("ecrctl_started", time.perf_counter())
-        elapsed = (time.perf_counter() - started) * 1000
+        now = time.perf_counter()
+        started = context.get("ecrctl_started", now)
+        elapsed = (now - (started if isinstance(started, float) else now)) * 1000
         status = getattr(http_response, "status_code", "?")
-        retries = parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        meta = parsed.get("ResponseMetadata")
+        retries = meta.get("RetryAttempts", 0) if isinstance(meta, Mapping) else 0
         self.log(
             f"debug: <- {model.service_model.service_name}.{model.name} HTTP {status} "
             f"{elapsed:.0f} ms retries={retries}"
@@ -207,12 +228,12 @@ class Clients:
     def __init__(self, settings: Settings, *, log: Callable[[str], None] | None = None) -> None:
         self.settings = settings
         self._log = log or _stderr_line  # where --debug writes its call log
-        self._core: Any = None
+        self._core: botocore.session.Session | None = None
         self._session: boto3.Session | None = None
-        self._clients: dict[tuple[str, str | None, int], Any] = {}
+        self._clients: dict[tuple[str, str | None, int], object] = {}
 
     @property
-    def core(self) -> Any:
+    def core(self) -> botocore.session.Session:
         """The botocore session: clients come from it directly (importing boto3 costs ~40 ms)."""
         if self._core is None:
             import botocore.session
@@ -253,7 +274,37 @@ class Clients:
             raise NoRegionError()
         return region
 
-    def client(self, service: str, region: str | None = None, *, attempts: int = 0) -> Any:
+    @overload
+    def client(
+        self, service: Literal["ecr"], region: str | None = ..., *, attempts: int = ...
+    ) -> ECRClient: ...
+    @overload
+    def client(
+        self, service: Literal["sts"], region: str | None = ..., *, attempts: int = ...
+    ) -> STSClient: ...
+    @overload
+    def client(
+        self, service: Literal["events"], region: str | None = ..., *, attempts: int = ...
+    ) -> EventBridgeClient: ...
+    @overload
+    def client(
+        self, service: Literal["iam"], region: str | None = ..., *, attempts: int = ...
+    ) -> IAMClient: ...
+    @overload
+    def client(
+        self, service: Literal["sns"], region: str | None = ..., *, attempts: int = ...
+    ) -> SNSClient: ...
+    @overload
+    def client(
+        self, service: Literal["cloudformation"], region: str | None = ..., *, attempts: int = ...
+    ) -> CloudFormationClient: ...
+    @overload
+    def client(
+        self, service: Literal["secretsmanager"], region: str | None = ..., *, attempts: int = ...
+    ) -> SecretsManagerClient: ...
+    @overload  # ec2, ecr-public: no stubs installed
+    def client(self, service: str, region: str | None = ..., *, attempts: int = ...) -> Any: ...
+    def client(self, service: str, region: str | None = None, *, attempts: int = 0) -> object:
         """A client of ``service``, made once per region. botocore's retries are the only retry
         layer; ``attempts`` raises them for a bulk writer (when the person set none), so that
         reads and unreachable endpoints still fail as fast as the aws CLI's."""
@@ -263,33 +314,78 @@ class Clients:
         if key not in self._clients:
             from botocore.config import Config
 
-            retries: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard"}
+            retries: RetryConfig = {"mode": _retry_mode()}
             if attempts:
                 retries["total_max_attempts"] = attempts
             config = Config(
-                retries=retries,  # type: ignore[arg-type]
+                retries=retries,
                 max_pool_connections=32,
                 connect_timeout=10,
                 read_timeout=60,
                 user_agent_extra="ecrctl",
             )
-            client = self.core.create_client(
-                service,
-                region_name=region or self.region,
-                endpoint_url=self.settings.endpoint_url,
-                config=config,
-            )
-            if self.settings.debug:
-                logger = _CallLogger(self._log)
-                client.meta.events.register("before-parameter-build.*.*", logger.before)
-                client.meta.events.register("after-call.*.*", logger.after)
-            self._clients[key] = client
+            self._clients[key] = self._made(service, region, config)
         return self._clients[key]
+
+    def _made(
+        self,
+        service: str,
+        region: str | None,
+        config: Config,
+        credentials: CredentialsTypeDef | None = None,
+    ) -> BaseClient:
+        """A new client of ``service`` (with ``credentials``: a role's, not the session's), with
+        --debug's call log when asked for."""
+        client = self.core.create_client(
+            service,
+            region_name=region or self.region,
+            endpoint_url=self.settings.endpoint_url,
+            config=config,
+            aws_access_key_id=credentials["AccessKeyId"] if credentials else None,
+            aws_secret_access_key=credentials["SecretAccessKey"] if credentials else None,
+            aws_session_token=credentials["SessionToken"] if credentials else None,
+        )
+        if self.settings.debug:
+            logger = _CallLogger(self._log)
+            client.meta.events.register("before-parameter-build.*.*", logger.before)
+            client.meta.events.register("after-call.*.*", logger.after)
+        return client
 
     def ecr(self, region: str | None = None, *, bulk_writes: bool = False) -> ECRClient:
         """The ECR client; ``bulk_writes`` for retag and untag, whose bursts of PutImage and
-        BatchDeleteImage need more room for throttling (core.registry.BULK_ATTEMPTS)."""
+        BatchDeleteImage need more room for throttling (core.ecr.api.BULK_ATTEMPTS)."""
         from ecrctl.core.ecr.api import BULK_ATTEMPTS
 
-        client: ECRClient = self.client("ecr", region, attempts=BULK_ATTEMPTS if bulk_writes else 0)
-        return client
+        return self.client("ecr", region, attempts=BULK_ATTEMPTS if bulk_writes else 0)
+
+    def quick_ecr(self) -> ECRClient:
+        """An ECR client for shell completion: one attempt, short timeouts (never cached: a
+        completion is one process)."""
+        from botocore.config import Config
+
+        config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1})
+        return cast("ECRClient", self._made("ecr", None, config))
+
+    def assumed_ecr(self, credentials: CredentialsTypeDef) -> ECRClient:
+        """An ECR client (this session's region and endpoint) with a role's temporary
+        credentials, as STS AssumeRole gave them."""
+        from botocore.config import Config
+
+        config = Config(retries={"mode": _retry_mode()}, user_agent_extra="ecrctl")
+        return cast("ECRClient", self._made("ecr", None, config, credentials))
+
+
+RetryMode = Literal["legacy", "standard", "adaptive"]
+
+
+class RetryConfig(TypedDict, total=False):
+    """botocore's ``Config(retries=...)``."""
+
+    mode: RetryMode
+    total_max_attempts: int
+    max_attempts: int
+
+
+def _retry_mode() -> RetryMode:
+    """AWS_RETRY_MODE, else standard (botocore refuses any other value itself)."""
+    return cast(RetryMode, os.environ.get("AWS_RETRY_MODE") or "standard")

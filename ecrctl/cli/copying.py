@@ -132,11 +132,14 @@ def _prepare_destination(src: Side, dst: Side, *, create: bool, dry_run: bool) -
 def _check_mounting(plan: Plan, dst: Side, *, dry_run: bool) -> None:
     """Within one ECR registry: mount only where BLOB_MOUNTING allows (read once per copy)."""
     from ecrctl.core.copy.mounting import blob_mounting
+    from ecrctl.core.ecr.api import EcrRegistry
 
     if plan.source.repository == plan.destination.repository:
         return
     mounting = blob_mounting(
-        dst.api(), dst.account, lambda: dst.clients.client("sts").get_caller_identity()["Account"]
+        EcrRegistry(dst.api(), dst.account),
+        dst.account,
+        lambda: dst.clients.client("sts").get_caller_identity()["Account"],
     )
     plan.mounts = mounting.attempt
     if mounting.reason and dry_run:

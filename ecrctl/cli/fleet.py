@@ -20,6 +20,7 @@ import typer
 from ecrctl.cli.common import AppState, say, wanted
 from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.cli.output import Column, View
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import NotFound
 from ecrctl.core.fleet import (
     DEFAULT_REGION,
@@ -72,6 +73,10 @@ class SessionAccess:
     def client(self, service: str, region: str) -> Any:
         with self._lock:
             return self.clients.client(service, region)
+
+    def registry(self, region: str) -> EcrRegistry:
+        with self._lock:
+            return EcrRegistry(self.clients.ecr(region))
 
 
 def profile_label(profile: str | None) -> str:

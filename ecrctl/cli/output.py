@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 from ecrctl.cli.streams import Streams, current
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject
 
 OutputFormat = Literal["table", "json", "text", "sarif"]
 FORMATS: tuple[str, ...] = ("table", "json", "text", "sarif")
@@ -55,7 +56,7 @@ class View:
     column may be cut with an ellipsis down to its header's width.
     """
 
-    doc: Any
+    doc: object  # the JSON document: a to_json() result, a list of them, a JsonObject ...
     headers: Sequence[str] = ()
     rows: list[list[str]] = field(default_factory=list)
     text: list[list[str]] | None = None
@@ -65,7 +66,7 @@ class View:
 
     @classmethod
     def record(
-        cls, doc: dict[str, Any], fields: list[tuple[str, str]], title: str | None = None
+        cls, doc: Mapping[str, object], fields: list[tuple[str, str]], title: str | None = None
     ) -> View:
         """A single object: a two-column table, and ``key<TAB>value`` lines as text."""
         rows = [[label, cell(doc.get(key))] for label, key in fields]
@@ -73,7 +74,7 @@ class View:
         return cls(doc=doc, headers=("field", "value"), rows=rows, text=text, title=title)
 
     @classmethod
-    def lines(cls, doc: Any, values: list[str]) -> View:
+    def lines(cls, doc: object, values: list[str]) -> View:
         """Plain values, one a line in every format but json."""
         return cls(doc=doc, headers=(), rows=[[v] for v in values], text=[[v] for v in values])
 
@@ -88,7 +89,7 @@ class Forms:
 
     view: Callable[[], View]
     text: Callable[[], list[list[str]]] | None = None
-    sarif: Callable[[], dict[str, Any]] | None = None
+    sarif: Callable[[], JsonObject] | None = None
 
 
 SARIF_COMMANDS = ("scan",)  # the commands whose results have a SARIF form (Forms.sarif)
@@ -105,7 +106,7 @@ def check_format(fmt: str, command: str) -> None:
         raise refuse_sarif()
 
 
-def cell(value: Any) -> str:
+def cell(value: object) -> str:
     """How one value is written in a table or text cell."""
     if value is None:
         return "-"

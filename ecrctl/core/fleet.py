@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from ecrctl.core.exceptions import ImageNotFound, InvalidInput, RepositoryNotFound
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
+
     from ecrctl.core.ecr.api import EcrRegistry
 
 T = TypeVar("T")
@@ -49,6 +51,10 @@ class ProfileAccess(Protocol):
         ...
 
     def client(self, service: str, region: str) -> Any: ...
+
+    def registry(self, region: str) -> EcrRegistry:
+        """The profile's own ECR registry in ``region``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -197,7 +203,7 @@ class Fleet:
                 context = ProfileContext(access, who["Account"], who.get("Arn", ""), method)
                 for region in regions:  # clients made here: one thread per session
                     if region is not None:
-                        access.client("ecr", region)
+                        access.registry(region)
             except Exception as error:  # the whole profile failed
                 asked: list[str | None] = [self.region]
                 if self.regions is not None and self.regions != [ALL_REGIONS]:
@@ -249,13 +255,13 @@ def locate(
 ) -> list[Located]:
     """The image a tag or digest names in one registry; [] when the repository or image is not
     there (absence is an answer here, not an error)."""
-    image_id = {"imageDigest": digest} if digest else {"imageTag": str(tag)}
+    image_id: ImageIdentifierTypeDef = {"imageDigest": digest} if digest else {"imageTag": str(tag)}
     try:
-        details = registry.call("describe_images", repositoryName=repository, imageIds=[image_id])
+        details = registry.images_by_id(repository, [image_id])
     except (RepositoryNotFound, ImageNotFound):
         return []
     found = []
-    for image in details.get("imageDetails") or []:
+    for image in details:
         tags = tuple(sorted(image.get("imageTags") or []))
         if tag is not None and not digest:
             tags = (tag,)

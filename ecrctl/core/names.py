@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ecrctl.core.exceptions import InvalidInput
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
 
 # botocore's model for RepositoryName (OCI distribution spec), anchored.
 _REPO_RE = re.compile(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*")
@@ -41,7 +45,7 @@ class ImageRef:
     registry: RegistryHost | None = None
 
     @property
-    def image_id(self) -> dict[str, str]:
+    def image_id(self) -> ImageIdentifierTypeDef:
         """The ``imageId`` structure ECR takes."""
         if self.digest:
             return {"imageDigest": self.digest}
@@ -174,7 +178,7 @@ def without_reference(text: str) -> str:
     return f"{ref.registry}/{ref.repository}" if ref.registry else ref.repository
 
 
-def parse_tag_or_digest(text: str) -> dict[str, str]:
+def parse_tag_or_digest(text: str) -> ImageIdentifierTypeDef:
     """A SOURCE such as ``v1`` or ``@sha256:...`` (or ``sha256:...``) as an ECR imageId."""
     value = text.strip()
     if value.startswith("@"):

@@ -50,9 +50,7 @@ def images(
             app_state,
             profiles,
             regions,
-            lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).images(
-                name, limit=most
-            ),
+            lambda c, r: ImageService(c.access.registry(r)).images(name, limit=most),
             images_view,
         )
         return

@@ -14,7 +14,7 @@ from ecrctl.cli.output import Column, Forms, View, cell, short_digest, short_tim
 from ecrctl.cli.progress import Reporter, StatusLine
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
-from ecrctl.core.models import SEVERITIES
+from ecrctl.core.models import SEVERITIES, iso
 from ecrctl.core.names import (
     ImageRef,
     image_uri,
@@ -92,7 +92,7 @@ def _title(report: ScanReport, name: str) -> str:
     counts = severity_counts(report.findings)
     ignored = sum(1 for f in report.findings if f.ignored)
     summary = "  ".join(f"{s} {counts[s]}" for s in SEVERITIES)
-    when = f" {short_time(report.to_json()['completedAt'])}" if report.completed_at else ""
+    when = f" {short_time(iso(report.completed_at))}" if report.completed_at else ""
     digest = f" ({short_digest(report.digest)})" if report.digest else ""
     head = f"{name}{digest}  scan {report.status}{when} ({report.scanner})"
     if not report.ready:

@@ -69,9 +69,7 @@ def tags(
                 app_state,
                 profiles,
                 regions,
-                lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).untagged(
-                    name, limit=most
-                ),
+                lambda c, r: ImageService(c.access.registry(r)).untagged(name, limit=most),
                 untagged_view,
             )
         else:
@@ -79,7 +77,7 @@ def tags(
                 app_state,
                 profiles,
                 regions,
-                lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).tags(
+                lambda c, r: ImageService(c.access.registry(r)).tags(
                     name, match=match, sort=how, limit=most
                 ),
                 tags_view,

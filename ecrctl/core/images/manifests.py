@@ -10,9 +10,9 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ecrctl.core.ecr.api import MAX_BATCH_IDS, chunked
-
 if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
+
     from ecrctl.core.ecr.api import EcrRegistry
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -40,13 +40,8 @@ def fetch_index_children(
 ) -> dict[str, set[str]]:
     """The digests each of ``indexes`` references: BatchGetImage, 100 digests a call."""
     children: dict[str, set[str]] = {}
-    for chunk in chunked(list(dict.fromkeys(indexes)), MAX_BATCH_IDS):
-        response = registry.call(
-            "batch_get_image",
-            repositoryName=repository,
-            imageIds=[{"imageDigest": d} for d in chunk],
-            acceptedMediaTypes=INDEX_ACCEPTED_MEDIA_TYPES,
-        )
+    ids: list[ImageIdentifierTypeDef] = [{"imageDigest": d} for d in dict.fromkeys(indexes)]
+    for _, response in registry.get_manifests(repository, ids, INDEX_ACCEPTED_MEDIA_TYPES):
         for image in response.get("images") or []:
             digest = (image.get("imageId") or {}).get("imageDigest")
             if digest:

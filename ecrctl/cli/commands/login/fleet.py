@@ -29,7 +29,7 @@ def login_everywhere(
 
     def read(context: ProfileContext, region: str) -> list[RegistryToken]:
         request = TokenRequest(context.access.profile, region)
-        return list(fetch_tokens(context.access.client("ecr", region), request))
+        return list(fetch_tokens(context.access.registry(region), request))
 
     result = fleet.run(app_state, asked, read)
     cache = TokenCache()

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from ecrctl.cli.common import AppState, confirm, say
 from ecrctl.cli.output import View, cell
 from ecrctl.core.registry.settings import SettingChange
 
+T = TypeVar("T")
+
 
 def apply_change(
     app_state: AppState,
-    change: SettingChange,
+    change: SettingChange[T],
     apply: Callable[[], None],
     *,
     question: str,
     yes: bool,
     dry_run: bool,
-    extra: dict[str, Any] | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> None:
     """The one way a registry setting changes: show it, stop for --dry-run or when it would
     change nothing, ask (on a terminal; --yes off one), apply, and emit before/after."""
@@ -44,5 +46,5 @@ def apply_change(
     )
 
 
-def _short(value: Any) -> str:
+def _short(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,13 @@ from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.registry import replication as rp
 from ecrctl.core.registry.settings import SettingChange, validate_account, validate_region
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ReplicationRuleOutputTypeDef
+
+    from ecrctl.core.jsontypes import JsonObject
+    from ecrctl.core.models import Image
+    from ecrctl.session import Clients
 
 replication_app = typer.Typer(
     help="Replicate images to other regions and accounts.", no_args_is_help=True
@@ -31,7 +38,7 @@ ToAccount = Annotated[
 ]
 
 
-def _rows(rules: list[dict[str, Any]]) -> list[list[str]]:
+def _rows(rules: list[ReplicationRuleOutputTypeDef]) -> list[list[str]]:
     rows = []
     for rule in rules:
         prefixes = [f["filter"] for f in rule.get("repositoryFilters", [])] or ["*"]
@@ -59,8 +66,8 @@ def show(ctx: typer.Context) -> None:
 
 
 def _destination_change(
-    app_state: AppState, profile: str, account: str, region: str, statement: dict[str, Any]
-) -> tuple[SettingChange, Any]:
+    app_state: AppState, profile: str, account: str, region: str, statement: JsonObject
+) -> tuple[SettingChange[JsonObject | None], EcrRegistry]:
     """Plan the destination registry policy with the destination's own credentials."""
     settings = replace(app_state.settings, profile=profile, region=region, registry_id=None)
     dest_ecr = EcrRegistry(app_state.clients(settings).ecr())
@@ -121,7 +128,7 @@ def set_(
     )
     if apply_destination_profile and statement is None:
         raise InvalidInput("--apply-destination-profile is for another account (--to-account ID)")
-    extra: dict[str, Any] = {"destinationPolicyStatement": statement}
+    extra: dict[str, object] = {"destinationPolicyStatement": statement}
     if statement is not None and apply_destination_profile is not None and to_account:
         dest_change, dest_ecr = _destination_change(
             app_state, apply_destination_profile, to_account, to_region, statement
@@ -191,7 +198,7 @@ def remove(
 
 
 def emit_image_replication(
-    app_state: AppState, clients: Any, repository: str, found: list[Any]
+    app_state: AppState, clients: Clients, repository: str, found: list[Image]
 ) -> None:
     """``ecrctl images REPO --replication``: one row per image and destination."""
     ecr = EcrRegistry(clients.ecr(), clients.settings.registry_id)
