@@ -16,7 +16,6 @@ from typing import Any, Literal, TextIO
 
 from ecrctl.cli.streams import Streams, current
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.jsontypes import JsonObject
 
 OutputFormat = Literal["table", "json", "text", "sarif"]
 FORMATS: tuple[str, ...] = ("table", "json", "text", "sarif")
@@ -89,7 +88,7 @@ class Forms:
 
     view: Callable[[], View]
     text: Callable[[], list[list[str]]] | None = None
-    sarif: Callable[[], JsonObject] | None = None
+    sarif: Callable[[], Mapping[str, object]] | None = None
 
 
 SARIF_COMMANDS = ("scan",)  # the commands whose results have a SARIF form (Forms.sarif)
@@ -237,7 +236,7 @@ def compile_query(expression: str | None) -> Any:
         raise InvalidInput(f"invalid --query {expression!r}: {message}") from None
 
 
-def _text_value(value: Any) -> str:
+def _text_value(value: object) -> str:
     if isinstance(value, dict):
         return "\t".join(_text_value(v) for v in value.values())
     if isinstance(value, list):
@@ -313,11 +312,11 @@ class Renderer:
         for row in rows:
             self.stream.write("\t".join(row) + "\n")
 
-    def _json(self, doc: Any, *, compact: bool = False) -> None:
+    def _json(self, doc: object, *, compact: bool = False) -> None:
         indent = None if compact else 2
         self.stream.write(json.dumps(doc, indent=indent, ensure_ascii=False) + "\n")
 
-    def _emit_queried(self, value: Any) -> None:
+    def _emit_queried(self, value: object) -> None:
         if self.format != "text":
             self._json(value)
             return

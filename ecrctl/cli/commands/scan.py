@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,6 +26,9 @@ from ecrctl.core.scan.findings import parse_ignore_list, parse_severity, severit
 from ecrctl.core.scan.outcome import ScanOutcome, scan_image
 from ecrctl.core.scan.scans import ScanReport, ScanService, StartOutcome, parse_duration
 from ecrctl.session import Clients
+
+if TYPE_CHECKING:  # built only for -o sarif
+    from ecrctl.core.scan.sarif import SarifLog
 
 # At 80 columns the link goes first (a cut link is no link; -o json has it), then versions
 # are cut with an ellipsis; the id, severity and state always stay whole.
@@ -220,7 +223,7 @@ def scan(
         say(f"note: ignored id {unused} matched no finding")
     what = outcome.pending_reason
 
-    def sarif() -> dict[str, Any]:
+    def sarif() -> SarifLog:
         # An empty log would close every open alert in code scanning: refuse instead.
         if not report.ready:
             raise Refused(f"no SARIF log: the {what} ({report.status}); pass --wait")
@@ -243,11 +246,11 @@ def _start_note(started: StartOutcome, name: str) -> str:
     )
 
 
-def _sarif(report: ScanReport, ref: ImageRef, clients: Clients) -> dict[str, Any]:
+def _sarif(report: ScanReport, ref: ImageRef, clients: Clients) -> SarifLog:
     from ecrctl.core.scan.sarif import MAX_RESULTS, to_sarif
 
     log = to_sarif(report, _uri(ref, report, clients))
-    dropped: dict[str, int] = log["runs"][0]["properties"]["droppedResults"]
+    dropped = log["runs"][0]["properties"]["droppedResults"]
     if dropped:
         kept = len(log["runs"][0]["results"])
         counts = ", ".join(f"{s} {dropped[s]:,}" for s in SEVERITIES if s in dropped)

@@ -6,13 +6,11 @@ and the token cache are then written one login at a time, in the order of the so
 
 from __future__ import annotations
 
-from typing import Any
-
 from ecrctl.cli import fleet
 from ecrctl.cli.commands.login.lines import login_line
 from ecrctl.cli.common import AppState, say
 from ecrctl.cli.output import View
-from ecrctl.core.fleet import ProfileContext
+from ecrctl.core.fleet import Outcome, ProfileContext
 from ecrctl.core.login.targets import RegistryToken, TokenRequest, fetch_tokens
 
 
@@ -36,7 +34,7 @@ def login_everywhere(
     docker_config = DockerConfig()
     user_config = load_user_config() if helper else None
     mode: LoginMode = "helper" if helper else "store"
-    views: list[tuple[Any, View]] = []
+    views: list[tuple[Outcome[list[RegistryToken]], View]] = []
     for outcome in result.succeeded:
         identity = resolve_identity(outcome.source.profile, endpoint_url=endpoint)
         docs = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -116,7 +116,7 @@ def add(
             plan = pt.RulePlan(plan.name, plan.upstream, secret_arn, plan.existing)
         pt.apply_rule(ecr, plan)
         say("done: " + "; ".join(steps))
-    doc: dict[str, Any] = {
+    doc: dict[str, object] = {
         "name": name,
         "upstreamRegistryUrl": source.url,
         "upstreamRegistry": source.kind,

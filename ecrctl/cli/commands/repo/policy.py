@@ -7,7 +7,7 @@ asks on a terminal (--yes otherwise): it changes who may read the images.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,6 +28,9 @@ from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.names import without_reference
 from ecrctl.session import Clients
+
+if TYPE_CHECKING:
+    from ecrctl.core.jsontypes import JsonObject
 
 policy_app = typer.Typer(
     help="Read, replace or delete a repository's policy (who else may use it).",
@@ -69,8 +72,8 @@ def _apply(
     app_state: AppState,
     name: str,
     policies: RepositoryPolicies,
-    old: dict[str, Any] | None,
-    new: dict[str, Any] | None,
+    old: JsonObject | None,
+    new: JsonObject | None,
     *,
     what: str,
     yes: bool,

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from ecrctl.cli import fleet
 from ecrctl.cli.common import AppState, wanted
 from ecrctl.cli.output import Column, View
 from ecrctl.core.fleet import ProfileContext
 from ecrctl.core.names import image_uri, parse_image_ref, registry_host
+
+
+class UriDoc(TypedDict):
+    uri: str
+    registry: str
+    repository: NotRequired[str]
+    tag: NotRequired[str | None]
+    digest: NotRequired[str | None]
+
 
 URI = (Column("uri"),)  # never cut: it is meant to be copied
 
@@ -22,7 +31,7 @@ def uris(app_state: AppState, ref: str | None, profiles: str | None, regions: st
     asked = fleet.request(app_state, profiles, regions)
     registry_id = None if asked.explicit else app_state.settings.registry_id
 
-    def read(context: ProfileContext, region: str) -> dict[str, Any]:
+    def read(context: ProfileContext, region: str) -> UriDoc:
         host = registry_host(registry_id or context.account, region)
         if image is None:
             return {"uri": str(host), "registry": str(host)}
@@ -42,7 +51,8 @@ def uris(app_state: AppState, ref: str | None, profiles: str | None, regions: st
         return
     result = fleet.run(app_state, asked, read)
     if not asked.explicit:
-        doc = result.outcomes[0].value or {}
+        doc = result.outcomes[0].value
+        assert doc is not None  # a read that failed was raised by fleet.run
         app_state.emit(View(doc=doc, rows=[[doc["uri"]]], text=[[doc["uri"]]]))
         return
     views = [
