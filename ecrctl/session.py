@@ -14,29 +14,26 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.loader import SHARED_LOADER, service_loader
 
 if TYPE_CHECKING:
     import boto3
     import botocore.session
     from botocore.client import BaseClient
     from botocore.config import Config
-    from botocore.loaders import Loader
     from botocore.model import OperationModel
-    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_ecr import ECRClient
-    from mypy_boto3_events import EventBridgeClient
-    from mypy_boto3_iam import IAMClient
-    from mypy_boto3_secretsmanager import SecretsManagerClient
-    from mypy_boto3_sns import SNSClient
-    from mypy_boto3_sts import STSClient
+    from mypy_boto3_sso import SSOClient
+    from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts.type_defs import CredentialsTypeDef
 
     from ecrctl.core.names import RegistryHost
+    from ecrctl.core.sso.config import SsoProfile
 
 REDACTED_KEYS = frozenset(
     {
@@ -49,54 +46,13 @@ REDACTED_KEYS = frozenset(
         "authparameters",
         "basicauthparameters",
         "secretstring",
+        "accesstoken",  # sso-oidc and the SSO portal
+        "refreshtoken",
+        "clientsecret",
+        "devicecode",
+        "codeverifier",
     }
 )
-
-
-_SHARED_LOADER: dict[str, Loader] = {}
-
-
-def service_loader(data_path: str | None) -> Loader:
-    """botocore's data loader (as ``botocore.loaders.create_loader`` makes it), minus a scan of
-    every service directory on each model it loads.
-
-    ``load_service_model`` asks ``name in list_available_services(type_name)``, and botocore
-    answers by listing ~420 service directories and their API versions, once per model type:
-    ~30 ms of every command. Here the answer to ``in`` comes from the public
-    ``list_api_versions`` of the one service; iterating (the names an UnknownServiceError
-    lists) still lists them all. Public botocore API only.
-    """
-    from botocore.exceptions import DataNotFoundError
-    from botocore.loaders import Loader
-
-    class AvailableServices:
-        def __init__(self, loader: Loader, type_name: str) -> None:
-            self.loader, self.type_name = loader, type_name
-
-        def __contains__(self, service_name: object) -> bool:
-            if not isinstance(service_name, str):
-                return False
-            try:
-                return bool(self.loader.list_api_versions(service_name, self.type_name))
-            except DataNotFoundError:
-                return False
-
-        def all(self) -> list[str]:
-            return list(Loader.list_available_services(self.loader, self.type_name))
-
-        def __iter__(self) -> Iterator[str]:
-            return iter(self.all())
-
-        def __len__(self) -> int:
-            return len(self.all())
-
-    class ServiceLoader(Loader):
-        # A list in botocore's signature; what botocore does with it is ``in`` and iterating.
-        def list_available_services(self, type_name: str) -> Any:
-            return AvailableServices(self, type_name)
-
-    paths = [os.path.expanduser(os.path.expandvars(p)) for p in (data_path or "").split(os.pathsep)]
-    return ServiceLoader(extra_search_paths=[p for p in paths if p] or None)
 
 
 @dataclass(frozen=True)
@@ -154,6 +110,18 @@ def resolve_settings(
         endpoint_url=endpoint_url or None,
         registry_id=registry_id,
         debug=debug,
+    )
+
+
+def ecr_endpoint(settings: Settings, environ: dict[str, str] | None = None) -> str | None:
+    """The ECR endpoint URL named by --endpoint-url, AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL
+    (botocore's order), or None: AWS's own. A profile's ``endpoint_url`` is not read here."""
+    env = os.environ if environ is None else environ
+    return (
+        settings.endpoint_url
+        or env.get("AWS_ENDPOINT_URL_ECR")
+        or env.get("AWS_ENDPOINT_URL")
+        or None
     )
 
 
@@ -230,7 +198,7 @@ class Clients:
         self._log = log or _stderr_line  # where --debug writes its call log
         self._core: botocore.session.Session | None = None
         self._session: boto3.Session | None = None
-        self._clients: dict[tuple[str, str | None, int], object] = {}
+        self._clients: dict[tuple[str, str | None, int, bool], object] = {}
 
     @property
     def core(self) -> botocore.session.Session:
@@ -242,9 +210,9 @@ class Clients:
             # Service models and endpoint data are parsed once per process, not per session
             # (a new session would re-read ~1 MB of JSON). Credentials, profile and config stay
             # per session.
-            loader = _SHARED_LOADER.get("loader")
+            loader = SHARED_LOADER.get("loader")
             if loader is None:
-                loader = _SHARED_LOADER["loader"] = service_loader(
+                loader = SHARED_LOADER["loader"] = service_loader(
                     core.get_config_variable("data_path")
                 )
             core.register_component("data_loader", loader)
@@ -274,44 +242,19 @@ class Clients:
             raise NoRegionError()
         return region
 
-    @overload
     def client(
-        self, service: Literal["ecr"], region: str | None = ..., *, attempts: int = ...
-    ) -> ECRClient: ...
-    @overload
-    def client(
-        self, service: Literal["sts"], region: str | None = ..., *, attempts: int = ...
-    ) -> STSClient: ...
-    @overload
-    def client(
-        self, service: Literal["events"], region: str | None = ..., *, attempts: int = ...
-    ) -> EventBridgeClient: ...
-    @overload
-    def client(
-        self, service: Literal["iam"], region: str | None = ..., *, attempts: int = ...
-    ) -> IAMClient: ...
-    @overload
-    def client(
-        self, service: Literal["sns"], region: str | None = ..., *, attempts: int = ...
-    ) -> SNSClient: ...
-    @overload
-    def client(
-        self, service: Literal["cloudformation"], region: str | None = ..., *, attempts: int = ...
-    ) -> CloudFormationClient: ...
-    @overload
-    def client(
-        self, service: Literal["secretsmanager"], region: str | None = ..., *, attempts: int = ...
-    ) -> SecretsManagerClient: ...
-    @overload  # ec2, ecr-public: no stubs installed
-    def client(self, service: str, region: str | None = ..., *, attempts: int = ...) -> Any: ...
-    def client(self, service: str, region: str | None = None, *, attempts: int = 0) -> object:
+        self, service: str, region: str | None = None, *, attempts: int = 0, unsigned: bool = False
+    ) -> Any:
         """A client of ``service``, made once per region. botocore's retries are the only retry
         layer; ``attempts`` raises them for a bulk writer (when the person set none), so that
-        reads and unreachable endpoints still fail as fast as the aws CLI's."""
+        reads and unreachable endpoints still fail as fast as the aws CLI's. ``unsigned``: a
+        client that needs no credentials (sso-oidc, the SSO portal), as botocore makes them,
+        aimed by AWS_ENDPOINT_URL_<SERVICE> and never by --endpoint-url (ECR's)."""
         if attempts and self.core.get_config_variable("max_attempts") is not None:
             attempts = 0  # AWS_MAX_ATTEMPTS or the profile's max_attempts decide
-        key = (service, region, attempts)
+        key = (service, region, attempts, unsigned)
         if key not in self._clients:
+            from botocore import UNSIGNED
             from botocore.config import Config
 
             retries: RetryConfig = {"mode": _retry_mode()}
@@ -324,7 +267,9 @@ class Clients:
                 read_timeout=60,
                 user_agent_extra="ecrctl",
             )
-            self._clients[key] = self._made(service, region, config)
+            if unsigned:
+                config = config.merge(Config(signature_version=UNSIGNED))
+            self._clients[key] = self._made(service, region, config, unsigned=unsigned)
         return self._clients[key]
 
     def _made(
@@ -333,13 +278,15 @@ class Clients:
         region: str | None,
         config: Config,
         credentials: CredentialsTypeDef | None = None,
+        *,
+        unsigned: bool = False,
     ) -> BaseClient:
         """A new client of ``service`` (with ``credentials``: a role's, not the session's), with
         --debug's call log when asked for."""
         client = self.core.create_client(
             service,
             region_name=region or self.region,
-            endpoint_url=self.settings.endpoint_url,
+            endpoint_url=None if unsigned else self.settings.endpoint_url,
             config=config,
             aws_access_key_id=credentials["AccessKeyId"] if credentials else None,
             aws_secret_access_key=credentials["SecretAccessKey"] if credentials else None,
@@ -356,7 +303,55 @@ class Clients:
         BatchDeleteImage need more room for throttling (core.ecr.api.BULK_ATTEMPTS)."""
         from ecrctl.core.ecr.api import BULK_ATTEMPTS
 
-        return self.client("ecr", region, attempts=BULK_ATTEMPTS if bulk_writes else 0)
+        client: ECRClient = self.client("ecr", region, attempts=BULK_ATTEMPTS if bulk_writes else 0)
+        return client
+
+    @property
+    def profile_name(self) -> str:
+        """The profile botocore reads: --profile, else AWS_PROFILE, else ``default``."""
+        return str(self.core.get_config_variable("profile") or "default")
+
+    def sso_profile(self) -> SsoProfile:
+        """The profile's IAM Identity Center settings (ConfigurationError when it has none)."""
+        from ecrctl.core.sso.config import read_profile
+
+        return read_profile(self.core.full_config, self.profile_name)
+
+    def sso_oidc(self, region: str) -> SSOOIDCClient:
+        client: SSOOIDCClient = self.client("sso-oidc", region, unsigned=True)
+        return client
+
+    def sso_portal(self, region: str) -> SSOClient:
+        client: SSOClient = self.client("sso", region, unsigned=True)
+        return client
+
+    def account(self) -> str:
+        """The account the calls run in (STS). When no credentials can be had for an SSO
+        profile (never signed in, expired, signed out), its ``sso_account_id``: a registry
+        host is built from that and the region without a session."""
+        try:
+            return str(self.client("sts").get_caller_identity()["Account"])
+        except Exception as error:
+            account = self.account_without_credentials(error)
+            if account is None:
+                raise
+            return account
+
+    def account_without_credentials(self, error: BaseException) -> str | None:
+        """The profile's ``sso_account_id`` when ``error`` says that no credentials can be had;
+        None otherwise (the error stands)."""
+        from botocore import exceptions as bce
+
+        unavailable = (
+            bce.NoCredentialsError,
+            bce.SSOError,  # SSOTokenLoadError, UnauthorizedSSOTokenError
+            bce.TokenRetrievalError,
+        )
+        if not isinstance(error, unavailable):
+            return None
+        from ecrctl.core.sso.config import account_of
+
+        return account_of(self.core.full_config, self.profile_name)
 
     def quick_ecr(self) -> ECRClient:
         """An ECR client for shell completion: one attempt, short timeouts (never cached: a

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.needed import unavailable
 from tests.oci_registries import LocalRegistry, missing_tools, start_registry, stop_registry
 
 SERVICE = "ecrctl-test-registry"
@@ -148,7 +149,7 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRe
     """A docker-registry that takes only tokens from the test token service (and the service)."""
     reason = missing_tools()
     if reason:
-        pytest.skip(reason)
+        unavailable(reason)
     root = tmp_path_factory.mktemp("token-registry")
     key, cert_der = _key_and_cert(root)
     service = TokenService(key, cert_der)

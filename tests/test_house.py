@@ -1,4 +1,4 @@
-"""The rules of the house (DESIGN.md §1), checked on the source: a change that breaks one fails here.
+"""The rules of the house (ARCHITECTURE.md), checked on the source: a change that breaks one fails here.
 
 - core/ is the typed library: it never imports the CLI (typer, click, rich, ecrctl.cli) nor the
   sandbox, so that it can be used and tested without either.
@@ -136,6 +136,23 @@ def test_the_circle_check_sees_a_circle_in_a_function() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert circles(graph) == [["a", "b", "c"]]
     assert "ecrctl.cli.commands.events.admin" in import_graph()["ecrctl.cli.commands.events"]
+
+
+def test_every_end_to_end_module_is_marked_e2e() -> None:
+    """`pytest -m "not e2e"` is the quick run: a file under tests/e2e/ that forgets the mark
+    would slip into it (and its subprocesses and servers with it)."""
+    unmarked = []
+    for path in sorted((PACKAGE.parent / "tests" / "e2e").glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        marks = [
+            ast.unparse(node.value)
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+        ]
+        if not any("pytest.mark.e2e" in mark for mark in marks):
+            unmarked.append(path.name)
+    assert unmarked == []
 
 
 # -- ECR is called through EcrRegistry only ---------------------------------------------------

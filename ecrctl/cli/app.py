@@ -37,6 +37,7 @@ COMMANDS: tuple[str, ...] = (
     "scan",
     "login",
     "logout",
+    "sso",
     "push",
     "pull",
     "retag",
@@ -196,7 +197,9 @@ def report(error: BaseException, ctx: Any = None) -> int:
     """Print the one-line message (and, with --debug, the traceback); return the exit code."""
     said = options.recorded(ctx) if ctx is not None else {}
     debug = bool(said.get("debug")) or "--debug" in sys.argv
-    profile = said.get("profile") or os.environ.get("AWS_PROFILE")
+    # The profile the command used (config.toml's for a pasted URI), else the one asked for.
+    in_use = getattr(ctx.find_root().obj, "profile_in_use", None) if ctx is not None else None
+    profile = in_use or said.get("profile") or os.environ.get("AWS_PROFILE")
     failure = classify(error, profile=profile)
     streams = current()
     if isinstance(error, BrokenPipeError):

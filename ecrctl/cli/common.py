@@ -14,7 +14,7 @@ from ecrctl.cli.options import Globals
 from ecrctl.cli.output import Forms, Renderer, View
 from ecrctl.cli.streams import Streams, current, install
 from ecrctl.core.exceptions import Declined, InvalidInput
-from ecrctl.core.names import ImageRef, parse_image_ref
+from ecrctl.core.names import Reference, parse_image_ref
 from ecrctl.session import Clients, Settings
 
 
@@ -48,7 +48,14 @@ class AppState:
             self._clients[key] = Clients(key, log=self.streams.say)
         return self._clients[key]
 
-    def target(self, text: str, *, allow_reference: bool = True) -> tuple[ImageRef, Clients]:
+    @property
+    def profile_in_use(self) -> str | None:
+        """The one profile this command line's clients were made for (config.toml may have
+        chosen it for a pasted URI), for the hints of errors; None when none or several."""
+        profiles = {settings.profile for settings in self._clients}
+        return profiles.pop() if len(profiles) == 1 else None
+
+    def target(self, text: str, *, allow_reference: bool = True) -> tuple[Reference, Clients]:
         """Parse a repository or image reference; a full URI sets the region and registry id."""
         ref = parse_image_ref(text, allow_reference=allow_reference)
         if ref.registry is None:

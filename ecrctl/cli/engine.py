@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 from ecrctl.cli.common import AppState, say
 from ecrctl.cli.output import View
 from ecrctl.cli.progress import Reporter
-from ecrctl.core.names import ImageRef
+from ecrctl.core.names import Reference
 
 if TYPE_CHECKING:
     from ecrctl.core.images.transfer import Event
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def registry_token(clients: Clients, ref: ImageRef) -> RegistryToken:
+def registry_token(clients: Clients, ref: Reference) -> RegistryToken:
     """A token for the image's registry, handed to the engine (no config file is touched)."""
     from ecrctl import tokens
     from ecrctl.core.login.targets import TokenRequest
@@ -89,7 +89,7 @@ def run_engine(
     app_state: AppState,
     action: Callable[..., T],
     *args: object,
-    ref: ImageRef,
+    ref: Reference,
     clients: Clients,
     announce: Callable[[str], str],
     **kwargs: object,

@@ -124,24 +124,52 @@ def run(
 
 def failed_status(result: FleetResult[T]) -> ExitStatus | None:
     """Print one stderr line per failure (a profile that failed as a whole: one line for all
-    its regions); the exit status they call for, or None when none failed."""
+    its regions; profiles that one IAM Identity Center sign-in would fix: one line naming them
+    all); the exit status they call for, or None when none failed."""
     if not result.failed:
         return None
     groups: dict[int, list[Outcome[T]]] = {}
     for outcome in result.failed:
         groups.setdefault(id(outcome.error), []).append(outcome)
     statuses = []
+    sign_ins: dict[str, list[tuple[str, str, str]]] = {}  # what one sign-in serves -> lines
     for outcomes in groups.values():
         first = outcomes[0]
         assert first.error is not None
         failure = classify(first.error, profile=first.source.profile)
-        regions = ",".join(o.source.region or "-" for o in outcomes)
-        plural = "s" if len(outcomes) > 1 else ""
-        say(f"ecrctl: profile {first.source.label}, region{plural} {regions}: {failure.message}")
         statuses.append(failure.status)
+        where = f"profile {first.source.label}"
+        if all(o.source.region for o in outcomes):  # never "region -"
+            plural = "s" if len(outcomes) > 1 else ""
+            where += f", region{plural} {','.join(str(o.source.region) for o in outcomes)}"
+        shared = _signs_in_as(first.source.profile) if failure.sign_in else None
+        if shared is None:
+            say(f"ecrctl: {where}: {failure.message}")
+        else:
+            sign_ins.setdefault(shared, []).append((first.source.label, where, failure.message))
+    for shared, lines in sign_ins.items():
+        if len(lines) == 1:
+            say(f"ecrctl: {lines[0][1]}: {lines[0][2]}")
+            continue
+        labels = [label for label, _, _ in lines]
+        say(
+            f"ecrctl: profiles {', '.join(labels)}: {lines[0][2]} "
+            f"(one sign-in serves them all: they share {shared})"
+        )
     if not result.succeeded and all(s == ExitStatus.CONFIG for s in statuses):
         return ExitStatus.CONFIG
     return ExitStatus.FAILED
+
+
+def _signs_in_as(profile: str | None) -> str | None:
+    """What one sign-in serves for this profile (its sso-session or start URL); None when its
+    configuration says nothing readable about one."""
+    from ecrctl.session import Clients, Settings
+
+    try:
+        return Clients(Settings(profile=profile)).sso_profile().signs_in_as
+    except Exception:  # an unreadable or non-SSO profile: its line stands alone
+        return None
 
 
 def finish(result: FleetResult[T]) -> None:

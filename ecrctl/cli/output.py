@@ -118,17 +118,6 @@ def cell(value: object) -> str:
     return str(value)
 
 
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
-
-
 def short_digest(digest: str | None) -> str:
     if not digest:
         return "-"

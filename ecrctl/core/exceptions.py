@@ -62,3 +62,15 @@ class Declined(EcrctlError):
 
 class GateTripped(EcrctlError):
     """A gate such as ``--fail-on`` tripped (exit 5)."""
+
+
+class SignInRequired(ConfigurationError):
+    """An IAM Identity Center sign-in is missing, expired, refused or cannot happen here
+    (exit 4). ``reason`` says which; errors.py adds what to type, naming ``profile``
+    (None: the default profile) and any ``options`` the command line needs."""
+
+    def __init__(self, reason: str, profile: str | None = None, *, options: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.profile = profile
+        self.options = options

@@ -222,16 +222,13 @@ class RemovalPlan:
         }
 
 
-MEDIA_TYPES = {
-    "application/vnd.docker.distribution.manifest.v2+json": "docker-manifest",
-    "application/vnd.docker.distribution.manifest.list.v2+json": "docker-manifest-list",
-    "application/vnd.docker.distribution.manifest.v1+prettyjws": "docker-v1",
-    "application/vnd.oci.image.manifest.v1+json": "oci-manifest",
-    "application/vnd.oci.image.index.v1+json": "oci-index",
-}
-
-
-def short_media_type(media_type: str | None) -> str:
-    if not media_type:
+def human_size(size: int | None) -> str:
+    """``1.2 MB``: decimal units, as docker and the ECR console show sizes."""
+    if size is None:
         return "-"
-    return MEDIA_TYPES.get(media_type, media_type)
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"

@@ -25,7 +25,7 @@ from tests import oci_registries
 from tests.oci_registries import manifest_exists, push_image, skopeo_digest
 
 registries = oci_registries.registries  # the session fixture: two registries
-pytestmark = pytest.mark.usefixtures("registries")
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("registries")]
 LAYER = 5 * CHUNK_SIZE + 123_457  # ~43 MB: five whole chunks and a part
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 

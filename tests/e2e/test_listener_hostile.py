@@ -23,6 +23,8 @@ from ecrctl.core.events.listener import Rejection, WebhookListener
 from ecrctl.core.events.samples import sample
 from tests.conftest import ecrctl_command
 
+pytestmark = pytest.mark.e2e
+
 HANG_GUARD = 30.0  # seconds; a read that takes this long means the listener hung
 
 

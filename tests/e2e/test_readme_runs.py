@@ -34,9 +34,11 @@ NOT_HERE = {
     ("pull",): "needs a docker engine: tests/e2e/test_login_docker.py",
     ("events", "listen"): "a local webhook pair on port 8080: tests/e2e/test_events_listen_e2e.py",
     ("events", "test"): "a local webhook pair on port 8080: tests/e2e/test_events_listen_e2e.py",
-    ("copy",): "needs registries (moto has no data plane): tests/e2e/test_copy_registries.py",
+    ("copy",): "names other registries: tests/e2e/test_copy_registries.py, "
+    "tests/e2e/test_sandbox_registry.py (copy into, out of and within the sandbox)",
     ("promote",): "needs registries (moto has no data plane): tests/e2e/test_copy_registries.py",
     ("events", "check-role"): "needs the role deployed: tests/e2e/test_events_deploy_e2e.py",
+    ("sso",): "needs an IAM Identity Center: tests/e2e/test_sso_e2e.py",
 }
 # Lines with these options do not run here either (by option, so the plain lines still run).
 NOT_HERE_WITH = {

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 # moto made unimportable in the child only: `import moto...` raises ImportError.
 NO_MOTO = (
     "import sys; sys.modules['moto'] = None; sys.argv = ['ecrctl', sys.argv[1]]; "

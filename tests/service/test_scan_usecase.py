@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import GateTripped, NotFound, Refused
-from ecrctl.core.names import ImageRef
+from ecrctl.core.names import Reference
 from ecrctl.core.scan.outcome import scan_image
 from ecrctl.core.scan.scans import ScanService
 from ecrctl.sandbox.findings import basic_findings, scan_response
@@ -21,7 +21,7 @@ from tests.conftest import REGION
 from tests.fakeclock import FakeClock
 
 REPO = "team/app"
-REF = ImageRef(REPO, tag="v1")
+REF = Reference(REPO, tag="v1")
 # One finding of each severity but INFORMATIONAL (CVE-2026-10004), which is ignored below.
 FINDINGS = basic_findings(6)
 IGNORED = "CVE-2026-10004"

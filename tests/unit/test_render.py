@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from ecrctl.cli.output import Renderer, View, compile_query, human_size, resolve_format
+from ecrctl.cli.output import Renderer, View, compile_query, resolve_format
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.models import human_size
 
 DOC = [{"name": "a", "size": 1, "tags": ["x", "y"]}, {"name": "b", "size": 2, "tags": []}]
 VIEW = View(doc=DOC, headers=("name", "size"), rows=[["a", "1"], ["b", "2"]], text=[["a"], ["b"]])

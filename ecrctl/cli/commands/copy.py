@@ -7,7 +7,11 @@ from typing import Annotated
 
 import typer
 
-from ecrctl.cli.copying import run_copy
+from ecrctl.cli.common import state, workers
+from ecrctl.cli.copying import copy_access, render, watch
+from ecrctl.core.copy.run import CopyOptions, run_copy
+from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.names import destination, parse_reference
 
 
 def copy(
@@ -83,20 +87,34 @@ def copy(
     index's children go first, the index last, the tag last of all. DST ends with exactly the
     source digest. Bare names (app:1.4) are the profile's own ECR registry.
     """
-    run_copy(
-        ctx,
-        src,
-        dst,
-        from_profile=from_profile,
-        to_profile=to_profile,
+    if platform and all_platforms:
+        raise InvalidInput("--platform and --all-platforms exclude each other")
+    if platform and platform.count("/") not in (1, 2):
+        raise InvalidInput(f"invalid --platform {platform!r}: expected OS/ARCH[/VARIANT]")
+    src_ref = parse_reference(src, what="source")
+    dst_ref = destination(dst, src_ref)
+    if platform and dst_ref.digest:
+        raise InvalidInput("--platform copies the platform's own manifest: give DST a tag")
+    app_state = state(ctx)
+    options = CopyOptions(
+        platform=platform,
+        referrers=with_referrers,
         create=create,
         dry_run=dry_run,
-        platform=platform,
-        all_platforms=all_platforms,
-        with_referrers=with_referrers,
         no_clobber=no_clobber,
-        insecure=insecure_registry or [],
+        insecure=frozenset(h.lower() for h in insecure_registry or []),
+        workers=workers(),
     )
+    outcome = run_copy(
+        src_ref,
+        dst_ref,
+        copy_access(app_state),
+        from_profile=from_profile,
+        to_profile=to_profile,
+        options=options,
+        watch=watch(app_state),
+    )
+    render(app_state, outcome)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,12 +7,12 @@ from typing import Annotated
 import typer
 
 from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
-from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_digest, short_time
+from ecrctl.cli.output import Column, View, cell, date_only, short_digest, short_time
 from ecrctl.cli.values import whole_number
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.images.listing import ImageService
-from ecrctl.core.models import SEVERITIES, Image, short_media_type
-from ecrctl.core.names import parse_image_ref, without_reference
+from ecrctl.core.models import SEVERITIES, Image, human_size
+from ecrctl.core.names import parse_image_ref, short_media_type, without_reference
 
 # At 80 columns: dates lose their time, then last pulled, type, scan, findings go, in that
 # order; tags are cut with an ellipsis. The digest, tags, pushed and size always stay.

@@ -27,7 +27,7 @@ def pull(
 
     app_state = state(ctx)
     ref, clients = app_state.target(ref_text)
-    reference = ref.reference or ":latest"
+    reference = ref.suffix or ":latest"
     client = transfer.engine()
     result = run_engine(
         app_state,

@@ -9,9 +9,9 @@ import typer
 from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.engine import emit, run_engine
-from ecrctl.cli.output import human_size
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.models import human_size
 from ecrctl.core.names import validate_tag
 
 

@@ -18,7 +18,7 @@ from ecrctl.cli.output import View, cell, short_digest
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import Refused
 from ecrctl.core.images.retag import RetagResult, RetagService, TagOutcome
-from ecrctl.core.models import short_media_type
+from ecrctl.core.names import short_media_type
 
 
 def _change(outcome: TagOutcome) -> str:

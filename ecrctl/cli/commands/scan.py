@@ -16,7 +16,7 @@ from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.models import SEVERITIES, iso
 from ecrctl.core.names import (
-    ImageRef,
+    Reference,
     image_uri,
     parse_image_ref,
     parse_tag_or_digest,
@@ -44,7 +44,7 @@ COLUMNS = (
 HEADERS = tuple(c.header for c in COLUMNS)
 
 
-def _image(repo: str, reference: str | None) -> ImageRef:
+def _image(repo: str, reference: str | None) -> Reference:
     ref = parse_image_ref(repo)
     if reference is None:
         if not (ref.tag or ref.digest):
@@ -56,11 +56,11 @@ def _image(repo: str, reference: str | None) -> ImageRef:
     if ref.tag or ref.digest:
         raise InvalidInput(f"{repo!r} already names a tag or digest; drop {reference!r}")
     image_id = parse_tag_or_digest(reference)
-    return ImageRef(
+    return Reference(
         repository=ref.repository,
         tag=image_id.get("imageTag"),
         digest=image_id.get("imageDigest"),
-        registry=ref.registry,
+        host=ref.host,
     )
 
 
@@ -78,7 +78,7 @@ def _ignored_ids(ignore: list[str], ignore_file: Path | None) -> list[str]:
     return ids
 
 
-def _uri(ref: ImageRef, report: ScanReport, clients: Clients) -> str:
+def _uri(ref: Reference, report: ScanReport, clients: Clients) -> str:
     if ref.registry is not None:
         host = ref.registry
     elif report.registry_id:
@@ -198,7 +198,7 @@ def scan(
     ref = _image(repo, reference)
     _, clients = app_state.target(repo)
     service = ScanService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
-    name = ref.repository + ref.reference
+    name = ref.repository + ref.suffix
 
     def run(on_status: OnStatus | None) -> ScanOutcome:
         return scan_image(
@@ -246,7 +246,7 @@ def _start_note(started: StartOutcome, name: str) -> str:
     )
 
 
-def _sarif(report: ScanReport, ref: ImageRef, clients: Clients) -> SarifLog:
+def _sarif(report: ScanReport, ref: Reference, clients: Clients) -> SarifLog:
     from ecrctl.core.scan.sarif import MAX_RESULTS, to_sarif
 
     log = to_sarif(report, _uri(ref, report, clients))

@@ -7,11 +7,11 @@ from typing import Annotated
 import typer
 
 from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
-from ecrctl.cli.output import Column, Forms, View, date_only, human_size, short_digest, short_time
+from ecrctl.cli.output import Column, Forms, View, date_only, short_digest, short_time
 from ecrctl.cli.values import choice, completer, whole_number
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.images.listing import ImageService, TagSort
-from ecrctl.core.models import Image, TagEntry
+from ecrctl.core.models import Image, TagEntry, human_size
 from ecrctl.core.names import parse_image_ref, without_reference
 
 TAG_COLUMNS = (

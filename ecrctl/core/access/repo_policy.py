@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.jsontypes import JsonObject, JsonValue
+from ecrctl.core.names import ACCOUNT_PATTERN, is_account, validate_account
 
 if TYPE_CHECKING:
     from ecrctl.core.ecr.api import EcrRegistry
@@ -34,9 +35,8 @@ PULL_ACTIONS = (
 ACCOUNT_SID = "EcrctlPull"
 ORG_SID = "EcrctlPullOrg"
 ORG_KEY = "aws:PrincipalOrgID"
-_ACCOUNT_RE = re.compile(r"\d{12}")
 _ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
-_ARN_ACCOUNT_RE = re.compile(r"arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):")
+_ARN_ACCOUNT_RE = re.compile(rf"arn:aws[a-z-]*:(?:iam|sts)::({ACCOUNT_PATTERN}):")
 # IAM actions of ECR that are not API operations (replication, pull through cache).
 _IAM_ONLY = ("BatchImportUpstreamImage", "ReplicateImage", "CreateRepository")
 
@@ -124,8 +124,7 @@ def diff(old: JsonObject | None, new: JsonObject | None, name: str) -> str:
 
 def validate_accounts(accounts: list[str]) -> list[str]:
     for account in accounts:
-        if not _ACCOUNT_RE.fullmatch(account):
-            raise InvalidInput(f"invalid --account {account!r}: a 12-digit AWS account id")
+        validate_account(account, "--account")
     return sorted(set(accounts))
 
 
@@ -253,7 +252,7 @@ def revoke_pull(
 
 
 def _account_of(principal: str) -> str | None:
-    if _ACCOUNT_RE.fullmatch(principal):
+    if is_account(principal):
         return principal
     match = _ARN_ACCOUNT_RE.match(principal)
     return match.group(1) if match else None

@@ -17,10 +17,11 @@ from ecrctl.core.copy.plan import (
     read_top,
     read_tree,
 )
-from ecrctl.core.copy.reference import Reference
 from ecrctl.core.distribution.client import Denied, Registry, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
 from ecrctl.core.exceptions import Refused
+from ecrctl.core.models import human_size
+from ecrctl.core.names import Reference
 
 DEFAULT_WORKERS = 4
 
@@ -67,15 +68,6 @@ class CopyResult:
         }
 
 
-def size_text(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
-
-
 class Copier:
     def __init__(
         self,
@@ -116,7 +108,7 @@ class Copier:
             self.destination.grant(src.repository, "pull")
         self.destination.grant(dst.repository, "pull", "push")
         top, role, platform_name = read_top(self.source, src, platform)
-        held = self.destination.head_manifest(dst.repository, dst.tag or dst.reference)
+        held = self.destination.head_manifest(dst.repository, dst.tag or dst.identifier)
         manifests, blobs = read_tree(
             self.source, src.repository, top, role, platform_name, referrers=referrers
         )
@@ -146,7 +138,7 @@ class Copier:
         self._blobs(plan)
         self._manifests(plan)
         repo = plan.destination.repository
-        verified = self.destination.head_manifest(repo, plan.destination.reference)
+        verified = self.destination.head_manifest(repo, plan.destination.identifier)
         if verified != plan.top.digest:
             raise Refused(
                 f"{plan.destination} names {verified} after the copy, not {plan.top.digest}"
@@ -220,12 +212,12 @@ class Copier:
         done = [b for b in blobs if b.status in ("copied", "mounted", "present")]
         left = [b for b in blobs if b not in done]
         manifests = [m for m in plan.manifests if m.status in ("copied", "present")]
-        missing = ", ".join(f"{b.digest[:19]} ({size_text(b.size)})" for b in left[:5])
+        missing = ", ".join(f"{b.digest[:19]} ({human_size(b.size)})" for b in left[:5])
         more = f" and {len(left) - 5} more" if len(left) > 5 else ""
         tag = f"tag {plan.destination.tag} not written" if plan.destination.tag else "no tag"
         return (
             f"copy to {plan.destination} interrupted: {error}; done: {len(done)} of "
-            f"{len(blobs)} blobs ({size_text(self._moved)} moved), {len(manifests)} of "
+            f"{len(blobs)} blobs ({human_size(self._moved)} moved), {len(manifests)} of "
             f"{len(plan.manifests)} manifests; not copied: {missing or 'none'}{more}; {tag}; "
             "run the same command again to copy the rest"
         )

@@ -7,16 +7,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecrctl.core.copy.reference import Reference
 from ecrctl.core.distribution.client import Manifest, Registry, fallback_tag
 from ecrctl.core.exceptions import InvalidInput, NotFound
+from ecrctl.core.names import INDEX_MEDIA_TYPES, Reference
 
-INDEX_TYPES = frozenset(
-    {
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-    }
-)
+INDEX_TYPES = INDEX_MEDIA_TYPES
 
 
 @dataclass
@@ -154,7 +149,7 @@ def read_top(
     from ecrctl.core.distribution.client import Missing
 
     try:
-        top = registry.get_manifest(source.repository, source.reference)
+        top = registry.get_manifest(source.repository, source.identifier)
     except Missing:
         raise NotFound(f"source {source} not found (on {registry.label})") from None
     if not platform:

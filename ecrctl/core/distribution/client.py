@@ -25,18 +25,14 @@ from ecrctl.core.distribution.transport import (
     Unreachable,
 )
 from ecrctl.core.distribution.upload import BlobUpload, skip
+from ecrctl.core.names import MANIFEST_MEDIA_TYPES
 
 if TYPE_CHECKING:
     from ecrctl.core.distribution.resume import UploadStates
 
 __all__ = ["Denied", "Manifest", "Missing", "Registry", "RegistryError", "Unreachable"]
 
-MANIFEST_TYPES = (
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-)
+MANIFEST_TYPES = MANIFEST_MEDIA_TYPES
 MAX_MANIFEST_BYTES = 4 * 2**20  # the spec's limit that registries enforce
 
 

@@ -64,6 +64,11 @@ class EcrBase:
         region = getattr(getattr(self._ecr, "meta", None), "region_name", None)
         return str(region) if region else None
 
+    @property
+    def endpoint_url(self) -> str:
+        """The endpoint the client calls ('' for a client without one, as a test's fake)."""
+        return str(getattr(getattr(self._ecr, "meta", None), "endpoint_url", "") or "")
+
     def where(self) -> str:
         """`` in registry ID (REGION)`` for a message; empty for the caller's own registry."""
         if not self.registry_id:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.events.waiting import Waits, quiet
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, Refused
+from ecrctl.core.names import validate_account
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -58,8 +59,7 @@ def check_external_id(value: str) -> str:
 
 
 def check_account(value: str) -> str:
-    message = f"invalid --trusted-account {value!r}: a 12-digit AWS account id"
-    return _fullmatch(r"\d{12}", value, message)
+    return validate_account(value, "--trusted-account")
 
 
 @dataclass(frozen=True)

@@ -10,19 +10,15 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from ecrctl.core.names import MANIFEST_MEDIA_TYPES
+
 if TYPE_CHECKING:
     from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
 
     from ecrctl.core.ecr.api import EcrRegistry
 
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-
-INDEX_MEDIA_TYPES = frozenset({DOCKER_LIST, OCI_INDEX})
 # BatchGetImage answers only in a media type it is told the caller accepts.
-INDEX_ACCEPTED_MEDIA_TYPES = [DOCKER_MANIFEST, DOCKER_LIST, OCI_MANIFEST, OCI_INDEX]
+INDEX_ACCEPTED_MEDIA_TYPES = list(MANIFEST_MEDIA_TYPES)
 
 
 def index_children(manifest: str) -> set[str]:

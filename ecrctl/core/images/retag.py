@@ -24,9 +24,14 @@ from ecrctl.core.ecr.pacing import (
     maybe_applied,
 )
 from ecrctl.core.exceptions import ImageNotFound, InvalidInput, NotFound, Refused
-from ecrctl.core.images.manifests import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from ecrctl.core.jsontypes import JsonObject
-from ecrctl.core.names import parse_tag_or_digest, validate_repository_name, validate_tag
+from ecrctl.core.names import (
+    DOCKER_MANIFEST,
+    MANIFEST_MEDIA_TYPES,
+    parse_tag_or_digest,
+    validate_repository_name,
+    validate_tag,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr.type_defs import (
@@ -35,7 +40,7 @@ if TYPE_CHECKING:
         ImageTypeDef,
     )
 
-ACCEPTED_MEDIA_TYPES = [DOCKER_MANIFEST, DOCKER_LIST, OCI_MANIFEST, OCI_INDEX]
+ACCEPTED_MEDIA_TYPES = list(MANIFEST_MEDIA_TYPES)
 
 Outcome = Literal["created", "moved", "unchanged", "refused", "failed", "skipped"]
 SUCCESS: frozenset[str] = frozenset({"created", "moved", "unchanged"})

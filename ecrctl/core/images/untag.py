@@ -22,11 +22,11 @@ from ecrctl.core.images.listing import ImageService
 
 # The manifest-reference parsing lives in ecrctl.core.images.manifests (shared with
 # lifecycle); the two names are re-exported for the callers that import them from here.
-from ecrctl.core.images.manifests import INDEX_MEDIA_TYPES as INDEX_MEDIA_TYPES
 from ecrctl.core.images.manifests import fetch_index_children
 from ecrctl.core.images.manifests import index_children as index_children
 from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.models import Image
+from ecrctl.core.names import INDEX_MEDIA_TYPES as INDEX_MEDIA_TYPES
 from ecrctl.core.names import parse_tag_or_digest, validate_repository_name
 
 if TYPE_CHECKING:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import LifecyclePolicyNotFound, NotFound, PreviewInProgress, Refused
-from ecrctl.core.images.manifests import INDEX_MEDIA_TYPES, fetch_index_children
+from ecrctl.core.images.manifests import fetch_index_children
 from ecrctl.core.jsontypes import JsonObject, JsonValue
 from ecrctl.core.lifecycle.evaluate import Decision
 from ecrctl.core.lifecycle.model import ImageRecord, Policy
 from ecrctl.core.models import iso
-from ecrctl.core.names import validate_repository_name
+from ecrctl.core.names import INDEX_MEDIA_TYPES, validate_repository_name
 from ecrctl.core.polling import Schedule, poll
 
 if TYPE_CHECKING:

@@ -196,3 +196,20 @@ def fetch_public_token(ecr_public: PublicTokens, *, now: datetime | None = None)
     username, password = decode_token(str(data["authorizationToken"]))
     expires, assumed = _expiry(data.get("expiresAt"), issued)
     return RegistryToken(PUBLIC_HOST, username, password, issued, expires, assumed)
+
+
+def reported_host(registry: EcrRegistry, registry_id: str | None) -> str | None:
+    """The registry host an emulator's GetAuthorizationToken names (``proxyEndpoint``) when it is
+    not ECR's form; None on AWS itself (its endpoint is not asked) or for ECR's form."""
+    from urllib.parse import urlsplit
+
+    from ecrctl.core.names import is_aws_endpoint
+
+    if is_aws_endpoint(registry.endpoint_url):
+        return None
+    for data in registry.authorization_data([registry_id] if registry_id else ()):
+        endpoint = str(data.get("proxyEndpoint") or "")
+        host = urlsplit(endpoint if "//" in endpoint else f"//{endpoint}").netloc
+        if host and parse_host(host) is None:
+            return host
+    return None

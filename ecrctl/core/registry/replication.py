@@ -17,12 +17,8 @@ from typing import TYPE_CHECKING, TypedDict
 from ecrctl.core.access.iam import partition
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.jsontypes import JsonObject, JsonValue
-from ecrctl.core.registry.settings import (
-    SettingChange,
-    registry_policy,
-    validate_account,
-    validate_region,
-)
+from ecrctl.core.names import validate_account, validate_region
+from ecrctl.core.registry.settings import SettingChange, registry_policy
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr.type_defs import (

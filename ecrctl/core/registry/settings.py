@@ -35,20 +35,6 @@ class ScanningConfiguration(TypedDict):
 BLOB_MOUNTING = "BLOB_MOUNTING"
 # botocore's model: ScanningRepositoryFilterValue (a wildcard pattern), 1-255 characters.
 _SCAN_FILTER_RE = re.compile(r"[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*")
-_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
-_ACCOUNT_RE = re.compile(r"\d{12}")
-
-
-def validate_region(region: str, option: str = "--to-region") -> str:
-    if not _REGION_RE.fullmatch(region):
-        raise InvalidInput(f"invalid {option} {region!r}: expected a region such as eu-west-1")
-    return region
-
-
-def validate_account(account: str, option: str = "--to-account") -> str:
-    if not _ACCOUNT_RE.fullmatch(account):
-        raise InvalidInput(f"invalid {option} {account!r}: an AWS account id is 12 digits")
-    return account
 
 
 def validate_scan_filter(pattern: str) -> str:

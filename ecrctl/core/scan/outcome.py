@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from ecrctl.core.exceptions import EcrctlError, GateTripped, NotFound, Refused
 from ecrctl.core.models import SEVERITIES
-from ecrctl.core.names import ImageRef
+from ecrctl.core.names import Reference
 from ecrctl.core.scan.findings import Finding, apply_ignores, tripping
 from ecrctl.core.scan.scans import DONE, ScanReport, ScanService, StartOutcome, StatusCallback
 
@@ -88,7 +88,7 @@ class ScanOutcome:
 
 def scan_image(
     service: ScanService,
-    ref: ImageRef,
+    ref: Reference,
     *,
     start: bool = False,
     wait: bool = False,
@@ -105,7 +105,7 @@ def scan_image(
     Raises Refused when the scan itself ended without findings (FAILED, UNSUPPORTED_IMAGE ...),
     NotFound when there is no scan (and none was just started)."""
     image_id = ref.image_id
-    name = ref.repository + ref.reference
+    name = ref.repository + ref.suffix
     started: StartOutcome | None = None
     if start:
         started = service.start(ref.repository, image_id)

@@ -15,6 +15,7 @@ from ecrctl.cli.output import View, cell
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.registry import settings as rs
+from ecrctl.core.registry.change import plan_blob_mounting, plan_scanning
 from ecrctl.core.registry.overview import overview
 
 if TYPE_CHECKING:
@@ -152,12 +153,10 @@ def scanning_set(
     )
     desired = rs.desired_scanning(enhanced=enhanced, frequency=frequency, filters=filter_ or [])
     app_state = state(ctx)
-    ecr = EcrRegistry(app_state.clients().ecr())
-    change = rs.plan_scanning(ecr, desired)
+    plan = plan_scanning(EcrRegistry(app_state.clients().ecr()), desired)
     apply_change(
         app_state,
-        change,
-        lambda: rs.apply_scanning(ecr, change),
+        plan,
         question=f"Change the registry's scanning to {desired['scanType']}?",
         yes=yes,
         dry_run=dry_run,
@@ -169,12 +168,10 @@ def scanning_set(
 
 def _blob(ctx: typer.Context, enable: bool, yes: bool, dry_run: bool) -> None:
     app_state = state(ctx)
-    ecr = EcrRegistry(app_state.clients().ecr())
-    change = rs.plan_blob_mounting(ecr, enable)
+    plan = plan_blob_mounting(EcrRegistry(app_state.clients().ecr()), enable)
     apply_change(
         app_state,
-        change,
-        lambda: rs.apply_blob_mounting(ecr, change),
+        plan,
         question=f"{'Enable' if enable else 'Disable'} blob mounting for the registry?",
         yes=yes,
         dry_run=dry_run,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,10 @@ from ecrctl.cli.output import View, cell
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.registry import pullthrough as pt
+from ecrctl.core.registry.pullthrough_change import apply_pull_through_add, plan_pull_through_add
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 pull_through_app = typer.Typer(
     help="Pull-through cache rules: cache Docker Hub, GHCR, Quay, ... in this registry.",
@@ -90,43 +94,28 @@ def add(
     app_state = state(ctx)
     clients = app_state.clients()
     ecr = EcrRegistry(clients.ecr())
-    secret_plan = None
-    if value is not None:
-        secret_plan = pt.plan_secret(clients.client("secretsmanager"), pt.secret_name(name), value)
-        secret_arn = secret_plan.arn
-    plan = pt.plan_rule(ecr, name, source, secret_arn)
-    if secret_plan is not None and secret_plan.action == "create":
-        action = "create" if plan.existing is None else "update"
-    else:
-        action = plan.action
-    secret_action = secret_plan.action if secret_plan else "none"
-    steps = []
-    if secret_action != "none":
-        steps.append(f"{secret_action} secret {pt.secret_name(name)}")
-    if action != "none":
-        steps.append(f"{action} pull-through cache rule {name} -> {source.url}")
+
+    def secrets() -> SecretsManagerClient:
+        client: SecretsManagerClient = clients.client("secretsmanager")
+        return client
+
+    plan = plan_pull_through_add(
+        ecr, name, source, secret_arn=secret_arn, login=value, secrets=secrets
+    )
+    steps = plan.steps
     if not steps:
         say(f"pull-through cache rule {name} already caches {source.url}; nothing changed")
     elif dry_run:
         say("dry run: would " + "; ".join(steps) + "; nothing changed")
     else:
         confirm(steps[0][0].upper() + "; ".join(steps)[1:] + "?", yes=yes)
-        if secret_plan is not None and value is not None:
-            secret_arn = pt.apply_secret(clients.client("secretsmanager"), secret_plan, value)
-            plan = pt.RulePlan(plan.name, plan.upstream, secret_arn, plan.existing)
-        pt.apply_rule(ecr, plan)
+        plan = apply_pull_through_add(ecr, plan, secrets)
         say("done: " + "; ".join(steps))
-    doc: dict[str, object] = {
-        "name": name,
-        "upstreamRegistryUrl": source.url,
-        "upstreamRegistry": source.kind,
-        "credentialArn": secret_arn,
-        "changed": bool(steps) and not dry_run,
-        "wouldChange": bool(steps),
-        "dryRun": dry_run,
-    }
     app_state.emit(
-        View.record(doc, [(label, key) for label, key in FIELDS[:3]] + [("changed", "changed")])
+        View.record(
+            plan.to_json(dry_run=dry_run),
+            [(label, key) for label, key in FIELDS[:3]] + [("changed", "changed")],
+        )
     )
 
 

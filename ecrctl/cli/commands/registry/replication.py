@@ -13,14 +13,17 @@ from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import View, cell
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.names import validate_account, validate_region
 from ecrctl.core.registry import replication as rp
-from ecrctl.core.registry.settings import SettingChange, validate_account, validate_region
+from ecrctl.core.registry.change import SettingPlan
+from ecrctl.core.registry.replication_change import plan_replication_add, plan_replication_remove
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr.type_defs import ReplicationRuleOutputTypeDef
 
     from ecrctl.core.jsontypes import JsonObject
     from ecrctl.core.models import Image
+    from ecrctl.core.registry.settings import SettingChangeDoc
     from ecrctl.session import Clients
 
 replication_app = typer.Typer(
@@ -65,21 +68,6 @@ def show(ctx: typer.Context) -> None:
         say("this registry replicates nothing")
 
 
-def _destination_change(
-    app_state: AppState, profile: str, account: str, region: str, statement: JsonObject
-) -> tuple[SettingChange[JsonObject | None], EcrRegistry]:
-    """Plan the destination registry policy with the destination's own credentials."""
-    settings = replace(app_state.settings, profile=profile, region=region, registry_id=None)
-    dest_ecr = EcrRegistry(app_state.clients(settings).ecr())
-    registry_id, _ = rp.replication_configuration(dest_ecr)
-    if registry_id != account:
-        raise InvalidInput(
-            f"--apply-destination-profile {profile} is account {registry_id}, "
-            f"not the destination {account}"
-        )
-    return rp.plan_destination_policy(dest_ecr, statement), dest_ecr
-
-
 @replication_app.command("set")
 def set_(
     ctx: typer.Context,
@@ -112,55 +100,58 @@ def set_(
         rp.validate_prefix(p)
     app_state = state(ctx)
     clients = app_state.clients()
-    ecr = EcrRegistry(clients.ecr())
-    registry_id, change = rp.plan_add(
-        ecr,
+
+    def open_destination(profile: str, region: str) -> EcrRegistry:
+        settings = replace(app_state.settings, profile=profile, region=region, registry_id=None)
+        return EcrRegistry(app_state.clients(settings).ecr())
+
+    plan = plan_replication_add(
+        EcrRegistry(clients.ecr()),
         region=to_region,
         source_region=clients.region,
         account=to_account,
         prefixes=prefix or [],
+        destination_profile=apply_destination_profile,
+        open_destination=open_destination,
     )
-    cross_account = to_account is not None and to_account != registry_id
-    statement = (
-        rp.destination_statement(source_account=registry_id, account=to_account, region=to_region)
-        if cross_account and to_account is not None
-        else None
-    )
-    if apply_destination_profile and statement is None:
-        raise InvalidInput("--apply-destination-profile is for another account (--to-account ID)")
-    extra: dict[str, object] = {"destinationPolicyStatement": statement}
-    if statement is not None and apply_destination_profile is not None and to_account:
-        dest_change, dest_ecr = _destination_change(
-            app_state, apply_destination_profile, to_account, to_region, statement
+    extra: dict[str, object] = {"destinationPolicyStatement": plan.statement}
+    if plan.destination_policy is not None:
+        extra["destinationPolicy"] = _destination_policy(
+            plan.destination_policy, plan.account, yes=yes, dry_run=dry_run
         )
-        if dest_change.changed:
-            say(dest_change.describe())
-            if dry_run:
-                say("dry run: the destination registry policy is unchanged")
-            else:
-                confirm(
-                    f"Put the replication statement in {to_account}'s registry policy?", yes=yes
-                )
-                rp.apply_destination_policy(dest_ecr, dest_change)
-                say(f"destination registry policy of {to_account} changed")
-        else:
-            say(f"destination registry policy of {to_account} already allows replication")
-        extra["destinationPolicy"] = dest_change.to_json(applied=not dry_run)
-    elif statement is not None:
+    elif plan.statement is not None:
         say(
-            f"account {to_account} must allow this registry to replicate into it: put this "
+            f"account {plan.account} must allow this registry to replicate into it: put this "
             "statement in its registry policy (or rerun with --apply-destination-profile P):\n"
-            + json.dumps(statement, indent=2)
+            + json.dumps(plan.statement, indent=2)
         )
     apply_change(
         app_state,
-        change,
-        lambda: rp.apply(ecr, change),
-        question=f"Replicate to {to_account or registry_id} in {to_region}?",
+        plan.replication,
+        question=f"Replicate to {plan.account} in {to_region}?",
         yes=yes,
         dry_run=dry_run,
         extra=extra,
     )
+
+
+def _destination_policy(
+    policy: SettingPlan[JsonObject | None], account: str, *, yes: bool, dry_run: bool
+) -> SettingChangeDoc[JsonObject | None]:
+    """The destination account's registry policy: shown, asked for and put first."""
+    if not policy.changed:
+        say(f"destination registry policy of {account} already allows replication")
+        result = policy.apply()
+    elif dry_run:
+        say(policy.change.describe())
+        say("dry run: the destination registry policy is unchanged")
+        result = policy.dry_run()
+    else:
+        say(policy.change.describe())
+        confirm(f"Put the replication statement in {account}'s registry policy?", yes=yes)
+        result = policy.apply()
+        say(f"destination registry policy of {account} changed")
+    return result.change.to_json(applied=result.applied)
 
 
 @replication_app.command("remove")
@@ -185,12 +176,11 @@ def remove(
         validate_account(to_account)
     app_state = state(ctx)
     ecr = EcrRegistry(app_state.clients().ecr())
-    change = rp.plan_remove(ecr, region=to_region, account=to_account, everything=all_)
+    plan = plan_replication_remove(ecr, region=to_region, account=to_account, everything=all_)
     where = "every destination" if all_ else f"{to_account or 'this account'} in {to_region}"
     apply_change(
         app_state,
-        change,
-        lambda: rp.apply(ecr, change),
+        plan,
         question=f"Stop replicating to {where}?",
         yes=yes,
         dry_run=dry_run,

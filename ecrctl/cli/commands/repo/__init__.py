@@ -10,10 +10,10 @@ from ecrctl.cli.commands.repo import policy
 from ecrctl.cli.commands.repo.policy import pull_summary
 from ecrctl.cli.common import Profiles, Regions, confirm, json_list, say, state, wanted
 from ecrctl.cli.completion import complete_repository
-from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_time
+from ecrctl.cli.output import Column, View, cell, date_only, short_time
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import Refused
-from ecrctl.core.models import Repository, RepositoryDetailsJson
+from ecrctl.core.models import Repository, RepositoryDetailsJson, human_size
 from ecrctl.core.names import without_reference
 from ecrctl.core.repos.repositories import RepositoryService
 

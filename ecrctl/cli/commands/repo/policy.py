@@ -7,20 +7,25 @@ asks on a terminal (--yes otherwise): it changes who may read the images.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from ecrctl.cli.common import AppState, DryRun, RepoArg, Yes, confirm, say, state
 from ecrctl.cli.output import View
+from ecrctl.core.access.policy_change import (
+    RepositoryPolicyChange,
+    apply_policy_change,
+    plan_grant_pull,
+    plan_policy_delete,
+    plan_policy_set,
+    plan_revoke_pull,
+)
 from ecrctl.core.access.repo_policy import (
     RepositoryPolicies,
     canonical,
-    diff,
-    grant_pull,
     parse_policy,
     pull_access,
-    revoke_pull,
     validate_accounts,
     validate_orgs,
 )
@@ -28,9 +33,6 @@ from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.names import without_reference
 from ecrctl.session import Clients
-
-if TYPE_CHECKING:
-    from ecrctl.core.jsontypes import JsonObject
 
 policy_app = typer.Typer(
     help="Read, replace or delete a repository's policy (who else may use it).",
@@ -68,39 +70,26 @@ def get(ctx: typer.Context, repo: RepoArg) -> None:
     app_state.emit(View(doc=doc, rows=[[text]], text=[[text]]))
 
 
-def _apply(
+def _decide(
     app_state: AppState,
-    name: str,
     policies: RepositoryPolicies,
-    old: JsonObject | None,
-    new: JsonObject | None,
+    change: RepositoryPolicyChange,
     *,
-    what: str,
+    question: str,
     yes: bool,
     dry_run: bool,
 ) -> None:
     """Show the diff, then (unless a dry run, or nothing changes) ask and apply it."""
-    changed = canonical(old) != canonical(new)
-    doc = {"repository": name, "changed": changed and not dry_run, "policy": new}
-    if changed:
-        say(diff(old, new, name).rstrip("\n"))
-        doc["pullAccess"] = pull_access(new).to_json()
-    else:
-        say(f"{name}: nothing to change")
-    state_word = "unchanged" if not changed else "would change" if dry_run else "changed"
-    view = View(doc=doc, rows=[[name, state_word]], text=[[name, state_word]])
-    if not changed or dry_run:
-        if dry_run:
-            say("dry run: nothing changed")
-        app_state.emit(view)
-        return
-    confirm(f"{what} on {name}?", yes=yes)
-    if new is None:
-        policies.delete(name)
-    else:
-        policies.set(name, new)
-    say(f"{name}: pull access is now {pull_access(new).summary()}")
-    app_state.emit(view)
+    name = change.repository
+    say(change.diff.rstrip("\n") if change.changed else f"{name}: nothing to change")
+    if change.changed and not dry_run:
+        confirm(question, yes=yes)
+        change = apply_policy_change(policies, change)
+        say(f"{name}: pull access is now {change.pull_access.summary()}")
+    elif dry_run:
+        say("dry run: nothing changed")
+    status = change.status
+    app_state.emit(View(doc=change.to_json(), rows=[[name, status]], text=[[name, status]]))
 
 
 @policy_app.command("set")
@@ -121,8 +110,9 @@ def set_(
     new = parse_policy(text, source=file)
     app_state = state(ctx)
     name, policies, _ = _service(app_state, repo)
-    old = policies.get(name)
-    _apply(app_state, name, policies, old, new, what="Replace the policy", yes=yes, dry_run=dry_run)
+    change = plan_policy_set(policies, name, new)
+    question = f"Replace the policy on {name}?"
+    _decide(app_state, policies, change, question=question, yes=yes, dry_run=dry_run)
 
 
 @policy_app.command("delete")
@@ -130,10 +120,9 @@ def delete(ctx: typer.Context, repo: RepoArg, yes: Yes = False, dry_run: DryRun 
     """Delete the repository policy (only the repository's own account may then use it)."""
     app_state = state(ctx)
     name, policies, _ = _service(app_state, repo)
-    old = policies.get(name)
-    if old is None:
-        raise NotFound(f"repository {name} has no repository policy")
-    _apply(app_state, name, policies, old, None, what="Delete the policy", yes=yes, dry_run=dry_run)
+    change = plan_policy_delete(policies, name)
+    question = f"Delete the policy on {name}?"
+    _decide(app_state, policies, change, question=question, yes=yes, dry_run=dry_run)
 
 
 def _principals(accounts: list[str] | None, orgs: list[str] | None) -> tuple[list[str], list[str]]:
@@ -157,9 +146,9 @@ def grant(
     ids, org_ids = _principals(account, org)
     app_state = state(ctx)
     name, policies, clients = _service(app_state, repo)
-    old = policies.get(name)
-    new = grant_pull(old, accounts=ids, orgs=org_ids, region=clients.region)
-    _apply(app_state, name, policies, old, new, what="Grant pull", yes=yes, dry_run=dry_run)
+    change = plan_grant_pull(policies, name, accounts=ids, orgs=org_ids, region=clients.region)
+    question = f"Grant pull on {name}?"
+    _decide(app_state, policies, change, question=question, yes=yes, dry_run=dry_run)
 
 
 def revoke(
@@ -175,12 +164,11 @@ def revoke(
     ids, org_ids = _principals(account, org)
     app_state = state(ctx)
     name, policies, _ = _service(app_state, repo)
-    old = policies.get(name)
-    new = revoke_pull(old, accounts=ids, orgs=org_ids)
-    still = pull_access(new)
-    for who in [i for i in ids if i in still.accounts] + [o for o in org_ids if o in still.orgs]:
+    change = plan_revoke_pull(policies, name, accounts=ids, orgs=org_ids)
+    for who in change.still_pulling:
         say(f"note: {who} may still pull through another statement of the policy")
-    _apply(app_state, name, policies, old, new, what="Revoke pull", yes=yes, dry_run=dry_run)
+    question = f"Revoke pull on {name}?"
+    _decide(app_state, policies, change, question=question, yes=yes, dry_run=dry_run)
 
 
 def pull_summary(clients: Clients, name: str) -> str:

@@ -9,6 +9,8 @@ import typer
 from ecrctl.cli.common import Profiles, Regions, state, wanted
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
+from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.login.targets import reported_host
 from ecrctl.core.names import full_uri, resolve_host
 
 
@@ -38,7 +40,8 @@ def uri(
         image,
         registry_id=clients.settings.registry_id,
         region=lambda: clients.region,
-        account=lambda: str(clients.client("sts").get_caller_identity()["Account"]),
+        account=clients.account,  # sso_account_id when no credentials can be had
+        reported=lambda: reported_host(EcrRegistry(clients.ecr()), clients.settings.registry_id),
     )
     text = full_uri(image, host)
     app_state.emit(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NotRequired, TypedDict
 
 from ecrctl.cli import fleet
 from ecrctl.cli.common import AppState, wanted
 from ecrctl.cli.output import Column, View
 from ecrctl.core.fleet import ProfileContext
-from ecrctl.core.names import image_uri, parse_image_ref, registry_host
+from ecrctl.core.login.targets import reported_host
+from ecrctl.core.names import image_uri, is_aws_endpoint, parse_image_ref, registry_host
+from ecrctl.session import ecr_endpoint
 
 
 class UriDoc(TypedDict):
@@ -33,6 +36,8 @@ def uris(app_state: AppState, ref: str | None, profiles: str | None, regions: st
 
     def read(context: ProfileContext, region: str) -> UriDoc:
         host = registry_host(registry_id or context.account, region)
+        other = reported_host(context.access.registry(region), registry_id)
+        host = replace(host, reported=other) if other else host
         if image is None:
             return {"uri": str(host), "registry": str(host)}
         text = image_uri(host, image.repository, tag=image.tag, digest=image.digest)
@@ -44,12 +49,24 @@ def uris(app_state: AppState, ref: str | None, profiles: str | None, regions: st
             "digest": image.digest,
         }
 
-    if image is None and not asked.explicit and registry_id and app_state.settings.region:
+    endpoint = ecr_endpoint(app_state.settings)
+    known = not endpoint or is_aws_endpoint(endpoint)  # an emulator is asked for its host
+    if image is None and not asked.explicit and registry_id and app_state.settings.region and known:
         # Everything is known: no call to AWS.
         host = str(registry_host(registry_id, app_state.settings.region))
         app_state.emit(View(doc={"uri": host, "registry": host}, rows=[[host]], text=[[host]]))
         return
-    result = fleet.run(app_state, asked, read)
+    try:
+        result = fleet.run(app_state, asked, read)
+    except Exception as error:
+        # One profile without a session (an SSO profile not signed in): the host needs none.
+        clients = app_state.clients()
+        account = clients.account_without_credentials(error)
+        if asked.explicit or account is None:
+            raise
+        host = str(registry_host(registry_id or account, clients.region))
+        app_state.emit(View(doc={"uri": host, "registry": host}, rows=[[host]], text=[[host]]))
+        return
     if not asked.explicit:
         doc = result.outcomes[0].value
         assert doc is not None  # a read that failed was raised by fleet.run
