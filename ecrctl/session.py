@@ -242,6 +242,12 @@ class Clients:
             raise NoRegionError()
         return region
 
+    def max_attempts(self) -> int | None:
+        """``AWS_MAX_ATTEMPTS`` or the profile's ``max_attempts`` as botocore reads them (None:
+        not set); the registry client's retries (core/distribution/retry.py) take the same count."""
+        value = self.core.get_config_variable("max_attempts")
+        return int(value) if value is not None else None
+
     def client(
         self, service: str, region: str | None = None, *, attempts: int = 0, unsigned: bool = False
     ) -> Any:

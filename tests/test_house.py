@@ -5,6 +5,12 @@
 - No module over 400 lines: a module that grows past that holds two things.
 - ECR is called through core/ecr/api.py's EcrRegistry (its parts are core/ecr/*): no module
   but those calls an ECR operation, and none but those and the session builds an ECR client.
+- No module patches a dependency: no ``setattr`` on, and no assignment to an attribute of, a
+  module it imports (typer, click, botocore, the standard library) or a member of one. Start-up
+  time is won through public API (the lazy group, the root-help cache, the typer version), never
+  by replacing a dependency's function: that breaks silently on its next release.
+- core/ reports through the callbacks it is given: it never prints nor touches sys.stdout or
+  sys.stderr (cli/streams.py owns them).
 """
 
 from __future__ import annotations
@@ -126,10 +132,7 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_two_modules_import_each_other() -> None:
     """No circles between files: what two modules share lives in a third, below both."""
-    # The listener's circle is broken on the hostile-peers branch (issue 23); removed at its merge.
-    assert circles(import_graph()) == [
-        ["ecrctl.core.events.handler", "ecrctl.core.events.listener"]
-    ]
+    assert circles(import_graph()) == []
 
 
 def test_the_circle_check_sees_a_circle_in_a_function() -> None:
@@ -153,6 +156,147 @@ def test_every_end_to_end_module_is_marked_e2e() -> None:
         if not any("pytest.mark.e2e" in mark for mark in marks):
             unmarked.append(path.name)
     assert unmarked == []
+
+
+def _imported_names(tree: ast.AST) -> set[str]:
+    """The names a module binds by importing anything but ecrctl (``import a.b`` binds ``a``)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] != "ecrctl":
+                    names.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            top = node.module.split(".")[0]
+            names.update(alias.asname or alias.name for alias in node.names if top != "ecrctl")
+    return names
+
+
+def _root_name(node: ast.expr) -> str | None:
+    """``a`` for ``a.b.c``, ``a.b[0].c`` and ``a``; None when the chain starts elsewhere."""
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _patched_target(target: ast.expr, imported: set[str]) -> bool:
+    """An attribute of an imported name (``typer.core.x``, also among ``a, b = ...``), or an
+    entry of its ``__dict__``. A key set in a mapping it holds (``os.environ[k] = v``) is not."""
+    if isinstance(target, ast.Tuple | ast.List):
+        return any(_patched_target(element, imported) for element in target.elts)
+    if isinstance(target, ast.Starred):
+        return _patched_target(target.value, imported)
+    through_dict = isinstance(target, ast.Subscript) and "__dict__" in ast.unparse(target.value)
+    return (isinstance(target, ast.Attribute) or through_dict) and _root_name(target) in imported
+
+
+def dependency_patches(source: str) -> list[str]:
+    """Lines of ``source`` that change a module it imports, or a member of one: ``setattr`` /
+    ``delattr`` on it, or an assignment (``=``, ``+=``, annotated) or ``del`` of its attribute."""
+    tree = ast.parse(source)
+    imported = _imported_names(tree)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Call):
+            setter = ast.unparse(node.func) in {"setattr", "delattr", "object.__setattr__"}
+            if setter and node.args and _root_name(node.args[0]) in imported:
+                found.append(f"{node.lineno}: {ast.unparse(node)}")
+            continue
+        if isinstance(node, ast.Assign | ast.Delete):
+            targets = list(node.targets)
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        if any(_patched_target(t, imported) for t in targets):
+            found.append(f"{node.lineno}: {ast.unparse(node).splitlines()[0]}")
+    return found
+
+
+def test_no_module_patches_a_dependency() -> None:
+    patches = {
+        str(p.relative_to(PACKAGE)): found
+        for p in modules()
+        if (found := dependency_patches(p.read_text(encoding="utf-8")))
+    }
+    assert not patches, patches
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import typer.core\nsetattr(typer.core, 'build_runtime_param', lambda d: d)",
+        "import typer.core as tc\ntc.build_runtime_param = None",
+        "from typer.core import TyperGroup\nTyperGroup.parse_args = lambda *a: []",
+        "from typer import core\ndef f():\n    core.x, y = 1, 2",
+        "import botocore.loaders\nbotocore.loaders.Loader.load_service_model += 1",
+        "import sys\nsys.stdout = open('/dev/null')",
+        "import click\ndel click.Group.invoke",
+        "import typer\ntyper.core.__dict__['x'] = 1",
+        "import typer\ndelattr(typer, 'Typer')",
+        "import typer\n[*typer.x] = [1]",
+    ],
+)
+def test_the_patch_check_sees_a_patch(source: str) -> None:
+    assert dependency_patches(source), source
+
+
+def test_the_patch_check_leaves_our_own_objects_alone() -> None:
+    source = (
+        "import typer\nfrom ecrctl.cli import options\nfrom . import app\n"
+        "holder = typer.Typer()\nholder.info.cls = None\noptions.SECTION = 'x'\n"
+        "app.x = 1\nsetattr(holder, 'y', 2)\nimport os\nos.environ['K'] = 'v'\n"
+        "class G(typer.core.TyperGroup):\n"
+        "    def f(self):\n        self.commands = {}\n"
+    )
+    assert dependency_patches(source) == []
+
+
+_STREAMS = {"stdout", "stderr", "__stdout__", "__stderr__"}
+
+
+def stream_writes(source: str) -> list[str]:
+    """Lines of ``source`` that print or reach the process's stdout/stderr themselves."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "print"
+        ):
+            found.append(f"{node.lineno}: print(...)")
+        elif isinstance(node, ast.Attribute) and node.attr in _STREAMS:
+            if isinstance(node.value, ast.Name) and node.value.id == "sys":
+                found.append(f"{node.lineno}: sys.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "sys":
+            found += [
+                f"{node.lineno}: from sys import {a.name}" for a in node.names if a.name in _STREAMS
+            ]
+    return found
+
+
+def test_core_never_writes_to_stdout_or_stderr() -> None:
+    """core/ reports through injected callbacks (warn=, progress=, log=): the CLI's stream owner
+    or the credential helper decides where a message goes."""
+    writers = {
+        str(p.relative_to(PACKAGE)): found
+        for p in modules("core")
+        if (found := stream_writes(p.read_text(encoding="utf-8")))
+    }
+    assert not writers, writers
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "print('hello')",
+        "import sys\nsys.stderr.write('warning')",
+        "import sys\ndef f(out=sys.stdout): pass",
+        "from sys import stderr",
+        "import sys\nsys.__stderr__.flush()",
+    ],
+)
+def test_the_stream_check_sees_a_write(source: str) -> None:
+    assert stream_writes(source), source
 
 
 # -- ECR is called through EcrRegistry only ---------------------------------------------------

@@ -146,12 +146,6 @@ class EcrctlGroup(TyperGroup):
         super().__init__(**attrs)
         options.attach(self)
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        from ecrctl.cli.fastparams import defer_coercion
-
-        defer_coercion()  # no pydantic import for values that need no coercion
-        return list(super().parse_args(ctx, args))
-
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 

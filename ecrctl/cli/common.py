@@ -110,7 +110,7 @@ RepoArg = Annotated[
     ),
 ]
 Limit = Annotated[
-    str | None, typer.Option("--limit", metavar="N", help="At most N entries (1 or more).")
+    int | None, typer.Option("--limit", metavar="N", min=1, help="At most N entries.")
 ]
 Registries = Annotated[
     list[str] | None,

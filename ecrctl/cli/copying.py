@@ -14,6 +14,7 @@ from ecrctl.core.copy.copy import CopyResult, Progress
 from ecrctl.core.copy.plan import BlobItem
 from ecrctl.core.copy.run import CopyOutcome, Watch
 from ecrctl.core.copy.sides import CopyAccess, SideClients
+from ecrctl.core.distribution.retry import RetryPolicy
 from ecrctl.core.models import human_size
 from ecrctl.core.names import RegistryHost
 
@@ -46,8 +47,17 @@ def copy_access(app_state: AppState) -> CopyAccess:
         account = settings.registry_id or str(side.client("sts").get_caller_identity()["Account"])
         return RegistryHost(account, side.region, reported=host)
 
+    def retry(profile: str | None) -> RetryPolicy:
+        """The ECR API's attempts for the side's profile, read only when a retry is due."""
+        side_settings = replace(settings, profile=profile)
+        return RetryPolicy(
+            lambda: app_state.clients(side_settings).max_attempts(),
+            log=app_state.streams.say if settings.debug else None,
+        )
+
     return CopyAccess(
         fetch_tokens=fetch_tokens,
+        retry=retry,
         clients=clients,
         profile=settings.profile,
         region=settings.region,

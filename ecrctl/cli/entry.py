@@ -77,17 +77,15 @@ def _root_help() -> bool:
         sys.stdout.write(text)
         sys.stdout.flush()
         return True
-    import io
+    import typer
 
     from ecrctl.cli.app import app
 
-    captured = io.StringIO()
-    real, sys.stdout = sys.stdout, captured
-    try:
-        app(args=["--help"], prog_name="ecrctl", standalone_mode=False)
-    finally:
-        sys.stdout = real
-    text = captured.getvalue()
+    # The text click's --help prints (it echoes ``ctx.get_help()`` and a newline), asked of the
+    # command itself: resilient parsing, so no-arguments-is-help does not print it instead.
+    command = typer.main.get_command(app)
+    with command.make_context("ecrctl", [], resilient_parsing=True) as ctx:
+        text = ctx.get_help() + "\n"
     sys.stdout.write(text)
     sys.stdout.flush()
     from ecrctl.core.privatefile import UnsafePath, ensure_private_dir, write_private

@@ -41,6 +41,7 @@ _DOMAIN: dict[type[exc.EcrctlError], ExitStatus] = {
     exc.InvalidInput: ExitStatus.USAGE,
     exc.NotFound: ExitStatus.NOT_FOUND,
     exc.Refused: ExitStatus.FAILED,
+    exc.BadAnswer: ExitStatus.FAILED,
     exc.Declined: ExitStatus.FAILED,
     exc.ConfigurationError: ExitStatus.CONFIG,
     exc.GateTripped: ExitStatus.GATE,

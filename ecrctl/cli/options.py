@@ -14,7 +14,6 @@ the line is known.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -133,7 +132,7 @@ class Globals:
 
     values: dict[str, Any]
     command: str = ""
-    _resolved: tuple[Settings, Renderer, bool] | None = field(default=None, repr=False)
+    _resolved: tuple[Settings, Renderer] | None = field(default=None, repr=False)
 
     @property
     def debug(self) -> bool:
@@ -144,7 +143,9 @@ class Globals:
         profile = self.values.get("profile")
         return str(profile) if profile else None
 
-    def resolve(self) -> tuple[Settings, Renderer, bool]:
+    def resolve(self) -> tuple[Settings, Renderer]:
+        """Settings and the renderer. Colour is not decided here: the renderer asks the stream
+        owner (cli/streams.py: --no-color, NO_COLOR, TERM=dumb) when it draws."""
         if self._resolved is None:
             from ecrctl.cli.output import Renderer, check_format, compile_query, resolve_format
             from ecrctl.session import resolve_settings
@@ -157,10 +158,9 @@ class Globals:
                 registry_id=v.get("registry_id"),
                 debug=self.debug,
             )
-            color = not v.get("no_color") and not os.environ.get("NO_COLOR")
             renderer = Renderer(
-                resolve_format(v.get("output")), query=compile_query(v.get("query")), color=color
+                resolve_format(v.get("output")), query=compile_query(v.get("query"))
             )
             check_format(renderer.format, self.command)
-            self._resolved = (settings, renderer, color)
+            self._resolved = (settings, renderer)
         return self._resolved

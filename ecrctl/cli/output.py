@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
+from ecrctl.cli.query import run_query
 from ecrctl.cli.streams import Streams, current
 from ecrctl.core.exceptions import InvalidInput
 
@@ -223,6 +224,8 @@ def compile_query(expression: str | None) -> Any:
     except JMESPathError as error:
         message = " ".join(str(error).split())
         raise InvalidInput(f"invalid --query {expression!r}: {message}") from None
+    except RecursionError:
+        raise InvalidInput(f"invalid --query {expression[:40]!r}...: nested too deeply") from None
 
 
 def _text_value(value: object) -> str:
@@ -238,24 +241,22 @@ def _text_value(value: object) -> str:
 
 
 class Renderer:
-    """Writes results to the stream owner's stdout; ``stream`` and ``width`` (tests) give it
-    a stream owner of its own."""
+    """Writes results to the stream owner's stdout, in colour when the owner says so;
+    ``stream`` and ``width`` (tests) give it a stream owner of its own."""
 
     def __init__(
         self,
         fmt: OutputFormat,
         *,
         query: Any = None,
-        color: bool = True,
         stream: TextIO | None = None,
         width: int | None = None,
         streams: Streams | None = None,
     ) -> None:
         self.format = fmt
         self.query = query
-        self._color = color
         if streams is None and (stream is not None or width is not None):
-            streams = Streams(stdout=stream, width=width, said={"no_color": not color})
+            streams = Streams(stdout=stream, width=width)
         self._streams = streams
 
     @property
@@ -268,7 +269,7 @@ class Renderer:
 
     @property
     def color(self) -> bool:
-        return self._color and self.streams.color
+        return self.streams.color
 
     def emit(self, result: View | Forms) -> None:
         forms = result if isinstance(result, Forms) else None
@@ -276,7 +277,7 @@ class Renderer:
             if forms is None or forms.sarif is None:
                 raise refuse_sarif()
             log = forms.sarif()
-            self._json(self.query.search(log) if self.query is not None else log)
+            self._json(run_query(self.query, log) if self.query is not None else log)
         elif forms is not None and forms.text is not None and self._plain_text:
             self._lines(forms.text())
         else:
@@ -289,7 +290,7 @@ class Renderer:
 
     def _view(self, view: View) -> None:
         if self.query is not None:
-            self._emit_queried(self.query.search(view.doc))
+            self._emit_queried(run_query(self.query, view.doc))
         elif self.format == "json":
             self._json(view.doc, compact=view.json_lines)
         elif self.format == "text":

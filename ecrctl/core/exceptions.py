@@ -74,3 +74,8 @@ class SignInRequired(ConfigurationError):
         self.reason = reason
         self.profile = profile
         self.options = options
+
+
+class BadAnswer(EcrctlError):
+    """A peer (a registry, its token service) answered what ecrctl refuses to take: malformed,
+    too large or too slow; the message names the host and what was wrong (exit 1)."""

@@ -57,7 +57,7 @@ _REGION_RE = re.compile(REGION_PATTERN)
 # botocore's model for RepositoryName (OCI distribution spec), anchored.
 _REPO_RE = re.compile(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*")
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-_DIGEST_RE = re.compile(r"sha256:[a-f0-9]{64}")
+DIGEST_RE = re.compile(r"sha256:[a-f0-9]{64}")
 HOST_RE = re.compile(
     rf"(?P<account>{ACCOUNT_PATTERN})\.dkr\.ecr(?P<fips>-fips)?\.(?P<region>{REGION_PATTERN})"
     r"\.(?P<suffix>amazonaws\.com\.cn|amazonaws\.com|sc2s\.sgov\.gov|c2s\.ic\.gov)"
@@ -221,7 +221,7 @@ def validate_tag(tag: str) -> str:
 
 
 def validate_digest(digest: str) -> str:
-    if not _DIGEST_RE.fullmatch(digest):
+    if not DIGEST_RE.fullmatch(digest):
         raise InvalidInput(
             f"invalid digest {digest!r}: expected sha256: and 64 lower-case hex digits"
         )
@@ -346,7 +346,7 @@ def parse_reference(text: str, *, what: str = "image") -> Reference:
     digest = tag = None
     if "@" in rest:
         rest, _, digest = rest.partition("@")
-        if not _DIGEST_RE.fullmatch(digest):
+        if not DIGEST_RE.fullmatch(digest):
             raise InvalidInput(
                 f"{what} {raw!r}: invalid digest {digest!r} (expected sha256: and 64 hex digits)"
             )

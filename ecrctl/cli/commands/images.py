@@ -8,7 +8,6 @@ import typer
 
 from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
 from ecrctl.cli.output import Column, View, cell, date_only, short_digest, short_time
-from ecrctl.cli.values import whole_number
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.images.listing import ImageService
 from ecrctl.core.models import SEVERITIES, Image, human_size
@@ -40,7 +39,6 @@ def images(
     regions: Regions = None,
 ) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
-    most = whole_number("--limit", limit)
     app_state = state(ctx)
     if wanted(profiles, regions):
         from ecrctl.cli import fleet
@@ -50,13 +48,13 @@ def images(
             app_state,
             profiles,
             regions,
-            lambda c, r: ImageService(c.access.registry(r)).images(name, limit=most),
+            lambda c, r: ImageService(c.access.registry(r)).images(name, limit=limit),
             images_view,
         )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     service = ImageService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
-    found = service.images(ref.repository, limit=most)
+    found = service.images(ref.repository, limit=limit)
     if replication:
         from ecrctl.cli.commands.registry.replication import emit_image_replication
 

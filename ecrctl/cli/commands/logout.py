@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ecrctl.cli.commands.login.lines import token_cache
 from ecrctl.cli.common import say, state
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ def logout(
 ) -> None:
     """Remove what ecrctl login wrote for these registries, and their cached tokens."""
     from ecrctl.core.ecr.api import EcrRegistry
-    from ecrctl.core.login.cache import TokenCache
     from ecrctl.core.login.dockerconfig import DockerConfig
     from ecrctl.core.login.targets import PUBLIC_HOST, parse_target, reported_host
     from ecrctl.core.names import registry_host
@@ -54,7 +54,7 @@ def logout(
         elif target.account is not None:
             hosts.append(str(registry_host(target.account, app_state.clients().region)))
     docker_config = DockerConfig()
-    cache = TokenCache()
+    cache = token_cache()
     for host in dict.fromkeys(hosts):
         removed = docker_config.erase(host)
         dropped = cache.erase(host)

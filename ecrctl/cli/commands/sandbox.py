@@ -54,11 +54,10 @@ def sandbox(
         ),
     ] = False,
     data: Annotated[
-        Path | None,
+        str | None,  # checked by _data_dir (one-line errors), not typer's Path
         typer.Option(
             "--data",
             metavar="DIR",
-            file_okay=False,
             help="Keep the registry's blobs (and unfinished uploads) in DIR across runs; "
             "repositories and manifests are not kept (default: a temporary directory).",
         ),
@@ -100,16 +99,22 @@ def sandbox(
     say("sandbox: stopped")
 
 
-def _data_dir(data: Path | None) -> Path | None:
+def _data_dir(data: str | None) -> Path | None:
     if data is None:
         return None
     from ecrctl.core.exceptions import InvalidInput
+    from ecrctl.core.inputs import printable
 
+    path = Path(data)
     try:
-        data.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InvalidInput(f"--data {data}: {error.strerror or error}") from None
-    return data.resolve()
+        raise InvalidInput(f"--data {printable(data)}: {error.strerror or error}") from None
+    except ValueError:  # a NUL in the path
+        raise InvalidInput(
+            f"--data {printable(data)}: a path cannot hold a NUL character"
+        ) from None
+    return path.resolve()
 
 
 def register(app: typer.Typer) -> None:

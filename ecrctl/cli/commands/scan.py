@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -64,17 +63,16 @@ def _image(repo: str, reference: str | None) -> Reference:
     )
 
 
-def _ignored_ids(ignore: list[str], ignore_file: Path | None) -> list[str]:
+MAX_IGNORE_CHARS = 1 << 20  # a list of finding ids, one a line: thousands fit in a megabyte
+
+
+def _ignored_ids(ignore: list[str], ignore_file: str | None) -> list[str]:
     ids = list(ignore)
     if ignore_file is not None:
-        try:
-            ids += parse_ignore_list(ignore_file.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise InvalidInput(
-                f"cannot read --ignore-file {ignore_file}: {error.strerror or error}"
-            ) from None
-        except UnicodeDecodeError:
-            raise InvalidInput(f"--ignore-file {ignore_file} is not UTF-8 text") from None
+        from ecrctl.core.inputs import read_file_at_most
+
+        what = f"--ignore-file {ignore_file}"
+        ids += parse_ignore_list(read_file_at_most(ignore_file, MAX_IGNORE_CHARS, what=what))
     return ids
 
 
@@ -183,7 +181,7 @@ def scan(
         typer.Option("--ignore", metavar="ID", help="A finding id to ignore (repeatable)."),
     ] = None,
     ignore_file: Annotated[
-        Path | None,
+        str | None,  # read by ecrctl (a bounded read, one-line errors), not typer's Path
         typer.Option(
             "--ignore-file", metavar="FILE", help="Finding ids to ignore, one a line, # comments."
         ),

@@ -19,7 +19,7 @@ from ecrctl.core.copy.plan import (
 )
 from ecrctl.core.distribution.client import Denied, Registry, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
-from ecrctl.core.exceptions import Refused
+from ecrctl.core.exceptions import BadAnswer, Refused
 from ecrctl.core.models import human_size
 from ecrctl.core.names import Reference
 
@@ -204,7 +204,7 @@ class Copier:
                 self.destination.put_manifest(repo, plan.destination.tag, plan.top)
         except Denied:
             raise
-        except RegistryError as error:
+        except (RegistryError, BadAnswer) as error:
             raise CopyFailed(self._interrupted(plan, error)) from None
 
     def _interrupted(self, plan: Plan, error: BaseException) -> str:

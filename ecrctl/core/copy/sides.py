@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ecrctl.core.distribution.client import Registry
+from ecrctl.core.distribution.retry import RetryPolicy
 from ecrctl.core.names import PUBLIC_ECR, Reference, RegistryHost, parse_host, scheme_for
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ class CopyAccess:
     # An emulator's registry (the sandbox's 127.0.0.1:PORT, on its ECR endpoint) is the profile's
     # own ECR registry: ``emulator_host`` names it, ``emulated`` gives its account and region.
     emulator_host: str | None = None
+    # The registry client's retry policy for a side's profile (None: the policy's defaults).
+    retry: Callable[[str | None], RetryPolicy] | None = None
     emulated: Callable[[str | None, str], RegistryHost] | None = None
 
     def login(self, host: str | None, profile: str | None, region: str | None) -> tuple[str, Login]:
@@ -132,6 +135,7 @@ def open_side(
         scheme=scheme_for(host, insecure),
         credentials=credentials,
         label=f"{name} {host}{who}",
+        retry=access.retry(profile) if access.retry is not None else None,
     )
     side = Side(name, ref, profile, registry)
     parsed = ref.registry

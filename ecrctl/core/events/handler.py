@@ -3,6 +3,7 @@
 Basic auth first (401), then a Content-Length (411) of at most 256 KB (413), then an event
 (400); the event is handed to the listener before the 200 goes out. A request (headers and
 body) must arrive before a deadline (408). Every refusal is also reported as a ``Rejection``.
+The handler knows its listener only as a ``Receiver`` (``receiver.py``).
 """
 
 from __future__ import annotations
@@ -15,26 +16,14 @@ import io
 import json
 import socket
 import time
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ecrctl.core.events.inbound import BadEvent, parse_event
-
-if TYPE_CHECKING:
-    from ecrctl.core.events.listener import WebhookListener
+from ecrctl.core.events.receiver import Receiver, Rejection
 
 MAX_BODY = 256 * 1024  # EventBridge's own limit for one event
 _DRAIN_LIMIT = 1024 * 1024  # at most this much of a refused body is read before closing
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A request not recorded: ``status`` is what it was answered (None: the client left)."""
-
-    client: str
-    status: int | None
-    reason: str
 
 
 def credentials_match(header: str | None, username: str, password: str) -> bool:
@@ -43,7 +32,7 @@ def credentials_match(header: str | None, username: str, password: str) -> bool:
         return False
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):  # not base64; not ASCII (ValueError); not UTF-8
         return False
     user, sep, secret = decoded.partition(":")
     same_user = hmac.compare_digest(user.encode(), username.encode())
@@ -77,7 +66,7 @@ class _DeadlineReader(io.RawIOBase):
 class WebhookHandler(BaseHTTPRequestHandler):
     """One request to the listener; ``listener`` is set by :func:`handler_for`."""
 
-    listener: WebhookListener
+    listener: Receiver
     server_version = "ecrctl-listener"
     reader: _DeadlineReader
     reported = False
@@ -158,7 +147,8 @@ class WebhookHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         declared = self.headers.get("Content-Length")
         try:
-            length = int(declared) if declared and declared.strip().isdigit() else -1
+            digits = declared.strip() if declared else ""
+            length = int(digits) if digits.isascii() and digits.isdigit() else -1
         except ValueError:
             length = -1
         unread = max(length, 0) or _DRAIN_LIMIT
@@ -181,7 +171,12 @@ class WebhookHandler(BaseHTTPRequestHandler):
         except BadEvent as error:
             self._reject(400, str(error) if length else "the body is empty")
             return
-        if self.listener.record(event):
+        try:
+            recorded = self.listener.record(event)
+        except BadEvent as error:  # the listener cannot show this one: the next may do
+            self._reject(400, str(error))
+            return
+        if recorded:
             self._answer(200, {"received": True})
         else:
             if self.listener.failure is not None:
@@ -206,7 +201,7 @@ def _length_refusal(
     return None
 
 
-def handler_for(listener: WebhookListener) -> type[BaseHTTPRequestHandler]:
+def handler_for(listener: Receiver) -> type[BaseHTTPRequestHandler]:
     """The request handler class bound to ``listener`` (http.server makes one per request)."""
     # timeout is for writing; reading has a deadline (setup)
     return type(

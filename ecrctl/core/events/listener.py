@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ecrctl.core.events.handler import Rejection, handler_for
+from ecrctl.core.events.handler import handler_for
+from ecrctl.core.events.inbound import BadEvent
+from ecrctl.core.events.receiver import Rejection
 from ecrctl.core.exceptions import InvalidInput, Refused
 
 __all__ = ["Delivery", "Rejection", "WebhookListener", "basic_auth_header", "send_event"]
@@ -89,7 +91,9 @@ class WebhookListener:
     Each connection is served in its own thread, at most ``max_connections`` at once; a request
     (headers and body) must arrive within ``request_timeout`` seconds. An event is handed to
     ``on_event`` before the 200 goes out: a 200 means the event was recorded. If ``on_event``
-    raises, the client gets a 500 and the listener stops; ``serve`` raises that error.
+    raises ``BadEvent`` (it cannot show this event), the client gets a 400 and the listener
+    goes on; if it raises anything else, the client gets a 500 and the listener stops, and
+    ``serve`` raises that error.
     """
 
     def __init__(
@@ -155,6 +159,8 @@ class WebhookListener:
                 return False
             try:
                 self.on_event(event)
+            except BadEvent:
+                raise  # this event only: answered 400
             except Exception as error:
                 self.failure = error  # the handler answers 500, then stops the listener
                 return False

@@ -227,37 +227,3 @@ def sample(
             f"{event['detail']['repository-name']}"
         ]
     return event
-
-
-def summary(event: dict[str, Any]) -> list[str]:
-    """One line for a person: time, kind, repository, what happened, tag(s), digest."""
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-    assert isinstance(detail, dict)
-    kind = str(event.get("detail-type", "-"))
-    if kind == SCAN:
-        counts = detail.get("finding-severity-counts") or {}
-        what = f"scan {detail.get('scan-status', '-')}"
-        if counts:
-            what += " " + ",".join(f"{k}={v}" for k, v in counts.items())
-        tags = ",".join(detail.get("image-tags") or []) or "-"
-    elif kind == PULL_THROUGH:
-        what = (
-            f"sync {detail.get('sync-status', '-')} from {detail.get('upstream-registry-url', '-')}"
-        )
-        tags = str(detail.get("image-tag") or "-")
-    elif kind == SCAN_CHANGE:
-        repos = [r.get("repository-name", "-") for r in detail.get("repositories") or []]
-        detail = {**detail, "repository-name": ",".join(map(str, repos)) or "-"}
-        what = f"{detail.get('action-type', '-')} {detail.get('scan-type', '')}".strip()
-        tags = "-"
-    else:
-        what = f"{detail.get('action-type', '-')} {detail.get('result', '-')}".strip()
-        tags = str(detail.get("image-tag") or "-")
-    return [
-        str(event.get("time", "-")),
-        kind,
-        str(detail.get("repository-name", "-")),
-        what,
-        tags,
-        str(detail.get("image-digest", "-")),
-    ]

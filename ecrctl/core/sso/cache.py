@@ -26,7 +26,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ecrctl.core.exceptions import ConfigurationError
-from ecrctl.core.privatefile import UnsafePath, ensure_private_dir, read_private, write_private
+from ecrctl.core.privatefile import (
+    UnsafePath,
+    ensure_private_dir,
+    read_private_object,
+    write_private,
+)
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 MAX_FILE_BYTES = 64 * 1024  # a token file is well under 8 KiB
@@ -183,14 +188,7 @@ class SsoCache:
     def read(self, key: str) -> dict[str, Any] | None:
         """The file's JSON object; None when absent, unreadable, not JSON, or not to be trusted
         (a symbolic link, another user's, writable by others, in such a directory)."""
-        raw = read_private(self.path(key), MAX_FILE_BYTES, dir_levels=1)
-        if raw is None:
-            return None
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            return None
-        return data if isinstance(data, dict) else None
+        return read_private_object(self.path(key), MAX_FILE_BYTES, dir_levels=1)
 
     def write(self, key: str, data: Mapping[str, Any]) -> str:
         """Write the file whole (mode 0600, directory 0700); ConfigurationError (exit 4) when

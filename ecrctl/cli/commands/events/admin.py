@@ -9,6 +9,7 @@ import typer
 from ecrctl.cli.commands.events.options import BusOpt, EventOpt, RepositoryOpt, ResultOpt
 from ecrctl.cli.common import DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import View
+from ecrctl.cli.values import finite
 
 if TYPE_CHECKING:
     from mypy_boto3_sts.type_defs import CredentialsTypeDef
@@ -110,7 +111,8 @@ def template(
         typer.Option("--external-id", metavar="X", help="The sts:ExternalId it must pass."),
     ] = None,
     wait: Annotated[
-        float, typer.Option("--wait", metavar="SECONDS", help="Longest wait per stack.")
+        float,
+        typer.Option("--wait", metavar="SECONDS", callback=finite, help="Longest wait per stack."),
     ] = 600.0,
     yes: Yes = False,
     dry_run: DryRun = False,

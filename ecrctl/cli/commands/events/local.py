@@ -13,6 +13,7 @@ import typer
 from ecrctl.cli.commands.events.options import PasswordStdinOpt, read_password
 from ecrctl.cli.common import say, state
 from ecrctl.cli.output import View
+from ecrctl.cli.values import finite
 from ecrctl.core.exceptions import InvalidInput, Refused
 
 
@@ -60,9 +61,10 @@ def listen(
     """
     import signal
 
-    from ecrctl.core.events.inbound import printable
+    from ecrctl.cli.query import QueryFailed
+    from ecrctl.core.events.inbound import BadEvent, summary
     from ecrctl.core.events.listener import Rejection, WebhookListener
-    from ecrctl.core.events.samples import summary
+    from ecrctl.core.inputs import printable
 
     if count is not None and count < 1:
         raise InvalidInput("--count must be at least 1")
@@ -75,7 +77,10 @@ def listen(
 
     def on_event(event: dict[str, Any]) -> None:
         line = [printable(field) for field in summary(event)]
-        app_state.emit(View(doc=event, rows=[line], text=[line], json_lines=True))
+        try:
+            app_state.emit(View(doc=event, rows=[line], text=[line], json_lines=True))
+        except QueryFailed as error:  # on this event's shape: the next one may do
+            raise BadEvent(str(error)) from None
 
     def on_reject(rejection: Rejection) -> None:
         client, reason = printable(rejection.client), printable(rejection.reason)
@@ -121,7 +126,8 @@ def test(
         str | None, typer.Option("--repository", metavar="REPO", help="Repository name in it.")
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", metavar="SECONDS", help="How long to wait.")
+        float,
+        typer.Option("--timeout", metavar="SECONDS", callback=finite, help="How long to wait."),
     ] = 10.0,
 ) -> None:
     """Send a sample event with basic auth; show the response status (exit 1 unless 2xx)."""

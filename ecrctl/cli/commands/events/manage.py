@@ -17,6 +17,7 @@ from ecrctl.cli.commands.events.options import (
 )
 from ecrctl.cli.common import DryRun, Yes, confirm, say, state
 from ecrctl.cli.output import Column, View, cell
+from ecrctl.cli.values import finite
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
@@ -61,7 +62,12 @@ def setup(
     password_stdin: PasswordStdinOpt = False,
     wait: Annotated[
         float,
-        typer.Option("--wait", metavar="SECONDS", help="How long to wait for authorization."),
+        typer.Option(
+            "--wait",
+            metavar="SECONDS",
+            callback=finite,
+            help="How long to wait for authorization.",
+        ),
     ] = 60.0,
 ) -> None:
     """Create or update the rule and where it sends to (idempotent).

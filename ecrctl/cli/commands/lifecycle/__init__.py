@@ -13,6 +13,7 @@ from ecrctl.cli.common import AppState, DryRun, RepoArg, Yes, confirm, say, stat
 from ecrctl.cli.output import View, short_time
 from ecrctl.cli.policyfile import load_policy, read_text
 from ecrctl.cli.progress import Reporter, StatusLine
+from ecrctl.cli.values import finite
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.names import without_reference
@@ -120,7 +121,9 @@ def preview(
     ] = False,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", metavar="SECONDS", min=1, help="How long --remote waits."),
+        typer.Option(
+            "--timeout", metavar="SECONDS", min=1, callback=finite, help="How long --remote waits."
+        ),
     ] = 600.0,
     compare: Annotated[
         bool,

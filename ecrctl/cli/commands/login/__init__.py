@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ecrctl.cli.commands.login.lines import login_line
+from ecrctl.cli.commands.login.lines import login_line, token_cache
 from ecrctl.cli.common import AppState, Profiles, Regions, say, state, wanted
 from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput
@@ -95,6 +95,7 @@ def login(
         lambda request: tokens.fetch(settings, request),
         mode=mode,
         endpoint_url=settings.endpoint_url,
+        cache=token_cache(),
         on_login=_say_login,
     )
     if result.password is not None:
@@ -122,13 +123,12 @@ def _status(app_state: AppState) -> None:
     from datetime import UTC, datetime
 
     from ecrctl.cli.output import short_time
-    from ecrctl.core.login.cache import TokenCache
     from ecrctl.core.login.dockerconfig import DockerConfig
     from ecrctl.core.login.status import registry_status
     from ecrctl.core.models import iso
 
     docker_config = DockerConfig()
-    statuses = registry_status(docker_config.entries(), TokenCache(), now=datetime.now(UTC))
+    statuses = registry_status(docker_config.entries(), token_cache(), now=datetime.now(UTC))
     docs = [s.to_json() for s in statuses]
     rows = [
         [s.host, s.store, short_time(iso(s.expires_at)) if s.expires_at else "-", s.state]

@@ -7,7 +7,7 @@ and the token cache are then written one login at a time, in the order of the so
 from __future__ import annotations
 
 from ecrctl.cli import fleet
-from ecrctl.cli.commands.login.lines import login_line
+from ecrctl.cli.commands.login.lines import login_line, token_cache
 from ecrctl.cli.common import AppState, say
 from ecrctl.cli.output import View
 from ecrctl.core.fleet import Outcome, ProfileContext
@@ -17,7 +17,7 @@ from ecrctl.core.login.targets import RegistryToken, TokenRequest, fetch_tokens
 def login_everywhere(
     app_state: AppState, profiles: str | None, regions: str | None, *, helper: bool
 ) -> None:
-    from ecrctl.core.login.cache import TokenCache, resolve_identity
+    from ecrctl.core.login.cache import resolve_identity
     from ecrctl.core.login.dockerconfig import HELPER_NAME, DockerConfig
     from ecrctl.core.login.login import LoginMode, keep_token
     from ecrctl.core.login.userconfig import load_user_config
@@ -30,7 +30,7 @@ def login_everywhere(
         return list(fetch_tokens(context.access.registry(region), request))
 
     result = fleet.run(app_state, asked, read)
-    cache = TokenCache()
+    cache = token_cache()
     docker_config = DockerConfig()
     user_config = load_user_config() if helper else None
     mode: LoginMode = "helper" if helper else "store"

@@ -1,10 +1,14 @@
-"""What a login says on stderr, for one registry and for every profile's at once."""
+"""What a login says on stderr, for one registry and for every profile's at once, and the
+token cache's warnings (login, login status, logout)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ecrctl.cli.common import say
+
 if TYPE_CHECKING:
+    from ecrctl.core.login.cache import TokenCache
     from ecrctl.core.login.login import RegistryLogin
     from ecrctl.core.login.targets import RegistryToken
 
@@ -25,3 +29,10 @@ def expires_in(token: RegistryToken) -> str:
     left = token.expires_at - datetime.now(UTC)
     hours, rest = divmod(int(left.total_seconds()), 3600)
     return f"{hours}h{rest // 60:02d}m"
+
+
+def token_cache() -> TokenCache:
+    """The token cache, whose warnings (an unsafe or unwritable directory) are said on stderr."""
+    from ecrctl.core.login.cache import TokenCache
+
+    return TokenCache(warn=lambda message: say(f"ecrctl: warning: {message}"))
