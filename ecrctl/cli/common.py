@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Protocol
 
 import typer
 
@@ -97,7 +98,11 @@ def confirm(question: str, *, yes: bool) -> None:
         raise Declined("nothing changed")
 
 
-def json_list(items: list[Any]) -> list[dict[str, Any]]:
+class Result(Protocol):
+    def to_json(self) -> object: ...
+
+
+def json_list(items: Sequence[Result]) -> list[object]:
     return [item.to_json() for item in items]
 
 

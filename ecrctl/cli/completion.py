@@ -38,8 +38,6 @@ def complete_repository(ctx: typer.Context, incomplete: str) -> list[str]:
     if "/" in incomplete and "." in incomplete.split("/", 1)[0]:
         return []  # a pasted URI: nothing to offer
     try:
-        from botocore.config import Config
-
         from ecrctl.cli import options
         from ecrctl.core.ecr.api import EcrRegistry
         from ecrctl.core.repos.repositories import RepositoryService
@@ -53,17 +51,8 @@ def complete_repository(ctx: typer.Context, incomplete: str) -> list[str]:
             registry_id=said.get("registry_id"),
             debug=False,
         )
-        clients = Clients(settings)
-        ecr = clients.session.client(
-            "ecr",
-            region_name=clients.region,
-            endpoint_url=settings.endpoint_url,
-            config=Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1}),
-        )
-        names = [
-            r.name
-            for r in RepositoryService(EcrRegistry(ecr, settings.registry_id)).list_all(incomplete)
-        ]
+        registry = EcrRegistry(Clients(settings).quick_ecr(), settings.registry_id)
+        names = [r.name for r in RepositoryService(registry).list_all(incomplete)]
     except Exception:
         if os.environ.get("ECRCTL_DEBUG_COMPLETION"):
             raise

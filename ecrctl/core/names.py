@@ -13,8 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ecrctl.core.exceptions import InvalidInput
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
 
 # -- media types --------------------------------------------------------------------------------
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -129,7 +133,7 @@ class Reference:
         return self.host is None or self.registry is not None
 
     @property
-    def image_id(self) -> dict[str, str]:
+    def image_id(self) -> ImageIdentifierTypeDef:
         """The ``imageId`` structure ECR takes."""
         if self.digest:
             return {"imageDigest": self.digest}
@@ -271,7 +275,7 @@ def without_reference(text: str) -> str:
     return f"{ref.registry}/{ref.repository}" if ref.registry else ref.repository
 
 
-def parse_tag_or_digest(text: str) -> dict[str, str]:
+def parse_tag_or_digest(text: str) -> ImageIdentifierTypeDef:
     """A SOURCE such as ``v1`` or ``@sha256:...`` (or ``sha256:...``) as an ECR imageId."""
     value = text.strip()
     if value.startswith("@"):

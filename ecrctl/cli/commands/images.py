@@ -69,9 +69,7 @@ def images(
             app_state,
             profiles,
             regions,
-            lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).images(
-                name, limit=limit
-            ),
+            lambda c, r: ImageService(c.access.registry(r)).images(name, limit=limit),
             images_view,
         )
         return

@@ -199,10 +199,11 @@ def check_mounting(
     """Within one ECR registry: mount only where BLOB_MOUNTING allows (read once per copy).
     Returns the setting (ENABLED, DISABLED, unknown; None when not read: the same repository)."""
     from ecrctl.core.copy.mounting import blob_mounting
+    from ecrctl.core.ecr.api import EcrRegistry
 
     if plan.source.repository == plan.destination.repository:
         return None
-    mounting = blob_mounting(dst.api(), dst.account, dst.caller_account)
+    mounting = blob_mounting(EcrRegistry(dst.api(), dst.account), dst.account, dst.caller_account)
     plan.mounts = mounting.attempt
     if mounting.reason and dry_run:
         note(f"dry run: blob mounting of {dst.ref.host} unknown ({mounting.reason}): mounts tried")

@@ -21,9 +21,10 @@ from ecrctl.core.names import validate_account
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
-    from mypy_boto3_ecr import ECRClient
     from mypy_boto3_sts import STSClient
     from mypy_boto3_sts.type_defs import CredentialsTypeDef
+
+    from ecrctl.core.ecr.api import EcrRegistry
 
 DEFAULT_STACK = "public-templates-ecr-integration"
 _NO_CHANGES = ("No updates are to be performed", "didn't contain changes")
@@ -276,11 +277,11 @@ def check_role(
     sts: STSClient,
     role_arn: str,
     external_id: str,
-    ecr_for: Callable[[CredentialsTypeDef], ECRClient],
+    ecr_for: Callable[[CredentialsTypeDef], EcrRegistry],
 ) -> RoleCheck:
     """Assume the role with the ExternalId, then DescribeRepositories as the partner would.
 
-    ``ecr_for`` builds an ECR client from the temporary credentials (the CLI owns sessions).
+    ``ecr_for`` gives the registry as the temporary credentials see it (the CLI owns sessions).
     Either step refused is exit 4, with AWS's reason.
     """
     from botocore.exceptions import ClientError
@@ -299,9 +300,9 @@ def check_role(
             f"cannot assume {role_arn} with that external id: {_message(error)} (the role must "
             "trust this account, with sts:ExternalId equal to the --external-id given)"
         ) from error
-    ecr = ecr_for(assumed["Credentials"])
+    registry = ecr_for(assumed["Credentials"])
     try:
-        page = ecr.describe_repositories(maxResults=1000)
+        repositories, more = registry.first_repositories()
     except ClientError as error:
         raise ConfigurationError(
             f"assumed {role_arn}, but it may not read ECR: {_message(error)}"
@@ -309,8 +310,8 @@ def check_role(
     return RoleCheck(
         role_arn=role_arn,
         assumed_arn=str(assumed.get("AssumedRoleUser", {}).get("Arn", "")),
-        repositories=len(page.get("repositories", [])),
-        more=bool(page.get("nextToken")),
+        repositories=len(repositories),
+        more=more,
     )
 
 

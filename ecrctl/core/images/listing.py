@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.ecr.pacing import error_code
@@ -62,13 +62,10 @@ class ImageService:
 
     def describe(self, repository: str, status: TagStatus = "ANY") -> list[Image]:
         validate_repository_name(repository)
-        params: dict[str, Any] = {"repositoryName": repository}
-        if status != "ANY":
-            params["filter"] = {"tagStatus": status}
-        return [
-            Image.from_api(d)
-            for d in self.registry.items("describe_images", "imageDetails", **params)
-        ]
+        details = self.registry.images(
+            repository, None if status == "ANY" else {"tagStatus": status}
+        )
+        return [Image.from_api(d) for d in details]
 
     def tags(
         self,
@@ -105,9 +102,7 @@ class ImageService:
             return [e.tag for e in self.tags(repository, match=match, sort=sort, limit=limit)]
         _check_limit(limit)
         validate_repository_name(repository)
-        listed = self.registry.items(
-            "list_images", "imageIds", repositoryName=repository, filter={"tagStatus": "TAGGED"}
-        )
+        listed = self.registry.image_ids(repository, {"tagStatus": "TAGGED"})
         entries = {
             image_id["imageTag"]: TagEntry(
                 tag=image_id["imageTag"],

@@ -10,10 +10,11 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from ecrctl.core.ecr.api import MAX_BATCH_IDS, chunked
 from ecrctl.core.names import MANIFEST_MEDIA_TYPES
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
+
     from ecrctl.core.ecr.api import EcrRegistry
 
 # BatchGetImage answers only in a media type it is told the caller accepts.
@@ -34,13 +35,8 @@ def fetch_manifests(
     registry: EcrRegistry, repository: str, digests: Iterable[str]
 ) -> Iterator[tuple[str, str]]:
     """(digest, manifest text) of each of ``digests``: BatchGetImage, 100 digests a call."""
-    for chunk in chunked(list(dict.fromkeys(digests)), MAX_BATCH_IDS):
-        response = registry.call(
-            "batch_get_image",
-            repositoryName=repository,
-            imageIds=[{"imageDigest": d} for d in chunk],
-            acceptedMediaTypes=INDEX_ACCEPTED_MEDIA_TYPES,
-        )
+    ids: list[ImageIdentifierTypeDef] = [{"imageDigest": d} for d in dict.fromkeys(digests)]
+    for _, response in registry.get_manifests(repository, ids, INDEX_ACCEPTED_MEDIA_TYPES):
         for image in response.get("images") or []:
             digest = (image.get("imageId") or {}).get("imageDigest")
             if digest:
