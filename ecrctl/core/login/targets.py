@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.exceptions import InvalidInput, Refused
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.models import iso
 from ecrctl.core.names import RegistryHost, parse_host, validate_registry_id
 
@@ -119,7 +120,7 @@ class RegistryToken:
     # ECR's documented 12 hours is assumed instead.
     expiry_assumed: bool = False
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "registry": self.host,
             "username": self.username,
