@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TypeAlias
 
+JsonScalar: TypeAlias = str | int | float | bool | None
 # Recursive: the quoted names are evaluated by type checkers, not at import.
-JsonValue: TypeAlias = (
-    str | int | float | bool | Sequence["JsonValue"] | Mapping[str, "JsonValue"] | None
-)
+JsonValue: TypeAlias = JsonScalar | Sequence["JsonValue"] | Mapping[str, "JsonValue"]
 JsonObject: TypeAlias = dict[str, JsonValue]
 JsonList: TypeAlias = list[JsonValue]
+
+__all__ = ["JsonList", "JsonObject", "JsonScalar", "JsonValue"]
