@@ -3,8 +3,8 @@
 - core/ is the typed library: it never imports the CLI (typer, click, rich, ecrctl.cli) nor the
   sandbox, so that it can be used and tested without either.
 - No module over 400 lines: a module that grows past that holds two things.
-- ECR is called through core/ecr/api.py's EcrRegistry: no core module but that one and the
-  session builds its own client or paginator.
+- ECR is called through core/ecr/api.py's EcrRegistry (its parts are core/ecr/*): no module
+  but those calls an ECR operation, and none but those and the session builds an ECR client.
 - No module patches a dependency: no ``setattr`` on, and no assignment to an attribute of, a
   module it imports (typer, click, botocore, the standard library) or a member of one. Start-up
   time is won through public API (the lazy group, the root-help cache, the typer version), never
@@ -63,9 +63,10 @@ def test_ecr_paginators_are_made_in_the_registry_wrapper_only() -> None:
         str(p.relative_to(PACKAGE))
         for p in modules("core")
         if "get_paginator(" in p.read_text(encoding="utf-8")
+        and not str(p.relative_to(PACKAGE)).startswith("core/ecr/")
     }
-    # core/ecr/api.py pages ECR; events and SNS page their own services.
-    assert makers <= {"core/ecr/api.py", "core/events/resources.py", "core/events/sns.py"}, makers
+    # core/ecr/ (EcrRegistry) pages ECR; events and SNS page their own services.
+    assert makers <= {"core/events/resources.py", "core/events/sns.py"}, makers
 
 
 def _module_name(path: Path) -> str:
@@ -296,3 +297,149 @@ def test_core_never_writes_to_stdout_or_stderr() -> None:
 )
 def test_the_stream_check_sees_a_write(source: str) -> None:
     assert stream_writes(source), source
+
+
+# -- ECR is called through EcrRegistry only ---------------------------------------------------
+
+# EcrRegistry (core/ecr/api.py and its parts) calls ECR; session.py builds the clients.
+ECR_WRAPPER = "core/ecr/"
+# The embedded emulator seeds and answers through raw clients of its own (it stands in for ECR,
+# it does not use it); the two commands that start it hand it the emulator's client.
+EMULATOR = ("sandbox/", "cli/commands/sandbox.py", "cli/commands/demo.py")
+# Receivers named for another service ecrctl calls: an operation ECR shares with that service
+# (tag_resource on EventBridge, get_authorization_token on ECR Public, ...) is theirs there.
+OTHER_SERVICE_RECEIVERS = frozenset(
+    {"events", "sns", "sm", "secretsmanager", "ecr_public", "iam", "sts", "cfn", "ec2"}
+)
+OTHER_SERVICES = (
+    "ecr-public",
+    "events",
+    "sns",
+    "secretsmanager",
+    "iam",
+    "sts",
+    "cloudformation",
+    "ec2",
+)
+
+
+def _operations(service: str) -> frozenset[str]:
+    """A service's operations as boto3's client methods name them (botocore's model)."""
+    import botocore.session
+    from botocore import xform_name
+
+    model = botocore.session.get_session().get_service_model(service)
+    return frozenset(xform_name(name) for name in model.operation_names)
+
+
+ECR_OPERATIONS = _operations("ecr")
+# ECR's operations that another service ecrctl calls also has (see OTHER_SERVICE_RECEIVERS).
+SHARED_OPERATIONS = frozenset().union(*(ECR_OPERATIONS & _operations(s) for s in OTHER_SERVICES))
+
+
+def _receiver(node: ast.expr) -> str:
+    """The last name of a call's receiver: ``self.events`` -> events, ``ecr_public`` -> itself."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Call):
+        return _receiver(node.func)
+    return ""
+
+
+def _first_string(call: ast.Call) -> str | None:
+    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        return call.args[0].value
+    return None
+
+
+def ecr_calls(source: str, *, may_build_clients: bool = False) -> list[str]:
+    """Each ECR call in a module's source, as ``line: what``:
+
+    - ``X.<ecr operation>(...)`` on any receiver, except an operation ECR shares with another
+      service on a receiver named for that service (``self.events.tag_resource``);
+    - an ECR operation named by a string: ``getattr(c, "put_image")``, ``get_paginator(...)``,
+      ``registry.call("describe_images", ...)`` (the string-keyed pass-through);
+    - an ECR client built: ``.client("ecr")``, ``create_client("ecr")`` (but in session.py)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        owner = _receiver(func.value) if isinstance(func, ast.Attribute) else ""
+        theirs = owner in OTHER_SERVICE_RECEIVERS
+        if isinstance(func, ast.Attribute) and name in ECR_OPERATIONS:
+            if not (theirs and name in SHARED_OPERATIONS):
+                found.append(f"{node.lineno}: {ast.unparse(func)}(...)")
+            continue
+        strings = [_first_string(node)]
+        if name == "getattr" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+            strings.append(str(node.args[1].value))
+        named = [s for s in strings if s in ECR_OPERATIONS]
+        if named and not theirs:
+            found.append(f"{node.lineno}: {ast.unparse(func)}({named[0]!r}, ...)")
+        keywords = {k.arg: k.value for k in node.keywords}
+        service = keywords.get("service_name")
+        wanted = _first_string(node) or (
+            service.value if isinstance(service, ast.Constant) else None
+        )
+        if name in ("client", "create_client") and wanted == "ecr" and not may_build_clients:
+            found.append(f"{node.lineno}: {ast.unparse(func)}('ecr') builds an ECR client")
+    return found
+
+
+def test_no_module_but_the_registry_wrapper_calls_ecr() -> None:
+    """EcrRegistry is the one way to ECR: its client is private, so that the registry id, the
+    page size, "not found" and PutImage's pacing are never forgotten by a call made aside."""
+    calls = {}
+    for path in modules():
+        where = str(path.relative_to(PACKAGE))
+        if where.startswith(ECR_WRAPPER) or where.startswith(EMULATOR):
+            continue
+        source = path.read_text(encoding="utf-8")
+        found = ecr_calls(source, may_build_clients=where == "session.py")
+        if found:
+            calls[where] = found
+    assert not calls, f"ECR called outside EcrRegistry (core/ecr/): {calls}"
+
+
+def test_the_ecr_call_check_finds_a_planted_call() -> None:
+    planted = """
+registry._ecr.describe_images(repositoryName="app")
+self.ecr.tag_resource(resourceArn=arn, tags=[])
+page = client.get_paginator("list_images")
+method = getattr(client, "put_image")
+registry.call("batch_delete_image", repositoryName="app")
+ecr = clients.client("ecr", region)
+ecr = session.create_client(service_name="ecr")
+"""
+    assert [line.split(":")[0] for line in ecr_calls(planted)] == [str(n) for n in range(2, 9)]
+    # Another service's operation of the same name, on a receiver named for it, is not ECR's.
+    theirs = """
+self.events.tag_resource(ResourceARN=arn, Tags=[])
+self.sns.list_tags_for_resource(ResourceArn=arn)
+ecr_public.get_authorization_token()
+pages = self.events.get_paginator("list_targets_by_rule")
+pages = self.sns.get_paginator("list_tags_for_resource")
+clients.client("sts").get_caller_identity()
+"""
+    assert ecr_calls(theirs) == []
+    assert ecr_calls('clients.client("ecr")', may_build_clients=True) == []
+
+
+def test_the_wrappers_methods_are_not_named_as_ecr_operations() -> None:
+    """So that the check above tells a call of EcrRegistry from a call of the client."""
+    from ecrctl.core.ecr.api import EcrRegistry
+
+    methods = {name for name in dir(EcrRegistry) if not name.startswith("_")}
+    assert not methods & ECR_OPERATIONS
+
+
+def test_the_operations_ecr_shares_with_other_services_are_known() -> None:
+    """The names the check lets through on another service's receiver: when botocore's models
+    grow another shared name, it is seen here first."""
+    assert {"tag_resource", "untag_resource", "list_tags_for_resource"} <= SHARED_OPERATIONS
+    assert {"get_authorization_token", "put_image", "describe_images"} <= SHARED_OPERATIONS
+    assert "get_lifecycle_policy" not in SHARED_OPERATIONS

@@ -20,8 +20,6 @@ ARGUMENTS = "ecrctl.completion.arguments"  # ctx.meta: the positional words befo
 
 def _quick_registry(ctx: typer.Context) -> EcrRegistry:
     """The registry the line names (its --region, --profile, ...), asked once, briefly."""
-    from botocore.config import Config
-
     from ecrctl.cli import options
     from ecrctl.core.ecr.api import EcrRegistry
     from ecrctl.session import Clients, resolve_settings
@@ -34,14 +32,7 @@ def _quick_registry(ctx: typer.Context) -> EcrRegistry:
         registry_id=said.get("registry_id"),
         debug=False,
     )
-    clients = Clients(settings)
-    ecr = clients.session.client(
-        "ecr",
-        region_name=clients.region,
-        endpoint_url=settings.endpoint_url,
-        config=Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1}),
-    )
-    return EcrRegistry(ecr, settings.registry_id)
+    return EcrRegistry(Clients(settings).quick_ecr(), settings.registry_id)
 
 
 def _quietly(read: Callable[[], list[str]]) -> list[str]:

@@ -24,14 +24,18 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeGuard
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from ecrctl.cli.completers import ARGUMENTS, complete_repository
 from ecrctl.cli.streams import current
 
 __all__ = ["complete_repository"]  # where the commands have always found it
+
+# Every command of ecrctl is typer's (cli/app.py's classes derive from these); public types only.
+Command = TyperCommand | TyperGroup
 
 SHELLS = {"complete_bash": "bash", "complete_zsh": "zsh", "complete_fish": "fish"}
 COMPLETION_FILES = {"bash": "ecrctl.bash", "zsh": "_ecrctl", "fish": "ecrctl.fish"}
@@ -48,41 +52,41 @@ class Position:
     """Where the cursor is in the command tree once the words before it are read."""
 
     ctx: typer.Context
-    command: Any
-    pending: Any = None  # an option still waiting for a value
+    command: Command
+    pending: TyperOption | None = None  # an option still waiting for a value
     arguments: int = 0  # positional words the command has been given
     only_arguments: bool = False  # after `--`
     given: list[str] = field(default_factory=list)  # those words
 
 
-def _is_group(command: Any) -> bool:
-    return hasattr(command, "list_commands") and hasattr(command, "get_command")
+def _is_group(command: Command) -> TypeGuard[TyperGroup]:
+    return isinstance(command, TyperGroup)
 
 
-def _options(command: Any, ctx: typer.Context) -> list[Any]:
-    return [p for p in command.get_params(ctx) if p.param_type_name == "option"]
+def _options(command: Command, ctx: typer.Context) -> list[TyperOption]:
+    return [p for p in command.get_params(ctx) if isinstance(p, TyperOption)]
 
 
-def _find_option(command: Any, ctx: typer.Context, name: str) -> Any:
+def _find_option(command: Command, ctx: typer.Context, name: str) -> TyperOption | None:
     for param in _options(command, ctx):
         if name in param.opts or name in param.secondary_opts:
             return param
     return None
 
 
-def _takes_value(option: Any) -> bool:
+def _takes_value(option: TyperOption) -> bool:
     return not (getattr(option, "is_flag", False) or getattr(option, "count", False))
 
 
-def _note(ctx: typer.Context, option: Any, value: str) -> None:
+def _note(ctx: typer.Context, option: TyperOption, value: str) -> None:
     """Keep a global option's value (``--region``, ``--profile``...) for the value lookups."""
     from ecrctl.cli import options
 
-    if options.is_global(option):
+    if options.is_global(option) and option.name is not None:
         options.recorded(ctx)[option.name] = value
 
 
-def walk(root: Any, words: list[str]) -> Position:
+def walk(root: Command, words: list[str]) -> Position:
     """Read the complete words of the line (after the command name) as click would."""
     at = Position(typer.Context(root, info_name="ecrctl", resilient_parsing=True), root)
     owed = 0
@@ -112,7 +116,7 @@ def walk(root: Any, words: list[str]) -> Position:
             continue
         if _is_group(at.command):
             sub = at.command.get_command(at.ctx, word)
-            if sub is not None:
+            if isinstance(sub, TyperCommand | TyperGroup):
                 at.ctx = typer.Context(sub, parent=at.ctx, info_name=word, resilient_parsing=True)
                 at.command, at.arguments, at.given = sub, 0, []
                 continue
@@ -121,7 +125,9 @@ def walk(root: Any, words: list[str]) -> Position:
     return at
 
 
-def _values(param: Any, ctx: typer.Context, incomplete: str) -> tuple[str, list[Candidate]]:
+def _values(
+    param: TyperOption | TyperArgument, ctx: typer.Context, incomplete: str
+) -> tuple[str, list[Candidate]]:
     """A parameter's own candidates; file names (by the shell) for a FILE."""
     if re.search(r"\bFILE\b", param.metavar or ""):  # FILE, [FILE]; not PROFILE
         return "file", []
@@ -131,10 +137,10 @@ def _values(param: Any, ctx: typer.Context, incomplete: str) -> tuple[str, list[
     return "plain", [Candidate(str(item.value), item.help or "") for item in items]
 
 
-def _argument(command: Any, ctx: typer.Context, given: int) -> Any:
+def _argument(command: Command, ctx: typer.Context, given: int) -> TyperArgument | None:
     """The argument the next positional word fills, if any."""
     for param in command.get_params(ctx):
-        if param.param_type_name != "argument":
+        if not isinstance(param, TyperArgument):
             continue
         if param.nargs < 0:
             return param
@@ -144,7 +150,7 @@ def _argument(command: Any, ctx: typer.Context, given: int) -> Any:
     return None
 
 
-def _option_names(command: Any, ctx: typer.Context, incomplete: str) -> list[Candidate]:
+def _option_names(command: Command, ctx: typer.Context, incomplete: str) -> list[Candidate]:
     found = []
     for param in _options(command, ctx):
         if getattr(param, "hidden", False):
@@ -155,7 +161,7 @@ def _option_names(command: Any, ctx: typer.Context, incomplete: str) -> list[Can
     return found
 
 
-def _subcommands(group: Any, ctx: typer.Context, incomplete: str) -> list[Candidate]:
+def _subcommands(group: TyperGroup, ctx: typer.Context, incomplete: str) -> list[Candidate]:
     """A group's commands that match, each with its one-line summary (helptext's, as --help
     shows it: no module is loaded for a command the table knows)."""
     from ecrctl.cli.helptext import command_key, summary
@@ -175,7 +181,7 @@ def _subcommands(group: Any, ctx: typer.Context, incomplete: str) -> list[Candid
     return found
 
 
-def candidates(root: Any, words: list[str], incomplete: str) -> tuple[str, list[Candidate]]:
+def candidates(root: Command, words: list[str], incomplete: str) -> tuple[str, list[Candidate]]:
     """What completes ``incomplete`` after ``words`` (the command name left out)."""
     at = walk(root, words)
     if at.pending is not None:
@@ -225,7 +231,8 @@ def answer(instruction: str, words: list[str], app: typer.Typer) -> int:
     if len(words) >= 2:  # the command's name, ..., the word being completed
         try:
             root = typer.main.get_command(app)
-            kind, found = candidates(root, words[1:-1], words[-1])
+            if isinstance(root, TyperGroup):  # cli/app.py's EcrctlGroup
+                kind, found = candidates(root, words[1:-1], words[-1])
         except Exception:
             if os.environ.get("ECRCTL_DEBUG_COMPLETION"):
                 raise

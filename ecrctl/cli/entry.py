@@ -106,6 +106,11 @@ def main() -> None:
             return
         if args in (["--help"], ["-h"]) and _root_help():
             return
+        if args[:1] == ["digest"]:
+            from ecrctl.cli.fastdigest import fast_digest
+
+            if fast_digest(args):
+                return
         from ecrctl.cli.app import main as run
 
         run()

@@ -21,6 +21,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "ecrctl tags team/app --match 'v1.*' -o json",
     ),
     "images": ("ecrctl images team/app", "ecrctl images team/app:1.4.2"),
+    "digest": (
+        "ecrctl digest team/app:1.4.2",
+        "ecrctl digest docker.io/library/alpine:3.20 --platform linux/arm64",
+    ),
+    "inspect": (
+        "ecrctl inspect team/app:1.4.2",
+        "ecrctl inspect team/app:1.4.2 --raw > manifest.json",
+    ),
     "uri": ("ecrctl uri team/app:1.4.2", "export registry=$(ecrctl uri)"),
     "where": ("ecrctl where team/app:1.4.2 --profiles dev,stage,prod",),
     "whoami": ("ecrctl whoami",),
@@ -37,7 +45,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "copy": (
         "ecrctl copy team/app:1.5.0 team/web:1.5.0",
         "ecrctl copy team/app:1.4.2 111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/app --create",
-        "ecrctl copy docker.io/library/nginx:1.27 mirror/nginx --with-referrers",
+        "ecrctl copy team/app:1.4.2 oci:app-layout:1.4.2",
     ),
     "promote": ("ecrctl promote team/app:1.4.2 --from dev --to prod",),
     "push": ("ecrctl push myapp:1.4 team/app --create",),

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import typer
 
 from ecrctl.cli.common import AppState, say, wanted
 from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.cli.output import Column, View
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import NotFound
 from ecrctl.core.fleet import (
     DEFAULT_REGION,
@@ -27,6 +28,7 @@ from ecrctl.core.fleet import (
     FleetResult,
     Outcome,
     ProfileContext,
+    RegionLister,
     parse_profiles,
     parse_regions,
 )
@@ -65,13 +67,20 @@ class SessionAccess:
         return str(region) if region else None
 
     def identity(self) -> dict[str, str]:
-        sts = self.client("sts", self.default_region() or DEFAULT_REGION)
+        region = self.default_region() or DEFAULT_REGION
+        with self._lock:
+            sts = self.clients.client("sts", region)
         found = sts.get_caller_identity()
         return {"Account": str(found["Account"]), "Arn": str(found.get("Arn", ""))}
 
-    def client(self, service: str, region: str) -> Any:
+    def ec2(self, region: str) -> RegionLister:
         with self._lock:
-            return self.clients.client(service, region)
+            ec2: RegionLister = self.clients.client("ec2", region)
+            return ec2
+
+    def registry(self, region: str) -> EcrRegistry:
+        with self._lock:
+            return EcrRegistry(self.clients.ecr(region))
 
 
 def profile_label(profile: str | None) -> str:
@@ -113,13 +122,13 @@ def run(
     return result
 
 
-def failed_status(result: FleetResult[Any]) -> ExitStatus | None:
+def failed_status(result: FleetResult[T]) -> ExitStatus | None:
     """Print one stderr line per failure (a profile that failed as a whole: one line for all
     its regions; profiles that one IAM Identity Center sign-in would fix: one line naming them
     all); the exit status they call for, or None when none failed."""
     if not result.failed:
         return None
-    groups: dict[int, list[Outcome[Any]]] = {}
+    groups: dict[int, list[Outcome[T]]] = {}
     for outcome in result.failed:
         groups.setdefault(id(outcome.error), []).append(outcome)
     statuses = []
@@ -163,14 +172,22 @@ def _signs_in_as(profile: str | None) -> str | None:
         return None
 
 
-def finish(result: FleetResult[Any]) -> None:
+def finish(result: FleetResult[T]) -> None:
     """After the rows: exit 1 (or 4) when a source failed."""
     status = failed_status(result)
     if status is not None:
         raise typer.Exit(int(status))
 
 
-def source_fields(outcome: Outcome[Any]) -> dict[str, Any]:
+class SourceFields(TypedDict):
+    """Where a row of a fleet read comes from, first in each JSON record."""
+
+    profile: str
+    account: str | None
+    region: str | None
+
+
+def source_fields(outcome: Outcome[T]) -> SourceFields:
     return {
         "profile": outcome.source.label,
         "account": outcome.account,
@@ -178,10 +195,10 @@ def source_fields(outcome: Outcome[Any]) -> dict[str, Any]:
     }
 
 
-def tagged(views: list[tuple[Outcome[Any], View]]) -> View:
+def tagged(views: Sequence[tuple[Outcome[T], View]]) -> View:
     """One view of many sources' views: source columns first, source fields in each record."""
     first = views[0][1] if views else View(doc=[])
-    doc: list[Any] = []
+    doc: list[object] = []
     rows: list[list[str]] = []
     text: list[list[str]] = []
     for outcome, view in views:

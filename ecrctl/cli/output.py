@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
@@ -56,7 +56,7 @@ class View:
     column may be cut with an ellipsis down to its header's width.
     """
 
-    doc: Any
+    doc: object  # the JSON document: a to_json() result, a list of them, a JsonObject ...
     headers: Sequence[str] = ()
     rows: list[list[str]] = field(default_factory=list)
     text: list[list[str]] | None = None
@@ -66,7 +66,7 @@ class View:
 
     @classmethod
     def record(
-        cls, doc: dict[str, Any], fields: list[tuple[str, str]], title: str | None = None
+        cls, doc: Mapping[str, object], fields: list[tuple[str, str]], title: str | None = None
     ) -> View:
         """A single object: a two-column table, and ``key<TAB>value`` lines as text."""
         rows = [[label, cell(doc.get(key))] for label, key in fields]
@@ -74,7 +74,7 @@ class View:
         return cls(doc=doc, headers=("field", "value"), rows=rows, text=text, title=title)
 
     @classmethod
-    def lines(cls, doc: Any, values: list[str]) -> View:
+    def lines(cls, doc: object, values: list[str]) -> View:
         """Plain values, one a line in every format but json."""
         return cls(doc=doc, headers=(), rows=[[v] for v in values], text=[[v] for v in values])
 
@@ -89,7 +89,7 @@ class Forms:
 
     view: Callable[[], View]
     text: Callable[[], list[list[str]]] | None = None
-    sarif: Callable[[], dict[str, Any]] | None = None
+    sarif: Callable[[], Mapping[str, object]] | None = None
 
 
 SARIF_COMMANDS = ("scan",)  # the commands whose results have a SARIF form (Forms.sarif)
@@ -106,7 +106,7 @@ def check_format(fmt: str, command: str) -> None:
         raise refuse_sarif()
 
 
-def cell(value: Any) -> str:
+def cell(value: object) -> str:
     """How one value is written in a table or text cell."""
     if value is None:
         return "-"
@@ -228,7 +228,7 @@ def compile_query(expression: str | None) -> Any:
         raise InvalidInput(f"invalid --query {expression[:40]!r}...: nested too deeply") from None
 
 
-def _text_value(value: Any) -> str:
+def _text_value(value: object) -> str:
     if isinstance(value, dict):
         return "\t".join(_text_value(v) for v in value.values())
     if isinstance(value, list):
@@ -284,6 +284,11 @@ class Renderer:
             self._view(forms.view() if forms is not None else result)  # type: ignore[arg-type]
         self.stream.flush()
 
+    def emit_bytes(self, data: bytes) -> None:
+        """A result that is bytes (``inspect --raw``, ``--config``): written exactly, in every
+        format (their sha256 is their digest)."""
+        self.streams.write_bytes(data)
+
     @property
     def _plain_text(self) -> bool:
         return self.format == "text" and self.query is None
@@ -302,11 +307,11 @@ class Renderer:
         for row in rows:
             self.stream.write("\t".join(row) + "\n")
 
-    def _json(self, doc: Any, *, compact: bool = False) -> None:
+    def _json(self, doc: object, *, compact: bool = False) -> None:
         indent = None if compact else 2
         self.stream.write(json.dumps(doc, indent=indent, ensure_ascii=False) + "\n")
 
-    def _emit_queried(self, value: Any) -> None:
+    def _emit_queried(self, value: object) -> None:
         if self.format != "text":
             self._json(value)
             return

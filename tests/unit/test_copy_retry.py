@@ -155,3 +155,18 @@ def test_a_streamed_body_or_a_step_of_a_larger_whole_is_not_retried(
     put = pool.request("PUT", f"{server.url}/up/1?digest=d", headers={}, retry=False)
     assert patched.status == put.status == 503
     assert len(server.seen()) == 2 and recorder.slept == []
+
+
+def test_an_origin_never_reached_gets_three_tries_not_the_whole_policy() -> None:
+    """A typo'd host or a registry that is down fails in a moment (as the ECR API's calls do),
+    whatever AWS_MAX_ATTEMPTS gives the transfers of a registry that answers."""
+    from ecrctl.core.distribution.connections import FIRST_CONTACT_TRIES, ConnectionFailed, Pool
+    from ecrctl.sandbox.emulator import free_port
+
+    waits: list[float] = []
+    policy = RetryPolicy(8, sleep=waits.append, jitter=lambda: 0.0)
+    pool = Pool(retry=policy)
+    with pytest.raises(ConnectionFailed) as failed:
+        pool.request("GET", f"http://127.0.0.1:{free_port()}/v2/", headers={})
+    assert failed.value.unreached
+    assert len(waits) == FIRST_CONTACT_TRIES - 1 == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,7 +14,7 @@ from ecrctl.cli.output import Column, Forms, View, cell, short_digest, short_tim
 from ecrctl.cli.progress import Reporter, StatusLine
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
-from ecrctl.core.models import SEVERITIES
+from ecrctl.core.models import SEVERITIES, iso
 from ecrctl.core.names import (
     Reference,
     image_uri,
@@ -26,6 +26,9 @@ from ecrctl.core.scan.findings import parse_ignore_list, parse_severity, severit
 from ecrctl.core.scan.outcome import ScanOutcome, scan_image
 from ecrctl.core.scan.scans import ScanReport, ScanService, StartOutcome, parse_duration
 from ecrctl.session import Clients
+
+if TYPE_CHECKING:  # built only for -o sarif
+    from ecrctl.core.scan.sarif import SarifLog
 
 # At 80 columns the link goes first (a cut link is no link; -o json has it), then versions
 # are cut with an ellipsis; the id, severity and state always stay whole.
@@ -87,7 +90,7 @@ def _title(report: ScanReport, name: str) -> str:
     counts = severity_counts(report.findings)
     ignored = sum(1 for f in report.findings if f.ignored)
     summary = "  ".join(f"{s} {counts[s]}" for s in SEVERITIES)
-    when = f" {short_time(report.to_json()['completedAt'])}" if report.completed_at else ""
+    when = f" {short_time(iso(report.completed_at))}" if report.completed_at else ""
     digest = f" ({short_digest(report.digest)})" if report.digest else ""
     head = f"{name}{digest}  scan {report.status}{when} ({report.scanner})"
     if not report.ready:
@@ -216,7 +219,7 @@ def scan(
         say(f"note: ignored id {unused} matched no finding")
     what = outcome.pending_reason
 
-    def sarif() -> dict[str, Any]:
+    def sarif() -> SarifLog:
         # An empty log would close every open alert in code scanning: refuse instead.
         if not report.ready:
             raise Refused(f"no SARIF log: the {what} ({report.status}); pass --wait")
@@ -239,11 +242,11 @@ def _start_note(started: StartOutcome, name: str) -> str:
     )
 
 
-def _sarif(report: ScanReport, ref: Reference, clients: Clients) -> dict[str, Any]:
+def _sarif(report: ScanReport, ref: Reference, clients: Clients) -> SarifLog:
     from ecrctl.core.scan.sarif import MAX_RESULTS, to_sarif
 
     log = to_sarif(report, _uri(ref, report, clients))
-    dropped: dict[str, int] = log["runs"][0]["properties"]["droppedResults"]
+    dropped = log["runs"][0]["properties"]["droppedResults"]
     if dropped:
         kept = len(log["runs"][0]["results"])
         counts = ", ".join(f"{s} {dropped[s]:,}" for s in SEVERITIES if s in dropped)

@@ -62,9 +62,7 @@ def tags(
                 app_state,
                 profiles,
                 regions,
-                lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).untagged(
-                    name, limit=limit
-                ),
+                lambda c, r: ImageService(c.access.registry(r)).untagged(name, limit=limit),
                 untagged_view,
             )
         else:
@@ -72,7 +70,7 @@ def tags(
                 app_state,
                 profiles,
                 regions,
-                lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).tags(
+                lambda c, r: ImageService(c.access.registry(r)).tags(
                     name, match=match, sort=sort, limit=limit
                 ),
                 tags_view,

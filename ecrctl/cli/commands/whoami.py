@@ -3,8 +3,6 @@ credentials came from."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
 from ecrctl.cli import fleet
@@ -28,7 +26,7 @@ def whoami(ctx: typer.Context, profiles: Profiles = None, regions: Regions = Non
     app_state = state(ctx)
     asked = fleet.request(app_state, profiles, regions)
 
-    def read(context: ProfileContext, region: str) -> dict[str, Any]:
+    def read(context: ProfileContext, region: str) -> dict[str, str]:
         return {
             "arn": context.arn,
             "registry": str(registry_host(context.account, region)),

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecrctl.core.distribution.answers import Descriptor
-from ecrctl.core.distribution.client import Manifest, Registry, fallback_tag
+from ecrctl.core.distribution.client import Manifest, fallback_tag
+from ecrctl.core.distribution.store import ImageStore
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.names import INDEX_MEDIA_TYPES, Reference
 
@@ -96,7 +97,7 @@ def _matches(descriptor: Descriptor, wanted: str) -> bool:
 class Walker:
     """Reads the source tree once: manifests in push order, the blobs they name."""
 
-    def __init__(self, registry: Registry, repository: str, *, referrers: bool) -> None:
+    def __init__(self, registry: ImageStore, repository: str, *, referrers: bool) -> None:
         self.registry, self.repository, self.referrers = registry, repository, referrers
         self.manifests: list[ManifestItem] = []
         self.blobs: dict[str, BlobItem] = {}
@@ -127,7 +128,7 @@ class Walker:
 
 
 def read_top(
-    registry: Registry, source: Reference, platform: str | None = None
+    registry: ImageStore, source: Reference, platform: str | None = None
 ) -> tuple[Manifest, str, str]:
     """The manifest the copy is about: (manifest, role, platform); one GET, two for --platform."""
     from ecrctl.core.distribution.client import Missing
@@ -149,7 +150,7 @@ def read_top(
 
 
 def read_tree(
-    registry: Registry,
+    registry: ImageStore,
     repository: str,
     top: Manifest,
     role: str,
@@ -175,7 +176,7 @@ def mark_present(plan: Plan) -> None:
 
 def inspect_destination(
     plan: Plan,
-    registry: Registry,
+    registry: ImageStore,
     *,
     workers: int,
     head: Callable[[str], bool] | None = None,

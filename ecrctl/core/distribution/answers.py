@@ -81,6 +81,8 @@ class Descriptor:
     media_type: str
     platform: str = ""  # os/architecture[/variant], for an index's children
     foreign: bool = False  # a layer with urls: it stays where it is
+    artifact_type: str = ""  # a referrer's (a signature, an SBOM)
+    annotations: tuple[tuple[str, str], ...] = ()  # string values only, as the spec has them
 
 
 def descriptor(value: Any, where: str, what: str) -> Descriptor:
@@ -96,7 +98,19 @@ def descriptor(value: Any, where: str, what: str) -> Descriptor:
     if media_type and not (isinstance(media_type, str) and MEDIA_TYPE_RE.fullmatch(media_type)):
         raise BadAnswer(f"{where}: the media type of {what} is malformed: {shown(media_type)}")
     platform = _platform(value.get("platform"), where, what)
-    return Descriptor(digest, size, media_type, platform, bool(value.get("urls")))
+    artifact_type = value.get("artifactType", "")
+    if not isinstance(artifact_type, str) or (
+        artifact_type and not MEDIA_TYPE_RE.fullmatch(artifact_type)
+    ):
+        raise BadAnswer(
+            f"{where}: the artifact type of {what} is malformed: {shown(artifact_type)}"
+        )
+    found = value.get("annotations")
+    annotations = tuple(
+        (k, v) for k, v in (found.items() if isinstance(found, dict) else ()) if isinstance(v, str)
+    )
+    urls = bool(value.get("urls"))
+    return Descriptor(digest, size, media_type, platform, urls, artifact_type, annotations)
 
 
 def _platform(value: Any, where: str, what: str) -> str:

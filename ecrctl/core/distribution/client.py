@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ from ecrctl.core.distribution.transport import (
     Unreachable,
 )
 from ecrctl.core.distribution.upload import BlobUpload, skip
-from ecrctl.core.exceptions import BadAnswer
+from ecrctl.core.exceptions import BadAnswer, InvalidInput
 from ecrctl.core.names import DIGEST_RE, MANIFEST_MEDIA_TYPES
 
 if TYPE_CHECKING:
@@ -54,6 +55,28 @@ class Manifest:
     # Checked when read (answers.manifest_parts): an index's children; an image's blobs.
     children: tuple[Descriptor, ...] = field(default=(), compare=False)
     blobs: tuple[Descriptor, ...] = field(default=(), compare=False)
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        """The manifest as JSON (an object; {} otherwise), for what the descriptors leave out
+        (a config's digest, the annotations): read only from bytes already checked and capped."""
+        value = json.loads(self.data)
+        return value if isinstance(value, dict) else {}
+
+
+def checked_manifest(data: bytes, media_type: str, digest: str, where: str, what: str) -> Manifest:
+    """A Manifest with its children and blobs read and checked (answers.manifest_parts): what a
+    copy walks, whether the bytes came from a registry, a layout or an archive."""
+    children, blobs = manifest_parts(data, media_type, where, what)
+    return Manifest(data, media_type, digest, children, blobs)
+
+
+def local_manifest(data: bytes, media_type: str, digest: str, where: str) -> Manifest:
+    """The same for a manifest in a file the user named: a bad one is bad input (exit 2)."""
+    try:
+        return checked_manifest(data, media_type, digest, where, f"manifest {digest}")
+    except BadAnswer as error:
+        raise InvalidInput(str(error)) from None
 
 
 def sha256(data: bytes) -> str:
@@ -87,8 +110,7 @@ class Registry(Transport):
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         if media_type not in MANIFEST_TYPES:  # a registry that answers with a generic type
             media_type = media_type_of(data) or media_type
-        children, blobs = manifest_parts(data, media_type, self.label, f"manifest {reference}")
-        return Manifest(data, media_type, digest, children, blobs)
+        return checked_manifest(data, media_type, digest, self.label, f"manifest {reference}")
 
     def head_manifest(self, repository: str, reference: str) -> str | None:
         """The digest a tag or digest names in the repository, or None."""

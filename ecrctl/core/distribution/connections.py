@@ -40,7 +40,17 @@ NetError = (OSError, http.client.HTTPException)  # what a broken connection rais
 
 
 class ConnectionFailed(Exception):
-    """The request could not be sent, or the response not read (the reason is the message)."""
+    """The request could not be sent, or the response not read (the reason is the message).
+    ``unreached``: no connection to that origin was ever made (refused, no such host)."""
+
+    def __init__(self, message: str, *, unreached: bool = False) -> None:
+        super().__init__(message)
+        self.unreached = unreached
+
+
+# An origin never reached (a typo'd host, a registry that is down) gets this many tries, as the
+# ECR API's calls get by default: it fails in a moment, not after the whole retry policy.
+FIRST_CONTACT_TRIES = 3
 
 
 class Misbehaving(Exception):
@@ -225,6 +235,7 @@ class Pool:
         self.retry = retry or RetryPolicy()
         self.deadline = deadline
         self._idle: dict[tuple[str, str], list[Any]] = {}
+        self._reached: set[tuple[str, str]] = set()  # origins a connection was made to
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
 
@@ -275,7 +286,9 @@ class Pool:
             try:
                 conn, reused = self.get(key)
             except NetError as error:
-                raise ConnectionFailed(str(error) or type(error).__name__) from None
+                message = str(error) or type(error).__name__
+                raise ConnectionFailed(message, unreached=key not in self._reached) from None
+            self._reached.add(key)
             # A body that can be sent again is small: its sending counts in the deadline; a
             # streamed one may take long, and the clock starts once it is sent.
             deadline = Deadline(conn, self.deadline) if replay else None
@@ -348,7 +361,8 @@ class Pool:
             try:
                 response = self._follow(method, url, headers, body, redirect, auth, replay)
             except ConnectionFailed as error:
-                if replay and self.retry.pause(tries, what, str(error)):
+                first_contact = error.unreached and tries >= FIRST_CONTACT_TRIES
+                if replay and not first_contact and self.retry.pause(tries, what, str(error)):
                     tries += 1
                     continue
                 raise

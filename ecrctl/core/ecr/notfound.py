@@ -3,8 +3,8 @@
 ``repository team/ap not found in registry 123456789012 (us-east-1); did you mean team/app?``
 The account comes from the registry id asked for, else from ECR's own message ("... in the
 registry with id '123456789012'"), the region from the client: neither costs a call. The closest
-names do: one listing (DescribeRepositories, or ListImages for a tag) through the registry's own
-reads, made only when the message is read (``NotFound``'s hint), so that a not-found that a
+names do: one listing (DescribeRepositories, or ListImages for a tag) through EcrRegistry's own
+methods, made only when the message is read (``NotFound``'s hint), so that a not-found that a
 caller handles costs nothing and the success path never lists anything.
 """
 
@@ -13,25 +13,20 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from ecrctl.core.exceptions import ImageNotFound, RepositoryNotFound
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
 
 _ACCOUNT_IN_MESSAGE = re.compile(r"registry with id '(\d{12})'")
 MAX_SUGGESTIONS = 3
 CUTOFF = 0.75  # difflib's ratio: team/ap -> team/app (0.93), not team/web (0.67)
 MAX_LISTED = 10_000  # names read for suggestions, at most (ten pages)
 
-
-class Reads(Protocol):
-    """What of EcrRegistry the messages use: its id, its listings and one call."""
-
-    registry_id: str | None
-
-    def items(self, operation: str, key: str, **params: Any) -> Iterator[Any]: ...
-
-    def call(self, operation: str, *, mapped: bool = True, **params: Any) -> dict[str, Any]: ...
+Names = Callable[[], Iterable[tuple[str, str | None]]]  # (name, registry id) pairs
 
 
 def looked_in(account: str | None, region: str | None) -> str:
@@ -53,65 +48,65 @@ def _best_effort(read: Callable[[], str]) -> str:
         return ""
 
 
-def _account(registry: Reads, aws_message: str) -> str | None:
+def _account(registry_id: str | None, aws_message: str) -> str | None:
     said = _ACCOUNT_IN_MESSAGE.search(aws_message)
-    return registry.registry_id or (said.group(1) if said else None)
+    return registry_id or (said.group(1) if said else None)
 
 
 def repository_not_found(
-    registry: Reads, region: str | None, repository: str, aws_message: str = ""
+    registry_id: str | None,
+    region: str | None,
+    repository: str,
+    aws_message: str = "",
+    listing: Names | None = None,
 ) -> RepositoryNotFound:
-    account = _account(registry, aws_message)
-    repos: list[dict[str, Any]] = []
+    """``listing()``: the registry's repositories (name, registry id), read for the hint."""
+    account = _account(registry_id, aws_message)
+    seen: list[tuple[str, str | None]] = []
 
     def suggestions() -> str:
-        listed = registry.items("describe_repositories", "repositories")
-        repos.extend(itertools.islice(listed, MAX_LISTED))
-        return closest(repository, [str(r["repositoryName"]) for r in repos])
+        if listing is None:
+            return ""
+        seen.extend(itertools.islice(listing(), MAX_LISTED))
+        return closest(repository, [name for name, _ in seen])
 
     def hint() -> str:
         close = _best_effort(suggestions)
-        found = account or next((r.get("registryId") for r in repos if r.get("registryId")), None)
+        found = account or next((owner for _, owner in seen if owner), None)
         return looked_in(found, region) + close
 
     return RepositoryNotFound(f"repository {repository} not found", hint=hint)
 
 
 def image_not_found(
-    registry: Reads,
+    registry_id: str | None,
     region: str | None,
     repository: str,
-    image_id: Mapping[str, str] | None,
+    image: ImageIdentifierTypeDef | None,
     aws_message: str = "",
+    tags: Callable[[], Iterable[str]] | None = None,
+    owner: Callable[[], str] | None = None,
 ) -> ImageNotFound:
     """``team/app:1.4.9 not found in registry ...; did you mean 1.4.3, 1.4.2?`` for one tag
-    asked for; ``team/app@sha256:...`` for a digest; ECR's own message for several ids."""
-    account = _account(registry, aws_message)
-    tag = (image_id or {}).get("imageTag")
-    digest = (image_id or {}).get("imageDigest")
+    asked for (``tags()``: the repository's tags); ``team/app@sha256:...`` for a digest; ECR's
+    own message when several were asked for. ``owner()``: the repository's registry id, read
+    when ECR's message does not say it."""
+    account = _account(registry_id, aws_message)
+    tag = (image or {}).get("imageTag")
+    digest = (image or {}).get("imageDigest")
 
     def where() -> str:
-        if account:
-            return looked_in(account, region)
+        found = account or (_best_effort(owner) if owner is not None else None)
+        return looked_in(found or None, region)
 
-        def owner() -> str:  # the repository exists: its registry id
-            listed = registry.call(
-                "describe_repositories", mapped=False, repositoryNames=[repository]
-            )
-            return str(listed["repositories"][0]["registryId"])
-
-        return looked_in(_best_effort(owner) or None, region)
-
-    def tags() -> str:
-        listed = registry.items(
-            "list_images", "imageIds", repositoryName=repository, filter={"tagStatus": "TAGGED"}
-        )
-        first = itertools.islice(listed, MAX_LISTED)
-        return closest(str(tag), [str(i["imageTag"]) for i in first if i.get("imageTag")])
+    def suggestions() -> str:
+        if tags is None:
+            return ""
+        return closest(str(tag), itertools.islice(tags(), MAX_LISTED))
 
     if tag and not digest:
         return ImageNotFound(
-            f"{repository}:{tag} not found", hint=lambda: where() + _best_effort(tags)
+            f"{repository}:{tag} not found", hint=lambda: where() + _best_effort(suggestions)
         )
     if digest:
         return ImageNotFound(f"{repository}@{digest} not found", hint=where)

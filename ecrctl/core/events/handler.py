@@ -17,10 +17,13 @@ import json
 import socket
 import time
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.events.inbound import BadEvent, parse_event
 from ecrctl.core.events.receiver import Receiver, Rejection
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MAX_BODY = 256 * 1024  # EventBridge's own limit for one event
 _DRAIN_LIMIT = 1024 * 1024  # at most this much of a refused body is read before closing
@@ -51,7 +54,7 @@ class _DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         left = self.deadline - time.monotonic()
         try:
             if left <= 0:
@@ -90,13 +93,13 @@ class WebhookHandler(BaseHTTPRequestHandler):
             self._report(408, "timed out waiting for the request")
             self._send_quietly(408, "timed out waiting for the request")
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: object) -> None:
         return  # the command prints its own lines
 
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return
 
-    def send_error(self, code: int, message: str | None = None, explain: Any = None) -> None:
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # http.server's own refusals (a bad request line, too many headers, 501 ...)
         self._report(code, message or self.responses.get(code, ("error",))[0])
         super().send_error(code, message, explain)
@@ -105,7 +108,7 @@ class WebhookHandler(BaseHTTPRequestHandler):
         self.reported = True
         self.listener.on_reject(Rejection(str(self.client_address[0]), status, reason))
 
-    def _answer(self, status: int, doc: dict[str, Any], **headers: str) -> None:
+    def _answer(self, status: int, doc: dict[str, str | bool], **headers: str) -> None:
         self.connection.settimeout(self.listener.request_timeout)
         body = json.dumps(doc).encode()
         self.send_response(status)

@@ -10,9 +10,56 @@ which the listener answers 400 before it goes on serving.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import NoReturn, TypedDict, cast
 
 from ecrctl.core.events.pattern import PULL_THROUGH, SCAN, SCAN_CHANGE
+from ecrctl.core.jsontypes import JsonValue
+
+# The fields an ECR event is read by (as EventBridge documents them); an event may carry others,
+# which are kept and printed by -o json as they came.
+EventDetail = TypedDict(
+    "EventDetail",
+    {
+        "repository-name": str,
+        "action-type": str,
+        "result": str,
+        "image-tag": str,
+        "image-tags": list[str],
+        "image-digest": str,
+        "scan-status": str,
+        "scan-type": str,
+        "finding-severity-counts": dict[str, int],
+        "repositories": list[dict[str, JsonValue]],
+        "sync-status": str,
+        "upstream-registry-url": str,
+        "ecr-repository-prefix": str,
+        "rule-version": str,
+        "source-account": str,
+        "source-region": str,
+        "target-storage-class": str,
+        "manifest-media-type": str,
+        "artifact-media-type": str,
+        "last-activated-at": str,
+        "resource-type": str,
+    },
+    total=False,
+)
+EcrEvent = TypedDict(
+    "EcrEvent",
+    {
+        "version": str,
+        "id": str,
+        "detail-type": str,
+        "source": str,
+        "account": str,
+        "time": str,
+        "region": str,
+        "resources": list[str],
+        "detail": EventDetail,
+    },
+    total=False,
+)
 
 
 class BadEvent(ValueError):
@@ -33,11 +80,11 @@ _DETAIL_TEXT = (
 )
 
 
-def _no_constant(name: str) -> Any:
+def _no_constant(name: str) -> NoReturn:
     raise BadEvent(f"the body has {name}, which JSON does not allow")
 
 
-def parse_event(body: bytes) -> dict[str, Any]:
+def parse_event(body: bytes) -> EcrEvent:
     """The event in a request body; BadEvent says in a few words what is wrong with it."""
     try:
         text = body.decode("utf-8")
@@ -62,10 +109,10 @@ def parse_event(body: bytes) -> dict[str, Any]:
         raise BadEvent("the body has a number beyond what JSON carries (1e400)") from None
     except RecursionError:
         raise BadEvent("the body is nested too deeply") from None
-    return event
+    return cast(EcrEvent, event)  # _check_shape checked every field summary reads
 
 
-def _check_shape(event: dict[str, Any]) -> None:
+def _check_shape(event: dict[str, JsonValue]) -> None:
     """Every field ``summary`` reads has the type it expects."""
     _check_text(event, _EVENT_TEXT, "")
     detail = event.get("detail")
@@ -94,11 +141,11 @@ def _check_shape(event: dict[str, Any]) -> None:
         raise BadEvent("detail.repositories is not a list of repositories")
 
 
-def summary(event: dict[str, Any]) -> list[str]:
+def summary(event: EcrEvent) -> list[str]:
     """One line for a person: time, kind, repository, what happened, tag(s), digest; for an
     event ``parse_event`` accepted (or made by ``samples``)."""
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-    assert isinstance(detail, dict)
+    found = event.get("detail")
+    detail: EventDetail = found if isinstance(found, dict) else {}
     kind = str(event.get("detail-type", "-"))
     if kind == SCAN:
         counts = detail.get("finding-severity-counts") or {}
@@ -112,7 +159,7 @@ def summary(event: dict[str, Any]) -> list[str]:
         )
         tags = str(detail.get("image-tag") or "-")
     elif kind == SCAN_CHANGE:
-        repos = [r.get("repository-name", "-") for r in detail.get("repositories") or []]
+        repos = [str(r.get("repository-name", "-")) for r in detail.get("repositories") or []]
         detail = {**detail, "repository-name": ",".join(repos) or "-"}
         what = f"{detail.get('action-type', '-')} {detail.get('scan-type', '')}".strip()
         tags = "-"
@@ -129,7 +176,7 @@ def summary(event: dict[str, Any]) -> list[str]:
     ]
 
 
-def _check_text(doc: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
+def _check_text(doc: Mapping[str, JsonValue], keys: tuple[str, ...], where: str) -> None:
     for key in keys:
         value = doc.get(key)
         if value is not None and not isinstance(value, str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.events.model import (
     DEFAULT_BUS,
@@ -15,6 +15,10 @@ from ecrctl.core.events.model import (
 )
 from ecrctl.core.events.pattern import describe_pattern
 from ecrctl.core.events.resources import EventsClients
+from ecrctl.core.jsontypes import JsonObject
+
+if TYPE_CHECKING:
+    from ecrctl.core.events.resources import ManagedRule
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class SetupSummary:
     repositories: tuple[str, ...] | None
     arn: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "name": self.name,
             "eventBus": self.event_bus,
@@ -53,7 +57,7 @@ class SetupLister(EventsClients):
         found = [self._summary(rule, bus) for rule in self.found.managed_rules(bus)]
         return sorted(found, key=lambda s: s.name)
 
-    def _summary(self, rule: dict[str, Any], bus: str) -> SetupSummary:
+    def _summary(self, rule: ManagedRule, bus: str) -> SetupSummary:
         tags: dict[str, str] = rule["Tags"]
         name = tags.get(NAME_TAG) or str(rule["Name"])
         try:

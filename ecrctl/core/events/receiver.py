@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ecrctl.core.events.inbound import EcrEvent
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class Receiver(Protocol):
     failure: BaseException | None
     on_reject: Callable[[Rejection], None]
 
-    def record(self, event: dict[str, Any]) -> bool:
+    def record(self, event: EcrEvent) -> bool:
         """Hand the event on; False if it was not recorded. Raises ``BadEvent`` for an event
         that cannot be recorded as it is (answered 400; the listener goes on)."""
         ...

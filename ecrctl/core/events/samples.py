@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
+from ecrctl.core.events.inbound import EcrEvent
 from ecrctl.core.events.pattern import (
     ACTION,
     EVERY_KIND,
@@ -23,7 +23,7 @@ from ecrctl.core.events.pattern import (
 )
 from ecrctl.core.exceptions import InvalidInput
 
-_DOCUMENTED: dict[str, dict[str, Any]] = {
+_DOCUMENTED: dict[str, EcrEvent] = {
     "push": {
         "version": "0",
         "id": "13cde686-328b-6117-af20-0e5566167482",
@@ -185,7 +185,7 @@ _DERIVED = {"push-failed": "push", "delete-failed": "delete"}
 SAMPLE_KINDS = EVERY_KIND
 
 
-def documented(kind: str) -> dict[str, Any]:
+def documented(kind: str) -> EcrEvent:
     """The example event of the ECR user guide, unchanged."""
     if kind in _DERIVED:
         event = copy.deepcopy(_DOCUMENTED[_DERIVED[kind]])
@@ -203,7 +203,7 @@ def sample(
     account: str | None = None,
     region: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> EcrEvent:
     """A realistic event of ``kind`` with a fresh id and time; fields overridable."""
     event = documented(kind)
     when = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)

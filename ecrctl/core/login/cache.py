@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
     from typing import Any
 
+    from ecrctl.core.jsontypes import JsonObject
     from ecrctl.core.login.targets import RegistryToken
 
 # Refresh when less than this share of the token's life is left.
@@ -166,7 +167,7 @@ class CachedToken:
         life = self.expires_at - self.issued_at
         return self.expires_at - moment > max(life, 0) * REFRESH_FRACTION
 
-    def to_file(self) -> dict[str, Any]:
+    def to_file(self) -> JsonObject:
         return {
             "version": _VERSION,
             "registry": self.registry,

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ecrctl.core.exceptions import ConfigurationError
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.privatefile import (
     UnsafePath,
     ensure_private_dir,
@@ -90,8 +91,8 @@ class Registration:
     def __repr__(self) -> str:  # never the secret
         return f"Registration({self.client_id!r}, expires {format_time(self.expires_at)})"
 
-    def to_file(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def to_file(self) -> JsonObject:
+        data: JsonObject = {
             "clientId": self.client_id,
             "clientSecret": self.client_secret,
             "expiresAt": format_time(self.expires_at),
@@ -136,9 +137,9 @@ class SsoToken:
     def expired(self, now: datetime) -> bool:
         return self.expires_at <= now
 
-    def to_file(self) -> dict[str, Any]:
+    def to_file(self) -> JsonObject:
         """The aws CLI v2's fields, in its order."""
-        data: dict[str, Any] = {
+        data: JsonObject = {
             "startUrl": self.start_url,
             "region": self.region,
             "accessToken": self.access_token,

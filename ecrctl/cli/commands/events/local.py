@@ -62,7 +62,7 @@ def listen(
     import signal
 
     from ecrctl.cli.query import QueryFailed
-    from ecrctl.core.events.inbound import BadEvent, summary
+    from ecrctl.core.events.inbound import BadEvent, EcrEvent, summary
     from ecrctl.core.events.listener import Rejection, WebhookListener
     from ecrctl.core.inputs import printable
 
@@ -75,7 +75,7 @@ def listen(
         raise InvalidInput("--password-stdin needs --username")
     app_state = state(ctx)
 
-    def on_event(event: dict[str, Any]) -> None:
+    def on_event(event: EcrEvent) -> None:
         line = [printable(field) for field in summary(event)]
         try:
             app_state.emit(View(doc=event, rows=[line], text=[line], json_lines=True))

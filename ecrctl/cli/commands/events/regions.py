@@ -7,8 +7,8 @@ it, each row starts with its region and the JSON document is a list, one entry p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -58,12 +58,10 @@ def merged(views: Sequence[tuple[str | None, View]]) -> View:
         return views[0][1]
     first = views[0][1] if views else View(doc=[])
     columns = (Column("region"), *first.columns) if first.columns else None
-    docs: list[Any] = []
+    docs: list[object] = []
     for region, view in views:
-        if isinstance(view.doc, list):  # a listing: each item gains its region
-            docs += [{"region": region, **item} for item in view.doc]
-        else:
-            docs.append({"region": region, **view.doc})
+        items = view.doc if isinstance(view.doc, list) else [view.doc]  # a listing: each item
+        docs += [{"region": region, **i} if isinstance(i, Mapping) else i for i in items]
     return View(
         doc=docs,
         headers=("region", *first.headers),

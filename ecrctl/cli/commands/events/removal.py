@@ -28,7 +28,9 @@ def _kept_role(plan: EventsStatus, earlier: set[str]) -> list[str]:
     role = next((p for p in plan.pieces if p.kind == "role" and p.exists), None)  # none: SNS
     if role is None:
         return []
-    return [r for r in role.detail.get("otherRegions") or [] if r not in earlier]
+    others = role.detail.get("otherRegions")
+    listed = others if isinstance(others, list) else []
+    return [str(r) for r in listed if str(r) not in earlier]
 
 
 def _view(names: Names, plan: EventsStatus, keep: list[str], dry_run: bool) -> View:

@@ -13,7 +13,7 @@ from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, date_only, short_time
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import Refused
-from ecrctl.core.models import Repository, human_size
+from ecrctl.core.models import Repository, RepositoryDetailsJson, human_size
 from ecrctl.core.names import without_reference
 from ecrctl.core.repos.repositories import RepositoryService
 
@@ -132,9 +132,7 @@ def list_(
             app_state,
             profiles,
             regions,
-            lambda c, region: RepositoryService(
-                EcrRegistry(c.access.client("ecr", region))
-            ).list_all(prefix),
+            lambda c, region: RepositoryService(c.access.registry(region)).list_all(prefix),
             list_view,
         )
         return
@@ -164,6 +162,10 @@ def list_view(repos: list[Repository]) -> View:
     )
 
 
+class ShownRepository(RepositoryDetailsJson):
+    mayPull: str  # who may pull besides the repository's account (its repository policy)
+
+
 @app.command("show")
 def show(ctx: typer.Context, name: RepoArg) -> None:
     """Settings, image count, total size, and whether policies exist."""
@@ -172,7 +174,12 @@ def show(ctx: typer.Context, name: RepoArg) -> None:
     details = RepositoryService(EcrRegistry(clients.ecr(), clients.settings.registry_id)).show(
         ref.repository
     )
-    doc = details.to_json()
+    may_pull = (
+        pull_summary(clients, ref.repository)
+        if details.has_repository_policy
+        else ("own account only")
+    )
+    doc: ShownRepository = {**details.to_json(), "mayPull": may_pull}
     view = View.record(
         doc,
         [
@@ -195,14 +202,9 @@ def show(ctx: typer.Context, name: RepoArg) -> None:
     size = details.total_size_bytes
     view.rows[10][1] = f"{human_size(size)} ({size} bytes)"
 
-    doc["mayPull"] = (
-        pull_summary(clients, ref.repository)
-        if details.has_repository_policy
-        else ("own account only")
-    )
-    view.rows.append(["may pull", doc["mayPull"]])
+    view.rows.append(["may pull", may_pull])
     assert view.text is not None
-    view.text.append(["mayPull", doc["mayPull"]])
+    view.text.append(["mayPull", may_pull])
     app_state.emit(view)
 
 

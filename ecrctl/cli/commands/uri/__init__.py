@@ -9,6 +9,7 @@ import typer
 from ecrctl.cli.common import Profiles, Regions, state, wanted
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.login.targets import reported_host
 from ecrctl.core.names import full_uri, resolve_host
 
@@ -40,7 +41,7 @@ def uri(
         registry_id=clients.settings.registry_id,
         region=lambda: clients.region,
         account=clients.account,  # sso_account_id when no credentials can be had
-        reported=lambda: reported_host(clients.ecr(), clients.settings.registry_id),
+        reported=lambda: reported_host(EcrRegistry(clients.ecr()), clients.settings.registry_id),
     )
     text = full_uri(image, host)
     app_state.emit(
