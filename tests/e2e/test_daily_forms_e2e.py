@@ -108,8 +108,10 @@ def test_images_with_a_tag_shows_that_image_only(seeded: Sandbox) -> None:
     )
 
 
-def test_scan_without_a_tag_means_latest(seeded: Sandbox) -> None:
+def test_an_image_without_a_tag_means_latest(seeded: Sandbox) -> None:
     latest = _digest(seeded, "team/app:latest")
+    digest = run(seeded, "digest", "team/app")
+    assert (digest.returncode, digest.stdout) == (0, f"{latest}\n"), digest.stderr
     done = run(seeded, "-o", "json", "scan", "team/app", "--start", "--wait", "--timeout", "1m")
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
