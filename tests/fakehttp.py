@@ -13,11 +13,15 @@ test ends.
 
 The handler is either a function of the Request (its body read whole: Content-Length or
 chunked) returning a Reply, or a ``BaseHTTPRequestHandler`` subclass for full control (its
-requests are then not recorded). A Reply's body is bytes (sent with a Content-Length), or an
-iterable of bytes sent as it is produced, for endless or trickling answers: then without a
-Content-Length unless the Reply gives one, and the connection closes when it ends. A HEAD gets
-the headers only (give a Content-Length to say what a GET would send). Its headers are a dict,
-or a list of (name, value) pairs where a name repeats. How the connection ends:
+requests are then not recorded). This is the one module of tests/ and bench/ that may derive
+from or start an http.server class (tests/test_house.py checks): what a test's server needs
+and this module lacks is added here, documented, for every test.
+
+A Reply's body is bytes (sent with a Content-Length), or an iterable of bytes sent as it is
+produced, for endless or trickling answers: then without a Content-Length unless the Reply
+gives one, and the connection closes when it ends. A HEAD gets the headers only (give a
+Content-Length to say what a GET would send). Its headers are a dict, or a list of (name,
+value) pairs where a name repeats. How the connection ends:
 
 - ``Reply.reset``: no answer, the connection is reset (TCP RST), as by a peer that crashed;
 - ``Reply.hang_up``: no answer, the connection is closed (FIN), as by a peer that gives up;
