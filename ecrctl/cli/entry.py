@@ -113,6 +113,9 @@ def main() -> None:
             return
         if args in (["--help"], ["-h"]) and _root_help():
             return
+        from ecrctl.cli.signals import install
+
+        install()  # Ctrl-C stops a blocking call even when it lands just before the call
         from ecrctl.cli.app import main as run
 
         run()
