@@ -9,6 +9,8 @@ request to moto untouched, body unread:
 - ECR's StartLifecyclePolicyPreview / GetLifecyclePolicyPreview: computed with ecrctl's own
   evaluator over the repository's images, which are read from moto through the ECR API itself
   (the server is threaded, so the nested call is served while this one waits).
+- Beneath it, ``EcrExtras`` (ecr_extras.py): pull-through cache rules, account settings, and
+  DescribeImages' push times and scan status.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from ecrctl.sandbox.ecr_extras import EcrExtras
 
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921."
 PUBLIC_TARGET = "SpencerFrontendService."
@@ -78,7 +82,7 @@ class SandboxMiddleware:
     """Answers ECR Public's token and the lifecycle preview; moto answers everything else."""
 
     def __init__(self, inner: Wsgi, ecr_client: Callable[[str], Any]) -> None:
-        self.inner = inner
+        self.inner: Wsgi = EcrExtras(inner, ecr_client)
         self.ecr_client = ecr_client  # region -> an ECR client on this very server
         self.previews: dict[tuple[str, str, str], _Preview] = {}
         self.lock = threading.Lock()
