@@ -162,11 +162,13 @@ class RemovalPlan:
     image_count: int
     allowed: bool
     reason: str | None = None
+    size_bytes: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "imageCount": self.image_count,
+            "sizeBytes": self.size_bytes,
             "removable": self.allowed,
             "reason": self.reason,
         }
