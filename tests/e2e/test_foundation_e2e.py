@@ -218,3 +218,16 @@ def test_demo_runs_every_step() -> None:
     assert "$ ecrctl repo create demo/app" in done.stdout
     assert "!! exit" not in done.stdout
     assert "every step behaved as expected" in done.stderr
+    # It ends by pointing to the seeded sandbox, for exploring further.
+    assert "run `ecrctl sandbox --seed`" in done.stderr.splitlines()[-1]
+
+
+def test_repo_remove_dry_run_piped_says_what_would_go(run_ecrctl: Any, server_ecr: Any) -> None:
+    server_ecr.create_repository(repositoryName="team/app")
+    seed_repository(server_ecr, "team/app", ["1", "2", "3"])
+    details = server_ecr.describe_images(repositoryName="team/app")["imageDetails"]
+    size = sum(d["imageSizeInBytes"] for d in details)
+    done = run_ecrctl("repo", "remove", "team/app", "--force", "--dry-run")
+    assert (done.exit_code, done.stderr) == (0, "dry run: nothing changed\n")
+    assert done.stdout == f"team/app\t3\t{size}\twould remove\n"
+    assert server_ecr.describe_repositories()["repositories"]

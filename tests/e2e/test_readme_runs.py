@@ -41,7 +41,6 @@ NOT_HERE = {
 # Lines with these options do not run here either (by option, so the plain lines still run).
 NOT_HERE_WITH = {
     "--attach-role": "an IAM role the sandbox lacks: tests/e2e/test_registry_e2e.py",
-    "--upstream": "moto has no pull-through cache: tests/cli/test_registry_stubbed_cli.py",
     "docker.io/library/alpine:3.20": "names Docker Hub (no internet here): "
     "tests/e2e/test_images_registries.py reads the same from a local registry",
 }

@@ -134,7 +134,11 @@ def test_remote_lifecycle_preview_agrees_with_the_local_one(on_sandbox: Any) -> 
     assert remote.returncode == 0, remote.stderr
     assert remote.stdout == local.stdout
     rows = [line.split("\t") for line in remote.stdout.splitlines()]
-    assert [(r[1][:3], r[2], r[3]) for r in rows] == [("pr-", "2", "expire")]
+    # The lone untagged image (45 days old) and the older pull-request image.
+    assert sorted((r[1][:3], r[2], r[3]) for r in rows) == [
+        ("-", "1", "expire"),
+        ("pr-", "2", "expire"),
+    ]
 
 
 def test_lifecycle_preview_api_pages_and_errors_like_ecr(seeded: Emulator) -> None:
