@@ -55,6 +55,10 @@ def sha256(data: bytes) -> str:
 class Registry(Transport):
     """One registry host's distribution API (thread-safe, as its transport is)."""
 
+    # Called with the headers of each manifest answer (GET and HEAD), if set: ecrctl sync reads
+    # Docker Hub's pull limit (ratelimit-remaining) from them.
+    on_manifest: Callable[[Any], None] | None = None
+
     # -- manifests ----------------------------------------------------------------------
     def get_manifest(self, repository: str, reference: str) -> Manifest:
         response = self.request(
@@ -63,6 +67,8 @@ class Registry(Transport):
             headers={"Accept": ", ".join(MANIFEST_TYPES)},
             stream=True,
         )
+        if self.on_manifest is not None:
+            self.on_manifest(response.headers)
         data = response.read(MAX_MANIFEST_BYTES + 1, decode_content=True)
         response.release_conn()
         if len(data) > MAX_MANIFEST_BYTES:
@@ -85,6 +91,8 @@ class Registry(Transport):
             )
         except Missing:
             return None
+        if self.on_manifest is not None:
+            self.on_manifest(response.headers)
         digest = response.headers.get("Docker-Content-Digest")
         if digest:
             return str(digest)
