@@ -1,0 +1,83 @@
+"""Where each blob already is in one destination registry, so that a layer shared by many
+images crosses the wire once per registry (as containers/image's blob-info cache does): the
+first image that needs a blob uploads it, the others wait for that upload and then mount the
+blob from the repository it went to, or find it already in their own.
+
+Claims are taken all at once per image, under one lock: an image can only wait for uploads
+claimed before its own claims, so waits never form a circle. An image whose awaited upload
+failed uploads the blob itself (it never waits twice). Known for this run only: a blob that
+the cache names as present was seen (HEAD) or put during this run."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+
+class BlobCache:
+    """Digest -> repositories of the destination registry that hold it, and uploads under way.
+
+    ``mountable``: the registry mounts across repositories (distribution registries always; ECR
+    where BLOB_MOUNTING is enabled). Without mounts a blob is only shared within a repository.
+    """
+
+    def __init__(self, *, mountable: bool) -> None:
+        self.mountable = mountable
+        self._where: dict[str, list[str]] = {}
+        self._sending: dict[tuple[str, str], threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def _key(self, digest: str, repository: str) -> tuple[str, str]:
+        return (digest, "" if self.mountable else repository)
+
+    def add(self, digest: str, repository: str) -> None:
+        """The blob is in ``repository`` now; anyone waiting for its upload goes on."""
+        with self._lock:
+            places = self._where.setdefault(digest, [])
+            if repository not in places:
+                places.append(repository)
+            sent = self._sending.pop(self._key(digest, repository), None)
+        if sent is not None:
+            sent.set()
+
+    def present(self, digest: str, repository: str) -> bool:
+        with self._lock:
+            return repository in self._where.get(digest, ())
+
+    def mount_source(self, digest: str, repository: str) -> str | None:
+        """A repository of this registry to mount the blob from into ``repository``."""
+        if not self.mountable:
+            return None
+        with self._lock:
+            places = [r for r in self._where.get(digest, ()) if r != repository]
+        return places[0] if places else None
+
+    def claim(
+        self, repository: str, digests: Iterable[str]
+    ) -> tuple[list[str], list[threading.Event]]:
+        """Of the blobs an image must send to ``repository``: those nobody holds or sends are
+        claimed by it (send them, then :meth:`add` or :meth:`release`), and for those another
+        image is sending, the events that say its upload ended."""
+        mine: list[str] = []
+        waits: list[threading.Event] = []
+        with self._lock:
+            for digest in dict.fromkeys(digests):
+                places = self._where.get(digest, ())
+                if repository in places or (self.mountable and places):
+                    continue
+                key = self._key(digest, repository)
+                sending = self._sending.get(key)
+                if sending is None:
+                    self._sending[key] = threading.Event()
+                    mine.append(digest)
+                else:
+                    waits.append(sending)
+        return mine, waits
+
+    def release(self, repository: str, digests: Iterable[str]) -> None:
+        """Uploads claimed but not finished (failed): whoever waits for them goes on."""
+        with self._lock:
+            ended = [self._sending.pop(self._key(d, repository), None) for d in digests]
+        for event in ended:
+            if event is not None:
+                event.set()

@@ -1,0 +1,252 @@
+"""One image of a sync: decided by digest first, then copied as ``ecrctl copy`` copies.
+
+A HEAD on each side: a destination tag that already names the source digest is up to date and
+costs nothing more. Otherwise the copy's own plan and execution (core/copy: children before the
+index, the tag last, the digest read back), with the blobs looked up in the run's blob cache:
+present in the repository, mounted from another repository of the destination registry, or
+sent once while other images wait for it. Tags naming the same image share one copy: the
+others only put the tag (no more pulls from a rate-limited source).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecrctl.core.copy.copy import Copier, Progress
+from ecrctl.core.copy.plan import BlobItem, Plan, inspect_destination
+from ecrctl.core.distribution.client import Manifest, Missing, Registry, RegistryError
+from ecrctl.core.distribution.resume import UploadStates
+from ecrctl.core.exceptions import EcrctlError, Refused
+from ecrctl.core.names import Reference
+from ecrctl.core.sync.blobcache import BlobCache
+from ecrctl.core.sync.plan import Item, display
+from ecrctl.core.sync.ratelimit import PullGuard, is_rate_limited
+
+COPIED, UP_TO_DATE, PLANNED, FAILED = "copied", "up-to-date", "planned", "failed"
+
+
+@dataclass
+class Row:
+    source: Reference
+    destination: Reference
+    digest: str | None = None
+    status: str = FAILED
+    error: str = ""
+    deferred: bool = False  # not started: the source's pull limit was near
+    moved: int = 0  # bytes uploaded
+    mounted: int = 0  # blobs mounted from another repository
+    mounted_bytes: int = 0
+    present: int = 0  # blobs the destination already held
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": display(self.source),
+            "destination": display(self.destination),
+            "digest": self.digest,
+            "status": self.status,
+        }
+
+
+@dataclass
+class ImageOptions:
+    platform: str | None = None
+    referrers: bool = False
+    dry_run: bool = False
+    blob_workers: int = 4
+    states: UploadStates | None = None
+
+
+@dataclass
+class _Shared:
+    """The first copy of an image; the other tags naming it wait for its top manifest."""
+
+    ended: threading.Event = field(default_factory=threading.Event)
+    top: Manifest | None = None
+
+
+class ImageSync:
+    """Syncs single images between two registries; thread-safe (one per run)."""
+
+    def __init__(
+        self,
+        source: Registry,
+        destination: Registry,
+        *,
+        cache: BlobCache,
+        guard: PullGuard,
+        options: ImageOptions,
+        immutable: Callable[[str], bool] = lambda repository: False,
+        on_bytes: Callable[[int], None] = lambda n: None,
+    ) -> None:
+        self.source, self.destination = source, destination
+        self.cache, self.guard, self.options = cache, guard, options
+        self.immutable = immutable
+        self.on_bytes = on_bytes
+        self._shared: dict[tuple[str, str, str], _Shared] = {}
+        self._lock = threading.Lock()
+
+    def run(self, item: Item) -> Row:
+        """The row of one image; a failure is the row's status and one line, never raised."""
+        row = Row(item.source, item.destination)
+        try:
+            self._run(item, row)
+        except (RegistryError, EcrctlError) as error:
+            if is_rate_limited(error):
+                self.guard.exhausted()
+                row.deferred = True
+            row.status = FAILED
+            row.error = " ".join(str(error).split()) or type(error).__name__
+        return row
+
+    def _run(self, item: Item, row: Row) -> None:
+        src, dst = item.source, item.destination
+        digest = self.source.head_manifest(src.repository, src.identifier)
+        if digest is None:
+            raise Missing(f"{display(src)} not found (the tag is gone)")
+        row.digest = digest
+        held = self.destination.head_manifest(dst.repository, dst.identifier)
+        exact = not self.options.platform and not self.options.referrers
+        if exact and held == digest:
+            row.status = UP_TO_DATE
+            return
+        if exact and held is not None and self.immutable(dst.repository):
+            raise Refused(
+                f"{display(dst)} names {held}, not {digest}, and the destination repository "
+                "is immutable: the tag is not moved"
+            )
+        if self.options.dry_run:
+            row.status = PLANNED
+            return
+        shared, first = self._image((src.repository, dst.repository, digest))
+        if not first:  # another tag of an image being copied: wait, then only put the tag
+            shared.ended.wait()
+            if shared.top is not None:
+                self._tag_only(dst, shared.top, held, row)
+                return
+        try:
+            if self.guard.near:
+                row.deferred = True
+                row.error = "not started: the source's pull limit is reached"
+                return
+            top = self._copy(item, row)
+            if first:
+                shared.top = top
+        finally:
+            if first:
+                shared.ended.set()
+
+    def _image(self, key: tuple[str, str, str]) -> tuple[_Shared, bool]:
+        """The run's record of one source image into one repository; whether it is new."""
+        with self._lock:
+            shared = self._shared.get(key)
+            if shared is not None:
+                return shared, False
+            shared = self._shared[key] = _Shared()
+            return shared, True
+
+    def _tag_only(self, dst: Reference, top: Manifest, held: str | None, row: Row) -> None:
+        """Another tag of an image this run copied already: put the tag, read it back."""
+        row.digest = top.digest
+        if held == top.digest:
+            row.status = UP_TO_DATE
+            return
+        repository, tag = dst.repository, dst.identifier
+        self.destination.put_manifest(repository, tag, top)
+        verified = self.destination.head_manifest(repository, tag)
+        if verified != top.digest:
+            raise Refused(f"{display(dst)} names {verified} after the copy, not {top.digest}")
+        row.status = COPIED
+
+    def _copy(self, item: Item, row: Row) -> Manifest:
+        repository = item.destination.repository
+        copier = Copier(
+            self.source,
+            self.destination,
+            workers=self.options.blob_workers,
+            states=self.options.states,
+            progress=Progress(
+                on_bytes=self.on_bytes, on_blob=lambda blob: self.cache.add(blob.digest, repository)
+            ),
+        )
+        plan = copier.plan(
+            item.source,
+            item.destination,
+            platform=self.options.platform,
+            referrers=self.options.referrers,
+            inspect=False,
+        )
+        row.digest = plan.top.digest
+        if plan.complete:
+            row.status = UP_TO_DATE
+            return plan.top
+        plan.mounts = False  # mounts are decided here, from the cache, not from the source repo
+        inspect_destination(
+            plan,
+            self.destination,
+            workers=self.options.blob_workers,
+            head=lambda digest: self._head(repository, digest),
+        )
+        mine = self._place_blobs(plan, row)
+        try:
+            refuse = (
+                "the destination repository is immutable" if self.immutable(repository) else None
+            )
+            result = copier.execute(plan, refuse_move=refuse)
+        finally:
+            self.cache.release(repository, mine)
+        row.status = UP_TO_DATE if result.status == "unchanged" else COPIED
+        row.moved = result.bytes_moved
+        row.present = sum(b.status == "present" for b in plan.blobs.values()) - row.mounted
+        return plan.top
+
+    def _head(self, repository: str, digest: str) -> bool:
+        if self.cache.present(digest, repository):
+            return True
+        if self.destination.head_blob(repository, digest):
+            self.cache.add(digest, repository)
+            return True
+        return False
+
+    def _place_blobs(self, plan: Plan, row: Row) -> list[str]:
+        """Blobs to send: found in the repository by now, mounted, or claimed to be sent by
+        this image (returned: release them when the copy ends)."""
+        repository = plan.destination.repository
+        needed = [b for b in plan.blobs.values() if b.status == "copy"]
+        within = plan.same_registry and self.cache.mountable
+        mine: list[str] = []
+        if not within:
+            mine, waits = self.cache.claim(repository, [b.digest for b in needed])
+            for sent in waits:
+                sent.wait()
+        mounts: list[tuple[BlobItem, str]] = []
+        for blob in needed:
+            if blob.digest in mine:
+                continue
+            if self.cache.present(blob.digest, repository):
+                blob.status = "present"
+                continue
+            origin = (
+                plan.source.repository
+                if within
+                else self.cache.mount_source(blob.digest, repository)
+            )
+            if origin:
+                mounts.append((blob, origin))
+        if mounts:
+            with ThreadPoolExecutor(max_workers=self.options.blob_workers) as pool:
+                done = list(pool.map(lambda m: self._mount(repository, *m), mounts))
+            row.mounted = sum(done)
+            row.mounted_bytes = sum(b.size for (b, _), ok in zip(mounts, done, strict=True) if ok)
+        return mine
+
+    def _mount(self, repository: str, blob: BlobItem, origin: str) -> bool:
+        self.destination.grant(origin, "pull")
+        if not self.destination.mount_blob(repository, blob.digest, origin):
+            return False  # the registry opened an upload instead: the copy sends the blob
+        blob.status = "present"
+        self.cache.add(blob.digest, repository)
+        return True
