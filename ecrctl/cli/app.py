@@ -44,6 +44,7 @@ COMMANDS: tuple[str, ...] = (
     "untag",
     "copy",
     "promote",
+    "sync",
     "events",
     "registry",
 )
