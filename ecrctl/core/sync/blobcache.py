@@ -3,10 +3,10 @@ images crosses the wire once per registry (as containers/image's blob-info cache
 first image that needs a blob uploads it, the others wait for that upload and then mount the
 blob from the repository it went to, or find it already in their own.
 
-Claims are taken all at once per image, under one lock: an image can only wait for uploads
-claimed before its own claims, so waits never form a circle. An image whose awaited upload
-failed uploads the blob itself (it never waits twice). Known for this run only: a blob that
-the cache names as present was seen (HEAD) or put during this run."""
+An image sends the blobs it claimed first and waits for the others' only then, before its
+manifests go up: an upload never waits for anything, so waits never form a circle. An image
+whose awaited upload failed sends the blob itself (it never waits twice). Known for this run
+only: a blob that the cache names as present was seen (HEAD) or put during this run."""
 
 from __future__ import annotations
 
@@ -54,12 +54,12 @@ class BlobCache:
 
     def claim(
         self, repository: str, digests: Iterable[str]
-    ) -> tuple[list[str], list[threading.Event]]:
+    ) -> tuple[list[str], dict[str, threading.Event]]:
         """Of the blobs an image must send to ``repository``: those nobody holds or sends are
         claimed by it (send them, then :meth:`add` or :meth:`release`), and for those another
-        image is sending, the events that say its upload ended."""
+        image is sending, the event that says that upload ended (by digest)."""
         mine: list[str] = []
-        waits: list[threading.Event] = []
+        waits: dict[str, threading.Event] = {}
         with self._lock:
             for digest in dict.fromkeys(digests):
                 places = self._where.get(digest, ())
@@ -71,7 +71,7 @@ class BlobCache:
                     self._sending[key] = threading.Event()
                     mine.append(digest)
                 else:
-                    waits.append(sending)
+                    waits[digest] = sending
         return mine, waits
 
     def release(self, repository: str, digests: Iterable[str]) -> None:

@@ -11,8 +11,9 @@ others only put the tag (no more pulls from a rate-limited source).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from ecrctl.core.sync.plan import Item, display
 from ecrctl.core.sync.ratelimit import PullGuard, is_rate_limited
 
 COPIED, UP_TO_DATE, PLANNED, FAILED = "copied", "up-to-date", "planned", "failed"
+PENDING = "pending"  # decided: a copy is needed (never in a result)
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Row:
     mounted: int = 0  # blobs mounted from another repository
     mounted_bytes: int = 0
     present: int = 0  # blobs the destination already held
+    previous: str | None = None  # what the destination tag named before
+    sent_late: int = 0  # blobs another image was to send, sent by this one after all
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,46 +94,62 @@ class ImageSync:
         self._lock = threading.Lock()
 
     def run(self, item: Item) -> Row:
-        """The row of one image; a failure is the row's status and one line, never raised."""
+        """Decide and, when needed, copy one image."""
+        row = self.decide(item)
+        return self.transfer(item, row) if row.status == PENDING else row
+
+    def decide(self, item: Item) -> Row:
+        """A HEAD on each side: ``up-to-date``, ``planned`` (dry run), ``failed``, or PENDING
+        (a copy is needed: :meth:`transfer`). A failure is the row's status, never raised."""
         row = Row(item.source, item.destination)
+        with self._failures(row):
+            src, dst = item.source, item.destination
+            digest = self.source.head_manifest(src.repository, src.identifier)
+            if digest is None:
+                raise Missing(f"{display(src)} not found (the tag is gone)")
+            row.digest = digest
+            row.previous = self.destination.head_manifest(dst.repository, dst.identifier)
+            exact = not self.options.platform and not self.options.referrers
+            if exact and row.previous == digest:
+                row.status = UP_TO_DATE
+            elif exact and row.previous is not None and self.immutable(dst.repository):
+                raise Refused(
+                    f"{display(dst)} names {row.previous}, not {digest}, and the destination "
+                    "repository is immutable: the tag is not moved"
+                )
+            else:
+                row.status = PLANNED if self.options.dry_run else PENDING
+        return row
+
+    def transfer(self, item: Item, row: Row) -> Row:
+        """Copy one image that :meth:`decide` found missing or different."""
+        with self._failures(row):
+            self._transfer(item, row)
+        return row
+
+    @contextmanager
+    def _failures(self, row: Row) -> Iterator[None]:
         try:
-            self._run(item, row)
+            yield
         except (RegistryError, EcrctlError) as error:
             if is_rate_limited(error):
                 self.guard.exhausted()
                 row.deferred = True
             row.status = FAILED
             row.error = " ".join(str(error).split()) or type(error).__name__
-        return row
 
-    def _run(self, item: Item, row: Row) -> None:
+    def _transfer(self, item: Item, row: Row) -> None:
         src, dst = item.source, item.destination
-        digest = self.source.head_manifest(src.repository, src.identifier)
-        if digest is None:
-            raise Missing(f"{display(src)} not found (the tag is gone)")
-        row.digest = digest
-        held = self.destination.head_manifest(dst.repository, dst.identifier)
-        exact = not self.options.platform and not self.options.referrers
-        if exact and held == digest:
-            row.status = UP_TO_DATE
-            return
-        if exact and held is not None and self.immutable(dst.repository):
-            raise Refused(
-                f"{display(dst)} names {held}, not {digest}, and the destination repository "
-                "is immutable: the tag is not moved"
-            )
-        if self.options.dry_run:
-            row.status = PLANNED
-            return
-        shared, first = self._image((src.repository, dst.repository, digest))
+        assert row.digest is not None
+        shared, first = self._image((src.repository, dst.repository, row.digest))
         if not first:  # another tag of an image being copied: wait, then only put the tag
             shared.ended.wait()
             if shared.top is not None:
-                self._tag_only(dst, shared.top, held, row)
+                self._tag_only(dst, shared.top, row.previous, row)
                 return
         try:
             if self.guard.near:
-                row.deferred = True
+                row.status, row.deferred = FAILED, True
                 row.error = "not started: the source's pull limit is reached"
                 return
             top = self._copy(item, row)
@@ -190,17 +210,22 @@ class ImageSync:
             workers=self.options.blob_workers,
             head=lambda digest: self._head(repository, digest),
         )
-        mine = self._place_blobs(plan, row)
+        mine, awaited = self._place_blobs(plan, row)
         try:
             refuse = (
                 "the destination repository is immutable" if self.immutable(repository) else None
             )
-            result = copier.execute(plan, refuse_move=refuse)
+            result = copier.execute(
+                plan,
+                refuse_move=refuse,
+                before_manifests=lambda plan: self._receive(plan, row, awaited),
+            )
         finally:
             self.cache.release(repository, mine)
         row.status = UP_TO_DATE if result.status == "unchanged" else COPIED
-        row.moved = result.bytes_moved
-        row.present = sum(b.status == "present" for b in plan.blobs.values()) - row.mounted
+        row.moved += result.bytes_moved
+        present = sum(b.status == "present" for b in plan.blobs.values())
+        row.present = present - row.mounted - row.sent_late
         return plan.top
 
     def _head(self, repository: str, digest: str) -> bool:
@@ -211,19 +236,27 @@ class ImageSync:
             return True
         return False
 
-    def _place_blobs(self, plan: Plan, row: Row) -> list[str]:
-        """Blobs to send: found in the repository by now, mounted, or claimed to be sent by
-        this image (returned: release them when the copy ends)."""
+    def _place_blobs(
+        self, plan: Plan, row: Row
+    ) -> tuple[list[str], list[tuple[BlobItem, threading.Event]]]:
+        """Blobs to send: found in the repository by now, mounted, claimed to be sent by this
+        image (returned first: release them when the copy ends), or being sent by another
+        image (returned second: marked present, so the copy skips them, and received by
+        :meth:`_receive` before the manifests go up)."""
         repository = plan.destination.repository
         needed = [b for b in plan.blobs.values() if b.status == "copy"]
         within = plan.same_registry and self.cache.mountable
         mine: list[str] = []
+        waits: dict[str, threading.Event] = {}
         if not within:
             mine, waits = self.cache.claim(repository, [b.digest for b in needed])
-            for sent in waits:
-                sent.wait()
+        awaited: list[tuple[BlobItem, threading.Event]] = []
         mounts: list[tuple[BlobItem, str]] = []
         for blob in needed:
+            if blob.digest in waits:
+                blob.status = "present"
+                awaited.append((blob, waits[blob.digest]))
+                continue
             if blob.digest in mine:
                 continue
             if self.cache.present(blob.digest, repository):
@@ -238,15 +271,45 @@ class ImageSync:
                 mounts.append((blob, origin))
         if mounts:
             with ThreadPoolExecutor(max_workers=self.options.blob_workers) as pool:
-                done = list(pool.map(lambda m: self._mount(repository, *m), mounts))
-            row.mounted = sum(done)
-            row.mounted_bytes = sum(b.size for (b, _), ok in zip(mounts, done, strict=True) if ok)
-        return mine
+                list(pool.map(lambda m: self._mount(repository, *m, row=row), mounts))
+        return mine, awaited
 
-    def _mount(self, repository: str, blob: BlobItem, origin: str) -> bool:
+    def _receive(
+        self, plan: Plan, row: Row, awaited: list[tuple[BlobItem, threading.Event]]
+    ) -> None:
+        """Blobs other images were sending: wait for them, then mount them (or find them
+        here); one whose upload failed is sent now."""
+        repository = plan.destination.repository
+        for blob, sent in awaited:
+            sent.wait()
+            if self.cache.present(blob.digest, repository):
+                continue
+            origin = self.cache.mount_source(blob.digest, repository)
+            if origin and self._mount(repository, blob, origin, row=row):
+                continue
+            self._send(plan.source.repository, repository, blob)
+            row.moved += blob.size
+            row.sent_late += 1
+
+    def _send(self, source: str, repository: str, blob: BlobItem) -> None:
+        self.destination.upload_blob(
+            repository,
+            blob.digest,
+            blob.size,
+            lambda offset: self.source.open_blob(source, blob.digest, offset),
+            self.on_bytes,
+            states=self.options.states,
+        )
+        self.cache.add(blob.digest, repository)
+
+    def _mount(self, repository: str, blob: BlobItem, origin: str, *, row: Row) -> bool:
         self.destination.grant(origin, "pull")
         if not self.destination.mount_blob(repository, blob.digest, origin):
-            return False  # the registry opened an upload instead: the copy sends the blob
+            blob.status = "copy"  # the registry opened an upload instead: the copy sends it
+            return False
         blob.status = "present"
         self.cache.add(blob.digest, repository)
+        with self._lock:
+            row.mounted += 1
+            row.mounted_bytes += blob.size
         return True

@@ -22,6 +22,7 @@ from ecrctl.core.sync.blobcache import BlobCache
 from ecrctl.core.sync.image import (
     COPIED,
     FAILED,
+    PENDING,
     PLANNED,
     UP_TO_DATE,
     ImageOptions,
@@ -34,6 +35,8 @@ from ecrctl.core.sync.ratelimit import PullGuard
 
 if TYPE_CHECKING:
     from ecrctl.core.ecr.api import EcrRegistry
+
+MAX_HEADS = 32  # listing and HEAD requests in flight (4 per worker)
 
 
 @dataclass
@@ -126,7 +129,7 @@ def list_items(request: SyncRequest, watcher: Watcher) -> list[Item]:
                 return []  # listed, then removed: nothing to sync from it
             raise NotFound(f"repository {source} not found in {request.source.where}") from None
 
-    with ThreadPoolExecutor(max_workers=request.workers) as pool:
+    with ThreadPoolExecutor(max_workers=min(4 * request.workers, MAX_HEADS)) as pool:
         tags = list(pool.map(tags_of, chosen))
     if not source.prefix and not tags[0]:
         raise NotFound(f"{source} has no tags (in {request.source.where})")
@@ -174,13 +177,23 @@ def run_sync(request: SyncRequest, watcher: Watcher | None = None) -> SyncResult
         on_bytes=watcher.on_bytes,
     )
 
-    def one(item: Item) -> Row:
-        row = images.run(item)
+    def decide(item: Item) -> Row:
+        row = images.decide(item)
+        if row.status != PENDING:
+            watcher.on_image(row)
+        return row
+
+    def transfer(pair: tuple[Item, Row]) -> Row:
+        row = images.transfer(*pair)
         watcher.on_image(row)
         return row
 
+    # HEADs are small: many at a time; copies move blobs: ``workers`` at a time.
+    with ThreadPoolExecutor(max_workers=min(4 * request.workers, MAX_HEADS)) as pool:
+        rows = list(pool.map(decide, items))
+    pending = [(i, r) for i, r in zip(items, rows, strict=True) if r.status == PENDING]
     with ThreadPoolExecutor(max_workers=request.workers) as pool:
-        rows = list(pool.map(one, items))
+        list(pool.map(transfer, pending))
     summary = summarize(rows, time.monotonic() - started)
     if summary.deferred:
         summary.limit_advice = guard.advice(summary.deferred)
