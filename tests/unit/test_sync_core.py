@@ -247,13 +247,13 @@ def test_pull_guard_stops_new_pulls_at_the_reserve_and_says_when_to_rerun() -> N
 def test_blob_cache_one_uploader_the_others_wait_then_mount() -> None:
     cache = BlobCache(mountable=True)
     mine, waits = cache.claim("a", ["base", "own-a"])
-    assert (mine, waits) == (["base", "own-a"], [])
+    assert (mine, waits) == (["base", "own-a"], {})
     theirs, waits = cache.claim("b", ["base", "own-b"])
-    assert theirs == ["own-b"] and len(waits) == 1 and not waits[0].is_set()
+    assert theirs == ["own-b"] and list(waits) == ["base"] and not waits["base"].is_set()
     cache.add("base", "a")  # a's upload of base finished
-    assert waits[0].is_set()
+    assert waits["base"].is_set()
     assert cache.mount_source("base", "b") == "a"
-    assert cache.claim("c", ["base"]) == ([], [])  # known: c mounts it, nobody sends it
+    assert cache.claim("c", ["base"]) == ([], {})  # known: c mounts it, nobody sends it
     cache.release("a", mine)  # a's copy ended; own-a never came
     assert cache.claim("d", ["own-a"])[0] == ["own-a"]
 
@@ -264,7 +264,7 @@ def test_blob_cache_without_mounts_shares_only_within_a_repository() -> None:
     assert cache.claim("b", ["base"])[0] == ["base"]  # b cannot mount from a: it sends too
     waiting = cache.claim("a", ["base"])[1]
     cache.release("a", ["base"])  # a's upload failed: the waiter goes on and sends it itself
-    assert waiting[0].is_set() and not cache.present("base", "a")
+    assert waiting["base"].is_set() and not cache.present("base", "a")
     cache.add("base", "b")
     assert cache.mount_source("base", "a") is None and cache.present("base", "b")
 
@@ -276,7 +276,7 @@ def test_blob_cache_waits_end_across_threads() -> None:
     done = threading.Event()
 
     def waiter() -> None:
-        waits[0].wait()
+        waits["base"].wait()
         done.set()
 
     thread = threading.Thread(target=waiter)
