@@ -21,7 +21,7 @@ from ecrctl.core.copy.copy import Copier, Progress
 from ecrctl.core.copy.plan import BlobItem, Plan, inspect_destination
 from ecrctl.core.distribution.client import Manifest, Missing, Registry, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
-from ecrctl.core.exceptions import EcrctlError, Refused
+from ecrctl.core.exceptions import EcrctlError, InvalidInput, Refused
 from ecrctl.core.names import Reference
 from ecrctl.core.sync.blobcache import BlobCache
 from ecrctl.core.sync.plan import Item, display
@@ -110,7 +110,9 @@ class ImageSync:
             row.digest = digest
             row.previous = self.destination.head_manifest(dst.repository, dst.identifier)
             exact = not self.options.platform and not self.options.referrers
-            if exact and row.previous == digest:
+            if row.previous == digest and not self.options.referrers:
+                # With --platform too: DEST names the source's own digest only when the source
+                # is a single image, which is then copied as it is.
                 row.status = UP_TO_DATE
             elif exact and row.previous is not None and self.immutable(dst.repository):
                 raise Refused(
@@ -192,13 +194,7 @@ class ImageSync:
                 on_bytes=self.on_bytes, on_blob=lambda blob: self.cache.add(blob.digest, repository)
             ),
         )
-        plan = copier.plan(
-            item.source,
-            item.destination,
-            platform=self.options.platform,
-            referrers=self.options.referrers,
-            inspect=False,
-        )
+        plan = self._plan(copier, item)
         row.digest = plan.top.digest
         if plan.complete:
             row.status = UP_TO_DATE
@@ -227,6 +223,19 @@ class ImageSync:
         present = sum(b.status == "present" for b in plan.blobs.values())
         row.present = present - row.mounted - row.sent_late
         return plan.top
+
+    def _plan(self, copier: Copier, item: Item) -> Plan:
+        """The copy's plan; with --platform, an image that is no index is copied as it is (one
+        more GET: the media type is known only from the manifest)."""
+        platform, referrers = self.options.platform, self.options.referrers
+        try:
+            return copier.plan(
+                item.source, item.destination, platform=platform, referrers=referrers, inspect=False
+            )
+        except InvalidInput:
+            if not platform:
+                raise
+        return copier.plan(item.source, item.destination, referrers=referrers, inspect=False)
 
     def _head(self, repository: str, digest: str) -> bool:
         if self.cache.present(digest, repository):

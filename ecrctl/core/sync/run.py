@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ecrctl.core.distribution.client import Denied, Missing, Registry, RegistryError
 from ecrctl.core.exceptions import ConfigurationError, NotFound, Refused
@@ -36,6 +36,8 @@ from ecrctl.core.sync.ratelimit import PullGuard
 if TYPE_CHECKING:
     from ecrctl.core.ecr.api import EcrRegistry
 
+T = TypeVar("T")
+R = TypeVar("R")
 MAX_HEADS = 32  # listing and HEAD requests in flight (4 per worker)
 
 
@@ -95,6 +97,16 @@ class SyncResult:
         return [r for r in self.rows if r.status == FAILED]
 
 
+def each(workers: int, action: Callable[[T], R], items: list[T]) -> list[R]:
+    """``action`` over ``items``, ``workers`` at a time, results in order. Interrupted (Ctrl-C),
+    nothing new starts: what is under way ends (an image's tag is still written last)."""
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        return list(pool.map(action, items))
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 def _registry_errors(action: Callable[[], list[str]]) -> list[str]:
     try:
         return action()
@@ -129,8 +141,7 @@ def list_items(request: SyncRequest, watcher: Watcher) -> list[Item]:
                 return []  # listed, then removed: nothing to sync from it
             raise NotFound(f"repository {source} not found in {request.source.where}") from None
 
-    with ThreadPoolExecutor(max_workers=min(4 * request.workers, MAX_HEADS)) as pool:
-        tags = list(pool.map(tags_of, chosen))
+    tags = each(min(4 * request.workers, MAX_HEADS), tags_of, chosen)
     if not source.prefix and not tags[0]:
         raise NotFound(f"{source} has no tags (in {request.source.where})")
     items: list[Item] = []
@@ -189,11 +200,9 @@ def run_sync(request: SyncRequest, watcher: Watcher | None = None) -> SyncResult
         return row
 
     # HEADs are small: many at a time; copies move blobs: ``workers`` at a time.
-    with ThreadPoolExecutor(max_workers=min(4 * request.workers, MAX_HEADS)) as pool:
-        rows = list(pool.map(decide, items))
+    rows = each(min(4 * request.workers, MAX_HEADS), decide, items)
     pending = [(i, r) for i, r in zip(items, rows, strict=True) if r.status == PENDING]
-    with ThreadPoolExecutor(max_workers=request.workers) as pool:
-        list(pool.map(transfer, pending))
+    each(request.workers, transfer, pending)
     summary = summarize(rows, time.monotonic() - started)
     if summary.deferred:
         summary.limit_advice = guard.advice(summary.deferred)
