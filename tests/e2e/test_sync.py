@@ -383,3 +383,27 @@ def test_docker_hub_namespace_listing_and_pull_limit(registries: Any, env: dict[
         )
         assert quiet.returncode == 0, quiet.stderr
         assert hub.remaining == 95
+
+
+def test_platform_copies_that_platform_of_each_index_and_single_images_as_they_are(
+    registries: Any, env: dict[str, str]
+) -> None:
+    one, two = registries
+    images, _ = namespace(one.host, "plat")
+    index = json.loads(
+        subprocess.run(
+            ["skopeo", "inspect", "--raw", "--tls-verify=false",
+             f"docker://{one.host}/plat/multi:3.0"],
+            capture_output=True, text=True, check=True, timeout=60,
+        ).stdout
+    )  # fmt: skip
+    arm = next(m["digest"] for m in index["manifests"] if m["platform"]["architecture"] == "arm64")
+    args = ("sync", f"{one.host}/plat/", f"{two.host}/plat/", "--platform", "linux/arm64")
+    done = ecrctl(*args, "--repo", "multi", "--repo", "alpha", "-o", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    got = {s.rsplit("/", 1)[1]: (v[1], v[2]) for s, v in rows(done).items()}
+    assert got["multi:3.0"] == (arm, "copied")  # the platform's own digest
+    assert got["alpha:1.0"] == (images["alpha:1.0"], "copied")  # no index: as it is
+    assert skopeo_digest(two.host, "plat/multi", "3.0") == arm
+    again = ecrctl(*args, "--repo", "multi", "--repo", "alpha", "-o", "json", env=env)
+    assert {v[2] for v in rows(again).values()} == {"up-to-date"}, again.stderr
