@@ -284,3 +284,28 @@ def test_blob_cache_waits_end_across_threads() -> None:
     cache.add("base", "a")
     thread.join(timeout=30)
     assert done.is_set() and cache.mount_source("base", "b") == "a"
+
+
+def test_one_mount_at_a_time_per_blob_and_repository() -> None:
+    # docker-registry's filesystem storage rewrites a blob's link in place: two images mounting
+    # one layer into one repository at once (or a HEAD meanwhile) may find it empty.
+    cache = BlobCache(mountable=True)
+    cache.add("base", "a")
+    assert cache.begin_mount("base", "b") is None  # this image mounts it
+    other = cache.begin_mount("base", "b")
+    assert other is not None and not other.is_set()  # another one waits for that mount
+    assert cache.placing("base", "b") is other  # and so does a HEAD of it in b
+    assert cache.begin_mount("base", "c") is None  # another repository: no wait
+    cache.add("base", "b")  # mounted
+    assert other.is_set() and cache.placing("base", "b") is None
+    cache.end_mount("base", "c")  # a mount that failed ends too
+    assert cache.begin_mount("base", "c") is None
+
+
+def test_a_head_waits_for_an_upload_into_its_own_repository_only() -> None:
+    cache = BlobCache(mountable=True)
+    cache.claim("a", ["own"])
+    assert cache.placing("own", "a") is not None
+    assert cache.placing("own", "b") is None  # b asks the registry (it will mount later)
+    cache.release("a", ["own"])
+    assert cache.placing("own", "a") is None

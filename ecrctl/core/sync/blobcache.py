@@ -24,25 +24,40 @@ class BlobCache:
     def __init__(self, *, mountable: bool) -> None:
         self.mountable = mountable
         self._where: dict[str, list[str]] = {}
-        self._sending: dict[tuple[str, str], threading.Event] = {}
+        # Uploads under way: key -> (ended, the repository it goes to).
+        self._sending: dict[tuple[str, str], tuple[threading.Event, str]] = {}
+        # Mounts under way, by (digest, repository): one at a time, for docker-registry's
+        # filesystem storage rewrites a blob's link file in place (a second writer, or a reader
+        # meanwhile, may find it empty).
+        self._mounting: dict[tuple[str, str], threading.Event] = {}
         self._lock = threading.Lock()
 
     def _key(self, digest: str, repository: str) -> tuple[str, str]:
         return (digest, "" if self.mountable else repository)
 
     def add(self, digest: str, repository: str) -> None:
-        """The blob is in ``repository`` now; anyone waiting for its upload goes on."""
+        """The blob is in ``repository`` now; anyone waiting for it there goes on."""
         with self._lock:
             places = self._where.setdefault(digest, [])
             if repository not in places:
                 places.append(repository)
             sent = self._sending.pop(self._key(digest, repository), None)
-        if sent is not None:
-            sent.set()
+            mounted = self._mounting.pop((digest, repository), None)
+        for event in (sent[0] if sent else None, mounted):
+            if event is not None:
+                event.set()
 
     def present(self, digest: str, repository: str) -> bool:
         with self._lock:
             return repository in self._where.get(digest, ())
+
+    def placing(self, digest: str, repository: str) -> threading.Event | None:
+        """The event of an upload or mount of the blob into ``repository`` under way."""
+        with self._lock:
+            sending = self._sending.get(self._key(digest, repository))
+            if sending is not None and sending[1] == repository:
+                return sending[0]
+            return self._mounting.get((digest, repository))
 
     def mount_source(self, digest: str, repository: str) -> str | None:
         """A repository of this registry to mount the blob from into ``repository``."""
@@ -51,6 +66,22 @@ class BlobCache:
         with self._lock:
             places = [r for r in self._where.get(digest, ()) if r != repository]
         return places[0] if places else None
+
+    def begin_mount(self, digest: str, repository: str) -> threading.Event | None:
+        """None: the caller mounts the blob into ``repository`` (then :meth:`add` or
+        :meth:`end_mount`); else the event of the mount another image is making."""
+        with self._lock:
+            key = (digest, repository)
+            if key in self._mounting:
+                return self._mounting[key]
+            self._mounting[key] = threading.Event()
+            return None
+
+    def end_mount(self, digest: str, repository: str) -> None:
+        with self._lock:
+            event = self._mounting.pop((digest, repository), None)
+        if event is not None:
+            event.set()
 
     def claim(
         self, repository: str, digests: Iterable[str]
@@ -68,16 +99,16 @@ class BlobCache:
                 key = self._key(digest, repository)
                 sending = self._sending.get(key)
                 if sending is None:
-                    self._sending[key] = threading.Event()
+                    self._sending[key] = (threading.Event(), repository)
                     mine.append(digest)
                 else:
-                    waits[digest] = sending
+                    waits[digest] = sending[0]
         return mine, waits
 
     def release(self, repository: str, digests: Iterable[str]) -> None:
         """Uploads claimed but not finished (failed): whoever waits for them goes on."""
         with self._lock:
             ended = [self._sending.pop(self._key(d, repository), None) for d in digests]
-        for event in ended:
-            if event is not None:
-                event.set()
+        for sending in ended:
+            if sending is not None:
+                sending[0].set()

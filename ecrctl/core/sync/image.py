@@ -238,6 +238,9 @@ class ImageSync:
         return copier.plan(item.source, item.destination, referrers=referrers, inspect=False)
 
     def _head(self, repository: str, digest: str) -> bool:
+        placing = self.cache.placing(digest, repository)
+        if placing is not None:  # another image is putting it there: wait rather than ask
+            placing.wait()
         if self.cache.present(digest, repository):
             return True
         if self.destination.head_blob(repository, digest):
@@ -312,12 +315,27 @@ class ImageSync:
         self.cache.add(blob.digest, repository)
 
     def _mount(self, repository: str, blob: BlobItem, origin: str, *, row: Row) -> bool:
-        self.destination.grant(origin, "pull")
-        if not self.destination.mount_blob(repository, blob.digest, origin):
+        other = self.cache.begin_mount(blob.digest, repository)
+        if other is not None:  # another image is mounting it into this repository
+            other.wait()
+            present = self.cache.present(blob.digest, repository)
+            blob.status = "present" if present else "copy"
+            return present
+        if self.cache.present(blob.digest, repository):  # mounted by another image just now
+            self.cache.end_mount(blob.digest, repository)
+            blob.status = "present"
+            return True
+        try:
+            self.destination.grant(origin, "pull")
+            mounted = self.destination.mount_blob(repository, blob.digest, origin)
+            if mounted:
+                self.cache.add(blob.digest, repository)  # waiters find it there
+        finally:
+            self.cache.end_mount(blob.digest, repository)
+        if not mounted:
             blob.status = "copy"  # the registry opened an upload instead: the copy sends it
             return False
         blob.status = "present"
-        self.cache.add(blob.digest, repository)
         with self._lock:
             row.mounted += 1
             row.mounted_bytes += blob.size
