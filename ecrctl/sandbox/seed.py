@@ -133,6 +133,9 @@ def seed_sandbox(ecr: Any, blobs: Any = None) -> Seeded:
     images' blobs into ``blobs`` (the emulator's BlobStore) when given."""
     seeded = Seeded()
     images = SeedImages(blobs)
+    # As a team that copies within its registry sets it: mounts instead of uploads (ECR's default
+    # is DISABLED, and the unseeded sandbox keeps that).
+    ecr.put_account_setting(name="BLOB_MOUNTING", value="ENABLED")
     ecr.create_repository(
         repositoryName=APP,
         imageScanningConfiguration={"scanOnPush": True},

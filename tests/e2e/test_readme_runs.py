@@ -37,6 +37,9 @@ NOT_HERE = {
     ("promote",): "needs registries (moto has no data plane): tests/e2e/test_copy_registries.py",
     ("events", "check-role"): "needs the role deployed: tests/e2e/test_events_deploy_e2e.py",
     ("sso",): "needs an IAM Identity Center: tests/e2e/test_sso_e2e.py",
+    ("sync", "docker.io/connectedhome/"): "needs Docker Hub: tests/e2e/test_sync.py (its "
+    "listing, tokens and pull limit through recorded stand-ins; --create, --settings-from and "
+    "the registry root on the sandbox)",
 }
 # Lines with these options do not run here either (by option, so the plain lines still run).
 NOT_HERE_WITH = {
