@@ -548,3 +548,24 @@ def test_the_server_check_leaves_fakehttp_servers_alone() -> None:
         "http.client.HTTPConnection('127.0.0.1', 80)\nclass HTTPServer: pass\nHTTPServer()\n"
     )
     assert server_copies(source) == []
+
+
+def media_type_literals(source: str) -> list[str]:
+    """Image media types spelled in a module (docker's and OCI's: names.py holds them all)."""
+    return [
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.startswith(("application/vnd.docker.", "application/vnd.oci."))
+    ]
+
+
+def test_media_types_are_spelled_in_the_names_module_only() -> None:
+    spelled = {
+        str(p.relative_to(PACKAGE)): found
+        for p in modules()
+        if p.name != "names.py" and (found := media_type_literals(p.read_text(encoding="utf-8")))
+    }
+    assert spelled == {}
+    assert media_type_literals('X = "application/vnd.oci.image.index.v1+json"') != []
