@@ -20,7 +20,7 @@ from ecrctl.core.distribution.client import (
     Unreachable,
     checked_manifest,
 )
-from ecrctl.core.names import OCI_MANIFEST, Reference
+from ecrctl.core.names import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, Reference
 from ecrctl.core.sync.blobcache import BlobCache
 from ecrctl.core.sync.image import PENDING, ImageOptions, ImageSync
 from ecrctl.core.sync.plan import Item
@@ -66,8 +66,10 @@ class MemoryRegistry:
         doc = {
             "schemaVersion": 2,
             "mediaType": OCI_MANIFEST,
-            "config": {"mediaType": "c", "digest": digest(config), "size": len(config)},
-            "layers": [{"mediaType": "l", "digest": digest(b), "size": len(b)} for b in layers],
+            "config": {"mediaType": OCI_CONFIG, "digest": digest(config), "size": len(config)},
+            "layers": [
+                {"mediaType": OCI_LAYER, "digest": digest(b), "size": len(b)} for b in layers
+            ],
         }
         data = json.dumps(doc).encode()
         manifest = checked_manifest(data, OCI_MANIFEST, digest(data), self.host, "manifest")

@@ -14,8 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from ecrctl.core.distribution.client import Denied, Missing, Registry, RegistryError
-from ecrctl.core.exceptions import ConfigurationError, NotFound, Refused
+from ecrctl.core.distribution.client import Registry
+from ecrctl.core.distribution.transport import registry_errors
+from ecrctl.core.exceptions import NotFound
 from ecrctl.core.names import validate_repository_name
 from ecrctl.core.sync import ecrdest
 from ecrctl.core.sync.blobcache import BlobCache
@@ -108,14 +109,8 @@ def each(workers: int, action: Callable[[T], R], items: list[T]) -> list[R]:
 
 
 def _registry_errors(action: Callable[[], list[str]]) -> list[str]:
-    try:
+    with registry_errors():
         return action()
-    except Denied as error:
-        raise ConfigurationError(f"access denied: {error}") from None
-    except Missing as error:
-        raise NotFound(str(error)) from None
-    except RegistryError as error:
-        raise Refused(str(error)) from None
 
 
 def list_items(request: SyncRequest, watcher: Watcher) -> list[Item]:
