@@ -122,7 +122,7 @@ def api_detail(record: ImageRecord) -> dict[str, object]:
 
 def cli_pipeline(policy: Policy, details: list[dict[str, object]]) -> str:
     """From DescribeImages' details to the text the command prints, as the command does."""
-    from ecrctl.cli.lifecycle_view import affected_view as _affected_view
+    from ecrctl.cli.commands.lifecycle.view import affected_view as _affected_view
     from ecrctl.cli.output import Renderer
 
     records = [r for r in (ImageRecord.from_api(d) for d in details) if r is not None]

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ecrctl.core.login.cache import remember as remember  # kept here for its callers
 from ecrctl.core.login.targets import PUBLIC_REGION, RegistryToken, TokenRequest
-from ecrctl.core.refs import dns_suffix
+from ecrctl.core.names import dns_suffix
 from ecrctl.session import Clients, Settings
 
 
@@ -32,9 +32,10 @@ def registry_clients(base: Settings, request: TokenRequest) -> Clients:
 
 def fetch(base: Settings, request: TokenRequest) -> list[RegistryToken]:
     """One GetAuthorizationToken call (ECR, or ECR Public in us-east-1)."""
+    from ecrctl.core.ecr.api import EcrRegistry
     from ecrctl.core.login.targets import fetch_public_token, fetch_tokens
 
     clients = registry_clients(base, request)
     if request.public:
         return [fetch_public_token(clients.client("ecr-public", PUBLIC_REGION))]
-    return fetch_tokens(clients.ecr(), request)
+    return fetch_tokens(EcrRegistry(clients.ecr()), request)

@@ -166,7 +166,7 @@ def stubber_region() -> str:
 def stubbed(stubber_region: str) -> Iterator[tuple[Any, Any]]:
     """An ECR client under botocore's Stubber, and the stubber; every queued answer must be used.
 
-    For what moto gets wrong (DESIGN.md §5): ECR's paging, errors and the calls made, exactly."""
+    For what moto gets wrong (ARCHITECTURE.md, "Testing"): ECR's paging, errors and the calls made, exactly."""
     import boto3
     from botocore.stub import Stubber
 

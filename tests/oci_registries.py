@@ -16,6 +16,7 @@ import pytest
 import urllib3
 
 from ecrctl.sandbox.emulator import free_port
+from tests.needed import unavailable
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -182,7 +183,7 @@ def manifest_exists(host: str, repo: str, ref: str) -> bool:
 def registries(tmp_path_factory: pytest.TempPathFactory) -> Any:
     reason = missing_tools()
     if reason:
-        pytest.skip(reason)
+        unavailable(reason)
     base = tmp_path_factory.mktemp("registries")
     one = start_registry(base / "one")
     try:

@@ -75,8 +75,9 @@ def test_completion_loads_only_the_commands_the_line_names() -> None:
     """Completing `ecrctl ta` imports the module of `tags`, not every command's."""
     program = (
         "import sys\n"
+        "from ecrctl.cli.app import app\n"
         "from ecrctl.cli.completion import answer\n"
-        "answer('complete_bash', ['ecrctl', 'ta'])\n"
+        "answer('complete_bash', ['ecrctl', 'ta'], app)\n"
         "print(' '.join(sorted(m for m in sys.modules if m.startswith('ecrctl.cli.'))))\n"
     )
     done = subprocess.run(

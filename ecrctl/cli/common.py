@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Protocol
 
 import typer
 
@@ -13,7 +14,7 @@ from ecrctl.cli.options import Globals
 from ecrctl.cli.output import Forms, Renderer, View
 from ecrctl.cli.streams import Streams, current, install
 from ecrctl.core.exceptions import Declined, InvalidInput
-from ecrctl.core.refs import ImageRef, parse_image_ref
+from ecrctl.core.names import Reference, parse_image_ref
 from ecrctl.session import Clients, Settings
 
 
@@ -47,17 +48,25 @@ class AppState:
             self._clients[key] = Clients(key, log=self.streams.say)
         return self._clients[key]
 
-    def target(self, text: str, *, allow_reference: bool = True) -> tuple[ImageRef, Clients]:
+    @property
+    def profile_in_use(self) -> str | None:
+        """The one profile this command line's clients were made for (config.toml may have
+        chosen it for a pasted URI), for the hints of errors; None when none or several."""
+        profiles = {settings.profile for settings in self._clients}
+        return profiles.pop() if len(profiles) == 1 else None
+
+    def target(self, text: str, *, allow_reference: bool = True) -> tuple[Reference, Clients]:
         """Parse a repository or image reference; a full URI sets the region and registry id."""
         ref = parse_image_ref(text, allow_reference=allow_reference)
         if ref.registry is None:
             return ref, self.clients()
-        from ecrctl.cli.fleet import registry_settings  # config.toml's profile for the host
-
-        return ref, self.clients(registry_settings(self.settings, ref.registry))
+        return ref, self.clients(self.settings.for_registry(ref.registry))
 
     def emit(self, result: View | Forms) -> None:
         self.renderer.emit(result)
+
+    def emit_bytes(self, data: bytes) -> None:
+        self.renderer.emit_bytes(data)
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -89,7 +98,11 @@ def confirm(question: str, *, yes: bool) -> None:
         raise Declined("nothing changed")
 
 
-def json_list(items: list[Any]) -> list[dict[str, Any]]:
+class Result(Protocol):
+    def to_json(self) -> object: ...
+
+
+def json_list(items: Sequence[Result]) -> list[object]:
     return [item.to_json() for item in items]
 
 
@@ -100,7 +113,7 @@ RepoArg = Annotated[
     ),
 ]
 Limit = Annotated[
-    str | None, typer.Option("--limit", metavar="N", help="At most N entries (1 or more).")
+    int | None, typer.Option("--limit", metavar="N", min=1, help="At most N entries.")
 ]
 Registries = Annotated[
     list[str] | None,

@@ -15,6 +15,8 @@ import sys
 import zlib
 from typing import TYPE_CHECKING
 
+from ecrctl.cli.version import print_version
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -75,17 +77,15 @@ def _root_help() -> bool:
         sys.stdout.write(text)
         sys.stdout.flush()
         return True
-    import io
+    import typer
 
     from ecrctl.cli.app import app
 
-    captured = io.StringIO()
-    real, sys.stdout = sys.stdout, captured
-    try:
-        app(args=["--help"], prog_name="ecrctl", standalone_mode=False)
-    finally:
-        sys.stdout = real
-    text = captured.getvalue()
+    # The text click's --help prints (it echoes ``ctx.get_help()`` and a newline), asked of the
+    # command itself: resilient parsing, so no-arguments-is-help does not print it instead.
+    command = typer.main.get_command(app)
+    with command.make_context("ecrctl", [], resilient_parsing=True) as ctx:
+        text = ctx.get_help() + "\n"
     sys.stdout.write(text)
     sys.stdout.flush()
     from ecrctl.core.privatefile import UnsafePath, ensure_private_dir, write_private
@@ -96,13 +96,6 @@ def _root_help() -> bool:
     except (OSError, UnsafePath):
         pass  # a read-only or foreign cache: the help was printed, the next run renders it again
     return True
-
-
-def print_version() -> None:
-    """The one place the version line is written (the fast path and the root option)."""
-    from ecrctl import __version__
-
-    print(f"ecrctl {__version__}")
 
 
 def main() -> None:
@@ -116,6 +109,11 @@ def main() -> None:
         from ecrctl.cli.signals import install
 
         install()  # Ctrl-C stops a blocking call even when it lands just before the call
+        if args[:1] == ["digest"]:
+            from ecrctl.cli.fastdigest import fast_digest
+
+            if fast_digest(args):
+                return
         from ecrctl.cli.app import main as run
 
         run()

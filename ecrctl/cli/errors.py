@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, replace
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core import exceptions as exc
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 
 class ExitStatus(IntEnum):
@@ -24,12 +28,20 @@ class ExitStatus(IntEnum):
 class Failure:
     message: str
     status: ExitStatus
+    sign_in: bool = False  # an IAM Identity Center sign-in would fix it (ecrctl sso login)
+
+
+def sign_in_hint(profile: str | None, options: str = "") -> str:
+    """What to type to sign in again: ``run: ecrctl sso login --profile dev``."""
+    where = f" --profile {shlex.quote(profile)}" if profile else ""
+    return f"run: ecrctl sso login{where}{options}"
 
 
 _DOMAIN: dict[type[exc.EcrctlError], ExitStatus] = {
     exc.InvalidInput: ExitStatus.USAGE,
     exc.NotFound: ExitStatus.NOT_FOUND,
     exc.Refused: ExitStatus.FAILED,
+    exc.BadAnswer: ExitStatus.FAILED,
     exc.Declined: ExitStatus.FAILED,
     exc.ConfigurationError: ExitStatus.CONFIG,
     exc.GateTripped: ExitStatus.GATE,
@@ -74,7 +86,7 @@ _ACTION_RE = re.compile(r"perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)")
 _MARKUP_RE = re.compile(r"^\s*<|<\s*(html|body|head|title|!doctype)\b", re.IGNORECASE)
 
 
-def _client_error(error: Any, profile: str | None) -> Failure:
+def _client_error(error: ClientError, profile: str | None) -> Failure:
     """Translate a botocore ClientError."""
     info = error.response.get("Error", {})
     code = str(info.get("Code", ""))
@@ -103,7 +115,10 @@ def _client_error(error: Any, profile: str | None) -> Failure:
             ExitStatus.CONFIG,
         )
     if code in _BAD_CREDENTIAL_CODES:
-        hint = f"aws sso login --profile {profile}" if profile else "refresh your credentials"
+        hint = "refresh your credentials"
+        if profile:
+            sso = sign_in_hint(profile)
+            hint = f"refresh the credentials of profile {profile} (IAM Identity Center: {sso})"
         return Failure(
             f"AWS rejected the credentials ({code}): {message}; {hint}", ExitStatus.CONFIG
         )
@@ -123,7 +138,7 @@ def _client_error(error: Any, profile: str | None) -> Failure:
 def classify(error: BaseException, *, profile: str | None = None) -> Failure:
     """Map any exception to a one-line message and an exit status."""
     failure = _classify(error, profile)
-    return Failure(" ".join(failure.message.split()), failure.status)
+    return replace(failure, message=" ".join(failure.message.split()))
 
 
 def _classify(error: BaseException, profile: str | None) -> Failure:
@@ -133,6 +148,9 @@ def _classify(error: BaseException, profile: str | None) -> Failure:
         # `ecrctl tags app | head -1`: the reader left early, which is not a failure (scripts
         # run with `set -o pipefail` rely on that), and there is nothing to say.
         return Failure("", ExitStatus.OK)
+    if isinstance(error, exc.SignInRequired):
+        hint = sign_in_hint(error.profile or profile, error.options)
+        return Failure(f"{error.reason}; {hint}", ExitStatus.CONFIG, sign_in=True)
     for kind, status in _DOMAIN.items():
         if isinstance(error, kind):
             return Failure(str(error), status)
@@ -150,7 +168,6 @@ def _classify(error: BaseException, profile: str | None) -> Failure:
 def _botocore_error(error: BaseException, profile: str | None) -> Failure:
     from botocore import exceptions as bce
 
-    where = f" --profile {profile}" if profile else ""
     if isinstance(error, bce.ClientError):
         return _client_error(error, profile)
     if isinstance(error, bce.NoCredentialsError | bce.PartialCredentialsError):
@@ -171,8 +188,9 @@ def _botocore_error(error: BaseException, profile: str | None) -> Failure:
     )
     if sso_errors and isinstance(error, sso_errors):
         return Failure(
-            f"the SSO session is expired or missing: run `aws sso login{where}`",
+            f"the SSO sign-in is expired or missing; {sign_in_hint(profile)}",
             ExitStatus.CONFIG,
+            sign_in=True,
         )
     if isinstance(error, bce.NoRegionError):
         return Failure(

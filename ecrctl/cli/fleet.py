@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import typer
 
 from ecrctl.cli.common import AppState, say, wanted
 from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.cli.output import Column, View
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import NotFound
 from ecrctl.core.fleet import (
     DEFAULT_REGION,
@@ -27,12 +28,12 @@ from ecrctl.core.fleet import (
     FleetResult,
     Outcome,
     ProfileContext,
+    RegionLister,
     parse_profiles,
     parse_regions,
 )
 
 if TYPE_CHECKING:
-    from ecrctl.core.refs import RegistryHost
     from ecrctl.session import Settings
 
 T = TypeVar("T")
@@ -66,13 +67,20 @@ class SessionAccess:
         return str(region) if region else None
 
     def identity(self) -> dict[str, str]:
-        sts = self.client("sts", self.default_region() or DEFAULT_REGION)
+        region = self.default_region() or DEFAULT_REGION
+        with self._lock:
+            sts = self.clients.client("sts", region)
         found = sts.get_caller_identity()
         return {"Account": str(found["Account"]), "Arn": str(found.get("Arn", ""))}
 
-    def client(self, service: str, region: str) -> Any:
+    def ec2(self, region: str) -> RegionLister:
         with self._lock:
-            return self.clients.client(service, region)
+            ec2: RegionLister = self.clients.client("ec2", region)
+            return ec2
+
+    def registry(self, region: str) -> EcrRegistry:
+        with self._lock:
+            return EcrRegistry(self.clients.ecr(region))
 
 
 def profile_label(profile: str | None) -> str:
@@ -114,36 +122,72 @@ def run(
     return result
 
 
-def failed_status(result: FleetResult[Any]) -> ExitStatus | None:
+def failed_status(result: FleetResult[T]) -> ExitStatus | None:
     """Print one stderr line per failure (a profile that failed as a whole: one line for all
-    its regions); the exit status they call for, or None when none failed."""
+    its regions; profiles that one IAM Identity Center sign-in would fix: one line naming them
+    all); the exit status they call for, or None when none failed."""
     if not result.failed:
         return None
-    groups: dict[int, list[Outcome[Any]]] = {}
+    groups: dict[int, list[Outcome[T]]] = {}
     for outcome in result.failed:
         groups.setdefault(id(outcome.error), []).append(outcome)
     statuses = []
+    sign_ins: dict[str, list[tuple[str, str, str]]] = {}  # what one sign-in serves -> lines
     for outcomes in groups.values():
         first = outcomes[0]
         assert first.error is not None
         failure = classify(first.error, profile=first.source.profile)
-        regions = ",".join(o.source.region or "-" for o in outcomes)
-        plural = "s" if len(outcomes) > 1 else ""
-        say(f"ecrctl: profile {first.source.label}, region{plural} {regions}: {failure.message}")
         statuses.append(failure.status)
+        where = f"profile {first.source.label}"
+        if all(o.source.region for o in outcomes):  # never "region -"
+            plural = "s" if len(outcomes) > 1 else ""
+            where += f", region{plural} {','.join(str(o.source.region) for o in outcomes)}"
+        shared = _signs_in_as(first.source.profile) if failure.sign_in else None
+        if shared is None:
+            say(f"ecrctl: {where}: {failure.message}")
+        else:
+            sign_ins.setdefault(shared, []).append((first.source.label, where, failure.message))
+    for shared, lines in sign_ins.items():
+        if len(lines) == 1:
+            say(f"ecrctl: {lines[0][1]}: {lines[0][2]}")
+            continue
+        labels = [label for label, _, _ in lines]
+        say(
+            f"ecrctl: profiles {', '.join(labels)}: {lines[0][2]} "
+            f"(one sign-in serves them all: they share {shared})"
+        )
     if not result.succeeded and all(s == ExitStatus.CONFIG for s in statuses):
         return ExitStatus.CONFIG
     return ExitStatus.FAILED
 
 
-def finish(result: FleetResult[Any]) -> None:
+def _signs_in_as(profile: str | None) -> str | None:
+    """What one sign-in serves for this profile (its sso-session or start URL); None when its
+    configuration says nothing readable about one."""
+    from ecrctl.session import Clients, Settings
+
+    try:
+        return Clients(Settings(profile=profile)).sso_profile().signs_in_as
+    except Exception:  # an unreadable or non-SSO profile: its line stands alone
+        return None
+
+
+def finish(result: FleetResult[T]) -> None:
     """After the rows: exit 1 (or 4) when a source failed."""
     status = failed_status(result)
     if status is not None:
         raise typer.Exit(int(status))
 
 
-def source_fields(outcome: Outcome[Any]) -> dict[str, Any]:
+class SourceFields(TypedDict):
+    """Where a row of a fleet read comes from, first in each JSON record."""
+
+    profile: str
+    account: str | None
+    region: str | None
+
+
+def source_fields(outcome: Outcome[T]) -> SourceFields:
     return {
         "profile": outcome.source.label,
         "account": outcome.account,
@@ -151,10 +195,10 @@ def source_fields(outcome: Outcome[Any]) -> dict[str, Any]:
     }
 
 
-def tagged(views: list[tuple[Outcome[Any], View]]) -> View:
+def tagged(views: Sequence[tuple[Outcome[T], View]]) -> View:
     """One view of many sources' views: source columns first, source fields in each record."""
     first = views[0][1] if views else View(doc=[])
-    doc: list[Any] = []
+    doc: list[object] = []
     rows: list[list[str]] = []
     text: list[list[str]] = []
     for outcome, view in views:
@@ -202,15 +246,3 @@ def emit_each(
     finish(result)
     if missing and not result.outcomes:
         raise NotFound(f"not found in any of the {len(missing)} sources asked")
-
-
-def registry_settings(settings: Settings, host: RegistryHost) -> Settings:
-    """Settings for a pasted URI: its region and account, and the profile that
-    ~/.config/ecrctl/config.toml maps to its registry (an explicit --profile still wins)."""
-    target = settings.with_target(region=host.region, registry_id=host.account)
-    if settings.profile:
-        return target
-    from ecrctl.core.login.userconfig import load_user_config
-
-    profile = load_user_config().profile_for(str(host))
-    return replace(target, profile=profile) if profile else target

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
+from ecrctl.cli.query import run_query
 from ecrctl.cli.streams import Streams, current
 from ecrctl.core.exceptions import InvalidInput
 
@@ -55,7 +56,7 @@ class View:
     column may be cut with an ellipsis down to its header's width.
     """
 
-    doc: Any
+    doc: object  # the JSON document: a to_json() result, a list of them, a JsonObject ...
     headers: Sequence[str] = ()
     rows: list[list[str]] = field(default_factory=list)
     text: list[list[str]] | None = None
@@ -65,7 +66,7 @@ class View:
 
     @classmethod
     def record(
-        cls, doc: dict[str, Any], fields: list[tuple[str, str]], title: str | None = None
+        cls, doc: Mapping[str, object], fields: list[tuple[str, str]], title: str | None = None
     ) -> View:
         """A single object: a two-column table, and ``key<TAB>value`` lines as text."""
         rows = [[label, cell(doc.get(key))] for label, key in fields]
@@ -73,7 +74,7 @@ class View:
         return cls(doc=doc, headers=("field", "value"), rows=rows, text=text, title=title)
 
     @classmethod
-    def lines(cls, doc: Any, values: list[str]) -> View:
+    def lines(cls, doc: object, values: list[str]) -> View:
         """Plain values, one a line in every format but json."""
         return cls(doc=doc, headers=(), rows=[[v] for v in values], text=[[v] for v in values])
 
@@ -88,7 +89,7 @@ class Forms:
 
     view: Callable[[], View]
     text: Callable[[], list[list[str]]] | None = None
-    sarif: Callable[[], dict[str, Any]] | None = None
+    sarif: Callable[[], Mapping[str, object]] | None = None
 
 
 SARIF_COMMANDS = ("scan",)  # the commands whose results have a SARIF form (Forms.sarif)
@@ -105,7 +106,7 @@ def check_format(fmt: str, command: str) -> None:
         raise refuse_sarif()
 
 
-def cell(value: Any) -> str:
+def cell(value: object) -> str:
     """How one value is written in a table or text cell."""
     if value is None:
         return "-"
@@ -116,17 +117,6 @@ def cell(value: Any) -> str:
     if isinstance(value, dict):
         return ",".join(f"{k}={cell(v)}" for k, v in value.items()) if value else "-"
     return str(value)
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
 
 
 def short_digest(digest: str | None) -> str:
@@ -234,9 +224,11 @@ def compile_query(expression: str | None) -> Any:
     except JMESPathError as error:
         message = " ".join(str(error).split())
         raise InvalidInput(f"invalid --query {expression!r}: {message}") from None
+    except RecursionError:
+        raise InvalidInput(f"invalid --query {expression[:40]!r}...: nested too deeply") from None
 
 
-def _text_value(value: Any) -> str:
+def _text_value(value: object) -> str:
     if isinstance(value, dict):
         return "\t".join(_text_value(v) for v in value.values())
     if isinstance(value, list):
@@ -249,24 +241,22 @@ def _text_value(value: Any) -> str:
 
 
 class Renderer:
-    """Writes results to the stream owner's stdout; ``stream`` and ``width`` (tests) give it
-    a stream owner of its own."""
+    """Writes results to the stream owner's stdout, in colour when the owner says so;
+    ``stream`` and ``width`` (tests) give it a stream owner of its own."""
 
     def __init__(
         self,
         fmt: OutputFormat,
         *,
         query: Any = None,
-        color: bool = True,
         stream: TextIO | None = None,
         width: int | None = None,
         streams: Streams | None = None,
     ) -> None:
         self.format = fmt
         self.query = query
-        self._color = color
         if streams is None and (stream is not None or width is not None):
-            streams = Streams(stdout=stream, width=width, said={"no_color": not color})
+            streams = Streams(stdout=stream, width=width)
         self._streams = streams
 
     @property
@@ -279,7 +269,7 @@ class Renderer:
 
     @property
     def color(self) -> bool:
-        return self._color and self.streams.color
+        return self.streams.color
 
     def emit(self, result: View | Forms) -> None:
         forms = result if isinstance(result, Forms) else None
@@ -287,12 +277,17 @@ class Renderer:
             if forms is None or forms.sarif is None:
                 raise refuse_sarif()
             log = forms.sarif()
-            self._json(self.query.search(log) if self.query is not None else log)
+            self._json(run_query(self.query, log) if self.query is not None else log)
         elif forms is not None and forms.text is not None and self._plain_text:
             self._lines(forms.text())
         else:
             self._view(forms.view() if forms is not None else result)  # type: ignore[arg-type]
         self.stream.flush()
+
+    def emit_bytes(self, data: bytes) -> None:
+        """A result that is bytes (``inspect --raw``, ``--config``): written exactly, in every
+        format (their sha256 is their digest)."""
+        self.streams.write_bytes(data)
 
     @property
     def _plain_text(self) -> bool:
@@ -300,7 +295,7 @@ class Renderer:
 
     def _view(self, view: View) -> None:
         if self.query is not None:
-            self._emit_queried(self.query.search(view.doc))
+            self._emit_queried(run_query(self.query, view.doc))
         elif self.format == "json":
             self._json(view.doc, compact=view.json_lines)
         elif self.format == "text":
@@ -312,11 +307,11 @@ class Renderer:
         for row in rows:
             self.stream.write("\t".join(row) + "\n")
 
-    def _json(self, doc: Any, *, compact: bool = False) -> None:
+    def _json(self, doc: object, *, compact: bool = False) -> None:
         indent = None if compact else 2
         self.stream.write(json.dumps(doc, indent=indent, ensure_ascii=False) + "\n")
 
-    def _emit_queried(self, value: Any) -> None:
+    def _emit_queried(self, value: object) -> None:
         if self.format != "text":
             self._json(value)
             return

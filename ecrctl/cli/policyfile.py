@@ -15,8 +15,8 @@ if TYPE_CHECKING:  # the lifecycle core is imported by the commands, not by --he
 
 def read_text(path: str) -> tuple[str, str]:
     """The text of FILE (``-`` for stdin) and the name to report it by."""
+    from ecrctl.core.inputs import read_at_most, read_file_at_most
     from ecrctl.core.lifecycle.model import MAX_POLICY_CHARS
-    from ecrctl.core.validate_input import read_at_most, read_file_at_most
 
     # Never more than ECR's limit + 1 characters: /dev/zero or a 50 MB file is refused at once,
     # before any parsing.

@@ -4,16 +4,19 @@ moto's own WSGI app (``DomainDispatcherApplication`` over ``create_backend_app``
 as moto's ``moto_server`` command and ``ThreadedMotoServer`` build it; neither name is private)
 is served by werkzeug's public ``make_server`` behind ``SandboxMiddleware``, which answers what
 moto lacks (ECR Public's token, the lifecycle preview). ``ThreadedMotoServer`` keeps its app to
-itself, so wrapping it would need its private attributes.
+itself, so wrapping it would need its private attributes. In front of both, frontdoor.py serves
+the registry (``/v2/``) on the same port, its blobs in ``data`` or a temporary directory.
 """
 
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ecrctl.core.exceptions import Refused
@@ -27,6 +30,8 @@ SANDBOX_REGION = "us-east-1"
 class Emulator:
     endpoint: str
     region: str = SANDBOX_REGION
+    registry: str = ""  # the registry's host, 127.0.0.1:PORT (repositoryUri names it)
+    blobs: Any = None  # its BlobStore (sandbox/blobstore.py)
 
     def client(self, service: str = "ecr", region: str | None = None) -> Any:
         """A boto3 client on the emulator (for seeding and checking)."""
@@ -72,8 +77,9 @@ def _clients(emulator: Emulator) -> Any:
 
 
 @contextmanager
-def running_emulator(port: int | None = None) -> Iterator[Emulator]:
-    """Serve the emulator on 127.0.0.1 until the block ends; the port is closed after it."""
+def running_emulator(port: int | None = None, data: Path | None = None) -> Iterator[Emulator]:
+    """Serve the emulator on 127.0.0.1 until the block ends; the port is closed after it.
+    The registry's blobs go in ``data`` (kept), or in a temporary directory (removed after)."""
     chosen = port or free_port()
     # werkzeug reports a busy port itself (and exits): ask first, as it binds (SO_REUSEADDR).
     with socket.socket() as probe:
@@ -89,11 +95,18 @@ def running_emulator(port: int | None = None) -> Iterator[Emulator]:
         raise Refused(missing_extra_message()) from None
     import logging
 
+    from ecrctl.sandbox.frontdoor import Served, with_registry
     from ecrctl.sandbox.middleware import SandboxMiddleware
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on the terminal
     emulator = Emulator(endpoint=f"http://127.0.0.1:{chosen}")
-    app = SandboxMiddleware(DomainDispatcherApplication(create_backend_app), _clients(emulator))
+    clients = _clients(emulator)
+    api = SandboxMiddleware(DomainDispatcherApplication(create_backend_app), clients)
+    served = Served(SANDBOX_ACCOUNT, SANDBOX_REGION, f"127.0.0.1:{chosen}")
+    scratch = None if data else tempfile.TemporaryDirectory(prefix="ecrctl-sandbox-")
+    root = data or Path(scratch.name if scratch else ".")
+    app, blobs = with_registry(api, served=served, blob_root=root, ecr=clients)
+    emulator = Emulator(emulator.endpoint, registry=served.host, blobs=blobs)
     server = make_server("127.0.0.1", chosen, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="sandbox", daemon=True)
     thread.start()
@@ -103,3 +116,5 @@ def running_emulator(port: int | None = None) -> Iterator[Emulator]:
         server.shutdown()
         server.server_close()
         thread.join()
+        if scratch is not None:
+            scratch.cleanup()

@@ -11,7 +11,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ecrctl.core.oci import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+from ecrctl.core.names import (
+    DOCKER_CONFIG,
+    DOCKER_LAYER,
+    DOCKER_MANIFEST,
+    OCI_CONFIG,
+    OCI_INDEX,
+    OCI_LAYER,
+    OCI_MANIFEST,
+)
 
 
 def sha256_digest(data: bytes | str) -> str:
@@ -34,16 +42,8 @@ def synthetic_manifest(
 ) -> SyntheticImage:
     """A single-platform image manifest whose blobs are named from ``seed``."""
     oci = media_type == OCI_MANIFEST
-    layer_type = (
-        "application/vnd.oci.image.layer.v1.tar+gzip"
-        if oci
-        else "application/vnd.docker.image.rootfs.diff.tar.gzip"
-    )
-    config_type = (
-        "application/vnd.oci.image.config.v1+json"
-        if oci
-        else "application/vnd.docker.container.image.v1+json"
-    )
+    layer_type = OCI_LAYER if oci else DOCKER_LAYER
+    config_type = OCI_CONFIG if oci else DOCKER_CONFIG
     doc = {
         "schemaVersion": 2,
         "mediaType": media_type,

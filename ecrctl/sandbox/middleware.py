@@ -24,8 +24,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from _typeshed.wsgi import WSGIApplication as Wsgi
+    from mypy_boto3_ecr import ECRClient
+
+    from ecrctl.core.lifecycle.evaluate import Decision
+
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.sandbox.ecr_extras import EcrExtras
 
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921."
@@ -34,8 +42,6 @@ TOKEN_SECONDS = 12 * 3600
 PREVIEW_PAGE = 100
 JSON_TYPE = "application/x-amz-json-1.1"
 
-StartResponse = Callable[..., Any]
-Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _REGION_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 
 
@@ -48,6 +54,12 @@ class ApiError(Exception):
         self.message = message
 
 
+class _Ids(TypedDict, total=False):
+    """The registry a request names, when it names one."""
+
+    registryId: str
+
+
 @dataclass
 class _Preview:
     registry_id: str
@@ -58,14 +70,14 @@ class _Preview:
     transitioning: int = 0
 
 
-def _region(environ: dict[str, Any]) -> str:
+def _region(environ: WSGIEnvironment) -> str:
     match = _REGION_RE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
     return match.group(1) if match else "us-east-1"
 
 
-def _result(decision: Any) -> dict[str, Any]:
+def _result(decision: Decision) -> dict[str, Any]:
     image = decision.image
-    action: dict[str, Any] = {"type": decision.action.upper()}
+    action: JsonObject = {"type": decision.action.upper()}
     if decision.action == "transition":
         action["targetStorageClass"] = "ARCHIVE"
     return {
@@ -81,13 +93,13 @@ def _result(decision: Any) -> dict[str, Any]:
 class SandboxMiddleware:
     """Answers ECR Public's token and the lifecycle preview; moto answers everything else."""
 
-    def __init__(self, inner: Wsgi, ecr_client: Callable[[str], Any]) -> None:
+    def __init__(self, inner: Wsgi, ecr_client: Callable[[str], ECRClient]) -> None:
         self.inner: Wsgi = EcrExtras(inner, ecr_client)
         self.ecr_client = ecr_client  # region -> an ECR client on this very server
         self.previews: dict[tuple[str, str, str], _Preview] = {}
         self.lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if environ.get("PATH_INFO") == "/moto-api/reset":
             with self.lock:
@@ -144,7 +156,7 @@ class SandboxMiddleware:
         if not repository:
             raise ApiError("InvalidParameterException", "repositoryName is required")
         ecr = self.ecr_client(region)
-        ids: dict[str, Any] = {}
+        ids: _Ids = {}
         if body.get("registryId"):
             ids["registryId"] = str(body["registryId"])
         try:
@@ -176,16 +188,16 @@ class SandboxMiddleware:
 
     def _compute(
         self,
-        ecr: Any,
+        ecr: ECRClient,
         repository: str,
-        ids: dict[str, Any],
+        ids: _Ids,
         registry_id: str,
         body: dict[str, Any],
     ) -> _Preview:
+        from ecrctl.core.ecr.api import EcrRegistry
         from ecrctl.core.exceptions import InvalidInput
         from ecrctl.core.lifecycle import evaluate, parse_policy
         from ecrctl.core.lifecycle.preview import LifecycleService
-        from ecrctl.core.registry import EcrRegistry
 
         text = body.get("lifecyclePolicyText")
         if not text:

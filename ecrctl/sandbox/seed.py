@@ -3,7 +3,9 @@
 Every manifest is real Docker v2 / OCI JSON put with ``imageDigest`` set to the sha256 of its
 bytes (moto derives digests from layer digests otherwise). Images are put oldest first, and then
 given push times days apart (``PUSHED_DAYS_AGO``; moto stamps them all with the same second), so
-``tags --sort pushed`` and the lifecycle preview see a push order and ages.
+``tags --sort pushed`` and the lifecycle preview see a push order and ages. Each is a real image
+(realimages.py): given the registry's blob store, its config and layers are stored there, so
+the seeded images can be pulled, inspected and copied.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ecrctl.core.oci import OCI_INDEX, OCI_MANIFEST
+from ecrctl.core.names import OCI_INDEX, OCI_MANIFEST
 from ecrctl.sandbox.ecr_extras import set_pushed_at
 from ecrctl.sandbox.findings import basic_findings, inject_scan_results, scan_response
-from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
+from ecrctl.sandbox.images import put_synthetic, synthetic_index
+from ecrctl.sandbox.realimages import SeedImages
 
 APP = "team/app"
 WEB = "team/web"
@@ -91,9 +94,9 @@ class Seeded:
         return out
 
 
-def _tag_images(ecr: Any, repository: str, tags: list[str]) -> None:
+def _tag_images(ecr: Any, images: SeedImages, repository: str, tags: list[str]) -> None:
     for tag in tags:
-        put_synthetic(ecr, repository, synthetic_manifest(f"{repository}:{tag}"), tag)
+        put_synthetic(ecr, repository, images.image(repository, f"{repository}:{tag}"), tag)
 
 
 def _index_children(ecr: Any, repository: str, tag: str) -> list[str]:
@@ -125,18 +128,23 @@ def _spread_push_times(ecr: Any, now: datetime) -> None:
         set_pushed_at(ecr, repository, {**dict.fromkeys(untagged, lone), **times})
 
 
-def seed_sandbox(ecr: Any) -> Seeded:
-    """Load the sample data through the ECR API of ``ecr`` (a client on the emulator)."""
+def seed_sandbox(ecr: Any, blobs: Any = None) -> Seeded:
+    """Load the sample data through the ECR API of ``ecr`` (a client on the emulator), and the
+    images' blobs into ``blobs`` (the emulator's BlobStore) when given."""
     seeded = Seeded()
+    images = SeedImages(blobs)
+    # As a team that copies within its registry sets it: mounts instead of uploads (ECR's default
+    # is DISABLED, and the unseeded sandbox keeps that).
+    ecr.put_account_setting(name="BLOB_MOUNTING", value="ENABLED")
     ecr.create_repository(
         repositoryName=APP,
         imageScanningConfiguration={"scanOnPush": True},
         tags=[{"Key": "team", "Value": "platform"}],
     )
     # An image that lost its tag, pushed first: the oldest, as untagged images tend to be.
-    put_synthetic(ecr, APP, synthetic_manifest(f"{APP}:untagged"))
-    _tag_images(ecr, APP, APP_TAGS)
-    latest = synthetic_manifest(f"{APP}:1.4.3")
+    put_synthetic(ecr, APP, images.image(APP, f"{APP}:untagged"))
+    _tag_images(ecr, images, APP, APP_TAGS)
+    latest = images.image(APP, f"{APP}:1.4.3")
     ecr.put_image(
         repositoryName=APP,
         imageManifest=latest.manifest,
@@ -147,7 +155,7 @@ def seed_sandbox(ecr: Any) -> Seeded:
     # A multi-arch image: two platform manifests (untagged, as buildx pushes them), then the
     # OCI index that names them, tagged.
     children = [
-        (synthetic_manifest(f"{APP}:{MULTI_ARCH_TAG}:{arch}", media_type=OCI_MANIFEST), arch)
+        (images.image(APP, f"{APP}:{MULTI_ARCH_TAG}", platform=arch, media_type=OCI_MANIFEST), arch)
         for arch in ("linux/amd64", "linux/arm64")
     ]
     for child, _arch in children:
@@ -159,12 +167,12 @@ def seed_sandbox(ecr: Any) -> Seeded:
 
     ecr.create_repository(repositoryName=WEB)
     web_tags = ["2.0.0", "2.1.0", "latest"]
-    _tag_images(ecr, WEB, web_tags)
+    _tag_images(ecr, images, WEB, web_tags)
     seeded.tags[WEB] = web_tags
 
     ecr.create_repository(repositoryName=CI, imageTagMutability="IMMUTABLE")
     ci_tags = ["3.19", "3.20"]
-    _tag_images(ecr, CI, ci_tags)
+    _tag_images(ecr, images, CI, ci_tags)
     seeded.tags[CI] = ci_tags
 
     # Findings of every severity for team/app:1.4.2, readable at once (a scan is recorded).

@@ -66,7 +66,7 @@ def test_missing_sso_session_is_one_stderr_line_and_the_rest_is_printed(
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert "profile broken" in lines[0] and "eu-west-1,us-east-1" in lines[0]
-    assert "aws sso login --profile broken" in lines[0]
+    assert "run: ecrctl sso login --profile broken" in lines[0]
     assert "dev\t111111111111\tus-east-1\tapp-dev" in done.stdout
     assert "prod\t333333333333\teu-west-1\tapp-prod" in done.stdout
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ecrctl.cli.output import short_digest
-from ecrctl.core.oci import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+from ecrctl.core.names import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
 
 REPO = "team/app"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.oci import OCI_INDEX, OCI_MANIFEST
+from ecrctl.core.names import OCI_INDEX, OCI_MANIFEST
 from ecrctl.sandbox.images import (
     put_synthetic,
     seed_repository,

@@ -74,7 +74,9 @@ def test_images_one_row_per_digest_untagged_included(cli: Any, ecr: Any) -> None
     assert multi["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
     assert sum(1 for d in docs if d["tags"] == []) == 1
     text = cli("images", "app").stdout.splitlines()
-    assert len(text) == 6 and all(line.count("\t") == 6 for line in text)
+    # 8 columns: platforms (an index's; "-" for an image) was added last, after scan status
+    assert len(text) == 6 and all(line.count("\t") == 7 for line in text)
+    assert all(line.endswith("\t-") for line in text)
 
 
 def test_query_over_tags(cli: Any, ecr: Any) -> None:
@@ -88,24 +90,32 @@ def test_query_over_tags(cli: Any, ecr: Any) -> None:
     [
         (
             ("tags", "app", "--sort", "size"),
-            "ecrctl: invalid value for '--sort': 'size' is not one of version, pushed, name\n",
+            "Error: Invalid value for '--sort': 'size' is not one of 'version', 'pushed', 'name'.",
         ),
         (
             ("tags", "app", "--limit", "0"),
-            "ecrctl: invalid value for '--limit': 0 is less than 1\n",
+            "Error: Invalid value for '--limit': 0 is not in the range x>=1.",
         ),
         (
             ("images", "app", "--limit", "many"),
-            "ecrctl: invalid value for '--limit': 'many' is not a whole number\n",
+            "Error: Invalid value for '--limit': 'many' is not a valid int range.",
         ),
     ],
 )
-def test_bad_option_values_are_said_in_ecrctl_words(
+def test_bad_option_values_are_said_in_clicks_words(
     cli: Any, ecr: Any, args: tuple[str, ...], message: str
 ) -> None:
     seeded(ecr)
     result = cli(*args)
-    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == message  # after click's usage lines
+
+
+def test_sort_takes_any_case(cli: Any, ecr: Any) -> None:
+    seeded(ecr)
+    assert (
+        cli("tags", "app", "--sort", "NAME").stdout == cli("tags", "app", "--sort", "name").stdout
+    )
 
 
 def test_sort_is_case_insensitive(cli: Any, ecr: Any) -> None:

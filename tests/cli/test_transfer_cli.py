@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.transfer import local_tag
+from ecrctl.core.images.transfer import local_tag
 
 
 @pytest.mark.parametrize("command", [("push", "app:1", "team/app"), ("pull", "team/app:1")])

@@ -35,11 +35,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.needed import unavailable
+
 ACCOUNT = "123456789012"
 HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
 PASSWORD = f"{ACCOUNT}-auth-token"  # what moto's GetAuthorizationToken issues for the account
 # Read at import: the tests' isolated environment drops ECRCTL_* variables.
-_REQUIRED = os.environ.get("ECRCTL_E2E_DOCKER") == "required"
 _STATE = os.environ.get("ECRCTL_E2E_DOCKER_STATE")
 
 _REGISTRY_CONFIG = """version: 0.1
@@ -72,13 +73,6 @@ mount --bind {root}/etc-docker /etc/docker
 mount --bind {root}/etc-containers /etc/containers
 exec sleep infinity
 """
-
-
-def _unavailable(reason: str) -> None:
-    """Skip locally; in CI (ECRCTL_E2E_DOCKER=required, set by .ci/run) a missing part fails."""
-    if _REQUIRED:
-        pytest.fail(f"ECRCTL_E2E_DOCKER=required but {reason}")
-    pytest.skip(reason)
 
 
 def _missing() -> str | None:
@@ -187,7 +181,7 @@ class DockerEnv:
 
     def require(self, part: str) -> None:
         if part in self.unavailable:
-            _unavailable(self.unavailable[part])
+            unavailable(self.unavailable[part])
 
     def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         log = open(self.root / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
@@ -405,7 +399,7 @@ def docker_env() -> Iterator[DockerEnv]:
     try:
         env = start()
     except Unavailable as missing:
-        _unavailable(str(missing))
+        unavailable(str(missing))
         raise
     try:
         yield env

@@ -14,13 +14,17 @@ CASES = [
     (["lifecycle", "preview", "team/app", "--at", "+99999999999d"], "past the year 9999"),
     (
         ["lifecycle", "put", "team/app", "--expire-untagged-after", "1e400", "--yes"],
-        "'1e400' is not a whole number",
+        "'1e400' is not a valid int.",
     ),
-    (["lifecycle", "preview", "team/app", "--remote", "--timeout", "-1"], "-1 is less than 1"),
-    (["lifecycle", "preview", "team/app", "--remote", "--timeout", "nan"], "not a"),
-    (["sandbox", "--port", "99999"], "99999 is more than 65535"),
-    (["tags", "team/app", "--limit", "0"], "0 is less than 1"),
-    (["tags", "team/app", "--sort", "size"], "'size' is not one of version, pushed, name"),
+    (
+        ["lifecycle", "preview", "team/app", "--remote", "--timeout", "-1"],
+        "-1.0 is not in the range x>=1",
+    ),
+    (["lifecycle", "preview", "team/app", "--remote", "--timeout", "nan"], "not a finite number"),
+    (["lifecycle", "preview", "team/app", "--remote", "--timeout", "1e400"], "inf is not a finite"),
+    (["sandbox", "--port", "99999"], "99999 is not in the range 1<=x<=65535"),
+    (["tags", "team/app", "--limit", "0"], "0 is not in the range x>=1"),
+    (["tags", "team/app", "--sort", "size"], "'size' is not one of 'version', 'pushed', 'name'"),
     (["--endpoint-url", "https://a_b", "repo", "list"], "'a_b' is not a host name label"),
     (["repo", "list", "--endpoint-url", "http://x..y:5000"], "empty label"),
     (

@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "completions"
 FORMATS = ["table", "json", "text", "sarif"]

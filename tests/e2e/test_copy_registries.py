@@ -23,7 +23,7 @@ from tests.oci_registries import (
 )
 
 registries = oci_registries.registries  # the session fixture: two registries
-pytestmark = pytest.mark.usefixtures("registries")
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("registries")]
 
 
 def layers(*sizes: int) -> list[bytes]:
@@ -252,8 +252,8 @@ def test_interrupted_copy_leaves_no_tag_and_a_rerun_moves_only_the_rest(
 
 def test_chunked_upload_keeps_the_digest(registries: Any) -> None:
     from ecrctl.core.copy.copy import Copier
-    from ecrctl.core.copy.reference import parse_reference
-    from ecrctl.core.copy.registry import Registry
+    from ecrctl.core.distribution.client import Registry
+    from ecrctl.core.names import parse_reference
 
     one, two = registries
     digest, _ = push_image(one.host, "chunky", "1", layers(2_500_000))
@@ -273,8 +273,8 @@ def test_rerun_of_a_complete_copy_reads_one_manifest_per_side_and_no_blob(
     """The re-run of a finished copy is the common case in CI: the destination tag already
     names the digest, so it needs one manifest GET on the source, one HEAD on the destination."""
     from ecrctl.core.copy.copy import Copier
-    from ecrctl.core.copy.reference import parse_reference
-    from ecrctl.core.copy.registry import Registry
+    from ecrctl.core.distribution.client import Registry
+    from ecrctl.core.names import parse_reference
 
     class Recording(Registry):
         def __init__(self, host: str) -> None:

@@ -18,7 +18,7 @@ from tests.oci_token_auth import PASSWORD, USER, TokenRegistry
 
 registries = oci_registries.registries
 token_registry = oci_token_auth.token_registry
-pytestmark = pytest.mark.usefixtures("registries", "token_registry")
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("registries", "token_registry")]
 
 
 def docker_login(host: str, user: str, password: str) -> Path:

@@ -18,6 +18,8 @@ from ecrctl.core.events.samples import sample
 from ecrctl.sandbox.emulator import free_port
 from tests.conftest import ecrctl_command
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture
 def listener_process() -> Iterator[Any]:

@@ -6,6 +6,9 @@ import json
 from typing import Any
 
 import boto3
+import pytest
+
+pytestmark = pytest.mark.e2e
 
 ACCOUNT = "123456789012"
 

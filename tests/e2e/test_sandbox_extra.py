@@ -16,6 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 REQUIREMENT = "'moto[server]>=5.0.20'"
+
+pytestmark = pytest.mark.e2e
+
 # moto made unimportable in the child only: `import moto...` raises ImportError.
 NO_MOTO = (
     "import sys; sys.modules['moto'] = None; sys.argv = ['ecrctl', sys.argv[1]]; "

@@ -17,10 +17,10 @@ import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from ecrctl.core.pacing import TokenBucket
-from ecrctl.core.registry import EcrRegistry
-from ecrctl.core.retag import RetagService
-from ecrctl.core.untag import UntagService
+from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.ecr.pacing import TokenBucket
+from ecrctl.core.images.retag import RetagService
+from ecrctl.core.images.untag import UntagService
 from ecrctl.sandbox.images import put_synthetic, synthetic_manifest
 from tests.moto_serial import serialize_moto_ecr_writes
 

@@ -13,6 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 from ecrctl.core.copy.mounting import DISABLED, ENABLED, UNKNOWN, blob_mounting
+from ecrctl.core.ecr.api import EcrRegistry
 from tests import oci_registries
 from tests.oci_registries import push_image
 
@@ -48,7 +49,7 @@ def test_enabled_mounts_without_asking_sts(ecr: Any) -> None:
     caller = Caller(ACCOUNT)
     with Stubber(ecr) as stub:
         _setting(stub, "ENABLED")
-        mounting = blob_mounting(ecr, ACCOUNT, caller)
+        mounting = blob_mounting(EcrRegistry(ecr), ACCOUNT, caller)
         stub.assert_no_pending_responses()
     assert (mounting.state, mounting.attempt, caller.calls) == (ENABLED, True, 0)
 
@@ -57,14 +58,14 @@ def test_disabled_in_the_callers_own_registry_means_no_mounts(ecr: Any) -> None:
     caller = Caller(ACCOUNT)
     with Stubber(ecr) as stub:
         _setting(stub, "DISABLED")
-        mounting = blob_mounting(ecr, ACCOUNT, caller)
+        mounting = blob_mounting(EcrRegistry(ecr), ACCOUNT, caller)
     assert (mounting.state, mounting.attempt, caller.calls) == (DISABLED, False, 1)
 
 
 def test_disabled_read_from_another_account_is_not_the_registrys_setting(ecr: Any) -> None:
     with Stubber(ecr) as stub:
         _setting(stub, "DISABLED")
-        mounting = blob_mounting(ecr, ACCOUNT, Caller("210987654321"))
+        mounting = blob_mounting(EcrRegistry(ecr), ACCOUNT, Caller("210987654321"))
     assert mounting.state == UNKNOWN and mounting.attempt
     assert "210987654321" in mounting.reason
 
@@ -72,18 +73,21 @@ def test_disabled_read_from_another_account_is_not_the_registrys_setting(ecr: An
 def test_access_denied_is_unknown_and_mounts_are_tried(ecr: Any) -> None:
     with Stubber(ecr) as stub:
         stub.add_client_error("get_account_setting", "AccessDeniedException", "no", 400)
-        mounting = blob_mounting(ecr, ACCOUNT, Caller(ACCOUNT))
+        mounting = blob_mounting(EcrRegistry(ecr), ACCOUNT, Caller(ACCOUNT))
     assert mounting.state == UNKNOWN and mounting.attempt
     assert "AccessDeniedException" in mounting.reason
 
 
-def _copy_within(registry: Any, ecr: Any, value: str, dry_run: bool) -> tuple[Any, Any]:
-    """The copy's steps within one registry, as run_copy takes them, the destination side
-    being an ECR side whose API client is ``ecr``."""
-    from ecrctl.cli.copying import Side, _check_mounting, _say_not_mounted
+def _copy_within(
+    registry: Any, ecr: Any, value: str, dry_run: bool, notes: list[str]
+) -> tuple[Any, Any]:
+    """The copy's steps within one registry, as the copy use case takes them, the destination
+    side being an ECR side whose API client is ``ecr``."""
     from ecrctl.core.copy.copy import Copier
-    from ecrctl.core.copy.reference import parse_reference
-    from ecrctl.core.copy.registry import Registry
+    from ecrctl.core.copy.run import check_mounting, note_not_mounted
+    from ecrctl.core.copy.sides import Side
+    from ecrctl.core.distribution.client import Registry
+    from ecrctl.core.names import parse_reference
 
     push_image(registry.host, "mount/src", "1", [os.urandom(2000), os.urandom(1000)])
     src = parse_reference(f"{registry.host}/mount/src:1")
@@ -91,6 +95,9 @@ def _copy_within(registry: Any, ecr: Any, value: str, dry_run: bool) -> tuple[An
     copier = Copier(Registry(registry.host, scheme="http"), Registry(registry.host, scheme="http"))
 
     class Clients:
+        def ecr(self) -> Any:
+            return ecr
+
         def client(self, service: str) -> Any:
             assert service == "sts"
             return type("Sts", (), {"get_caller_identity": lambda self: {"Account": ACCOUNT}})()
@@ -99,29 +106,31 @@ def _copy_within(registry: Any, ecr: Any, value: str, dry_run: bool) -> tuple[An
     plan = copier.plan(src, dst, inspect=False)
     with Stubber(ecr) as stub:
         _setting(stub, value)
-        _check_mounting(plan, side, dry_run=dry_run)
+        assert check_mounting(plan, side, dry_run=dry_run, note=notes.append) == value
     copier.inspect(plan)
-    _say_not_mounted(plan, side, dry_run=dry_run)
+    note_not_mounted(plan, side, dry_run=dry_run, note=notes.append)
     return copier, plan
 
 
-def test_dry_run_says_blobs_are_copied_not_mounted_when_disabled(
-    registries: Any, ecr: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
-    _, plan = _copy_within(registries[0], ecr, DISABLED, dry_run=True)
+def test_dry_run_says_blobs_are_copied_not_mounted_when_disabled(registries: Any, ecr: Any) -> None:
+    notes: list[str] = []
+    _, plan = _copy_within(registries[0], ecr, DISABLED, dry_run=True, notes=notes)
     assert {b.status for b in plan.blobs.values()} == {"copy"}
-    err = capsys.readouterr().err
-    assert "dry run: blob mounting is disabled in" in err and "3 blob(s) would be copied" in err
+    assert notes == [
+        f"dry run: blob mounting is disabled in {registries[0].host} (account setting "
+        "BLOB_MOUNTING): 3 blob(s) would be copied, not mounted; "
+        "`ecrctl registry blob-mounting enable` turns it on"
+    ]
 
 
-def test_disabled_copy_uploads_and_enabled_copy_mounts(
-    registries: Any, ecr: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
-    copier, plan = _copy_within(registries[0], ecr, DISABLED, dry_run=False)
+def test_disabled_copy_uploads_and_enabled_copy_mounts(registries: Any, ecr: Any) -> None:
+    notes: list[str] = []
+    copier, plan = _copy_within(registries[0], ecr, DISABLED, dry_run=False, notes=notes)
     result = copier.execute(plan)
     assert {b.status for b in plan.blobs.values()} == {"copied"} and result.bytes_moved > 3000
-    assert "are copied, not mounted" in capsys.readouterr().err
-    copier, plan = _copy_within(registries[0], ecr, ENABLED, dry_run=False)
+    assert len(notes) == 1 and "3 blob(s) are copied, not mounted" in notes[0]
+    notes.clear()
+    copier, plan = _copy_within(registries[0], ecr, ENABLED, dry_run=False, notes=notes)
     assert {b.status for b in plan.blobs.values()} == {"mount"}
     assert copier.execute(plan).bytes_moved == 0
-    assert "blob mounting" not in capsys.readouterr().err
+    assert notes == []

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import NotFound
 from ecrctl.core.lifecycle.builder import build_policy
 from ecrctl.core.lifecycle.change import apply_policy_change, evaluate_on, plan_policy_change
 from ecrctl.core.lifecycle.preview import LifecycleService
-from ecrctl.core.registry import EcrRegistry
 from ecrctl.sandbox.images import seed_repository
 
 REPO = "team/app"

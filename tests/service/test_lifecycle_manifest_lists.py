@@ -11,16 +11,11 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.images.manifests import INDEX_ACCEPTED_MEDIA_TYPES
 from ecrctl.core.lifecycle import evaluate, parse_policy
 from ecrctl.core.lifecycle.preview import LifecycleService
-from ecrctl.core.oci import (
-    DOCKER_LIST,
-    DOCKER_MANIFEST,
-    INDEX_ACCEPTED_MEDIA_TYPES,
-    OCI_INDEX,
-    OCI_MANIFEST,
-)
-from ecrctl.core.registry import EcrRegistry
+from ecrctl.core.names import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
 
 REPO = "team/app"

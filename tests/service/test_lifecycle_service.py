@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import NotFound, Refused
 from ecrctl.core.lifecycle import evaluate, parse_policy
 from ecrctl.core.lifecycle.builder import build_policy
 from ecrctl.core.lifecycle.preview import LifecycleService
-from ecrctl.core.registry import EcrRegistry
 from ecrctl.sandbox.images import seed_repository
 from tests.fakeclock import FakeClock
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
-from ecrctl.core.registry import EcrRegistry
-from ecrctl.core.repos import RepositoryService
+from ecrctl.core.repos.repositories import RepositoryService
 from ecrctl.sandbox.images import seed_repository
 
 

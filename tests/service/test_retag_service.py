@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.ecr.pacing import TokenBucket
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
-from ecrctl.core.oci import DOCKER_LIST, OCI_INDEX, OCI_MANIFEST
-from ecrctl.core.pacing import TokenBucket
-from ecrctl.core.registry import EcrRegistry
-from ecrctl.core.retag import ACCEPTED_MEDIA_TYPES, RetagService, match_images
+from ecrctl.core.images.retag import ACCEPTED_MEDIA_TYPES, RetagService, match_images
+from ecrctl.core.names import DOCKER_LIST, OCI_INDEX, OCI_MANIFEST
 from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
 from tests.fakeclock import FakeClock
 from tests.moto_serial import serialize_moto_ecr_writes

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import NotFound, Refused
-from ecrctl.core.registry import EcrRegistry
-from ecrctl.core.scan import ScanService
+from ecrctl.core.scan.scans import ScanService
 from ecrctl.sandbox.findings import basic_findings
 from tests.fakeclock import FakeClock
 

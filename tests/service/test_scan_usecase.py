@@ -10,18 +10,18 @@ import pytest
 import requests
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import GateTripped, NotFound, Refused
-from ecrctl.core.refs import ImageRef
-from ecrctl.core.registry import EcrRegistry
-from ecrctl.core.scan import ScanService
-from ecrctl.core.scanning import scan_image
+from ecrctl.core.names import Reference
+from ecrctl.core.scan.outcome import scan_image
+from ecrctl.core.scan.scans import ScanService
 from ecrctl.sandbox.findings import basic_findings, scan_response
 from ecrctl.sandbox.images import seed_repository
 from tests.conftest import REGION
 from tests.fakeclock import FakeClock
 
 REPO = "team/app"
-REF = ImageRef(REPO, tag="v1")
+REF = Reference(REPO, tag="v1")
 # One finding of each severity but INFORMATIONAL (CVE-2026-10004), which is ignored below.
 FINDINGS = basic_findings(6)
 IGNORED = "CVE-2026-10004"

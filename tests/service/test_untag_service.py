@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, NotFound
-from ecrctl.core.oci import OCI_INDEX, OCI_MANIFEST
-from ecrctl.core.registry import EcrRegistry
-from ecrctl.core.retag import ACCEPTED_MEDIA_TYPES
-from ecrctl.core.untag import UntagService, deletion_phases, hold_referenced, index_children
+from ecrctl.core.images.retag import ACCEPTED_MEDIA_TYPES
+from ecrctl.core.images.untag import UntagService, deletion_phases, hold_referenced, index_children
+from ecrctl.core.names import OCI_INDEX, OCI_MANIFEST
 from ecrctl.sandbox.images import (
     SyntheticImage,
     put_synthetic,

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.inputs import check_endpoint_url, check_host_name, read_at_most
 from ecrctl.core.lifecycle.policytext import MAX_LISTED_PROBLEMS
 from ecrctl.core.lifecycle.validate import check_policy
-from ecrctl.core.validate_input import check_endpoint_url, check_host_name, read_at_most
 from tests.conftest import ecrctl_command
 
 RULE = {

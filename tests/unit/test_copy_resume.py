@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ecrctl.core.copy.registry import Missing, Registry, RegistryError
-from ecrctl.core.copy.resume import UploadStates, storable
-from ecrctl.core.copy.upload import BlobUpload, held_bytes
+from ecrctl.core.distribution.client import Missing, Registry, RegistryError
+from ecrctl.core.distribution.resume import UploadStates, storable
+from ecrctl.core.distribution.upload import BlobUpload, held_bytes
 
 BLOB = os.urandom(3500)
 DIGEST = "sha256:" + hashlib.sha256(BLOB).hexdigest()

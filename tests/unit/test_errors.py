@@ -47,11 +47,23 @@ def test_no_region() -> None:
 def test_expired_sso_session_names_the_login_command() -> None:
     failure = classify(bce.UnauthorizedSSOTokenError(), profile="dev")
     assert failure.status == ExitStatus.CONFIG
-    assert "aws sso login --profile dev" in failure.message
+    assert failure.message.endswith("; run: ecrctl sso login --profile dev")
+    assert failure.sign_in
     failure = classify(
         bce.SSOTokenLoadError(error_msg="Token for x does not exist"), profile="prod"
     )
-    assert "aws sso login --profile prod" in failure.message
+    assert failure.message.endswith("; run: ecrctl sso login --profile prod")
+    failure = classify(bce.TokenRetrievalError(provider="sso", error_msg="expired"))
+    assert failure.status == ExitStatus.CONFIG
+    assert failure.message.endswith("; run: ecrctl sso login")  # the default profile
+
+
+def test_a_sign_in_that_cannot_happen_names_what_to_type() -> None:
+    from ecrctl.core.exceptions import SignInRequired
+
+    failure = classify(SignInRequired("no terminal", "dev team", options=" --no-browser"))
+    assert failure.status == ExitStatus.CONFIG
+    assert failure.message == "no terminal; run: ecrctl sso login --profile 'dev team' --no-browser"
 
 
 def test_access_denied_names_the_refused_action() -> None:
@@ -72,7 +84,8 @@ def test_access_denied_without_action_in_message_falls_back_to_operation() -> No
 def test_expired_credentials_are_exit_4() -> None:
     failure = classify(client_error("ExpiredTokenException", "expired"), profile="dev")
     assert failure.status == ExitStatus.CONFIG
-    assert "aws sso login --profile dev" in failure.message
+    assert "refresh the credentials of profile dev" in failure.message
+    assert "ecrctl sso login --profile dev" in failure.message
 
 
 def test_throttled_after_retries_is_exit_1_and_says_so() -> None:

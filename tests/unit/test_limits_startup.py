@@ -111,3 +111,41 @@ def test_limits_startup_root_lists_every_command_in_order(cli: Any) -> None:
         if line.startswith("  ") and not line.startswith("   ")
     ]
     assert listed == list(COMMANDS)
+
+
+PLAIN = (
+    "import sys; sys.argv = ['ecrctl', *sys.argv[1:]]\n"
+    "from ecrctl.cli.app import main\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "print('pydantic' in sys.modules, file=sys.stderr)\n"
+)
+
+
+def test_limits_startup_no_command_line_imports_pydantic(isolated_env: Path) -> None:
+    """typer 0.29 validates every parameter through pydantic (110-140 ms more a command line,
+    measured); pyproject pins the typer that does not. This fails if an upgrade brings it back."""
+    cases = [
+        (["uri", "app:1", "--registry-id", "123456789012", "--region", "us-east-1"], "ecr"),
+        (
+            [
+                "tags",
+                "app",
+                "--sort",
+                "NAME",
+                "--limit",
+                "5",
+                "--endpoint-url",
+                "http://127.0.0.1:9",
+            ],
+            "cannot reach AWS",
+        ),
+        (["lifecycle", "preview", "app", "--remote", "--timeout", "nan"], "not a finite number"),
+    ]
+    for argv, says in cases:
+        done = run(PLAIN, *argv)
+        *said, imported = done.stderr.splitlines()
+        assert imported == "False", (argv, done.stderr)
+        assert says in done.stdout + "\n".join(said), (argv, done.stdout, done.stderr)

@@ -56,3 +56,18 @@ def test_zero_timeout_asks_once() -> None:
     with pytest.raises(TimedOut):
         poll(lambda e: calls.append(e), schedule(clock, 0), timed_out=TimedOut)
     assert calls == [0] and clock.sleeps == []
+
+
+def test_slow_down_lengthens_every_later_interval_but_never_the_deadline() -> None:
+    clock = FakeClock()
+    plan = schedule(clock, 20, first=2, longest=2, factor=1)
+    calls = iter(range(100))
+
+    def check(_elapsed: float) -> None:
+        if next(calls) == 1:
+            plan.slow_down(5)  # RFC 8628's slow_down: 5 s more from now on
+        return None
+
+    with pytest.raises(TimedOut):
+        poll(check, plan, timed_out=TimedOut)
+    assert clock.sleeps == [2, 7, 7, 4]  # the last wait is cut to what is left of 20 s

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.refs import (
+from ecrctl.core.names import (
     RegistryHost,
     dns_suffix,
     image_uri,

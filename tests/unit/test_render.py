@@ -7,16 +7,17 @@ import json
 
 import pytest
 
-from ecrctl.cli.output import Renderer, View, compile_query, human_size, resolve_format
+from ecrctl.cli.output import Renderer, View, compile_query, resolve_format
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.models import human_size
 
 DOC = [{"name": "a", "size": 1, "tags": ["x", "y"]}, {"name": "b", "size": 2, "tags": []}]
 VIEW = View(doc=DOC, headers=("name", "size"), rows=[["a", "1"], ["b", "2"]], text=[["a"], ["b"]])
 
 
-def render(fmt: str, view: View = VIEW, query: str | None = None, color: bool = False) -> str:
+def render(fmt: str, view: View = VIEW, query: str | None = None) -> str:
     out = io.StringIO()
-    Renderer(fmt, query=compile_query(query), color=color, stream=out).emit(view)  # type: ignore[arg-type]
+    Renderer(fmt, query=compile_query(query), stream=out).emit(view)  # type: ignore[arg-type]
     return out.getvalue()
 
 
@@ -128,7 +129,7 @@ def test_table_at_80_columns_never_folds_a_row() -> None:
         rows=[["team/app", "1" * 12 + ".dkr.ecr.us-east-1.amazonaws.com/team/app", "x " * 60]],
     )
     out = io.StringIO()
-    Renderer("table", color=False, stream=out, width=80).emit(long)
+    Renderer("table", stream=out, width=80).emit(long)
     lines = out.getvalue().rstrip("\n").splitlines()
     assert len(lines) == 3 and all(len(line.rstrip()) <= 80 for line in lines)
     assert lines[2].startswith("team/app ") and lines[2].rstrip().endswith("…")

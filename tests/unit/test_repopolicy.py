@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.repopolicy import (
+from ecrctl.core.access.repo_policy import (
     PULL_ACTIONS,
     grant_pull,
     parse_policy,
     pull_access,
     revoke_pull,
 )
+from ecrctl.core.exceptions import InvalidInput
 
 PUSH_FROM_CI: dict[str, Any] = {
     "Sid": "CiPush",

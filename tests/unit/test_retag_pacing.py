@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from ecrctl.core.pacing import TokenBucket
+from ecrctl.core.ecr.pacing import TokenBucket
 from tests.fakeclock import FakeClock
 
 

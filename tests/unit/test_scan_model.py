@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.findings import (
+from ecrctl.core.scan.findings import (
     Finding,
     apply_ignores,
     from_basic,
@@ -15,7 +15,7 @@ from ecrctl.core.findings import (
     sort_findings,
     tripping,
 )
-from ecrctl.core.scan import parse_duration
+from ecrctl.core.scan.scans import parse_duration
 
 
 @pytest.mark.parametrize(

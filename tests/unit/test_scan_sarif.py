@@ -7,9 +7,9 @@ import copy
 import jsonschema
 import pytest
 
-from ecrctl.core.findings import Finding
-from ecrctl.core.sarif import to_sarif
-from ecrctl.core.scan import ScanReport
+from ecrctl.core.scan.findings import Finding
+from ecrctl.core.scan.sarif import to_sarif
+from ecrctl.core.scan.scans import ScanReport
 from tests.sarif_schema import validate_sarif
 
 URI = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app@sha256:" + "c" * 64

@@ -115,7 +115,8 @@ def test_the_table_fits_the_stream_owners_width() -> None:
 
 
 def table_on(stream: io.StringIO, *, color: bool = True) -> str:
-    Renderer("table", color=color, streams=Streams(stdout=stream, width=40)).emit(
+    said = {"no_color": not color}  # what --no-color records
+    Renderer("table", streams=Streams(stdout=stream, width=40, said=said)).emit(
         View(doc=[], headers=("name",), rows=[["a"]])
     )
     return stream.getvalue()

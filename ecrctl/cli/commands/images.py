@@ -7,24 +7,44 @@ from typing import Annotated
 import typer
 
 from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
-from ecrctl.cli.output import Column, View, cell, date_only, human_size, short_digest, short_time
-from ecrctl.cli.values import whole_number
-from ecrctl.core.images import ImageService
-from ecrctl.core.models import SEVERITIES, Image, short_media_type
-from ecrctl.core.refs import parse_image_ref, without_reference
-from ecrctl.core.registry import EcrRegistry
+from ecrctl.cli.output import Column, View, cell, date_only, short_digest, short_time
+from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.images.listing import ImageService
+from ecrctl.core.models import SEVERITIES, Image, human_size
+from ecrctl.core.names import parse_image_ref, short_media_type, without_reference
 
-# At 80 columns: dates lose their time, then last pulled, type, scan, findings go, in that
-# order; tags are cut with an ellipsis. The digest, tags, pushed and size always stay.
+# Shorter names of the media types, for a narrow terminal (docker-manifest-list fits as
+# docker-list rather than being cut to docker-ma…).
+COMPACT_TYPES = {
+    "docker-manifest": "docker",
+    "docker-manifest-list": "docker-list",
+    "oci-manifest": "oci",
+    "oci-index": "oci-index",
+}
+
+
+def compact_type(text: str) -> str:
+    return COMPACT_TYPES.get(text, text)
+
+
+def compact_platforms(text: str) -> str:
+    """``linux/amd64,linux/arm64`` -> ``amd64,arm64`` (linux is what nearly every one is)."""
+    return ",".join(p.removeprefix("linux/") for p in text.split(","))
+
+
+# At 80 columns: dates lose their time, types and platforms take their short forms, then last
+# pulled, scan, findings go, in that order; tags and platforms are cut with an ellipsis. The
+# digest, tags, pushed, size, type and platforms stay.
 IMAGE_COLUMNS = (
     Column("digest"),
     Column("tags", min_width=12),
     Column("pushed", compact=date_only),
     Column("size"),
-    Column("type", min_width=10, drop=2),
+    Column("type", compact=compact_type),
+    Column("platforms", min_width=11, compact=compact_platforms),
     Column("last pulled", compact=date_only, drop=1),
-    Column("scan", min_width=8, drop=3),
-    Column("findings", min_width=8, drop=4),
+    Column("scan", min_width=8, drop=2),
+    Column("findings", min_width=8, drop=3),
 )
 
 
@@ -40,7 +60,6 @@ def images(
     regions: Regions = None,
 ) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
-    most = whole_number("--limit", limit)
     app_state = state(ctx)
     if wanted(profiles, regions):
         from ecrctl.cli import fleet
@@ -50,17 +69,15 @@ def images(
             app_state,
             profiles,
             regions,
-            lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).images(
-                name, limit=most
-            ),
+            lambda c, r: ImageService(c.access.registry(r)).images(name, limit=limit),
             images_view,
         )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     service = ImageService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
-    found = service.images(ref.repository, limit=most)
+    found = service.images(ref.repository, limit=limit)
     if replication:
-        from ecrctl.cli.commands.registry_replication import emit_image_replication
+        from ecrctl.cli.commands.registry.replication import emit_image_replication
 
         emit_image_replication(app_state, clients, ref.repository, found)
         return
@@ -82,6 +99,7 @@ def images_view(found: list[Image]) -> View:
                 short_time(doc["pushedAt"]),
                 human_size(image.size_bytes),
                 short_media_type(image.media_type),
+                cell(list(image.platforms)),
                 short_time(doc["lastPulledAt"]),
                 cell(image.scan_status),
                 counts or "-",
@@ -96,6 +114,7 @@ def images_view(found: list[Image]) -> View:
                 cell(image.media_type),
                 cell(doc["lastPulledAt"]),
                 cell(image.scan_status),
+                cell(list(image.platforms)),
             ]
         )
     return View(

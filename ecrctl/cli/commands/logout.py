@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ecrctl.cli.commands.login.lines import token_cache
 from ecrctl.cli.common import say, state
 
 if TYPE_CHECKING:
@@ -27,10 +28,10 @@ def logout(
     ] = False,
 ) -> None:
     """Remove what ecrctl login wrote for these registries, and their cached tokens."""
-    from ecrctl.core.login.cache import TokenCache
+    from ecrctl.core.ecr.api import EcrRegistry
     from ecrctl.core.login.dockerconfig import DockerConfig
-    from ecrctl.core.login.targets import PUBLIC_HOST, parse_target
-    from ecrctl.core.refs import registry_host
+    from ecrctl.core.login.targets import PUBLIC_HOST, parse_target, reported_host
+    from ecrctl.core.names import registry_host
 
     app_state = state(ctx)
     settings = app_state.settings
@@ -41,7 +42,9 @@ def logout(
         account = settings.registry_id or str(
             clients.client("sts").get_caller_identity()["Account"]
         )
-        hosts.append(str(registry_host(account, clients.region)))
+        # On an emulator, the host its token names (the sandbox's 127.0.0.1:PORT), as login.
+        reported = reported_host(EcrRegistry(clients.ecr()), settings.registry_id)
+        hosts.append(reported or str(registry_host(account, clients.region)))
     for name in names:
         target = parse_target(name)
         if target.public:
@@ -51,7 +54,7 @@ def logout(
         elif target.account is not None:
             hosts.append(str(registry_host(target.account, app_state.clients().region)))
     docker_config = DockerConfig()
-    cache = TokenCache()
+    cache = token_cache()
     for host in dict.fromkeys(hosts):
         removed = docker_config.erase(host)
         dropped = cache.erase(host)

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
-from ecrctl.cli.copying import run_copy
-from ecrctl.core.copy.reference import parse_reference
+from ecrctl.cli.common import state, workers
+from ecrctl.cli.copying import copy_access, render, watch
+from ecrctl.core.copy.run import CopyOptions, run_copy
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.names import destination, parse_reference
 
 
 def promote(
@@ -40,20 +42,19 @@ def promote(
         raise InvalidInput(
             f"promote takes REPO:TAG in the --from profile's registry, not {image!r}"
         )
-    run_copy(
-        ctx,
-        image,
-        ref.repository,
+    app_state = state(ctx)
+    outcome = run_copy(
+        ref,
+        destination(ref.repository, ref),
+        copy_access(app_state),
         from_profile=from_profile,
         to_profile=to_profile,
-        create=create,
-        dry_run=dry_run,
-        platform=None,
-        all_platforms=True,
-        with_referrers=with_referrers,
-        no_clobber=False,
-        insecure=[],
+        options=CopyOptions(
+            referrers=with_referrers, create=create, dry_run=dry_run, workers=workers()
+        ),
+        watch=watch(app_state),
     )
+    render(app_state, outcome)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,12 +22,16 @@ def pull(
         ),
     ],
 ) -> None:
-    """Pull an image from ECR into the docker engine, with progress per layer."""
-    from ecrctl.core import transfer
+    """Pull an image from ECR into the docker engine, with progress per layer.
+
+    No daemon? `ecrctl copy REPO:TAG oci:DIR:TAG` or `ecrctl copy REPO:TAG docker-archive:FILE`
+    write an OCI layout or a tarball that `docker load` reads, straight from the registry.
+    """
+    from ecrctl.core.images import transfer
 
     app_state = state(ctx)
     ref, clients = app_state.target(ref_text)
-    reference = ref.reference or ":latest"
+    reference = ref.suffix or ":latest"
     client = transfer.engine()
     result = run_engine(
         app_state,

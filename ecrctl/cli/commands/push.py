@@ -9,10 +9,10 @@ import typer
 from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.engine import emit, run_engine
-from ecrctl.cli.output import human_size
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.refs import validate_tag
-from ecrctl.core.registry import EcrRegistry
+from ecrctl.core.models import human_size
+from ecrctl.core.names import validate_tag
 
 
 def push(
@@ -32,8 +32,12 @@ def push(
         bool, typer.Option("--create", help="Create the repository first if it does not exist.")
     ] = False,
 ) -> None:
-    """Push a local image to ECR through the docker engine, with progress per layer."""
-    from ecrctl.core import transfer
+    """Push a local image to ECR through the docker engine, with progress per layer.
+
+    No daemon? `ecrctl copy oci:DIR:TAG REPO:TAG` or `ecrctl copy docker-archive:FILE REPO:TAG`
+    push an OCI layout or a `docker save` tarball straight to the registry.
+    """
+    from ecrctl.core.images import transfer
 
     app_state = state(ctx)
     ref, clients = app_state.target(repo)
@@ -43,7 +47,7 @@ def push(
     validate_tag(tag)
     client = transfer.engine()  # before any AWS call: no engine, no point
     if create:
-        from ecrctl.core.repos import RepositoryService
+        from ecrctl.core.repos.repositories import RepositoryService
 
         _, created = RepositoryService(
             EcrRegistry(clients.ecr(), clients.settings.registry_id)

@@ -15,10 +15,10 @@ from ecrctl.cli.common import (
     workers,
 )
 from ecrctl.cli.output import View, cell, short_digest
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import Refused
-from ecrctl.core.models import short_media_type
-from ecrctl.core.registry import EcrRegistry
-from ecrctl.core.retag import RetagResult, RetagService, TagOutcome
+from ecrctl.core.images.retag import RetagResult, RetagService, TagOutcome
+from ecrctl.core.names import short_media_type
 
 
 def _change(outcome: TagOutcome) -> str:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,20 +11,23 @@ from ecrctl.cli.common import say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, Forms, View, cell, short_digest, short_time
 from ecrctl.cli.progress import Reporter, StatusLine
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
-from ecrctl.core.findings import parse_ignore_list, parse_severity, severity_counts
-from ecrctl.core.models import SEVERITIES
-from ecrctl.core.refs import (
-    ImageRef,
+from ecrctl.core.models import SEVERITIES, iso
+from ecrctl.core.names import (
+    Reference,
     image_uri,
     parse_image_ref,
     parse_tag_or_digest,
     registry_host,
 )
-from ecrctl.core.registry import EcrRegistry
-from ecrctl.core.scan import ScanReport, ScanService, StartOutcome, parse_duration
-from ecrctl.core.scanning import ScanOutcome, scan_image
+from ecrctl.core.scan.findings import parse_ignore_list, parse_severity, severity_counts
+from ecrctl.core.scan.outcome import ScanOutcome, scan_image
+from ecrctl.core.scan.scans import ScanReport, ScanService, StartOutcome, parse_duration
 from ecrctl.session import Clients
+
+if TYPE_CHECKING:  # built only for -o sarif
+    from ecrctl.core.scan.sarif import SarifLog
 
 # At 80 columns the link goes first (a cut link is no link; -o json has it), then versions
 # are cut with an ellipsis; the id, severity and state always stay whole.
@@ -41,7 +43,7 @@ COLUMNS = (
 HEADERS = tuple(c.header for c in COLUMNS)
 
 
-def _image(repo: str, reference: str | None) -> ImageRef:
+def _image(repo: str, reference: str | None) -> Reference:
     ref = parse_image_ref(repo)
     if reference is None:
         if not (ref.tag or ref.digest):
@@ -53,29 +55,28 @@ def _image(repo: str, reference: str | None) -> ImageRef:
     if ref.tag or ref.digest:
         raise InvalidInput(f"{repo!r} already names a tag or digest; drop {reference!r}")
     image_id = parse_tag_or_digest(reference)
-    return ImageRef(
+    return Reference(
         repository=ref.repository,
         tag=image_id.get("imageTag"),
         digest=image_id.get("imageDigest"),
-        registry=ref.registry,
+        host=ref.host,
     )
 
 
-def _ignored_ids(ignore: list[str], ignore_file: Path | None) -> list[str]:
+MAX_IGNORE_CHARS = 1 << 20  # a list of finding ids, one a line: thousands fit in a megabyte
+
+
+def _ignored_ids(ignore: list[str], ignore_file: str | None) -> list[str]:
     ids = list(ignore)
     if ignore_file is not None:
-        try:
-            ids += parse_ignore_list(ignore_file.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise InvalidInput(
-                f"cannot read --ignore-file {ignore_file}: {error.strerror or error}"
-            ) from None
-        except UnicodeDecodeError:
-            raise InvalidInput(f"--ignore-file {ignore_file} is not UTF-8 text") from None
+        from ecrctl.core.inputs import read_file_at_most
+
+        what = f"--ignore-file {ignore_file}"
+        ids += parse_ignore_list(read_file_at_most(ignore_file, MAX_IGNORE_CHARS, what=what))
     return ids
 
 
-def _uri(ref: ImageRef, report: ScanReport, clients: Clients) -> str:
+def _uri(ref: Reference, report: ScanReport, clients: Clients) -> str:
     if ref.registry is not None:
         host = ref.registry
     elif report.registry_id:
@@ -92,7 +93,7 @@ def _title(report: ScanReport, name: str) -> str:
     counts = severity_counts(report.findings)
     ignored = sum(1 for f in report.findings if f.ignored)
     summary = "  ".join(f"{s} {counts[s]}" for s in SEVERITIES)
-    when = f" {short_time(report.to_json()['completedAt'])}" if report.completed_at else ""
+    when = f" {short_time(iso(report.completed_at))}" if report.completed_at else ""
     digest = f" ({short_digest(report.digest)})" if report.digest else ""
     head = f"{name}{digest}  scan {report.status}{when} ({report.scanner})"
     if not report.ready:
@@ -180,7 +181,7 @@ def scan(
         typer.Option("--ignore", metavar="ID", help="A finding id to ignore (repeatable)."),
     ] = None,
     ignore_file: Annotated[
-        Path | None,
+        str | None,  # read by ecrctl (a bounded read, one-line errors), not typer's Path
         typer.Option(
             "--ignore-file", metavar="FILE", help="Finding ids to ignore, one a line, # comments."
         ),
@@ -195,7 +196,7 @@ def scan(
     ref = _image(repo, reference)
     _, clients = app_state.target(repo)
     service = ScanService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
-    name = ref.repository + ref.reference
+    name = ref.repository + ref.suffix
 
     def run(on_status: OnStatus | None) -> ScanOutcome:
         return scan_image(
@@ -220,7 +221,7 @@ def scan(
         say(f"note: ignored id {unused} matched no finding")
     what = outcome.pending_reason
 
-    def sarif() -> dict[str, Any]:
+    def sarif() -> SarifLog:
         # An empty log would close every open alert in code scanning: refuse instead.
         if not report.ready:
             raise Refused(f"no SARIF log: the {what} ({report.status}); pass --wait")
@@ -243,11 +244,11 @@ def _start_note(started: StartOutcome, name: str) -> str:
     )
 
 
-def _sarif(report: ScanReport, ref: ImageRef, clients: Clients) -> dict[str, Any]:
-    from ecrctl.core.sarif import MAX_RESULTS, to_sarif
+def _sarif(report: ScanReport, ref: Reference, clients: Clients) -> SarifLog:
+    from ecrctl.core.scan.sarif import MAX_RESULTS, to_sarif
 
     log = to_sarif(report, _uri(ref, report, clients))
-    dropped: dict[str, int] = log["runs"][0]["properties"]["droppedResults"]
+    dropped = log["runs"][0]["properties"]["droppedResults"]
     if dropped:
         kept = len(log["runs"][0]["results"])
         counts = ", ".join(f"{s} {dropped[s]:,}" for s in SEVERITIES if s in dropped)

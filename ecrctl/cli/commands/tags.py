@@ -7,12 +7,11 @@ from typing import Annotated
 import typer
 
 from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
-from ecrctl.cli.output import Column, Forms, View, date_only, human_size, short_digest, short_time
-from ecrctl.cli.values import choice, completer, whole_number
-from ecrctl.core.images import ImageService, TagSort
-from ecrctl.core.models import Image, TagEntry
-from ecrctl.core.refs import parse_image_ref, without_reference
-from ecrctl.core.registry import EcrRegistry
+from ecrctl.cli.output import Column, Forms, View, date_only, short_digest, short_time
+from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.images.listing import ImageService, TagSort
+from ecrctl.core.models import Image, TagEntry, human_size
+from ecrctl.core.names import parse_image_ref, without_reference
 
 TAG_COLUMNS = (
     Column("tag", min_width=12),
@@ -29,9 +28,6 @@ UNTAGGED_COLUMNS = (
 )
 
 
-SORT_ORDERS = ("version", "pushed", "name")
-
-
 def tags(
     ctx: typer.Context,
     repo: RepoArg,
@@ -43,12 +39,12 @@ def tags(
         typer.Option("--match", metavar="GLOB", help="Only tags matching GLOB (e.g. 'v1.*')."),
     ] = None,
     sort: Annotated[
-        str,
+        TagSort,
         typer.Option(
             "--sort",
             metavar="version|pushed|name",
             help="version and name ascending; pushed newest first.",
-            autocompletion=completer(SORT_ORDERS),
+            case_sensitive=False,
         ),
     ] = "version",
     limit: Limit = None,
@@ -56,9 +52,6 @@ def tags(
     regions: Regions = None,
 ) -> None:
     """List tags (text output: one tag a line)."""
-    order = choice("--sort", sort, SORT_ORDERS)
-    most = whole_number("--limit", limit)
-    how: TagSort = "name" if order == "name" else "pushed" if order == "pushed" else "version"
     app_state = state(ctx)
     if wanted(profiles, regions):
         from ecrctl.cli import fleet
@@ -69,9 +62,7 @@ def tags(
                 app_state,
                 profiles,
                 regions,
-                lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).untagged(
-                    name, limit=most
-                ),
+                lambda c, r: ImageService(c.access.registry(r)).untagged(name, limit=limit),
                 untagged_view,
             )
         else:
@@ -79,8 +70,8 @@ def tags(
                 app_state,
                 profiles,
                 regions,
-                lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).tags(
-                    name, match=match, sort=how, limit=most
+                lambda c, r: ImageService(c.access.registry(r)).tags(
+                    name, match=match, sort=sort, limit=limit
                 ),
                 tags_view,
             )
@@ -88,18 +79,20 @@ def tags(
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
     service = ImageService(EcrRegistry(clients.ecr(), clients.settings.registry_id))
     if untagged:
-        app_state.emit(untagged_view(service.untagged(ref.repository, limit=most)))
+        app_state.emit(untagged_view(service.untagged(ref.repository, limit=limit)))
         return
 
     def names() -> list[list[str]]:
         # Scripts read only the names: ListImages carries them at a third of the bytes.
-        found = service.tag_names(ref.repository, match=match, sort=how, limit=most)
+        found = service.tag_names(ref.repository, match=match, sort=sort, limit=limit)
         return [[n] for n in found]
 
     app_state.emit(
         Forms(
-            view=lambda: tags_view(service.tags(ref.repository, match=match, sort=how, limit=most)),
-            text=names if how != "pushed" else None,  # push times need DescribeImages
+            view=lambda: tags_view(
+                service.tags(ref.repository, match=match, sort=sort, limit=limit)
+            ),
+            text=names if sort != "pushed" else None,  # push times need DescribeImages
         )
     )
 

@@ -10,9 +10,9 @@ import typer
 from ecrctl.cli.common import RepoArg, confirm, interactive, say, say_capped, state, workers
 from ecrctl.cli.output import View, short_digest
 from ecrctl.cli.progress import Reporter
+from ecrctl.core.ecr.api import MAX_BATCH_IDS, EcrRegistry
 from ecrctl.core.exceptions import Refused
-from ecrctl.core.registry import MAX_BATCH_IDS, EcrRegistry
-from ecrctl.core.untag import INDEX_MEDIA_TYPES, Removal, UntagPlan, UntagService
+from ecrctl.core.images.untag import INDEX_MEDIA_TYPES, Removal, UntagPlan, UntagService
 
 
 def _removal_note(plan: UntagPlan, index: int) -> str:

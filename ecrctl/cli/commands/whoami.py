@@ -3,15 +3,13 @@ credentials came from."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
 from ecrctl.cli import fleet
 from ecrctl.cli.common import Profiles, Regions, state
 from ecrctl.cli.output import View
 from ecrctl.core.fleet import ProfileContext
-from ecrctl.core.refs import registry_host
+from ecrctl.core.names import registry_host
 
 FIELDS = [
     ("profile", "profile"),
@@ -28,7 +26,7 @@ def whoami(ctx: typer.Context, profiles: Profiles = None, regions: Regions = Non
     app_state = state(ctx)
     asked = fleet.request(app_state, profiles, regions)
 
-    def read(context: ProfileContext, region: str) -> dict[str, Any]:
+    def read(context: ProfileContext, region: str) -> dict[str, str]:
         return {
             "arn": context.arn,
             "registry": str(registry_host(context.account, region)),

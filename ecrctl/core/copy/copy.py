@@ -17,10 +17,12 @@ from ecrctl.core.copy.plan import (
     read_top,
     read_tree,
 )
-from ecrctl.core.copy.reference import Reference
-from ecrctl.core.copy.registry import Denied, Registry, RegistryError
-from ecrctl.core.copy.resume import UploadStates
-from ecrctl.core.exceptions import Refused
+from ecrctl.core.distribution.client import Denied, RegistryError
+from ecrctl.core.distribution.resume import UploadStates
+from ecrctl.core.distribution.store import ImageStore
+from ecrctl.core.exceptions import BadAnswer, InvalidInput, Refused
+from ecrctl.core.models import human_size
+from ecrctl.core.names import Reference
 
 DEFAULT_WORKERS = 4
 
@@ -67,20 +69,11 @@ class CopyResult:
         }
 
 
-def size_text(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
-
-
 class Copier:
     def __init__(
         self,
-        source: Registry,
-        destination: Registry,
+        source: ImageStore,
+        destination: ImageStore,
         *,
         workers: int = DEFAULT_WORKERS,
         chunk_size: int | None = None,
@@ -116,7 +109,7 @@ class Copier:
             self.destination.grant(src.repository, "pull")
         self.destination.grant(dst.repository, "pull", "push")
         top, role, platform_name = read_top(self.source, src, platform)
-        held = self.destination.head_manifest(dst.repository, dst.tag or dst.reference)
+        held = self.destination.head_manifest(dst.repository, dst.tag or dst.identifier)
         manifests, blobs = read_tree(
             self.source, src.repository, top, role, platform_name, referrers=referrers
         )
@@ -133,8 +126,16 @@ class Copier:
         """Which blobs and manifests the destination holds, and which blobs it can mount."""
         inspect_destination(plan, self.destination, workers=self.workers)
 
-    def execute(self, plan: Plan, *, refuse_move: str | None = None) -> CopyResult:
-        """Copy what the plan says; ``refuse_move`` (why) refuses to move an existing tag."""
+    def execute(
+        self,
+        plan: Plan,
+        *,
+        refuse_move: str | None = None,
+        before_manifests: Callable[[Plan], None] | None = None,
+    ) -> CopyResult:
+        """Copy what the plan says; ``refuse_move`` (why) refuses to move an existing tag;
+        ``before_manifests(plan)`` runs once the blobs are in, before the first manifest (ecrctl
+        sync waits there for layers another image is sending)."""
         if plan.tag_status == "move" and refuse_move:
             raise Refused(
                 f"{plan.destination}: the tag already names {plan.previous}, not "
@@ -144,9 +145,11 @@ class Copier:
         if held and plan.tag_status in ("unchanged", "none"):
             return CopyResult(plan, "unchanged", plan.top.digest, verified=plan.top.digest)
         self._blobs(plan)
+        if before_manifests is not None:
+            before_manifests(plan)
         self._manifests(plan)
         repo = plan.destination.repository
-        verified = self.destination.head_manifest(repo, plan.destination.reference)
+        verified = self.destination.head_manifest(repo, plan.destination.identifier)
         if verified != plan.top.digest:
             raise Refused(
                 f"{plan.destination} names {verified} after the copy, not {plan.top.digest}"
@@ -193,7 +196,7 @@ class Copier:
                     future.cancel()
                 wait(futures)
         if failures:
-            if isinstance(failures[0], Denied | KeyboardInterrupt):
+            if isinstance(failures[0], Denied | KeyboardInterrupt | InvalidInput):  # bad file
                 raise failures[0]
             raise CopyFailed(self._interrupted(plan, failures[0]))
 
@@ -212,7 +215,7 @@ class Copier:
                 self.destination.put_manifest(repo, plan.destination.tag, plan.top)
         except Denied:
             raise
-        except RegistryError as error:
+        except (RegistryError, BadAnswer) as error:
             raise CopyFailed(self._interrupted(plan, error)) from None
 
     def _interrupted(self, plan: Plan, error: BaseException) -> str:
@@ -220,12 +223,12 @@ class Copier:
         done = [b for b in blobs if b.status in ("copied", "mounted", "present")]
         left = [b for b in blobs if b not in done]
         manifests = [m for m in plan.manifests if m.status in ("copied", "present")]
-        missing = ", ".join(f"{b.digest[:19]} ({size_text(b.size)})" for b in left[:5])
+        missing = ", ".join(f"{b.digest[:19]} ({human_size(b.size)})" for b in left[:5])
         more = f" and {len(left) - 5} more" if len(left) > 5 else ""
         tag = f"tag {plan.destination.tag} not written" if plan.destination.tag else "no tag"
         return (
             f"copy to {plan.destination} interrupted: {error}; done: {len(done)} of "
-            f"{len(blobs)} blobs ({size_text(self._moved)} moved), {len(manifests)} of "
+            f"{len(blobs)} blobs ({human_size(self._moved)} moved), {len(manifests)} of "
             f"{len(plan.manifests)} manifests; not copied: {missing or 'none'}{more}; {tag}; "
             "run the same command again to copy the rest"
         )

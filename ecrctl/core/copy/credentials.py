@@ -8,9 +8,9 @@ import binascii
 from pathlib import Path
 from typing import Any
 
-from ecrctl.core.copy.reference import DOCKER_HUB
 from ecrctl.core.exceptions import ConfigurationError
 from ecrctl.core.login.dockerconfig import DockerConfig, _credential_store
+from ecrctl.core.names import DOCKER_HUB
 
 HUB_KEYS = ("https://index.docker.io/v1/", "index.docker.io", "docker.io")
 

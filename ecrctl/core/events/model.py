@@ -6,13 +6,14 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlparse
 
 from ecrctl.core.events.pattern import KINDS, build_pattern
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.refs import validate_repository_name
+from ecrctl.core.jsontypes import JsonObject, JsonValue
+from ecrctl.core.names import validate_repository_name
 
 DEFAULT_NAME = "ecrctl-webhook"
 DEFAULT_BUS = "default"
@@ -147,7 +148,7 @@ class SetupSpec:
             )
         if len(webhook_url) > 2048 or any(c.isspace() for c in webhook_url):
             raise InvalidInput("invalid --webhook-url: at most 2048 characters, no spaces")
-        from ecrctl.core.validate_input import check_web_url
+        from ecrctl.core.inputs import check_web_url
 
         check_web_url(webhook_url, "--webhook-url", schemes=("https",))
         if self.username is None or not 1 <= len(self.username) <= 512:
@@ -159,7 +160,7 @@ class SetupSpec:
         return "webhook" if self.webhook_url is not None else "sns"
 
     @property
-    def pattern(self) -> dict[str, Any]:
+    def pattern(self) -> JsonObject:
         return build_pattern(self.kinds, self.repositories)
 
     @property
@@ -220,7 +221,7 @@ class Change:
     arn: str | None = None
     detail: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "kind": self.kind,
             "name": self.name,
@@ -241,7 +242,7 @@ class SetupResult:
     def changed(self) -> bool:
         return any(c.action != "unchanged" for c in self.changes)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "name": self.spec.names.base,
             "changed": self.changed,
@@ -270,12 +271,12 @@ class Piece:
     exists: bool
     arn: str | None = None
     state: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, JsonValue] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     managed: bool = True
     notes: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "notes": list(self.notes),
             "kind": self.kind,
@@ -286,4 +287,50 @@ class Piece:
             "managed": self.managed,
             "detail": self.detail,
             "problems": list(self.problems),
+        }
+
+
+@dataclass(frozen=True)
+class EventsStatus:
+    names: Names
+    event_bus: str
+    pieces: list[Piece]
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        for piece in self.pieces:
+            if not piece.exists:
+                found.append(f"{piece.kind} {piece.name} is missing")
+            found.extend(f"{piece.kind} {piece.name}: {p}" for p in piece.problems)
+        return found
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"{p.kind} {p.name}: {n}" for p in self.pieces for n in p.notes]
+
+    @property
+    def target(self) -> str:
+        return "sns" if any(p.kind == "topic" for p in self.pieces) else "webhook"
+
+    @property
+    def exists(self) -> bool:
+        return any(p.exists for p in self.pieces)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+    def piece(self, kind: str) -> Piece:
+        return next(p for p in self.pieces if p.kind == kind)
+
+    def to_json(self) -> JsonObject:
+        return {
+            "name": self.names.base,
+            "eventBus": self.event_bus,
+            "target": self.target,
+            "healthy": self.healthy,
+            "problems": self.problems,
+            "notes": self.notes,
+            "resources": [p.to_json() for p in self.pieces],
         }

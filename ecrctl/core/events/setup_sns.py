@@ -7,7 +7,8 @@ way names what exists.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from ecrctl.core.events.model import (
     EMAIL_TAG,
@@ -16,18 +17,28 @@ from ecrctl.core.events.model import (
     SetupResult,
     SetupSpec,
 )
-from ecrctl.core.events.resources import tagged_as_managed
-from ecrctl.core.events.setup_rule import Tally
-from ecrctl.core.events.sns import TopicWiring, owned_by
+from ecrctl.core.events.resources import EventsResources, tag, tagged_as_managed
+from ecrctl.core.events.setup_rule import RuleWriter, Tally
+from ecrctl.core.events.sns import Topic, TopicWiring, owned_by
 from ecrctl.core.exceptions import Refused
 
 if TYPE_CHECKING:
     from mypy_boto3_events.type_defs import TagTypeDef
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
 
-    from ecrctl.core.events.setup import EventsSetup
+
+class SetupRunner(Protocol):
+    """What an SNS setup needs of the events setup that runs it (core/events/setup.py)."""
+
+    sns: SNSClient | None
+    sts: STSClient | None
+    found: EventsResources
+    rules: RuleWriter
+    progress: Callable[[str], None]
 
 
-def apply_sns(runner: EventsSetup, spec: SetupSpec) -> SetupResult:
+def apply_sns(runner: SetupRunner, spec: SetupSpec) -> SetupResult:
     names = spec.names
     if runner.sns is None:  # pragma: no cover - the CLI always passes one
         raise RuntimeError("events setup to SNS needs an sns client")
@@ -42,7 +53,7 @@ def apply_sns(runner: EventsSetup, spec: SetupSpec) -> SetupResult:
                 "choose another --name (nothing changed)"
             )
         runner.rules.check_same_target(spec)
-    topic: dict[str, Any] | None
+    topic: Topic | None
     if spec.sns_topic is not None:
         arn = spec.sns_topic
         topic = wiring.require(arn)
@@ -56,7 +67,7 @@ def apply_sns(runner: EventsSetup, spec: SetupSpec) -> SetupResult:
                     f"not managed by ecrctl, so left alone: SNS topic {names.topic}; "
                     "pass it as --sns-topic, or choose another --name (nothing changed)"
                 )
-    recorded = (rule or {}).get("Tags", {}).get(TOPIC_TAG)
+    recorded = tag(rule, TOPIC_TAG)
     if recorded and recorded != arn:
         raise Refused(
             f"events setup {names.base} sends to {recorded}: run `ecrctl events teardown "

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.events.model import (
     BUS_TAG,
@@ -12,6 +11,7 @@ from ecrctl.core.events.model import (
     PASSWORD_TAG,
     PAUSED_TAG,
     TARGET_ID,
+    EventsStatus,
     Names,
     Piece,
 )
@@ -21,10 +21,16 @@ from ecrctl.core.events.resources import (
     arn_account,
     described_as_managed,
     invoke_policy,
+    tag,
     tagged_as_managed,
     trust_policy,
 )
+from ecrctl.core.events.status_sns import sns_status, sns_teardown
 from ecrctl.core.exceptions import NotFound, Refused
+from ecrctl.core.jsontypes import JsonObject
+
+if TYPE_CHECKING:
+    from ecrctl.core.events.resources import FoundRole, FoundRule
 
 KIND_ORDER = ("connection", "api-destination", "role", "rule", "target")
 # The order teardown removes pieces in (and lists them).
@@ -40,61 +46,13 @@ TEARDOWN_ORDER = (
 )
 
 
-@dataclass(frozen=True)
-class EventsStatus:
-    names: Names
-    event_bus: str
-    pieces: list[Piece]
-
-    @property
-    def problems(self) -> list[str]:
-        found = []
-        for piece in self.pieces:
-            if not piece.exists:
-                found.append(f"{piece.kind} {piece.name} is missing")
-            found.extend(f"{piece.kind} {piece.name}: {p}" for p in piece.problems)
-        return found
-
-    @property
-    def notes(self) -> list[str]:
-        return [f"{p.kind} {p.name}: {n}" for p in self.pieces for n in p.notes]
-
-    @property
-    def target(self) -> str:
-        return "sns" if any(p.kind == "topic" for p in self.pieces) else "webhook"
-
-    @property
-    def exists(self) -> bool:
-        return any(p.exists for p in self.pieces)
-
-    @property
-    def healthy(self) -> bool:
-        return not self.problems
-
-    def piece(self, kind: str) -> Piece:
-        return next(p for p in self.pieces if p.kind == kind)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.names.base,
-            "eventBus": self.event_bus,
-            "target": self.target,
-            "healthy": self.healthy,
-            "problems": self.problems,
-            "notes": self.notes,
-            "resources": [p.to_json() for p in self.pieces],
-        }
-
-
 class EventsInspector(EventsClients):
     """Reads every piece and says what is missing, foreign or drifted; removes them in order."""
 
     def status(self, names: Names, event_bus: str | None = None) -> EventsStatus:
         role = self.found.role(names.role)
-        bus = event_bus or (role or {}).get("Tags", {}).get(BUS_TAG) or DEFAULT_BUS
+        bus = event_bus or tag(role, BUS_TAG) or DEFAULT_BUS
         if role is None and self.sns is not None:
-            from ecrctl.core.events.status_sns import sns_status
-
             found = sns_status(self, names, bus)
             if found is not None:
                 return found
@@ -154,7 +112,7 @@ class EventsInspector(EventsClients):
         if not managed:
             problems.append("not managed by ecrctl")
         rate = data.get("InvocationRateLimitPerSecond")
-        detail = {
+        detail: JsonObject = {
             "url": data.get("InvocationEndpoint"),
             "method": data.get("HttpMethod"),
             "rateLimitPerSecond": int(rate) if rate is not None else None,
@@ -173,7 +131,7 @@ class EventsInspector(EventsClients):
     def _role(
         self,
         names: Names,
-        data: dict[str, Any] | None,
+        data: FoundRole | None,
         destination_arn: str | None,
         account: str | None,
     ) -> Piece:
@@ -196,10 +154,10 @@ class EventsInspector(EventsClients):
             "role", names.role, True, data.get("Arn"), None, detail, tuple(problems), managed
         )
 
-    def rule_piece(self, names: Names, data: dict[str, Any] | None) -> Piece:
+    def rule_piece(self, names: Names, data: FoundRule | None) -> Piece:
         return self._rule(names, data)
 
-    def _rule(self, names: Names, data: dict[str, Any] | None) -> Piece:
+    def _rule(self, names: Names, data: FoundRule | None) -> Piece:
         if data is None:
             return Piece("rule", names.rule, exists=False)
         problems = []
@@ -244,7 +202,7 @@ class EventsInspector(EventsClients):
         self,
         names: Names,
         bus: str,
-        rule: dict[str, Any] | None,
+        rule: FoundRule | None,
         destination_arn: str | None,
         role_arn: str | None,
     ) -> Piece:
@@ -253,7 +211,7 @@ class EventsInspector(EventsClients):
         targets = self.found.targets(names.rule, bus)
         ours = next((t for t in targets if t.get("Id") == TARGET_ID), None)
         others = [str(t.get("Id")) for t in targets if t.get("Id") != TARGET_ID]
-        detail: dict[str, Any] = {"otherTargets": others}
+        detail: JsonObject = {"otherTargets": others}
         if ours is None:
             return Piece("target", TARGET_ID, exists=False, detail=detail)
         problems = []
@@ -286,8 +244,6 @@ class EventsInspector(EventsClients):
         """Remove in an order AWS accepts: targets, rule, destination, connection, role."""
         names = status.names
         if status.target == "sns":
-            from ecrctl.core.events.status_sns import sns_teardown
-
             return sns_teardown(self, status)
         removed = self.remove_rule(status)
         if status.piece("api-destination").exists:

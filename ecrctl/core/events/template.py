@@ -10,27 +10,28 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from collections.abc import Mapping
 
+from ecrctl.core.access.iam import policy_document
 from ecrctl.core.events.model import DEFAULT_RATE_LIMIT, MANAGED_KEY, MANAGED_VALUE, TARGET_ID
 from ecrctl.core.events.pattern import KINDS, build_pattern
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.iam import policy_document
+from ecrctl.core.jsontypes import JsonObject, JsonValue
 
 
-def _ref(name: str) -> dict[str, Any]:
+def _ref(name: str) -> JsonObject:
     return {"Ref": name}
 
 
-def _arn(resource: str) -> dict[str, Any]:
+def _arn(resource: str) -> JsonObject:
     return {"Fn::GetAtt": [resource, "Arn"]}
 
 
 def build_template(
     kinds: tuple[str, ...] = KINDS, repositories: tuple[str, ...] = ()
-) -> dict[str, Any]:
+) -> JsonObject:
     managed = [{"Key": MANAGED_KEY, "Value": MANAGED_VALUE}]
-    trust_events = {
+    trust_events: JsonObject = {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -41,7 +42,7 @@ def build_template(
             }
         ],
     }
-    trust_account = {
+    trust_account: JsonObject = {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -194,7 +195,7 @@ def build_template(
     }
 
 
-def render_template(template: dict[str, Any], fmt: str) -> str:
+def render_template(template: JsonObject, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(template, indent=2) + "\n"
     if fmt == "yaml":
@@ -208,7 +209,7 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./@-]*")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
 
 
-def _scalar(value: Any) -> str:
+def _scalar(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -248,7 +249,7 @@ def _float(value: float) -> str:
     return mantissa
 
 
-def _lines(value: Any, indent: int) -> list[str]:
+def _lines(value: object, indent: int) -> list[str]:
     pad = " " * indent
     if isinstance(value, dict):
         if not value:
@@ -277,7 +278,7 @@ def _lines(value: Any, indent: int) -> list[str]:
     return [pad + _scalar(value)]
 
 
-def _inline(value: Any) -> str:
+def _inline(value: object) -> str:
     if isinstance(value, dict):
         return "{}"
     if isinstance(value, list):
@@ -285,14 +286,14 @@ def _inline(value: Any) -> str:
     return _scalar(value)
 
 
-def to_yaml(value: Any) -> str:
+def to_yaml(value: object) -> str:
     return "\n".join(_lines(value, 0)) + "\n"
 
 
 ROLE_PARAMETERS = ("TrustedAccountId", "ExternalId")
 
 
-def build_role_template() -> dict[str, Any]:
+def build_role_template() -> JsonObject:
     """Only the cross-account read-only role, as the integration guides deploy it per region."""
     full = build_template()
     return {
@@ -300,7 +301,14 @@ def build_role_template() -> dict[str, Any]:
         "Description": (
             "ecrctl: read-only ECR access for one trusted account, guarded by an ExternalId."
         ),
-        "Parameters": {k: full["Parameters"][k] for k in ROLE_PARAMETERS},
-        "Resources": {"ReadOnlyRole": full["Resources"]["ReadOnlyRole"]},
-        "Outputs": {"AssumeRoleArn": full["Outputs"]["AssumeRoleArn"]},
+        "Parameters": {k: _section(full, "Parameters")[k] for k in ROLE_PARAMETERS},
+        "Resources": {"ReadOnlyRole": _section(full, "Resources")["ReadOnlyRole"]},
+        "Outputs": {"AssumeRoleArn": _section(full, "Outputs")["AssumeRoleArn"]},
     }
+
+
+def _section(template: JsonObject, name: str) -> Mapping[str, JsonValue]:
+    section = template[name]
+    if not isinstance(section, Mapping):
+        raise TypeError(f"template section {name} is not a mapping")
+    return section

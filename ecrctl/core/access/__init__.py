@@ -1,0 +1,1 @@
+"""Who may use what: repository policies (grant and revoke pull), least-privilege IAM policies."""

@@ -1,0 +1,1 @@
+"""The OCI distribution API over HTTP: connections, auth and tokens, manifests, blobs, uploads."""

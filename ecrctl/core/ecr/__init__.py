@@ -1,0 +1,1 @@
+"""The ECR API: EcrRegistry, the one typed client wrapper (api.py), and the pacing of writes."""

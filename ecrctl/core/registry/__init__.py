@@ -1,0 +1,1 @@
+"""Registry-wide settings: scanning, blob mounting, registry policy, replication, pull-through."""

@@ -1,0 +1,1 @@
+"""Repositories: create, list, show, set, remove."""

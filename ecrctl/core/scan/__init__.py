@@ -1,0 +1,1 @@
+"""Image scans: start, wait, read findings (scans.py); the scan use case (outcome.py); SARIF."""
