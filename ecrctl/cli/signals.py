@@ -79,6 +79,7 @@ class _Watch:
             time.sleep(GRACE_SECONDS)  # the handler's time to run, as it does but for the race
             if self.interrupted_at >= read_at - RECENT_SECONDS or self.main_thread is None:
                 return
+            # Still not run: the main thread sleeps in a call the signal did not interrupt.
             with contextlib.suppress(OSError):
                 signal.pthread_kill(self.main_thread, NUDGE)
 

@@ -65,11 +65,12 @@ def test_registry_show_on_the_sandbox_exits_0_with_the_real_values(on_sandbox: R
     doc = json.loads(shown.stdout)
     assert doc["errors"] == {}
     assert doc["scanning"] == {"scanType": "BASIC", "rules": []}
-    assert (doc["pullThroughCacheRules"], doc["blobMounting"]) == ([], "DISABLED")
-    assert on_sandbox("registry", "blob-mounting", "enable", "--yes").returncode == 0
+    # --seed turns blob mounting on, as a team that copies within its registry does.
+    assert (doc["pullThroughCacheRules"], doc["blobMounting"]) == ([], "ENABLED")
+    assert on_sandbox("registry", "blob-mounting", "disable", "--yes").returncode == 0
     text = on_sandbox("-o", "text", "registry", "show")
     assert (text.returncode, text.stderr) == (0, "")
-    assert "blob mounting\tENABLED\n" in text.stdout
+    assert "blob mounting\tDISABLED\n" in text.stdout
     assert "pull-through cache\tnone\n" in text.stdout
 
 
@@ -172,11 +173,16 @@ def test_pull_through_calls_refuse_as_ecr_does(seeded: Emulator) -> None:
 
 
 def test_account_settings_have_ecrs_defaults_and_values(seeded: Emulator) -> None:
+    # ECR's defaults, in a region the seed left alone (it enables blob mounting in its own).
+    fresh = seeded.client("ecr", region="eu-west-1")
+    assert fresh.get_account_setting(name="BASIC_SCAN_TYPE_VERSION")["value"] == "AWS_NATIVE"
+    assert fresh.get_account_setting(name="REGISTRY_POLICY_SCOPE")["value"] == "V2"
+    assert fresh.get_account_setting(name="BLOB_MOUNTING")["value"] == "DISABLED"
     ecr = seeded.client("ecr")
-    assert ecr.get_account_setting(name="BASIC_SCAN_TYPE_VERSION")["value"] == "AWS_NATIVE"
-    assert ecr.get_account_setting(name="BLOB_MOUNTING")["value"] == "DISABLED"
-    assert ecr.put_account_setting(name="BLOB_MOUNTING", value="ENABLED")["value"] == "ENABLED"
     assert ecr.get_account_setting(name="BLOB_MOUNTING")["value"] == "ENABLED"
+    assert ecr.put_account_setting(name="BLOB_MOUNTING", value="DISABLED")["value"] == "DISABLED"
+    assert ecr.get_account_setting(name="BLOB_MOUNTING")["value"] == "DISABLED"
+    assert fresh.get_account_setting(name="BLOB_MOUNTING")["value"] == "DISABLED"
     assert (
         _code(lambda: ecr.put_account_setting(name="BLOB_MOUNTING", value="ON"))
         == "InvalidParameterException"
