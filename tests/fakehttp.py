@@ -13,14 +13,32 @@ test ends.
 
 The handler is either a function of the Request (its body read whole: Content-Length or
 chunked) returning a Reply, or a ``BaseHTTPRequestHandler`` subclass for full control (its
-requests are then not recorded). A Reply's body is bytes (sent with a Content-Length), or an
-iterable of bytes sent as it is produced, for endless or trickling answers: then without a
-Content-Length unless the Reply gives one, and the connection closes when it ends. A HEAD gets
-the headers only (give a Content-Length to say what a GET would send). ``Reply.reset`` resets
-the connection (TCP RST) instead of answering; ``Reply.close`` closes it after the answer.
+requests are then not recorded). This is the one module of tests/ and bench/ that may derive
+from or start an http.server class (tests/test_house.py checks): what a test's server needs
+and this module lacks is added here, documented, for every test.
 
-``server.stopping`` is set when the server stops: a trickling body waits on it between pieces
-(``server.stopping.wait(0.05)``) so that a stopped server does not keep a thread busy.
+A Reply's body is bytes (sent with a Content-Length), or an iterable of bytes sent as it is
+produced, for endless or trickling answers: then without a Content-Length unless the Reply
+gives one, and the connection closes when it ends. A HEAD gets the headers only (give a
+Content-Length to say what a GET would send). Its headers are a dict, or a list of (name,
+value) pairs where a name repeats. How the connection ends:
+
+- ``Reply.reset``: no answer, the connection is reset (TCP RST), as by a peer that crashed;
+- ``Reply.hang_up``: no answer, the connection is closed (FIN), as by a peer that gives up;
+- ``Reply.close``: closed after the answer, which says so (``Connection: close``);
+- ``Reply.quiet_close``: closed after the answer without saying so, as a server closes a kept
+  connection that idled too long (the client finds out on its next request).
+
+``FakeServer(handler, stream_requests=True)`` is for proxies and large uploads: the handler gets
+the Request before its body is read (``request.body`` stays empty, nothing is kept) and reads
+``request.stream`` itself, as it arrives (``read(n)``; b"" at its end). A body left unread
+closes the connection after the answer.
+
+Each connection has a thread of its own, so a handler may hold its request as long as a test
+wants (wait on an Event the test sets): the server goes on answering other connections, and
+stopping it does not wait for a held thread. ``server.stopping`` is set when the server stops:
+a trickling body or a held request waits on it too (``server.stopping.wait(0.05)``) so that a
+stopped server does not keep a thread busy.
 """
 
 from __future__ import annotations
@@ -29,13 +47,53 @@ import contextlib
 import socket
 import struct
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BufferedIOBase
 from typing import Any
 
 import pytest
+
+
+class BodyStream:
+    """A request's body as it arrives (Content-Length or chunked): ``read(n)`` gives at most n
+    bytes, ``read()`` the rest; b"" at its end, or when the peer went away (``finished`` says
+    which)."""
+
+    def __init__(self, rfile: BufferedIOBase, headers: Message) -> None:
+        self._rfile = rfile
+        self._chunked = headers.get("Transfer-Encoding", "").lower() == "chunked"
+        self._left = 0 if self._chunked else int(headers.get("Content-Length") or 0)
+        self.finished = not self._chunked and self._left == 0  # the body's end was reached
+        self._gone = False
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            return b"".join(iter(lambda: self.read(1 << 20), b""))
+        if self.finished or self._gone or size == 0:
+            return b""
+        if self._chunked and self._left == 0:
+            line = self._rfile.readline()
+            self._left = int(line.split(b";")[0].strip() or b"0", 16)
+            if self._left == 0:  # the last chunk: skip the trailers
+                while self._rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                self.finished = bool(line)
+                self._gone = not line
+                return b""
+        data = self._rfile.read(min(size, self._left))
+        if not data:
+            self._gone = True
+            return b""
+        self._left -= len(data)
+        if self._left == 0:
+            if self._chunked:
+                self._rfile.readline()  # the CRLF after a chunk
+            else:
+                self.finished = True
+        return data
 
 
 @dataclass
@@ -43,7 +101,8 @@ class Request:
     method: str
     path: str  # as sent: path and query
     headers: Message
-    body: bytes = b""
+    body: bytes = b""  # empty on a server that streams requests: read ``stream``
+    stream: BodyStream | None = field(default=None, repr=False)
 
     @property
     def route(self) -> str:
@@ -54,10 +113,15 @@ class Request:
 @dataclass
 class Reply:
     status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] | list[tuple[str, str]] = field(default_factory=dict)
     body: bytes | Iterable[bytes] = b""
     reset: bool = False  # no answer: the connection is reset (RST)
-    close: bool = False  # close the connection after the answer
+    hang_up: bool = False  # no answer: the connection is closed (FIN)
+    close: bool = False  # close the connection after the answer (Connection: close)
+    quiet_close: bool = False  # close it after the answer, without saying so
+
+    def header_items(self) -> list[tuple[str, str]]:
+        return list(self.headers.items() if isinstance(self.headers, Mapping) else self.headers)
 
 
 Handler = Callable[[Request], Reply]
@@ -76,21 +140,6 @@ def endless(piece: bytes = b"x" * 65536) -> Iterator[bytes]:
         yield piece
 
 
-def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
-    if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
-        parts = []
-        while True:
-            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(parts)
-            parts.append(handler.rfile.read(size))
-            handler.rfile.readline()
-    length = int(handler.headers.get("Content-Length") or 0)
-    return handler.rfile.read(length) if length else b""
-
-
 def reset(connection: socket.socket) -> None:
     """Close with a TCP RST (SO_LINGER 0), as a peer that crashed or a middlebox does."""
     with contextlib.suppress(OSError):
@@ -101,12 +150,17 @@ def reset(connection: socket.socket) -> None:
 def _function_handler(server: FakeServer, app: Handler) -> type[BaseHTTPRequestHandler]:
     class FunctionHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stall
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def handle_one(self) -> None:
-            request = Request(self.command, self.path, self.headers, _read_body(self))
+            stream = BodyStream(self.rfile, self.headers)
+            if server.stream_requests:
+                request = Request(self.command, self.path, self.headers, b"", stream)
+            else:
+                request = Request(self.command, self.path, self.headers, stream.read())
             with server.lock:
                 server.requests.append(request)
             try:
@@ -115,22 +169,26 @@ def _function_handler(server: FakeServer, app: Handler) -> type[BaseHTTPRequestH
                 with server.lock:
                     server.errors.append(error)
                 reply = Reply(500, {}, f"fake server handler failed: {error!r}".encode())
-            if reply.reset:
+            if reply.reset or reply.hang_up:
                 self.close_connection = True
-                reset(self.connection)
+                if reply.reset:
+                    reset(self.connection)
                 return
-            self._answer(reply)
+            self._answer(reply, unread=not stream.finished)
 
-        def _answer(self, reply: Reply) -> None:
+        def _answer(self, reply: Reply, unread: bool) -> None:
             self.send_response_only(reply.status)
-            names = {name.lower() for name in reply.headers}
-            for name, value in reply.headers.items():
+            headers = reply.header_items()
+            names = {name.lower() for name, _ in headers}
+            for name, value in headers:
                 self.send_header(name, value)
             streamed = not isinstance(reply.body, bytes)
             if "content-length" not in names and not streamed:
                 self.send_header("Content-Length", str(len(reply.body)))  # type: ignore[arg-type]
-            if (streamed and "content-length" not in names) or reply.close:
+            if (streamed and "content-length" not in names) or reply.close or unread:
                 self.send_header("Connection", "close")
+                self.close_connection = True
+            if reply.quiet_close:
                 self.close_connection = True
             self.end_headers()
             if self.command == "HEAD":
@@ -155,6 +213,7 @@ def _function_handler(server: FakeServer, app: Handler) -> type[BaseHTTPRequestH
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a kept-alive connection's thread does not hold up the stop
     block_on_close = False
+    request_queue_size = 128  # many clients at once (a benchmark's pool) are not refused
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A peer that resets or goes away is what these servers are for: no traceback."""
@@ -165,9 +224,16 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeServer:
-    """An HTTP server on 127.0.0.1 (a free port) in a thread; a context manager."""
+    """An HTTP server on 127.0.0.1 (``port``, or a free one) in a thread; a context manager."""
 
-    def __init__(self, handler: Handler | type[BaseHTTPRequestHandler]) -> None:
+    def __init__(
+        self,
+        handler: Handler | type[BaseHTTPRequestHandler],
+        *,
+        stream_requests: bool = False,
+        port: int = 0,
+    ) -> None:
+        self.stream_requests = stream_requests
         self.requests: list[Request] = []
         self.errors: list[Exception] = []  # what the handler raised (answered 500)
         self.lock = threading.Lock()
@@ -176,7 +242,7 @@ class FakeServer:
             handler_class = handler
         else:
             handler_class = _function_handler(self, handler)  # type: ignore[arg-type]
-        self._server = _Server(("127.0.0.1", 0), handler_class)
+        self._server = _Server(("127.0.0.1", port), handler_class)
         self.port = int(self._server.server_address[1])
         self.host = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.host}"
@@ -204,12 +270,13 @@ class FakeServer:
 
 
 @pytest.fixture
-def fake_server() -> Iterator[Callable[[Handler | type[BaseHTTPRequestHandler]], FakeServer]]:
-    """Make fake servers in a test; all are stopped when it ends."""
+def fake_server() -> Iterator[Callable[..., FakeServer]]:
+    """Make fake servers in a test (``fake_server(handler, **options)``, as FakeServer takes
+    them); all are stopped when it ends."""
     made: list[FakeServer] = []
 
-    def make(handler: Handler | type[BaseHTTPRequestHandler]) -> FakeServer:
-        made.append(FakeServer(handler))
+    def make(handler: Handler | type[BaseHTTPRequestHandler], **options: Any) -> FakeServer:
+        made.append(FakeServer(handler, **options))
         return made[-1]
 
     yield make

@@ -11,6 +11,8 @@
   by replacing a dependency's function: that breaks silently on its next release.
 - core/ reports through the callbacks it is given: it never prints nor touches sys.stdout or
   sys.stderr (cli/streams.py owns them).
+- Tests and benchmarks build their HTTP peers on tests/fakehttp.py: no other module of tests/ or
+  bench/ derives from or starts an http.server (or socketserver) class.
 """
 
 from __future__ import annotations
@@ -443,3 +445,127 @@ def test_the_operations_ecr_shares_with_other_services_are_known() -> None:
     assert {"tag_resource", "untag_resource", "list_tags_for_resource"} <= SHARED_OPERATIONS
     assert {"get_authorization_token", "put_image", "describe_images"} <= SHARED_OPERATIONS
     assert "get_lifecycle_policy" not in SHARED_OPERATIONS
+
+
+# -- one fake HTTP server for the tests (tests/fakehttp.py) ------------------------------------
+
+_SERVER_MODULES = ("http.server", "socketserver")
+FAKEHTTP = PACKAGE.parent / "tests" / "fakehttp.py"
+
+
+def _server_aliases(tree: ast.AST) -> dict[str, str]:
+    """Each name a module binds to http.server or socketserver, or to one of their members, and
+    what it stands for: ``from http.server import HTTPServer as S`` binds S to
+    ``http.server.HTTPServer``; ``import http.server`` binds ``http``."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in {"http", "socketserver"}:
+                    bound = alias.asname or alias.name.split(".")[0]
+                    aliases[bound] = alias.name if alias.asname else bound
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if node.module in _SERVER_MODULES or full == "http.server":
+                    aliases[alias.asname or alias.name] = full
+    return aliases
+
+
+def _server_member(node: ast.expr, aliases: dict[str, str]) -> str | None:
+    """The http.server / socketserver member ``node`` names (``hs.HTTPServer``), or None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.insert(0, node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id not in aliases:
+        return None
+    full = ".".join([aliases[node.id], *parts])
+    return full if full.startswith(tuple(f"{m}." for m in _SERVER_MODULES)) else None
+
+
+def server_copies(source: str) -> list[str]:
+    """Lines of ``source`` that build an HTTP server of their own: a class derived from a class
+    of http.server or socketserver (a request handler, a server), also through ``type(...)``,
+    or a call of one (a server started)."""
+    tree = ast.parse(source)
+    aliases = _server_aliases(tree)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            bases = [b for b in node.bases if _server_member(b, aliases)]
+            found += [f"{node.lineno}: class {node.name}({ast.unparse(b)})" for b in bases]
+        elif isinstance(node, ast.Call):
+            if _server_member(node.func, aliases):
+                found.append(f"{node.lineno}: {ast.unparse(node.func)}(...)")
+            elif ast.unparse(node.func) == "type" and len(node.args) == 3:
+                bases_arg = node.args[1]
+                elements = bases_arg.elts if isinstance(bases_arg, ast.Tuple) else [bases_arg]
+                if any(_server_member(e, aliases) for e in elements):
+                    found.append(f"{node.lineno}: type(..., {ast.unparse(bases_arg)}, ...)")
+    return found
+
+
+def test_only_fakehttp_builds_an_http_server() -> None:
+    """Tests and benchmarks that need an HTTP peer of their own use tests/fakehttp.py (a handler
+    function, streamed requests for a proxy, resets, hang-ups): a server class copied into a
+    test module is one more to keep right. What fakehttp lacks is added there."""
+    root = PACKAGE.parent
+    sources = [*sorted((root / "tests").rglob("*.py")), *sorted((root / "bench").glob("*.py"))]
+    copies = {
+        str(p.relative_to(root)): found
+        for p in sources
+        if p != FAKEHTTP and (found := server_copies(p.read_text(encoding="utf-8")))
+    }
+    # Not yet moved: sync's registry and Docker Hub stand-ins landed in the same round as this
+    # check (ARCHITECTURE.md, "Testing"); the check names it so it cannot grow unseen.
+    assert set(copies) <= {"tests/registry_standin.py"}, copies
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from http.server import BaseHTTPRequestHandler\nclass H(BaseHTTPRequestHandler): pass",
+        "import http.server\nclass H(http.server.BaseHTTPRequestHandler): pass",
+        "import http.server as hs\ns = hs.ThreadingHTTPServer(('127.0.0.1', 0), object)",
+        "from http.server import HTTPServer as S\ndef f():\n    return S(('', 0), None)",
+        "from http import server\nserver.HTTPServer(('', 0), None)",
+        "import socketserver\nclass S(socketserver.ThreadingMixIn, socketserver.TCPServer): pass",
+        "from http.server import ThreadingHTTPServer\nclass S(ThreadingHTTPServer): pass",
+        "from http.server import BaseHTTPRequestHandler as B\nH = type('H', (B,), {})",
+    ],
+)
+def test_the_server_check_sees_a_server_of_its_own(source: str) -> None:
+    assert server_copies(source), source
+
+
+def test_the_server_check_leaves_fakehttp_servers_alone() -> None:
+    source = (
+        "from http.server import BaseHTTPRequestHandler\nimport http.client\n"
+        "from tests.fakehttp import FakeServer, Reply\n"
+        "def make() -> type[BaseHTTPRequestHandler] | None:\n    return None\n"
+        "server = FakeServer(lambda request: Reply(200))\n"
+        "http.client.HTTPConnection('127.0.0.1', 80)\nclass HTTPServer: pass\nHTTPServer()\n"
+    )
+    assert server_copies(source) == []
+
+
+def media_type_literals(source: str) -> list[str]:
+    """Image media types spelled in a module (docker's and OCI's: names.py holds them all)."""
+    return [
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.startswith(("application/vnd.docker.", "application/vnd.oci."))
+    ]
+
+
+def test_media_types_are_spelled_in_the_names_module_only() -> None:
+    spelled = {
+        str(p.relative_to(PACKAGE)): found
+        for p in modules()
+        if p.name != "names.py" and (found := media_type_literals(p.read_text(encoding="utf-8")))
+    }
+    assert spelled == {}
+    assert media_type_literals('X = "application/vnd.oci.image.index.v1+json"') != []

@@ -50,6 +50,7 @@ COMMANDS: tuple[str, ...] = (
     "untag",
     "copy",
     "promote",
+    "sync",
     "events",
     "registry",
 )

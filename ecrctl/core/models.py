@@ -65,6 +65,7 @@ class TagEntryJson(TypedDict):
 class RemovalPlanJson(TypedDict):
     name: str
     imageCount: int
+    sizeBytes: int
     removable: bool
     reason: str | None
 
@@ -215,11 +216,13 @@ class RemovalPlan:
     image_count: int
     allowed: bool
     reason: str | None = None
+    size_bytes: int = 0
 
     def to_json(self) -> RemovalPlanJson:
         return {
             "name": self.name,
             "imageCount": self.image_count,
+            "sizeBytes": self.size_bytes,
             "removable": self.allowed,
             "reason": self.reason,
         }

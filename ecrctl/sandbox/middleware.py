@@ -9,6 +9,8 @@ request to moto untouched, body unread:
 - ECR's StartLifecyclePolicyPreview / GetLifecyclePolicyPreview: computed with ecrctl's own
   evaluator over the repository's images, which are read from moto through the ECR API itself
   (the server is threaded, so the nested call is served while this one waits).
+- Beneath it, ``EcrExtras`` (ecr_extras.py): pull-through cache rules, account settings, and
+  DescribeImages' push times and scan status.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from ecrctl.core.lifecycle.evaluate import Decision
 
 from ecrctl.core.jsontypes import JsonObject
+from ecrctl.sandbox.ecr_extras import EcrExtras
 
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921."
 PUBLIC_TARGET = "SpencerFrontendService."
@@ -91,7 +94,7 @@ class SandboxMiddleware:
     """Answers ECR Public's token and the lifecycle preview; moto answers everything else."""
 
     def __init__(self, inner: Wsgi, ecr_client: Callable[[str], ECRClient]) -> None:
-        self.inner = inner
+        self.inner: Wsgi = EcrExtras(inner, ecr_client)
         self.ecr_client = ecr_client  # region -> an ECR client on this very server
         self.previews: dict[tuple[str, str, str], _Preview] = {}
         self.lock = threading.Lock()

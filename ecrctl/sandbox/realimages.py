@@ -20,21 +20,22 @@ import tarfile
 import zlib
 from typing import Any
 
-from ecrctl.core.names import DOCKER_MANIFEST, OCI_MANIFEST
+from ecrctl.core.names import (
+    DOCKER_CONFIG,
+    DOCKER_LAYER,
+    DOCKER_MANIFEST,
+    OCI_CONFIG,
+    OCI_LAYER,
+    OCI_MANIFEST,
+)
 from ecrctl.sandbox.images import SyntheticImage
 
 CREATED = "2024-06-03T09:00:00Z"
 EPOCH = 1717405200  # CREATED, in seconds
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _TYPES = {
-    DOCKER_MANIFEST: (
-        "application/vnd.docker.container.image.v1+json",
-        "application/vnd.docker.image.rootfs.diff.tar.gzip",
-    ),
-    OCI_MANIFEST: (
-        "application/vnd.oci.image.config.v1+json",
-        "application/vnd.oci.image.layer.v1.tar+gzip",
-    ),
+    DOCKER_MANIFEST: (DOCKER_CONFIG, DOCKER_LAYER),
+    OCI_MANIFEST: (OCI_CONFIG, OCI_LAYER),
 }
 
 

@@ -37,11 +37,13 @@ NOT_HERE = {
     ("promote",): "needs registries (moto has no data plane): tests/e2e/test_copy_registries.py",
     ("events", "check-role"): "needs the role deployed: tests/e2e/test_events_deploy_e2e.py",
     ("sso",): "needs an IAM Identity Center: tests/e2e/test_sso_e2e.py",
+    ("sync", "docker.io/connectedhome/"): "needs Docker Hub: tests/e2e/test_sync.py (its "
+    "listing, tokens and pull limit through recorded stand-ins; --create, --settings-from and "
+    "the registry root on the sandbox)",
 }
 # Lines with these options do not run here either (by option, so the plain lines still run).
 NOT_HERE_WITH = {
     "--attach-role": "an IAM role the sandbox lacks: tests/e2e/test_registry_e2e.py",
-    "--upstream": "moto has no pull-through cache: tests/cli/test_registry_stubbed_cli.py",
     "docker.io/library/alpine:3.20": "names Docker Hub (no internet here): "
     "tests/e2e/test_images_registries.py reads the same from a local registry",
 }

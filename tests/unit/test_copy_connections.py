@@ -5,9 +5,6 @@ idle is replaced, not reported as a failure."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -15,92 +12,63 @@ import pytest
 from ecrctl.core.distribution.connections import ERROR_BODY_LIMIT, Misbehaving, Pool, origin
 from ecrctl.core.distribution.retry import RetryPolicy
 from tests import fakehttp
-from tests.fakehttp import Reply, endless
+from tests.fakehttp import Reply, Request, endless
 
 fake_server = fakehttp.fake_server
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True  # a kept-alive connection's thread does not hold up the shutdown
-    block_on_close = False
-
-
-class Recorder:
-    """Answers GETs from ``routes``; with ``drop``, closes each connection after its response
-    without saying so (as a server does when a kept-alive connection idles too long)."""
-
-    def __init__(self, routes: dict[str, tuple[int, dict[str, str], bytes]], drop: bool) -> None:
-        self.routes, self.drop = routes, drop
-        self.seen: list[tuple[str, str | None]] = []  # (path, Authorization)
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                recorder.seen.append((self.path, self.headers.get("Authorization")))
-                status, headers, body = recorder.routes.get(self.path, (404, {}, b""))
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                self.close_connection = recorder.drop
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.netloc = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+Routes = dict[str, tuple[int, dict[str, str], bytes]]
 
 
 @pytest.fixture
-def servers() -> Iterator[Any]:
-    made: list[Recorder] = []
+def servers(fake_server: Any) -> Any:
+    """``servers(routes, drop=False)``: a server that answers GETs from ``routes``; with
+    ``drop``, it closes each connection after its answer without saying so (as a server does
+    when a kept-alive connection idles too long)."""
 
-    def make(routes: dict[str, tuple[int, dict[str, str], bytes]], drop: bool = False) -> Any:
-        made.append(Recorder(routes, drop))
-        return made[-1]
+    def make(routes: Routes, drop: bool = False) -> Any:
+        def answer(request: Request) -> Reply:
+            status, headers, body = routes.get(request.path, (404, {}, b""))
+            return Reply(status, headers, body, quiet_close=drop)
 
-    yield make
-    for server in made:
-        server.stop()
+        return fake_server(answer)
+
+    return make
+
+
+def seen(server: Any) -> list[tuple[str, str | None]]:
+    """(path, Authorization) of each request the server was sent."""
+    return [(r.path, r.headers.get("Authorization")) for r in server.seen()]
 
 
 def test_a_redirect_to_another_host_drops_authorization(servers: Any) -> None:
     storage = servers({"/blob?sig=1": (200, {}, b"layer bytes")})
     registry = servers(
         {
-            "/v2/app/blobs/d": (307, {"Location": f"http://{storage.netloc}/blob?sig=1"}, b""),
+            "/v2/app/blobs/d": (307, {"Location": f"http://{storage.host}/blob?sig=1"}, b""),
             "/v2/app/blobs/e": (307, {"Location": "/v2/app/blobs/d"}, b""),
         }
     )
     pool = Pool()
-    auth = (f"http://{registry.netloc}", "Bearer secret-token")  # (origin, Authorization)
-    url = f"http://{registry.netloc}/v2/app/blobs/d"
+    auth = (f"http://{registry.host}", "Bearer secret-token")  # (origin, Authorization)
+    url = f"http://{registry.host}/v2/app/blobs/d"
     response = pool.request("GET", url, headers={}, redirect=True, auth=auth)
     assert (response.status, response.data) == (200, b"layer bytes")
-    assert storage.seen == [("/blob?sig=1", None)]  # the token stayed with the registry
-    assert registry.seen == [("/v2/app/blobs/d", "Bearer secret-token")]
+    assert seen(storage) == [("/blob?sig=1", None)]  # the token stayed with the registry
+    assert seen(registry) == [("/v2/app/blobs/d", "Bearer secret-token")]
     same_host = pool.request(
-        "GET", f"http://{registry.netloc}/v2/app/blobs/e", headers={}, redirect=True, auth=auth
+        "GET", f"http://{registry.host}/v2/app/blobs/e", headers={}, redirect=True, auth=auth
     )
     assert same_host.data == b"layer bytes"
-    assert registry.seen[-1] == ("/v2/app/blobs/d", "Bearer secret-token")
+    assert seen(registry)[-1] == ("/v2/app/blobs/d", "Bearer secret-token")
 
 
 def test_a_kept_connection_the_server_closed_is_replaced(servers: Any) -> None:
     server = servers({"/v2/": (200, {}, b"{}")}, drop=True)
     pool = Pool()
     for _ in range(3):  # each request after the first finds its kept connection closed
-        assert pool.request("GET", f"http://{server.netloc}/v2/", headers={}).status == 200
-    assert len(server.seen) == 3
+        assert pool.request("GET", f"http://{server.host}/v2/", headers={}).status == 200
+    assert len(server.seen()) == 3
 
 
 # -- what a hostile peer cannot do (tests/fakehttp.py servers) ------------------------------

@@ -126,8 +126,16 @@ class Copier:
         """Which blobs and manifests the destination holds, and which blobs it can mount."""
         inspect_destination(plan, self.destination, workers=self.workers)
 
-    def execute(self, plan: Plan, *, refuse_move: str | None = None) -> CopyResult:
-        """Copy what the plan says; ``refuse_move`` (why) refuses to move an existing tag."""
+    def execute(
+        self,
+        plan: Plan,
+        *,
+        refuse_move: str | None = None,
+        before_manifests: Callable[[Plan], None] | None = None,
+    ) -> CopyResult:
+        """Copy what the plan says; ``refuse_move`` (why) refuses to move an existing tag;
+        ``before_manifests(plan)`` runs once the blobs are in, before the first manifest (ecrctl
+        sync waits there for layers another image is sending)."""
         if plan.tag_status == "move" and refuse_move:
             raise Refused(
                 f"{plan.destination}: the tag already names {plan.previous}, not "
@@ -137,6 +145,8 @@ class Copier:
         if held and plan.tag_status in ("unchanged", "none"):
             return CopyResult(plan, "unchanged", plan.top.digest, verified=plan.top.digest)
         self._blobs(plan)
+        if before_manifests is not None:
+            before_manifests(plan)
         self._manifests(plan)
         repo = plan.destination.repository
         verified = self.destination.head_manifest(repo, plan.destination.identifier)

@@ -17,10 +17,10 @@ from ecrctl.core.copy.copy import DEFAULT_WORKERS, Copier, CopyResult, Progress
 from ecrctl.core.copy.ends import abandon, one_platform
 from ecrctl.core.copy.plan import Plan
 from ecrctl.core.copy.sides import CopyAccess, Side, open_end_side
-from ecrctl.core.distribution.client import Denied, Missing, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
 from ecrctl.core.distribution.store import ImageStore
-from ecrctl.core.exceptions import ConfigurationError, NotFound, Refused
+from ecrctl.core.distribution.transport import registry_errors
+from ecrctl.core.exceptions import NotFound
 from ecrctl.core.names import Reference
 
 
@@ -88,17 +88,12 @@ def run_copy(
     either side; None for a registry."""
     options, watch = options or CopyOptions(), watch or Watch()
     try:
-        src = open_end_side(access, "source", source, stores[0], from_profile, options.insecure)
-        dst = open_end_side(
-            access, "destination", destination, stores[1], to_profile, options.insecure
-        )
-        return _copy(src, dst, options, watch)
-    except Denied as error:
-        raise ConfigurationError(f"access denied: {error}") from None
-    except Missing as error:
-        raise NotFound(str(error)) from None
-    except RegistryError as error:
-        raise Refused(str(error)) from None
+        with registry_errors():
+            src = open_end_side(access, "source", source, stores[0], from_profile, options.insecure)
+            dst = open_end_side(
+                access, "destination", destination, stores[1], to_profile, options.insecure
+            )
+            return _copy(src, dst, options, watch)
     finally:
         abandon(stores[1])  # an archive not finished: its temporary file
 

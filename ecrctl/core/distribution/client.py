@@ -96,6 +96,10 @@ def _reference(reference: str) -> str:
 class Registry(Transport):
     """One registry host's distribution API (thread-safe, as its transport is)."""
 
+    # Called with the headers of each manifest answer (GET and HEAD), if set: ecrctl sync reads
+    # Docker Hub's pull limit (ratelimit-remaining) from them.
+    on_manifest: Callable[[Any], None] | None = None
+
     # -- manifests ----------------------------------------------------------------------
     def get_manifest(self, repository: str, reference: str) -> Manifest:
         response = self.request(
@@ -103,6 +107,8 @@ class Registry(Transport):
             f"/v2/{repository}/manifests/{_reference(reference)}",
             headers={"Accept": ", ".join(MANIFEST_TYPES)},
         )
+        if self.on_manifest is not None:
+            self.on_manifest(response.headers)
         data = response.data  # read whole, at most 4 MiB (connections.BODY_LIMIT)
         digest = sha256(data)
         if reference.startswith("sha256:") and digest != reference:
@@ -122,6 +128,8 @@ class Registry(Transport):
             )
         except Missing:
             return None
+        if self.on_manifest is not None:
+            self.on_manifest(response.headers)
         digest = response.headers.get("Docker-Content-Digest")
         if digest:
             return checked_digest(digest, self.label, f"the Docker-Content-Digest of {reference}")

@@ -11,17 +11,18 @@ put in an error message; a registry's error text is shown escaped, its error cod
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from ecrctl.core.distribution.answers import checked_url, shown, token_of
 from ecrctl.core.distribution.connections import ConnectionFailed, Misbehaving, Pool, origin
 from ecrctl.core.distribution.retry import RetryPolicy, retry_after_seconds
-from ecrctl.core.exceptions import BadAnswer
+from ecrctl.core.exceptions import BadAnswer, ConfigurationError, NotFound, Refused
 
 Credentials = Callable[[], "tuple[str, str] | None"]
 _CHALLENGE_RE = re.compile(r'(\w+)="([^"]*)"')
@@ -47,6 +48,20 @@ class Missing(RegistryError):
 
 class Unreachable(RegistryError):
     """The connection failed or broke off."""
+
+
+@contextlib.contextmanager
+def registry_errors() -> Iterator[None]:
+    """A registry's refusals as ecrctl's errors, for every use case that talks to registries
+    (copy, sync, digest, inspect): denied is exit 4, missing 3, any other refusal 1."""
+    try:
+        yield
+    except Denied as error:
+        raise ConfigurationError(f"access denied: {error}") from None
+    except Missing as error:
+        raise NotFound(str(error)) from None
+    except RegistryError as error:
+        raise Refused(str(error)) from None
 
 
 def basic(creds: tuple[str, str]) -> str:

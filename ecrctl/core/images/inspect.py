@@ -4,30 +4,16 @@ resolved (``ecrctl inspect``): platforms of an index, the image config, layers, 
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ecrctl.core.distribution.client import Denied, Manifest, Missing, RegistryError
+from ecrctl.core.distribution.client import Manifest, Missing
 from ecrctl.core.distribution.localblobs import MAX_DOCUMENT_BYTES, sha256
 from ecrctl.core.distribution.store import ImageStore
-from ecrctl.core.exceptions import ConfigurationError, InvalidInput, NotFound, Refused
+from ecrctl.core.distribution.transport import registry_errors as registry_errors
+from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 from ecrctl.core.names import INDEX_MEDIA_TYPES, Reference
-
-
-@contextlib.contextmanager
-def registry_errors() -> Iterator[None]:
-    """A registry's refusals as ecrctl's errors (exit 4, 3, 1)."""
-    try:
-        yield
-    except Denied as error:
-        raise ConfigurationError(f"access denied: {error}") from None
-    except Missing as error:
-        raise NotFound(str(error)) from None
-    except RegistryError as error:
-        raise Refused(str(error)) from None
 
 
 def with_latest(ref: Reference) -> Reference:

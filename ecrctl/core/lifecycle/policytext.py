@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import TypeGuard
 
+from ecrctl.core.jsonerror import syntax_error
 from ecrctl.core.jsontypes import JsonValue
 from ecrctl.core.lifecycle.model import (
     MAX_POLICY_CHARS,
@@ -43,7 +44,10 @@ def decode(text: str) -> tuple[JsonValue, list[Problem]]:
         doc: JsonValue = json.loads(text)
         return doc, []
     except json.JSONDecodeError as error:
-        return None, [Problem(f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno)]
+        where = syntax_error(text, error)
+        return None, [
+            Problem(f"invalid JSON: {where.message}", line=where.line, column=where.column)
+        ]
     except RecursionError:
         return None, [Problem("invalid JSON: nested too deeply")]
     except ValueError as error:  # Python converts at most 4,300 digits (sys.int_info)

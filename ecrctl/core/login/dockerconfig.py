@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, Refused
+from ecrctl.core.jsonerror import syntax_error
 from ecrctl.core.privatefile import (
     UnsafePath,
     check_private_dir,
@@ -81,9 +82,10 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
+        where = syntax_error(text, error)
         raise InvalidInput(
-            f"{path}: line {error.lineno}, column {error.colno}: not valid JSON "
-            f"({error.msg}); fix or move it"
+            f"{path}: line {where.line}, column {where.column}: not valid JSON "
+            f"({where.message}); fix or move it"
         ) from None
     except (ValueError, RecursionError) as error:  # a 5,000-digit number, 100,000 brackets
         detail = "nested too deeply" if isinstance(error, RecursionError) else str(error)

@@ -240,7 +240,7 @@ class RepositoryService:
         plans = []
         for name in names:
             self.get(name)
-            count, _ = self.image_stats(name)
+            count, size = self.image_stats(name)
             if count and not force:
                 plans.append(
                     RemovalPlan(
@@ -248,10 +248,11 @@ class RepositoryService:
                         count,
                         False,
                         f"holds {count} image(s); pass --force to remove them too",
+                        size,
                     )
                 )
             else:
-                plans.append(RemovalPlan(name, count, True))
+                plans.append(RemovalPlan(name, count, True, size_bytes=size))
         return plans
 
     def remove(self, name: str, *, force: bool) -> None:

@@ -286,13 +286,16 @@ def remove(
             f"{len(refused)} of {_count(len(plans), 'repository', 'repositories')} not removed; "
             "nothing changed"
         )
+    action = "would remove" if dry_run else "removed"
     view = View(
         doc=[{**p.to_json(), "removed": not dry_run} for p in plans],
-        headers=("repository", "images", "action"),
-        rows=[
-            [p.name, str(p.image_count), "would remove" if dry_run else "removed"] for p in plans
+        headers=("repository", "images", "size", "action"),
+        rows=[[p.name, str(p.image_count), human_size(p.size_bytes), action] for p in plans],
+        # A dry run says what it would remove (images, bytes); a removal, what it removed.
+        text=[
+            [p.name, str(p.image_count), str(p.size_bytes), action] if dry_run else [p.name]
+            for p in plans
         ],
-        text=[[p.name] for p in plans],
     )
     if dry_run:
         say("dry run: nothing changed")

@@ -1,0 +1,1 @@
+"""``ecrctl sync``: many repositories and every tag between registries, digest for digest."""

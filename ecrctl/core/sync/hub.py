@@ -1,0 +1,135 @@
+"""Docker Hub's repository listing of a namespace (Docker Hub has no ``_catalog``):
+``GET /v2/namespaces/NAMESPACE/repositories?page_size=100``, pages chained by ``next``.
+
+Anonymous for public repositories; with docker's credentials for Docker Hub (``docker login``),
+they are traded for a short-lived token first (``POST /v2/auth/token``), which also lists the
+private repositories the account may see. The token goes only to the API's own host: a ``next``
+link elsewhere is refused. Every answer is read bounded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from ecrctl.core.distribution.client import Denied, Missing, RegistryError, Unreachable
+from ecrctl.core.distribution.connections import ConnectionFailed, Pool
+
+HUB_API = "https://hub.docker.com"
+PAGE_SIZE = 100
+MAX_ANSWER = 8 * 2**20
+MAX_PAGES = 10_000
+
+Credentials = Callable[[], "tuple[str, str] | None"]
+
+
+class HubApi:
+    def __init__(
+        self,
+        base: str = HUB_API,
+        *,
+        credentials: Credentials | None = None,
+        pool: Pool | None = None,
+    ) -> None:
+        self.base = base.rstrip("/")
+        self.credentials = credentials
+        self.pool = pool or Pool(maxsize=2)
+        self._token: str | None = None
+
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
+    ) -> Any:
+        try:
+            response = self.pool.request(method, url, headers=headers, body=body, stream=True)
+        except ConnectionFailed as error:
+            raise Unreachable(f"Docker Hub API {self.base}: connection failed ({error})") from None
+        try:
+            data = response.read(MAX_ANSWER + 1)
+        finally:
+            response.release_conn()
+        if len(data) > MAX_ANSWER:
+            raise RegistryError(f"Docker Hub API: an answer larger than {MAX_ANSWER >> 20} MiB")
+        return response.status, data
+
+    def _login(self) -> dict[str, str]:
+        creds = self.credentials() if self.credentials else None
+        if not creds:
+            return {}
+        if self._token is None:
+            body = json.dumps({"identifier": creds[0], "secret": creds[1]}).encode()
+            status, data = self._send(
+                "POST", f"{self.base}/v2/auth/token", {"Content-Type": "application/json"}, body
+            )
+            if status in (401, 403):
+                raise Denied(
+                    "Docker Hub refused docker's credentials for registry-1.docker.io "
+                    "(run: docker login)",
+                    status=status,
+                )
+            token = _field(data, "access_token") if status == 200 else None
+            if not token:
+                raise RegistryError(f"Docker Hub API: no token (HTTP {status})", status=status)
+            self._token = token
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def repositories(self, namespace: str) -> list[str]:
+        """``NAMESPACE/NAME`` of every repository in the namespace."""
+        headers = {"Accept": "application/json", **self._login()}
+        url: str | None = (
+            f"{self.base}/v2/namespaces/{quote(namespace)}/repositories?page_size={PAGE_SIZE}"
+        )
+        names: list[str] = []
+        seen: set[str] = set()
+        while url:
+            if url in seen or len(seen) >= MAX_PAGES:
+                raise RegistryError("Docker Hub API: the repository pages lead in a circle")
+            seen.add(url)
+            status, data = self._send("GET", url, headers)
+            self._check(status, namespace)
+            doc = _json(data)
+            for entry in doc.get("results") or []:
+                if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                    names.append(f"{namespace}/{entry['name']}")
+            url = self._next(doc.get("next"))
+        return names
+
+    def _check(self, status: int, namespace: str) -> None:
+        if status == 200:
+            return
+        if status == 404:
+            raise Missing(f"Docker Hub has no namespace {namespace}", status=404)
+        if status in (401, 403):
+            raise Denied(f"Docker Hub API: HTTP {status} listing {namespace}", status=status)
+        raise RegistryError(f"Docker Hub API: HTTP {status} listing {namespace}", status=status)
+
+    def _next(self, link: Any) -> str | None:
+        if not link:
+            return None
+        if not isinstance(link, str):
+            raise RegistryError("Docker Hub API: a malformed next link")
+        mine, target = urlsplit(self.base), urlsplit(link)
+        if (target.scheme, target.netloc) != (mine.scheme, mine.netloc):
+            raise RegistryError(
+                f"Docker Hub API: the next page is on another host ({target.netloc}); not followed"
+            )
+        return link
+
+
+def _json(data: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        raise RegistryError("Docker Hub API: an answer that is not JSON") from None
+    if not isinstance(doc, dict):
+        raise RegistryError("Docker Hub API: an answer that is not a JSON object")
+    return doc
+
+
+def _field(data: bytes, key: str) -> str | None:
+    try:
+        value = json.loads(data).get(key)
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value else None
