@@ -1,10 +1,12 @@
-"""--profiles / --regions: one command over every environment at once, rows tagged by source.
+"""--profiles / --regions / --accounts: one command over every environment at once, rows tagged
+by source.
 
 Only the commands that read (``repo list``, ``tags``, ``images``, ``where``, ``whoami``, ``uri``)
 and ``login`` take these options; they are not global. Each row gains its source: leading
-``profile``, ``account`` and ``region`` columns in text and table, fields in JSON. A source that
-fails prints one stderr line naming its profile and region(s); the others are printed; the exit
-is 1 (4 when every source failed on credentials, region or permission).
+``profile``, ``account`` and ``region`` columns in text and table, fields in JSON; with
+``--accounts``, ``account``, ``name`` (its name in Organizations) and ``region``. A source that
+fails prints one stderr line naming its profile (or account) and region(s); the others are
+printed; the exit is 1 (4 when every source failed on credentials, region or permission).
 """
 
 from __future__ import annotations
@@ -17,18 +19,28 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from ecrctl.cli.common import AppState, say, wanted
+from ecrctl.cli.common import AppState, OrgOptions, say, wanted
 from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.cli.output import Column, View
-from ecrctl.core.exceptions import NotFound
+from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.fleet import (
     DEFAULT_REGION,
     Fleet,
     FleetResult,
     Outcome,
     ProfileContext,
+    Source,
     parse_profiles,
     parse_regions,
+    profile_source,
+)
+from ecrctl.core.org.accounts import (
+    Account,
+    AccountsSpec,
+    RoleAccess,
+    check_external_id,
+    check_role_name,
+    parse_accounts,
 )
 
 if TYPE_CHECKING:
@@ -38,6 +50,8 @@ T = TypeVar("T")
 
 SOURCE_COLUMNS = (Column("profile", min_width=7), Column("account"), Column("region"))
 SOURCE_HEADERS = tuple(c.header for c in SOURCE_COLUMNS)
+ACCOUNT_COLUMNS = (Column("account"), Column("name", min_width=4), Column("region"))
+ACCOUNT_HEADERS = tuple(c.header for c in ACCOUNT_COLUMNS)
 
 
 class SessionAccess:
@@ -80,16 +94,53 @@ def profile_label(profile: str | None) -> str:
 
 @dataclass
 class Request:
-    """What --profiles / --regions (and --profile / --region) asked for."""
+    """What --profiles / --regions / --accounts (and --profile / --region) asked for."""
 
     profiles: list[str | None]
     regions: list[str] | None
-    explicit: bool  # --profiles or --regions given: errors are per source, rows are tagged
+    explicit: bool  # --profiles, --regions or --accounts given: errors per source, rows tagged
+    accounts: AccountsSpec | None = None  # --accounts
+    role: RoleAccess | None = None  # the role each of them is read through
 
 
-def request(app_state: AppState, profiles: str | None, regions: str | None) -> Request:
+def request(
+    app_state: AppState,
+    profiles: str | None,
+    regions: str | None,
+    org: OrgOptions | None = None,
+) -> Request:
+    if org is not None and org.given:
+        if org.accounts is None:
+            raise InvalidInput("--role-name and --external-id go with --accounts")
+        if profiles is not None:
+            raise InvalidInput("--accounts or --profiles: one of them, not both")
+        spec = parse_accounts(org.accounts)
+        return Request([], parse_regions(regions), True, spec, role_access(org))
     names: list[str | None] = list(parse_profiles(profiles)) or [app_state.settings.profile]
     return Request(names, parse_regions(regions), wanted(profiles, regions))
+
+
+def role_access(org: OrgOptions) -> RoleAccess:
+    """The role and external id: the option, else ECRCTL_ROLE_NAME / ECRCTL_EXTERNAL_ID, else
+    config.toml's [accounts] role_name / external_id."""
+    from ecrctl.core.login.userconfig import load_user_config
+
+    configured = load_user_config().accounts
+    name = org.role_name or os.environ.get("ECRCTL_ROLE_NAME") or configured.role_name
+    external = org.external_id or os.environ.get("ECRCTL_EXTERNAL_ID") or configured.external_id
+    if not name:
+        raise InvalidInput(
+            "--accounts: name the role to assume in each account: --role-name NAME "
+            "(or ECRCTL_ROLE_NAME, or role_name under [accounts] in config.toml)"
+        )
+    check_role_name(name)
+    if external:
+        check_external_id(external)
+    return RoleAccess(name, external or None)
+
+
+def account_source(account: Account, region: str | None) -> Source:
+    return Source(None, region, account.label, account=account.id, name=account.name)
 
 
 def run(
@@ -98,18 +149,61 @@ def run(
     """Every source's outcome. Without --profiles/--regions, the one source's error is raised
     as the command's own (its usual message and exit code)."""
     base = app_state.settings
+    if asked.accounts is not None:
+        return _run_accounts(app_state, asked, asked.accounts, read)
 
     def open_profile(profile: str | None) -> SessionAccess:
         return SessionAccess(replace(base, profile=profile, registry_id=None))
 
     fleet = Fleet(
-        open_profile, asked.profiles, asked.regions, region=base.region, label=profile_label
+        open_profile,
+        asked.profiles,
+        asked.regions,
+        region=base.region,
+        source=profile_source(profile_label),
     )
     result = fleet.run(read)
     if not asked.explicit and result.failed:
         error = result.failed[0].error
         assert error is not None
         raise error
+    return result
+
+
+def _run_accounts(
+    app_state: AppState,
+    asked: Request,
+    spec: AccountsSpec,
+    read: Callable[[ProfileContext, str], T],
+) -> FleetResult[T]:
+    """The organisation's accounts (an error listing them is the command's own), then the
+    read in each of them, as wide as throttling allows."""
+    from ecrctl.cli.streams import current
+    from ecrctl.core.org.limiter import AdaptiveWidth
+    from ecrctl.orgaccess import AccountAccess, Organization
+
+    width = AdaptiveWidth()
+    organization = Organization(app_state.settings, asked.role, width, log=current().say)
+    accounts = organization.accounts(spec)
+    if not accounts:
+        say(
+            "no ACTIVE account found in the organisation"
+            + (f" under {spec.parent}" if spec.parent else "")
+        )
+    fleet = Fleet(
+        lambda account: AccountAccess(organization, account),
+        accounts,
+        asked.regions,
+        region=app_state.settings.region,
+        source=account_source,
+        width=width,
+    )
+    result = fleet.run(read)
+    if width.cuts:
+        say(
+            f"note: AWS throttled {width.throttles} calls; ecrctl slowed down "
+            f"({width.narrowest} at once at the narrowest)"
+        )
     return result
 
 
@@ -129,7 +223,7 @@ def failed_status(result: FleetResult[Any]) -> ExitStatus | None:
         assert first.error is not None
         failure = classify(first.error, profile=first.source.profile)
         statuses.append(failure.status)
-        where = f"profile {first.source.label}"
+        where = first.source.where
         if all(o.source.region for o in outcomes):  # never "region -"
             plural = "s" if len(outcomes) > 1 else ""
             where += f", region{plural} {','.join(str(o.source.region) for o in outcomes)}"
@@ -171,6 +265,12 @@ def finish(result: FleetResult[Any]) -> None:
 
 
 def source_fields(outcome: Outcome[Any]) -> dict[str, Any]:
+    if outcome.source.account is not None:
+        return {
+            "account": outcome.source.account,
+            "accountName": outcome.source.name or None,
+            "region": outcome.source.region,
+        }
     return {
         "profile": outcome.source.label,
         "account": outcome.account,
@@ -178,26 +278,36 @@ def source_fields(outcome: Outcome[Any]) -> dict[str, Any]:
     }
 
 
-def tagged(views: list[tuple[Outcome[Any], View]]) -> View:
-    """One view of many sources' views: source columns first, source fields in each record."""
+def _prefix(fields: dict[str, Any]) -> list[str]:
+    if "accountName" in fields:
+        return [fields["account"], fields["accountName"] or "-", fields["region"] or "-"]
+    return [fields["profile"], fields["account"] or "-", fields["region"] or "-"]
+
+
+def tagged(views: list[tuple[Outcome[Any], View]], *, by_account: bool = False) -> View:
+    """One view of many sources' views: source columns first, source fields in each record
+    (``by_account``: an organisation's accounts, as with --accounts)."""
     first = views[0][1] if views else View(doc=[])
     doc: list[Any] = []
     rows: list[list[str]] = []
     text: list[list[str]] = []
     for outcome, view in views:
         fields = source_fields(outcome)
-        prefix = [fields["profile"], fields["account"] or "-", fields["region"] or "-"]
+        by_account = by_account or outcome.source.account is not None
+        prefix = _prefix(fields)
         items = view.doc if isinstance(view.doc, list) else [view.doc]
         doc.extend({**fields, **item} if isinstance(item, dict) else item for item in items)
         rows.extend(prefix + row for row in view.rows)
         text.extend(prefix + row for row in (view.text if view.text is not None else view.rows))
+    source_columns = ACCOUNT_COLUMNS if by_account else SOURCE_COLUMNS
     columns = None
     if first.headers:
         own = first.columns or [Column(h, min_width=len(h)) for h in first.headers]
-        columns = (*SOURCE_COLUMNS, *own)
+        columns = (*source_columns, *own)
+    source_headers = ACCOUNT_HEADERS if by_account else SOURCE_HEADERS
     return View(
         doc=doc,
-        headers=(*SOURCE_HEADERS, *first.headers) if first.headers else (),
+        headers=(*source_headers, *first.headers) if first.headers else (),
         columns=columns,
         rows=rows,
         text=text,
@@ -213,19 +323,26 @@ def emit_each(
     view_of: Callable[[T], View],
     *,
     empty: View | None = None,
-) -> None:
+    org: OrgOptions | None = None,
+) -> FleetResult[T]:
     """The fleet form of a read-only command: read everywhere, one tagged view, exit status.
 
     A source that lacks what was asked for (NotFound) is a note, not a failure; when every
     source lacks it, the command exits 3."""
-    asked = request(app_state, profiles, regions)
+    asked = request(app_state, profiles, regions, org)
     result = run(app_state, asked, read)
     missing = [o for o in result.failed if isinstance(o.error, NotFound)]
     for outcome in missing:
         say(f"{outcome.source.describe()}: {outcome.error}")
     result.outcomes = [o for o in result.outcomes if not isinstance(o.error, NotFound)]
     views = [(o, view_of(o.value)) for o in result.succeeded if o.value is not None]
-    app_state.emit(tagged(views) if views else (empty or tagged([])))
+    by_account = asked.accounts is not None
+    app_state.emit(
+        tagged(views, by_account=by_account)
+        if views
+        else (empty or tagged([], by_account=by_account))
+    )
     finish(result)
     if missing and not result.outcomes:
         raise NotFound(f"not found in any of the {len(missing)} sources asked")
+    return result

@@ -6,7 +6,19 @@ from typing import Annotated
 
 import typer
 
-from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
+from ecrctl.cli.common import (
+    Accounts,
+    ExternalId,
+    Limit,
+    OrgOptions,
+    Profiles,
+    Regions,
+    RepoArg,
+    RoleName,
+    json_list,
+    state,
+    wanted,
+)
 from ecrctl.cli.output import Column, View, cell, date_only, short_digest, short_time
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.images.listing import ImageService
@@ -37,10 +49,14 @@ def images(
     ] = False,
     profiles: Profiles = None,
     regions: Regions = None,
+    accounts: Accounts = None,
+    role_name: RoleName = None,
+    external_id: ExternalId = None,
 ) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
     app_state = state(ctx)
-    if wanted(profiles, regions):
+    org = OrgOptions(accounts, role_name, external_id)
+    if wanted(profiles, regions, org):
         from ecrctl.cli import fleet
 
         name = parse_image_ref(without_reference(repo), allow_reference=False).repository
@@ -52,6 +68,7 @@ def images(
                 name, limit=limit
             ),
             images_view,
+            org=org,
         )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
