@@ -19,7 +19,9 @@ Listings are fetched from moto once (moto ignores ``maxResults``) and served in 
 from a cache keyed by the opaque token. Faults are decided by a seeded random generator before
 the request reaches moto, so a faulted call never changes state (as with ECR's 5xx before work).
 Requests that are not ECR JSON calls (``/moto-api/...``, other services) pass through unchanged,
-counted under their X-Amz-Target operation when they have one. Used by tests (the ``ecr_proxy``
+counted under their X-Amz-Target operation (or, for query-protocol services such as STS, their
+``Action``), delayed by ``other_latency``; ``intercept(operation, body)`` may answer any call
+itself (``query_error`` builds STS's refusal). Used by tests (the ``ecr_proxy``
 fixture in tests/proxy_fixtures.py) and by bench/bench_ecr.py.
 """
 
@@ -34,11 +36,11 @@ import struct
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 ECR_TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921."
 JSON_TYPE = "application/x-amz-json-1.1"
@@ -78,6 +80,23 @@ def ecr_error(status: int, code: str, message: str) -> Reply:
         [("Content-Type", JSON_TYPE), ("x-amzn-RequestId", secrets.token_hex(16))],
         body,
     )
+
+
+def query_error(status: int, code: str, message: str) -> Reply:
+    """An error as a query-protocol service (STS) sends it."""
+    body = (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+        f"<Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{secrets.token_hex(16)}</RequestId></ErrorResponse>"
+    ).encode()
+    return Reply(status, [("Content-Type", "text/xml")], body)
+
+
+def _query_action(headers: list[tuple[str, str]], body: bytes) -> str:
+    kind = next((v for k, v in headers if k.lower() == "content-type"), "")
+    if not kind.startswith("application/x-www-form-urlencoded"):
+        return ""
+    return (parse_qs(body.decode("utf-8", "replace")).get("Action") or [""])[0]
 
 
 def _json_reply(doc: Any) -> Reply:
@@ -131,11 +150,15 @@ class EcrProxy:
         put_image_rate: float | None = 10.0,
         cache_listings: bool = False,
         port: int = 0,
+        other_latency: float = 0.0,
+        intercept: Callable[[str, bytes], Reply | None] | None = None,
     ) -> None:
         parts = urlsplit(upstream)
         self.upstream_host = parts.hostname or "127.0.0.1"
         self.upstream_port = parts.port or 80
         self.latency = latency
+        self.other_latency = other_latency
+        self.intercept = intercept
         self.fault_rate = fault_rate
         self.fault_kinds = tuple(fault_kinds)
         unknown = set(self.fault_kinds) - set(ALL_FAULT_KINDS)
@@ -256,7 +279,7 @@ class EcrProxy:
     ) -> Reply | None:
         """The reply to one request; None means: drop the connection (a reset)."""
         target = next((v for k, v in headers if k.lower() == "x-amz-target"), "")
-        operation = target.rsplit(".", 1)[-1] if target else ""
+        operation = target.rsplit(".", 1)[-1] if target else _query_action(headers, body)
         is_ecr = target.startswith(ECR_TARGET_PREFIX)
         if operation:
             self._count(self.counts, operation)
@@ -265,7 +288,13 @@ class EcrProxy:
         if not is_ecr or not operation.startswith(READ_ONLY_PREFIXES):
             with self._listings_lock:
                 self._snapshots.clear()
+        if self.intercept is not None and operation:
+            answer = self.intercept(operation, body)
+            if answer is not None:
+                return answer
         if not is_ecr:
+            if self.other_latency and operation:
+                time.sleep(self.other_latency)
             return self._forward(method, path, headers, body)
         if self.latency:
             time.sleep(self.latency)
