@@ -7,6 +7,12 @@ repositories in each of 9 regions: 1,800 sources, 5,400 repositories.
 
     python bench/bench_org.py [--runs N] [--accounts 200] [--sample 2]
 
+moto needs ~5 ms of CPU a call, in one process: 2,000 calls are ~10 s of moto's CPU alone, where
+ECR answers in its 20 ms whatever the load. So, as bench/bench_ecr.py does, the proxy keeps each
+listing it fetched from moto (per account and region, ``cache_listings``) and serves it again
+after the warm-up run; STS and Organizations calls still reach moto. ``--no-cache`` asks moto
+every time (the figures then measure moto as much as ecrctl).
+
 ``ecrctl repo list --accounts org --regions <9>`` is timed (wall clock, after one warm-up run)
 with its peak RSS (the child's own ``ru_maxrss``) and the calls it made, counted by the proxy.
 The aws CLI does the same work as a shell loop: ``aws sts assume-role`` per account, then
@@ -161,6 +167,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--sample", type=int, default=2, help="accounts the aws CLI loop reads")
+    parser.add_argument("--no-cache", action="store_true", help="moto answers every listing")
     options = parser.parse_args()
     server, url = start_moto()
     try:
@@ -171,8 +178,9 @@ def main() -> None:
             f"{time.perf_counter() - started:.0f} s",
             file=sys.stderr,
         )
+        cache = not options.no_cache
         with (
-            EcrProxy(url, latency=0.02, other_latency=0.02) as proxy,
+            EcrProxy(url, latency=0.02, other_latency=0.02, cache_listings=cache) as proxy,
             tempfile.TemporaryDirectory() as home,
         ):
             env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ECRCTL_"))}

@@ -30,6 +30,7 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import re
 import secrets
 import socket
 import struct
@@ -62,6 +63,7 @@ BATCH_LIMITED = {"BatchGetImage", "BatchDeleteImage", "DescribeImages"}
 # With explicit ids or names ECR returns them all and does not page.
 UNPAGED_WHEN = {"DescribeImages": "imageIds", "DescribeRepositories": "repositoryNames"}
 READ_ONLY_PREFIXES = ("Describe", "List", "Get", "BatchGet", "BatchCheck")
+CHANGES_NOTHING = {"AssumeRole"}  # calls that change no state behind a listing snapshot
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
 
 
@@ -175,6 +177,7 @@ class EcrProxy:
         # reused until a call that may change state passes through the proxy.
         self.cache_listings = cache_listings
         self._snapshots: dict[str, _Listing] = {}
+        self._accounts: dict[str, str] = {}  # an assumed role's access key -> its account
         self._listings_lock = threading.Lock()
         self._counts_lock = threading.Lock()
         self.counts: Counter[str] = Counter()
@@ -285,7 +288,7 @@ class EcrProxy:
             self._count(self.counts, operation)
         if path.startswith("/_proxy/stats"):
             return _json_reply(self.stats())
-        if not is_ecr or not operation.startswith(READ_ONLY_PREFIXES):
+        if not operation.startswith(READ_ONLY_PREFIXES) and operation not in CHANGES_NOTHING:
             with self._listings_lock:
                 self._snapshots.clear()
         if self.intercept is not None and operation:
@@ -295,7 +298,10 @@ class EcrProxy:
         if not is_ecr:
             if self.other_latency and operation:
                 time.sleep(self.other_latency)
-            return self._forward(method, path, headers, body)
+            reply = self._forward(method, path, headers, body)
+            if operation == "AssumeRole" and reply.status == 200:
+                self._learn_account(reply.body)
+            return reply
         if self.latency:
             time.sleep(self.latency)
         fault = self._fault(operation)
@@ -362,7 +368,7 @@ class EcrProxy:
                 return ecr_error(400, "InvalidParameterException", "Invalid NextToken")
             listing, offset = found
         else:
-            key = operation + json.dumps(params, sort_keys=True)
+            key = operation + self._principal(headers) + json.dumps(params, sort_keys=True)
             with self._listings_lock:
                 snapshot = self._snapshots.get(key) if self.cache_listings else None
             if snapshot is None:
@@ -384,6 +390,25 @@ class EcrProxy:
                     self._listings.popitem(last=False)
             doc["nextToken"] = next_token
         return _json_reply(doc)
+
+    def _learn_account(self, body: bytes) -> None:
+        """Which account an assumed role's access key acts in (a listing snapshot is kept per
+        account and region, whatever keys the next run is given)."""
+        key = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", body)
+        account = re.search(rb"<Arn>arn:[\w-]+:sts::(\d{12}):", body)
+        if key and account:
+            with self._listings_lock:
+                self._accounts[key.group(1).decode()] = account.group(1).decode()
+
+    def _principal(self, headers: list[tuple[str, str]]) -> str:
+        """``account/region`` of a signed call (its access key when the account is unknown)."""
+        auth = next((v for k, v in headers if k.lower() == "authorization"), "")
+        scope = re.search(r"Credential=([^/]+)/\d+/([^/]+)/", auth)
+        if scope is None:
+            return "-"
+        with self._listings_lock:
+            account = self._accounts.get(scope.group(1), scope.group(1))
+        return f"{account}/{scope.group(2)}"
 
     def _listing(self, operation: str, doc: dict[str, Any], params: dict[str, Any]) -> _Listing:
         key_path = PAGED[operation]

@@ -220,3 +220,24 @@ def test_role_name_from_the_environment_or_config_and_checked_before_any_call(
     alone = run_ecrctl("repo", "list", "--role-name", ROLE)
     assert alone.exit_code == 2
     assert "go with --accounts" in alone.stderr
+
+
+def test_the_template_names_the_role_the_organisation_is_read_through(
+    run_ecrctl: Any, org: Any
+) -> None:
+    template = run_ecrctl("events", "template", "--read-only-role", "--role-name", ROLE)
+    assert template.exit_code == 0, template.stderr
+    assert f"Default: {ROLE}" in template.stdout
+    deploy = (
+        "events", "template", "--deploy", "--trusted-account", MANAGEMENT,
+        "--external-id", EXTERNAL_ID, "--role-name", ROLE, "--yes", "-o", "text",
+    )  # fmt: skip
+    done = run_ecrctl(*deploy, "--regions", "eu-west-1")
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.split("\t")[-1].strip() == f"arn:aws:iam::{MANAGEMENT}:role/{ROLE}"
+    twice = run_ecrctl(*deploy, "--regions", "eu-west-1,us-east-1")
+    assert twice.exit_code == 2
+    assert "deploy it in one region" in twice.stderr
+    bad = run_ecrctl("events", "template", "--read-only-role", "--role-name", "no spaces")
+    assert bad.exit_code == 2
+    assert "invalid --role-name" in bad.stderr

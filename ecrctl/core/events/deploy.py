@@ -231,11 +231,19 @@ class StackDeployer:
 
 
 def _stack_args(name: str, template: dict[str, Any], parameters: dict[str, str]) -> dict[str, Any]:
+    # Every parameter said, defaults too (what CloudFormation takes for an omitted one), so that
+    # the same deploy twice is the same stack; a named role needs CAPABILITY_NAMED_IAM.
+    defaults = {
+        key: str(spec["Default"])
+        for key, spec in (template.get("Parameters") or {}).items()
+        if "Default" in spec
+    }
+    values = {**defaults, **parameters}
     return {
         "StackName": name,
         "TemplateBody": json.dumps(template),
-        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        "Capabilities": ["CAPABILITY_IAM"],
+        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
+        "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
         "Tags": [{"Key": "managed-by", "Value": "ecrctl"}],
     }
 
