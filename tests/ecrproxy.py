@@ -20,8 +20,9 @@ from a cache keyed by the opaque token. Faults are decided by a seeded random ge
 the request reaches moto, so a faulted call never changes state (as with ECR's 5xx before work).
 Requests that are not ECR JSON calls (``/moto-api/...``, other services) pass through unchanged,
 counted under their X-Amz-Target operation (or, for query-protocol services such as STS, their
-``Action``), delayed by ``other_latency``; ``intercept(operation, body)`` may answer any call
-itself (``query_error`` builds STS's refusal). Used by tests (the ``ecr_proxy``
+``Action``), delayed by ``other_latency``; ``intercept(operation, body, principal)`` may answer
+any call itself (``principal``: ``ACCOUNT/REGION`` of the signer; ``query_error`` builds STS's
+refusal). Used by tests (the ``ecr_proxy``
 fixture in tests/proxy_fixtures.py) and by bench/bench_ecr.py.
 """
 
@@ -153,7 +154,7 @@ class EcrProxy:
         cache_listings: bool = False,
         port: int = 0,
         other_latency: float = 0.0,
-        intercept: Callable[[str, bytes], Reply | None] | None = None,
+        intercept: Callable[[str, bytes, str], Reply | None] | None = None,
     ) -> None:
         parts = urlsplit(upstream)
         self.upstream_host = parts.hostname or "127.0.0.1"
@@ -292,7 +293,7 @@ class EcrProxy:
             with self._listings_lock:
                 self._snapshots.clear()
         if self.intercept is not None and operation:
-            answer = self.intercept(operation, body)
+            answer = self.intercept(operation, body, self.principal(headers))
             if answer is not None:
                 return answer
         if not is_ecr:
@@ -368,7 +369,7 @@ class EcrProxy:
                 return ecr_error(400, "InvalidParameterException", "Invalid NextToken")
             listing, offset = found
         else:
-            key = operation + self._principal(headers) + json.dumps(params, sort_keys=True)
+            key = operation + self.principal(headers) + json.dumps(params, sort_keys=True)
             with self._listings_lock:
                 snapshot = self._snapshots.get(key) if self.cache_listings else None
             if snapshot is None:
@@ -400,7 +401,7 @@ class EcrProxy:
             with self._listings_lock:
                 self._accounts[key.group(1).decode()] = account.group(1).decode()
 
-    def _principal(self, headers: list[tuple[str, str]]) -> str:
+    def principal(self, headers: list[tuple[str, str]]) -> str:
         """``account/region`` of a signed call (its access key when the account is unknown)."""
         auth = next((v for k, v in headers if k.lower() == "authorization"), "")
         scope = re.search(r"Credential=([^/]+)/\d+/([^/]+)/", auth)

@@ -324,11 +324,13 @@ def emit_each(
     *,
     empty: View | None = None,
     org: OrgOptions | None = None,
-) -> FleetResult[T]:
+    gate: Callable[[list[Outcome[T]]], Exception | None] | None = None,
+) -> None:
     """The fleet form of a read-only command: read everywhere, one tagged view, exit status.
 
     A source that lacks what was asked for (NotFound) is a note, not a failure; when every
-    source lacks it, the command exits 3."""
+    source lacks it, the command exits 3. ``gate`` (--fail-on) sees every source's result and
+    returns the error to end with (exit 5), which wins over a failed source's exit 1."""
     asked = request(app_state, profiles, regions, org)
     result = run(app_state, asked, read)
     missing = [o for o in result.failed if isinstance(o.error, NotFound)]
@@ -342,7 +344,10 @@ def emit_each(
         if views
         else (empty or tagged([], by_account=by_account))
     )
+    tripped = gate(result.succeeded) if gate is not None else None
+    if tripped is not None:
+        failed_status(result)  # the failed sources' lines; the gate decides the exit
+        raise tripped
     finish(result)
     if missing and not result.outcomes:
         raise NotFound(f"not found in any of the {len(missing)} sources asked")
-    return result

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from ecrctl.sandbox.images import put_synthetic, synthetic_manifest
-from tests.ecrproxy import Reply, query_error
+from tests.ecrproxy import JSON_TYPE, Reply, query_error
 from tests.org_env import (
     EXTERNAL_ID,
     MANAGEMENT,
@@ -119,7 +119,7 @@ def _refuse_role_of(account: str) -> Any:
     """A proxy hook: STS refuses AssumeRole into ``account``, as it does when the role's trust
     policy or its ExternalId condition does not let the caller in."""
 
-    def intercept(operation: str, body: bytes) -> Reply | None:
+    def intercept(operation: str, body: bytes, principal: str) -> Reply | None:
         if operation != "AssumeRole":
             return None
         arn = (parse_qs(body.decode()).get("RoleArn") or [""])[0]
@@ -241,3 +241,45 @@ def test_the_template_names_the_role_the_organisation_is_read_through(
     bad = run_ecrctl("events", "template", "--read-only-role", "--role-name", "no spaces")
     assert bad.exit_code == 2
     assert "invalid --role-name" in bad.stderr
+
+
+def test_images_fail_on_finds_the_account_with_findings(
+    run_ecrctl: Any, org: Any, ecr_proxy: Any
+) -> None:
+    """moto's DescribeImages carries no findings summary: the proxy adds ECR's for prod."""
+    image = synthetic_manifest("scanned")
+    for name in ("dev", "prod"):
+        client = org.ecr(org.ids[name], "eu-west-1")
+        client.create_repository(repositoryName="shared")
+        put_synthetic(client, "shared", image, tag="1.0")
+    prod = org.ids["prod"]
+
+    def findings(operation: str, body: bytes, principal: str) -> Reply | None:
+        if operation != "DescribeImages" or not principal.startswith(prod):
+            return None
+        detail = {
+            "registryId": prod,
+            "repositoryName": "shared",
+            "imageDigest": image.digest,
+            "imageTags": ["1.0"],
+            "imageSizeInBytes": 100,
+            "imagePushedAt": 1.7e9,
+            "imageScanStatus": {"status": "COMPLETE"},
+            "imageScanFindingsSummary": {"findingSeverityCounts": {"HIGH": 2, "LOW": 1}},
+        }
+        return Reply(
+            200, [("Content-Type", JSON_TYPE)], json.dumps({"imageDetails": [detail]}).encode()
+        )
+
+    proxy = ecr_proxy(latency=0, intercept=findings)
+    gated = ("images", "shared", "--accounts", "org", *ROLE_OPTIONS, "--regions", "eu-west-1")
+    env = {"AWS_ENDPOINT_URL": proxy.url}
+    done = run_ecrctl(*gated, "--fail-on", "high", "-o", "text", env=env)
+    assert done.exit_code == 5, done.stderr
+    assert sorted(r[1] for r in _rows(done.stdout)) == ["dev", "prod"]
+    gate = done.stderr.splitlines()[-1]
+    assert gate.startswith("ecrctl: 2 finding(s) at HIGH or worse in 1 image(s) (--fail-on HIGH)")
+    assert f"account {prod} (prod), region eu-west-1" in gate
+    assert org.ids["dev"] not in done.stderr
+    assert run_ecrctl(*gated, "--fail-on", "CRITICAL", env=env).exit_code == 0
+    assert run_ecrctl(*gated, "--fail-on", "worst", env=env).exit_code == 2

@@ -44,6 +44,7 @@ NOT_HERE = {
 NOT_HERE_WITH = {
     "--attach-role": "an IAM role the sandbox lacks: tests/e2e/test_registry_e2e.py",
     "--upstream": "moto has no pull-through cache: tests/cli/test_registry_stubbed_cli.py",
+    "--accounts": "an AWS Organization the sandbox lacks: tests/e2e/test_org_e2e.py",
 }
 # Lines whose documented outcome is not 0.
 EXPECTED = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,6 +47,16 @@ def images(
         bool,
         typer.Option("--replication", help="Each image's replication status per destination."),
     ] = False,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 5 if an image's findings summary has this severity or worse: "
+            + ", ".join(SEVERITIES)
+            + ".",
+        ),
+    ] = None,
     profiles: Profiles = None,
     regions: Regions = None,
     accounts: Accounts = None,
@@ -54,12 +64,21 @@ def images(
     external_id: ExternalId = None,
 ) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
+    from ecrctl.core.scan.findings import parse_severity
+    from ecrctl.core.scan.summary_gate import summary_gate
+
+    threshold = parse_severity(fail_on) if fail_on is not None else None
     app_state = state(ctx)
     org = OrgOptions(accounts, role_name, external_id)
     if wanted(profiles, regions, org):
         from ecrctl.cli import fleet
 
         name = parse_image_ref(without_reference(repo), allow_reference=False).repository
+
+        def gate(outcomes: list[Any]) -> Exception | None:
+            found = [(o.source.describe(), i) for o in outcomes for i in o.value or []]
+            return summary_gate(found, threshold) if threshold else None
+
         fleet.emit_each(
             app_state,
             profiles,
@@ -69,6 +88,7 @@ def images(
             ),
             images_view,
             org=org,
+            gate=gate,
         )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
@@ -80,6 +100,9 @@ def images(
         emit_image_replication(app_state, clients, ref.repository, found)
         return
     app_state.emit(images_view(found))
+    tripped = summary_gate([(ref.repository, i) for i in found], threshold) if threshold else None
+    if tripped is not None:
+        raise tripped
 
 
 def images_view(found: list[Image]) -> View:
