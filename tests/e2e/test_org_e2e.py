@@ -283,3 +283,34 @@ def test_images_fail_on_finds_the_account_with_findings(
     assert org.ids["dev"] not in done.stderr
     assert run_ecrctl(*gated, "--fail-on", "CRITICAL", env=env).exit_code == 0
     assert run_ecrctl(*gated, "--fail-on", "worst", env=env).exit_code == 2
+
+
+def test_regions_all_is_each_accounts_enabled_regions(
+    run_ecrctl: Any, org: Any, ecr_proxy: Any
+) -> None:
+    proxy = ecr_proxy(latency=0)
+    done = run_ecrctl(
+        "repo", "list", "--accounts", org.ids["dev"], *ROLE_OPTIONS, "--regions", "all",
+        "-o", "text", env={"AWS_ENDPOINT_URL": proxy.url},
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert sorted(_rows(done.stdout)) == [
+        [org.ids["dev"], "-", region, "app-dev"] for region in sorted(REGIONS)
+    ]
+    assert proxy.counts["DescribeRegions"] == 1
+    assert proxy.counts["DescribeRepositories"] > len(REGIONS)  # every region enabled
+
+
+def test_login_stores_each_accounts_token(run_ecrctl: Any, org: Any) -> None:
+    accounts = f"{MANAGEMENT},{org.ids['dev']}"
+    done = run_ecrctl(
+        "login", "--accounts", accounts, *ROLE_OPTIONS, "--regions", "eu-west-1", "-o", "json"
+    )
+    assert done.exit_code == 0, done.stderr
+    stored = json.loads(done.stdout)
+    assert [d["account"] for d in stored] == [MANAGEMENT, org.ids["dev"]]
+    config = json.loads((Path(os.environ["DOCKER_CONFIG"]) / "config.json").read_text())
+    assert len(config["auths"]) == 2, config
+    helper = run_ecrctl("login", "--accounts", accounts, *ROLE_OPTIONS, "--helper")
+    assert helper.exit_code == 2
+    assert "drop --helper" in helper.stderr
