@@ -185,11 +185,6 @@ def _run_accounts(
     width = AdaptiveWidth()
     organization = Organization(app_state.settings, asked.role, width, log=current().say)
     accounts = organization.accounts(spec)
-    if not accounts:
-        say(
-            "no ACTIVE account found in the organisation"
-            + (f" under {spec.parent}" if spec.parent else "")
-        )
     fleet = Fleet(
         lambda account: AccountAccess(organization, account),
         accounts,

@@ -7,8 +7,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+from ecrctl.core.exceptions import NotFound, Refused
 from ecrctl.core.org.accounts import AccountsSpec, organization_accounts
 
 
@@ -71,10 +73,39 @@ def test_a_unit_and_the_units_under_it(ecr: Any) -> None:
     assert len(everyone) == 5  # the management account, app, db, eu-app, play
 
 
-@pytest.mark.parametrize("code", ["AWSOrganizationsNotInUseException", "AccessDeniedException"])
-def test_organizations_refusing_is_the_commands_error(code: str) -> None:
+@pytest.mark.parametrize(
+    ("operation", "code", "spec", "kind", "message"),
+    [
+        (
+            "list_accounts",
+            "AWSOrganizationsNotInUseException",
+            AccountsSpec(),
+            Refused,
+            "in no AWS Organization; name the accounts instead",
+        ),
+        (
+            "list_accounts_for_parent",
+            "ParentNotFoundException",
+            AccountsSpec(parent="ou-ab12-cdef3456"),
+            NotFound,
+            "ou-ab12-cdef3456 is in no unit of the organisation",
+        ),
+        ("list_accounts", "AccessDeniedException", AccountsSpec(), ClientError, "AccessDenied"),
+    ],
+)
+def test_organizations_refusing_says_what_to_do(
+    operation: str, code: str, spec: AccountsSpec, kind: type[Exception], message: str
+) -> None:
     client = boto3.client("organizations", region_name="us-east-1")
     with Stubber(client) as stub:
-        stub.add_client_error("list_accounts", code, "no")
-        with pytest.raises(Exception, match=code):
+        stub.add_client_error(operation, code, "no")
+        with pytest.raises(kind, match=message):
+            organization_accounts(client, spec)
+
+
+def test_an_organisation_without_an_active_account_is_not_found() -> None:
+    client = boto3.client("organizations", region_name="us-east-1")
+    with Stubber(client) as stub:
+        stub.add_response("list_accounts", {"Accounts": [_account(1, "SUSPENDED")]})
+        with pytest.raises(NotFound, match="no ACTIVE account"):
             organization_accounts(client, AccountsSpec())

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.ecr.pacing import error_code
+from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 from ecrctl.core.names import is_account
 
 ORG = "org"
@@ -131,8 +132,30 @@ def _pages(
 def organization_accounts(
     organizations: Any, spec: AccountsSpec, *, on_unit: Callable[[str], Any] | None = None
 ) -> list[Account]:
-    """The ACTIVE accounts ``spec`` names, in Organizations' order, each once. An explicit list
-    is returned as given, without a call (its names are then unknown)."""
+    """The ACTIVE accounts ``spec`` names, in Organizations' order, each once (NotFound when
+    there is none). An explicit list is returned as given, without a call (its names are then
+    unknown)."""
+    try:
+        found = _accounts(organizations, spec, on_unit)
+    except Exception as error:
+        code = error_code(error)
+        if code == "ParentNotFoundException":
+            raise NotFound(f"--accounts: {spec.parent} is in no unit of the organisation") from None
+        if code == "AWSOrganizationsNotInUseException":
+            raise Refused(
+                "--accounts org: the credentials' account is in no AWS Organization; "
+                "name the accounts instead (--accounts 111111111111,222222222222)"
+            ) from None
+        raise
+    if not found:
+        where = f" under {spec.parent}" if spec.parent else ""
+        raise NotFound(f"--accounts: no ACTIVE account in the organisation{where}")
+    return found
+
+
+def _accounts(
+    organizations: Any, spec: AccountsSpec, on_unit: Callable[[str], Any] | None
+) -> list[Account]:
     if not spec.from_organizations:
         return [Account(account) for account in spec.ids]
     if spec.parent is None:
