@@ -176,14 +176,15 @@ def _run_accounts(
     spec: AccountsSpec,
     read: Callable[[ProfileContext, str], T],
 ) -> FleetResult[T]:
-    """The organisation's accounts (an error listing them is the command's own), then the
-    read in each of them, as wide as throttling allows."""
+    """The caller and the organisation's accounts (an error there is the command's own: one
+    line, its exit code), then the read in each account, as wide as throttling allows."""
     from ecrctl.cli.streams import current
     from ecrctl.core.org.limiter import AdaptiveWidth
     from ecrctl.orgaccess import AccountAccess, Organization
 
     width = AdaptiveWidth()
     organization = Organization(app_state.settings, asked.role, width, log=current().say)
+    organization.identity()  # the caller's own credentials, once, before any account
     accounts = organization.accounts(spec)
     fleet = Fleet(
         lambda account: AccountAccess(organization, account),
