@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -12,7 +13,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from ecrctl.sandbox.images import put_synthetic, synthetic_manifest
-from tests.ecrproxy import JSON_TYPE, Reply, query_error
+from tests.ecrproxy import JSON_TYPE, Reply, ecr_error, query_error
 from tests.org_env import (
     EXTERNAL_ID,
     MANAGEMENT,
@@ -166,13 +167,19 @@ def test_an_account_whose_role_is_refused_is_one_line_and_the_rest_is_shown(
 def test_throttling_slows_the_run_down_and_does_not_fail_it(
     run_ecrctl: Any, org: Any, ecr_proxy: Any
 ) -> None:
-    proxy = ecr_proxy(
-        latency=0,
-        fault_rate=0.4,
-        fault_kinds=("throttle",),
-        fault_operations={"DescribeRepositories"},
-        seed=3,
-    )
+    left = {"AssumeRole": 2, "DescribeRepositories": 3}  # the first calls are throttled
+    lock = threading.Lock()  # the proxy answers on many threads
+
+    def throttle(operation: str, body: bytes, principal: str) -> Reply | None:
+        with lock:
+            if left.get(operation, 0) <= 0:
+                return None
+            left[operation] -= 1
+        if operation == "AssumeRole":
+            return query_error(400, "Throttling", "Rate exceeded")
+        return ecr_error(400, "ThrottlingException", "Rate exceeded")
+
+    proxy = ecr_proxy(latency=0, intercept=throttle)
     done = run_ecrctl(
         "repo",
         "list",
@@ -186,8 +193,8 @@ def test_throttling_slows_the_run_down_and_does_not_fail_it(
     )
     assert done.exit_code == 0, done.stderr
     assert len(done.stdout.splitlines()) == 8
-    assert proxy.faults["DescribeRepositories"] > 0
-    assert proxy.counts["DescribeRepositories"] == 8 + proxy.faults["DescribeRepositories"]
+    assert proxy.counts["DescribeRepositories"] == 8 + 3
+    assert proxy.counts["AssumeRole"] == 3 + 2  # each member account once, plus the 2 refused
     assert done.stderr.startswith("note: AWS throttled ")
 
 
@@ -314,3 +321,18 @@ def test_login_stores_each_accounts_token(run_ecrctl: Any, org: Any) -> None:
     helper = run_ecrctl("login", "--accounts", accounts, *ROLE_OPTIONS, "--helper")
     assert helper.exit_code == 2
     assert "drop --helper" in helper.stderr
+
+
+def test_a_caller_without_credentials_is_one_line_not_one_per_account(
+    run_ecrctl: Any, org: Any
+) -> None:
+    done = run_ecrctl(
+        "repo", "list", "--accounts", "org", *ROLE_OPTIONS,
+        env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
+    )  # fmt: skip
+    assert done.exit_code == 4
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "ecrctl: no AWS credentials found: run `aws configure`, set AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or pass --profile"
+    ]
