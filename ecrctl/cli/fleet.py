@@ -50,7 +50,7 @@ T = TypeVar("T")
 
 SOURCE_COLUMNS = (Column("profile", min_width=7), Column("account"), Column("region"))
 SOURCE_HEADERS = tuple(c.header for c in SOURCE_COLUMNS)
-ACCOUNT_COLUMNS = (Column("account"), Column("name", min_width=4), Column("region"))
+ACCOUNT_COLUMNS = (Column("account"), Column("account name", min_width=7), Column("region"))
 ACCOUNT_HEADERS = tuple(c.header for c in ACCOUNT_COLUMNS)
 
 

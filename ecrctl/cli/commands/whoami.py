@@ -32,7 +32,7 @@ FIELDS = [
 # --accounts: the account and its name in Organizations instead of a profile
 ACCOUNT_FIELDS = [
     ("account", "account"),
-    ("name", "accountName"),
+    ("account name", "accountName"),
     ("arn", "arn"),
     ("region", "region"),
     ("registry", "registry"),
