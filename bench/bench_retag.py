@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import http.server
 import statistics
 import sys
 import threading
@@ -37,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Figure, command_runner, ecrctl, emulator_env, median_ms, print_table, tool
 from ecrctl.sandbox.images import synthetic_manifest
+from tests.fakehttp import FakeServer, Reply, Request
 
 ACCOUNT = "123456789012"
 REPO = "bench/app"
@@ -49,53 +49,25 @@ class CountingProxy:
         self.upstream = urlsplit(upstream)
         self.counts: Counter[str] = Counter()
         self.lock = threading.Lock()
-        self.server: http.server.ThreadingHTTPServer | None = None
 
-    def handler(self) -> type[http.server.BaseHTTPRequestHandler]:
-        proxy = self
-
-        class Forward(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                return
-
-            def _forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                target = self.headers.get("X-Amz-Target", "")
-                with proxy.lock:
-                    proxy.counts[target.rsplit(".", 1)[-1] or self.command] += 1
-                conn = http.client.HTTPConnection(
-                    proxy.upstream.hostname, proxy.upstream.port, timeout=300
-                )
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                answer = conn.getresponse()
-                data = answer.read()
-                self.send_response(answer.status)
-                for key, value in answer.getheaders():
-                    if key.lower() not in {"transfer-encoding", "connection", "content-length"}:
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                conn.close()
-
-            do_POST = do_GET = _forward
-
-        return Forward
+    def forward(self, request: Request) -> Reply:
+        target = request.headers.get("X-Amz-Target", "")
+        with self.lock:
+            self.counts[target.rsplit(".", 1)[-1] or request.method] += 1
+        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=300)
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+        conn.request(request.method, request.path, body=request.body or None, headers=headers)
+        answer = conn.getresponse()
+        data = answer.read()
+        conn.close()
+        hop = {"transfer-encoding", "connection", "content-length"}
+        kept = [(k, v) for k, v in answer.getheaders() if k.lower() not in hop]
+        return Reply(answer.status, kept, data)
 
     @contextmanager
     def running(self) -> Iterator[str]:
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
-        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{self.server.server_address[1]}"
-        finally:
-            self.server.shutdown()
-            self.server.server_close()
+        with FakeServer(self.forward) as server:
+            yield server.url
 
     def take(self) -> Counter[str]:
         with self.lock:

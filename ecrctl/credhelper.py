@@ -129,16 +129,24 @@ def get(server_url: str, environ: Mapping[str, str], stderr: TextIO) -> CachedTo
 
 def read_server_url(stdin: TextIO) -> str:
     """As docker-credential-helpers reads it: every line joined, surrounding space trimmed;
-    empty is ``no credentials server URL``. At most MAX_STDIN characters are read."""
-    text = read_stdin(stdin)
+    empty is ``no credentials server URL``. At most MAX_STDIN characters are read. Bytes that
+    are not UTF-8 name no registry this helper has credentials for: ``credentials not found``,
+    as docker-credential-helpers answers for a server it does not know."""
+    text = read_stdin(stdin, not_text=NOT_FOUND)
     server_url = "".join(line.rstrip("\r") for line in text.split("\n")).strip()
     if not server_url:
         raise HelperError(NO_SERVER_URL)
     return server_url
 
 
-def read_stdin(stdin: TextIO) -> str:
-    text = stdin.read(MAX_STDIN + 1)
+def read_stdin(stdin: TextIO, *, not_text: str) -> str:
+    """At most MAX_STDIN characters; HelperError(``not_text``) for bytes that are not UTF-8
+    (UnicodeDecodeError in a UTF-8 locale; surrogates from the C locale's surrogateescape)."""
+    try:
+        text = stdin.read(MAX_STDIN + 1)
+        text.encode("utf-8")
+    except UnicodeError:
+        raise HelperError(not_text) from None
     if len(text) > MAX_STDIN:
         raise HelperError(f"more than {MAX_STDIN:,} characters on stdin; expected a server URL")
     return text
@@ -169,7 +177,7 @@ def _dispatch(
         server_url = read_server_url(stdin)
         _answer(stdout, server_url, get(server_url, env, stderr))
     elif action == "store":
-        check_store(read_stdin(stdin))
+        check_store(read_stdin(stdin, not_text="invalid credentials on stdin: not UTF-8 text"))
     elif action == "erase":
         TokenCache(warn=_warner(stderr)).erase(normalise_host(read_server_url(stdin)))
     elif action == "list":

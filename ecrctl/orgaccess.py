@@ -28,15 +28,20 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 from botocore.exceptions import NoCredentialsError
 
 from ecrctl.core.access.iam import partition
+from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.fleet import RegionLister
 from ecrctl.core.org.accounts import Account, AccountsSpec, RoleAccess, organization_accounts
 from ecrctl.core.org.limiter import AdaptiveWidth, with_backoff
 from ecrctl.session import Clients, Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
 
 DEFAULT_REGION = "us-east-1"
 _BOUND: ContextVar[Any] = ContextVar("ecrctl_account_credentials", default=None)
@@ -198,6 +203,12 @@ class Organization:
             self._watch(client)
             return client
 
+    def shared_ecr(self, region: str) -> Any:
+        with self._lock:
+            client = self.shared.ecr(region)
+            self._watch(client)
+            return client
+
     def _watch(self, client: Any) -> None:
         """botocore's own throttled retries narrow the width too (once per client)."""
         if id(client) not in self._watched:
@@ -271,7 +282,8 @@ class AccountAccess:
         self.organization = organization
         self.account = account
         self._reached: Reached | None = None
-        self._clients: dict[tuple[str, str], BoundClient] = {}
+        self._ec2: dict[str, BoundClient] = {}
+        self._registries: dict[str, EcrRegistry] = {}
         self._lock = threading.Lock()
 
     def resolve_credentials(self) -> str:
@@ -282,18 +294,30 @@ class AccountAccess:
         return self.organization.region
 
     def identity(self) -> dict[str, str]:
-        if self._reached is None:
-            self.resolve_credentials()
-        assert self._reached is not None
-        return {"Account": self.account.id, "Arn": self._reached.arn}
+        return {"Account": self.account.id, "Arn": self._reached_now().arn}
 
-    def client(self, service: str, region: str) -> BoundClient:
+    def _reached_now(self) -> Reached:
         if self._reached is None:
             self.resolve_credentials()
         assert self._reached is not None
-        key = (service, region)
+        return self._reached
+
+    def ec2(self, region: str) -> RegionLister:
+        """The account's EC2 in ``region`` (DescribeRegions, for --regions all)."""
+        credentials = self._reached_now().credentials
         with self._lock:
-            if key not in self._clients:
-                shared = self.organization.shared_client(service, region)
-                self._clients[key] = BoundClient(shared, self._reached.credentials)
-            return self._clients[key]
+            if region not in self._ec2:
+                shared = self.organization.shared_client("ec2", region)
+                self._ec2[region] = BoundClient(shared, credentials)
+            return cast("RegionLister", self._ec2[region])
+
+    def registry(self, region: str) -> EcrRegistry:
+        """The account's own registry in ``region``: one per account and region, on the
+        region's shared client, every call signed as this account."""
+        credentials = self._reached_now().credentials
+        with self._lock:
+            if region not in self._registries:
+                shared = self.organization.shared_ecr(region)
+                bound_client = cast("ECRClient", BoundClient(shared, credentials))
+                self._registries[region] = EcrRegistry(bound_client)
+            return self._registries[region]

@@ -14,17 +14,23 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.loader import SHARED_LOADER, service_loader
 
 if TYPE_CHECKING:
     import boto3
+    import botocore.session
+    from botocore.client import BaseClient
+    from botocore.config import Config
+    from botocore.model import OperationModel
     from mypy_boto3_ecr import ECRClient
     from mypy_boto3_sso import SSOClient
     from mypy_boto3_sso_oidc import SSOOIDCClient
+    from mypy_boto3_sts.type_defs import CredentialsTypeDef
 
     from ecrctl.core.names import RegistryHost
     from ecrctl.core.sso.config import SsoProfile
@@ -47,51 +53,6 @@ REDACTED_KEYS = frozenset(
         "codeverifier",
     }
 )
-
-
-_SHARED_LOADER: dict[str, Any] = {}
-
-
-def service_loader(data_path: str | None) -> Any:
-    """botocore's data loader (as ``botocore.loaders.create_loader`` makes it), minus a scan of
-    every service directory on each model it loads.
-
-    ``load_service_model`` asks ``name in list_available_services(type_name)``, and botocore
-    answers by listing ~420 service directories and their API versions, once per model type:
-    ~30 ms of every command. Here the answer to ``in`` comes from the public
-    ``list_api_versions`` of the one service; iterating (the names an UnknownServiceError
-    lists) still lists them all. Public botocore API only.
-    """
-    from botocore.exceptions import DataNotFoundError
-    from botocore.loaders import Loader
-
-    class AvailableServices:
-        def __init__(self, loader: Loader, type_name: str) -> None:
-            self.loader, self.type_name = loader, type_name
-
-        def __contains__(self, service_name: object) -> bool:
-            if not isinstance(service_name, str):
-                return False
-            try:
-                return bool(self.loader.list_api_versions(service_name, self.type_name))
-            except DataNotFoundError:
-                return False
-
-        def all(self) -> list[str]:
-            return list(Loader.list_available_services(self.loader, self.type_name))
-
-        def __iter__(self) -> Any:
-            return iter(self.all())
-
-        def __len__(self) -> int:
-            return len(self.all())
-
-    class ServiceLoader(Loader):
-        def list_available_services(self, type_name: str) -> Any:
-            return AvailableServices(self, type_name)
-
-    paths = [os.path.expanduser(os.path.expandvars(p)) for p in (data_path or "").split(os.pathsep)]
-    return ServiceLoader(extra_search_paths=[p for p in paths if p] or None)
 
 
 @dataclass(frozen=True)
@@ -173,7 +134,7 @@ def _check_endpoint(source: str, url: str | None) -> None:
         check_endpoint_url(url, f"invalid {source}")
 
 
-def _redact(value: Any, key: str = "") -> Any:
+def _redact(value: object, key: str = "") -> object:
     if key.lower().replace("_", "") in REDACTED_KEYS:
         return "***"
     if isinstance(value, dict):
@@ -198,23 +159,31 @@ class _CallLogger:
     def __init__(self, log: Callable[[str], None]) -> None:
         self.log = log
 
-    def before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+    def before(
+        self,
+        params: Mapping[str, object],
+        model: OperationModel,
+        context: dict[str, object],
+        **_: object,
+    ) -> None:
         context["ecrctl_started"] = time.perf_counter()
         service = model.service_model.service_name
         self.log(f"debug: -> {service}.{model.name} {_redact(params)}")
 
     def after(
         self,
-        http_response: Any,
-        parsed: dict[str, Any],
-        model: Any,
-        context: dict[str, Any],
-        **_: Any,
+        http_response: object,
+        parsed: Mapping[str, object],
+        model: OperationModel,
+        context: dict[str, object],
+        **_: object,
     ) -> None:
-        started = context.get("ecrctl_started", time.perf_counter())
-        elapsed = (time.perf_counter() - started) * 1000
+        now = time.perf_counter()
+        started = context.get("ecrctl_started", now)
+        elapsed = (now - (started if isinstance(started, float) else now)) * 1000
         status = getattr(http_response, "status_code", "?")
-        retries = parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        meta = parsed.get("ResponseMetadata")
+        retries = meta.get("RetryAttempts", 0) if isinstance(meta, Mapping) else 0
         self.log(
             f"debug: <- {model.service_model.service_name}.{model.name} HTTP {status} "
             f"{elapsed:.0f} ms retries={retries}"
@@ -227,12 +196,12 @@ class Clients:
     def __init__(self, settings: Settings, *, log: Callable[[str], None] | None = None) -> None:
         self.settings = settings
         self._log = log or _stderr_line  # where --debug writes its call log
-        self._core: Any = None
+        self._core: botocore.session.Session | None = None
         self._session: boto3.Session | None = None
-        self._clients: dict[tuple[str, str | None, int, bool], Any] = {}
+        self._clients: dict[tuple[str, str | None, int, bool], object] = {}
 
     @property
-    def core(self) -> Any:
+    def core(self) -> botocore.session.Session:
         """The botocore session: clients come from it directly (importing boto3 costs ~40 ms)."""
         if self._core is None:
             import botocore.session
@@ -241,9 +210,9 @@ class Clients:
             # Service models and endpoint data are parsed once per process, not per session
             # (a new session would re-read ~1 MB of JSON). Credentials, profile and config stay
             # per session.
-            loader = _SHARED_LOADER.get("loader")
+            loader = SHARED_LOADER.get("loader")
             if loader is None:
-                loader = _SHARED_LOADER["loader"] = service_loader(
+                loader = SHARED_LOADER["loader"] = service_loader(
                     core.get_config_variable("data_path")
                 )
             core.register_component("data_loader", loader)
@@ -273,6 +242,12 @@ class Clients:
             raise NoRegionError()
         return region
 
+    def max_attempts(self) -> int | None:
+        """``AWS_MAX_ATTEMPTS`` or the profile's ``max_attempts`` as botocore reads them (None:
+        not set); the registry client's retries (core/distribution/retry.py) take the same count."""
+        value = self.core.get_config_variable("max_attempts")
+        return int(value) if value is not None else None
+
     def client(
         self, service: str, region: str | None = None, *, attempts: int = 0, unsigned: bool = False
     ) -> Any:
@@ -288,11 +263,11 @@ class Clients:
             from botocore import UNSIGNED
             from botocore.config import Config
 
-            retries: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard"}
+            retries: RetryConfig = {"mode": _retry_mode()}
             if attempts:
                 retries["total_max_attempts"] = attempts
             config = Config(
-                retries=retries,  # type: ignore[arg-type]
+                retries=retries,
                 max_pool_connections=32,
                 connect_timeout=10,
                 read_timeout=60,
@@ -300,22 +275,38 @@ class Clients:
             )
             if unsigned:
                 config = config.merge(Config(signature_version=UNSIGNED))
-            client = self.core.create_client(
-                service,
-                region_name=region or self.region,
-                endpoint_url=None if unsigned else self.settings.endpoint_url,
-                config=config,
-            )
-            if self.settings.debug:
-                logger = _CallLogger(self._log)
-                client.meta.events.register("before-parameter-build.*.*", logger.before)
-                client.meta.events.register("after-call.*.*", logger.after)
-            self._clients[key] = client
+            self._clients[key] = self._made(service, region, config, unsigned=unsigned)
         return self._clients[key]
+
+    def _made(
+        self,
+        service: str,
+        region: str | None,
+        config: Config,
+        credentials: CredentialsTypeDef | None = None,
+        *,
+        unsigned: bool = False,
+    ) -> BaseClient:
+        """A new client of ``service`` (with ``credentials``: a role's, not the session's), with
+        --debug's call log when asked for."""
+        client = self.core.create_client(
+            service,
+            region_name=region or self.region,
+            endpoint_url=None if unsigned else self.settings.endpoint_url,
+            config=config,
+            aws_access_key_id=credentials["AccessKeyId"] if credentials else None,
+            aws_secret_access_key=credentials["SecretAccessKey"] if credentials else None,
+            aws_session_token=credentials["SessionToken"] if credentials else None,
+        )
+        if self.settings.debug:
+            logger = _CallLogger(self._log)
+            client.meta.events.register("before-parameter-build.*.*", logger.before)
+            client.meta.events.register("after-call.*.*", logger.after)
+        return client
 
     def ecr(self, region: str | None = None, *, bulk_writes: bool = False) -> ECRClient:
         """The ECR client; ``bulk_writes`` for retag and untag, whose bursts of PutImage and
-        BatchDeleteImage need more room for throttling (core.registry.BULK_ATTEMPTS)."""
+        BatchDeleteImage need more room for throttling (core.ecr.api.BULK_ATTEMPTS)."""
         from ecrctl.core.ecr.api import BULK_ATTEMPTS
 
         client: ECRClient = self.client("ecr", region, attempts=BULK_ATTEMPTS if bulk_writes else 0)
@@ -367,3 +358,35 @@ class Clients:
         from ecrctl.core.sso.config import account_of
 
         return account_of(self.core.full_config, self.profile_name)
+
+    def quick_ecr(self) -> ECRClient:
+        """An ECR client for shell completion: one attempt, short timeouts (never cached: a
+        completion is one process)."""
+        from botocore.config import Config
+
+        config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1})
+        return cast("ECRClient", self._made("ecr", None, config))
+
+    def assumed_ecr(self, credentials: CredentialsTypeDef) -> ECRClient:
+        """An ECR client (this session's region and endpoint) with a role's temporary
+        credentials, as STS AssumeRole gave them."""
+        from botocore.config import Config
+
+        config = Config(retries={"mode": _retry_mode()}, user_agent_extra="ecrctl")
+        return cast("ECRClient", self._made("ecr", None, config, credentials))
+
+
+RetryMode = Literal["legacy", "standard", "adaptive"]
+
+
+class RetryConfig(TypedDict, total=False):
+    """botocore's ``Config(retries=...)``."""
+
+    mode: RetryMode
+    total_max_attempts: int
+    max_attempts: int
+
+
+def _retry_mode() -> RetryMode:
+    """AWS_RETRY_MODE, else standard (botocore refuses any other value itself)."""
+    return cast(RetryMode, os.environ.get("AWS_RETRY_MODE") or "standard")

@@ -32,9 +32,10 @@ def registry_clients(base: Settings, request: TokenRequest) -> Clients:
 
 def fetch(base: Settings, request: TokenRequest) -> list[RegistryToken]:
     """One GetAuthorizationToken call (ECR, or ECR Public in us-east-1)."""
+    from ecrctl.core.ecr.api import EcrRegistry
     from ecrctl.core.login.targets import fetch_public_token, fetch_tokens
 
     clients = registry_clients(base, request)
     if request.public:
         return [fetch_public_token(clients.client("ecr-public", PUBLIC_REGION))]
-    return fetch_tokens(clients.ecr(), request)
+    return fetch_tokens(EcrRegistry(clients.ecr()), request)

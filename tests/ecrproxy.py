@@ -22,8 +22,8 @@ Requests that are not ECR JSON calls (``/moto-api/...``, other services) pass th
 counted under their X-Amz-Target operation (or, for query-protocol services such as STS, their
 ``Action``), delayed by ``other_latency``; ``intercept(operation, body, principal)`` may answer
 any call itself (``principal``: ``ACCOUNT/REGION`` of the signer; ``query_error`` builds STS's
-refusal). Used by tests (the ``ecr_proxy``
-fixture in tests/proxy_fixtures.py) and by bench/bench_ecr.py.
+refusal). Used by tests (the ``ecr_proxy`` fixture in tests/proxy_fixtures.py) and by
+bench/bench_ecr.py. It serves on a tests/fakehttp.py server.
 """
 
 from __future__ import annotations
@@ -33,16 +33,16 @@ import json
 import random
 import re
 import secrets
-import socket
-import struct
 import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakehttp import FakeServer, Reply, Request
 
 ECR_TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921."
 JSON_TYPE = "application/x-amz-json-1.1"
@@ -66,13 +66,6 @@ UNPAGED_WHEN = {"DescribeImages": "imageIds", "DescribeRepositories": "repositor
 READ_ONLY_PREFIXES = ("Describe", "List", "Get", "BatchGet", "BatchCheck")
 CHANGES_NOTHING = {"AssumeRole"}  # calls that change no state behind a listing snapshot
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
 
 
 def ecr_error(status: int, code: str, message: str) -> Reply:
@@ -188,28 +181,23 @@ class EcrProxy:
         # An outage: (operation, calls of it still served, kind); then every ECR call fails.
         self._outage: tuple[str, int, str] | None = None
         self._local = threading.local()
-        self._server = _Server(("127.0.0.1", port), _handler_for(self))
-        self._thread: threading.Thread | None = None
+        self._port = port
+        self._server: FakeServer | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        assert self._server is not None, "start the proxy first"
+        return self._server.url
 
     def start(self) -> EcrProxy:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server = FakeServer(self._serve, port=self._port)
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._server is not None:
+            self._server.stop()
 
     def __enter__(self) -> EcrProxy:
         return self.start()
@@ -278,10 +266,21 @@ class EcrProxy:
                 return None
             return self._random.choice(self.fault_kinds)
 
-    def handle(
-        self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
-    ) -> Reply | None:
-        """The reply to one request; None means: drop the connection (a reset)."""
+    def _serve(self, request: Request) -> Reply:
+        try:
+            reply = self.handle(
+                request.method, request.path, list(request.headers.items()), request.body
+            )
+        except (OSError, http.client.HTTPException):
+            return Reply(hang_up=True)  # moto is gone: the connection closes unanswered
+        # As ECR (and an HTTP server) does: the proxy's own Date on every answer.
+        headers = reply.header_items()
+        kept = [(k, v) for k, v in headers if k.lower() not in {"server", "date"}]
+        reply.headers = [*kept, ("Date", formatdate(usegmt=True))]
+        return reply
+
+    def handle(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Reply:
+        """The reply to one request (``Reply(reset=True)``: the connection is reset)."""
         target = next((v for k, v in headers if k.lower() == "x-amz-target"), "")
         operation = target.rsplit(".", 1)[-1] if target else _query_action(headers, body)
         is_ecr = target.startswith(ECR_TARGET_PREFIX)
@@ -311,12 +310,12 @@ class EcrProxy:
             with self._counts_lock:
                 self.fault_log.append((operation, fault))
             if fault == "reset":
-                return None
+                return Reply(reset=True)
             if fault == LOST:
                 self._forward(method, path, headers, body)  # the work is done upstream ...
                 with self._listings_lock:
                     self._snapshots.clear()
-                return None  # ... and the answer is lost
+                return Reply(reset=True)  # ... and the answer is lost
             if fault == "throttle":
                 return ecr_error(429, "ThrottlingException", "Rate exceeded")
             if fault == "500":
@@ -467,49 +466,6 @@ def _with_items(
         holder = holder[key]
     holder[key_path[-1]] = items
     return doc
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # resets and clients that hang up are part of the job
-
-
-def _handler_for(proxy: EcrProxy) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as botocore and the aws CLI expect
-        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stall
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            reply = proxy.handle(self.command, self.path, list(self.headers.items()), body)
-            if reply is None:
-                # RST instead of FIN: the client sees "connection reset by peer".
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-                self.close_connection = True
-                self.connection.close()
-                return
-            self.send_response(reply.status)
-            for key, value in reply.headers:
-                if key.lower() not in {"server", "date"}:
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply.body)
-
-        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
-
-    return Handler
 
 
 def seed_images(

@@ -13,17 +13,16 @@ import base64
 import datetime
 import json
 import secrets
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.fakehttp import FakeServer, Reply, Request, json_reply
 from tests.needed import unavailable
 from tests.oci_registries import LocalRegistry, missing_tools, start_registry, stop_registry
 
@@ -77,37 +76,25 @@ class TokenService:
         return token
 
 
-def _handler(service: TokenService) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            query = parse_qs(urlsplit(self.path).query)
-            user = None
-            header = self.headers.get("Authorization") or ""
-            if header.startswith("Basic "):
-                name, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-                if (name, secret) != (USER, PASSWORD):
-                    self._answer(401, {"details": "wrong user name or password"})
-                    return
-                user = name
-            if query.get("service") != [SERVICE]:
-                self._answer(400, {"details": "unknown service"})
-                return
-            scopes = query.get("scope", [])
-            service.asked.append((user, scopes))
-            self._answer(200, {"token": service.token(user, scopes), "expires_in": 600})
+def _token_endpoint(service: TokenService) -> Callable[[Request], Reply]:
+    def answer(request: Request) -> Reply:
+        if request.method != "GET":  # the GET token flow only: no OAuth2 POST
+            return json_reply(501, {"details": f"unsupported method {request.method}"})
+        query = parse_qs(urlsplit(request.path).query)
+        user = None
+        header = request.headers.get("Authorization") or ""
+        if header.startswith("Basic "):
+            name, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+            if (name, secret) != (USER, PASSWORD):
+                return json_reply(401, {"details": "wrong user name or password"})
+            user = name
+        if query.get("service") != [SERVICE]:
+            return json_reply(400, {"details": "unknown service"})
+        scopes = query.get("scope", [])
+        service.asked.append((user, scopes))
+        return json_reply(200, {"token": service.token(user, scopes), "expires_in": 600})
 
-        def _answer(self, status: int, doc: dict[str, Any]) -> None:
-            body = json.dumps(doc).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    return Handler
+    return answer
 
 
 def _key_and_cert(root: Path) -> tuple[Any, bytes]:
@@ -153,10 +140,8 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRe
     root = tmp_path_factory.mktemp("token-registry")
     key, cert_der = _key_and_cert(root)
     service = TokenService(key, cert_der)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(service))
-    service.url = f"http://127.0.0.1:{server.server_address[1]}/token"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = FakeServer(_token_endpoint(service))
+    service.url = f"{server.url}/token"
     auth = (
         "auth:\n  token:\n"
         f"    realm: {service.url}\n    service: {SERVICE}\n    issuer: {ISSUER}\n"
@@ -165,11 +150,10 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRe
     try:
         registry = start_registry(root, auth=auth)
     except BaseException:
-        server.shutdown()
+        server.stop()
         raise
     try:
         yield TokenRegistry(registry, service)
     finally:
         stop_registry(registry)
-        server.shutdown()
-        server.server_close()
+        server.stop()

@@ -26,9 +26,10 @@ import json
 import secrets
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakehttp import FakeServer, Reply, Request, json_reply
 
 REFRESH_SCOPE = "sso:account:access"
 
@@ -50,21 +51,15 @@ class IdentityCenter:
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> client id
         self.logged_out: list[str] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = ""  # once entered
 
     def __enter__(self) -> IdentityCenter:
-        self.thread.start()
+        self.server = FakeServer(self._route)
+        self.url = self.server.url
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        self.server.stop()
 
     def operations(self) -> list[str]:
         with self.lock:
@@ -206,57 +201,27 @@ class IdentityCenter:
 
     # -- HTTP -----------------------------------------------------------------------------------
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        center = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_: Any) -> None:
-                pass
-
-            def _answer(
-                self, status: int, body: Any, headers: dict[str, str] | None = None
-            ) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _route(self, method: str) -> None:
-                parts = urlsplit(self.path)
-                query = parse_qs(parts.query)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw.strip() else {}
-                token = self.headers.get("x-amz-sso_bearer_token")
-                with center.lock:
-                    if method == "POST" and parts.path == "/client/register":
-                        answer = center.register(body)
-                    elif method == "POST" and parts.path == "/device_authorization":
-                        answer = center.authorize(body)
-                    elif method == "POST" and parts.path == "/token":
-                        answer = center.token(body)
-                    elif method == "GET" and parts.path == "/device":
-                        answer = center.visit(query)
-                    elif method == "GET" and parts.path == "/federation/credentials":
-                        answer = center.role_credentials(query, token)
-                    elif method == "POST" and parts.path == "/logout":
-                        answer = center.logout(token)
-                    else:
-                        answer = (404, {"message": f"no route {method} {parts.path}"})
-                status, document = answer[0], answer[1]
-                self._answer(status, document, answer[2] if len(answer) > 2 else None)
-
-            def do_GET(self) -> None:
-                self._route("GET")
-
-            def do_POST(self) -> None:
-                self._route("POST")
-
-        return Handler
+    def _route(self, request: Request) -> Reply:
+        method, parts = request.method, urlsplit(request.path)
+        query = parse_qs(parts.query)
+        body = json.loads(request.body) if request.body.strip() else {}
+        token = request.headers.get("x-amz-sso_bearer_token")
+        with self.lock:
+            if method == "POST" and parts.path == "/client/register":
+                answer = self.register(body)
+            elif method == "POST" and parts.path == "/device_authorization":
+                answer = self.authorize(body)
+            elif method == "POST" and parts.path == "/token":
+                answer = self.token(body)
+            elif method == "GET" and parts.path == "/device":
+                answer = self.visit(query)
+            elif method == "GET" and parts.path == "/federation/credentials":
+                answer = self.role_credentials(query, token)
+            elif method == "POST" and parts.path == "/logout":
+                answer = self.logout(token)
+            else:
+                answer = (404, {"message": f"no route {method} {parts.path}"})
+        return json_reply(answer[0], answer[1], answer[2] if len(answer) > 2 else None)
 
 
 def _oidc_error(name: str, error: str) -> Any:

@@ -3,14 +3,16 @@
 - core/ is the typed library: it never imports the CLI (typer, click, rich, ecrctl.cli) nor the
   sandbox, so that it can be used and tested without either.
 - No module over 400 lines: a module that grows past that holds two things.
-- ECR is called through core/ecr/api.py's EcrRegistry: no core module but that one and the
-  session builds its own client or paginator.
+- ECR is called through core/ecr/api.py's EcrRegistry (its parts are core/ecr/*): no module
+  but those calls an ECR operation, and none but those and the session builds an ECR client.
 - No module patches a dependency: no ``setattr`` on, and no assignment to an attribute of, a
   module it imports (typer, click, botocore, the standard library) or a member of one. Start-up
   time is won through public API (the lazy group, the root-help cache, the typer version), never
   by replacing a dependency's function: that breaks silently on its next release.
 - core/ reports through the callbacks it is given: it never prints nor touches sys.stdout or
   sys.stderr (cli/streams.py owns them).
+- Tests and benchmarks build their HTTP peers on tests/fakehttp.py: no other module of tests/ or
+  bench/ derives from or starts an http.server (or socketserver) class.
 """
 
 from __future__ import annotations
@@ -63,10 +65,10 @@ def test_ecr_paginators_are_made_in_the_registry_wrapper_only() -> None:
         str(p.relative_to(PACKAGE))
         for p in modules("core")
         if "get_paginator(" in p.read_text(encoding="utf-8")
+        and not str(p.relative_to(PACKAGE)).startswith("core/ecr/")
     }
-    # core/ecr/api.py pages ECR; events, SNS and Organizations page their own services.
+    # core/ecr/ (EcrRegistry) pages ECR; events, SNS and Organizations page their own services.
     assert makers <= {
-        "core/ecr/api.py",
         "core/events/resources.py",
         "core/events/sns.py",
         "core/org/accounts.py",
@@ -136,10 +138,7 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_two_modules_import_each_other() -> None:
     """No circles between files: what two modules share lives in a third, below both."""
-    # The listener's circle is broken on the hostile-peers branch (issue 23); removed at its merge.
-    assert circles(import_graph()) == [
-        ["ecrctl.core.events.handler", "ecrctl.core.events.listener"]
-    ]
+    assert circles(import_graph()) == []
 
 
 def test_the_circle_check_sees_a_circle_in_a_function() -> None:
@@ -304,3 +303,250 @@ def test_core_never_writes_to_stdout_or_stderr() -> None:
 )
 def test_the_stream_check_sees_a_write(source: str) -> None:
     assert stream_writes(source), source
+
+
+# -- ECR is called through EcrRegistry only ---------------------------------------------------
+
+# EcrRegistry (core/ecr/api.py and its parts) calls ECR; session.py builds the clients.
+ECR_WRAPPER = "core/ecr/"
+# The embedded emulator seeds and answers through raw clients of its own (it stands in for ECR,
+# it does not use it); the two commands that start it hand it the emulator's client.
+EMULATOR = ("sandbox/", "cli/commands/sandbox.py", "cli/commands/demo.py")
+# Receivers named for another service ecrctl calls: an operation ECR shares with that service
+# (tag_resource on EventBridge, get_authorization_token on ECR Public, ...) is theirs there.
+OTHER_SERVICE_RECEIVERS = frozenset(
+    {"events", "sns", "sm", "secretsmanager", "ecr_public", "iam", "sts", "cfn", "ec2"}
+)
+OTHER_SERVICES = (
+    "ecr-public",
+    "events",
+    "sns",
+    "secretsmanager",
+    "iam",
+    "sts",
+    "cloudformation",
+    "ec2",
+)
+
+
+def _operations(service: str) -> frozenset[str]:
+    """A service's operations as boto3's client methods name them (botocore's model)."""
+    import botocore.session
+    from botocore import xform_name
+
+    model = botocore.session.get_session().get_service_model(service)
+    return frozenset(xform_name(name) for name in model.operation_names)
+
+
+ECR_OPERATIONS = _operations("ecr")
+# ECR's operations that another service ecrctl calls also has (see OTHER_SERVICE_RECEIVERS).
+SHARED_OPERATIONS = frozenset().union(*(ECR_OPERATIONS & _operations(s) for s in OTHER_SERVICES))
+
+
+def _receiver(node: ast.expr) -> str:
+    """The last name of a call's receiver: ``self.events`` -> events, ``ecr_public`` -> itself."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Call):
+        return _receiver(node.func)
+    return ""
+
+
+def _first_string(call: ast.Call) -> str | None:
+    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        return call.args[0].value
+    return None
+
+
+def ecr_calls(source: str, *, may_build_clients: bool = False) -> list[str]:
+    """Each ECR call in a module's source, as ``line: what``:
+
+    - ``X.<ecr operation>(...)`` on any receiver, except an operation ECR shares with another
+      service on a receiver named for that service (``self.events.tag_resource``);
+    - an ECR operation named by a string: ``getattr(c, "put_image")``, ``get_paginator(...)``,
+      ``registry.call("describe_images", ...)`` (the string-keyed pass-through);
+    - an ECR client built: ``.client("ecr")``, ``create_client("ecr")`` (but in session.py)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        owner = _receiver(func.value) if isinstance(func, ast.Attribute) else ""
+        theirs = owner in OTHER_SERVICE_RECEIVERS
+        if isinstance(func, ast.Attribute) and name in ECR_OPERATIONS:
+            if not (theirs and name in SHARED_OPERATIONS):
+                found.append(f"{node.lineno}: {ast.unparse(func)}(...)")
+            continue
+        strings = [_first_string(node)]
+        if name == "getattr" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+            strings.append(str(node.args[1].value))
+        named = [s for s in strings if s in ECR_OPERATIONS]
+        if named and not theirs:
+            found.append(f"{node.lineno}: {ast.unparse(func)}({named[0]!r}, ...)")
+        keywords = {k.arg: k.value for k in node.keywords}
+        service = keywords.get("service_name")
+        wanted = _first_string(node) or (
+            service.value if isinstance(service, ast.Constant) else None
+        )
+        if name in ("client", "create_client") and wanted == "ecr" and not may_build_clients:
+            found.append(f"{node.lineno}: {ast.unparse(func)}('ecr') builds an ECR client")
+    return found
+
+
+def test_no_module_but_the_registry_wrapper_calls_ecr() -> None:
+    """EcrRegistry is the one way to ECR: its client is private, so that the registry id, the
+    page size, "not found" and PutImage's pacing are never forgotten by a call made aside."""
+    calls = {}
+    for path in modules():
+        where = str(path.relative_to(PACKAGE))
+        if where.startswith(ECR_WRAPPER) or where.startswith(EMULATOR):
+            continue
+        source = path.read_text(encoding="utf-8")
+        found = ecr_calls(source, may_build_clients=where == "session.py")
+        if found:
+            calls[where] = found
+    assert not calls, f"ECR called outside EcrRegistry (core/ecr/): {calls}"
+
+
+def test_the_ecr_call_check_finds_a_planted_call() -> None:
+    planted = """
+registry._ecr.describe_images(repositoryName="app")
+self.ecr.tag_resource(resourceArn=arn, tags=[])
+page = client.get_paginator("list_images")
+method = getattr(client, "put_image")
+registry.call("batch_delete_image", repositoryName="app")
+ecr = clients.client("ecr", region)
+ecr = session.create_client(service_name="ecr")
+"""
+    assert [line.split(":")[0] for line in ecr_calls(planted)] == [str(n) for n in range(2, 9)]
+    # Another service's operation of the same name, on a receiver named for it, is not ECR's.
+    theirs = """
+self.events.tag_resource(ResourceARN=arn, Tags=[])
+self.sns.list_tags_for_resource(ResourceArn=arn)
+ecr_public.get_authorization_token()
+pages = self.events.get_paginator("list_targets_by_rule")
+pages = self.sns.get_paginator("list_tags_for_resource")
+clients.client("sts").get_caller_identity()
+"""
+    assert ecr_calls(theirs) == []
+    assert ecr_calls('clients.client("ecr")', may_build_clients=True) == []
+
+
+def test_the_wrappers_methods_are_not_named_as_ecr_operations() -> None:
+    """So that the check above tells a call of EcrRegistry from a call of the client."""
+    from ecrctl.core.ecr.api import EcrRegistry
+
+    methods = {name for name in dir(EcrRegistry) if not name.startswith("_")}
+    assert not methods & ECR_OPERATIONS
+
+
+def test_the_operations_ecr_shares_with_other_services_are_known() -> None:
+    """The names the check lets through on another service's receiver: when botocore's models
+    grow another shared name, it is seen here first."""
+    assert {"tag_resource", "untag_resource", "list_tags_for_resource"} <= SHARED_OPERATIONS
+    assert {"get_authorization_token", "put_image", "describe_images"} <= SHARED_OPERATIONS
+    assert "get_lifecycle_policy" not in SHARED_OPERATIONS
+
+
+# -- one fake HTTP server for the tests (tests/fakehttp.py) ------------------------------------
+
+_SERVER_MODULES = ("http.server", "socketserver")
+FAKEHTTP = PACKAGE.parent / "tests" / "fakehttp.py"
+
+
+def _server_aliases(tree: ast.AST) -> dict[str, str]:
+    """Each name a module binds to http.server or socketserver, or to one of their members, and
+    what it stands for: ``from http.server import HTTPServer as S`` binds S to
+    ``http.server.HTTPServer``; ``import http.server`` binds ``http``."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in {"http", "socketserver"}:
+                    bound = alias.asname or alias.name.split(".")[0]
+                    aliases[bound] = alias.name if alias.asname else bound
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if node.module in _SERVER_MODULES or full == "http.server":
+                    aliases[alias.asname or alias.name] = full
+    return aliases
+
+
+def _server_member(node: ast.expr, aliases: dict[str, str]) -> str | None:
+    """The http.server / socketserver member ``node`` names (``hs.HTTPServer``), or None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.insert(0, node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id not in aliases:
+        return None
+    full = ".".join([aliases[node.id], *parts])
+    return full if full.startswith(tuple(f"{m}." for m in _SERVER_MODULES)) else None
+
+
+def server_copies(source: str) -> list[str]:
+    """Lines of ``source`` that build an HTTP server of their own: a class derived from a class
+    of http.server or socketserver (a request handler, a server), also through ``type(...)``,
+    or a call of one (a server started)."""
+    tree = ast.parse(source)
+    aliases = _server_aliases(tree)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            bases = [b for b in node.bases if _server_member(b, aliases)]
+            found += [f"{node.lineno}: class {node.name}({ast.unparse(b)})" for b in bases]
+        elif isinstance(node, ast.Call):
+            if _server_member(node.func, aliases):
+                found.append(f"{node.lineno}: {ast.unparse(node.func)}(...)")
+            elif ast.unparse(node.func) == "type" and len(node.args) == 3:
+                bases_arg = node.args[1]
+                elements = bases_arg.elts if isinstance(bases_arg, ast.Tuple) else [bases_arg]
+                if any(_server_member(e, aliases) for e in elements):
+                    found.append(f"{node.lineno}: type(..., {ast.unparse(bases_arg)}, ...)")
+    return found
+
+
+def test_only_fakehttp_builds_an_http_server() -> None:
+    """Tests and benchmarks that need an HTTP peer of their own use tests/fakehttp.py (a handler
+    function, streamed requests for a proxy, resets, hang-ups): a server class copied into a
+    test module is one more to keep right. What fakehttp lacks is added there."""
+    root = PACKAGE.parent
+    sources = [*sorted((root / "tests").rglob("*.py")), *sorted((root / "bench").glob("*.py"))]
+    copies = {
+        str(p.relative_to(root)): found
+        for p in sources
+        if p != FAKEHTTP and (found := server_copies(p.read_text(encoding="utf-8")))
+    }
+    assert not copies, copies
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from http.server import BaseHTTPRequestHandler\nclass H(BaseHTTPRequestHandler): pass",
+        "import http.server\nclass H(http.server.BaseHTTPRequestHandler): pass",
+        "import http.server as hs\ns = hs.ThreadingHTTPServer(('127.0.0.1', 0), object)",
+        "from http.server import HTTPServer as S\ndef f():\n    return S(('', 0), None)",
+        "from http import server\nserver.HTTPServer(('', 0), None)",
+        "import socketserver\nclass S(socketserver.ThreadingMixIn, socketserver.TCPServer): pass",
+        "from http.server import ThreadingHTTPServer\nclass S(ThreadingHTTPServer): pass",
+        "from http.server import BaseHTTPRequestHandler as B\nH = type('H', (B,), {})",
+    ],
+)
+def test_the_server_check_sees_a_server_of_its_own(source: str) -> None:
+    assert server_copies(source), source
+
+
+def test_the_server_check_leaves_fakehttp_servers_alone() -> None:
+    source = (
+        "from http.server import BaseHTTPRequestHandler\nimport http.client\n"
+        "from tests.fakehttp import FakeServer, Reply\n"
+        "def make() -> type[BaseHTTPRequestHandler] | None:\n    return None\n"
+        "server = FakeServer(lambda request: Reply(200))\n"
+        "http.client.HTTPConnection('127.0.0.1', 80)\nclass HTTPServer: pass\nHTTPServer()\n"
+    )
+    assert server_copies(source) == []

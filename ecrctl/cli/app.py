@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -22,11 +22,17 @@ from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.cli.streams import current
 from ecrctl.cli.version import print_version
 
+if TYPE_CHECKING:
+    # click as typer 0.28 carries it: the types its command classes are declared with.
+    from typer._click import Command, Context, HelpFormatter, Parameter
+
 # The top-level commands, in the help's order; each is defined by ecrctl/cli/commands/<name>.py.
 COMMANDS: tuple[str, ...] = (
     "repo",
     "tags",
     "images",
+    "digest",
+    "inspect",
     "uri",
     "where",
     "whoami",
@@ -49,7 +55,7 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
-def _format_options(command: Any, ctx: Any, formatter: Any) -> None:
+def _format_options(command: Command, ctx: Context, formatter: HelpFormatter) -> None:
     """Arguments and the command's own options, then the global options in their own section."""
     sections: dict[str, list[tuple[str, str]]] = {"Arguments": [], "Options": [], "": []}
     for param in command.get_params(ctx):
@@ -68,7 +74,7 @@ def _format_options(command: Any, ctx: Any, formatter: Any) -> None:
                 formatter.write_dl(records)
 
 
-def _usage_argument(param: Any) -> str:
+def _usage_argument(param: Parameter) -> str:
     name = str(param.metavar or (param.name or "").upper())
     if param.nargs != 1 and not name.endswith("..."):
         name += "..."
@@ -79,10 +85,10 @@ class EcrctlCommand(TyperCommand):
     """A command whose help lists the global options in a section of their own, and whose
     usage line reads as click writes it (``REPO``, ``[TAG]``), not typer 0.29's ``{REPO}``."""
 
-    def format_options(self, ctx: Any, formatter: Any) -> None:
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
         _format_options(self, ctx, formatter)
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         try:
             return list(super().parse_args(ctx, args))
         except Exception as error:
@@ -96,7 +102,7 @@ class EcrctlCommand(TyperCommand):
                 )
             raise
 
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):
             if param.param_type_name == "argument":
@@ -109,7 +115,7 @@ class EcrctlCommand(TyperCommand):
 class EcrctlSubgroup(TyperGroup):
     """A group of subcommands (repo, lifecycle, ...), with the same help layout."""
 
-    def format_options(self, ctx: Any, formatter: Any) -> None:
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
         _format_options(self, ctx, formatter)
         self.format_commands(ctx, formatter)
 
@@ -127,13 +133,16 @@ def _default_classes(app: typer.Typer) -> None:
             _default_classes(group.typer_instance)
 
 
-def load(name: str) -> dict[str, Any]:
+def load(name: str) -> dict[str, Command]:
     """The click command ``name`` (from its own module), with the global options attached."""
     holder = typer.Typer(rich_markup_mode=None, add_completion=False)
     holder.callback()(lambda: None)  # a group even when the module registers one command
     importlib.import_module(f"ecrctl.cli.commands.{name.replace('-', '_')}").register(holder)
     _default_classes(holder)
-    commands: dict[str, Any] = dict(typer.main.get_command(holder).commands)  # type: ignore[attr-defined]
+    group = typer.main.get_command(holder)
+    if not isinstance(group, TyperGroup):  # pragma: no cover - a callback makes it a group
+        raise TypeError(f"ecrctl.cli.commands.{name} did not make a group")
+    commands = dict(group.commands)
     for command in commands.values():
         options.attach(command)
     return commands
@@ -146,15 +155,17 @@ class EcrctlGroup(TyperGroup):
         super().__init__(**attrs)
         options.attach(self)
 
-    def list_commands(self, ctx: Any) -> list[str]:
+    def list_commands(self, ctx: Context) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             self.commands.update(load(cmd_name))
         return self.commands.get(cmd_name)
 
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
         name = args[0] if args else ""
         command = self.get_command(ctx, name)
         if command is not None:
@@ -171,11 +182,11 @@ class EcrctlGroup(TyperGroup):
             return None, None, args
         ctx.fail(message)
 
-    def format_options(self, ctx: Any, formatter: Any) -> None:
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
         _format_options(self, ctx, formatter)
         self.format_commands(ctx, formatter)
 
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: Context) -> object:
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.TyperException):
@@ -187,7 +198,7 @@ class EcrctlGroup(TyperGroup):
             raise typer.Exit(report(error, ctx)) from None
 
 
-def report(error: BaseException, ctx: Any = None) -> int:
+def report(error: BaseException, ctx: Context | None = None) -> int:
     """Print the one-line message (and, with --debug, the traceback); return the exit code."""
     said = options.recorded(ctx) if ctx is not None else {}
     debug = bool(said.get("debug")) or "--debug" in sys.argv

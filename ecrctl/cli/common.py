@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Protocol
 
 import typer
 
@@ -64,6 +65,9 @@ class AppState:
     def emit(self, result: View | Forms) -> None:
         self.renderer.emit(result)
 
+    def emit_bytes(self, data: bytes) -> None:
+        self.renderer.emit_bytes(data)
+
 
 def state(ctx: typer.Context) -> AppState:
     """The command line's state; the first command to ask names the command (for -o sarif)."""
@@ -94,7 +98,11 @@ def confirm(question: str, *, yes: bool) -> None:
         raise Declined("nothing changed")
 
 
-def json_list(items: list[Any]) -> list[dict[str, Any]]:
+class Result(Protocol):
+    def to_json(self) -> object: ...
+
+
+def json_list(items: Sequence[Result]) -> list[object]:
     return [item.to_json() for item in items]
 
 

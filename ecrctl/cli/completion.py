@@ -23,11 +23,15 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeGuard
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from ecrctl.cli.streams import current
+
+# Every command of ecrctl is typer's (cli/app.py's classes derive from these); public types only.
+Command = TyperCommand | TyperGroup
 
 SHELLS = {"complete_bash": "bash", "complete_zsh": "zsh", "complete_fish": "fish"}
 COMPLETION_FILES = {"bash": "ecrctl.bash", "zsh": "_ecrctl", "fish": "ecrctl.fish"}
@@ -38,8 +42,6 @@ def complete_repository(ctx: typer.Context, incomplete: str) -> list[str]:
     if "/" in incomplete and "." in incomplete.split("/", 1)[0]:
         return []  # a pasted URI: nothing to offer
     try:
-        from botocore.config import Config
-
         from ecrctl.cli import options
         from ecrctl.core.ecr.api import EcrRegistry
         from ecrctl.core.repos.repositories import RepositoryService
@@ -53,17 +55,8 @@ def complete_repository(ctx: typer.Context, incomplete: str) -> list[str]:
             registry_id=said.get("registry_id"),
             debug=False,
         )
-        clients = Clients(settings)
-        ecr = clients.session.client(
-            "ecr",
-            region_name=clients.region,
-            endpoint_url=settings.endpoint_url,
-            config=Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1}),
-        )
-        names = [
-            r.name
-            for r in RepositoryService(EcrRegistry(ecr, settings.registry_id)).list_all(incomplete)
-        ]
+        registry = EcrRegistry(Clients(settings).quick_ecr(), settings.registry_id)
+        names = [r.name for r in RepositoryService(registry).list_all(incomplete)]
     except Exception:
         if os.environ.get("ECRCTL_DEBUG_COMPLETION"):
             raise
@@ -82,40 +75,40 @@ class Position:
     """Where the cursor is in the command tree once the words before it are read."""
 
     ctx: typer.Context
-    command: Any
-    pending: Any = None  # an option still waiting for a value
+    command: Command
+    pending: TyperOption | None = None  # an option still waiting for a value
     arguments: int = 0  # positional words the command has been given
     only_arguments: bool = False  # after `--`
 
 
-def _is_group(command: Any) -> bool:
-    return hasattr(command, "list_commands") and hasattr(command, "get_command")
+def _is_group(command: Command) -> TypeGuard[TyperGroup]:
+    return isinstance(command, TyperGroup)
 
 
-def _options(command: Any, ctx: typer.Context) -> list[Any]:
-    return [p for p in command.get_params(ctx) if p.param_type_name == "option"]
+def _options(command: Command, ctx: typer.Context) -> list[TyperOption]:
+    return [p for p in command.get_params(ctx) if isinstance(p, TyperOption)]
 
 
-def _find_option(command: Any, ctx: typer.Context, name: str) -> Any:
+def _find_option(command: Command, ctx: typer.Context, name: str) -> TyperOption | None:
     for param in _options(command, ctx):
         if name in param.opts or name in param.secondary_opts:
             return param
     return None
 
 
-def _takes_value(option: Any) -> bool:
+def _takes_value(option: TyperOption) -> bool:
     return not (getattr(option, "is_flag", False) or getattr(option, "count", False))
 
 
-def _note(ctx: typer.Context, option: Any, value: str) -> None:
+def _note(ctx: typer.Context, option: TyperOption, value: str) -> None:
     """Keep a global option's value (``--region``, ``--profile``...) for the value lookups."""
     from ecrctl.cli import options
 
-    if options.is_global(option):
+    if options.is_global(option) and option.name is not None:
         options.recorded(ctx)[option.name] = value
 
 
-def walk(root: Any, words: list[str]) -> Position:
+def walk(root: Command, words: list[str]) -> Position:
     """Read the complete words of the line (after the command name) as click would."""
     at = Position(typer.Context(root, info_name="ecrctl", resilient_parsing=True), root)
     owed = 0
@@ -145,7 +138,7 @@ def walk(root: Any, words: list[str]) -> Position:
             continue
         if _is_group(at.command):
             sub = at.command.get_command(at.ctx, word)
-            if sub is not None:
+            if isinstance(sub, TyperCommand | TyperGroup):
                 at.ctx = typer.Context(sub, parent=at.ctx, info_name=word, resilient_parsing=True)
                 at.command, at.arguments = sub, 0
                 continue
@@ -153,7 +146,9 @@ def walk(root: Any, words: list[str]) -> Position:
     return at
 
 
-def _values(param: Any, ctx: typer.Context, incomplete: str) -> tuple[str, list[Candidate]]:
+def _values(
+    param: TyperOption | TyperArgument, ctx: typer.Context, incomplete: str
+) -> tuple[str, list[Candidate]]:
     """A parameter's own candidates; file names (by the shell) for a FILE."""
     if "FILE" in (param.metavar or ""):
         return "file", []
@@ -163,10 +158,10 @@ def _values(param: Any, ctx: typer.Context, incomplete: str) -> tuple[str, list[
     return "plain", [Candidate(str(item.value), item.help or "") for item in items]
 
 
-def _argument(command: Any, ctx: typer.Context, given: int) -> Any:
+def _argument(command: Command, ctx: typer.Context, given: int) -> TyperArgument | None:
     """The argument the next positional word fills, if any."""
     for param in command.get_params(ctx):
-        if param.param_type_name != "argument":
+        if not isinstance(param, TyperArgument):
             continue
         if param.nargs < 0:
             return param
@@ -176,7 +171,7 @@ def _argument(command: Any, ctx: typer.Context, given: int) -> Any:
     return None
 
 
-def _option_names(command: Any, ctx: typer.Context, incomplete: str) -> list[Candidate]:
+def _option_names(command: Command, ctx: typer.Context, incomplete: str) -> list[Candidate]:
     found = []
     for param in _options(command, ctx):
         if getattr(param, "hidden", False):
@@ -187,7 +182,7 @@ def _option_names(command: Any, ctx: typer.Context, incomplete: str) -> list[Can
     return found
 
 
-def _subcommands(group: Any, ctx: typer.Context, incomplete: str) -> list[Candidate]:
+def _subcommands(group: TyperGroup, ctx: typer.Context, incomplete: str) -> list[Candidate]:
     found = []
     for name in group.list_commands(ctx):
         if not name.startswith(incomplete):
@@ -198,7 +193,7 @@ def _subcommands(group: Any, ctx: typer.Context, incomplete: str) -> list[Candid
     return found
 
 
-def candidates(root: Any, words: list[str], incomplete: str) -> tuple[str, list[Candidate]]:
+def candidates(root: Command, words: list[str], incomplete: str) -> tuple[str, list[Candidate]]:
     """What completes ``incomplete`` after ``words`` (the command name left out)."""
     at = walk(root, words)
     if at.pending is not None:
@@ -247,7 +242,8 @@ def answer(instruction: str, words: list[str], app: typer.Typer) -> int:
     if len(words) >= 2:  # the command's name, ..., the word being completed
         try:
             root = typer.main.get_command(app)
-            kind, found = candidates(root, words[1:-1], words[-1])
+            if isinstance(root, TyperGroup):  # cli/app.py's EcrctlGroup
+                kind, found = candidates(root, words[1:-1], words[-1])
         except Exception:
             if os.environ.get("ECRCTL_DEBUG_COMPLETION"):
                 raise

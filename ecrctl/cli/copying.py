@@ -11,11 +11,13 @@ from ecrctl.cli.common import AppState, say
 from ecrctl.cli.output import View, short_digest
 from ecrctl.cli.progress import Reporter
 from ecrctl.core.copy.copy import CopyResult, Progress
+from ecrctl.core.copy.ends import LocalReference
 from ecrctl.core.copy.plan import BlobItem
 from ecrctl.core.copy.run import CopyOutcome, Watch
 from ecrctl.core.copy.sides import CopyAccess, SideClients
+from ecrctl.core.distribution.retry import RetryPolicy
 from ecrctl.core.models import human_size
-from ecrctl.core.names import RegistryHost
+from ecrctl.core.names import Reference, RegistryHost
 
 if TYPE_CHECKING:
     from ecrctl.core.login.targets import RegistryToken, TokenRequest
@@ -46,8 +48,17 @@ def copy_access(app_state: AppState) -> CopyAccess:
         account = settings.registry_id or str(side.client("sts").get_caller_identity()["Account"])
         return RegistryHost(account, side.region, reported=host)
 
+    def retry(profile: str | None) -> RetryPolicy:
+        """The ECR API's attempts for the side's profile, read only when a retry is due."""
+        side_settings = replace(settings, profile=profile)
+        return RetryPolicy(
+            lambda: app_state.clients(side_settings).max_attempts(),
+            log=app_state.streams.say if settings.debug else None,
+        )
+
     return CopyAccess(
         fetch_tokens=fetch_tokens,
+        retry=retry,
         clients=clients,
         profile=settings.profile,
         region=settings.region,
@@ -171,5 +182,10 @@ def render(app_state: AppState, outcome: CopyOutcome) -> None:
     app_state.emit(result_view(result))
     say(_summary(result))
     if result.verified:
-        dst = result.plan.destination
-        say(f"{dst.repository}:{dst.tag or ''} now names {result.verified}".replace(":@", "@"))
+        say(f"{_written_name(result.plan.destination)} now names {result.verified}")
+
+
+def _written_name(ref: Reference) -> str:
+    if isinstance(ref, LocalReference):  # oci:DIR:TAG, docker-archive:FILE:REF
+        return str(ref)
+    return f"{ref.repository}:{ref.tag or ''}".replace(":@", "@")

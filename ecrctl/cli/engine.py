@@ -3,8 +3,8 @@ the result."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, TypeVar
 
 from ecrctl.cli.common import AppState, say
 from ecrctl.cli.output import View
@@ -12,8 +12,12 @@ from ecrctl.cli.progress import Reporter
 from ecrctl.core.names import Reference
 
 if TYPE_CHECKING:
+    from ecrctl.core.images.transfer import Event
+    from ecrctl.core.jsontypes import JsonObject
     from ecrctl.core.login.targets import RegistryToken
     from ecrctl.session import Clients
+
+T = TypeVar("T")
 
 
 def registry_token(clients: Clients, ref: Reference) -> RegistryToken:
@@ -52,7 +56,7 @@ class LayerProgress:
     def __exit__(self, *exc: object) -> None:
         self.bars.__exit__(*exc)
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, event: Event) -> None:
         layer = str(event.get("id") or "")
         status = str(event.get("status") or "")
         if not layer or not status:
@@ -63,27 +67,33 @@ class LayerProgress:
                 self._seen.add((layer, step))
                 self.reporter.say(f"{layer}: {status}")
             return
-        detail = event.get("progressDetail") or {}
-        total = detail.get("total")
+        found = event.get("progressDetail")
+        detail = found if isinstance(found, Mapping) else {}
+        total, current = _count(detail.get("total")), _count(detail.get("current", 0))
         self.bars.update(
             layer,
             f"{layer} {status}",
-            completed=detail.get("current", 0) if total else None,
+            completed=current if total else None,
             total=total or None,
         )
         if status in FINISHED:
             self.bars.finish(layer)
 
 
+def _count(value: object) -> int | None:
+    """A byte count of an engine event (the engine sends integers)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def run_engine(
     app_state: AppState,
-    action: Callable[..., Any],
-    *args: Any,
+    action: Callable[..., T],
+    *args: object,
     ref: Reference,
     clients: Clients,
     announce: Callable[[str], str],
-    **kwargs: Any,
-) -> Any:
+    **kwargs: object,
+) -> T:
     """Run ``transfer.push`` / ``transfer.pull`` for ``ref`` with a fresh registry token,
     announced on stderr, with per-layer progress."""
     token = registry_token(clients, ref)
@@ -102,7 +112,7 @@ def run_engine(
         )
 
 
-def emit(app_state: AppState, doc: dict[str, Any]) -> None:
+def emit(app_state: AppState, doc: JsonObject) -> None:
     app_state.emit(
         View.record(
             doc,

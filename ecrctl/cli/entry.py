@@ -106,6 +106,14 @@ def main() -> None:
             return
         if args in (["--help"], ["-h"]) and _root_help():
             return
+        from ecrctl.cli.signals import install
+
+        install()  # Ctrl-C stops a blocking call even when it lands just before the call
+        if args[:1] == ["digest"]:
+            from ecrctl.cli.fastdigest import fast_digest
+
+            if fast_digest(args):
+                return
         from ecrctl.cli.app import main as run
 
         run()

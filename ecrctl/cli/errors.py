@@ -6,9 +6,12 @@ import re
 import shlex
 from dataclasses import dataclass, replace
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core import exceptions as exc
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 
 class ExitStatus(IntEnum):
@@ -38,6 +41,7 @@ _DOMAIN: dict[type[exc.EcrctlError], ExitStatus] = {
     exc.InvalidInput: ExitStatus.USAGE,
     exc.NotFound: ExitStatus.NOT_FOUND,
     exc.Refused: ExitStatus.FAILED,
+    exc.BadAnswer: ExitStatus.FAILED,
     exc.Declined: ExitStatus.FAILED,
     exc.ConfigurationError: ExitStatus.CONFIG,
     exc.GateTripped: ExitStatus.GATE,
@@ -82,7 +86,7 @@ _ACTION_RE = re.compile(r"perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)")
 _MARKUP_RE = re.compile(r"^\s*<|<\s*(html|body|head|title|!doctype)\b", re.IGNORECASE)
 
 
-def _client_error(error: Any, profile: str | None) -> Failure:
+def _client_error(error: ClientError, profile: str | None) -> Failure:
     """Translate a botocore ClientError."""
     info = error.response.get("Error", {})
     code = str(info.get("Code", ""))

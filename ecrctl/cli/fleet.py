@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import typer
 
 from ecrctl.cli.common import AppState, OrgOptions, say, wanted
 from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.cli.output import Column, View
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.fleet import (
     DEFAULT_REGION,
@@ -29,6 +30,7 @@ from ecrctl.core.fleet import (
     FleetResult,
     Outcome,
     ProfileContext,
+    RegionLister,
     Source,
     parse_profiles,
     parse_regions,
@@ -79,13 +81,20 @@ class SessionAccess:
         return str(region) if region else None
 
     def identity(self) -> dict[str, str]:
-        sts = self.client("sts", self.default_region() or DEFAULT_REGION)
+        region = self.default_region() or DEFAULT_REGION
+        with self._lock:
+            sts = self.clients.client("sts", region)
         found = sts.get_caller_identity()
         return {"Account": str(found["Account"]), "Arn": str(found.get("Arn", ""))}
 
-    def client(self, service: str, region: str) -> Any:
+    def ec2(self, region: str) -> RegionLister:
         with self._lock:
-            return self.clients.client(service, region)
+            ec2: RegionLister = self.clients.client("ec2", region)
+            return ec2
+
+    def registry(self, region: str) -> EcrRegistry:
+        with self._lock:
+            return EcrRegistry(self.clients.ecr(region))
 
 
 def profile_label(profile: str | None) -> str:
@@ -203,13 +212,13 @@ def _run_accounts(
     return result
 
 
-def failed_status(result: FleetResult[Any]) -> ExitStatus | None:
+def failed_status(result: FleetResult[T]) -> ExitStatus | None:
     """Print one stderr line per failure (a profile that failed as a whole: one line for all
     its regions; profiles that one IAM Identity Center sign-in would fix: one line naming them
     all); the exit status they call for, or None when none failed."""
     if not result.failed:
         return None
-    groups: dict[int, list[Outcome[Any]]] = {}
+    groups: dict[int, list[Outcome[T]]] = {}
     for outcome in result.failed:
         groups.setdefault(id(outcome.error), []).append(outcome)
     statuses = []
@@ -253,14 +262,30 @@ def _signs_in_as(profile: str | None) -> str | None:
         return None
 
 
-def finish(result: FleetResult[Any]) -> None:
+def finish(result: FleetResult[T]) -> None:
     """After the rows: exit 1 (or 4) when a source failed."""
     status = failed_status(result)
     if status is not None:
         raise typer.Exit(int(status))
 
 
-def source_fields(outcome: Outcome[Any]) -> dict[str, Any]:
+class SourceFields(TypedDict):
+    """Where a row of a fleet read comes from, first in each JSON record."""
+
+    profile: str
+    account: str | None
+    region: str | None
+
+
+class AccountFields(TypedDict):
+    """Where a row of an --accounts read comes from: the account and its name there."""
+
+    account: str
+    accountName: str | None
+    region: str | None
+
+
+def source_fields(outcome: Outcome[T]) -> SourceFields | AccountFields:
     if outcome.source.account is not None:
         return {
             "account": outcome.source.account,
@@ -274,23 +299,25 @@ def source_fields(outcome: Outcome[Any]) -> dict[str, Any]:
     }
 
 
-def _prefix(fields: dict[str, Any]) -> list[str]:
-    if "accountName" in fields:
-        return [fields["account"], fields["accountName"] or "-", fields["region"] or "-"]
-    return [fields["profile"], fields["account"] or "-", fields["region"] or "-"]
+def _prefix(outcome: Outcome[T]) -> list[str]:
+    """The leading cells of a source's rows: its profile or account, then region."""
+    source = outcome.source
+    if source.account is not None:
+        return [source.account, source.name or "-", source.region or "-"]
+    return [source.label, outcome.account or "-", source.region or "-"]
 
 
-def tagged(views: list[tuple[Outcome[Any], View]], *, by_account: bool = False) -> View:
+def tagged(views: Sequence[tuple[Outcome[T], View]], *, by_account: bool = False) -> View:
     """One view of many sources' views: source columns first, source fields in each record
     (``by_account``: an organisation's accounts, as with --accounts)."""
     first = views[0][1] if views else View(doc=[])
-    doc: list[Any] = []
+    doc: list[object] = []
     rows: list[list[str]] = []
     text: list[list[str]] = []
     for outcome, view in views:
         fields = source_fields(outcome)
         by_account = by_account or outcome.source.account is not None
-        prefix = _prefix(fields)
+        prefix = _prefix(outcome)
         items = view.doc if isinstance(view.doc, list) else [view.doc]
         doc.extend({**fields, **item} if isinstance(item, dict) else item for item in items)
         rows.extend(prefix + row for row in view.rows)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    from typer._click import Command, Context, Parameter
+
     from ecrctl.cli.output import Renderer
     from ecrctl.session import Settings
 
@@ -81,10 +83,10 @@ def declarations(
     """The global options, as typer declares them (this function is never called)."""
 
 
-_PARAMS: list[Any] = []
+_PARAMS: list[Parameter] = []
 
 
-def params() -> list[Any]:
+def params() -> list[Parameter]:
     """The click parameters of the global options, built once from ``declarations``."""
     if not _PARAMS:
         holder = typer.Typer(add_completion=False)
@@ -98,21 +100,21 @@ def params() -> list[Any]:
 
 
 def names() -> frozenset[str]:
-    return frozenset(p.name for p in params())
+    return frozenset(p.name for p in params() if p.name is not None)
 
 
-def is_global(param: Any) -> bool:
+def is_global(param: Parameter) -> bool:
     return any(param is p for p in params())
 
 
-def _record(ctx: Any, param: Any, value: Any) -> Any:
+def _record(ctx: Context, param: Parameter, value: object) -> object:
     """Note what the command line said; defaults (None, a flag not given) say nothing."""
     if value is not None and value is not False:
         ctx.find_root().meta.setdefault(_RECORDED, {})[param.name] = value
     return value
 
 
-def attach(command: Any) -> None:
+def attach(command: Command) -> None:
     """Give ``command`` and every subcommand below it the global options (once each)."""
     if not any(is_global(p) for p in command.params):
         command.params.extend(params())
@@ -120,7 +122,7 @@ def attach(command: Any) -> None:
         attach(sub)
 
 
-def recorded(ctx: Any) -> dict[str, Any]:
+def recorded(ctx: Context) -> dict[str, Any]:
     """What the command line said so far (name -> value); the root context holds it."""
     found: dict[str, Any] = ctx.find_root().meta.setdefault(_RECORDED, {})
     return found

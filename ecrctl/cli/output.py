@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
+from ecrctl.cli.query import run_query
 from ecrctl.cli.streams import Streams, current
 from ecrctl.core.exceptions import InvalidInput
 
@@ -55,7 +56,7 @@ class View:
     column may be cut with an ellipsis down to its header's width.
     """
 
-    doc: Any
+    doc: object  # the JSON document: a to_json() result, a list of them, a JsonObject ...
     headers: Sequence[str] = ()
     rows: list[list[str]] = field(default_factory=list)
     text: list[list[str]] | None = None
@@ -65,7 +66,7 @@ class View:
 
     @classmethod
     def record(
-        cls, doc: dict[str, Any], fields: list[tuple[str, str]], title: str | None = None
+        cls, doc: Mapping[str, object], fields: list[tuple[str, str]], title: str | None = None
     ) -> View:
         """A single object: a two-column table, and ``key<TAB>value`` lines as text."""
         rows = [[label, cell(doc.get(key))] for label, key in fields]
@@ -73,7 +74,7 @@ class View:
         return cls(doc=doc, headers=("field", "value"), rows=rows, text=text, title=title)
 
     @classmethod
-    def lines(cls, doc: Any, values: list[str]) -> View:
+    def lines(cls, doc: object, values: list[str]) -> View:
         """Plain values, one a line in every format but json."""
         return cls(doc=doc, headers=(), rows=[[v] for v in values], text=[[v] for v in values])
 
@@ -88,7 +89,7 @@ class Forms:
 
     view: Callable[[], View]
     text: Callable[[], list[list[str]]] | None = None
-    sarif: Callable[[], dict[str, Any]] | None = None
+    sarif: Callable[[], Mapping[str, object]] | None = None
 
 
 SARIF_COMMANDS = ("scan",)  # the commands whose results have a SARIF form (Forms.sarif)
@@ -105,7 +106,7 @@ def check_format(fmt: str, command: str) -> None:
         raise refuse_sarif()
 
 
-def cell(value: Any) -> str:
+def cell(value: object) -> str:
     """How one value is written in a table or text cell."""
     if value is None:
         return "-"
@@ -223,9 +224,11 @@ def compile_query(expression: str | None) -> Any:
     except JMESPathError as error:
         message = " ".join(str(error).split())
         raise InvalidInput(f"invalid --query {expression!r}: {message}") from None
+    except RecursionError:
+        raise InvalidInput(f"invalid --query {expression[:40]!r}...: nested too deeply") from None
 
 
-def _text_value(value: Any) -> str:
+def _text_value(value: object) -> str:
     if isinstance(value, dict):
         return "\t".join(_text_value(v) for v in value.values())
     if isinstance(value, list):
@@ -274,12 +277,17 @@ class Renderer:
             if forms is None or forms.sarif is None:
                 raise refuse_sarif()
             log = forms.sarif()
-            self._json(self.query.search(log) if self.query is not None else log)
+            self._json(run_query(self.query, log) if self.query is not None else log)
         elif forms is not None and forms.text is not None and self._plain_text:
             self._lines(forms.text())
         else:
             self._view(forms.view() if forms is not None else result)  # type: ignore[arg-type]
         self.stream.flush()
+
+    def emit_bytes(self, data: bytes) -> None:
+        """A result that is bytes (``inspect --raw``, ``--config``): written exactly, in every
+        format (their sha256 is their digest)."""
+        self.streams.write_bytes(data)
 
     @property
     def _plain_text(self) -> bool:
@@ -287,7 +295,7 @@ class Renderer:
 
     def _view(self, view: View) -> None:
         if self.query is not None:
-            self._emit_queried(self.query.search(view.doc))
+            self._emit_queried(run_query(self.query, view.doc))
         elif self.format == "json":
             self._json(view.doc, compact=view.json_lines)
         elif self.format == "text":
@@ -299,11 +307,11 @@ class Renderer:
         for row in rows:
             self.stream.write("\t".join(row) + "\n")
 
-    def _json(self, doc: Any, *, compact: bool = False) -> None:
+    def _json(self, doc: object, *, compact: bool = False) -> None:
         indent = None if compact else 2
         self.stream.write(json.dumps(doc, indent=indent, ensure_ascii=False) + "\n")
 
-    def _emit_queried(self, value: Any) -> None:
+    def _emit_queried(self, value: object) -> None:
         if self.format != "text":
             self._json(value)
             return

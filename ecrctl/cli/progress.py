@@ -10,9 +10,13 @@ something is drawn.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecrctl.cli.streams import Streams, current
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+    from rich.status import Status
 
 
 class Reporter:
@@ -49,7 +53,7 @@ class StatusLine:
         self.reporter = reporter
         self.first = first
         self.last: str | None = None
-        self._spinner: Any = None
+        self._spinner: Status | None = None
 
     def __enter__(self) -> StatusLine:
         if self.reporter.live:
@@ -79,8 +83,8 @@ class Bars:
 
     def __init__(self, reporter: Reporter) -> None:
         self.reporter = reporter
-        self._tasks: dict[str, Any] = {}
-        self._progress: Any = None
+        self._tasks: dict[str, TaskID] = {}
+        self._progress: Progress | None = None
         if reporter.live:
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 

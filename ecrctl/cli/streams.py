@@ -15,12 +15,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 DEFAULT_WIDTH = 80  # a pipe or a file: the width rich and click assume
 
 
-def _isatty(stream: Any) -> bool:
+def _isatty(stream: TextIO) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):  # closed, or not a real stream
@@ -41,16 +44,16 @@ class Streams:
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
         environ: Mapping[str, str] | None = None,
-        said: Mapping[str, Any] | None = None,
+        said: Mapping[str, object] | None = None,
         width: int | None = None,
     ) -> None:
         self._stdin = stdin
         self._stdout = stdout
         self._stderr = stderr
         self._environ = environ
-        self._said: Mapping[str, Any] = said if said is not None else {}
+        self._said: Mapping[str, object] = said if said is not None else {}
         self._width = width
-        self._consoles: dict[bool, Any] = {}
+        self._consoles: dict[bool, Console] = {}
 
     @property
     def stdin(self) -> TextIO:
@@ -113,7 +116,7 @@ class Streams:
                 return found
         return DEFAULT_WIDTH
 
-    def console(self, *, stderr: bool = False) -> Any:
+    def console(self, *, stderr: bool = False) -> Console:
         """The rich Console for stdout (results) or stderr (progress), built on first use."""
         if stderr not in self._consoles:
             from rich.console import Console
@@ -158,6 +161,18 @@ class Streams:
         stream = self.stdout
         stream.write(text)
         stream.flush()
+
+    def write_bytes(self, data: bytes) -> None:
+        """Bytes to stdout exactly as they are (a manifest, a blob), flushed."""
+        stream = self.stdout
+        stream.flush()
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:  # a text-only stream (a test's StringIO)
+            stream.write(data.decode("utf-8", "replace"))
+            stream.flush()
+            return
+        buffer.write(data)
+        buffer.flush()
 
 
 _CURRENT: list[Streams] = []

@@ -27,6 +27,31 @@ class Refused(EcrctlError):
     """AWS refused, or the operation partly failed (exit 1)."""
 
 
+# ECR's answers that callers act on, named by core/ecr/api.py so that no caller needs the client.
+class RepositoryAlreadyExists(Refused):
+    """ECR's RepositoryAlreadyExistsException."""
+
+
+class RepositoryNotEmpty(Refused):
+    """ECR's RepositoryNotEmptyException (DeleteRepository without force)."""
+
+
+class LifecyclePolicyNotFound(NotFound):
+    """ECR's LifecyclePolicyNotFoundException where no None answer fits (a preview)."""
+
+
+class PreviewInProgress(Refused):
+    """ECR's LifecyclePolicyPreviewInProgressException."""
+
+
+class ScanNotFound(NotFound):
+    """ECR's ScanNotFoundException: the image has no scan (yet)."""
+
+
+class ScanLimitExceeded(Refused):
+    """ECR's LimitExceededException on StartImageScan: one basic scan per image per 24 hours."""
+
+
 class ConfigurationError(EcrctlError):
     """Credentials, region or permission problems (exit 4)."""
 
@@ -49,3 +74,8 @@ class SignInRequired(ConfigurationError):
         self.reason = reason
         self.profile = profile
         self.options = options
+
+
+class BadAnswer(EcrctlError):
+    """A peer (a registry, its token service) answered what ecrctl refuses to take: malformed,
+    too large or too slow; the message names the host and what was wrong (exit 1)."""

@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Generic, Protocol, TypedDict, TypeVar
 
 from ecrctl.core.exceptions import ImageNotFound, InvalidInput, RepositoryNotFound
 from ecrctl.core.org.limiter import AdaptiveWidth, with_backoff
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
+
     from ecrctl.core.ecr.api import EcrRegistry
 
 T = TypeVar("T")
@@ -38,6 +41,12 @@ ALL_REGIONS = "all"
 DEFAULT_REGION = "us-east-1"
 _PROFILE_RE = re.compile(r"[A-Za-z0-9_.@+/-]{1,128}")
 _REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+
+
+class RegionLister(Protocol):
+    """EC2's DescribeRegions (no stubs are installed for EC2)."""
+
+    def describe_regions(self) -> Mapping[str, Sequence[Mapping[str, object]]]: ...
 
 
 class ProfileAccess(Protocol):
@@ -55,7 +64,13 @@ class ProfileAccess(Protocol):
         """STS GetCallerIdentity: Account, Arn, UserId."""
         ...
 
-    def client(self, service: str, region: str) -> Any: ...
+    def ec2(self, region: str) -> RegionLister:
+        """The profile's EC2 client in ``region`` (to list the regions enabled)."""
+        ...
+
+    def registry(self, region: str) -> EcrRegistry:
+        """The profile's own ECR registry in ``region``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -154,7 +169,7 @@ def parse_regions(text: str | None) -> list[str] | None:
     return list(dict.fromkeys(names))
 
 
-def enabled_regions(ec2: Any) -> list[str]:
+def enabled_regions(ec2: RegionLister) -> list[str]:
     """The regions enabled for the account (EC2 DescribeRegions without AllRegions: the
     opt-in regions not opted into are left out, as AWS documents)."""
     response = ec2.describe_regions()
@@ -175,7 +190,7 @@ class Fleet(Generic[K]):
         region: str | None = None,
         concurrency: int = CONCURRENCY,
         width: AdaptiveWidth | None = None,
-        sleep: Callable[[float], Any] | None = None,
+        sleep: Callable[[float], object] | None = None,
     ) -> None:
         """``profiles``: profile names, or anything ``open_profile`` opens (an organisation's
         accounts), each shown as ``source(it, region)``. ``regions`` None: each profile's
@@ -201,7 +216,7 @@ class Fleet(Generic[K]):
     def _regions_of(self, access: ProfileAccess) -> list[str | None]:
         if self.regions == [ALL_REGIONS]:
             where = self.region or access.default_region() or DEFAULT_REGION
-            return list(enabled_regions(access.client("ec2", where)))
+            return list(enabled_regions(access.ec2(where)))
         if self.regions is not None:
             return list(self.regions)
         return [self.region or access.default_region()]
@@ -210,7 +225,7 @@ class Fleet(Generic[K]):
         """``read(context, region)`` on every source; outcomes in profile, then region order."""
         lock = threading.Lock()
         done: dict[tuple[int, int], Outcome[T]] = {}
-        futures: list[Future[Any]] = []
+        futures: list[Future[None]] = []
 
         def one(index: int, position: int, context: ProfileContext, source: Source) -> None:
             try:
@@ -236,7 +251,7 @@ class Fleet(Generic[K]):
             context = ProfileContext(access, who["Account"], who.get("Arn", ""), method)
             for region in regions:  # clients made here: one thread per session
                 if region is not None:
-                    access.client("ecr", region)
+                    access.registry(region)
             return context, regions
 
         def prepare(index: int, profile: K) -> None:
@@ -269,6 +284,13 @@ class Fleet(Generic[K]):
         return FleetResult([done[key] for key in sorted(done)])
 
 
+class LocatedJson(TypedDict):
+    repository: str
+    tags: list[str]
+    digest: str
+    pushedAt: str | None
+
+
 @dataclass(frozen=True)
 class Located:
     """An image found in one source: the tag asked for (or the digest's tags) and its digest."""
@@ -276,9 +298,9 @@ class Located:
     repository: str
     digest: str
     tags: tuple[str, ...]
-    pushed_at: Any = None
+    pushed_at: datetime | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> LocatedJson:
         from ecrctl.core.models import iso
 
         return {
@@ -294,13 +316,13 @@ def locate(
 ) -> list[Located]:
     """The image a tag or digest names in one registry; [] when the repository or image is not
     there (absence is an answer here, not an error)."""
-    image_id = {"imageDigest": digest} if digest else {"imageTag": str(tag)}
+    image_id: ImageIdentifierTypeDef = {"imageDigest": digest} if digest else {"imageTag": str(tag)}
     try:
-        details = registry.call("describe_images", repositoryName=repository, imageIds=[image_id])
+        details = registry.images_by_id(repository, [image_id])
     except (RepositoryNotFound, ImageNotFound):
         return []
     found = []
-    for image in details.get("imageDetails") or []:
+    for image in details:
         tags = tuple(sorted(image.get("imageTags") or []))
         if tag is not None and not digest:
             tags = (tag,)

@@ -33,13 +33,17 @@ def read_at_most(stream: TextIO, limit: int, what: str, hint: str = "") -> str:
     return text
 
 
-def read_file_at_most(path: str, limit: int, hint: str = "") -> str:
-    """The text of FILE read with the same bound (never more than ``limit`` + 1 characters)."""
+def read_file_at_most(path: str, limit: int, hint: str = "", *, what: str = "") -> str:
+    """The text of FILE read with the same bound (never more than ``limit`` + 1 characters);
+    ``what`` names it in messages (``--ignore-file FILE``), else its path does."""
+    name = printable(what or path)
     try:
         with open(path, encoding="utf-8") as handle:
-            return read_at_most(handle, limit, path, hint)
+            return read_at_most(handle, limit, name, hint)
     except OSError as error:
-        raise InvalidInput(f"cannot read {path}: {error.strerror or error}") from None
+        raise InvalidInput(f"cannot read {name}: {error.strerror or error}") from None
+    except ValueError:  # a NUL in the path: no such file can exist
+        raise InvalidInput(f"cannot read {name}: a path cannot hold a NUL character") from None
 
 
 def check_host_name(host: str) -> str | None:
@@ -130,3 +134,11 @@ def check_seconds(option: str, value: float, *, minimum: float, maximum: float) 
             f"invalid {option} {value!r}: give seconds from {minimum:g} to {maximum:g}"
         )
     return value
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control and format characters (escape sequences, bidi
+    overrides, tabs, newlines) written as Python escapes such as ``\\x1b``."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)

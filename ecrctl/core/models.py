@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.literals import ImageTagMutabilityType
+    from mypy_boto3_ecr.type_defs import ImageDetailTypeDef, RepositoryTypeDef
 
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
 
@@ -18,6 +22,54 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+class RepositoryJson(TypedDict):
+    name: str
+    uri: str
+    arn: str
+    registryId: str
+    createdAt: str | None
+    tagMutability: str
+    tagMutabilityExceptions: list[str]
+    scanOnPush: bool
+    encryption: str
+    kmsKey: str | None
+
+
+class RepositoryDetailsJson(RepositoryJson):
+    tags: dict[str, str]
+    imageCount: int
+    totalSizeBytes: int
+    lifecyclePolicy: bool
+    repositoryPolicy: bool
+
+
+class ImageJson(TypedDict):
+    digest: str
+    tags: list[str]
+    pushedAt: str | None
+    sizeBytes: int
+    mediaType: str | None
+    lastPulledAt: str | None
+    scanStatus: str | None
+    severityCounts: dict[str, int]
+    platforms: list[str]
+
+
+class TagEntryJson(TypedDict):
+    tag: str
+    digest: str
+    pushedAt: str | None
+    sizeBytes: int
+
+
+class RemovalPlanJson(TypedDict):
+    name: str
+    imageCount: int
+    sizeBytes: int
+    removable: bool
+    reason: str | None
+
+
 @dataclass(frozen=True)
 class Repository:
     name: str
@@ -25,7 +77,7 @@ class Repository:
     arn: str
     registry_id: str
     created_at: datetime | None
-    tag_mutability: str
+    tag_mutability: ImageTagMutabilityType
     scan_on_push: bool
     encryption: str = "AES256"
     kms_key: str | None = None
@@ -33,8 +85,8 @@ class Repository:
     mutability_exceptions: tuple[str, ...] = ()
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> Repository:
-        encryption = data.get("encryptionConfiguration") or {}
+    def from_api(cls, data: RepositoryTypeDef) -> Repository:
+        encryption = data.get("encryptionConfiguration")
         exclusions = data.get("imageTagMutabilityExclusionFilters") or []
         return cls(
             name=data["repositoryName"],
@@ -44,8 +96,8 @@ class Repository:
             created_at=data.get("createdAt"),
             tag_mutability=data.get("imageTagMutability", "MUTABLE"),
             scan_on_push=bool((data.get("imageScanningConfiguration") or {}).get("scanOnPush")),
-            encryption=encryption.get("encryptionType", "AES256"),
-            kms_key=encryption.get("kmsKey"),
+            encryption=encryption.get("encryptionType", "AES256") if encryption else "AES256",
+            kms_key=encryption.get("kmsKey") if encryption else None,
             mutability_exceptions=tuple(f["filter"] for f in exclusions if f.get("filter")),
         )
 
@@ -57,7 +109,7 @@ class Repository:
             return f"{base} except {','.join(self.mutability_exceptions)}"
         return base
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> RepositoryJson:
         return {
             "name": self.name,
             "uri": self.uri,
@@ -81,7 +133,7 @@ class RepositoryDetails:
     has_repository_policy: bool
     resource_tags: dict[str, str] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> RepositoryDetailsJson:
         return {
             **self.repository.to_json(),
             "tags": dict(self.resource_tags),
@@ -105,9 +157,10 @@ class Image:
     last_pulled_at: datetime | None = None
     scan_status: str | None = None
     severity_counts: dict[str, int] = field(default_factory=dict)
+    platforms: tuple[str, ...] = ()  # an index's children (os/arch[/variant]), in its order
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> Image:
+    def from_api(cls, data: ImageDetailTypeDef) -> Image:
         summary = data.get("imageScanFindingsSummary") or {}
         return cls(
             digest=data["imageDigest"],
@@ -123,7 +176,7 @@ class Image:
             },
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ImageJson:
         return {
             "digest": self.digest,
             "tags": list(self.tags),
@@ -135,6 +188,7 @@ class Image:
             "severityCounts": {
                 s: self.severity_counts[s] for s in SEVERITIES if s in self.severity_counts
             },
+            "platforms": list(self.platforms),
         }
 
 
@@ -145,7 +199,7 @@ class TagEntry:
     pushed_at: datetime | None
     size_bytes: int
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> TagEntryJson:
         return {
             "tag": self.tag,
             "digest": self.digest,
@@ -162,11 +216,13 @@ class RemovalPlan:
     image_count: int
     allowed: bool
     reason: str | None = None
+    size_bytes: int = 0
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> RemovalPlanJson:
         return {
             "name": self.name,
             "imageCount": self.image_count,
+            "sizeBytes": self.size_bytes,
             "removable": self.allowed,
             "reason": self.reason,
         }

@@ -13,8 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ecrctl.core.exceptions import InvalidInput
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
 
 # -- media types --------------------------------------------------------------------------------
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -22,11 +26,13 @@ DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_V1 = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+DOCKER_LAYER_TAR = "application/vnd.docker.image.rootfs.diff.tar"  # docker save's, uncompressed
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 INDEX_MEDIA_TYPES = frozenset({DOCKER_LIST, OCI_INDEX})
+OCI_REF_NAME = "org.opencontainers.image.ref.name"  # an OCI layout's tag (index.json annotation)
 # Every manifest type ecrctl reads, in the order a registry is asked for them (Accept); ECR's
 # BatchGetImage answers only in a media type it is told the caller accepts.
 MANIFEST_MEDIA_TYPES = (OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST)
@@ -53,7 +59,7 @@ _REGION_RE = re.compile(REGION_PATTERN)
 # botocore's model for RepositoryName (OCI distribution spec), anchored.
 _REPO_RE = re.compile(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*")
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-_DIGEST_RE = re.compile(r"sha256:[a-f0-9]{64}")
+DIGEST_RE = re.compile(r"sha256:[a-f0-9]{64}")
 HOST_RE = re.compile(
     rf"(?P<account>{ACCOUNT_PATTERN})\.dkr\.ecr(?P<fips>-fips)?\.(?P<region>{REGION_PATTERN})"
     r"\.(?P<suffix>amazonaws\.com\.cn|amazonaws\.com|sc2s\.sgov\.gov|c2s\.ic\.gov)"
@@ -127,7 +133,7 @@ class Reference:
         return self.host is None or self.registry is not None
 
     @property
-    def image_id(self) -> dict[str, str]:
+    def image_id(self) -> ImageIdentifierTypeDef:
         """The ``imageId`` structure ECR takes."""
         if self.digest:
             return {"imageDigest": self.digest}
@@ -217,7 +223,7 @@ def validate_tag(tag: str) -> str:
 
 
 def validate_digest(digest: str) -> str:
-    if not _DIGEST_RE.fullmatch(digest):
+    if not DIGEST_RE.fullmatch(digest):
         raise InvalidInput(
             f"invalid digest {digest!r}: expected sha256: and 64 lower-case hex digits"
         )
@@ -269,7 +275,7 @@ def without_reference(text: str) -> str:
     return f"{ref.registry}/{ref.repository}" if ref.registry else ref.repository
 
 
-def parse_tag_or_digest(text: str) -> dict[str, str]:
+def parse_tag_or_digest(text: str) -> ImageIdentifierTypeDef:
     """A SOURCE such as ``v1`` or ``@sha256:...`` (or ``sha256:...``) as an ECR imageId."""
     value = text.strip()
     if value.startswith("@"):
@@ -342,7 +348,7 @@ def parse_reference(text: str, *, what: str = "image") -> Reference:
     digest = tag = None
     if "@" in rest:
         rest, _, digest = rest.partition("@")
-        if not _DIGEST_RE.fullmatch(digest):
+        if not DIGEST_RE.fullmatch(digest):
             raise InvalidInput(
                 f"{what} {raw!r}: invalid digest {digest!r} (expected sha256: and 64 hex digits)"
             )
@@ -370,8 +376,16 @@ def destination(text: str, source: Reference) -> Reference:
     """DST: a repository keeps the source's tag (or digest); ``repo:tag`` names its own tag."""
     dst = parse_reference(text, what="destination")
     if dst.tag is None and dst.digest is None:
-        return replace(dst, tag=source.tag, digest=None if source.tag else source.digest)
+        return keep_tag(dst, source)
     return dst
+
+
+def keep_tag(dst: Reference, source: Reference) -> Reference:
+    """A destination named without a tag: the source's tag, else its digest, else ``latest``
+    (a source without either means ``:latest``, as in docker)."""
+    if source.tag or not source.digest:
+        return replace(dst, tag=source.tag or "latest", digest=None)
+    return replace(dst, tag=None, digest=source.digest)
 
 
 def is_loopback(host: str) -> bool:

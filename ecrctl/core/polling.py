@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -28,7 +28,7 @@ class Schedule:
     longest: float = 5.0
     factor: float = 2.0
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
-    sleep: Callable[[float], Any] = field(default=time.sleep, repr=False)
+    sleep: Callable[[float], object] = field(default=time.sleep, repr=False)
     added: float = 0.0  # seconds added to every interval from now on (slow_down)
 
     def slow_down(self, seconds: float) -> None:

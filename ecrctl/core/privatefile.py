@@ -5,7 +5,10 @@
   ``check_private_dir`` says why one may not be used.
 - A private file is read with ``O_NOFOLLOW`` and used only if it is a regular file owned by the
   user and writable by nobody else (``open_private_for_read``, ``read_private``): another user
-  cannot plant a cached token or a cached help text.
+  cannot plant a cached token or a cached help text. ``open_private`` says why one may not be.
+- A file that people keep elsewhere on purpose (the docker config, linked by a dotfile manager)
+  may be reached through symbolic links, each the user's own (``follow_own_links``); what they
+  lead to passes the same checks.
 - ``write_private`` writes whole or not at all (a temporary file of mode 0600, fsync, rename)
   and removes the temporaries that a killed ecrctl left beside the target (they hold secrets).
 
@@ -18,7 +21,7 @@ import os
 
 TYPE_CHECKING = False  # not typing's: importing typing costs the helper's hot path time
 if TYPE_CHECKING:
-    from typing import BinaryIO
+    from typing import Any, BinaryIO
 
 _UNSAFE_MODE = 0o022  # group- or world-writable
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -27,6 +30,8 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a planted FIFO must not hang the rea
 # Temporaries left by a writer that died before it renamed them; without a pid in the name
 # (written by an older ecrctl) they are removed once they are this old.
 _ORPHAN_AGE_SECONDS = 600
+TEMPORARY_PREFIX = ".tmp-"  # write_private's temporaries: {prefix}{pid}-XXXX.tmp
+_MAX_LINKS = 40  # as Linux's own limit on links followed in one path
 
 
 class UnsafePath(Exception):
@@ -34,11 +39,40 @@ class UnsafePath(Exception):
 
 
 def _owner_problem(path: str, uid: int, mode: int) -> str | None:
+    """Why another user could change what ``path`` holds (with the fix), or None."""
     if uid != os.geteuid():
-        return f"{path} is owned by uid {uid}, not by you (uid {os.geteuid()})"
+        return (
+            f"{path} is owned by uid {uid}, not by you (uid {os.geteuid()}): "
+            "use one of your own, or chown it to yourself"
+        )
     if mode & _UNSAFE_MODE:
-        return f"{path} is writable by other users (mode {mode & 0o777:04o})"
+        return f"{path} is writable by other users (mode {mode & 0o777:04o}): chmod go-w {path}"
     return None
+
+
+def follow_own_links(path: str) -> str:
+    """``path`` with the symbolic links at its end followed, as long as each link is the user's
+    own (a dotfile manager's link in one's home); ``path`` itself when it is no link or absent.
+    Raises UnsafePath for a link another user owns (who could point it anywhere) or a loop.
+    What the links lead to is still to be checked (``check_private_dir``, ``open_private``)."""
+    import stat
+
+    current = path
+    for _ in range(_MAX_LINKS):
+        try:
+            info = os.lstat(current)
+        except OSError:
+            return current  # absent (or unreachable): the caller's open says so
+        if not stat.S_ISLNK(info.st_mode):
+            return current
+        if info.st_uid != os.geteuid():
+            raise UnsafePath(
+                f"{current} is a symbolic link owned by uid {info.st_uid}, not by you: "
+                "ecrctl follows only your own links; remove it"
+            )
+        # Joined, not normalised: the kernel resolves ".." after a linked directory correctly.
+        current = os.path.join(os.path.dirname(current), os.readlink(current))
+    raise UnsafePath(f"{path}: too many levels of symbolic links")
 
 
 def check_private_dir(path: str, *, levels: int = 1) -> str | None:
@@ -83,26 +117,40 @@ def ensure_private_dir(path: str, *, levels: int = 1) -> None:
         raise UnsafePath(problem)
 
 
-def open_private_for_read(path: str, *, dir_levels: int = 0) -> BinaryIO | None:
-    """The file opened for reading (binary), or None when it is absent or may not be trusted:
-    a symbolic link, not a regular file, owned by another user, writable by others, or (with
-    ``dir_levels``) in a directory that fails ``check_private_dir``."""
+def open_private(path: str) -> BinaryIO:
+    """The file opened for reading (binary) if it may be trusted: a regular file (never
+    through a symbolic link, never blocking on a FIFO), owned by the user, writable by nobody
+    else. Raises UnsafePath saying why not, FileNotFoundError when absent, OSError otherwise."""
+    import errno
     import stat
 
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise UnsafePath(f"{path} is a symbolic link") from None
+        raise
+    try:
+        info = os.fstat(fd)
+        problem = _owner_problem(path, info.st_uid, info.st_mode)
+        if not stat.S_ISREG(info.st_mode):
+            problem = f"{path} is not a regular file (a FIFO, a device or a directory): remove it"
+        if problem:
+            raise UnsafePath(problem)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def open_private_for_read(path: str, *, dir_levels: int = 0) -> BinaryIO | None:
+    """``open_private``, or None when the file is absent or may not be trusted (also when,
+    with ``dir_levels``, its directory fails ``check_private_dir``)."""
     if dir_levels and check_private_dir(os.path.dirname(os.path.abspath(path)), levels=dir_levels):
         return None
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _NONBLOCK)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or _owner_problem(path, info.st_uid, info.st_mode):
-            os.close(fd)
-            return None
-        return os.fdopen(fd, "rb")
-    except OSError:
-        os.close(fd)
+        return open_private(path)
+    except (UnsafePath, OSError):
         return None
 
 
@@ -117,6 +165,21 @@ def read_private(path: str, limit: int, *, dir_levels: int = 0) -> bytes | None:
         except OSError:
             return None
     return data if len(data) <= limit else None
+
+
+def read_private_object(path: str, limit: int, *, dir_levels: int = 0) -> dict[str, Any] | None:
+    """A trusted private file's JSON object; None when absent, untrusted, larger than
+    ``limit`` bytes, not JSON, or not an object."""
+    import json  # the credential helper parses its cache entry itself
+
+    raw = read_private(path, limit, dir_levels=dir_levels)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _alive(pid: int) -> bool:
@@ -165,7 +228,9 @@ def remove_stale_temporaries(directory: str, prefix: str) -> int:
     return removed
 
 
-def write_private(target: str | os.PathLike[str], text: str, *, prefix: str = ".tmp-") -> None:
+def write_private(
+    target: str | os.PathLike[str], text: str, *, prefix: str = TEMPORARY_PREFIX
+) -> None:
     """Temporary file (mode 0600) in the target's folder, fsync, then rename over the target.
 
     A reader sees the old file or the new one, never a part, and never a moment of wider mode.

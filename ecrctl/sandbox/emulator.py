@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ecrctl.core.exceptions import Refused
+from ecrctl.sandbox.extra import missing_extra_message
 
 SANDBOX_ACCOUNT = "123456789012"
 SANDBOX_REGION = "us-east-1"
-MISSING_EXTRA = "the sandbox needs moto's server: pip install 'ecrctl[sandbox]'"
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def running_emulator(port: int | None = None, data: Path | None = None) -> Itera
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
     except ImportError:
-        raise Refused(MISSING_EXTRA) from None
+        raise Refused(missing_extra_message()) from None
     import logging
 
     from ecrctl.sandbox.frontdoor import Served, with_registry

@@ -9,6 +9,8 @@ request to moto untouched, body unread:
 - ECR's StartLifecyclePolicyPreview / GetLifecyclePolicyPreview: computed with ecrctl's own
   evaluator over the repository's images, which are read from moto through the ECR API itself
   (the server is threaded, so the nested call is served while this one waits).
+- Beneath it, ``EcrExtras`` (ecr_extras.py): pull-through cache rules, account settings, and
+  DescribeImages' push times and scan status.
 """
 
 from __future__ import annotations
@@ -22,7 +24,17 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from _typeshed.wsgi import WSGIApplication as Wsgi
+    from mypy_boto3_ecr import ECRClient
+
+    from ecrctl.core.lifecycle.evaluate import Decision
+
+from ecrctl.core.jsontypes import JsonObject
+from ecrctl.sandbox.ecr_extras import EcrExtras
 
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921."
 PUBLIC_TARGET = "SpencerFrontendService."
@@ -30,8 +42,6 @@ TOKEN_SECONDS = 12 * 3600
 PREVIEW_PAGE = 100
 JSON_TYPE = "application/x-amz-json-1.1"
 
-StartResponse = Callable[..., Any]
-Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _REGION_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 
 
@@ -44,6 +54,12 @@ class ApiError(Exception):
         self.message = message
 
 
+class _Ids(TypedDict, total=False):
+    """The registry a request names, when it names one."""
+
+    registryId: str
+
+
 @dataclass
 class _Preview:
     registry_id: str
@@ -54,14 +70,14 @@ class _Preview:
     transitioning: int = 0
 
 
-def _region(environ: dict[str, Any]) -> str:
+def _region(environ: WSGIEnvironment) -> str:
     match = _REGION_RE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
     return match.group(1) if match else "us-east-1"
 
 
-def _result(decision: Any) -> dict[str, Any]:
+def _result(decision: Decision) -> dict[str, Any]:
     image = decision.image
-    action: dict[str, Any] = {"type": decision.action.upper()}
+    action: JsonObject = {"type": decision.action.upper()}
     if decision.action == "transition":
         action["targetStorageClass"] = "ARCHIVE"
     return {
@@ -77,13 +93,13 @@ def _result(decision: Any) -> dict[str, Any]:
 class SandboxMiddleware:
     """Answers ECR Public's token and the lifecycle preview; moto answers everything else."""
 
-    def __init__(self, inner: Wsgi, ecr_client: Callable[[str], Any]) -> None:
-        self.inner = inner
+    def __init__(self, inner: Wsgi, ecr_client: Callable[[str], ECRClient]) -> None:
+        self.inner: Wsgi = EcrExtras(inner, ecr_client)
         self.ecr_client = ecr_client  # region -> an ECR client on this very server
         self.previews: dict[tuple[str, str, str], _Preview] = {}
         self.lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if environ.get("PATH_INFO") == "/moto-api/reset":
             with self.lock:
@@ -140,7 +156,7 @@ class SandboxMiddleware:
         if not repository:
             raise ApiError("InvalidParameterException", "repositoryName is required")
         ecr = self.ecr_client(region)
-        ids: dict[str, Any] = {}
+        ids: _Ids = {}
         if body.get("registryId"):
             ids["registryId"] = str(body["registryId"])
         try:
@@ -172,9 +188,9 @@ class SandboxMiddleware:
 
     def _compute(
         self,
-        ecr: Any,
+        ecr: ECRClient,
         repository: str,
-        ids: dict[str, Any],
+        ids: _Ids,
         registry_id: str,
         body: dict[str, Any],
     ) -> _Preview:

@@ -90,7 +90,9 @@ NUMBERS = st.one_of(
     st.integers(-3, 1200).map(str), st.sampled_from(["x", "", "1.5", "1e3", "-0", "nan"])
 )
 QUERIES = st.one_of(
-    st.sampled_from(["[0]", "length(@)", "[].tag", "[", "foo.bar", "@", "`1`", "a ||"]),
+    st.sampled_from(
+        ["[0]", "length(@)", "[].tag", "[", "foo.bar", "@", "`1`", "a ||", "abs(@)", "length(`1`)"]
+    ),
     st.text(ARG_CHARS, max_size=8),
 )
 TEXT = st.text(ARG_CHARS, max_size=16)

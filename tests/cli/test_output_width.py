@@ -6,6 +6,7 @@ terminal (`-o table | less`) rich renders at 80, which is the piped case.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -184,3 +185,32 @@ def test_events_status_text_carries_the_webhook_url(cli: Any) -> None:
     destination = next(fields for fields in lines if fields[0] == "api-destination")
     assert destination[4] == URL
     assert all(fields[4] == "-" for fields in lines if fields[0] != "api-destination")
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_images_show_each_index_platforms_within_the_width(cli: Any, ecr: Any, width: int) -> None:
+    from ecrctl.core.names import DOCKER_LIST
+    from ecrctl.sandbox.images import synthetic_index
+
+    ecr.create_repository(repositoryName="team/multi-arch-service")
+    amd, arm = synthetic_manifest("amd"), synthetic_manifest("arm")
+    for child in (amd, arm):
+        put_synthetic(ecr, "team/multi-arch-service", child)
+    index = synthetic_index([(amd, "linux/amd64"), (arm, "linux/arm64")], media_type=DOCKER_LIST)
+    put_synthetic(ecr, "team/multi-arch-service", index, f"{LONG_TAG}-multi")
+    result = cli("-o", "table", "images", "team/multi-arch-service", env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.stderr
+    rows = body(table_lines(result.stdout, width))
+    row = next(r for r in rows if r.startswith(index.digest.split(":")[1][:12]))
+    if width == 80:
+        assert "docker-list" in row and "amd64,arm64" in row and "…" not in row.split()[-1]
+    else:
+        assert "docker-manifest-list" in row and "linux/amd64,linux/arm64" in row
+    assert "docker-ma…" not in result.stdout
+    as_json = cli("-o", "json", "images", "team/multi-arch-service")
+    platforms = {i["digest"]: i["platforms"] for i in json.loads(as_json.stdout)}
+    assert platforms[index.digest] == ["linux/amd64", "linux/arm64"]
+    assert platforms[amd.digest] == []
+    text = cli("-o", "text", "images", "team/multi-arch-service")
+    line = next(x for x in text.stdout.splitlines() if x.startswith(index.digest))
+    assert line.split("\t")[-1] == "linux/amd64,linux/arm64"

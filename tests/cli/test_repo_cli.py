@@ -126,10 +126,25 @@ def test_remove_dry_run_changes_nothing(cli: Any, ecr: Any) -> None:
     seed_repository(ecr, "full", ["v1", "v2"])
     result = cli("-o", "json", "repo", "remove", "full", "--force", "--dry-run")
     assert result.exit_code == 0
+    size = sum(
+        i["imageSizeInBytes"] for i in ecr.describe_images(repositoryName="full")["imageDetails"]
+    )
     assert json.loads(result.stdout) == [
-        {"name": "full", "imageCount": 2, "removable": True, "reason": None, "removed": False}
+        {
+            "name": "full",
+            "imageCount": 2,
+            "sizeBytes": size,
+            "removable": True,
+            "reason": None,
+            "removed": False,
+        }
     ]
     assert "dry run" in result.stderr
+    assert len(ecr.describe_repositories()["repositories"]) == 1
+    # Piped (text): what would go, not just the name.
+    text = cli("repo", "remove", "full", "--force", "--dry-run")
+    assert (text.exit_code, text.stdout) == (0, f"full\t2\t{size}\twould remove\n")
+    assert text.stderr == "dry run: nothing changed\n"
     assert len(ecr.describe_repositories()["repositories"]) == 1
 
 

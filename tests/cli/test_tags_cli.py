@@ -74,7 +74,9 @@ def test_images_one_row_per_digest_untagged_included(cli: Any, ecr: Any) -> None
     assert multi["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
     assert sum(1 for d in docs if d["tags"] == []) == 1
     text = cli("images", "app").stdout.splitlines()
-    assert len(text) == 6 and all(line.count("\t") == 6 for line in text)
+    # 8 columns: platforms (an index's; "-" for an image) was added last, after scan status
+    assert len(text) == 6 and all(line.count("\t") == 7 for line in text)
+    assert all(line.endswith("\t-") for line in text)
 
 
 def test_query_over_tags(cli: Any, ecr: Any) -> None:

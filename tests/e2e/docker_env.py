@@ -107,6 +107,11 @@ def _make_tls(root: Path) -> Path:
             "2",
             "-subj",
             "/CN=ecrctl test CA",
+            # What Python 3.13's default context checks of a CA (VERIFY_X509_STRICT).
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
             "-keyout",
             str(tls / "ca.key"),
             "-out",
@@ -128,7 +133,14 @@ def _make_tls(root: Path) -> Path:
             str(tls / "server.csr"),
         ]
     )
-    (tls / "ext.cnf").write_text(f"subjectAltName=DNS:{HOST}\n")
+    (tls / "ext.cnf").write_text(
+        f"subjectAltName=DNS:{HOST}\n"
+        "basicConstraints=critical,CA:FALSE\n"
+        "keyUsage=critical,digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage=serverAuth\n"
+        "subjectKeyIdentifier=hash\n"
+        "authorityKeyIdentifier=keyid,issuer\n"
+    )
     _run(
         [
             "openssl",

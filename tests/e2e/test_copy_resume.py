@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import pytest
 from ecrctl.core.distribution.upload import CHUNK_SIZE
 from ecrctl.core.polling import Schedule, poll
 from tests import oci_registries
+from tests.fakehttp import FakeServer, Reply, Request
 from tests.oci_registries import manifest_exists, push_image, skopeo_digest
 
 registries = oci_registries.registries  # the session fixture: two registries
@@ -31,9 +31,10 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
 
 class HoldingProxy:
-    """HTTP/1.1 to one registry. Records (upload session, body bytes forwarded) per PATCH; with
-    ``hold_after`` set, the PATCH after that many is held once ``hold_forward`` of its body bytes
-    went on to the registry: ``held`` is set and nothing more goes through until ``release``."""
+    """HTTP/1.1 to one registry, on a fakehttp server that streams request bodies. Records
+    (upload session, body bytes forwarded) per PATCH; with ``hold_after`` set, the PATCH after
+    that many is held once ``hold_forward`` of its body bytes went on to the registry: ``held``
+    is set and nothing more goes through until ``release`` (then it is closed unanswered)."""
 
     def __init__(self, target: str) -> None:
         self.target = target
@@ -42,73 +43,49 @@ class HoldingProxy:
         self.hold_forward = 0
         self.held, self.release = threading.Event(), threading.Event()
         self.lock = threading.Lock()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                proxy.forward(self)
-
-            do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.host = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = FakeServer(self.forward, stream_requests=True)
+        self.host = self.server.host
 
     def sent_to(self, session: str) -> int:
         return sum(n for s, n in self.patches if s == session)
 
-    def forward(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
+    def forward(self, request: Request) -> Reply:
+        length = int(request.headers.get("Content-Length") or 0)
         upstream = http.client.HTTPConnection(self.target, timeout=120)
-        upstream.putrequest(
-            handler.command, handler.path, skip_host=True, skip_accept_encoding=True
-        )
-        for name, value in handler.headers.items():
+        upstream.putrequest(request.method, request.path, skip_host=True, skip_accept_encoding=True)
+        for name, value in request.headers.items():
             if name.lower() not in _HOP - {"content-length"}:
                 upstream.putheader(name, value)
         upstream.endheaders()
         with self.lock:
             hold = (
-                handler.command == "PATCH"
+                request.method == "PATCH"
                 and self.hold_after is not None
                 and len(self.patches) >= self.hold_after
                 and not self.held.is_set()
             )
-        sent = self._pump(handler, upstream, min(self.hold_forward, length) if hold else length)
+        sent = self._pump(request, upstream, min(self.hold_forward, length) if hold else length)
         if hold:
             self.held.set()
             self.release.wait()
             upstream.close()
-            handler.close_connection = True
-            return
-        if handler.command == "PATCH":
+            return Reply(hang_up=True)
+        if request.method == "PATCH":
             with self.lock:
-                self.patches.append((session_of(handler.path), sent))
+                self.patches.append((session_of(request.path), sent))
         response = upstream.getresponse()
         body = response.read()
         upstream.close()
-        handler.send_response_only(response.status)
-        drop = _HOP - {"content-length"} if handler.command == "HEAD" else _HOP
-        for name, value in response.getheaders():
-            if name.lower() not in drop:
-                handler.send_header(name, value)
-        if handler.command != "HEAD":
-            handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        if handler.command != "HEAD":
-            handler.wfile.write(body)
+        drop = _HOP - {"content-length"} if request.method == "HEAD" else _HOP
+        headers = [(k, v) for k, v in response.getheaders() if k.lower() not in drop]
+        return Reply(response.status, headers, body)
 
     @staticmethod
-    def _pump(handler: BaseHTTPRequestHandler, upstream: Any, count: int) -> int:
+    def _pump(request: Request, upstream: Any, count: int) -> int:
+        assert request.stream is not None
         sent = 0
         while sent < count:
-            data = handler.rfile.read(min(65536, count - sent))
+            data = request.stream.read(min(65536, count - sent))
             if not data:
                 break
             upstream.send(data)
@@ -117,8 +94,7 @@ class HoldingProxy:
 
     def close(self) -> None:
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 def session_of(path: str) -> str:

@@ -177,3 +177,49 @@ def test_a_planted_cache_does_not_hand_docker_an_attackers_secret(
     assert json.loads(done.stdout)["Secret"] == PASSWORD  # asked ECR instead
     assert done.stderr.count("warning: not using the token cache") == 1
     assert "writable by other users" in done.stderr
+
+
+NOT_UTF8 = {
+    "bytes-ff-fe": b"\xff\xfe\n",
+    "an-ecr-host-with-a-bad-byte": HOST[:12].encode() + b"\xff" + HOST[12:].encode(),
+    "latin-1": "münchen.example.com".encode("latin-1"),
+}
+# Python decodes stdin with surrogateescape in the C locale and strictly in a UTF-8 one.
+DECODING = {
+    "surrogateescape": {"LC_ALL": "C.UTF-8"},
+    "strict": {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"},
+}
+
+
+def helper_bytes(env: dict[str, str], action: str, stdin: bytes) -> tuple[int, str, str]:
+    exe = shutil.which("docker-credential-ecrctl")
+    command = [exe] if exe else [sys.executable, "-m", "ecrctl.credhelper"]
+    done = subprocess.run(
+        [*command, action], input=stdin, env=env, capture_output=True, timeout=60, check=False
+    )
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+@pytest.mark.parametrize("decoding", DECODING.values(), ids=DECODING.keys())
+@pytest.mark.parametrize("stdin", NOT_UTF8.values(), ids=NOT_UTF8.keys())
+def test_a_server_url_that_is_not_utf8_has_no_credentials_here(
+    server_env: dict[str, str], isolated_env: Path, stdin: bytes, decoding: dict[str, str]
+) -> None:
+    """As docker-credential-helpers answers for a server it does not know (Get and Erase hand
+    the bytes to the store, which finds nothing): the protocol's message, exit 1."""
+    assert helper(server_env, "get", stdin=HOST).returncode == 0  # a token cache in place
+    env = {**server_env, **decoding}
+    for action in ("get", "erase"):
+        assert helper_bytes(env, action, stdin) == (1, NOT_FOUND, "")
+    again = helper(server_env, "get", stdin=HOST)  # nothing of HOST's was erased
+    assert again.returncode == 0 and json.loads(again.stdout)["Secret"] == PASSWORD
+
+
+@pytest.mark.parametrize("decoding", DECODING.values(), ids=DECODING.keys())
+def test_store_of_bytes_that_are_not_utf8_fails_in_one_line(
+    server_env: dict[str, str], decoding: dict[str, str]
+) -> None:
+    creds = b'{"ServerURL": "' + HOST.encode() + b'\xff", "Username": "AWS", "Secret": "s"}'
+    code, out, err = helper_bytes({**server_env, **decoding}, "store", creds)
+    assert (code, out) == (1, "invalid credentials on stdin: not UTF-8 text\n")
+    assert err == "docker-credential-ecrctl: invalid credentials on stdin: not UTF-8 text\n"

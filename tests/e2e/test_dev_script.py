@@ -112,3 +112,53 @@ def test_dev_names_what_is_missing_for_an_old_python(tmp_path: Path) -> None:
         done.stderr
         == f"dev: {old} is 3.10.12; ecrctl needs 3.11 or newer (set PYTHON=python3.11)\n"
     )
+
+
+def test_dev_says_what_failed_when_the_interpreter_does_not_start(tmp_path: Path) -> None:
+    broken = tmp_path / "python3.13"
+    broken.write_text(
+        "#!/bin/sh\necho 'python3.13: error while loading shared libraries: libpython3.13.so.1.0:"
+        " cannot open shared object file: No such file or directory' >&2\nexit 127\n"
+    )
+    broken.chmod(0o755)
+    project = _checkout(tmp_path)
+    done = subprocess.run(
+        ["./dev", "demo"], cwd=project, env=_env(PYTHON=str(broken)), capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"dev: {broken} does not start: python3.13: error while loading shared libraries: "
+        "libpython3.13.so.1.0: cannot open shared object file: No such file or directory\n"
+    )
+    assert not (project / ".venv").exists()
+
+
+def test_dev_refuses_a_venv_made_by_another_python_than_python_asks(tmp_path: Path) -> None:
+    project = _checkout(tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(project / ".venv")],
+        check=True,
+        timeout=300,
+    )
+    made = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
+    other = tmp_path / "python3.12"
+    other.write_text("#!/bin/sh\necho '3.12.1 /opt/python3.12'\n")  # what it says of itself
+    other.chmod(0o755)
+    refused = subprocess.run(
+        ["./dev", "python"],
+        cwd=project,
+        env=_env(PYTHON=str(other)),
+        capture_output=True,
+        text=True,
+    )
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        f"dev: .venv was made with Python {made} ({sys.base_prefix}), not PYTHON={other} "
+        "(3.12.1, /opt/python3.12): remove .venv to rebuild it with that Python, or unset PYTHON\n"
+    )
+    # The Python that made it is accepted, and so is no PYTHON at all.
+    for env in (_env(PYTHON=sys.executable), _env()):
+        same = subprocess.run(
+            ["./dev", "python"], cwd=project, env=env, capture_output=True, text=True
+        )
+        assert (same.returncode, same.stdout) == (0, f"{project / '.venv' / 'bin' / 'python'}\n")

@@ -11,9 +11,13 @@ from typing import Any
 import pytest
 
 from ecrctl.sandbox.images import seed_repository
+from tests import fakehttp
 from tests.conftest import ecrctl_command
+from tests.fakehttp import Reply
 
 pytestmark = pytest.mark.e2e
+fake_server = fakehttp.fake_server
+AMZ_JSON = "application/x-amz-json-1.1"
 
 
 def default_signals() -> None:
@@ -89,77 +93,29 @@ def test_unreachable_endpoint_is_exit_1_not_a_traceback(run_ecrctl: Any) -> None
     assert result.stderr.count("\n") == 1
 
 
-def test_throttled_after_retries_is_exit_1(run_ecrctl: Any) -> None:
+def test_throttled_after_retries_is_exit_1(run_ecrctl: Any, fake_server: Any) -> None:
     """A server that always answers ThrottlingException: botocore retries, then one line."""
-    import http.server
-    import threading
-
-    calls = []
-
-    class Throttle(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            calls.append(self.headers.get("X-Amz-Target"))
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            body = b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
-            self.send_response(400)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Throttle)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        result = run_ecrctl(
-            "repo",
-            "list",
-            env={
-                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.server_port}",
-                "AWS_MAX_ATTEMPTS": "3",
-            },
-        )
-    finally:
-        server.shutdown()
+    body = b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
+    server = fake_server(lambda request: Reply(400, {"Content-Type": AMZ_JSON}, body))
+    result = run_ecrctl(
+        "repo", "list", env={"AWS_ENDPOINT_URL": server.url, "AWS_MAX_ATTEMPTS": "3"}
+    )
+    calls = [request.headers.get("X-Amz-Target") for request in server.seen("POST")]
     assert result.exit_code == 1
     assert "throttled" in result.stderr and "DescribeRepositories" in result.stderr
     assert len(calls) == 3  # botocore's standard retries, bounded by AWS_MAX_ATTEMPTS
 
 
-def test_access_denied_names_the_action(run_ecrctl: Any) -> None:
-    import http.server
-    import threading
-
-    class Deny(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            body = json.dumps(
-                {
-                    "__type": "AccessDeniedException",
-                    "message": (
-                        "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: "
-                        "ecr:DescribeRepositories on resource: *"
-                    ),
-                }
-            ).encode()
-            self.send_response(400)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Deny)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        result = run_ecrctl(
-            "repo", "list", env={"AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.server_port}"}
-        )
-    finally:
-        server.shutdown()
+def test_access_denied_names_the_action(run_ecrctl: Any, fake_server: Any) -> None:
+    denied = {
+        "__type": "AccessDeniedException",
+        "message": (
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: "
+            "ecr:DescribeRepositories on resource: *"
+        ),
+    }
+    server = fake_server(lambda request: Reply(400, {}, json.dumps(denied).encode()))
+    result = run_ecrctl("repo", "list", env={"AWS_ENDPOINT_URL": server.url})
     assert result.exit_code == 4
     assert "ecr:DescribeRepositories" in result.stderr
 
@@ -262,3 +218,16 @@ def test_demo_runs_every_step() -> None:
     assert "$ ecrctl repo create demo/app" in done.stdout
     assert "!! exit" not in done.stdout
     assert "every step behaved as expected" in done.stderr
+    # It ends by pointing to the seeded sandbox, for exploring further.
+    assert "run `ecrctl sandbox --seed`" in done.stderr.splitlines()[-1]
+
+
+def test_repo_remove_dry_run_piped_says_what_would_go(run_ecrctl: Any, server_ecr: Any) -> None:
+    server_ecr.create_repository(repositoryName="team/app")
+    seed_repository(server_ecr, "team/app", ["1", "2", "3"])
+    details = server_ecr.describe_images(repositoryName="team/app")["imageDetails"]
+    size = sum(d["imageSizeInBytes"] for d in details)
+    done = run_ecrctl("repo", "remove", "team/app", "--force", "--dry-run")
+    assert (done.exit_code, done.stderr) == (0, "dry run: nothing changed\n")
+    assert done.stdout == f"team/app\t3\t{size}\twould remove\n"
+    assert server_ecr.describe_repositories()["repositories"]

@@ -7,14 +7,16 @@ preview operations: the real command, botocore and its parsing run unchanged.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
+from tests import fakehttp
+from tests.fakehttp import Reply, Request, json_reply
+
 pytestmark = pytest.mark.e2e
+fake_server = fakehttp.fake_server
 
 TARGET = "AmazonEC2ContainerRegistry_V20150921."
 
@@ -32,25 +34,20 @@ def result(n: int, tags: list[str], priority: int, action: str = "EXPIRE") -> di
     return item
 
 
-class ScriptedEcr(BaseHTTPRequestHandler):
+def scripted_ecr(script: dict[str, Any]) -> Callable[[Request], Reply]:
     """Start, then IN_PROGRESS once, then COMPLETE in two pages (or FAILED when scripted)."""
 
-    script: ClassVar[dict[str, Any]] = {}
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        operation = self.headers.get("X-Amz-Target", "").removeprefix(TARGET)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
-        self.script.setdefault("calls", []).append((operation, body))
+    def answer(request: Request) -> Reply:
+        operation = request.headers.get("X-Amz-Target", "").removeprefix(TARGET)
+        body = json.loads(request.body or b"{}")
+        script.setdefault("calls", []).append((operation, body))
         if operation == "StartLifecyclePolicyPreview":
             reply = {"repositoryName": body["repositoryName"], "status": "IN_PROGRESS"}
         elif operation == "GetLifecyclePolicyPreview":
-            polls = sum(1 for op, _ in self.script["calls"] if op == operation)
+            polls = sum(1 for op, _ in script["calls"] if op == operation)
             if polls == 1:
                 reply = {"status": "IN_PROGRESS"}
-            elif self.script.get("fail"):
+            elif script.get("fail"):
                 reply = {"status": "FAILED"}
             elif "nextToken" not in body:
                 reply = {
@@ -62,29 +59,16 @@ class ScriptedEcr(BaseHTTPRequestHandler):
             else:
                 reply = {"status": "COMPLETE", "previewResults": [result(3, ["v3"], 1)]}
         else:
-            self.send_response(400)
-            self.end_headers()
-            return
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+            return Reply(400)
+        return json_reply(200, reply, {"Content-Type": "application/x-amz-json-1.1"})
+
+    return answer
 
 
 @pytest.fixture
-def scripted() -> Iterator[tuple[str, dict[str, Any]]]:
-    script: ClassVar[dict[str, Any]] = {}
-    handler = type("Handler", (ScriptedEcr,), {"script": script})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", script
-    finally:
-        server.shutdown()
-        server.server_close()
+def scripted(fake_server: Any) -> tuple[str, dict[str, Any]]:
+    script: dict[str, Any] = {}
+    return fake_server(scripted_ecr(script)).url, script
 
 
 def test_remote_preview_polls_pages_and_prints_the_local_shape(

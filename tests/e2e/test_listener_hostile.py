@@ -8,7 +8,9 @@ timeout that only guards against a hang.
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -56,9 +58,10 @@ class Listener:
 def listen() -> Iterator[Any]:
     started: list[subprocess.Popen[str]] = []
 
-    def start(*options: str) -> Listener:
+    def start(*options: str, env: dict[str, str] | None = None) -> Listener:
         process = subprocess.Popen(
             [*ecrctl_command(), "-o", "text", "events", "listen", "--port", "0", *options],
+            env={**os.environ, **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -187,6 +190,28 @@ MALFORMED = {
     ).encode(),
     "invalid-utf8": b'{"detail": {"repository-name": "\xff\xfe"}}',
     "empty": b"",
+    # Shapes the one-line summary cannot show: each once ended the listener with a 500.
+    "scan-change-repositories-numbers": json.dumps(
+        {"detail-type": "ECR Scan Resource Change", "detail": {"repositories": [1]}}
+    ).encode(),
+    "scan-change-repositories-an-object": json.dumps(
+        {"detail-type": "ECR Scan Resource Change", "detail": {"repositories": {"a": 1}}}
+    ).encode(),
+    "scan-change-repository-name-a-list": json.dumps(
+        {
+            "detail-type": "ECR Scan Resource Change",
+            "detail": {"repositories": [{"repository-name": ["x"]}]},
+        }
+    ).encode(),
+    "sync-status-an-object": json.dumps(
+        {"detail-type": "ECR Pull Through Cache Action", "detail": {"sync-status": {"a": 1}}}
+    ).encode(),
+    # Not JSON, though Python's parser takes them: -o json would print them back.
+    "nan": b'{"id": NaN}',
+    "infinity": b'{"detail": {"n": Infinity}}',
+    "minus-infinity": b'{"detail": {"n": -Infinity}}',
+    "beyond-a-double": b'{"detail": {"n": 1e400}}',
+    "lone-surrogate": b'{"id": "\\ud800"}',
 }
 
 
@@ -255,6 +280,71 @@ def test_signals_stop_it_cleanly(listen: Any, signum: int, code: int) -> None:
     assert len(err.splitlines()) == 1, err
     with pytest.raises(OSError):  # the port is released
         _connect(listener.port).close()
+
+
+def test_a_non_ascii_authorization_header_is_answered_401(listen: Any) -> None:
+    listener = listen("--username", "hook", env={"ECRCTL_WEBHOOK_PASSWORD": "s3cret"})
+    good = "Basic " + base64.b64encode(b"hook:s3cret").decode()
+    for header in ("Basic \u00e9t\u00e9", "B\u00e4sic aG9vazpzM2NyZXQ=", good + "\u00e9"):
+        body = _event("team/app")
+        head = (
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Length: {len(body)}\r\nAuthorization: {header}\r\n\r\n"
+        )
+        with _connect(listener.port) as sock:
+            sock.sendall(head.encode("utf-8") + body)  # the header's bytes are UTF-8
+            answer = _read_all(sock)
+        assert _status(answer) == 401, answer[:200]
+        assert b'WWW-Authenticate: Basic realm="ecrctl"' in answer
+        line = listener.stderr_line()
+        assert line == "rejected a request from 127.0.0.1: 401 wrong credentials\n", line
+    answer = _post(listener.port, _event("team/right"), headers=None)
+    assert _status(answer) == 401  # and no header at all is still "no credentials"
+    assert listener.stderr_line().endswith("401 no credentials\n")
+    body = _event("team/right")
+    right = {"Content-Length": str(len(body)), "Authorization": good}
+    assert _status(_post(listener.port, body, headers=right)) == 200
+    out, err = listener.stop()
+    assert listener.process.returncode == 0 and out.count("\n") == 1
+    assert "\tteam/right\t" in out and "Traceback" not in err and "internal" not in err
+
+
+def _strict_json(line: str) -> Any:
+    def refuse(name: str) -> Any:
+        raise AssertionError(f"{name} in -o json output: {line!r}")
+
+    return json.loads(line, parse_constant=refuse)
+
+
+def test_json_output_stays_json_whatever_the_peer_sends(listen: Any) -> None:
+    listener = listen("-o", "json")
+    for body in (b'{"id": NaN}', b'{"detail": {"n": -Infinity}}', b'{"id": "\\udcff"}'):
+        assert _status(_post(listener.port, body)) == 400
+        assert listener.stderr_line().startswith("rejected a request from 127.0.0.1: 400 the body")
+    assert _status(_post(listener.port, _event("team/json"))) == 200
+    out, err = listener.stop()
+    assert listener.process.returncode == 0, err
+    (line,) = out.splitlines()
+    assert _strict_json(line)["detail"]["repository-name"] == "team/json"
+
+
+def test_a_query_that_fails_on_one_event_is_400_and_the_listener_goes_on(listen: Any) -> None:
+    listener = listen("-o", "json", "--query", "abs(detail.size)")
+    sizes = [5, "five", {"n": 5}, -7]
+    answers = [_status(_post(listener.port, _event(size=size))) for size in sizes]
+    assert answers == [200, 400, 400, 200]
+    for received in ("string", "object"):
+        line = listener.stderr_line()
+        assert line.startswith(
+            "rejected a request from 127.0.0.1: 400 --query 'abs(detail.size)' failed: "
+            "In function abs(), invalid type for value, expected one of: ['number'], "
+            f'received: "{received}"'
+        ), line
+        assert "five" not in line  # the value itself is never shown
+    out, err = listener.stop()
+    assert listener.process.returncode == 0, err
+    assert out == "5\n7\n"
+    assert "Traceback" not in err and "unexpected" not in err
 
 
 # In-process: a short request timeout and a small bound, which the command does not expose.

@@ -9,17 +9,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
+from tests import fakehttp
 from tests.conftest import ecrctl_command
+from tests.fakehttp import Reply, Request, json_reply
 
 pytestmark = pytest.mark.e2e
+fake_server = fakehttp.fake_server
 
 
 @pytest.fixture
@@ -111,35 +111,18 @@ def test_ctrl_c_while_modules_load_is_one_line_and_130(isolated_env: Path) -> No
 # --- credential precedence, side by side with the aws CLI --------------------------------
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    keys: ClassVar[list[str]] = []
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        auth = self.headers.get("Authorization", "")
-        self.keys.append(auth.split("Credential=", 1)[-1].split("/", 1)[0])
-        body = json.dumps({"repositories": []}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def recorder() -> Iterator[tuple[str, list[str]]]:
-    keys: ClassVar[list[str]] = []
-    handler = type("Handler", (_Recorder,), {"keys": keys})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", keys
-    server.shutdown()
-    server.server_close()
+def recorder(fake_server: Any) -> tuple[str, list[str]]:
+    """An endpoint that answers every DescribeRepositories with no repositories, and the access
+    key each request was signed with."""
+    keys: list[str] = []
+
+    def answer(request: Request) -> Reply:
+        auth = request.headers.get("Authorization", "")
+        keys.append(auth.split("Credential=", 1)[-1].split("/", 1)[0])
+        return json_reply(200, {"repositories": []}, {"Content-Type": "application/x-amz-json-1.1"})
+
+    return fake_server(answer).url, keys
 
 
 def _aws() -> list[str]:

@@ -7,9 +7,7 @@ import json
 import signal
 import socket
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +16,12 @@ from botocore.exceptions import ClientError
 
 from ecrctl.sandbox.emulator import Emulator, free_port, running_emulator
 from ecrctl.sandbox.seed import APP, SCANNED_TAG, seed_sandbox
+from tests import fakehttp
 from tests.conftest import ecrctl_command
+from tests.fakehttp import Reply
 
 pytestmark = pytest.mark.e2e
+fake_server = fakehttp.fake_server
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
@@ -133,7 +134,11 @@ def test_remote_lifecycle_preview_agrees_with_the_local_one(on_sandbox: Any) -> 
     assert remote.returncode == 0, remote.stderr
     assert remote.stdout == local.stdout
     rows = [line.split("\t") for line in remote.stdout.splitlines()]
-    assert [(r[1][:3], r[2], r[3]) for r in rows] == [("pr-", "2", "expire")]
+    # The lone untagged image (45 days old) and the older pull-request image.
+    assert sorted((r[1][:3], r[2], r[3]) for r in rows) == [
+        ("-", "1", "expire"),
+        ("pr-", "2", "expire"),
+    ]
 
 
 def test_lifecycle_preview_api_pages_and_errors_like_ecr(seeded: Emulator) -> None:
@@ -171,36 +176,19 @@ def test_lifecycle_preview_api_pages_and_errors_like_ecr(seeded: Emulator) -> No
         ecr.start_lifecycle_policy_preview(repositoryName="team/web")
 
 
-class _HtmlErrorPage(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = b"<!doctype html>\n<html><title>500 Internal Server Error</title></html>\n"
-        self.send_response(500)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-def test_an_html_500_is_one_line_with_status_and_operation(server_env: dict[str, str]) -> None:
-    server = HTTPServer(("127.0.0.1", 0), _HtmlErrorPage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        env = {**server_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.server_port}"}
-        done = subprocess.run(
-            [*ecrctl_command(), "repo", "list"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
+def test_an_html_500_is_one_line_with_status_and_operation(
+    server_env: dict[str, str], fake_server: Any
+) -> None:
+    page = b"<!doctype html>\n<html><title>500 Internal Server Error</title></html>\n"
+    server = fake_server(lambda request: Reply(500, {"Content-Type": "text/html"}, page))
+    done = subprocess.run(
+        [*ecrctl_command(), "repo", "list"],
+        env={**server_env, "AWS_ENDPOINT_URL": server.url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1 and "<" not in done.stderr

@@ -13,6 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 from ecrctl.core.copy.mounting import DISABLED, ENABLED, UNKNOWN, blob_mounting
+from ecrctl.core.ecr.api import EcrRegistry
 from tests import oci_registries
 from tests.oci_registries import push_image
 
@@ -48,7 +49,7 @@ def test_enabled_mounts_without_asking_sts(ecr: Any) -> None:
     caller = Caller(ACCOUNT)
     with Stubber(ecr) as stub:
         _setting(stub, "ENABLED")
-        mounting = blob_mounting(ecr, ACCOUNT, caller)
+        mounting = blob_mounting(EcrRegistry(ecr), ACCOUNT, caller)
         stub.assert_no_pending_responses()
     assert (mounting.state, mounting.attempt, caller.calls) == (ENABLED, True, 0)
 
@@ -57,14 +58,14 @@ def test_disabled_in_the_callers_own_registry_means_no_mounts(ecr: Any) -> None:
     caller = Caller(ACCOUNT)
     with Stubber(ecr) as stub:
         _setting(stub, "DISABLED")
-        mounting = blob_mounting(ecr, ACCOUNT, caller)
+        mounting = blob_mounting(EcrRegistry(ecr), ACCOUNT, caller)
     assert (mounting.state, mounting.attempt, caller.calls) == (DISABLED, False, 1)
 
 
 def test_disabled_read_from_another_account_is_not_the_registrys_setting(ecr: Any) -> None:
     with Stubber(ecr) as stub:
         _setting(stub, "DISABLED")
-        mounting = blob_mounting(ecr, ACCOUNT, Caller("210987654321"))
+        mounting = blob_mounting(EcrRegistry(ecr), ACCOUNT, Caller("210987654321"))
     assert mounting.state == UNKNOWN and mounting.attempt
     assert "210987654321" in mounting.reason
 
@@ -72,7 +73,7 @@ def test_disabled_read_from_another_account_is_not_the_registrys_setting(ecr: An
 def test_access_denied_is_unknown_and_mounts_are_tried(ecr: Any) -> None:
     with Stubber(ecr) as stub:
         stub.add_client_error("get_account_setting", "AccessDeniedException", "no", 400)
-        mounting = blob_mounting(ecr, ACCOUNT, Caller(ACCOUNT))
+        mounting = blob_mounting(EcrRegistry(ecr), ACCOUNT, Caller(ACCOUNT))
     assert mounting.state == UNKNOWN and mounting.attempt
     assert "AccessDeniedException" in mounting.reason
 

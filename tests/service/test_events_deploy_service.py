@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.events.deploy import (
     StackDeployer,
     check_role,
@@ -161,12 +162,14 @@ def test_events_check_role_reads_ecr_as_the_partner(aws: Any) -> None:
 
     def ecr_for(credentials: dict[str, Any]) -> Any:
         seen.append(credentials)
-        return aws.client(
-            "ecr",
-            region_name="us-east-1",
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
+        return EcrRegistry(
+            aws.client(
+                "ecr",
+                region_name="us-east-1",
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"],
+            )
         )
 
     found = check_role(aws.client("sts", region_name="us-east-1"), role, "partner-ext-1", ecr_for)
@@ -196,6 +199,7 @@ def test_events_check_role_refusals_are_exit_4_with_the_reason() -> None:
         with pytest.raises(ConfigurationError, match=r"cannot assume .* AccessDenied"):
             check_role(sts, role, "wrong-id", lambda _c: pytest.fail("no ECR call"))
     ecr = boto3.client("ecr", region_name="us-east-1")
+    registry = EcrRegistry(ecr)
     with Stubber(sts) as stub, Stubber(ecr) as ecr_stub:
         stub.add_response(
             "assume_role",
@@ -214,11 +218,11 @@ def test_events_check_role_refusals_are_exit_4_with_the_reason() -> None:
         )
         ecr_stub.add_client_error("describe_repositories", "AccessDeniedException", "no ecr")
         with pytest.raises(ConfigurationError, match="may not read ECR: AccessDeniedException"):
-            check_role(sts, role, "right-id", lambda _c: ecr)
+            check_role(sts, role, "right-id", lambda _c: registry)
     with pytest.raises(InvalidInput, match="invalid ROLE_ARN"):
-        check_role(sts, "partner-read-only", "right-id", lambda _c: ecr)
+        check_role(sts, "partner-read-only", "right-id", lambda _c: registry)
     with pytest.raises(InvalidInput, match="invalid --external-id"):
-        check_role(sts, role, "x", lambda _c: ecr)
+        check_role(sts, role, "x", lambda _c: registry)
 
 
 def test_events_role_template_is_the_role_only() -> None:

@@ -91,3 +91,21 @@ def test_registry_id_is_passed_on_every_call() -> None:
     with stubber:
         images = ImageService(EcrRegistry(client, "210987654321")).images("app")
     assert [i.tags for i in images] == [("v1",)]
+
+
+def test_images_without_batch_get_image_permission_still_list(ecr: Any) -> None:
+    """Platforms need BatchGetImage; a read-only role without it still gets its listing."""
+    from ecrctl.core.names import OCI_INDEX
+
+    client = boto3.client("ecr", region_name="us-east-1")
+    stubber = Stubber(client)
+    index = "sha256:" + "1" * 64
+    stubber.add_response(
+        "describe_images",
+        {"imageDetails": [{"imageDigest": index, "imageManifestMediaType": OCI_INDEX,
+                           "repositoryName": "app", "registryId": "123456789012"}]},
+    )  # fmt: skip
+    stubber.add_client_error("batch_get_image", "AccessDeniedException", "not allowed")
+    with stubber:
+        found = ImageService(EcrRegistry(client)).images("app")
+    assert [(i.digest, i.platforms) for i in found] == [(index, ())]

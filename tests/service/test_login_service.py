@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.login.targets import TokenRequest, fetch_public_token, fetch_tokens
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -20,7 +21,7 @@ def b64(text: str) -> str:
 
 
 def test_moto_token_becomes_a_login_for_the_callers_registry(ecr: Any) -> None:
-    (token,) = fetch_tokens(ecr, TokenRequest(profile=None, region="us-east-1"))
+    (token,) = fetch_tokens(EcrRegistry(ecr), TokenRequest(profile=None, region="us-east-1"))
     assert token.host == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
     assert (token.username, token.password) == ("AWS", "123456789012-auth-token")
     # moto says every token expired on 2015-01-01; ECR's 12 hours stand in.
@@ -46,7 +47,7 @@ def test_several_registries_of_a_region_take_one_call() -> None:
             {"registryIds": ids},
         )
         tokens = fetch_tokens(
-            client, TokenRequest(None, "eu-west-1", registry_ids=tuple(ids)), now=NOW
+            EcrRegistry(client), TokenRequest(None, "eu-west-1", registry_ids=tuple(ids)), now=NOW
         )
         stub.assert_no_pending_responses()
     assert [(t.host.split(".")[0], t.password) for t in tokens] == [

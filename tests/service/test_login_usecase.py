@@ -14,6 +14,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.login.cache import TokenCache, resolve_identity
 from ecrctl.core.login.login import (
@@ -48,7 +49,9 @@ def test_login_stores_the_password_and_caches_the_token_for_the_helper(
     ecr: Any, isolated_env: Path
 ) -> None:
     heard: list[RegistryLogin] = []
-    result = log_in(own_registry(), lambda r: fetch_tokens(ecr, r), on_login=heard.append)
+    result = log_in(
+        own_registry(), lambda r: fetch_tokens(EcrRegistry(ecr), r), on_login=heard.append
+    )
     assert result.registries == [HOST] and heard == list(result.logins)
     (login,) = result.logins
     assert (login.store, login.config_path) == ("auths", isolated_env / ".docker" / "config.json")
@@ -65,7 +68,7 @@ def test_login_stores_the_password_and_caches_the_token_for_the_helper(
 
 def test_print_password_writes_no_config_but_caches_the_token(ecr: Any, isolated_env: Path) -> None:
     requests = own_registry(mode="password")
-    result = log_in(requests, lambda r: fetch_tokens(ecr, r), mode="password")
+    result = log_in(requests, lambda r: fetch_tokens(EcrRegistry(ecr), r), mode="password")
     assert result.password == PASSWORD and result.registries == [HOST]
     assert result.logins[0].config_path is None and result.logins[0].cached
     assert not (isolated_env / ".docker" / "config.json").exists()
@@ -93,7 +96,7 @@ def test_helper_mode_names_ecrctl_and_says_whether_docker_can_call_it(
         helper.write_text("#!/bin/sh\n")
         helper.chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
-    result = log_in(own_registry(), lambda r: fetch_tokens(ecr, r), mode="helper")
+    result = log_in(own_registry(), lambda r: fetch_tokens(EcrRegistry(ecr), r), mode="helper")
     assert [login.store for login in result.logins] == ["credHelpers ecrctl"]
     assert result.helper_missing is not on_path
     assert config(isolated_env)["credHelpers"] == {HOST: "ecrctl"}
@@ -108,7 +111,7 @@ def test_an_unusable_token_cache_is_reported_as_not_cached(
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     warnings: list[str] = []
     cache = TokenCache(warn=warnings.append)
-    result = log_in(own_registry(), lambda r: fetch_tokens(ecr, r), cache=cache)
+    result = log_in(own_registry(), lambda r: fetch_tokens(EcrRegistry(ecr), r), cache=cache)
     assert result.registries == [HOST] and not result.logins[0].cached
     assert len(warnings) == 1 and warnings[0].startswith("not using the token cache")
     assert "auths" in config(isolated_env)
@@ -130,7 +133,7 @@ def test_registries_of_one_region_take_one_call_and_keep_ecrs_expiry(isolated_en
     answer = {"authorizationData": [authorization(i, NOW + timedelta(hours=11)) for i in ids]}
     with Stubber(client) as stub:
         stub.add_response("get_authorization_token", answer, {"registryIds": ids})
-        result = log_in(requests, lambda r: fetch_tokens(client, r, now=NOW))
+        result = log_in(requests, lambda r: fetch_tokens(EcrRegistry(client), r, now=NOW))
         stub.assert_no_pending_responses()
     assert result.registries == hosts
     assert [login.expires_at for login in result.logins] == [NOW + timedelta(hours=11)] * 2

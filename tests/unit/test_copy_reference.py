@@ -69,3 +69,14 @@ def test_docker_config_auths_and_hub_keys(tmp_path: Path) -> None:
     assert docker_credentials("registry-1.docker.io", config) == ("me", "s3cret")
     assert docker_credentials("ghcr.io", config) == ("me", "s3cret")
     assert docker_credentials("quay.io", config) is None  # anonymous
+
+
+def test_a_source_without_a_tag_means_latest_on_both_sides() -> None:
+    from ecrctl.core.names import destination, parse_reference
+
+    source = parse_reference("a/x")
+    assert source.identifier == "latest"
+    assert destination("b/x", source).tag == "latest"  # was None: "x names None"
+    pinned = parse_reference("a/x@sha256:" + "a" * 64)
+    assert destination("b/x", pinned).digest == pinned.digest
+    assert destination("b/x", pinned).tag is None

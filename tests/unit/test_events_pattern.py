@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ecrctl.core.events.inbound import summary
 from ecrctl.core.events.pattern import build_pattern, describe_pattern, parse_kinds
-from ecrctl.core.events.samples import documented, sample, summary
+from ecrctl.core.events.samples import documented, sample
 from ecrctl.core.exceptions import InvalidInput
 from tests.event_pattern import matches
 

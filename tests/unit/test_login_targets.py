@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.login.status import password_expiry
 from ecrctl.core.login.targets import (
@@ -139,7 +140,7 @@ def test_fetch_keeps_the_host_asked_for_and_the_real_expiry() -> None:
         registry_ids=("111122223333",),
         hosts={"111122223333": "111122223333.dkr.ecr-fips.eu-west-1.amazonaws.com"},
     )
-    (token,) = fetch_tokens(ecr, request, now=NOW)
+    (token,) = fetch_tokens(EcrRegistry(ecr), request, now=NOW)
     assert ecr.calls == [{"registryIds": ["111122223333"]}]
     assert token.host == "111122223333.dkr.ecr-fips.eu-west-1.amazonaws.com"
     assert (token.username, token.password) == ("AWS", "pw-111122223333")
@@ -148,7 +149,9 @@ def test_fetch_keeps_the_host_asked_for_and_the_real_expiry() -> None:
 
 
 def test_an_expiry_already_past_at_issue_is_taken_as_ecrs_twelve_hours() -> None:
-    (token,) = fetch_tokens(_FakeEcr(datetime(2015, 1, 1, tzinfo=UTC)), TokenRequest(None, None))
+    (token,) = fetch_tokens(
+        EcrRegistry(_FakeEcr(datetime(2015, 1, 1, tzinfo=UTC))), TokenRequest(None, None)
+    )
     assert token.expiry_assumed
     assert token.expires_at - token.issued_at == TOKEN_LIFETIME
     assert token.host == "999988887777.dkr.ecr.eu-west-1.amazonaws.com"

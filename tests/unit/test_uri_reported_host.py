@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.login.targets import reported_host
 from ecrctl.core.names import RegistryHost, full_uri, is_aws_endpoint, parse_image_ref, resolve_host
 
@@ -40,7 +41,7 @@ def test_an_emulators_own_registry_host_is_taken_from_its_token() -> None:
     with Stubber(ecr) as stub:
         answer = {"authorizationToken": TOKEN, "proxyEndpoint": "http://127.0.0.1:5000"}
         stub.add_response("get_authorization_token", {"authorizationData": [answer]}, {})
-        host = reported_host(ecr, None)
+        host = reported_host(EcrRegistry(ecr), None)
     assert host == "127.0.0.1:5000"
     ref = parse_image_ref("team/app:1.4.2")
     resolved = resolve_host(
@@ -66,10 +67,10 @@ def test_an_emulator_that_names_ecrs_own_host_keeps_it() -> None:
             {"authorizationData": [answer]},
             {"registryIds": ["111122223333"]},
         )
-        assert reported_host(ecr, "111122223333") is None
+        assert reported_host(EcrRegistry(ecr), "111122223333") is None
 
 
 def test_aws_itself_is_not_asked() -> None:
     ecr = _client("https://api.ecr.us-east-1.amazonaws.com")
     with Stubber(ecr):  # no answer queued: any call would fail
-        assert reported_host(ecr, None) is None
+        assert reported_host(EcrRegistry(ecr), None) is None

@@ -9,9 +9,9 @@ import typer
 
 from ecrctl.cli.common import state, workers
 from ecrctl.cli.copying import copy_access, render, watch
+from ecrctl.core.copy.ends import open_end
 from ecrctl.core.copy.run import CopyOptions, run_copy
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.names import destination, parse_reference
 
 
 def copy(
@@ -19,13 +19,17 @@ def copy(
     src: Annotated[
         str,
         typer.Argument(
-            metavar="SRC", help="Image: repo:tag, repo@sha256:..., or any registry's reference."
+            metavar="SRC",
+            help="Image: repo:tag, repo@sha256:..., any registry's reference, oci:DIR[:TAG] "
+            "or docker-archive:FILE[:REF].",
         ),
     ],
     dst: Annotated[
         str,
         typer.Argument(
-            metavar="DST", help="Repository (keeps the tag) or repo:tag, in any registry."
+            metavar="DST",
+            help="Repository (keeps the tag) or repo:tag, in any registry; oci:DIR[:TAG] or "
+            "docker-archive:FILE[:REF].",
         ),
     ],
     from_profile: Annotated[
@@ -85,14 +89,17 @@ def copy(
 
     Blobs are streamed in parallel, mounted within one registry, skipped when already there; an
     index's children go first, the index last, the tag last of all. DST ends with exactly the
-    source digest. Bare names (app:1.4) are the profile's own ECR registry.
+    source digest. Bare names (app:1.4) are the profile's own ECR registry; no tag means
+    :latest. oci:DIR[:TAG] is an OCI image layout (the digest kept byte for byte),
+    docker-archive:FILE[:REF] a `docker save` tarball (its manifest is built; the digest is
+    printed): no docker daemon is needed.
     """
     if platform and all_platforms:
         raise InvalidInput("--platform and --all-platforms exclude each other")
     if platform and platform.count("/") not in (1, 2):
         raise InvalidInput(f"invalid --platform {platform!r}: expected OS/ARCH[/VARIANT]")
-    src_ref = parse_reference(src, what="source")
-    dst_ref = destination(dst, src_ref)
+    src_store, src_ref = open_end(src, None)
+    dst_store, dst_ref = open_end(dst, src_ref)
     if platform and dst_ref.digest:
         raise InvalidInput("--platform copies the platform's own manifest: give DST a tag")
     app_state = state(ctx)
@@ -113,6 +120,7 @@ def copy(
         to_profile=to_profile,
         options=options,
         watch=watch(app_state),
+        stores=(src_store, dst_store),
     )
     render(app_state, outcome)
 

@@ -21,6 +21,11 @@ def demo() -> None:
     if failures:
         raise Refused(f"demo: {failures} step(s) did not behave as expected")
     say("demo: every step behaved as expected")
+    say(
+        "demo: to explore further, run `ecrctl sandbox --seed` (sample data; Ctrl-C stops it) "
+        "and paste the export lines it prints into another shell: the README's examples run "
+        "there as written"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -25,17 +25,38 @@ from ecrctl.core.images.listing import ImageService
 from ecrctl.core.models import SEVERITIES, Image, human_size
 from ecrctl.core.names import parse_image_ref, short_media_type, without_reference
 
-# At 80 columns: dates lose their time, then last pulled, type, scan, findings go, in that
-# order; tags are cut with an ellipsis. The digest, tags, pushed and size always stay.
+# Shorter names of the media types, for a narrow terminal (docker-manifest-list fits as
+# docker-list rather than being cut to docker-ma…).
+COMPACT_TYPES = {
+    "docker-manifest": "docker",
+    "docker-manifest-list": "docker-list",
+    "oci-manifest": "oci",
+    "oci-index": "oci-index",
+}
+
+
+def compact_type(text: str) -> str:
+    return COMPACT_TYPES.get(text, text)
+
+
+def compact_platforms(text: str) -> str:
+    """``linux/amd64,linux/arm64`` -> ``amd64,arm64`` (linux is what nearly every one is)."""
+    return ",".join(p.removeprefix("linux/") for p in text.split(","))
+
+
+# At 80 columns: dates lose their time, types and platforms take their short forms, then last
+# pulled, scan, findings go, in that order; tags and platforms are cut with an ellipsis. The
+# digest, tags, pushed, size, type and platforms stay.
 IMAGE_COLUMNS = (
     Column("digest"),
     Column("tags", min_width=12),
     Column("pushed", compact=date_only),
     Column("size"),
-    Column("type", min_width=10, drop=2),
+    Column("type", compact=compact_type),
+    Column("platforms", min_width=11, compact=compact_platforms),
     Column("last pulled", compact=date_only, drop=1),
-    Column("scan", min_width=8, drop=3),
-    Column("findings", min_width=8, drop=4),
+    Column("scan", min_width=8, drop=2),
+    Column("findings", min_width=8, drop=3),
 )
 
 
@@ -83,9 +104,7 @@ def images(
             app_state,
             profiles,
             regions,
-            lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).images(
-                name, limit=limit
-            ),
+            lambda c, r: ImageService(c.access.registry(r)).images(name, limit=limit),
             images_view,
             org=org,
             gate=gate,
@@ -120,6 +139,7 @@ def images_view(found: list[Image]) -> View:
                 short_time(doc["pushedAt"]),
                 human_size(image.size_bytes),
                 short_media_type(image.media_type),
+                cell(list(image.platforms)),
                 short_time(doc["lastPulledAt"]),
                 cell(image.scan_status),
                 counts or "-",
@@ -134,6 +154,7 @@ def images_view(found: list[Image]) -> View:
                 cell(image.media_type),
                 cell(doc["lastPulledAt"]),
                 cell(image.scan_status),
+                cell(list(image.platforms)),
             ]
         )
     return View(

@@ -28,6 +28,7 @@ def logout(
     ] = False,
 ) -> None:
     """Remove what ecrctl login wrote for these registries, and their cached tokens."""
+    from ecrctl.core.ecr.api import EcrRegistry
     from ecrctl.core.login.dockerconfig import DockerConfig
     from ecrctl.core.login.targets import PUBLIC_HOST, parse_target, reported_host
     from ecrctl.core.names import registry_host
@@ -42,7 +43,7 @@ def logout(
             clients.client("sts").get_caller_identity()["Account"]
         )
         # On an emulator, the host its token names (the sandbox's 127.0.0.1:PORT), as login.
-        reported = reported_host(clients.ecr(), settings.registry_id)
+        reported = reported_host(EcrRegistry(clients.ecr()), settings.registry_id)
         hosts.append(reported or str(registry_host(account, clients.region)))
     for name in names:
         target = parse_target(name)

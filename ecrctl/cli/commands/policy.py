@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,9 @@ from ecrctl.core.access.iam import (
 )
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.names import resolve_host
+
+if TYPE_CHECKING:
+    from ecrctl.session import Clients
 
 policy_app = typer.Typer(
     help="Print a least-privilege IAM policy document for ECR, or put it inline on a role or user.",
@@ -80,7 +83,7 @@ def _repository_arns(app_state: AppState, given: list[str] | None) -> list[str] 
     ]
     accounts: dict[int, str] = {}
 
-    def account_of(clients: Any) -> str:
+    def account_of(clients: Clients) -> str:
         if id(clients) not in accounts:
             accounts[id(clients)] = str(clients.client("sts").get_caller_identity()["Account"])
         return accounts[id(clients)]

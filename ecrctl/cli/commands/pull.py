@@ -22,7 +22,11 @@ def pull(
         ),
     ],
 ) -> None:
-    """Pull an image from ECR into the docker engine, with progress per layer."""
+    """Pull an image from ECR into the docker engine, with progress per layer.
+
+    No daemon? `ecrctl copy REPO:TAG oci:DIR:TAG` or `ecrctl copy REPO:TAG docker-archive:FILE`
+    write an OCI layout or a tarball that `docker load` reads, straight from the registry.
+    """
     from ecrctl.core.images import transfer
 
     app_state = state(ctx)

@@ -32,7 +32,11 @@ def push(
         bool, typer.Option("--create", help="Create the repository first if it does not exist.")
     ] = False,
 ) -> None:
-    """Push a local image to ECR through the docker engine, with progress per layer."""
+    """Push a local image to ECR through the docker engine, with progress per layer.
+
+    No daemon? `ecrctl copy oci:DIR:TAG REPO:TAG` or `ecrctl copy docker-archive:FILE REPO:TAG`
+    push an OCI layout or a `docker save` tarball straight to the registry.
+    """
     from ecrctl.core.images import transfer
 
     app_state = state(ctx)

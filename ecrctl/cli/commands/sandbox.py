@@ -3,41 +3,16 @@
 from __future__ import annotations
 
 import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ecrctl.cli.common import say, state
 from ecrctl.cli.output import View
+from ecrctl.cli.signals import stop_event
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-@contextmanager
-def stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by SIGINT or SIGTERM, handled from before the server starts.
-
-    A SIGINT that the sandbox inherits as ignored (a background job of a non-interactive shell)
-    stays ignored, as such jobs expect; SIGTERM always stops it.
-    """
-    stop = threading.Event()
-
-    def handler(_signum: int, _frame: Any) -> None:
-        stop.set()
-
-    previous: dict[signal.Signals, Any] = {}
-    for number in STOP_SIGNALS:
-        if signal.getsignal(number) is not signal.SIG_IGN:
-            previous[number] = signal.signal(number, handler)
-    try:
-        yield stop
-    finally:
-        for number, old in previous.items():
-            signal.signal(number, old)
 
 
 def sandbox(
@@ -54,11 +29,10 @@ def sandbox(
         ),
     ] = False,
     data: Annotated[
-        Path | None,
+        str | None,  # checked by _data_dir (one-line errors), not typer's Path
         typer.Option(
             "--data",
             metavar="DIR",
-            file_okay=False,
             help="Keep the registry's blobs (and unfinished uploads) in DIR across runs; "
             "repositories and manifests are not kept (default: a temporary directory).",
         ),
@@ -73,7 +47,7 @@ def sandbox(
     from ecrctl.sandbox.emulator import running_emulator
 
     app_state = state(ctx)
-    with stop_on_signals() as stop, running_emulator(port, _data_dir(data)) as emulator:
+    with stop_event(STOP_SIGNALS) as stop, running_emulator(port, _data_dir(data)) as emulator:
         if seed:
             from ecrctl.sandbox.seed import seed_sandbox
 
@@ -100,16 +74,22 @@ def sandbox(
     say("sandbox: stopped")
 
 
-def _data_dir(data: Path | None) -> Path | None:
+def _data_dir(data: str | None) -> Path | None:
     if data is None:
         return None
     from ecrctl.core.exceptions import InvalidInput
+    from ecrctl.core.inputs import printable
 
+    path = Path(data)
     try:
-        data.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InvalidInput(f"--data {data}: {error.strerror or error}") from None
-    return data.resolve()
+        raise InvalidInput(f"--data {printable(data)}: {error.strerror or error}") from None
+    except ValueError:  # a NUL in the path
+        raise InvalidInput(
+            f"--data {printable(data)}: a path cannot hold a NUL character"
+        ) from None
+    return path.resolve()
 
 
 def register(app: typer.Typer) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,7 +13,7 @@ from ecrctl.cli.output import Column, Forms, View, cell, short_digest, short_tim
 from ecrctl.cli.progress import Reporter, StatusLine
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
-from ecrctl.core.models import SEVERITIES
+from ecrctl.core.models import SEVERITIES, iso
 from ecrctl.core.names import (
     Reference,
     image_uri,
@@ -26,6 +25,9 @@ from ecrctl.core.scan.findings import parse_ignore_list, parse_severity, severit
 from ecrctl.core.scan.outcome import ScanOutcome, scan_image
 from ecrctl.core.scan.scans import ScanReport, ScanService, StartOutcome, parse_duration
 from ecrctl.session import Clients
+
+if TYPE_CHECKING:  # built only for -o sarif
+    from ecrctl.core.scan.sarif import SarifLog
 
 # At 80 columns the link goes first (a cut link is no link; -o json has it), then versions
 # are cut with an ellipsis; the id, severity and state always stay whole.
@@ -61,17 +63,16 @@ def _image(repo: str, reference: str | None) -> Reference:
     )
 
 
-def _ignored_ids(ignore: list[str], ignore_file: Path | None) -> list[str]:
+MAX_IGNORE_CHARS = 1 << 20  # a list of finding ids, one a line: thousands fit in a megabyte
+
+
+def _ignored_ids(ignore: list[str], ignore_file: str | None) -> list[str]:
     ids = list(ignore)
     if ignore_file is not None:
-        try:
-            ids += parse_ignore_list(ignore_file.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise InvalidInput(
-                f"cannot read --ignore-file {ignore_file}: {error.strerror or error}"
-            ) from None
-        except UnicodeDecodeError:
-            raise InvalidInput(f"--ignore-file {ignore_file} is not UTF-8 text") from None
+        from ecrctl.core.inputs import read_file_at_most
+
+        what = f"--ignore-file {ignore_file}"
+        ids += parse_ignore_list(read_file_at_most(ignore_file, MAX_IGNORE_CHARS, what=what))
     return ids
 
 
@@ -92,7 +93,7 @@ def _title(report: ScanReport, name: str) -> str:
     counts = severity_counts(report.findings)
     ignored = sum(1 for f in report.findings if f.ignored)
     summary = "  ".join(f"{s} {counts[s]}" for s in SEVERITIES)
-    when = f" {short_time(report.to_json()['completedAt'])}" if report.completed_at else ""
+    when = f" {short_time(iso(report.completed_at))}" if report.completed_at else ""
     digest = f" ({short_digest(report.digest)})" if report.digest else ""
     head = f"{name}{digest}  scan {report.status}{when} ({report.scanner})"
     if not report.ready:
@@ -180,7 +181,7 @@ def scan(
         typer.Option("--ignore", metavar="ID", help="A finding id to ignore (repeatable)."),
     ] = None,
     ignore_file: Annotated[
-        Path | None,
+        str | None,  # read by ecrctl (a bounded read, one-line errors), not typer's Path
         typer.Option(
             "--ignore-file", metavar="FILE", help="Finding ids to ignore, one a line, # comments."
         ),
@@ -220,7 +221,7 @@ def scan(
         say(f"note: ignored id {unused} matched no finding")
     what = outcome.pending_reason
 
-    def sarif() -> dict[str, Any]:
+    def sarif() -> SarifLog:
         # An empty log would close every open alert in code scanning: refuse instead.
         if not report.ready:
             raise Refused(f"no SARIF log: the {what} ({report.status}); pass --wait")
@@ -243,11 +244,11 @@ def _start_note(started: StartOutcome, name: str) -> str:
     )
 
 
-def _sarif(report: ScanReport, ref: Reference, clients: Clients) -> dict[str, Any]:
+def _sarif(report: ScanReport, ref: Reference, clients: Clients) -> SarifLog:
     from ecrctl.core.scan.sarif import MAX_RESULTS, to_sarif
 
     log = to_sarif(report, _uri(ref, report, clients))
-    dropped: dict[str, int] = log["runs"][0]["properties"]["droppedResults"]
+    dropped = log["runs"][0]["properties"]["droppedResults"]
     if dropped:
         kept = len(log["runs"][0]["results"])
         counts = ", ".join(f"{s} {dropped[s]:,}" for s in SEVERITIES if s in dropped)

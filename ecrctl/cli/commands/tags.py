@@ -78,9 +78,7 @@ def tags(
                 app_state,
                 profiles,
                 regions,
-                lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).untagged(
-                    name, limit=limit
-                ),
+                lambda c, r: ImageService(c.access.registry(r)).untagged(name, limit=limit),
                 untagged_view,
                 org=org,
             )
@@ -89,7 +87,7 @@ def tags(
                 app_state,
                 profiles,
                 regions,
-                lambda c, r: ImageService(EcrRegistry(c.access.client("ecr", r))).tags(
+                lambda c, r: ImageService(c.access.registry(r)).tags(
                     name, match=match, sort=sort, limit=limit
                 ),
                 tags_view,

@@ -19,7 +19,6 @@ from ecrctl.cli.common import (
 )
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, short_time
-from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.fleet import Located, ProfileContext, locate
 from ecrctl.core.names import parse_image_ref
@@ -63,8 +62,8 @@ def where(
     asked.explicit = True  # absence in one source is an answer, failures are per source
 
     def read(context: ProfileContext, region: str) -> list[Located]:
-        ecr = context.access.client("ecr", region)
-        return locate(EcrRegistry(ecr), ref.repository, tag=ref.tag, digest=ref.digest)
+        registry = context.access.registry(region)
+        return locate(registry, ref.repository, tag=ref.tag, digest=ref.digest)
 
     result = fleet.run(app_state, asked, read)
     views = [(o, _view(o.value or [])) for o in result.succeeded if o.value]

@@ -3,8 +3,6 @@ credentials came from."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
 from ecrctl.cli import fleet
@@ -54,7 +52,7 @@ def whoami(
         app_state, profiles, regions, OrgOptions(accounts, role_name, external_id)
     )
 
-    def read(context: ProfileContext, region: str) -> dict[str, Any]:
+    def read(context: ProfileContext, region: str) -> dict[str, str]:
         return {
             "arn": context.arn,
             "registry": str(registry_host(context.account, region)),

@@ -6,9 +6,10 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from ecrctl.core.exceptions import InvalidInput, NotFound
+from ecrctl.core.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -69,7 +70,7 @@ def is_repository_arn(text: str) -> bool:
     return text.startswith("arn:")
 
 
-def policy_document(kind: PolicyKind, repository_arns: list[str] | None = None) -> dict[str, Any]:
+def policy_document(kind: PolicyKind, repository_arns: list[str] | None = None) -> JsonObject:
     """GetAuthorizationToken cannot be scoped to a repository, so it has a statement of its own."""
     for arn in repository_arns or []:
         if not _REPOSITORY_ARN.fullmatch(arn):
@@ -113,14 +114,14 @@ def validate_policy_name(name: str) -> str:
     return name
 
 
-def policy_text(document: dict[str, Any] | None) -> str:
+def policy_text(document: JsonObject | None) -> str:
     """The canonical text of a document, for comparing and diffing (keys sorted)."""
     if document is None:
         return ""
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-def diff(before: dict[str, Any] | None, after: dict[str, Any] | None, label: str) -> str:
+def diff(before: JsonObject | None, after: JsonObject | None, label: str) -> str:
     lines = difflib.unified_diff(
         policy_text(before).splitlines(keepends=True),
         policy_text(after).splitlines(keepends=True),
@@ -137,8 +138,8 @@ class InlinePolicyChange:
     principal_kind: PrincipalKind
     principal: str
     policy_name: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: JsonObject | None
+    after: JsonObject | None
 
     @property
     def changed(self) -> bool:
@@ -148,7 +149,7 @@ class InlinePolicyChange:
     def diff(self) -> str:
         return diff(self.before, self.after, f"{self.principal_kind} {self.principal}")
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "principalType": self.principal_kind,
             "principal": self.principal,
@@ -159,13 +160,13 @@ class InlinePolicyChange:
         }
 
 
-def _decode(document: Any) -> dict[str, Any]:
+def _decode(document: object) -> JsonObject:
     """IAM returns the document URL-encoded; botocore decodes it to a dict, but not always."""
     if isinstance(document, dict):
         return document
     from urllib.parse import unquote
 
-    decoded: dict[str, Any] = json.loads(unquote(str(document)))
+    decoded: JsonObject = json.loads(unquote(str(document)))
     return decoded
 
 
@@ -186,11 +187,11 @@ class InlinePolicies:
         except self.iam.exceptions.NoSuchEntityException:
             raise NotFound(f"IAM {self.kind} {self.name} not found") from None
 
-    def current(self, policy_name: str) -> dict[str, Any] | None:
+    def current(self, policy_name: str) -> JsonObject | None:
         self._check_exists()
         try:
             if self.kind == "role":
-                document: Any = self.iam.get_role_policy(
+                document: object = self.iam.get_role_policy(
                     RoleName=self.name, PolicyName=policy_name
                 )["PolicyDocument"]
             else:
@@ -201,7 +202,7 @@ class InlinePolicies:
             return None
         return _decode(document)
 
-    def plan(self, policy_name: str, document: dict[str, Any] | None) -> InlinePolicyChange:
+    def plan(self, policy_name: str, document: JsonObject | None) -> InlinePolicyChange:
         """What putting ``document`` (None: deleting the policy) would change."""
         return InlinePolicyChange(
             self.kind, self.name, policy_name, self.current(policy_name), document

@@ -10,7 +10,6 @@ the change marked applied.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ecrctl.core.access.repo_policy import (
     PullAccess,
@@ -22,6 +21,7 @@ from ecrctl.core.access.repo_policy import (
     revoke_pull,
 )
 from ecrctl.core.exceptions import NotFound
+from ecrctl.core.jsontypes import JsonObject
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class RepositoryPolicyChange:
     """A repository's policy, before and after (None: no policy)."""
 
     repository: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: JsonObject | None
+    after: JsonObject | None
     applied: bool = False  # True once the repository has the new policy
     # revoke-pull: accounts and organizations another statement still lets pull
     still_pulling: tuple[str, ...] = ()
@@ -57,8 +57,8 @@ class RepositoryPolicyChange:
             return "unchanged"
         return "changed" if self.applied else "would change"
 
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {
+    def to_json(self) -> JsonObject:
+        doc: JsonObject = {
             "repository": self.repository,
             "changed": self.applied,
             "policy": self.after,
@@ -69,7 +69,7 @@ class RepositoryPolicyChange:
 
 
 def plan_policy_set(
-    policies: RepositoryPolicies, repository: str, policy: dict[str, Any]
+    policies: RepositoryPolicies, repository: str, policy: JsonObject
 ) -> RepositoryPolicyChange:
     """Replace the repository's policy with ``policy`` (already checked: parse_policy)."""
     return RepositoryPolicyChange(repository, policies.get(repository), policy)

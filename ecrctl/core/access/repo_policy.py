@@ -9,16 +9,17 @@ statement is kept as it is, in its place.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import difflib
 import fnmatch
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject, JsonValue
 from ecrctl.core.names import ACCOUNT_PATTERN, is_account, validate_account
 
 if TYPE_CHECKING:
@@ -48,27 +49,30 @@ def known_actions() -> frozenset[str]:
     return frozenset({*model.get("operations", {}), *_IAM_ONLY})
 
 
-def _as_list(value: Any) -> list[Any]:
+Statement = Mapping[str, JsonValue]
+
+
+def _as_list(value: JsonValue) -> list[JsonValue]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
 
 
-def parse_policy(text: str, *, source: str = "policy") -> dict[str, Any]:
+def parse_policy(text: str, *, source: str = "policy") -> JsonObject:
     """A policy document, checked locally: JSON, size, statements, and ECR's actions."""
     if len(text) > MAX_POLICY_CHARS:
         raise InvalidInput(
             f"{source}: {len(text)} characters; ECR takes at most {MAX_POLICY_CHARS}"
         )
     try:
-        doc = json.loads(text)
+        doc: JsonValue = json.loads(text)
     except ValueError as error:
         raise InvalidInput(f"{source} is not valid JSON: {error}") from None
-    check_policy(doc, source=source)
-    return doc  # type: ignore[no-any-return]
+    return check_policy(doc, source=source)
 
 
-def check_policy(doc: Any, *, source: str = "policy") -> None:
+def check_policy(doc: JsonValue, *, source: str = "policy") -> JsonObject:
+    """The document, once it is an object whose statements name ECR's actions."""
     if not isinstance(doc, dict):
         raise InvalidInput(f"{source}: a policy is a JSON object with a Statement list")
     statements = doc.get("Statement")
@@ -100,13 +104,14 @@ def check_policy(doc: Any, *, source: str = "policy") -> None:
                 fnmatch.fnmatchcase(k.lower(), name.lower()) for k in known
             ):
                 raise InvalidInput(f"{where}: {action!r} is not an ECR action")
+    return doc
 
 
-def canonical(doc: dict[str, Any] | None) -> str:
+def canonical(doc: JsonObject | None) -> str:
     return "" if doc is None else json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
-def diff(old: dict[str, Any] | None, new: dict[str, Any] | None, name: str) -> str:
+def diff(old: JsonObject | None, new: JsonObject | None, name: str) -> str:
     """A unified diff of the two documents, keys sorted (AWS re-orders them)."""
     lines = difflib.unified_diff(
         canonical(old).splitlines(keepends=True),
@@ -142,13 +147,16 @@ def _root(account: str, part: str) -> str:
     return f"arn:{part}:iam::{account}:root"
 
 
-def _statement(doc: dict[str, Any], sid: str) -> dict[str, Any] | None:
-    return next((s for s in doc["Statement"] if isinstance(s, dict) and s.get("Sid") == sid), None)
+def _statement(statements: list[JsonValue], sid: str) -> Statement | None:
+    return next((s for s in statements if isinstance(s, dict) and s.get("Sid") == sid), None)
 
 
-def _set_statement(doc: dict[str, Any], sid: str, statement: dict[str, Any] | None) -> None:
-    statements = doc["Statement"]
-    index = next((i for i, s in enumerate(statements) if s.get("Sid") == sid), None)
+def _set_statement(statements: list[JsonValue], sid: str, statement: JsonObject | None) -> None:
+    """Replace (or add, or remove) the statement ``sid`` of ``statements``, in place."""
+    index = next(
+        (i for i, s in enumerate(statements) if isinstance(s, dict) and s.get("Sid") == sid),
+        None,
+    )
     if statement is None:
         if index is not None:
             del statements[index]
@@ -158,21 +166,22 @@ def _set_statement(doc: dict[str, Any], sid: str, statement: dict[str, Any] | No
         statements[index] = statement
 
 
-def _principals(statement: dict[str, Any] | None) -> list[str]:
+def _principals(statement: Statement | None) -> list[str]:
     if statement is None:
         return []
     principal = statement.get("Principal") or {}
     return [str(p) for p in _as_list(principal.get("AWS") if isinstance(principal, dict) else [])]
 
 
-def _orgs(statement: dict[str, Any] | None) -> list[str]:
+def _orgs(statement: Statement | None) -> list[str]:
     if statement is None:
         return []
-    condition = statement.get("Condition", {}).get("StringEquals", {})
-    return [str(o) for o in _as_list(condition.get(ORG_KEY))]
+    condition = statement.get("Condition")
+    equals = condition.get("StringEquals") if isinstance(condition, Mapping) else None
+    return [str(o) for o in _as_list(equals.get(ORG_KEY) if isinstance(equals, Mapping) else None)]
 
 
-def _account_statement(principals: list[str]) -> dict[str, Any] | None:
+def _account_statement(principals: list[str]) -> JsonObject | None:
     if not principals:
         return None
     return {
@@ -183,7 +192,7 @@ def _account_statement(principals: list[str]) -> dict[str, Any] | None:
     }
 
 
-def _org_statement(orgs: list[str]) -> dict[str, Any] | None:
+def _org_statement(orgs: list[str]) -> JsonObject | None:
     if not orgs:
         return None
     return {
@@ -195,49 +204,51 @@ def _org_statement(orgs: list[str]) -> dict[str, Any] | None:
     }
 
 
-def _base(current: dict[str, Any] | None) -> dict[str, Any]:
-    doc = copy.deepcopy(current) if current else {"Version": VERSION, "Statement": []}
-    doc["Statement"] = _as_list(doc.get("Statement"))
-    return doc
+def _base(current: JsonObject | None) -> tuple[JsonObject, list[JsonValue]]:
+    """A copy of the policy (or a new one) and its statements, the list the copy holds."""
+    doc: JsonObject = copy.deepcopy(current) if current else {"Version": VERSION, "Statement": []}
+    statements = _as_list(doc.get("Statement"))
+    doc["Statement"] = statements
+    return doc, statements
 
 
 def grant_pull(
-    current: dict[str, Any] | None,
+    current: JsonObject | None,
     *,
     accounts: list[str],
     orgs: list[str],
     region: str | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """The policy with those accounts and organizations added to ecrctl's pull statements."""
-    doc = _base(current)
+    doc, statements = _base(current)
     part = partition(region)
     if accounts:
-        have = _principals(_statement(doc, ACCOUNT_SID))
+        have = _principals(_statement(statements, ACCOUNT_SID))
         wanted = sorted({*have, *(_root(a, part) for a in accounts)})
-        _set_statement(doc, ACCOUNT_SID, _account_statement(wanted))
+        _set_statement(statements, ACCOUNT_SID, _account_statement(wanted))
     if orgs:
-        have = _orgs(_statement(doc, ORG_SID))
-        _set_statement(doc, ORG_SID, _org_statement(sorted({*have, *orgs})))
+        have = _orgs(_statement(statements, ORG_SID))
+        _set_statement(statements, ORG_SID, _org_statement(sorted({*have, *orgs})))
     return doc
 
 
 def revoke_pull(
-    current: dict[str, Any] | None, *, accounts: list[str], orgs: list[str]
-) -> dict[str, Any] | None:
+    current: JsonObject | None, *, accounts: list[str], orgs: list[str]
+) -> JsonObject | None:
     """The policy without those principals in ecrctl's statements (None: nothing left)."""
     if current is None:
         return None
-    doc = _base(current)
+    doc, statements = _base(current)
     gone = set(accounts)
-    have = _principals(_statement(doc, ACCOUNT_SID))
+    have = _principals(_statement(statements, ACCOUNT_SID))
     left = [p for p in have if _account_of(p) not in gone]
     if left != have:
-        _set_statement(doc, ACCOUNT_SID, _account_statement(left))
-    had = _orgs(_statement(doc, ORG_SID))
+        _set_statement(statements, ACCOUNT_SID, _account_statement(left))
+    had = _orgs(_statement(statements, ORG_SID))
     kept = [o for o in had if o not in set(orgs)]
     if kept != had:
-        _set_statement(doc, ORG_SID, _org_statement(kept))
-    return doc if doc["Statement"] else None
+        _set_statement(statements, ORG_SID, _org_statement(kept))
+    return doc if statements else None
 
 
 def _account_of(principal: str) -> str | None:
@@ -247,7 +258,7 @@ def _account_of(principal: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _covers_pull(statement: dict[str, Any]) -> bool:
+def _covers_pull(statement: Statement) -> bool:
     return any(
         fnmatch.fnmatchcase("ecr:batchgetimage", str(a).lower())
         for a in _as_list(statement.get("Action"))
@@ -263,7 +274,7 @@ class PullAccess:
     orgs: list[str] = field(default_factory=list)
     anyone: bool = False
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "accounts": self.accounts,
             "principals": self.principals,
@@ -284,7 +295,7 @@ class PullAccess:
         return "; ".join(parts) or "own account only"
 
 
-def pull_access(doc: dict[str, Any] | None) -> PullAccess:
+def pull_access(doc: JsonObject | None) -> PullAccess:
     """The Allow statements that grant ecr:BatchGetImage, read as accounts, orgs and others."""
     access = PullAccess()
     for statement in _as_list((doc or {}).get("Statement")):
@@ -295,7 +306,7 @@ def pull_access(doc: dict[str, Any] | None) -> PullAccess:
         principal = statement.get("Principal")
         orgs = _orgs(statement)
         if principal == "*" or (
-            isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))
+            isinstance(principal, Mapping) and "*" in _as_list(principal.get("AWS"))
         ):
             if orgs:
                 access.orgs.extend(o for o in orgs if o not in access.orgs)
@@ -304,7 +315,7 @@ def pull_access(doc: dict[str, Any] | None) -> PullAccess:
             else:
                 access.principals.append("* (with conditions)")
             continue
-        if not isinstance(principal, dict):
+        if not isinstance(principal, Mapping):
             continue
         for arn in _as_list(principal.get("AWS")):
             account = _account_of(str(arn))
@@ -324,27 +335,25 @@ class RepositoryPolicies:
 
     def __init__(self, registry: EcrRegistry) -> None:
         self.registry = registry
-        self.errors = registry.ecr.exceptions
 
-    def _call(self, operation: str, repository: str, **params: Any) -> dict[str, Any]:
+    @staticmethod
+    def _checked(repository: str) -> str:
         from ecrctl.core.names import validate_repository_name
 
-        validate_repository_name(repository)
-        return self.registry.call(operation, repositoryName=repository, **params)
+        return validate_repository_name(repository)
 
-    def get(self, repository: str) -> dict[str, Any] | None:
+    def get(self, repository: str) -> JsonObject | None:
         """The current policy; None when the repository has none (a missing repository is
         NotFound)."""
-        try:
-            text = self._call("get_repository_policy", repository)["policyText"]
-        except self.errors.RepositoryPolicyNotFoundException:
+        text = self.registry.repository_policy(self._checked(repository))
+        if text is None:
             return None
-        loaded = json.loads(text)
+        loaded: JsonValue = json.loads(text)
         return loaded if isinstance(loaded, dict) else None
 
-    def set(self, repository: str, doc: dict[str, Any]) -> None:
-        self._call("set_repository_policy", repository, policyText=json.dumps(doc, indent=2))
+    def set(self, repository: str, doc: JsonObject) -> None:
+        self.registry.write_repository_policy(self._checked(repository), json.dumps(doc, indent=2))
 
     def delete(self, repository: str) -> None:
-        with contextlib.suppress(self.errors.RepositoryPolicyNotFoundException):
-            self._call("delete_repository_policy", repository)
+        """Delete the policy (a repository without one: nothing to do)."""
+        self.registry.remove_repository_policy(self._checked(repository))

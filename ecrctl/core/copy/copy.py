@@ -17,9 +17,10 @@ from ecrctl.core.copy.plan import (
     read_top,
     read_tree,
 )
-from ecrctl.core.distribution.client import Denied, Registry, RegistryError
+from ecrctl.core.distribution.client import Denied, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
-from ecrctl.core.exceptions import Refused
+from ecrctl.core.distribution.store import ImageStore
+from ecrctl.core.exceptions import BadAnswer, InvalidInput, Refused
 from ecrctl.core.models import human_size
 from ecrctl.core.names import Reference
 
@@ -71,8 +72,8 @@ class CopyResult:
 class Copier:
     def __init__(
         self,
-        source: Registry,
-        destination: Registry,
+        source: ImageStore,
+        destination: ImageStore,
         *,
         workers: int = DEFAULT_WORKERS,
         chunk_size: int | None = None,
@@ -185,7 +186,7 @@ class Copier:
                     future.cancel()
                 wait(futures)
         if failures:
-            if isinstance(failures[0], Denied | KeyboardInterrupt):
+            if isinstance(failures[0], Denied | KeyboardInterrupt | InvalidInput):  # bad file
                 raise failures[0]
             raise CopyFailed(self._interrupted(plan, failures[0]))
 
@@ -204,7 +205,7 @@ class Copier:
                 self.destination.put_manifest(repo, plan.destination.tag, plan.top)
         except Denied:
             raise
-        except RegistryError as error:
+        except (RegistryError, BadAnswer) as error:
             raise CopyFailed(self._interrupted(plan, error)) from None
 
     def _interrupted(self, plan: Plan, error: BaseException) -> str:

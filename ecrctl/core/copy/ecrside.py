@@ -30,12 +30,9 @@ class RepositorySettings:
 def repository_settings(registry: EcrRegistry, repository: str) -> RepositorySettings | None:
     """The repository's settings, or None when it does not exist."""
     try:
-        found = registry.call("describe_repositories", repositoryNames=[repository])["repositories"]
+        repo = registry.repository(repository)
     except RepositoryNotFound:
         return None
-    if not found:
-        return None
-    repo = found[0]
     encryption: dict[str, Any] = dict(repo.get("encryptionConfiguration") or {})
     return RepositorySettings(
         immutable=str(repo.get("imageTagMutability", "MUTABLE")).startswith("IMMUTABLE"),
@@ -53,10 +50,11 @@ def create_repository(registry: EcrRegistry, repository: str, settings: Reposito
     encryption: dict[str, Any] = {"encryptionType": settings.encryption[0]}
     if settings.encryption[1]:
         encryption["kmsKey"] = settings.encryption[1]
-    registry.call(
-        "create_repository",
-        repositoryName=repository,
-        imageTagMutability="IMMUTABLE" if settings.immutable else "MUTABLE",
-        imageScanningConfiguration={"scanOnPush": settings.scan_on_push},
-        encryptionConfiguration=encryption,
+    registry.create_repo(
+        {
+            "repositoryName": repository,
+            "imageTagMutability": "IMMUTABLE" if settings.immutable else "MUTABLE",
+            "imageScanningConfiguration": {"scanOnPush": settings.scan_on_push},
+            "encryptionConfiguration": encryption,  # type: ignore[typeddict-item]
+        }
     )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ecrctl.core.registry.settings import BLOB_MOUNTING
 
 if TYPE_CHECKING:
-    from mypy_boto3_ecr import ECRClient
+    from ecrctl.core.ecr.api import EcrRegistry
 
 ENABLED, DISABLED, UNKNOWN = "ENABLED", "DISABLED", "unknown"
 
@@ -31,14 +31,16 @@ def _code(error: Exception) -> str:
     return str((response.get("Error") or {}).get("Code") or type(error).__name__)
 
 
-def blob_mounting(ecr: ECRClient, registry_account: str | None, caller_account: Any) -> Mounting:
+def blob_mounting(
+    registry: EcrRegistry, registry_account: str | None, caller_account: Any
+) -> Mounting:
     """BLOB_MOUNTING of the registry ``registry_account``. GetAccountSetting reads the caller's
     own account, so DISABLED counts only when ``caller_account()`` (STS, asked only then) is the
     registry's; a setting that cannot be read (AccessDenied) is unknown: mounts are tried."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        value = str(ecr.get_account_setting(name=BLOB_MOUNTING).get("value") or "")
+        value = str(registry.account_setting(BLOB_MOUNTING) or "")
     except ClientError as error:
         return Mounting(UNKNOWN, f"GetAccountSetting {BLOB_MOUNTING}: {_code(error)}")
     if value != DISABLED:

@@ -3,15 +3,15 @@ the destination already holds or can mount. Reads only; nothing is written here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecrctl.core.distribution.client import Manifest, Registry, fallback_tag
+from ecrctl.core.distribution.answers import Descriptor
+from ecrctl.core.distribution.client import Manifest, fallback_tag
+from ecrctl.core.distribution.store import ImageStore
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.names import INDEX_MEDIA_TYPES, Reference
-
-INDEX_TYPES = INDEX_MEDIA_TYPES
 
 
 @dataclass
@@ -85,29 +85,19 @@ class Plan:
         return sum(b.size for b in self.blobs.values() if b.status == "copy")
 
 
-def platform_of(descriptor: dict[str, Any]) -> str:
-    platform = descriptor.get("platform") or {}
-    text = f"{platform.get('os', '?')}/{platform.get('architecture', '?')}"
-    return text + (f"/{platform['variant']}" if platform.get("variant") else "")
+def platform_of(descriptor: Descriptor) -> str:
+    return descriptor.platform or "?/?"
 
 
-def _matches(descriptor: dict[str, Any], wanted: str) -> bool:
+def _matches(descriptor: Descriptor, wanted: str) -> bool:
     have = platform_of(descriptor)
     return have == wanted or (wanted.count("/") == 1 and have.rsplit("/", 1)[0] == wanted)
-
-
-def _blob_descriptors(doc: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    if isinstance(doc.get("config"), dict):
-        yield doc["config"]
-    for layer in doc.get("layers") or []:
-        if isinstance(layer, dict) and not layer.get("urls"):  # foreign layers stay where they are
-            yield layer
 
 
 class Walker:
     """Reads the source tree once: manifests in push order, the blobs they name."""
 
-    def __init__(self, registry: Registry, repository: str, *, referrers: bool) -> None:
+    def __init__(self, registry: ImageStore, repository: str, *, referrers: bool) -> None:
         self.registry, self.repository, self.referrers = registry, repository, referrers
         self.manifests: list[ManifestItem] = []
         self.blobs: dict[str, BlobItem] = {}
@@ -117,16 +107,11 @@ class Walker:
         if manifest.digest in self._seen:
             return
         self._seen.add(manifest.digest)
-        doc = manifest.doc
-        if manifest.media_type in INDEX_TYPES:
-            for child in doc.get("manifests") or []:
-                fetched = self.registry.get_manifest(self.repository, str(child["digest"]))
-                self.visit(fetched, "platform", platform_of(child))
-        for blob in _blob_descriptors(doc):
-            digest = str(blob["digest"])
-            self.blobs.setdefault(
-                digest, BlobItem(digest, int(blob.get("size", 0)), str(blob.get("mediaType", "")))
-            )
+        for child in manifest.children:  # checked when read (answers.manifest_parts)
+            fetched = self.registry.get_manifest(self.repository, child.digest)
+            self.visit(fetched, "platform", platform_of(child))
+        for blob in manifest.blobs:
+            self.blobs.setdefault(blob.digest, BlobItem(blob.digest, blob.size, blob.media_type))
         self.manifests.append(ManifestItem(manifest, role, platform, manifest.digest))
         if self.referrers:
             self._referrers(manifest.digest)
@@ -134,7 +119,7 @@ class Walker:
     def _referrers(self, subject: str) -> None:
         descriptors, fallback = self.registry.referrers(self.repository, subject)
         for descriptor in descriptors:
-            fetched = self.registry.get_manifest(self.repository, str(descriptor["digest"]))
+            fetched = self.registry.get_manifest(self.repository, descriptor.digest)
             self.visit(fetched, "referrer")
         if fallback is not None and descriptors:
             self.manifests.append(
@@ -143,7 +128,7 @@ class Walker:
 
 
 def read_top(
-    registry: Registry, source: Reference, platform: str | None = None
+    registry: ImageStore, source: Reference, platform: str | None = None
 ) -> tuple[Manifest, str, str]:
     """The manifest the copy is about: (manifest, role, platform); one GET, two for --platform."""
     from ecrctl.core.distribution.client import Missing
@@ -153,19 +138,19 @@ def read_top(
     except Missing:
         raise NotFound(f"source {source} not found (on {registry.label})") from None
     if not platform:
-        return top, "index" if top.media_type in INDEX_TYPES else "image", ""
-    if top.media_type not in INDEX_TYPES:
+        return top, "index" if top.media_type in INDEX_MEDIA_TYPES else "image", ""
+    if top.media_type not in INDEX_MEDIA_TYPES:
         raise InvalidInput(f"--platform {platform}: source {source} is not a multi-platform index")
-    children = [c for c in top.doc.get("manifests") or [] if _matches(c, platform)]
+    children = [c for c in top.children if _matches(c, platform)]
     if not children:
-        offered = ", ".join(platform_of(c) for c in top.doc.get("manifests") or [])
+        offered = ", ".join(platform_of(c) for c in top.children)
         raise NotFound(f"source {source} has no {platform} image (it has: {offered})")
-    child = registry.get_manifest(source.repository, str(children[0]["digest"]))
+    child = registry.get_manifest(source.repository, children[0].digest)
     return child, "image", platform_of(children[0])
 
 
 def read_tree(
-    registry: Registry,
+    registry: ImageStore,
     repository: str,
     top: Manifest,
     role: str,
@@ -191,7 +176,7 @@ def mark_present(plan: Plan) -> None:
 
 def inspect_destination(
     plan: Plan,
-    registry: Registry,
+    registry: ImageStore,
     *,
     workers: int,
     head: Callable[[str], bool] | None = None,

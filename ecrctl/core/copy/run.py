@@ -14,10 +14,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ecrctl.core.copy.copy import DEFAULT_WORKERS, Copier, CopyResult, Progress
+from ecrctl.core.copy.ends import abandon, one_platform
 from ecrctl.core.copy.plan import Plan
-from ecrctl.core.copy.sides import CopyAccess, Side, open_side
+from ecrctl.core.copy.sides import CopyAccess, Side, open_end_side
 from ecrctl.core.distribution.client import Denied, Missing, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
+from ecrctl.core.distribution.store import ImageStore
 from ecrctl.core.exceptions import ConfigurationError, NotFound, Refused
 from ecrctl.core.names import Reference
 
@@ -79,12 +81,17 @@ def run_copy(
     to_profile: str | None = None,
     options: CopyOptions | None = None,
     watch: Watch | None = None,
+    stores: tuple[ImageStore | None, ImageStore | None] = (None, None),
 ) -> CopyOutcome:
-    """Copy ``source`` to ``destination`` (parsed, checked references) digest for digest."""
+    """Copy ``source`` to ``destination`` (parsed, checked references) digest for digest.
+    ``stores``: a local end opened by ``ends.open_end`` (an OCI layout, a docker archive) for
+    either side; None for a registry."""
     options, watch = options or CopyOptions(), watch or Watch()
     try:
-        src = open_side(access, "source", source, from_profile, options.insecure)
-        dst = open_side(access, "destination", destination, to_profile, options.insecure)
+        src = open_end_side(access, "source", source, stores[0], from_profile, options.insecure)
+        dst = open_end_side(
+            access, "destination", destination, stores[1], to_profile, options.insecure
+        )
         return _copy(src, dst, options, watch)
     except Denied as error:
         raise ConfigurationError(f"access denied: {error}") from None
@@ -92,6 +99,8 @@ def run_copy(
         raise NotFound(str(error)) from None
     except RegistryError as error:
         raise Refused(str(error)) from None
+    finally:
+        abandon(stores[1])  # an archive not finished: its temporary file
 
 
 def _copy(src: Side, dst: Side, options: CopyOptions, watch: Watch) -> CopyOutcome:
@@ -104,6 +113,7 @@ def _copy(src: Side, dst: Side, options: CopyOptions, watch: Watch) -> CopyOutco
     plan = copier.plan(
         src.ref, dst.ref, platform=options.platform, referrers=options.referrers, inspect=False
     )
+    one_platform(dst.registry, plan.top)
     checked, mounting = DestinationCheck(), None
     if not plan.complete:  # a complete destination exists and keeps its tag: no check
         checked = prepare_destination(
@@ -189,10 +199,11 @@ def check_mounting(
     """Within one ECR registry: mount only where BLOB_MOUNTING allows (read once per copy).
     Returns the setting (ENABLED, DISABLED, unknown; None when not read: the same repository)."""
     from ecrctl.core.copy.mounting import blob_mounting
+    from ecrctl.core.ecr.api import EcrRegistry
 
     if plan.source.repository == plan.destination.repository:
         return None
-    mounting = blob_mounting(dst.api(), dst.account, dst.caller_account)
+    mounting = blob_mounting(EcrRegistry(dst.api(), dst.account), dst.account, dst.caller_account)
     plan.mounts = mounting.attempt
     if mounting.reason and dry_run:
         note(f"dry run: blob mounting of {dst.ref.host} unknown ({mounting.reason}): mounts tried")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ecrctl.core.distribution.client import Registry
+from ecrctl.core.distribution.retry import RetryPolicy
+from ecrctl.core.distribution.store import ImageStore
 from ecrctl.core.names import PUBLIC_ECR, Reference, RegistryHost, parse_host, scheme_for
 
 if TYPE_CHECKING:
@@ -62,6 +64,8 @@ class CopyAccess:
     # An emulator's registry (the sandbox's 127.0.0.1:PORT, on its ECR endpoint) is the profile's
     # own ECR registry: ``emulator_host`` names it, ``emulated`` gives its account and region.
     emulator_host: str | None = None
+    # The registry client's retry policy for a side's profile (None: the policy's defaults).
+    retry: Callable[[str | None], RetryPolicy] | None = None
     emulated: Callable[[str | None, str], RegistryHost] | None = None
 
     def login(self, host: str | None, profile: str | None, region: str | None) -> tuple[str, Login]:
@@ -84,7 +88,7 @@ class Side:
     name: str  # source | destination
     ref: Reference
     profile: str | None
-    registry: Registry
+    registry: ImageStore  # a registry, or a local end (an OCI layout, a docker archive)
     ecr: Any = None  # the ECR API client, made on first use by api()
     account: str | None = None  # the registry's account: set for an ECR side (not ECR Public)
     clients: SideClients | None = None  # the side's AWS clients
@@ -132,6 +136,7 @@ def open_side(
         scheme=scheme_for(host, insecure),
         credentials=credentials,
         label=f"{name} {host}{who}",
+        retry=access.retry(profile) if access.retry is not None else None,
     )
     side = Side(name, ref, profile, registry)
     parsed = ref.registry
@@ -140,3 +145,17 @@ def open_side(
     if parsed is not None and host != PUBLIC_ECR:
         side.account, side.clients = parsed.account, access.clients(profile, parsed.region)
     return side
+
+
+def open_end_side(
+    access: CopyAccess,
+    name: str,
+    ref: Reference,
+    store: ImageStore | None,
+    profile: str | None,
+    insecure: frozenset[str],
+) -> Side:
+    """A registry side (``open_side``), or a local end's opened store (``ends.open_end``)."""
+    if store is None:
+        return open_side(access, name, ref, profile, insecure)
+    return Side(name, ref, None, store)

@@ -13,10 +13,20 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin
 
+from ecrctl.core.distribution.answers import (
+    Descriptor,
+    checked_digest,
+    checked_url,
+    descriptor_list,
+    json_object,
+    manifest_parts,
+    media_type_of,
+    shown,
+)
 from ecrctl.core.distribution.transport import (
     Denied,
     Missing,
@@ -25,7 +35,8 @@ from ecrctl.core.distribution.transport import (
     Unreachable,
 )
 from ecrctl.core.distribution.upload import BlobUpload, skip
-from ecrctl.core.names import MANIFEST_MEDIA_TYPES
+from ecrctl.core.exceptions import BadAnswer, InvalidInput
+from ecrctl.core.names import DIGEST_RE, MANIFEST_MEDIA_TYPES
 
 if TYPE_CHECKING:
     from ecrctl.core.distribution.resume import UploadStates
@@ -41,15 +52,45 @@ class Manifest:
     data: bytes
     media_type: str
     digest: str
+    # Checked when read (answers.manifest_parts): an index's children; an image's blobs.
+    children: tuple[Descriptor, ...] = field(default=(), compare=False)
+    blobs: tuple[Descriptor, ...] = field(default=(), compare=False)
 
     @property
     def doc(self) -> dict[str, Any]:
+        """The manifest as JSON (an object; {} otherwise), for what the descriptors leave out
+        (a config's digest, the annotations): read only from bytes already checked and capped."""
         value = json.loads(self.data)
         return value if isinstance(value, dict) else {}
 
 
+def checked_manifest(data: bytes, media_type: str, digest: str, where: str, what: str) -> Manifest:
+    """A Manifest with its children and blobs read and checked (answers.manifest_parts): what a
+    copy walks, whether the bytes came from a registry, a layout or an archive."""
+    children, blobs = manifest_parts(data, media_type, where, what)
+    return Manifest(data, media_type, digest, children, blobs)
+
+
+def local_manifest(data: bytes, media_type: str, digest: str, where: str) -> Manifest:
+    """The same for a manifest in a file the user named: a bad one is bad input (exit 2)."""
+    try:
+        return checked_manifest(data, media_type, digest, where, f"manifest {digest}")
+    except BadAnswer as error:
+        raise InvalidInput(str(error)) from None
+
+
 def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _reference(reference: str) -> str:
+    """A tag or digest fit for a request path (tags come checked from reference.py; a digest
+    from a registry's answer is checked again here, where it enters the path)."""
+    if reference.startswith("sha256:") and not DIGEST_RE.fullmatch(reference):
+        raise BadAnswer(f"not a sha256 digest: {shown(reference)}")
+    if not reference or any(c in reference for c in "/?#%\\ ") or not reference.isprintable():
+        raise BadAnswer(f"not a tag or digest: {shown(reference)}")
+    return reference
 
 
 class Registry(Transport):
@@ -59,60 +100,61 @@ class Registry(Transport):
     def get_manifest(self, repository: str, reference: str) -> Manifest:
         response = self.request(
             "GET",
-            f"/v2/{repository}/manifests/{reference}",
+            f"/v2/{repository}/manifests/{_reference(reference)}",
             headers={"Accept": ", ".join(MANIFEST_TYPES)},
-            stream=True,
         )
-        data = response.read(MAX_MANIFEST_BYTES + 1, decode_content=True)
-        response.release_conn()
-        if len(data) > MAX_MANIFEST_BYTES:
-            raise RegistryError(f"{self.label}: manifest {reference} is larger than 4 MiB")
+        data = response.data  # read whole, at most 4 MiB (connections.BODY_LIMIT)
         digest = sha256(data)
         if reference.startswith("sha256:") and digest != reference:
-            raise RegistryError(f"{self.label}: manifest {reference} came back as {digest}")
+            raise BadAnswer(f"{self.label}: manifest {reference} came back as {digest}")
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         if media_type not in MANIFEST_TYPES:  # a registry that answers with a generic type
-            media_type = _doc_media_type(data) or media_type
-        return Manifest(data, media_type, digest)
+            media_type = media_type_of(data) or media_type
+        return checked_manifest(data, media_type, digest, self.label, f"manifest {reference}")
 
     def head_manifest(self, repository: str, reference: str) -> str | None:
         """The digest a tag or digest names in the repository, or None."""
         try:
             response = self.request(
                 "HEAD",
-                f"/v2/{repository}/manifests/{reference}",
+                f"/v2/{repository}/manifests/{_reference(reference)}",
                 headers={"Accept": ", ".join(MANIFEST_TYPES)},
             )
         except Missing:
             return None
         digest = response.headers.get("Docker-Content-Digest")
         if digest:
-            return str(digest)
+            return checked_digest(digest, self.label, f"the Docker-Content-Digest of {reference}")
         return self.get_manifest(repository, reference).digest
 
     def put_manifest(self, repository: str, reference: str, manifest: Manifest) -> str:
         response = self.request(
             "PUT",
-            f"/v2/{repository}/manifests/{reference}",
+            f"/v2/{repository}/manifests/{_reference(reference)}",
             headers={"Content-Type": manifest.media_type},
             body=manifest.data,
             ok=(200, 201, 202),
         )
-        return str(response.headers.get("Docker-Content-Digest") or manifest.digest)
+        digest = response.headers.get("Docker-Content-Digest")
+        if not digest:
+            return manifest.digest
+        return checked_digest(digest, self.label, f"the Docker-Content-Digest of {reference}")
 
-    def referrers(
-        self, repository: str, digest: str
-    ) -> tuple[list[dict[str, Any]], Manifest | None]:
+    def referrers(self, repository: str, digest: str) -> tuple[list[Descriptor], Manifest | None]:
         """Manifests whose ``subject`` is ``digest``: the referrers API, else the tag schema
         (then the ``sha256-<hex>`` index itself comes back too, to be copied as it is)."""
+        what = f"the referrers of {digest}"
         try:
             response = self.request(
                 "GET",
-                f"/v2/{repository}/referrers/{digest}",
+                f"/v2/{repository}/referrers/{_reference(digest)}",
                 headers={"Accept": MANIFEST_TYPES[0]},
             )
             if response.headers.get("Content-Type", "").startswith(MANIFEST_TYPES[0]):
-                return list(json.loads(response.data).get("manifests") or []), None
+                doc = json_object(response.data, self.label, what)
+                if doc.get("manifests") is None:
+                    return [], None
+                return descriptor_list(doc, "manifests", self.label, what), None
         except Denied:
             raise
         except RegistryError as error:
@@ -122,12 +164,12 @@ class Registry(Transport):
             index = self.get_manifest(repository, fallback_tag(digest))
         except Missing:
             return [], None
-        return list(index.doc.get("manifests") or []), index
+        return list(index.children), index
 
     # -- blobs --------------------------------------------------------------------------
     def head_blob(self, repository: str, digest: str) -> bool:
         try:
-            self.request("HEAD", f"/v2/{repository}/blobs/{digest}")
+            self.request("HEAD", f"/v2/{repository}/blobs/{_reference(digest)}")
         except Missing:
             return False
         return True
@@ -135,7 +177,7 @@ class Registry(Transport):
     def open_blob(self, repository: str, digest: str, offset: int = 0) -> Any:
         """The blob as a streamed response, from byte ``offset`` on (a Range request; read past
         the first bytes when the registry or its storage ignores Range)."""
-        path = f"/v2/{repository}/blobs/{digest}"
+        path = f"/v2/{repository}/blobs/{_reference(digest)}"
         if not offset:
             return self.request("GET", path, stream=True)
         response = self.request(
@@ -166,8 +208,9 @@ class Registry(Transport):
         location = response.headers.get("Location")
         if location:
             # An abandoned upload session expires on the registry by itself.
-            with contextlib.suppress(RegistryError):
-                self.request("DELETE", urljoin(self.base + "/", location), ok=(202, 204, 404))
+            with contextlib.suppress(RegistryError, BadAnswer):
+                url = checked_url(urljoin(self.base + "/", location), self.label, "Location")
+                self.request("DELETE", url, ok=(202, 204, 404))
 
     def upload_blob(
         self,
@@ -194,12 +237,3 @@ class Registry(Transport):
 def fallback_tag(digest: str) -> str:
     """The referrers tag schema: ``sha256-<hex>`` names an index of a manifest's referrers."""
     return digest.replace(":", "-", 1)
-
-
-def _doc_media_type(data: bytes) -> str:
-    try:
-        doc = json.loads(data)
-    except ValueError:
-        return ""
-    value = doc.get("mediaType") if isinstance(doc, dict) else None
-    return str(value) if isinstance(value, str) else ""

@@ -8,6 +8,11 @@ the source from byte N+1 (a Range request; a source that ignores it is read past
 sends only the rest. Any doubt (the session gone, a Range that makes no sense) starts a fresh
 upload. The registry checks the whole blob's digest at the PUT: no partial hash is trusted.
 
+A transient failure part-way (a reset, a 429 or 5xx, the source breaking off) restarts the
+upload under the registry's retry policy (retry.py), the same way within one run: the blob may
+have landed (a lost answer to the closing PUT: HEAD), else the session goes on from its Range,
+else a fresh one starts. PATCHes and the closing PUT are never repeated on their own.
+
 distribution (docker-registry, Harbor) keeps a session only while the offset signed into its
 location matches the bytes it holds: a PATCH cut off half-way leaves more bytes than any
 location says, and it drops the session (404 BLOB_UPLOAD_INVALID). There a copy resumes from
@@ -24,13 +29,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
+from ecrctl.core.distribution.answers import checked_url, header_count, shown
 from ecrctl.core.distribution.connections import NetError
 from ecrctl.core.distribution.resume import UploadStates, storable
-from ecrctl.core.distribution.transport import RegistryError, Transport, Unreachable
+from ecrctl.core.distribution.retry import STATUSES
+from ecrctl.core.distribution.transport import Missing, RegistryError, Transport, Unreachable
+from ecrctl.core.exceptions import BadAnswer
 
 BLOCK = 1 << 20
 # ECR's layer parts are 5-10 MiB; 8 MiB PATCHes cost a round trip each, a few per second.
 CHUNK_SIZE = 8 * 2**20
+_MIN = "OCI-Chunk-Min-Length"
 _RANGE_RE = re.compile(r"^\s*(?:bytes=)?0-(\d+)\s*$")
 
 
@@ -103,6 +112,8 @@ class BlobUpload:
     ) -> None:
         self.registry, self.repository, self.digest, self.size = registry, repository, digest, size
         self.states = states
+        self._what = f"upload of {digest[:19]}"
+        self._step = (0, 0)  # where it stands: (0, 0) POST, (1, offset) PATCH, (2, size) PUT
 
     def run(
         self,
@@ -115,9 +126,48 @@ class BlobUpload:
             chunk_size = CHUNK_SIZE
         session = self._resume()
         resumed = session.offset if session else 0
-        if session is None:
-            session = self._start(save=bool(chunk_size))
-        elif not chunk_size:
+        tries: dict[tuple[int, int], int] = {}
+        while True:
+            try:
+                self._step = (0, 0)
+                session = session or self._start(save=bool(chunk_size))
+                self._upload(session, open_source, progress, chunk_size)
+                return resumed
+            except RegistryError as error:
+                # Each step (the POST, the PATCH at each offset, the PUT) has the policy's
+                # attempts, as a request that can be repeated has.
+                tries[self._step] = tries.get(self._step, 0) + 1
+                why, wait = shown(str(error), 300), error.retry_after
+                retry = self.registry.retry
+                if not self._transient(error) or not retry.pause(
+                    tries[self._step], self._what, why, wait
+                ):
+                    raise
+            if self._landed():
+                self._forget()
+                return resumed
+            session = self._ask(session.location) if session else None
+
+    @staticmethod
+    def _transient(error: RegistryError) -> bool:
+        return isinstance(error, Unreachable) or error.status in STATUSES
+
+    def _landed(self) -> bool:
+        """Whether the registry holds the blob after all (an answer lost after the PUT)."""
+        try:
+            self.registry.request("HEAD", f"/v2/{self.repository}/blobs/{self.digest}")
+        except Missing:
+            return False
+        return True
+
+    def _upload(
+        self,
+        session: Session,
+        open_source: Callable[[int], Any],
+        progress: Callable[[int], None],
+        chunk_size: int | None,
+    ) -> None:
+        if session.offset and not chunk_size:
             chunk_size = CHUNK_SIZE  # a resumed upload goes on in ranges
         if session.minimum:
             chunk_size = max(chunk_size or 0, session.minimum)
@@ -128,10 +178,14 @@ class BlobUpload:
             finally:
                 source.release_conn()
         self._finish(session)
-        return resumed
 
     def _url(self, location: str | None, current: str) -> str:
-        return urljoin(self.registry.base + "/", location) if location else current
+        """``location`` as an absolute URL: relative to the request it answered (``current``,
+        else the registry), as HTTP says."""
+        if not location:
+            return current
+        url = urljoin(current or self.registry.base + "/", location)
+        return checked_url(url, self.registry.label, "the upload Location")
 
     def _save(self, session: Session) -> None:
         if self.states is None:
@@ -154,18 +208,23 @@ class BlobUpload:
             f"/v2/{self.repository}/blobs/uploads/",
             headers={"Content-Length": "0"},
             ok=(202,),
+            retry=False,  # run() retries the whole upload
         )
+        label = self.registry.label
+        location = started.headers.get("Location")
+        if not location:
+            raise BadAnswer(f"{label}: the upload it opened has no Location")
         session = Session(
-            self._url(started.headers["Location"], ""),
+            self._url(location, ""),
             0,
-            int(started.headers.get("OCI-Chunk-Min-Length") or 0),
+            header_count(started.headers.get(_MIN), label, _MIN),
         )
         if save:
             self._save(session)
         return session
 
     def _resume(self) -> Session | None:
-        """The saved session, if the registry still holds part of this blob in it."""
+        """The saved session of an earlier run, if the registry still holds part of this blob."""
         if self.states is None:
             return None
         saved = self.states.load(self.registry.host, self.repository, self.digest)
@@ -174,7 +233,10 @@ class BlobUpload:
         if saved.size != self.size:
             self._forget()
             return None
-        location = self._url(saved.location, "")
+        return self._ask(self._url(saved.location, ""))
+
+    def _ask(self, location: str) -> Session | None:
+        """How far the session at ``location`` got (GET: ``Range``), None when it is of no use."""
         try:
             response = self.registry.request("GET", location, ok=(200, 204))
         except Unreachable:
@@ -187,7 +249,7 @@ class BlobUpload:
             self._cancel(location)
             self._forget()
             return None
-        minimum = int(response.headers.get("OCI-Chunk-Min-Length") or 0)
+        minimum = header_count(response.headers.get(_MIN), self.registry.label, _MIN)
         return Session(self._url(response.headers.get("Location"), location), held, minimum)
 
     def _cancel(self, location: str) -> None:
@@ -199,6 +261,7 @@ class BlobUpload:
         self, session: Session, source: Any, progress: Callable[[int], None], chunk: int | None
     ) -> None:
         while session.offset < self.size:
+            self._step = (1, session.offset)
             length = min(chunk or self.size, self.size - session.offset)
             headers = {"Content-Type": "application/octet-stream", "Content-Length": str(length)}
             if chunk:
@@ -209,6 +272,7 @@ class BlobUpload:
                 headers=headers,
                 body=CountingReader(source, progress, length),
                 ok=(202, 204),
+                retry=False,
             )
             session.location = self._url(response.headers.get("Location"), session.location)
             session.offset += length
@@ -217,16 +281,17 @@ class BlobUpload:
 
     def _finish(self, session: Session) -> None:
         joiner = "&" if "?" in session.location else "?"
+        self._step = (2, self.size)
         try:
             self.registry.request(
                 "PUT",
                 f"{session.location}{joiner}{urlencode({'digest': self.digest})}",
                 headers={"Content-Length": "0"},
                 ok=(201, 204),
+                retry=False,  # repeated after a lost answer it fails: run() looks (HEAD) first
             )
-        except Unreachable:
-            raise  # the session may still be good for the next run
-        except RegistryError:
-            self._forget()  # refused (a wrong digest): this session is of no further use
-            raise
+        except RegistryError as error:
+            if not self._transient(error):
+                self._forget()  # refused (a wrong digest): this session is of no further use
+            raise  # else the session may still be good for a retry or the next run
         self._forget()

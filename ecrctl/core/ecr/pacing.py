@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 PUT_IMAGE_RATE = 10.0  # calls a second, per region (ECR's PutImage quota)
 PUT_IMAGE_BURST = 1  # evenly spaced: a quota counted over any one-second window holds
@@ -87,7 +86,7 @@ class TokenBucket:
         burst: int = PUT_IMAGE_BURST,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Any] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
     ) -> None:
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be positive and burst at least 1")

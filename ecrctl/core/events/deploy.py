@@ -11,19 +11,39 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from ecrctl.core.events.waiting import Waits, quiet
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, Refused
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.names import validate_account
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
-    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_cloudformation.literals import CapabilityType
+    from mypy_boto3_cloudformation.type_defs import (
+        ChangeTypeDef,
+        DescribeChangeSetOutputTypeDef,
+        ParameterTypeDef,
+        StackTypeDef,
+        TagTypeDef,
+    )
     from mypy_boto3_sts import STSClient
     from mypy_boto3_sts.type_defs import CredentialsTypeDef
+
+    from ecrctl.core.ecr.api import EcrRegistry
+
+    class StackArgs(TypedDict):
+        """What creates a stack, updates it, or makes a change set of it."""
+
+        StackName: str
+        TemplateBody: str
+        Parameters: list[ParameterTypeDef]
+        Capabilities: list[CapabilityType]
+        Tags: list[TagTypeDef]
+
 
 DEFAULT_STACK = "public-templates-ecr-integration"
 _NO_CHANGES = ("No updates are to be performed", "didn't contain changes")
@@ -68,9 +88,9 @@ class RegionDeploy:
     action: str  # created | updated | unchanged | would create | would update | no change
     status: str | None = None
     assume_role_arn: str | None = None
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, str | None]] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "region": self.region,
             "stackName": self.stack,
@@ -99,7 +119,7 @@ class StackDeployer:
         self.waits = Waits(timeout, poll_interval, sleep, clock, progress or quiet)
         self.progress = self.waits.progress
 
-    def stack(self, name: str) -> dict[str, Any] | None:
+    def stack(self, name: str) -> StackTypeDef | None:
         from botocore.exceptions import ClientError
 
         try:
@@ -108,11 +128,9 @@ class StackDeployer:
             if "does not exist" in str(error):
                 return None
             raise
-        return dict(stacks[0]) if stacks else None
+        return stacks[0] if stacks else None
 
-    def deploy(
-        self, name: str, template: dict[str, Any], parameters: dict[str, str]
-    ) -> RegionDeploy:
+    def deploy(self, name: str, template: JsonObject, parameters: dict[str, str]) -> RegionDeploy:
         from botocore.exceptions import ClientError
 
         current = self.stack(name)
@@ -142,18 +160,19 @@ class StackDeployer:
         settled = self._wait(name)
         return RegionDeploy(self.region, name, action, settled["StackStatus"], _output(settled))
 
-    def _wait(self, name: str) -> dict[str, Any]:
+    def _wait(self, name: str) -> StackTypeDef:
         status = "UNKNOWN"
 
-        def check() -> dict[str, Any] | None:
+        def check() -> StackTypeDef | None:
             nonlocal status
-            stack = self.stack(name) or {"StackStatus": "DELETE_COMPLETE"}
-            status = str(stack["StackStatus"])
+            stack = self.stack(name)
+            status = str(stack["StackStatus"]) if stack is not None else "DELETE_COMPLETE"
             if status.endswith("_IN_PROGRESS"):
                 return None
-            if status in {"CREATE_COMPLETE", "UPDATE_COMPLETE"}:
+            if stack is not None and status in {"CREATE_COMPLETE", "UPDATE_COMPLETE"}:
                 return stack
-            reason = stack.get("StackStatusReason") or "see the stack's events"
+            said = stack.get("StackStatusReason") if stack is not None else None
+            reason = said or "see the stack's events"
             raise Refused(f"stack {name} in {self.region} is {status} ({reason})")
 
         def timed_out() -> Refused:
@@ -167,9 +186,7 @@ class StackDeployer:
 
         return self.waits.until(check, first=1.0, waiting=waiting, timed_out=timed_out)
 
-    def preview(
-        self, name: str, template: dict[str, Any], parameters: dict[str, str]
-    ) -> RegionDeploy:
+    def preview(self, name: str, template: JsonObject, parameters: dict[str, str]) -> RegionDeploy:
         """A change set, read and deleted again: what a deploy would change, changing nothing."""
         current = self.stack(name)
         creating = current is None or current["StackStatus"] == "REVIEW_IN_PROGRESS"
@@ -186,32 +203,24 @@ class StackDeployer:
             if creating or not any(text in str(error) for text in _NO_CHANGES):
                 raise
             status = None if current is None else str(current["StackStatus"])
-            return RegionDeploy(self.region, name, "no change", status, _output(current or {}))
+            return RegionDeploy(self.region, name, "no change", status, _output(current))
         try:
             described = self._wait_change_set(name, change_set)
         finally:
             self.cf.delete_change_set(ChangeSetName=change_set, StackName=name)
             if current is None:
                 self.cf.delete_stack(StackName=name)  # the empty stack the change set made
-        changes = [
-            {
-                "action": c.get("ResourceChange", {}).get("Action"),
-                "logicalId": c.get("ResourceChange", {}).get("LogicalResourceId"),
-                "type": c.get("ResourceChange", {}).get("ResourceType"),
-                "replacement": c.get("ResourceChange", {}).get("Replacement"),
-            }
-            for c in described.get("Changes") or []
-        ]
+        changes = [_change(c) for c in described.get("Changes") or []]
         action = ("would create" if creating else "would update") if changes else "no change"
         status = None if current is None else str(current["StackStatus"])
-        return RegionDeploy(self.region, name, action, status, _output(current or {}), changes)
+        return RegionDeploy(self.region, name, action, status, _output(current), changes)
 
-    def _wait_change_set(self, name: str, change_set: str) -> dict[str, Any]:
+    def _wait_change_set(self, name: str, change_set: str) -> DescribeChangeSetOutputTypeDef:
         status = "UNKNOWN"
 
-        def check() -> dict[str, Any] | None:
+        def check() -> DescribeChangeSetOutputTypeDef | None:
             nonlocal status
-            described = dict(self.cf.describe_change_set(ChangeSetName=change_set, StackName=name))
+            described = self.cf.describe_change_set(ChangeSetName=change_set, StackName=name)
             status = str(described.get("Status"))
             if status == "CREATE_COMPLETE":
                 return described
@@ -230,13 +239,14 @@ class StackDeployer:
         )
 
 
-def _stack_args(name: str, template: dict[str, Any], parameters: dict[str, str]) -> dict[str, Any]:
+def _stack_args(name: str, template: JsonObject, parameters: dict[str, str]) -> StackArgs:
     # Every parameter said, defaults too (what CloudFormation takes for an omitted one), so that
     # the same deploy twice is the same stack; a named role needs CAPABILITY_NAMED_IAM.
+    declared = template.get("Parameters")
     defaults = {
-        key: str(spec["Default"])
-        for key, spec in (template.get("Parameters") or {}).items()
-        if "Default" in spec
+        str(key): str(spec["Default"])
+        for key, spec in (declared.items() if isinstance(declared, Mapping) else ())
+        if isinstance(spec, Mapping) and "Default" in spec
     }
     values = {**defaults, **parameters}
     return {
@@ -248,7 +258,22 @@ def _stack_args(name: str, template: dict[str, Any], parameters: dict[str, str])
     }
 
 
-def _output(stack: dict[str, Any]) -> str | None:
+def _change(change: ChangeTypeDef) -> dict[str, str | None]:
+    """One resource a change set would change, as ``--dry-run`` shows it."""
+    resource = change.get("ResourceChange")
+    if resource is None:
+        return dict.fromkeys(("action", "logicalId", "type", "replacement"))
+    return {
+        "action": resource.get("Action"),
+        "logicalId": resource.get("LogicalResourceId"),
+        "type": resource.get("ResourceType"),
+        "replacement": resource.get("Replacement"),
+    }
+
+
+def _output(stack: StackTypeDef | None) -> str | None:
+    if stack is None:
+        return None
     for output in stack.get("Outputs") or []:
         if output.get("OutputKey") == "AssumeRoleArn":
             return str(output.get("OutputValue"))
@@ -265,7 +290,7 @@ class RoleCheck:
     repositories: int
     more: bool
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "roleArn": self.role_arn,
             "assumedRoleArn": self.assumed_arn,
@@ -284,11 +309,11 @@ def check_role(
     sts: STSClient,
     role_arn: str,
     external_id: str,
-    ecr_for: Callable[[CredentialsTypeDef], ECRClient],
+    ecr_for: Callable[[CredentialsTypeDef], EcrRegistry],
 ) -> RoleCheck:
     """Assume the role with the ExternalId, then DescribeRepositories as the partner would.
 
-    ``ecr_for`` builds an ECR client from the temporary credentials (the CLI owns sessions).
+    ``ecr_for`` gives the registry as the temporary credentials see it (the CLI owns sessions).
     Either step refused is exit 4, with AWS's reason.
     """
     from botocore.exceptions import ClientError
@@ -307,9 +332,9 @@ def check_role(
             f"cannot assume {role_arn} with that external id: {_message(error)} (the role must "
             "trust this account, with sts:ExternalId equal to the --external-id given)"
         ) from error
-    ecr = ecr_for(assumed["Credentials"])
+    registry = ecr_for(assumed["Credentials"])
     try:
-        page = ecr.describe_repositories(maxResults=1000)
+        repositories, more = registry.first_repositories()
     except ClientError as error:
         raise ConfigurationError(
             f"assumed {role_arn}, but it may not read ECR: {_message(error)}"
@@ -317,11 +342,11 @@ def check_role(
     return RoleCheck(
         role_arn=role_arn,
         assumed_arn=str(assumed.get("AssumedRoleUser", {}).get("Arn", "")),
-        repositories=len(page.get("repositories", [])),
-        more=bool(page.get("nextToken")),
+        repositories=len(repositories),
+        more=more,
     )
 
 
-def _message(error: Any) -> str:
+def _message(error: object) -> str:
     info = getattr(error, "response", {}).get("Error", {})
     return f"{info.get('Code', 'Error')}: {info.get('Message', '')}".rstrip(": ")

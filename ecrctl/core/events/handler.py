@@ -3,6 +3,7 @@
 Basic auth first (401), then a Content-Length (411) of at most 256 KB (413), then an event
 (400); the event is handed to the listener before the 200 goes out. A request (headers and
 body) must arrive before a deadline (408). Every refusal is also reported as a ``Rejection``.
+The handler knows its listener only as a ``Receiver`` (``receiver.py``).
 """
 
 from __future__ import annotations
@@ -15,26 +16,17 @@ import io
 import json
 import socket
 import time
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.events.inbound import BadEvent, parse_event
+from ecrctl.core.events.receiver import Receiver, Rejection
 
 if TYPE_CHECKING:
-    from ecrctl.core.events.listener import WebhookListener
+    from _typeshed import WriteableBuffer
 
 MAX_BODY = 256 * 1024  # EventBridge's own limit for one event
 _DRAIN_LIMIT = 1024 * 1024  # at most this much of a refused body is read before closing
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A request not recorded: ``status`` is what it was answered (None: the client left)."""
-
-    client: str
-    status: int | None
-    reason: str
 
 
 def credentials_match(header: str | None, username: str, password: str) -> bool:
@@ -43,7 +35,7 @@ def credentials_match(header: str | None, username: str, password: str) -> bool:
         return False
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):  # not base64; not ASCII (ValueError); not UTF-8
         return False
     user, sep, secret = decoded.partition(":")
     same_user = hmac.compare_digest(user.encode(), username.encode())
@@ -62,7 +54,7 @@ class _DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         left = self.deadline - time.monotonic()
         try:
             if left <= 0:
@@ -77,7 +69,7 @@ class _DeadlineReader(io.RawIOBase):
 class WebhookHandler(BaseHTTPRequestHandler):
     """One request to the listener; ``listener`` is set by :func:`handler_for`."""
 
-    listener: WebhookListener
+    listener: Receiver
     server_version = "ecrctl-listener"
     reader: _DeadlineReader
     reported = False
@@ -101,13 +93,13 @@ class WebhookHandler(BaseHTTPRequestHandler):
             self._report(408, "timed out waiting for the request")
             self._send_quietly(408, "timed out waiting for the request")
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: object) -> None:
         return  # the command prints its own lines
 
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return
 
-    def send_error(self, code: int, message: str | None = None, explain: Any = None) -> None:
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # http.server's own refusals (a bad request line, too many headers, 501 ...)
         self._report(code, message or self.responses.get(code, ("error",))[0])
         super().send_error(code, message, explain)
@@ -116,7 +108,7 @@ class WebhookHandler(BaseHTTPRequestHandler):
         self.reported = True
         self.listener.on_reject(Rejection(str(self.client_address[0]), status, reason))
 
-    def _answer(self, status: int, doc: dict[str, Any], **headers: str) -> None:
+    def _answer(self, status: int, doc: dict[str, str | bool], **headers: str) -> None:
         self.connection.settimeout(self.listener.request_timeout)
         body = json.dumps(doc).encode()
         self.send_response(status)
@@ -158,7 +150,8 @@ class WebhookHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         declared = self.headers.get("Content-Length")
         try:
-            length = int(declared) if declared and declared.strip().isdigit() else -1
+            digits = declared.strip() if declared else ""
+            length = int(digits) if digits.isascii() and digits.isdigit() else -1
         except ValueError:
             length = -1
         unread = max(length, 0) or _DRAIN_LIMIT
@@ -181,7 +174,12 @@ class WebhookHandler(BaseHTTPRequestHandler):
         except BadEvent as error:
             self._reject(400, str(error) if length else "the body is empty")
             return
-        if self.listener.record(event):
+        try:
+            recorded = self.listener.record(event)
+        except BadEvent as error:  # the listener cannot show this one: the next may do
+            self._reject(400, str(error))
+            return
+        if recorded:
             self._answer(200, {"received": True})
         else:
             if self.listener.failure is not None:
@@ -206,7 +204,7 @@ def _length_refusal(
     return None
 
 
-def handler_for(listener: WebhookListener) -> type[BaseHTTPRequestHandler]:
+def handler_for(listener: Receiver) -> type[BaseHTTPRequestHandler]:
     """The request handler class bound to ``listener`` (http.server makes one per request)."""
     # timeout is for writing; reading has a deadline (setup)
     return type(

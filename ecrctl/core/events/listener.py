@@ -18,13 +18,15 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
-from ecrctl.core.events.handler import Rejection, handler_for
+from ecrctl.core.events.handler import handler_for
+from ecrctl.core.events.inbound import BadEvent, EcrEvent
+from ecrctl.core.events.receiver import Rejection
 from ecrctl.core.exceptions import InvalidInput, Refused
+from ecrctl.core.jsontypes import JsonObject
 
 __all__ = ["Delivery", "Rejection", "WebhookListener", "basic_auth_header", "send_event"]
 
@@ -37,6 +39,10 @@ def basic_auth_header(username: str, password: str) -> str:
     return f"Basic {token}"
 
 
+# What socketserver hands a server: a connected socket (a TCP server's), or a datagram.
+_Request = socket.socket | tuple[bytes, socket.socket]
+
+
 class _Server(ThreadingHTTPServer):
     """One thread per connection, at most ``slots`` at once; beyond that, 503 at once."""
 
@@ -44,12 +50,17 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], handler: Any, listener: WebhookListener) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        listener: WebhookListener,
+    ) -> None:
         self.listener = listener
         self.slots = threading.BoundedSemaphore(listener.max_connections)
         super().__init__(address, handler)
 
-    def process_request(self, request: Any, client_address: Any) -> None:
+    def process_request(self, request: _Request, client_address: tuple[object, ...]) -> None:
         if not self.slots.acquire(blocking=False):
             self.listener._refuse_busy(request, client_address)
             self.shutdown_request(request)
@@ -63,7 +74,7 @@ class _Server(ThreadingHTTPServer):
             self.slots.release()
             raise
 
-    def _serve(self, request: Any, client_address: Any) -> None:
+    def _serve(self, request: _Request, client_address: tuple[object, ...]) -> None:
         try:
             self.finish_request(request, client_address)
         except Exception:
@@ -72,7 +83,7 @@ class _Server(ThreadingHTTPServer):
             self.shutdown_request(request)
             self.slots.release()
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handle_error(self, request: _Request, client_address: tuple[object, ...]) -> None:
         # The handler reports what it expects in one line; anything else, in one line too.
         error = sys.exc_info()[1]
         why = f"internal error: {type(error).__name__}: {error}"
@@ -89,7 +100,9 @@ class WebhookListener:
     Each connection is served in its own thread, at most ``max_connections`` at once; a request
     (headers and body) must arrive within ``request_timeout`` seconds. An event is handed to
     ``on_event`` before the 200 goes out: a 200 means the event was recorded. If ``on_event``
-    raises, the client gets a 500 and the listener stops; ``serve`` raises that error.
+    raises ``BadEvent`` (it cannot show this event), the client gets a 400 and the listener
+    goes on; if it raises anything else, the client gets a 500 and the listener stops, and
+    ``serve`` raises that error.
     """
 
     def __init__(
@@ -97,7 +110,7 @@ class WebhookListener:
         host: str,
         port: int,
         *,
-        on_event: Callable[[dict[str, Any]], None],
+        on_event: Callable[[EcrEvent], None],
         on_reject: Callable[[Rejection], None] | None = None,
         username: str | None = None,
         password: str | None = None,
@@ -146,7 +159,7 @@ class WebhookListener:
     def close(self) -> None:
         self.server.server_close()
 
-    def record(self, event: dict[str, Any]) -> bool:
+    def record(self, event: EcrEvent) -> bool:
         """Hand the event on; False if the listener already has its count or cannot record."""
         with self._record_lock:
             if self.failure is not None or (
@@ -155,6 +168,8 @@ class WebhookListener:
                 return False
             try:
                 self.on_event(event)
+            except BadEvent:
+                raise  # this event only: answered 400
             except Exception as error:
                 self.failure = error  # the handler answers 500, then stops the listener
                 return False
@@ -164,16 +179,17 @@ class WebhookListener:
     def done(self) -> bool:
         return self._count is not None and self.received >= self._count
 
-    def _refuse_busy(self, request: socket.socket, client_address: Any) -> None:
+    def _refuse_busy(self, request: _Request, client_address: tuple[object, ...]) -> None:
         self.on_reject(Rejection(str(client_address[0]), 503, "too many connections"))
         body = b'{"error": "too many connections"}'
         head = (
             "HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
         )
+        sock = request if isinstance(request, socket.socket) else request[1]
         try:
-            request.settimeout(1.0)
-            request.sendall(head.encode() + body)
+            sock.settimeout(1.0)
+            sock.sendall(head.encode() + body)
         except OSError:
             pass
 
@@ -196,7 +212,7 @@ class Delivery:
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "url": self.url,
             "status": self.status,
@@ -210,7 +226,7 @@ class Delivery:
 
 def send_event(
     url: str,
-    event: dict[str, Any],
+    event: Mapping[str, object],
     *,
     username: str,
     password: str,

@@ -6,12 +6,13 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlparse
 
 from ecrctl.core.events.pattern import KINDS, build_pattern
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject, JsonValue
 from ecrctl.core.names import validate_repository_name
 
 DEFAULT_NAME = "ecrctl-webhook"
@@ -159,7 +160,7 @@ class SetupSpec:
         return "webhook" if self.webhook_url is not None else "sns"
 
     @property
-    def pattern(self) -> dict[str, Any]:
+    def pattern(self) -> JsonObject:
         return build_pattern(self.kinds, self.repositories)
 
     @property
@@ -220,7 +221,7 @@ class Change:
     arn: str | None = None
     detail: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "kind": self.kind,
             "name": self.name,
@@ -241,7 +242,7 @@ class SetupResult:
     def changed(self) -> bool:
         return any(c.action != "unchanged" for c in self.changes)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "name": self.spec.names.base,
             "changed": self.changed,
@@ -270,12 +271,12 @@ class Piece:
     exists: bool
     arn: str | None = None
     state: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, JsonValue] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     managed: bool = True
     notes: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "notes": list(self.notes),
             "kind": self.kind,
@@ -323,7 +324,7 @@ class EventsStatus:
     def piece(self, kind: str) -> Piece:
         return next(p for p in self.pieces if p.kind == kind)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "name": self.names.base,
             "eventBus": self.event_bus,

@@ -7,10 +7,11 @@ tests/event_pattern.py: moto's ``test_event_pattern`` is a stub.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject
 
 SOURCE = "aws.ecr"
 # The detail-types ECR sends to EventBridge, as the EventBridge event reference names them.
@@ -87,7 +88,7 @@ def _results(kinds: set[str], kind: str) -> list[str]:
     return [r for k, r in ((kind, "SUCCESS"), (f"{kind}-failed", "FAILED")) if k in kinds]
 
 
-def build_pattern(kinds: Iterable[str], repositories: Iterable[str] = ()) -> dict[str, Any]:
+def build_pattern(kinds: Iterable[str], repositories: Iterable[str] = ()) -> JsonObject:
     """The rule's pattern: one branch per kind of event (image actions grouped), maybe narrowed.
 
     Scan events have no ``action-type``, so a pattern for several detail-types is an ``$or``
@@ -98,7 +99,7 @@ def build_pattern(kinds: Iterable[str], repositories: Iterable[str] = ()) -> dic
     narrow = {"repository-name": repos} if repos else {}
     if ALL in chosen:
         return {"source": [SOURCE], **({"detail": narrow} if narrow else {})}
-    branches: list[dict[str, Any]] = []
+    branches: list[JsonObject] = []
     # Image actions: PUSH and DELETE share a branch when they ask for the same results.
     groups: dict[tuple[str, ...], list[str]] = {}
     for kind, action in _ACTION_TYPES.items():
@@ -115,7 +116,7 @@ def build_pattern(kinds: Iterable[str], repositories: Iterable[str] = ()) -> dic
                 detail = {"result": replication, **narrow}
                 branches.append({"detail-type": [REPLICATION], "detail": detail})
         if kind in chosen:
-            branch: dict[str, Any] = {"detail-type": [detail_type]}
+            branch: JsonObject = {"detail-type": [detail_type]}
             if narrow:
                 branch["detail"] = dict(narrow)
             branches.append(branch)
@@ -131,7 +132,9 @@ def build_pattern(kinds: Iterable[str], repositories: Iterable[str] = ()) -> dic
     return {"source": [SOURCE], "$or": branches}
 
 
-def describe_pattern(pattern: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+def describe_pattern(
+    pattern: Mapping[str, object],
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The (kinds, repositories) an ecrctl-built pattern was made from; None for any other."""
     try:
         kinds, repos = _read_pattern(pattern)
@@ -144,7 +147,7 @@ def describe_pattern(pattern: dict[str, Any]) -> tuple[tuple[str, ...], tuple[st
     return tuple(k for k in EVERY_KIND if k in kinds), tuple(sorted(repos))
 
 
-def _read_pattern(pattern: dict[str, Any]) -> tuple[set[str], set[str]]:
+def _read_pattern(pattern: Any) -> tuple[set[str], set[str]]:
     kinds: set[str] = set()
     repos: set[str] = set()
     if "detail-type" not in pattern and "$or" not in pattern:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecrctl.core.events.model import BUS_TAG, DEFAULT_BUS, PAUSED_TAG, Change, Names
-from ecrctl.core.events.resources import EventsClients, tagged_as_managed
+from ecrctl.core.events.resources import EventsClients, tag, tagged_as_managed
 from ecrctl.core.exceptions import NotFound, Refused
 
 
@@ -15,7 +15,7 @@ class RulePause(EventsClients):
         bus = event_bus
         if bus is None:
             role = self.found.role(names.role)
-            bus = (role or {}).get("Tags", {}).get(BUS_TAG) or DEFAULT_BUS
+            bus = tag(role, BUS_TAG) or DEFAULT_BUS
         rule = self.found.rule(names.rule, bus)
         if rule is None:
             raise NotFound(f"no events rule named {names.rule} (looked on bus {bus})")

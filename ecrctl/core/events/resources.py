@@ -4,15 +4,50 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict, TypeVar, cast
 
 from ecrctl.core.events.model import MANAGED, MANAGED_KEY, MANAGED_VALUE, POLICY_NAME
+from ecrctl.core.jsontypes import JsonObject, JsonValue
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_events.type_defs import (
+        DescribeApiDestinationResponseTypeDef,
+        DescribeConnectionResponseTypeDef,
+        DescribeRuleResponseTypeDef,
+        TargetOutputTypeDef,
+    )
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sts import STSClient
+
+    class Tag(TypedDict):
+        """A tag as events, iam and sns all send it."""
+
+        Key: str
+        Value: str
+
+    class FoundRule(DescribeRuleResponseTypeDef):
+        """describe_rule's answer, with the rule's tags (a second call) as a dict."""
+
+        Tags: dict[str, str]
+
+    class FoundRole(TypedDict):
+        """get_role's role, with its tags (a second call) as a dict and its trust policy
+        decoded (IAM sends it URL-encoded)."""
+
+        Path: str
+        RoleName: str
+        RoleId: str
+        Arn: str
+        CreateDate: datetime
+        AssumeRolePolicyDocument: JsonValue
+        Tags: dict[str, str]
+
+
+_Answer = TypeVar("_Answer")
 
 _MISSING_CODES = {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException"}
 
@@ -24,18 +59,24 @@ def is_missing(error: BaseException) -> bool:
     return response.get("Error", {}).get("Code") in _MISSING_CODES
 
 
-def as_document(value: Any) -> Any:
+def as_document(value: object) -> JsonValue:
     """IAM policy documents come back decoded by boto3, or as (URL-encoded) JSON text."""
     if isinstance(value, str):
         from urllib.parse import unquote
 
         text = value if value.lstrip().startswith("{") else unquote(value)
-        return json.loads(text)
-    return value
+        document: JsonValue = json.loads(text)
+        return document
+    return cast(JsonValue, value)  # already decoded by boto3
 
 
-def tags_dict(tags: Sequence[Mapping[str, Any]] | None) -> dict[str, str]:
+def tags_dict(tags: Sequence[Tag] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in tags or []}
+
+
+def tag(found: FoundRule | FoundRole | None, key: str) -> str | None:
+    """The value of one of a found rule's or role's tags; None when either is missing."""
+    return found["Tags"].get(key) if found is not None else None
 
 
 def described_as_managed(description: str | None) -> bool:
@@ -53,53 +94,55 @@ class EventsResources:
         self.events = events
         self.iam = iam
 
-    def _get(self, call: Callable[..., Mapping[str, Any]], **kwargs: Any) -> dict[str, Any] | None:
+    def _get(self, call: Callable[..., _Answer], **kwargs: str) -> _Answer | None:
         from botocore.exceptions import ClientError
 
         try:
-            return dict(call(**kwargs))
+            return call(**kwargs)
         except ClientError as error:
             if is_missing(error):
                 return None
             raise
 
-    def connection(self, name: str) -> dict[str, Any] | None:
+    def connection(self, name: str) -> DescribeConnectionResponseTypeDef | None:
         return self._get(self.events.describe_connection, Name=name)
 
-    def destination(self, name: str) -> dict[str, Any] | None:
+    def destination(self, name: str) -> DescribeApiDestinationResponseTypeDef | None:
         return self._get(self.events.describe_api_destination, Name=name)
 
-    def rule(self, name: str, bus: str) -> dict[str, Any] | None:
+    def rule(self, name: str, bus: str) -> FoundRule | None:
         rule = self._get(self.events.describe_rule, Name=name, EventBusName=bus)
         if rule is None:
             return None
         tags = self.events.list_tags_for_resource(ResourceARN=rule["Arn"]).get("Tags", [])
-        rule["Tags"] = tags_dict(tags)
-        return rule
+        found: FoundRule = {**rule, "Tags": tags_dict(tags)}
+        return found
 
-    def targets(self, rule: str, bus: str) -> list[dict[str, Any]]:
+    def targets(self, rule: str, bus: str) -> list[TargetOutputTypeDef]:
         pages = self.events.get_paginator("list_targets_by_rule")
         return [
-            dict(target)
+            target
             for page in pages.paginate(Rule=rule, EventBusName=bus)
             for target in page.get("Targets", [])
         ]
 
-    def role(self, name: str) -> dict[str, Any] | None:
+    def role(self, name: str) -> FoundRole | None:
         found = self._get(self.iam.get_role, RoleName=name)
         if found is None:
             return None
-        role = dict(found["Role"])
         tags = self.iam.list_role_tags(RoleName=name).get("Tags", [])
-        role["Tags"] = tags_dict(tags)
-        role["AssumeRolePolicyDocument"] = as_document(role.get("AssumeRolePolicyDocument"))
-        return role
+        trust = as_document(found["Role"].get("AssumeRolePolicyDocument"))
+        role = {**found["Role"], "Tags": tags_dict(tags), "AssumeRolePolicyDocument": trust}
+        return cast("FoundRole", role)
 
-    def role_policy(self, role: str, policy: str = POLICY_NAME) -> dict[str, Any] | None:
+    def role_policy(self, role: str, policy: str = POLICY_NAME) -> JsonObject | None:
         found = self._get(self.iam.get_role_policy, RoleName=role, PolicyName=policy)
         if found is None:
             return None
-        return dict(as_document(found["PolicyDocument"]))
+        document = as_document(found["PolicyDocument"])
+        if not isinstance(document, Mapping):
+            raise TypeError(f"the policy {policy} of role {role} is not a JSON object")
+        return dict(document)
 
 
 class EventsClients:
@@ -120,9 +163,9 @@ class EventsClients:
         self.found = EventsResources(events, iam)
 
 
-def trust_policy(account: str | None) -> dict[str, Any]:
+def trust_policy(account: str | None) -> JsonObject:
     """EventBridge may assume the role, only on behalf of this account (confused deputy)."""
-    statement: dict[str, Any] = {
+    statement: JsonObject = {
         "Effect": "Allow",
         "Principal": {"Service": "events.amazonaws.com"},
         "Action": "sts:AssumeRole",
@@ -132,7 +175,7 @@ def trust_policy(account: str | None) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
-def invoke_policy(destination_arn: str) -> dict[str, Any]:
+def invoke_policy(destination_arn: str) -> JsonObject:
     """events:InvokeApiDestination on this one API destination, nothing else."""
     return {
         "Version": "2012-10-17",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
+from ecrctl.core.events.inbound import EcrEvent
 from ecrctl.core.events.pattern import (
     ACTION,
     EVERY_KIND,
@@ -23,7 +23,7 @@ from ecrctl.core.events.pattern import (
 )
 from ecrctl.core.exceptions import InvalidInput
 
-_DOCUMENTED: dict[str, dict[str, Any]] = {
+_DOCUMENTED: dict[str, EcrEvent] = {
     "push": {
         "version": "0",
         "id": "13cde686-328b-6117-af20-0e5566167482",
@@ -185,7 +185,7 @@ _DERIVED = {"push-failed": "push", "delete-failed": "delete"}
 SAMPLE_KINDS = EVERY_KIND
 
 
-def documented(kind: str) -> dict[str, Any]:
+def documented(kind: str) -> EcrEvent:
     """The example event of the ECR user guide, unchanged."""
     if kind in _DERIVED:
         event = copy.deepcopy(_DOCUMENTED[_DERIVED[kind]])
@@ -203,7 +203,7 @@ def sample(
     account: str | None = None,
     region: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> EcrEvent:
     """A realistic event of ``kind`` with a fresh id and time; fields overridable."""
     event = documented(kind)
     when = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
@@ -227,37 +227,3 @@ def sample(
             f"{event['detail']['repository-name']}"
         ]
     return event
-
-
-def summary(event: dict[str, Any]) -> list[str]:
-    """One line for a person: time, kind, repository, what happened, tag(s), digest."""
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-    assert isinstance(detail, dict)
-    kind = str(event.get("detail-type", "-"))
-    if kind == SCAN:
-        counts = detail.get("finding-severity-counts") or {}
-        what = f"scan {detail.get('scan-status', '-')}"
-        if counts:
-            what += " " + ",".join(f"{k}={v}" for k, v in counts.items())
-        tags = ",".join(detail.get("image-tags") or []) or "-"
-    elif kind == PULL_THROUGH:
-        what = (
-            f"sync {detail.get('sync-status', '-')} from {detail.get('upstream-registry-url', '-')}"
-        )
-        tags = str(detail.get("image-tag") or "-")
-    elif kind == SCAN_CHANGE:
-        repos = [r.get("repository-name", "-") for r in detail.get("repositories") or []]
-        detail = {**detail, "repository-name": ",".join(map(str, repos)) or "-"}
-        what = f"{detail.get('action-type', '-')} {detail.get('scan-type', '')}".strip()
-        tags = "-"
-    else:
-        what = f"{detail.get('action-type', '-')} {detail.get('result', '-')}".strip()
-        tags = str(detail.get("image-tag") or "-")
-    return [
-        str(event.get("time", "-")),
-        kind,
-        str(detail.get("repository-name", "-")),
-        what,
-        tags,
-        str(detail.get("image-digest", "-")),
-    ]

@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from ecrctl.core.events.model import (
     BUS_TAG,
@@ -40,26 +40,42 @@ from ecrctl.core.events.setup_rule import RuleWriter, SetupIncomplete, Tally
 from ecrctl.core.events.setup_sns import apply_sns
 from ecrctl.core.events.waiting import Waits, quiet
 from ecrctl.core.exceptions import Refused
+from ecrctl.core.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
-    from mypy_boto3_events.type_defs import TargetTypeDef
+    from mypy_boto3_events.type_defs import (
+        DescribeApiDestinationResponseTypeDef,
+        DescribeConnectionResponseTypeDef,
+        TargetTypeDef,
+    )
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sts import STSClient
+
+    from ecrctl.core.events.resources import FoundRole, FoundRule
 
 __all__ = ["EventsSetup", "SetupIncomplete"]
 
 _SETTLING = {"CREATING", "UPDATING", "AUTHORIZING"}
 
 
+class _DestinationArgs(TypedDict):
+    """The same arguments create the API destination or update it."""
+
+    ConnectionArn: str
+    InvocationEndpoint: str
+    HttpMethod: Literal["POST"]
+    InvocationRateLimitPerSecond: int
+
+
 @dataclass
 class _Found:
-    connection: dict[str, Any] | None = None
-    destination: dict[str, Any] | None = None
-    role: dict[str, Any] | None = None
-    policy: dict[str, Any] | None = None
-    rule: dict[str, Any] | None = None
+    connection: DescribeConnectionResponseTypeDef | None = None
+    destination: DescribeApiDestinationResponseTypeDef | None = None
+    role: FoundRole | None = None
+    policy: JsonObject | None = None
+    rule: FoundRule | None = None
     existing: list[str] = field(default_factory=list)
 
 
@@ -163,19 +179,21 @@ class EventsSetup(EventsClients):
 
     def _connection(self, spec: SetupSpec, password: str, found: _Found) -> tuple[Change, bool]:
         names = spec.names
+        username = spec.username
+        assert username is not None  # SetupSpec requires one for a webhook
+        description = names.description("basic-auth credentials for the webhook")
         # The same arguments create the connection or update it.
-        wanted: dict[str, Any] = {
-            "Name": names.connection,
-            "Description": names.description("basic-auth credentials for the webhook"),
-            "AuthorizationType": "BASIC",
-            "AuthParameters": {
-                "BasicAuthParameters": {"Username": spec.username, "Password": password}
-            },
-        }
         current = found.connection
         if current is None:
             self.progress(f"creating connection {names.connection}")
-            made = self.events.create_connection(**wanted)
+            made = self.events.create_connection(
+                Name=names.connection,
+                Description=description,
+                AuthorizationType="BASIC",
+                AuthParameters={
+                    "BasicAuthParameters": {"Username": username, "Password": password}
+                },
+            )
             return Change("connection", names.connection, "created", made["ConnectionArn"]), True
         reasons = []
         basic = (current.get("AuthParameters") or {}).get("BasicAuthParameters") or {}
@@ -183,7 +201,7 @@ class EventsSetup(EventsClients):
             reasons.append("authorization type")
         if basic.get("Username") != spec.username:
             reasons.append("username")
-        rule_tags = (found.rule or {}).get("Tags", {})
+        rule_tags = found.rule["Tags"] if found.rule is not None else {}
         if not fingerprint_matches(password, rule_tags.get(PASSWORD_TAG)):
             reasons.append("password")
         if current.get("ConnectionState") in {"DEAUTHORIZED", "FAILED_CONNECTIVITY"}:
@@ -192,7 +210,12 @@ class EventsSetup(EventsClients):
         if not reasons:
             return Change("connection", names.connection, "unchanged", arn), False
         self.progress(f"updating connection {names.connection} ({', '.join(reasons)})")
-        self.events.update_connection(**wanted)
+        self.events.update_connection(
+            Name=names.connection,
+            Description=description,
+            AuthorizationType="BASIC",
+            AuthParameters={"BasicAuthParameters": {"Username": username, "Password": password}},
+        )
         return Change("connection", names.connection, "updated", arn, ", ".join(reasons)), True
 
     def _wait_authorized(self, name: str) -> str:
@@ -223,7 +246,8 @@ class EventsSetup(EventsClients):
 
     def _destination(self, spec: SetupSpec, found: _Found, connection_arn: str) -> Change:
         names = spec.names
-        wanted: dict[str, Any] = {
+        assert spec.webhook_url is not None  # SetupSpec: a webhook setup has its URL
+        wanted: _DestinationArgs = {
             "ConnectionArn": connection_arn,
             "InvocationEndpoint": spec.webhook_url,
             "HttpMethod": "POST",
@@ -306,6 +330,6 @@ _LABELS = {
 }
 
 
-def _loose(value: Any) -> str:
+def _loose(value: object) -> str:
     """moto returns numbers as text; AWS as numbers: compare as text."""
     return "" if value is None else str(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.events.model import (
     MANAGED_KEY,
@@ -25,10 +25,13 @@ from ecrctl.core.events.model import (
 )
 from ecrctl.core.events.resources import EventsResources
 from ecrctl.core.exceptions import Refused
+from ecrctl.core.jsontypes import JsonValue
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
-    from mypy_boto3_events.type_defs import TagTypeDef, TargetTypeDef
+    from mypy_boto3_events.type_defs import PutRuleRequestTypeDef, TagTypeDef, TargetTypeDef
+
+    from ecrctl.core.events.resources import FoundRule
 
 
 class SetupIncomplete(Refused):
@@ -92,7 +95,7 @@ class RuleWriter:
     def rule(
         self,
         spec: SetupSpec,
-        current: dict[str, Any] | None,
+        current: FoundRule | None,
         tags: list[TagTypeDef],
         fingerprint: str | None = None,
     ) -> Change:
@@ -102,7 +105,7 @@ class RuleWriter:
         """
         names = spec.names
         pattern = spec.pattern
-        rule_args: dict[str, Any] = {
+        rule_args: PutRuleRequestTypeDef = {
             "Name": names.rule,
             "EventPattern": json.dumps(pattern, separators=(",", ":")),
             "State": "ENABLED",
@@ -114,15 +117,16 @@ class RuleWriter:
         )
         if current is None:
             self.progress(f"creating rule {names.rule}")
-            made = self.events.put_rule(
+            created: PutRuleRequestTypeDef = {
                 **rule_args,
-                Tags=[
+                "Tags": [
                     {"Key": MANAGED_KEY, "Value": MANAGED_VALUE},
                     {"Key": NAME_TAG, "Value": names.base},
                     *tags,
                     *stamp,
                 ],
-            )
+            }
+            made = self.events.put_rule(**created)
             return Change("rule", names.rule, "created", made["RuleArn"])
         arn = current["Arn"]
         reasons = []
@@ -168,7 +172,7 @@ class RuleWriter:
         return Change("target", target_id, action, wanted["Arn"])
 
 
-def _json_or_none(text: Any) -> Any:
+def _json_or_none(text: object) -> JsonValue:
     try:
         return json.loads(text) if isinstance(text, str) else None
     except ValueError:

@@ -8,7 +8,7 @@ way names what exists.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ecrctl.core.events.model import (
     EMAIL_TAG,
@@ -17,9 +17,9 @@ from ecrctl.core.events.model import (
     SetupResult,
     SetupSpec,
 )
-from ecrctl.core.events.resources import EventsResources, tagged_as_managed
+from ecrctl.core.events.resources import EventsResources, tag, tagged_as_managed
 from ecrctl.core.events.setup_rule import RuleWriter, Tally
-from ecrctl.core.events.sns import TopicWiring, owned_by
+from ecrctl.core.events.sns import Topic, TopicWiring, owned_by
 from ecrctl.core.exceptions import Refused
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def apply_sns(runner: SetupRunner, spec: SetupSpec) -> SetupResult:
                 "choose another --name (nothing changed)"
             )
         runner.rules.check_same_target(spec)
-    topic: dict[str, Any] | None
+    topic: Topic | None
     if spec.sns_topic is not None:
         arn = spec.sns_topic
         topic = wiring.require(arn)
@@ -67,7 +67,7 @@ def apply_sns(runner: SetupRunner, spec: SetupSpec) -> SetupResult:
                     f"not managed by ecrctl, so left alone: SNS topic {names.topic}; "
                     "pass it as --sns-topic, or choose another --name (nothing changed)"
                 )
-    recorded = (rule or {}).get("Tags", {}).get(TOPIC_TAG)
+    recorded = tag(rule, TOPIC_TAG)
     if recorded and recorded != arn:
         raise Refused(
             f"events setup {names.base} sends to {recorded}: run `ecrctl events teardown "

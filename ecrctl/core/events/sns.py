@@ -9,20 +9,35 @@ subscriptions and all.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Required, TypedDict, cast
 
 from ecrctl.core.events.model import MANAGED_KEY, MANAGED_VALUE, NAME_TAG, Change, Names
 from ecrctl.core.events.resources import is_missing, tags_dict
 from ecrctl.core.exceptions import NotFound
+from ecrctl.core.jsontypes import JsonObject, JsonValue
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sns.type_defs import SubscriptionTypeDef
     from mypy_boto3_sts import STSClient
 
 PENDING = "PendingConfirmation"
 
 
-def publish_statement(names: Names, topic_arn: str, rule_arn: str) -> dict[str, Any]:
+class Topic(TypedDict, total=False):
+    """A topic's attributes (text, as SNS sends them; those read here named), with its tags
+    as a dict and its policy decoded (None when it has none, or none that is JSON)."""
+
+    TopicArn: str
+    Policy: str
+    SubscriptionsConfirmed: str
+    SubscriptionsPending: str
+    Tags: Required[dict[str, str]]
+    PolicyDocument: Required[JsonObject | None]
+
+
+def publish_statement(names: Names, topic_arn: str, rule_arn: str) -> JsonObject:
     """EventBridge may publish to the topic, for this one rule only (confused deputy)."""
     return {
         "Sid": names.statement,
@@ -53,23 +68,22 @@ class TopicWiring:
         partition = str(me["Arn"]).split(":")[1]
         return f"arn:{partition}:sns:{self.sns.meta.region_name}:{me['Account']}:{names.topic}"
 
-    def topic(self, arn: str) -> dict[str, Any] | None:
+    def topic(self, arn: str) -> Topic | None:
         """The topic's attributes and tags (``Tags``, ``PolicyDocument``), or None if missing."""
         from botocore.exceptions import ClientError
 
         try:
             answer = self.sns.get_topic_attributes(TopicArn=arn)
-            attributes: dict[str, Any] = dict(answer["Attributes"])
+            attributes = dict(answer["Attributes"])
         except ClientError as error:
             if is_missing(error) or _code(error) == "NotFound":
                 return None
             raise
         tags = self.sns.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
-        attributes["Tags"] = tags_dict(tags)
-        attributes["PolicyDocument"] = _policy(attributes.get("Policy"))
-        return attributes
+        policy = _policy(attributes.get("Policy"))
+        return cast(Topic, {**attributes, "Tags": tags_dict(tags), "PolicyDocument": policy})
 
-    def require(self, arn: str) -> dict[str, Any]:
+    def require(self, arn: str) -> Topic:
         found = self.topic(arn)
         if found is None:
             raise NotFound(f"no SNS topic {arn}: create it first, or use --email to have one made")
@@ -77,7 +91,7 @@ class TopicWiring:
 
     # --- setup -------------------------------------------------------------------------------
 
-    def ensure_topic(self, names: Names, arn: str, found: dict[str, Any] | None) -> Change:
+    def ensure_topic(self, names: Names, arn: str, found: Topic | None) -> Change:
         if found is not None:
             return Change("topic", names.topic, "unchanged", arn)
         made = self.sns.create_topic(
@@ -89,21 +103,21 @@ class TopicWiring:
         )
         return Change("topic", names.topic, "created", str(made["TopicArn"]))
 
-    def subscriptions(self, arn: str) -> list[dict[str, Any]]:
+    def subscriptions(self, arn: str) -> list[SubscriptionTypeDef]:
         pages = self.sns.get_paginator("list_subscriptions_by_topic")
         return [
-            dict(subscription)
+            subscription
             for page in pages.paginate(TopicArn=arn)
             for subscription in page.get("Subscriptions", [])
         ]
 
-    def email_subscription(self, arn: str, email: str) -> dict[str, Any] | None:
+    def email_subscription(self, arn: str, email: str) -> SubscriptionTypeDef | None:
         for sub in self.subscriptions(arn):
             if sub.get("Protocol") == "email" and str(sub.get("Endpoint")).lower() == email.lower():
                 return sub
         return None
 
-    def pending(self, subscription: dict[str, Any]) -> bool:
+    def pending(self, subscription: SubscriptionTypeDef) -> bool:
         """Whether the address has yet to follow the link SNS mailed to it."""
         sub_arn = str(subscription.get("SubscriptionArn"))
         if sub_arn == PENDING or not sub_arn.startswith("arn:"):
@@ -127,8 +141,8 @@ class TopicWiring:
             "pending confirmation: follow the link SNS e-mailed",
         )
 
-    def ensure_policy(self, names: Names, arn: str, rule_arn: str, found: dict[str, Any]) -> Change:
-        document = found.get("PolicyDocument") or {"Version": "2012-10-17", "Statement": []}
+    def ensure_policy(self, names: Names, arn: str, rule_arn: str, found: Topic) -> Change:
+        document: JsonObject = found["PolicyDocument"] or {"Version": "2012-10-17", "Statement": []}
         wanted = publish_statement(names, arn, rule_arn)
         statements = _statements(document)
         current = next((s for s in statements if s.get("Sid") == names.statement), None)
@@ -146,8 +160,8 @@ class TopicWiring:
 
     # --- teardown ----------------------------------------------------------------------------
 
-    def remove_statement(self, names: Names, arn: str, found: dict[str, Any]) -> bool:
-        document = found.get("PolicyDocument")
+    def remove_statement(self, names: Names, arn: str, found: Topic) -> bool:
+        document = found["PolicyDocument"]
         if not document:
             return False
         statements = _statements(document)
@@ -162,11 +176,11 @@ class TopicWiring:
         return True
 
 
-def _code(error: Any) -> str:
+def _code(error: object) -> str:
     return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
 
 
-def _policy(text: Any) -> dict[str, Any] | None:
+def _policy(text: object) -> JsonObject | None:
     if not isinstance(text, str) or not text.strip():
         return None
     try:
@@ -176,8 +190,10 @@ def _policy(text: Any) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+def _statements(document: Mapping[str, JsonValue]) -> list[Mapping[str, JsonValue]]:
     statements = document.get("Statement") or []
-    if isinstance(statements, dict):
+    if isinstance(statements, Mapping):
         statements = [statements]
+    if not isinstance(statements, list):
+        return []
     return [s for s in statements if isinstance(s, dict)]

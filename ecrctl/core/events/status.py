@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.events.model import (
     BUS_TAG,
@@ -21,11 +21,16 @@ from ecrctl.core.events.resources import (
     arn_account,
     described_as_managed,
     invoke_policy,
+    tag,
     tagged_as_managed,
     trust_policy,
 )
 from ecrctl.core.events.status_sns import sns_status, sns_teardown
 from ecrctl.core.exceptions import NotFound, Refused
+from ecrctl.core.jsontypes import JsonObject
+
+if TYPE_CHECKING:
+    from ecrctl.core.events.resources import FoundRole, FoundRule
 
 KIND_ORDER = ("connection", "api-destination", "role", "rule", "target")
 # The order teardown removes pieces in (and lists them).
@@ -46,7 +51,7 @@ class EventsInspector(EventsClients):
 
     def status(self, names: Names, event_bus: str | None = None) -> EventsStatus:
         role = self.found.role(names.role)
-        bus = event_bus or (role or {}).get("Tags", {}).get(BUS_TAG) or DEFAULT_BUS
+        bus = event_bus or tag(role, BUS_TAG) or DEFAULT_BUS
         if role is None and self.sns is not None:
             found = sns_status(self, names, bus)
             if found is not None:
@@ -107,7 +112,7 @@ class EventsInspector(EventsClients):
         if not managed:
             problems.append("not managed by ecrctl")
         rate = data.get("InvocationRateLimitPerSecond")
-        detail = {
+        detail: JsonObject = {
             "url": data.get("InvocationEndpoint"),
             "method": data.get("HttpMethod"),
             "rateLimitPerSecond": int(rate) if rate is not None else None,
@@ -126,7 +131,7 @@ class EventsInspector(EventsClients):
     def _role(
         self,
         names: Names,
-        data: dict[str, Any] | None,
+        data: FoundRole | None,
         destination_arn: str | None,
         account: str | None,
     ) -> Piece:
@@ -149,10 +154,10 @@ class EventsInspector(EventsClients):
             "role", names.role, True, data.get("Arn"), None, detail, tuple(problems), managed
         )
 
-    def rule_piece(self, names: Names, data: dict[str, Any] | None) -> Piece:
+    def rule_piece(self, names: Names, data: FoundRule | None) -> Piece:
         return self._rule(names, data)
 
-    def _rule(self, names: Names, data: dict[str, Any] | None) -> Piece:
+    def _rule(self, names: Names, data: FoundRule | None) -> Piece:
         if data is None:
             return Piece("rule", names.rule, exists=False)
         problems = []
@@ -197,7 +202,7 @@ class EventsInspector(EventsClients):
         self,
         names: Names,
         bus: str,
-        rule: dict[str, Any] | None,
+        rule: FoundRule | None,
         destination_arn: str | None,
         role_arn: str | None,
     ) -> Piece:
@@ -206,7 +211,7 @@ class EventsInspector(EventsClients):
         targets = self.found.targets(names.rule, bus)
         ours = next((t for t in targets if t.get("Id") == TARGET_ID), None)
         others = [str(t.get("Id")) for t in targets if t.get("Id") != TARGET_ID]
-        detail: dict[str, Any] = {"otherTargets": others}
+        detail: JsonObject = {"otherTargets": others}
         if ours is None:
             return Piece("target", TARGET_ID, exists=False, detail=detail)
         problems = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ecrctl.core.events.model import (
     EMAIL_TAG,
@@ -12,12 +12,16 @@ from ecrctl.core.events.model import (
     Names,
     Piece,
 )
-from ecrctl.core.events.resources import EventsResources
-from ecrctl.core.events.sns import TopicWiring, owned_by, publish_statement
+from ecrctl.core.events.resources import EventsResources, tag
+from ecrctl.core.events.sns import Topic, TopicWiring, owned_by, publish_statement
+from ecrctl.core.jsontypes import JsonObject
 
 if TYPE_CHECKING:
+    from mypy_boto3_events.type_defs import TargetOutputTypeDef
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sts import STSClient
+
+    from ecrctl.core.events.resources import FoundRule
 
 
 class Inspector(Protocol):
@@ -27,7 +31,7 @@ class Inspector(Protocol):
     sts: STSClient | None
     found: EventsResources
 
-    def rule_piece(self, names: Names, data: dict[str, Any] | None) -> Piece: ...
+    def rule_piece(self, names: Names, data: FoundRule | None) -> Piece: ...
 
     def remove_rule(self, status: EventsStatus) -> list[Piece]: ...
 
@@ -38,7 +42,7 @@ def sns_status(inspector: Inspector, names: Names, bus: str) -> EventsStatus | N
     rule = inspector.found.rule(names.rule, bus)
     targets = inspector.found.targets(names.rule, bus) if rule is not None else []
     ours = next((t for t in targets if t.get("Id") == SNS_TARGET_ID), None)
-    topic_arn = (rule or {}).get("Tags", {}).get(TOPIC_TAG) or (ours or {}).get("Arn")
+    topic_arn = tag(rule, TOPIC_TAG) or (ours.get("Arn") if ours is not None else None)
     if rule is not None and not topic_arn:
         return None
     if rule is None:
@@ -52,7 +56,7 @@ def sns_status(inspector: Inspector, names: Names, bus: str) -> EventsStatus | N
     assert topic_arn is not None
     topic = wiring.topic(topic_arn)
     pieces = [_topic(names, wiring, topic_arn, topic, rule)]
-    email = (rule or {}).get("Tags", {}).get(EMAIL_TAG)
+    email = tag(rule, EMAIL_TAG)
     if email:
         pieces.append(_subscription(wiring, topic_arn, topic, email))
     pieces.append(inspector.rule_piece(names, rule))
@@ -64,16 +68,17 @@ def _topic(
     names: Names,
     wiring: TopicWiring,
     arn: str,
-    topic: dict[str, Any] | None,
-    rule: dict[str, Any] | None,
+    topic: Topic | None,
+    rule: FoundRule | None,
 ) -> Piece:
     if topic is None:
         return Piece("topic", names.topic if rule is None else arn.rsplit(":", 1)[-1], False)
     owned = owned_by(topic["Tags"], names)
     problems = []
     if rule is not None:
-        statements = (topic.get("PolicyDocument") or {}).get("Statement") or []
-        if publish_statement(names, arn, rule["Arn"]) not in statements:
+        statements = (topic["PolicyDocument"] or {}).get("Statement") or []
+        wanted = publish_statement(names, arn, rule["Arn"])
+        if not isinstance(statements, list) or wanted not in statements:
             problems.append("its policy does not let EventBridge publish for this rule")
     detail = {
         "createdByEcrctl": owned,
@@ -84,7 +89,7 @@ def _topic(
     return Piece("topic", name, True, arn, None, detail, tuple(problems), True)
 
 
-def _subscription(wiring: TopicWiring, arn: str, topic: dict[str, Any] | None, email: str) -> Piece:
+def _subscription(wiring: TopicWiring, arn: str, topic: Topic | None, email: str) -> Piece:
     found = wiring.email_subscription(arn, email) if topic is not None else None
     if found is None:
         return Piece("subscription", email, False, detail={"protocol": "email"})
@@ -112,13 +117,13 @@ def _subscription(wiring: TopicWiring, arn: str, topic: dict[str, Any] | None, e
 
 
 def _target(
-    rule: dict[str, Any] | None,
-    ours: dict[str, Any] | None,
+    rule: FoundRule | None,
+    ours: TargetOutputTypeDef | None,
     topic_arn: str,
-    targets: list[dict[str, Any]],
+    targets: list[TargetOutputTypeDef],
 ) -> Piece:
     others = [str(t.get("Id")) for t in targets if t.get("Id") != SNS_TARGET_ID]
-    detail: dict[str, Any] = {"otherTargets": others}
+    detail: JsonObject = {"otherTargets": others}
     if rule is None or ours is None:
         return Piece("target", SNS_TARGET_ID, exists=False, detail=detail)
     problems = [] if ours.get("Arn") == topic_arn else ["points at another topic"]
@@ -155,7 +160,9 @@ def _wiring(inspector: Inspector) -> TopicWiring:
     return TopicWiring(inspector.sns, inspector.sts)
 
 
-def _int(value: Any) -> int | None:
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
     try:
         return int(value)
     except (TypeError, ValueError):

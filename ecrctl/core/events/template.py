@@ -10,31 +10,32 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from collections.abc import Mapping
 
 from ecrctl.core.access.iam import policy_document
 from ecrctl.core.events.model import DEFAULT_RATE_LIMIT, MANAGED_KEY, MANAGED_VALUE, TARGET_ID
 from ecrctl.core.events.pattern import KINDS, build_pattern
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject, JsonValue
 
 ROLE_NAMED = "RoleNamed"
 
 
-def _ref(name: str) -> dict[str, Any]:
+def _ref(name: str) -> JsonObject:
     return {"Ref": name}
 
 
-def _arn(resource: str) -> dict[str, Any]:
+def _arn(resource: str) -> JsonObject:
     return {"Fn::GetAtt": [resource, "Arn"]}
 
 
 def build_template(
     kinds: tuple[str, ...] = KINDS, repositories: tuple[str, ...] = (), role_name: str = ""
-) -> dict[str, Any]:
+) -> JsonObject:
     """The whole setup; ``role_name`` is the RoleName parameter's default ('' lets
     CloudFormation name the read-only role, differently in every account)."""
     managed = [{"Key": MANAGED_KEY, "Value": MANAGED_VALUE}]
-    trust_events = {
+    trust_events: JsonObject = {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -45,7 +46,7 @@ def build_template(
             }
         ],
     }
-    trust_account = {
+    trust_account: JsonObject = {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -224,7 +225,7 @@ def build_template(
     }
 
 
-def render_template(template: dict[str, Any], fmt: str) -> str:
+def render_template(template: JsonObject, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(template, indent=2) + "\n"
     if fmt == "yaml":
@@ -238,7 +239,7 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./@-]*")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
 
 
-def _scalar(value: Any) -> str:
+def _scalar(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -278,7 +279,7 @@ def _float(value: float) -> str:
     return mantissa
 
 
-def _lines(value: Any, indent: int) -> list[str]:
+def _lines(value: object, indent: int) -> list[str]:
     pad = " " * indent
     if isinstance(value, dict):
         if not value:
@@ -307,7 +308,7 @@ def _lines(value: Any, indent: int) -> list[str]:
     return [pad + _scalar(value)]
 
 
-def _inline(value: Any) -> str:
+def _inline(value: object) -> str:
     if isinstance(value, dict):
         return "{}"
     if isinstance(value, list):
@@ -315,14 +316,14 @@ def _inline(value: Any) -> str:
     return _scalar(value)
 
 
-def to_yaml(value: Any) -> str:
+def to_yaml(value: object) -> str:
     return "\n".join(_lines(value, 0)) + "\n"
 
 
 ROLE_PARAMETERS = ("TrustedAccountId", "ExternalId", "RoleName")
 
 
-def build_role_template(role_name: str = "") -> dict[str, Any]:
+def build_role_template(role_name: str = "") -> JsonObject:
     """Only the cross-account read-only role, as the integration guides deploy it per region
     (or, named by ``role_name``, once per account: a StackSet for a whole organisation)."""
     full = build_template(role_name=role_name)
@@ -331,8 +332,15 @@ def build_role_template(role_name: str = "") -> dict[str, Any]:
         "Description": (
             "ecrctl: read-only ECR access for one trusted account, guarded by an ExternalId."
         ),
-        "Parameters": {k: full["Parameters"][k] for k in ROLE_PARAMETERS},
-        "Conditions": full["Conditions"],
-        "Resources": {"ReadOnlyRole": full["Resources"]["ReadOnlyRole"]},
-        "Outputs": {"AssumeRoleArn": full["Outputs"]["AssumeRoleArn"]},
+        "Parameters": {k: _section(full, "Parameters")[k] for k in ROLE_PARAMETERS},
+        "Conditions": _section(full, "Conditions"),
+        "Resources": {"ReadOnlyRole": _section(full, "Resources")["ReadOnlyRole"]},
+        "Outputs": {"AssumeRoleArn": _section(full, "Outputs")["AssumeRoleArn"]},
     }
+
+
+def _section(template: JsonObject, name: str) -> Mapping[str, JsonValue]:
+    section = template[name]
+    if not isinstance(section, Mapping):
+        raise TypeError(f"template section {name} is not a mapping")
+    return section

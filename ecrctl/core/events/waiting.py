@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ecrctl.core.polling import Schedule, poll
 
@@ -28,7 +28,7 @@ class Waits:
 
     timeout: float
     longest: float
-    sleep: Callable[[float], Any] = time.sleep
+    sleep: Callable[[float], object] = time.sleep
     clock: Callable[[], float] = time.monotonic
     progress: Callable[[str], None] = quiet
 

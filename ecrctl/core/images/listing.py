@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import fnmatch
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.ecr.pacing import error_code
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.images.manifests import fetch_index_platforms
 from ecrctl.core.models import Image, TagEntry
-from ecrctl.core.names import validate_repository_name
+from ecrctl.core.names import INDEX_MEDIA_TYPES, validate_repository_name
 from ecrctl.core.versions import version_key
 
 TagSort = Literal["version", "pushed", "name"]
@@ -59,13 +62,10 @@ class ImageService:
 
     def describe(self, repository: str, status: TagStatus = "ANY") -> list[Image]:
         validate_repository_name(repository)
-        params: dict[str, Any] = {"repositoryName": repository}
-        if status != "ANY":
-            params["filter"] = {"tagStatus": status}
-        return [
-            Image.from_api(d)
-            for d in self.registry.items("describe_images", "imageDetails", **params)
-        ]
+        details = self.registry.images(
+            repository, None if status == "ANY" else {"tagStatus": status}
+        )
+        return [Image.from_api(d) for d in details]
 
     def tags(
         self,
@@ -102,9 +102,7 @@ class ImageService:
             return [e.tag for e in self.tags(repository, match=match, sort=sort, limit=limit)]
         _check_limit(limit)
         validate_repository_name(repository)
-        listed = self.registry.items(
-            "list_images", "imageIds", repositoryName=repository, filter={"tagStatus": "TAGGED"}
-        )
+        listed = self.registry.image_ids(repository, {"tagStatus": "TAGGED"})
         entries = {
             image_id["imageTag"]: TagEntry(
                 tag=image_id["imageTag"],
@@ -124,4 +122,16 @@ class ImageService:
         return _take(sort_images(untagged), limit)
 
     def images(self, repository: str, *, limit: int | None = None) -> list[Image]:
-        return _take(sort_images(self.describe(repository)), limit)
+        """Newest first; each index with its platforms (one BatchGetImage per 100 indexes)."""
+        found = _take(sort_images(self.describe(repository)), limit)
+        indexes = [i.digest for i in found if i.media_type in INDEX_MEDIA_TYPES]
+        if not indexes:
+            return found
+        try:
+            platforms = fetch_index_platforms(self.registry, repository, indexes)
+        except Exception as error:
+            # A role that may DescribeImages but not BatchGetImage still lists its images.
+            if error_code(error) not in ("AccessDeniedException", "AccessDenied"):
+                raise
+            return found
+        return [replace(i, platforms=platforms.get(i.digest, ())) for i in found]

@@ -12,7 +12,7 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from ecrctl.core.ecr.api import MAX_BATCH_IDS, EcrRegistry, OnRetry, chunked
 from ecrctl.core.ecr.pacing import (
@@ -24,6 +24,7 @@ from ecrctl.core.ecr.pacing import (
     maybe_applied,
 )
 from ecrctl.core.exceptions import ImageNotFound, InvalidInput, NotFound, Refused
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.names import (
     DOCKER_MANIFEST,
     MANIFEST_MEDIA_TYPES,
@@ -31,6 +32,13 @@ from ecrctl.core.names import (
     validate_repository_name,
     validate_tag,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import (
+        BatchGetImageResponseTypeDef,
+        ImageIdentifierTypeDef,
+        ImageTypeDef,
+    )
 
 ACCEPTED_MEDIA_TYPES = list(MANIFEST_MEDIA_TYPES)
 
@@ -63,7 +71,7 @@ class TagOutcome:
     def ok(self) -> bool:
         return self.outcome in SUCCESS
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "tag": self.tag,
             "outcome": self.outcome,
@@ -93,7 +101,7 @@ class RetagResult:
     def failed(self) -> list[TagOutcome]:
         return [t for t in self.tags if not t.ok]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "repository": self.repository,
             "source": self.source,
@@ -104,7 +112,7 @@ class RetagResult:
         }
 
 
-def id_key(image_id: dict[str, Any]) -> tuple[str, str]:
+def id_key(image_id: ImageIdentifierTypeDef) -> tuple[str, str]:
     """A hashable key for a requested imageId: by digest when it has one, else by tag."""
     if image_id.get("imageDigest"):
         return ("digest", str(image_id["imageDigest"]))
@@ -112,8 +120,8 @@ def id_key(image_id: dict[str, Any]) -> tuple[str, str]:
 
 
 def match_images(
-    requested: list[dict[str, str]], response: dict[str, Any]
-) -> dict[tuple[str, str], dict[str, Any]]:
+    requested: list[ImageIdentifierTypeDef], response: BatchGetImageResponseTypeDef
+) -> dict[tuple[str, str], ImageTypeDef]:
     """Pair BatchGetImage's images with the imageIds that were asked for.
 
     ECR echoes the requested id in each image's ``imageId``. moto answers with the image's own
@@ -122,8 +130,8 @@ def match_images(
     """
     failed = {id_key(f.get("imageId") or {}) for f in response.get("failures") or []}
     wanted = [r for r in requested if id_key(r) not in failed]
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    leftovers: list[dict[str, Any]] = []
+    found: dict[tuple[str, str], ImageTypeDef] = {}
+    leftovers: list[ImageTypeDef] = []
     keys = {id_key(r) for r in wanted}
     for image in response.get("images") or []:
         image_id = image.get("imageId") or {}
@@ -141,7 +149,7 @@ def match_images(
     return found
 
 
-def manifest_media_type(image: dict[str, Any]) -> str:
+def manifest_media_type(image: ImageTypeDef) -> str:
     """The media type ECR reports, else the one the manifest declares."""
     declared = image.get("imageManifestMediaType")
     if declared:
@@ -218,19 +226,14 @@ class RetagService:
         )
 
     def _fetch(
-        self, repository: str, source: str, source_id: dict[str, str], tags: list[str]
-    ) -> tuple[dict[str, Any], dict[str, str]]:
+        self, repository: str, source: str, source_id: ImageIdentifierTypeDef, tags: list[str]
+    ) -> tuple[ImageTypeDef, dict[str, str]]:
         """The source image and the digest each new tag points at now (one call per 100 ids)."""
-        requested: list[dict[str, str]] = [source_id]
+        requested: list[ImageIdentifierTypeDef] = [source_id]
         requested += [{"imageTag": t} for t in tags if {"imageTag": t} != source_id]
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        for chunk in chunked(requested, MAX_BATCH_IDS):
-            response = self.registry.call(
-                "batch_get_image",
-                repositoryName=repository,
-                imageIds=chunk,
-                acceptedMediaTypes=ACCEPTED_MEDIA_TYPES,
-            )
+        found: dict[tuple[str, str], ImageTypeDef] = {}
+        asked = self.registry.get_manifests(repository, requested, ACCEPTED_MEDIA_TYPES)
+        for chunk, response in asked:
             found.update(match_images(chunk, response))
         image = found.get(id_key(source_id))
         if image is None or not image.get("imageManifest"):
@@ -260,13 +263,7 @@ class RetagService:
             if stop:
                 return TagOutcome(tag, "skipped", previous, previous, stop[0])
             try:
-                self.registry.put_image(
-                    repositoryName=repository,
-                    imageManifest=manifest,
-                    imageManifestMediaType=media_type,
-                    imageDigest=digest,
-                    imageTag=tag,
-                )
+                self.registry.put_manifest(repository, manifest, media_type, digest, tag)
             except Exception as error:
                 if not is_aws_error(error):
                     raise
@@ -358,11 +355,7 @@ class RetagService:
 
     def _resolve(self, repository: str, tags: list[str]) -> dict[str, str]:
         try:
-            response = self.registry.call(
-                "describe_images",
-                repositoryName=repository,
-                imageIds=[{"imageTag": t} for t in tags],
-            )
+            details = self.registry.images_by_id(repository, [{"imageTag": t} for t in tags])
         except ImageNotFound:
             if len(tags) == 1:
                 return {}
@@ -372,16 +365,14 @@ class RetagService:
         wanted = set(tags)
         return {
             tag: str(detail["imageDigest"])
-            for detail in response.get("imageDetails") or []
+            for detail in details
             for tag in detail.get("imageTags") or []
             if tag in wanted
         }
 
     def _listed(self, repository: str, wanted: set[str]) -> dict[str, str]:
         """The digest of each wanted tag, from ListImages (every page of tagged images)."""
-        listed = self.registry.items(
-            "list_images", "imageIds", repositoryName=repository, filter={"tagStatus": "TAGGED"}
-        )
+        listed = self.registry.image_ids(repository, {"tagStatus": "TAGGED"})
         return {
             str(image_id["imageTag"]): str(image_id["imageDigest"])
             for image_id in listed

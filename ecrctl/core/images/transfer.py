@@ -8,16 +8,18 @@ to a callback so the CLI can draw them; core draws nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ecrctl.core.exceptions import NotFound, Refused
+from ecrctl.core.jsontypes import JsonObject, JsonValue
 
-Event = dict[str, Any]
+Event = Mapping[str, JsonValue]  # one of the engine's JSON progress events
 OnEvent = Callable[[Event], None]
 
 
+# The docker SDK has no types: its client is untyped here.
 def engine() -> Any:
     """A docker SDK client for the running engine, or one clear error when there is none."""
     import docker
@@ -48,7 +50,7 @@ class TransferResult:
     digest: str | None
     size_bytes: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {"uri": self.uri, "digest": self.digest, "sizeBytes": self.size_bytes}
 
 
@@ -57,13 +59,14 @@ def _auth(host: str, username: str, password: str) -> dict[str, str]:
 
 
 def _check(event: Event, action: str) -> None:
-    error = event.get("error") or (event.get("errorDetail") or {}).get("message")
+    detail = event.get("errorDetail")
+    error = event.get("error") or (detail.get("message") if isinstance(detail, Mapping) else None)
     if error:
         raise Refused(f"{action} failed: {' '.join(str(error).split())}")
 
 
 def _events(
-    start: Callable[..., Any],
+    start: Callable[..., Iterable[Event]],
     action: str,
     repository_uri: str,
     tag: str,
@@ -102,9 +105,10 @@ def push(
     try:
         auth = _auth(host, username, password)
         for event in _events(client.api.push, "push", repository_uri, tag, auth, on_event):
-            aux = event.get("aux") or {}
-            if aux.get("Digest"):
-                digest, size = str(aux["Digest"]), aux.get("Size")
+            aux = event.get("aux")
+            if isinstance(aux, Mapping) and aux.get("Digest"):
+                found = aux.get("Size")
+                digest, size = str(aux["Digest"]), found if isinstance(found, int) else None
     except APIError as error:
         raise Refused(f"push failed: {error.explanation or error}") from None
     return TransferResult(f"{repository_uri}:{tag}", digest, size)

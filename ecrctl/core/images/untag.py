@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from ecrctl.core.ecr.api import MAX_BATCH_IDS, EcrRegistry, chunked
 from ecrctl.core.ecr.pacing import describe_error, error_code, is_aws_error, maybe_applied
@@ -24,9 +24,13 @@ from ecrctl.core.images.listing import ImageService
 # lifecycle); the two names are re-exported for the callers that import them from here.
 from ecrctl.core.images.manifests import fetch_index_children
 from ecrctl.core.images.manifests import index_children as index_children
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.models import Image
 from ecrctl.core.names import INDEX_MEDIA_TYPES as INDEX_MEDIA_TYPES
 from ecrctl.core.names import parse_tag_or_digest, validate_repository_name
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
 
 Kind = Literal["tag", "image"]
 Status = Literal["planned", "removed", "failed", "skipped"]
@@ -34,7 +38,7 @@ NOT_DONE: frozenset[str] = frozenset({"failed", "skipped"})
 # BatchDeleteImage's per-id answer for an id that is not there (any more): after a delete, the id
 # is gone, which is what was asked (a lost response makes botocore resend an applied delete).
 GONE_CODES = frozenset({"ImageNotFound"})
-Progress = Callable[[int, int], Any]
+Progress = Callable[[int, int], object]
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class Removal:
     uncertain: bool = field(default=False, compare=False, repr=False)
 
     @property
-    def image_id(self) -> dict[str, str]:
+    def image_id(self) -> ImageIdentifierTypeDef:
         if self.kind == "tag":
             return {"imageTag": self.tags[0]}
         return {"imageDigest": self.digest}
@@ -66,7 +70,7 @@ class Removal:
     def ref(self) -> str:
         return self.tags[0] if self.kind == "tag" else self.digest
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "action": "untag" if self.kind == "tag" else "delete",
             "ref": self.ref,
@@ -93,7 +97,7 @@ class Kept:
     def reason(self) -> str:
         return "still referenced by index " + ", ".join(self.held_by)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "digest": self.digest,
             "tags": list(self.tags),
@@ -128,7 +132,7 @@ class UntagPlan:
     def ok(self) -> bool:
         return not self.failed and not self.missing and not any(k.explicit for k in self.kept)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "repository": self.repository,
             "dryRun": self.dry_run,
@@ -195,7 +199,7 @@ class _Selection:
 def _select(
     images: list[Image],
     targets: list[str],
-    ids: list[dict[str, str]],
+    ids: list[ImageIdentifierTypeDef],
     *,
     untagged: bool,
     match: str | None,
@@ -328,12 +332,7 @@ class UntagService:
 
     def _delete(self, repository: str, chunk: list[Removal], stop: list[str]) -> list[Removal]:
         try:
-            response = self.registry.call(
-                "batch_delete_image",
-                mapped=False,
-                repositoryName=repository,
-                imageIds=[r.image_id for r in chunk],
-            )
+            refused = self.registry.delete_image_ids(repository, [r.image_id for r in chunk])
         except Exception as error:
             if not is_aws_error(error):
                 raise
@@ -343,7 +342,7 @@ class UntagService:
             reason = describe_error(error)
             return [replace(r, status="failed", reason=reason, uncertain=uncertain) for r in chunk]
         failures: dict[tuple[str, str], tuple[str, str]] = {}
-        for failure in response.get("failures") or []:
+        for failure in refused:
             image_id = failure.get("imageId") or {}
             code = str(failure.get("failureCode", "Failed"))
             reason = f"{code}: {failure.get('failureReason', '')}".rstrip(": ")
@@ -365,9 +364,7 @@ class UntagService:
         """Removals whose answer was lost, settled from what the repository holds now."""
         held: set[tuple[str, str]] = set()  # (digest, tag or "") for every image id listed
         try:
-            for image_id in self.registry.items(
-                "list_images", "imageIds", repositoryName=repository
-            ):
+            for image_id in self.registry.image_ids(repository):
                 digest = str(image_id.get("imageDigest"))
                 held.add((digest, ""))
                 held.add((digest, str(image_id.get("imageTag") or "")))

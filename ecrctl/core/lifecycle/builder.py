@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.lifecycle.model import Policy
 from ecrctl.core.lifecycle.validate import parse_policy
 
@@ -40,7 +40,7 @@ def build_policy(
         raise InvalidInput(
             f"invalid --expire-untagged-after {expire_untagged_after}: at least 1 day"
         )
-    rules: list[dict[str, Any]] = []
+    rules: list[JsonObject] = []
     if expire_untagged_after is not None:
         rules.append(
             {
@@ -56,7 +56,7 @@ def build_policy(
             }
         )
     if keep_last is not None:
-        selection: dict[str, Any] = {"tagStatus": "any"}
+        selection: JsonObject = {"tagStatus": "any"}
         what = "images"
         if tag_prefixes:
             selection = {"tagStatus": "tagged", "tagPrefixList": list(tag_prefixes)}

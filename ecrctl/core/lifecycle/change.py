@@ -12,8 +12,8 @@ import difflib
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
+from ecrctl.core.jsontypes import JsonObject, JsonValue
 from ecrctl.core.lifecycle.evaluate import Evaluation, evaluate
 from ecrctl.core.lifecycle.model import Policy
 from ecrctl.core.lifecycle.preview import LifecycleService, StoredPolicy
@@ -69,8 +69,9 @@ class PolicyChange:
         return self.proposed.unread
 
     @property
-    def document(self) -> Any:
-        return json.loads(self.policy.text)
+    def document(self) -> JsonValue:
+        loaded: JsonValue = json.loads(self.policy.text)
+        return loaded
 
     @property
     def changed(self) -> bool:
@@ -94,7 +95,7 @@ class PolicyChange:
         """Images the new policy would expire now (AWS acts within 24 hours)."""
         return self.evaluation.count("expire")
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         evaluation = self.evaluation.to_json()
         return {
             "repository": self.repository,

@@ -7,8 +7,8 @@ applies the documented rules, the manifest-list rule included. Both are shown, n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.lifecycle.evaluate import Decision, Evaluation
 
 
@@ -20,7 +20,7 @@ class Difference:
     local: str  # expire, transition, keep, expire-later, transition-later
     referenced_by: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "digest": self.digest,
             "tags": list(self.tags),

@@ -43,9 +43,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.lifecycle.indexes import held_by_indexes
 from ecrctl.core.lifecycle.model import ImageRecord, Policy, Selection
 from ecrctl.core.models import iso
@@ -75,7 +76,7 @@ class Decision(NamedTuple):
     held_by: tuple[str, ...] = ()
     later: bool = False
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             **self.image.to_json(),
             "rulePriority": self.rule_priority,
@@ -97,7 +98,7 @@ class RuleOutcome:
     held: int = 0
     later: int = 0
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "rulePriority": self.priority,
             "action": self.action,
@@ -122,7 +123,7 @@ class Evaluation:
     def count(self, action: str) -> int:
         return sum(1 for d in self.affected if d.action == action)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "at": iso(self.at),
             "summary": {

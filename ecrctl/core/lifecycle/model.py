@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.models import iso
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ImageDetailTypeDef
 
 TAG_STATUSES = ("tagged", "untagged", "any")
 COUNT_TYPES = (
@@ -44,8 +48,8 @@ class Selection:
     tag_pattern_list: tuple[str, ...] | None = None
     storage_class: str = "standard"
 
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"tagStatus": self.tag_status}
+    def to_json(self) -> JsonObject:
+        doc: JsonObject = {"tagStatus": self.tag_status}
         if self.tag_pattern_list is not None:
             doc["tagPatternList"] = list(self.tag_pattern_list)
         if self.tag_prefix_list is not None:
@@ -64,8 +68,8 @@ class Action:
     type: str
     target_storage_class: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"type": self.type}
+    def to_json(self) -> JsonObject:
+        doc: JsonObject = {"type": self.type}
         if self.target_storage_class is not None:
             doc["targetStorageClass"] = self.target_storage_class
         return doc
@@ -78,8 +82,8 @@ class Rule:
     action: Action
     description: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"rulePriority": self.priority}
+    def to_json(self) -> JsonObject:
+        doc: JsonObject = {"rulePriority": self.priority}
         if self.description is not None:
             doc["description"] = self.description
         doc["selection"] = self.selection.to_json()
@@ -94,7 +98,7 @@ class Policy:
     rules: tuple[Rule, ...]
     text: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {"rules": [rule.to_json() for rule in self.rules]}
 
     def ordered(self) -> list[Rule]:
@@ -130,7 +134,7 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "rule": self.rule,
             "rulePriority": self.priority,
@@ -182,7 +186,7 @@ class ImageRecord:
     media_type: str | None = None  # imageManifestMediaType: an index references other images
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> ImageRecord | None:
+    def from_api(cls, data: ImageDetailTypeDef) -> ImageRecord | None:
         """None for an image that is being restored (``ACTIVATING``): no rule selects it."""
         status = data.get("imageStatus") or "ACTIVE"
         if status == "ACTIVATING":
@@ -200,7 +204,7 @@ class ImageRecord:
             media_type=data.get("imageManifestMediaType"),
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "digest": self.digest,
             "tags": list(self.tags),

@@ -9,8 +9,10 @@ nesting too deep and numbers too long to convert, each one problem rather than a
 from __future__ import annotations
 
 import json
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
+from ecrctl.core.jsonerror import syntax_error
+from ecrctl.core.jsontypes import JsonValue
 from ecrctl.core.lifecycle.model import (
     MAX_POLICY_CHARS,
     MIN_POLICY_CHARS,
@@ -23,11 +25,11 @@ MAX_INTEGER = 2**31 - 1  # rulePriority and countNumber are 32-bit integers at E
 MAX_LISTED_PROBLEMS = 100
 
 
-def is_int(value: Any) -> TypeGuard[int]:
+def is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def decode(text: str) -> tuple[Any, list[Problem]]:
+def decode(text: str) -> tuple[JsonValue, list[Problem]]:
     """The JSON document, or the one problem that stops reading it (size first: a 50 MB text
     is never parsed; then bad JSON, nesting too deep, a number too long to convert)."""
     length = len(text)
@@ -39,9 +41,13 @@ def decode(text: str) -> tuple[Any, list[Problem]]:
             )
         ]
     try:
-        return json.loads(text), []
+        doc: JsonValue = json.loads(text)
+        return doc, []
     except json.JSONDecodeError as error:
-        return None, [Problem(f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno)]
+        where = syntax_error(text, error)
+        return None, [
+            Problem(f"invalid JSON: {where.message}", line=where.line, column=where.column)
+        ]
     except RecursionError:
         return None, [Problem("invalid JSON: nested too deeply")]
     except ValueError as error:  # Python converts at most 4,300 digits (sys.int_info)
@@ -50,7 +56,7 @@ def decode(text: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(f"invalid JSON: {_short(str(error))}")]
 
 
-def shown(value: Any) -> str:
+def shown(value: object) -> str:
     """A value from the policy as a message shows it: a repr, cut short."""
     if is_int(value) and value.bit_length() > 64:
         return f"an integer of {len(str(value)):,} digits"

@@ -12,18 +12,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ecrctl.core.ecr.api import PAGE_SIZES, EcrRegistry
-from ecrctl.core.exceptions import NotFound, Refused
+from ecrctl.core.ecr.api import EcrRegistry
+from ecrctl.core.exceptions import LifecyclePolicyNotFound, NotFound, PreviewInProgress, Refused
 from ecrctl.core.images.manifests import fetch_index_children
+from ecrctl.core.jsontypes import JsonObject, JsonValue
 from ecrctl.core.lifecycle.evaluate import Decision
 from ecrctl.core.lifecycle.model import ImageRecord, Policy
 from ecrctl.core.models import iso
 from ecrctl.core.names import INDEX_MEDIA_TYPES, validate_repository_name
 from ecrctl.core.polling import Schedule, poll
 
-PREVIEW_PAGE = PAGE_SIZES["get_lifecycle_policy_preview"]  # maxResults: 1-100
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import (
+        GetLifecyclePolicyPreviewResponseTypeDef,
+        ImageDetailTypeDef,
+        LifecyclePolicyPreviewResultTypeDef,
+    )
+
 StatusCallback = Callable[[str, float], None]
 
 
@@ -34,8 +41,9 @@ class StoredPolicy:
     last_evaluated_at: datetime | None = None
 
     @property
-    def document(self) -> Any:
-        return json.loads(self.text)
+    def document(self) -> JsonValue:
+        loaded: JsonValue = json.loads(self.text)
+        return loaded
 
     def pretty(self) -> str:
         return json.dumps(self.document, indent=2, ensure_ascii=False)
@@ -54,7 +62,7 @@ class RemotePreview:
     def count(self, action: str) -> int:
         return sum(1 for d in self.affected if d.action == action)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "status": self.status,
             "summary": {
@@ -65,15 +73,15 @@ class RemotePreview:
         }
 
 
-def _decision(result: dict[str, Any]) -> Decision:
-    action = result.get("action") or {}
+def _decision(result: LifecyclePolicyPreviewResultTypeDef) -> Decision:
+    action = result.get("action")
     image = ImageRecord(
         digest=result["imageDigest"],
         tags=tuple(result.get("imageTags") or ()),
         pushed_at=result["imagePushedAt"],
         storage_class=str(result.get("storageClass") or "STANDARD").lower(),
     )
-    kind = str(action.get("type", "EXPIRE")).lower()
+    kind = str(action.get("type", "EXPIRE") if action else "EXPIRE").lower()
     return Decision(image, kind, result.get("appliedRulePriority"))
 
 
@@ -97,19 +105,14 @@ class LifecycleService:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.registry = registry
-        self.ecr = registry.ecr
         self.sleep = sleep
         self.clock = clock
 
-    def _call(self, operation: str, repository: str, **params: Any) -> dict[str, Any]:
-        validate_repository_name(repository)
-        return self.registry.call(operation, repositoryName=repository, **params)
-
     def current(self, repository: str) -> StoredPolicy | None:
         """The repository's policy, or None when it has none."""
-        try:
-            response = self._call("get_lifecycle_policy", repository)
-        except self.ecr.exceptions.LifecyclePolicyNotFoundException:
+        validate_repository_name(repository)
+        response = self.registry.lifecycle_policy(repository)
+        if response is None:
             return None
         return StoredPolicy(
             repository, response["lifecyclePolicyText"], response.get("lastEvaluatedAt")
@@ -122,13 +125,14 @@ class LifecycleService:
         return stored
 
     def put(self, repository: str, policy: Policy) -> None:
-        self._call("put_lifecycle_policy", repository, lifecyclePolicyText=policy.text)
+        validate_repository_name(repository)
+        self.registry.set_lifecycle_policy(repository, policy.text)
 
     def delete(self, repository: str) -> StoredPolicy:
-        try:
-            response = self._call("delete_lifecycle_policy", repository)
-        except self.ecr.exceptions.LifecyclePolicyNotFoundException:
-            raise NotFound(f"repository {repository} has no lifecycle policy") from None
+        validate_repository_name(repository)
+        response = self.registry.remove_lifecycle_policy(repository)
+        if response is None:
+            raise NotFound(f"repository {repository} has no lifecycle policy")
         return StoredPolicy(
             repository, response["lifecyclePolicyText"], response.get("lastEvaluatedAt")
         )
@@ -154,16 +158,9 @@ class LifecycleService:
         unread = tuple(d for d in indexes if d not in references)
         return Inventory(records, references, unread)
 
-    def _details(self, repository: str) -> list[dict[str, Any]]:
+    def _details(self, repository: str) -> list[ImageDetailTypeDef]:
         validate_repository_name(repository)
-        return list(
-            self.registry.items(
-                "describe_images",
-                "imageDetails",
-                repositoryName=repository,
-                filter={"imageStatus": "ANY"},
-            )
-        )
+        return list(self.registry.images(repository, {"imageStatus": "ANY"}))
 
     def remote_preview(
         self,
@@ -174,24 +171,23 @@ class LifecycleService:
         on_status: StatusCallback | None = None,
     ) -> RemotePreview:
         """Run AWS's preview (of ``policy``, or of the current policy) and collect every page."""
-        errors = self.ecr.exceptions
-        start: dict[str, Any] = {}
-        if policy is not None:
-            start["lifecyclePolicyText"] = policy.text
+        validate_repository_name(repository)
         try:
-            self._call("start_lifecycle_policy_preview", repository, **start)
-        except errors.LifecyclePolicyNotFoundException:
+            self.registry.start_lifecycle_preview(
+                repository, policy.text if policy is not None else None
+            )
+        except LifecyclePolicyNotFound:
             raise NotFound(
                 f"repository {repository} has no lifecycle policy to preview; pass --policy FILE"
             ) from None
-        except errors.LifecyclePolicyPreviewInProgressException:
+        except PreviewInProgress:
             raise Refused(
                 f"a lifecycle policy preview is already running for {repository}; "
                 "try again when it has finished"
             ) from None
 
-        def check(elapsed: float) -> dict[str, Any] | None:
-            page = self._call("get_lifecycle_policy_preview", repository, maxResults=PREVIEW_PAGE)
+        def check(elapsed: float) -> GetLifecyclePolicyPreviewResponseTypeDef | None:
+            page = self.registry.lifecycle_preview(repository)
             status = str(page.get("status", "IN_PROGRESS"))
             if on_status is not None:
                 on_status(status, elapsed)
@@ -219,13 +215,9 @@ class LifecycleService:
             policy_text=page.get("lifecyclePolicyText"),
         )
         results = list(page.get("previewResults") or [])
-        if page.get("nextToken"):
-            results += self.registry.items(
-                "get_lifecycle_policy_preview",
-                "previewResults",
-                repositoryName=repository,
-                nextToken=page["nextToken"],
-            )
+        next_token = page.get("nextToken")
+        if next_token:
+            results += self.registry.lifecycle_preview_results(repository, next_token)
         decisions = [_decision(r) for r in results]
         decisions.sort(
             key=lambda d: (d.rule_priority or 0, iso(d.image.pushed_at) or "", d.image.digest)

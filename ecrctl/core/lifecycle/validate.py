@@ -21,8 +21,7 @@ Rules from the ECR user guide ("Lifecycle policy properties", "How lifecycle pol
 
 from __future__ import annotations
 
-from typing import Any
-
+from ecrctl.core.jsontypes import JsonObject, JsonValue
 from ecrctl.core.lifecycle.model import (
     ACTION_TYPES,
     COUNT_TYPES,
@@ -71,7 +70,7 @@ def _choices(values: tuple[str, ...]) -> str:
 class _RuleChecker:
     """Checks one rule; records problems located at that rule."""
 
-    def __init__(self, position: int, raw: Any, problems: list[Problem]) -> None:
+    def __init__(self, position: int, raw: JsonValue, problems: list[Problem]) -> None:
         self.position = position
         self.raw = raw
         self.problems = problems
@@ -82,14 +81,14 @@ class _RuleChecker:
             Problem(message, field=field, rule=self.position, priority=self.priority)
         )
 
-    def unknown_keys(self, obj: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    def unknown_keys(self, obj: JsonObject, allowed: tuple[str, ...], where: str) -> None:
         for key in obj:
             if key not in allowed:
                 self.problem(
                     f"{where}{key}", f"unknown property (allowed here: {', '.join(allowed)})"
                 )
 
-    def section(self, raw: Any, field: str, allowed: tuple[str, ...]) -> dict[str, Any] | None:
+    def section(self, raw: JsonValue, field: str, allowed: tuple[str, ...]) -> JsonObject | None:
         """A rule's ``selection`` or ``action``: present, an object, no unknown keys."""
         if raw is None:
             self.problem(field, "required")
@@ -100,7 +99,7 @@ class _RuleChecker:
         self.unknown_keys(raw, allowed, f"{field}.")
         return raw
 
-    def choice(self, raw: dict[str, Any], field: str, choices: tuple[str, ...]) -> str | None:
+    def choice(self, raw: JsonObject, field: str, choices: tuple[str, ...]) -> str | None:
         """``raw[key]`` (``field`` is ``section.key``) when it is one of ``choices``; else None,
         and the problem: required, or not one of them."""
         value = raw.get(field.rpartition(".")[2])
@@ -139,9 +138,9 @@ class _RuleChecker:
         action = self.action(raw.get("action"))
         if not ok or selection is None or action is None or self.priority is None:
             return None
-        return Rule(self.priority, selection, action, description)
+        return Rule(self.priority, selection, action, _text(description))
 
-    def selection(self, found: Any) -> Selection | None:
+    def selection(self, found: JsonValue) -> Selection | None:
         raw = self.section(found, "selection", _SELECTION_KEYS)
         if raw is None:
             return None
@@ -165,13 +164,13 @@ class _RuleChecker:
             tag_status=tag_status,
             count_type=count_type,
             count_number=count_number,
-            count_unit=count_unit,
+            count_unit=_text(count_unit),
             tag_prefix_list=prefixes,
             tag_pattern_list=patterns,
             storage_class=str(storage_class),
         )
 
-    def tag_lists(self, raw: dict[str, Any], tag_status: str | None) -> None:
+    def tag_lists(self, raw: JsonObject, tag_status: str | None) -> None:
         """tagged needs exactly one of tagPatternList/tagPrefixList; untagged and any, neither."""
         has_prefixes = "tagPrefixList" in raw
         has_patterns = "tagPatternList" in raw
@@ -192,7 +191,7 @@ class _RuleChecker:
                         f"selection.{key}", f"only used with tagStatus tagged, not {tag_status}"
                     )
 
-    def count_unit(self, raw: dict[str, Any], count_type: str | None) -> None:
+    def count_unit(self, raw: JsonObject, count_type: str | None) -> None:
         """ "days" with the since* count types; absent with imageCountMoreThan."""
         count_unit = raw.get("countUnit")
         if count_type in SINCE_COUNT_TYPES:
@@ -206,7 +205,7 @@ class _RuleChecker:
                 "not used with imageCountMoreThan (only with the since* count types)",
             )
 
-    def count_number(self, raw: dict[str, Any], count_type: str | None) -> None:
+    def count_number(self, raw: JsonObject, count_type: str | None) -> None:
         count_number = raw.get("countNumber")
         if "countNumber" not in raw:
             self.problem("selection.countNumber", "required (a positive integer)")
@@ -223,7 +222,7 @@ class _RuleChecker:
                 f"not {count_number}",
             )
 
-    def storage_class(self, storage_class: Any, count_type: str | None) -> None:
+    def storage_class(self, storage_class: JsonValue, count_type: str | None) -> None:
         """archive only with sinceImageTransitioned, standard with every other count type."""
         if storage_class not in STORAGE_CLASSES:
             self.problem(
@@ -241,7 +240,7 @@ class _RuleChecker:
                 f'{count_type} only selects storageClass "standard", not {shown(storage_class)}',
             )
 
-    def tag_list(self, raw: dict[str, Any], key: str) -> tuple[str, ...] | None:
+    def tag_list(self, raw: JsonObject, key: str) -> tuple[str, ...] | None:
         if key not in raw:
             return None
         value = raw[key]
@@ -253,6 +252,7 @@ class _RuleChecker:
             self.problem(field, "must not be empty")
             return None
         ok = True
+        entries: list[str] = []
         for index, entry in enumerate(value):
             if not isinstance(entry, str) or not entry:
                 self.problem(f"{field}[{index}]", f"must be a non-empty string, not {shown(entry)}")
@@ -264,9 +264,11 @@ class _RuleChecker:
                     f"{MAX_WILDCARDS} per pattern",
                 )
                 ok = False
-        return tuple(value) if ok else None
+            else:
+                entries.append(entry)
+        return tuple(entries) if ok else None
 
-    def action(self, found: Any) -> Action | None:
+    def action(self, found: JsonValue) -> Action | None:
         raw = self.section(found, "action", _ACTION_KEYS)
         if raw is None:
             return None
@@ -285,7 +287,8 @@ class _RuleChecker:
         elif "targetStorageClass" in raw:
             self.problem("action.targetStorageClass", "only used with type transition")
             ok = False
-        raw_selection = self.raw.get("selection")
+        rule = self.raw if isinstance(self.raw, dict) else {}
+        raw_selection = rule.get("selection")
         count_type = raw_selection.get("countType") if isinstance(raw_selection, dict) else None
         if count_type == "sinceImagePulled" and kind != "transition":
             self.problem(
@@ -297,10 +300,15 @@ class _RuleChecker:
         if count_type == "sinceImageTransitioned" and kind != "expire":
             self.problem("action.type", "sinceImageTransitioned rules can only expire images")
             ok = False
-        return Action(kind, target) if ok else None
+        return Action(kind, _text(target)) if ok else None
 
 
-def _kind(value: Any) -> str:
+def _text(value: JsonValue) -> str | None:
+    """A value the checks found to be a string (or absent)."""
+    return value if isinstance(value, str) else None
+
+
+def _kind(value: object) -> str:
     if value is None:
         return "null"
     return {
@@ -323,7 +331,7 @@ def check_policy(text: str) -> tuple[Policy | None, list[Problem]]:
     return policy, capped(problems)
 
 
-def _check_document(doc: Any, text: str) -> tuple[Policy | None, list[Problem]]:
+def _check_document(doc: JsonValue, text: str) -> tuple[Policy | None, list[Problem]]:
     problems: list[Problem] = []
     length = len(text)
     if length < MIN_POLICY_CHARS:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
     from typing import Any
 
+    from ecrctl.core.jsontypes import JsonObject
     from ecrctl.core.login.targets import RegistryToken
 
 # Refresh when less than this share of the token's life is left.
@@ -166,7 +167,7 @@ class CachedToken:
         life = self.expires_at - self.issued_at
         return self.expires_at - moment > max(life, 0) * REFRESH_FRACTION
 
-    def to_file(self) -> dict[str, Any]:
+    def to_file(self) -> JsonObject:
         return {
             "version": _VERSION,
             "registry": self.registry,
@@ -242,16 +243,10 @@ class TokenCache:
         return os.path.join(self.directory, f"{name}.json")
 
     def _load(self, path: str) -> CachedToken | None:
-        from ecrctl.core.privatefile import read_private
+        from ecrctl.core.privatefile import read_private_object
 
-        raw = read_private(path, MAX_ENTRY_BYTES)
-        if raw is None:
-            return None
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            return None
-        return CachedToken.from_file(data) if isinstance(data, dict) else None
+        data = read_private_object(path, MAX_ENTRY_BYTES)
+        return CachedToken.from_file(data) if data is not None else None
 
     def get(self, registry: str, identity: Identity) -> CachedToken | None:
         """The cached token, fresh or not (the caller decides); None when absent, unreadable
@@ -303,7 +298,14 @@ class TokenCache:
         return [t for _, t in self.entries() if t.registry.lower() == registry.lower()]
 
     def erase(self, registry: str) -> int:
-        """Forget every identity's token for a registry; returns how many were removed."""
+        """Forget every identity's token for a registry; returns how many were removed.
+
+        What a killed writer left behind (a temporary holding a token) goes too, for every
+        registry, as the next write would remove it."""
+        from ecrctl.core.privatefile import TEMPORARY_PREFIX, remove_stale_temporaries
+
+        if self._readable():
+            remove_stale_temporaries(self.directory, TEMPORARY_PREFIX)
         removed = 0
         for path, token in list(self.entries()):
             if token.registry.lower() == registry.lower():

@@ -6,6 +6,13 @@ each keep their entry), is written to a temporary file with mode 0600 and rename
 original, and leaves every key it does not own as it found it. Where the file names a
 ``credsStore`` or a ``credHelpers`` entry for the host, credentials go to that helper through the
 docker SDK's credential-store client instead of into ``auths``.
+
+The file names credential helpers that ecrctl runs and holds passwords, so it is trusted as the
+token cache is (``core/privatefile``): its directory and the file must be the user's and
+writable by nobody else, or ecrctl refuses them (exit 4, saying what to fix). A symbolic link
+(a dotfile manager's, for the directory or the file) is followed when it is the user's own and
+leads to a directory and a file that pass the same checks. A FIFO or a device is refused at
+once, never waited on.
 """
 
 from __future__ import annotations
@@ -23,9 +30,19 @@ from pathlib import Path
 from typing import Any
 
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, Refused
-from ecrctl.core.privatefile import write_private
+from ecrctl.core.jsonerror import syntax_error
+from ecrctl.core.privatefile import (
+    UnsafePath,
+    check_private_dir,
+    ensure_private_dir,
+    follow_own_links,
+    open_private,
+    remove_stale_temporaries,
+    write_private,
+)
 
 HELPER_NAME = "ecrctl"
+_TEMPORARY_PREFIX = ".config-"  # write_private's temporaries beside the file
 # Docker's own config is a few kilobytes; a file this large is not one (and is not read whole).
 MAX_CONFIG_BYTES = 16 * 2**20
 
@@ -65,9 +82,10 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
+        where = syntax_error(text, error)
         raise InvalidInput(
-            f"{path}: line {error.lineno}, column {error.colno}: not valid JSON "
-            f"({error.msg}); fix or move it"
+            f"{path}: line {where.line}, column {where.column}: not valid JSON "
+            f"({where.message}); fix or move it"
         ) from None
     except (ValueError, RecursionError) as error:  # a 5,000-digit number, 100,000 brackets
         detail = "nested too deeply" if isinstance(error, RecursionError) else str(error)
@@ -87,6 +105,10 @@ def _credential_store(name: str) -> Any:
         return Store(name)
 
 
+def _untrusted(problem: object) -> ConfigurationError:
+    return ConfigurationError(f"cannot use the docker config: {problem}")
+
+
 def _store_error(name: str, error: Exception) -> Refused:
     detail = " ".join(str(error).split()) or type(error).__name__
     return Refused(f"credential helper docker-credential-{name} failed: {detail}")
@@ -100,12 +122,42 @@ class DockerConfig:
     def lock_path(self) -> Path:
         return self.path.with_name(self.path.name + ".lock")
 
-    def read(self) -> dict[str, Any]:
+    def trusted_file(self, *, create: bool = False) -> Path | None:
+        """Where the file is (past the user's own links), once its directory and that place
+        pass the checks; None when the directory does not exist (``create`` makes it, 0700).
+        Raises ConfigurationError saying what to fix."""
         try:
-            with open(self.path, "rb") as handle:
+            directory = follow_own_links(str(self.path.parent))
+            if create:
+                ensure_private_dir(directory)
+            elif not os.path.lexists(directory):
+                return None
+            elif problem := check_private_dir(directory):
+                raise _untrusted(problem)
+            linked = os.path.join(directory, self.path.name)
+            target = follow_own_links(linked)
+            if target != linked and (problem := check_private_dir(os.path.dirname(target))):
+                raise _untrusted(problem)
+        except UnsafePath as error:
+            raise _untrusted(error) from None
+        except OSError as error:
+            raise ConfigurationError(
+                f"cannot use {error.filename or self.path.parent}: {error.strerror}"
+            ) from None
+        return Path(target)
+
+    def read(self) -> dict[str, Any]:
+        target = self.trusted_file()
+        return {} if target is None else self._read(target)
+
+    def _read(self, target: Path) -> dict[str, Any]:
+        try:
+            with open_private(str(target)) as handle:
                 raw = handle.read(MAX_CONFIG_BYTES + 1)
         except FileNotFoundError:
             return {}
+        except UnsafePath as error:
+            raise _untrusted(error) from None
         except OSError as error:
             raise ConfigurationError(f"cannot read {self.path}: {error.strerror}") from None
         if len(raw) > MAX_CONFIG_BYTES:
@@ -122,16 +174,18 @@ class DockerConfig:
     @contextlib.contextmanager
     def editing(self) -> Iterator[dict[str, Any]]:
         """The parsed file, locked; whatever the block leaves in it is written back atomically."""
-        directory = self.path.parent
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = self.trusted_file(create=True)
+        assert target is not None  # made above
         with open(self._open_lock()) as lock:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             try:
-                data = self.read()
+                # What a killed login left holds a password: gone even when nothing is written.
+                remove_stale_temporaries(str(target.parent), _TEMPORARY_PREFIX)
+                data = self._read(target)
                 before = json.dumps(data, sort_keys=True)
                 yield data
                 if json.dumps(data, sort_keys=True) != before:
-                    self._write(data)
+                    self._write(target, data)
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
@@ -152,10 +206,9 @@ class DockerConfig:
             raise InvalidInput(f"{self.lock_path} is not a regular file: remove it")
         return fd
 
-    def _write(self, data: dict[str, Any]) -> None:
+    def _write(self, target: Path, data: dict[str, Any]) -> None:
         # A symlinked config (dotfiles) is updated where it points, not replaced by a file.
-        target = self.path.resolve() if self.path.is_symlink() else self.path
-        write_private(target, json.dumps(data, indent="\t") + "\n", prefix=".config-")
+        write_private(target, json.dumps(data, indent="\t") + "\n", prefix=_TEMPORARY_PREFIX)
 
     def store(self, host: str, username: str, secret: str) -> StoredLogin:
         """Log a registry in: through its helper when the file names one, else in ``auths``."""

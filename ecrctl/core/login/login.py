@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.login.cache import Identity, TokenCache, remember, resolve_identity
 from ecrctl.core.login.dockerconfig import HELPER_NAME, DockerConfig
 from ecrctl.core.login.targets import RegistryToken, TokenRequest, plan_requests
@@ -42,7 +43,7 @@ class RegistryLogin:
     def expires_at(self) -> datetime:
         return self.token.expires_at
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {**self.token.to_json(), "store": self.store}
 
 
@@ -62,7 +63,7 @@ class LoginResult:
         """The one password, for --print-password; None otherwise."""
         return self.logins[0].token.password if self.mode == "password" else None
 
-    def to_json(self) -> list[dict[str, Any]]:
+    def to_json(self) -> list[JsonObject]:
         return [login.to_json() for login in self.logins]
 
 

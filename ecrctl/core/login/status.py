@@ -8,8 +8,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.login.cache import TokenCache
 from ecrctl.core.login.dockerconfig import HELPER_NAME, ConfigEntry
 from ecrctl.core.login.targets import PUBLIC_HOST
@@ -24,7 +24,7 @@ class RegistryStatus:
     expires_at: datetime | None
     state: str  # valid, expired, on demand, unknown
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "registry": self.host,
             "store": self.store,

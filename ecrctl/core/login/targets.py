@@ -7,17 +7,18 @@ Registries in the same region (and profile, and FIPS-ness) are asked for in one 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from ecrctl.core.exceptions import InvalidInput, Refused
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.models import iso
 from ecrctl.core.names import RegistryHost, parse_host, validate_registry_id
 
 if TYPE_CHECKING:
-    from mypy_boto3_ecr import ECRClient
+    from ecrctl.core.ecr.api import EcrRegistry
 
 PUBLIC_HOST = "public.ecr.aws"
 PUBLIC_REGION = "us-east-1"  # ECR Public issues tokens there only
@@ -119,7 +120,7 @@ class RegistryToken:
     # ECR's documented 12 hours is assumed instead.
     expiry_assumed: bool = False
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "registry": self.host,
             "username": self.username,
@@ -140,7 +141,7 @@ def decode_token(authorization_token: str) -> tuple[str, str]:
     return username, password
 
 
-def _expiry(value: Any, issued_at: datetime) -> tuple[datetime, bool]:
+def _expiry(value: object, issued_at: datetime) -> tuple[datetime, bool]:
     expires: datetime | None = None
     if isinstance(value, datetime):
         expires = value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -156,16 +157,12 @@ def _host_of(endpoint: str) -> str:
 
 
 def fetch_tokens(
-    ecr: ECRClient, request: TokenRequest, *, now: datetime | None = None
+    registry: EcrRegistry, request: TokenRequest, *, now: datetime | None = None
 ) -> list[RegistryToken]:
     """One GetAuthorizationToken call for every registry of a request."""
     issued = (now or datetime.now(UTC)).replace(microsecond=0)
-    if request.registry_ids:
-        response = ecr.get_authorization_token(registryIds=list(request.registry_ids))
-    else:
-        response = ecr.get_authorization_token()
     tokens: list[RegistryToken] = []
-    for data in response.get("authorizationData") or []:
+    for data in registry.authorization_data(request.registry_ids):
         username, password = decode_token(data["authorizationToken"])
         endpoint_host = _host_of(str(data.get("proxyEndpoint") or ""))
         parsed = parse_host(endpoint_host)
@@ -184,28 +181,33 @@ def fetch_tokens(
     return tokens
 
 
-def fetch_public_token(ecr_public: Any, *, now: datetime | None = None) -> RegistryToken:
+class PublicTokens(Protocol):
+    """An ECR Public client (``ecr-public``, outside EcrRegistry: no stubs are installed)."""
+
+    def get_authorization_token(self) -> Mapping[str, Mapping[str, object]]: ...
+
+
+def fetch_public_token(ecr_public: PublicTokens, *, now: datetime | None = None) -> RegistryToken:
     """The ECR Public token (``public.ecr.aws``), which only us-east-1 issues."""
     issued = (now or datetime.now(UTC)).replace(microsecond=0)
     data = ecr_public.get_authorization_token().get("authorizationData") or {}
     if not data.get("authorizationToken"):
         raise Refused("ECR Public returned no authorization data")
-    username, password = decode_token(data["authorizationToken"])
+    username, password = decode_token(str(data["authorizationToken"]))
     expires, assumed = _expiry(data.get("expiresAt"), issued)
     return RegistryToken(PUBLIC_HOST, username, password, issued, expires, assumed)
 
 
-def reported_host(ecr: Any, registry_id: str | None) -> str | None:
+def reported_host(registry: EcrRegistry, registry_id: str | None) -> str | None:
     """The registry host an emulator's GetAuthorizationToken names (``proxyEndpoint``) when it is
     not ECR's form; None on AWS itself (its endpoint is not asked) or for ECR's form."""
     from urllib.parse import urlsplit
 
     from ecrctl.core.names import is_aws_endpoint
 
-    if is_aws_endpoint(str(ecr.meta.endpoint_url)):
+    if is_aws_endpoint(registry.endpoint_url):
         return None
-    ids = {"registryIds": [registry_id]} if registry_id else {}
-    for data in ecr.get_authorization_token(**ids).get("authorizationData") or []:
+    for data in registry.authorization_data([registry_id] if registry_id else ()):
         endpoint = str(data.get("proxyEndpoint") or "")
         host = urlsplit(endpoint if "//" in endpoint else f"//{endpoint}").netloc
         if host and parse_host(host) is None:

@@ -8,57 +8,65 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ecrctl.core.registry import settings as rs
-from ecrctl.core.registry.settings import SettingChange
+from ecrctl.core.registry.settings import ScanningConfiguration, SettingChange, SettingChangeDoc
 
 if TYPE_CHECKING:
     from ecrctl.core.ecr.api import EcrRegistry
 
+T = TypeVar("T")
+
+
+class SettingResultDoc(SettingChangeDoc[T], Generic[T]):
+    dryRun: bool
+
 
 @dataclass(frozen=True)
-class SettingResult:
+class SettingResult(Generic[T]):
     """The setting after the command: ``applied`` once the registry has the new value."""
 
-    change: SettingChange
+    change: SettingChange[T]
     applied: bool = False
     dry_run: bool = False
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> SettingResultDoc[T]:
         return {**self.change.to_json(applied=self.applied), "dryRun": self.dry_run}
 
 
 @dataclass(frozen=True)
-class SettingPlan:
+class SettingPlan(Generic[T]):
     """One setting's planned change, and the call that makes it."""
 
-    change: SettingChange
-    put: Callable[[SettingChange], None] = field(repr=False, compare=False)
+    change: SettingChange[T]
+    put: Callable[[SettingChange[T]], None] = field(repr=False, compare=False)
 
     @property
     def changed(self) -> bool:
         return self.change.changed
 
-    def apply(self) -> SettingResult:
+    def apply(self) -> SettingResult[T]:
         """Make the change (nothing is called when nothing would change)."""
         if not self.change.changed:
             return SettingResult(self.change)
         self.put(self.change)
         return SettingResult(self.change, applied=True)
 
-    def dry_run(self) -> SettingResult:
+    def dry_run(self) -> SettingResult[T]:
         return SettingResult(self.change, dry_run=True)
 
 
-def plan_scanning(registry: EcrRegistry, desired: dict[str, Any]) -> SettingPlan:
+def plan_scanning(
+    registry: EcrRegistry, desired: ScanningConfiguration
+) -> SettingPlan[ScanningConfiguration]:
     """The registry's scanning configuration -> ``desired`` (rs.desired_scanning)."""
     return SettingPlan(
         rs.plan_scanning(registry, desired), lambda change: rs.apply_scanning(registry, change)
     )
 
 
-def plan_blob_mounting(registry: EcrRegistry, enable: bool) -> SettingPlan:
+def plan_blob_mounting(registry: EcrRegistry, enable: bool) -> SettingPlan[str]:
     """The account setting BLOB_MOUNTING -> ENABLED or DISABLED."""
     return SettingPlan(
         rs.plan_blob_mounting(registry, enable),

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecr.literals import UpstreamRegistryType
+    from mypy_boto3_ecr.type_defs import PullThroughCacheRuleTypeDef
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
     from ecrctl.core.ecr.api import EcrRegistry
@@ -31,7 +33,7 @@ _CREDENTIAL_ARN_RE = re.compile(
 @dataclass(frozen=True)
 class Upstream:
     url: str  # upstreamRegistryUrl, as ECR wants it
-    kind: str  # upstreamRegistry (botocore's enum)
+    kind: UpstreamRegistryType  # upstreamRegistry (botocore's enum)
     credentials: str  # "required", "optional" or "none"
 
 
@@ -99,7 +101,29 @@ def secret_name(prefix: str) -> str:
     return SECRET_PREFIX + prefix
 
 
-def _rule_json(rule: Any) -> dict[str, Any]:
+class PullThroughRule(TypedDict):
+    """A pull-through cache rule as ecrctl shows it."""
+
+    name: str
+    upstreamRegistryUrl: str
+    upstreamRegistry: str | None
+    credentialArn: str | None
+    registryId: str | None
+    createdAt: str | None
+    updatedAt: str | None
+
+
+class RuleCheck(TypedDict):
+    """ValidatePullThroughCacheRule's answer as ecrctl shows it."""
+
+    name: str
+    upstreamRegistryUrl: str | None
+    credentialArn: str | None
+    valid: bool
+    failure: str | None
+
+
+def _rule_json(rule: PullThroughCacheRuleTypeDef) -> PullThroughRule:
     created = rule.get("createdAt")
     updated = rule.get("updatedAt")
     return {
@@ -113,18 +137,13 @@ def _rule_json(rule: Any) -> dict[str, Any]:
     }
 
 
-def list_rules(registry: EcrRegistry) -> list[dict[str, Any]]:
-    rules = registry.items("describe_pull_through_cache_rules", "pullThroughCacheRules")
-    return [_rule_json(rule) for rule in rules]
+def list_rules(registry: EcrRegistry) -> list[PullThroughRule]:
+    return [_rule_json(rule) for rule in registry.pull_through_rules()]
 
 
-def get_rule(registry: EcrRegistry, name: str) -> dict[str, Any] | None:
-    try:
-        got = registry.call("describe_pull_through_cache_rules", ecrRepositoryPrefixes=[name])
-    except registry.ecr.exceptions.PullThroughCacheRuleNotFoundException:
-        return None
-    rules = got.get("pullThroughCacheRules", [])
-    return _rule_json(rules[0]) if rules else None
+def get_rule(registry: EcrRegistry, name: str) -> PullThroughRule | None:
+    rule = registry.pull_through_rule(name)
+    return None if rule is None else _rule_json(rule)
 
 
 @dataclass(frozen=True)
@@ -134,7 +153,7 @@ class RulePlan:
     name: str
     upstream: Upstream
     credential_arn: str | None
-    existing: dict[str, Any] | None
+    existing: PullThroughRule | None
 
     @property
     def action(self) -> str:
@@ -159,12 +178,8 @@ def plan_rule(
 
 def apply_rule(registry: EcrRegistry, plan: RulePlan) -> None:
     if plan.action == "create":
-        extra = {"credentialArn": plan.credential_arn} if plan.credential_arn else {}
-        registry.ecr.create_pull_through_cache_rule(
-            ecrRepositoryPrefix=plan.name,
-            upstreamRegistryUrl=plan.upstream.url,
-            upstreamRegistry=plan.upstream.kind,  # type: ignore[arg-type]
-            **extra,
+        registry.create_pull_through_rule(
+            plan.name, plan.upstream.url, plan.upstream.kind, plan.credential_arn
         )
     elif plan.action == "update":
         if plan.credential_arn is None:
@@ -172,25 +187,18 @@ def apply_rule(registry: EcrRegistry, plan: RulePlan) -> None:
                 f"pull-through cache rule {plan.name} has a credential; ECR cannot remove it "
                 "from a rule: remove the rule and add it again"
             )
-        registry.ecr.update_pull_through_cache_rule(
-            ecrRepositoryPrefix=plan.name, credentialArn=plan.credential_arn
-        )
+        registry.update_pull_through_rule(plan.name, plan.credential_arn)
 
 
 def remove_rule(registry: EcrRegistry, name: str) -> bool:
     """Delete the rule; False when there was none (the second run of ``remove``)."""
-    try:
-        registry.ecr.delete_pull_through_cache_rule(ecrRepositoryPrefix=name)
-    except registry.ecr.exceptions.PullThroughCacheRuleNotFoundException:
-        return False
-    return True
+    return registry.remove_pull_through_rule(name)
 
 
-def validate_rule(registry: EcrRegistry, name: str) -> dict[str, Any]:
-    try:
-        got = registry.ecr.validate_pull_through_cache_rule(ecrRepositoryPrefix=name)
-    except registry.ecr.exceptions.PullThroughCacheRuleNotFoundException:
-        raise NotFound(f"no pull-through cache rule {name}") from None
+def validate_rule(registry: EcrRegistry, name: str) -> RuleCheck:
+    got = registry.check_pull_through_rule(name)
+    if got is None:
+        raise NotFound(f"no pull-through cache rule {name}")
     return {
         "name": got.get("ecrRepositoryPrefix", name),
         "upstreamRegistryUrl": got.get("upstreamRegistryUrl"),

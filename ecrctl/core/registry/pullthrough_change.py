@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.registry import pullthrough as pt
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class PullThroughAdd:
     def changed(self) -> bool:
         return bool(self.steps)
 
-    def to_json(self, *, dry_run: bool) -> dict[str, Any]:
+    def to_json(self, *, dry_run: bool) -> JsonObject:
         return {
             "name": self.name,
             "upstreamRegistryUrl": self.upstream.url,

@@ -11,14 +11,23 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TypedDict
 
 from ecrctl.core.access.iam import partition
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject, JsonValue
 from ecrctl.core.names import validate_account, validate_region
 from ecrctl.core.registry.settings import SettingChange, registry_policy
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import (
+        ReplicationConfigurationOutputTypeDef,
+        ReplicationDestinationTypeDef,
+        ReplicationRuleOutputTypeDef,
+        RepositoryFilterTypeDef,
+    )
+
     from ecrctl.core.ecr.api import EcrRegistry
 
 # botocore's model: RepositoryFilterValue (a repository name prefix), 2-256 characters.
@@ -36,23 +45,27 @@ def validate_prefix(prefix: str) -> str:
     return prefix
 
 
-def replication_configuration(registry: EcrRegistry) -> tuple[str, list[dict[str, Any]]]:
+def replication_configuration(
+    registry: EcrRegistry,
+) -> tuple[str, list[ReplicationRuleOutputTypeDef]]:
     """The registry id and its replication rules (empty when nothing replicates)."""
-    got = registry.ecr.describe_registry()
-    rules = got.get("replicationConfiguration", {}).get("rules", [])
-    return str(got["registryId"]), [dict(rule) for rule in rules]
+    got = registry.registry_replication()
+    rules = (got.get("replicationConfiguration") or {"rules": []}).get("rules", [])
+    return str(got["registryId"]), [rule.copy() for rule in rules]
 
 
-def _filters(prefixes: list[str]) -> list[dict[str, str]]:
+def _filters(prefixes: list[str]) -> list[RepositoryFilterTypeDef]:
     return [{"filter": p, "filterType": "PREFIX_MATCH"} for p in sorted(set(prefixes))]
 
 
-def _same_filters(rule: dict[str, Any], filters: list[dict[str, str]]) -> bool:
+def _same_filters(
+    rule: ReplicationRuleOutputTypeDef, filters: list[RepositoryFilterTypeDef]
+) -> bool:
     have = sorted((f["filter"], f["filterType"]) for f in rule.get("repositoryFilters", []))
     return have == [(f["filter"], f["filterType"]) for f in filters]
 
 
-def _check_limits(rules: list[dict[str, Any]]) -> None:
+def _check_limits(rules: list[ReplicationRuleOutputTypeDef]) -> None:
     if len(rules) > MAX_RULES:
         raise InvalidInput(f"a registry has at most {MAX_RULES} replication rules")
     if sum(len(rule["destinations"]) for rule in rules) > MAX_DESTINATIONS:
@@ -66,7 +79,7 @@ def plan_add(
     source_region: str,
     account: str | None,
     prefixes: list[str],
-) -> tuple[str, SettingChange]:
+) -> tuple[str, SettingChange[ReplicationConfigurationOutputTypeDef]]:
     """Add the destination (region, account or this registry's own) to the rule with these
     prefix filters; returns this registry's id and the change."""
     validate_region(region)
@@ -75,7 +88,10 @@ def plan_add(
     for prefix in prefixes:
         validate_prefix(prefix)
     registry_id, rules = replication_configuration(registry)
-    destination = {"region": region, "registryId": account or registry_id}
+    destination: ReplicationDestinationTypeDef = {
+        "region": region,
+        "registryId": account or registry_id,
+    }
     if destination == {"region": source_region, "registryId": registry_id}:
         raise InvalidInput(
             f"--to-region {region}: that is this registry itself; replicate to another region "
@@ -89,17 +105,17 @@ def plan_add(
                 rule["destinations"].append(destination)
             break
     else:
-        rule = {"destinations": [destination]}
+        added: ReplicationRuleOutputTypeDef = {"destinations": [destination]}
         if filters:
-            rule["repositoryFilters"] = filters
-        after.append(rule)
+            added["repositoryFilters"] = filters
+        after.append(added)
     _check_limits(after)
     return registry_id, SettingChange("replication", {"rules": rules}, {"rules": after})
 
 
 def plan_remove(
     registry: EcrRegistry, *, region: str | None, account: str | None, everything: bool
-) -> SettingChange:
+) -> SettingChange[ReplicationConfigurationOutputTypeDef]:
     """Remove the destination (region, and account if given) from every rule; or all rules."""
     if region is None and not everything:
         raise InvalidInput("name the destination with --to-region R (or remove --all)")
@@ -111,7 +127,7 @@ def plan_remove(
     if everything:
         return SettingChange("replication", {"rules": rules}, {"rules": []})
     target_account = account or registry_id
-    after = []
+    after: list[ReplicationRuleOutputTypeDef] = []
     for rule in copy.deepcopy(rules):
         rule["destinations"] = [
             d
@@ -123,15 +139,17 @@ def plan_remove(
     return SettingChange("replication", {"rules": rules}, {"rules": after})
 
 
-def apply(registry: EcrRegistry, change: SettingChange) -> None:
+def apply(
+    registry: EcrRegistry, change: SettingChange[ReplicationConfigurationOutputTypeDef]
+) -> None:
     if change.changed:
-        registry.ecr.put_replication_configuration(replicationConfiguration=change.after)
+        registry.set_replication(change.after)
 
 
 # -- the destination's side -------------------------------------------------------------------
 
 
-def destination_statement(*, source_account: str, account: str, region: str) -> dict[str, Any]:
+def destination_statement(*, source_account: str, account: str, region: str) -> JsonObject:
     """The registry-policy statement AWS documents for cross-account replication: the source
     account may create repositories and replicate images into the destination registry."""
     part = partition(region)
@@ -144,14 +162,16 @@ def destination_statement(*, source_account: str, account: str, region: str) -> 
     }
 
 
-def with_statement(policy: dict[str, Any] | None, statement: dict[str, Any]) -> dict[str, Any]:
+def with_statement(policy: JsonObject | None, statement: JsonObject) -> JsonObject:
     """The policy with this statement added or replaced (by Sid); other statements kept."""
-    document: dict[str, Any] = (
+    document: JsonObject = (
         copy.deepcopy(policy) if policy else {"Version": "2012-10-17", "Statement": []}
     )
     found = document.get("Statement", [])
-    statements: list[dict[str, Any]] = [found] if isinstance(found, dict) else list(found)
-    sids = [s.get("Sid") for s in statements]
+    statements: list[JsonValue] = (
+        [found] if isinstance(found, Mapping) else list(found) if isinstance(found, list) else []
+    )
+    sids = [s.get("Sid") if isinstance(s, Mapping) else None for s in statements]
     if statement["Sid"] in sids:
         statements[sids.index(statement["Sid"])] = statement  # in place: no spurious change
     else:
@@ -160,26 +180,32 @@ def with_statement(policy: dict[str, Any] | None, statement: dict[str, Any]) -> 
     return document
 
 
-def plan_destination_policy(dest: EcrRegistry, statement: dict[str, Any]) -> SettingChange:
+def plan_destination_policy(
+    dest: EcrRegistry, statement: JsonObject
+) -> SettingChange[JsonObject | None]:
     before = registry_policy(dest)
     return SettingChange("destination registry policy", before, with_statement(before, statement))
 
 
-def apply_destination_policy(dest: EcrRegistry, change: SettingChange) -> None:
+def apply_destination_policy(dest: EcrRegistry, change: SettingChange[JsonObject | None]) -> None:
     if change.changed:
-        dest.ecr.put_registry_policy(policyText=json.dumps(change.after))
+        dest.write_registry_policy(json.dumps(change.after))
 
 
 # -- each image's replication status ----------------------------------------------------------
 
 
-def image_replication(registry: EcrRegistry, repository: str, digest: str) -> list[dict[str, Any]]:
+class ReplicationStatus(TypedDict):
+    region: str | None
+    registryId: str | None
+    status: str | None
+    failureCode: str | None
+
+
+def image_replication(
+    registry: EcrRegistry, repository: str, digest: str
+) -> list[ReplicationStatus]:
     """Where one image has been replicated to: region, account, status, failure code."""
-    got = registry.call(
-        "describe_image_replication_status",
-        repositoryName=repository,
-        imageId={"imageDigest": digest},
-    )
     return [
         {
             "region": status.get("region"),
@@ -187,5 +213,5 @@ def image_replication(registry: EcrRegistry, repository: str, digest: str) -> li
             "status": status.get("status"),
             "failureCode": status.get("failureCode") or None,
         }
-        for status in got.get("replicationStatuses", [])
+        for status in registry.replication_statuses(repository, digest)
     ]

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.registry import replication as rp
 from ecrctl.core.registry.change import SettingPlan
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ReplicationConfigurationOutputTypeDef
+
     from ecrctl.core.ecr.api import EcrRegistry
 
 # (profile, region) -> the destination registry, with that profile's credentials
@@ -32,9 +35,11 @@ class ReplicationPlan:
     registry_id: str  # this registry's
     region: str
     account: str  # the destination account (this registry's own unless --to-account)
-    replication: SettingPlan  # this registry's replication configuration
-    statement: dict[str, Any] | None = None  # what another account's registry policy needs
-    destination_policy: SettingPlan | None = None  # that policy, with the destination's profile
+    # this registry's replication configuration
+    replication: SettingPlan[ReplicationConfigurationOutputTypeDef]
+    statement: JsonObject | None = None  # what another account's registry policy needs
+    # that policy, with the destination's profile
+    destination_policy: SettingPlan[JsonObject | None] | None = None
 
     @property
     def cross_account(self) -> bool:
@@ -84,7 +89,7 @@ def plan_replication_add(
 
 def plan_replication_remove(
     registry: EcrRegistry, *, region: str | None, account: str | None, everything: bool
-) -> SettingPlan:
+) -> SettingPlan[ReplicationConfigurationOutputTypeDef]:
     """Stop replicating to ``region`` (and ``account``), or to every destination."""
     change = rp.plan_remove(registry, region=region, account=account, everything=everything)
     return SettingPlan(change, lambda planned: rp.apply(registry, planned))

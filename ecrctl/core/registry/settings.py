@@ -10,14 +10,27 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Generic, Literal, TypedDict, TypeVar
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecr.literals import ScanTypeType
+    from mypy_boto3_ecr.type_defs import RegistryScanningRuleOutputTypeDef
+
     from ecrctl.core.ecr.api import EcrRegistry
 
 ScanFrequency = Literal["CONTINUOUS_SCAN", "SCAN_ON_PUSH"]
+T = TypeVar("T")
+
+
+class ScanningConfiguration(TypedDict):
+    """The registry's scanning configuration as ecrctl shows and compares it."""
+
+    scanType: ScanTypeType
+    rules: list[RegistryScanningRuleOutputTypeDef]
+
 
 BLOB_MOUNTING = "BLOB_MOUNTING"
 # botocore's model: ScanningRepositoryFilterValue (a wildcard pattern), 1-255 characters.
@@ -33,13 +46,21 @@ def validate_scan_filter(pattern: str) -> str:
     return pattern
 
 
+class SettingChangeDoc(TypedDict, Generic[T]):
+    setting: str
+    before: T
+    after: T
+    changed: bool
+    wouldChange: bool
+
+
 @dataclass(frozen=True)
-class SettingChange:
+class SettingChange(Generic[T]):
     """One setting, before and after: ``changed`` is False when applying would do nothing."""
 
     what: str
-    before: Any
-    after: Any
+    before: T
+    after: T
 
     @property
     def changed(self) -> bool:
@@ -49,7 +70,7 @@ class SettingChange:
         """The change for a person: before -> after, as compact JSON."""
         return f"{self.what}: {_canonical(self.before)} -> {_canonical(self.after)}"
 
-    def to_json(self, *, applied: bool) -> dict[str, Any]:
+    def to_json(self, *, applied: bool) -> SettingChangeDoc[T]:
         return {
             "setting": self.what,
             "before": self.before,
@@ -59,17 +80,17 @@ class SettingChange:
         }
 
 
-def _canonical(value: Any) -> str:
+def _canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 # -- scanning ---------------------------------------------------------------------------------
 
 
-def scanning_configuration(registry: EcrRegistry) -> dict[str, Any]:
+def scanning_configuration(registry: EcrRegistry) -> ScanningConfiguration:
     """``{"scanType": ..., "rules": [...]}`` with each rule's filters sorted (for comparing)."""
-    got = registry.ecr.get_registry_scanning_configuration().get("scanningConfiguration", {})
-    rules = [
+    got = registry.registry_scanning()
+    rules: list[RegistryScanningRuleOutputTypeDef] = [
         {
             "scanFrequency": rule["scanFrequency"],
             "repositoryFilters": sorted(
@@ -87,7 +108,7 @@ def scanning_configuration(registry: EcrRegistry) -> dict[str, Any]:
 
 def desired_scanning(
     *, enhanced: bool, frequency: ScanFrequency | None, filters: list[str]
-) -> dict[str, Any]:
+) -> ScanningConfiguration:
     """The configuration ``scanning set`` asks for; checked here, before any call.
 
     Enhanced scanning scans continuously unless told ``--on-push``; basic scanning is manual
@@ -100,25 +121,25 @@ def desired_scanning(
         if filters:
             raise InvalidInput("--filter with --basic needs --on-push (which repositories to scan)")
         return {"scanType": "BASIC", "rules": []}
-    repository_filters = [
-        {"filter": pattern, "filterType": "WILDCARD"} for pattern in sorted(set(filters or ["*"]))
-    ]
-    rule = {
+    rule: RegistryScanningRuleOutputTypeDef = {
         "scanFrequency": frequency or "CONTINUOUS_SCAN",
-        "repositoryFilters": repository_filters,
+        "repositoryFilters": [
+            {"filter": pattern, "filterType": "WILDCARD"}
+            for pattern in sorted(set(filters or ["*"]))
+        ],
     }
     return {"scanType": "ENHANCED" if enhanced else "BASIC", "rules": [rule]}
 
 
-def plan_scanning(registry: EcrRegistry, desired: dict[str, Any]) -> SettingChange:
+def plan_scanning(
+    registry: EcrRegistry, desired: ScanningConfiguration
+) -> SettingChange[ScanningConfiguration]:
     return SettingChange("registry scanning", scanning_configuration(registry), desired)
 
 
-def apply_scanning(registry: EcrRegistry, change: SettingChange) -> None:
+def apply_scanning(registry: EcrRegistry, change: SettingChange[ScanningConfiguration]) -> None:
     if change.changed:
-        registry.ecr.put_registry_scanning_configuration(
-            scanType=change.after["scanType"], rules=change.after["rules"]
-        )
+        registry.set_registry_scanning(change.after["scanType"], change.after["rules"])
 
 
 # -- blob mounting ----------------------------------------------------------------------------
@@ -126,27 +147,26 @@ def apply_scanning(registry: EcrRegistry, change: SettingChange) -> None:
 
 def blob_mounting(registry: EcrRegistry) -> str:
     """``ENABLED`` or ``DISABLED`` (the account setting BLOB_MOUNTING)."""
-    return str(registry.ecr.get_account_setting(name=BLOB_MOUNTING).get("value", "DISABLED"))
+    value = registry.account_setting(BLOB_MOUNTING)
+    return "DISABLED" if value is None else str(value)
 
 
-def plan_blob_mounting(registry: EcrRegistry, enable: bool) -> SettingChange:
+def plan_blob_mounting(registry: EcrRegistry, enable: bool) -> SettingChange[str]:
     return SettingChange(
         "blob mounting", blob_mounting(registry), "ENABLED" if enable else "DISABLED"
     )
 
 
-def apply_blob_mounting(registry: EcrRegistry, change: SettingChange) -> None:
+def apply_blob_mounting(registry: EcrRegistry, change: SettingChange[str]) -> None:
     if change.changed:
-        registry.ecr.put_account_setting(name=BLOB_MOUNTING, value=str(change.after))
+        registry.set_account_setting(BLOB_MOUNTING, change.after)
 
 
 # -- registry policy --------------------------------------------------------------------------
 
 
-def registry_policy(registry: EcrRegistry) -> dict[str, Any] | None:
-    try:
-        text = registry.ecr.get_registry_policy().get("policyText")
-    except registry.ecr.exceptions.RegistryPolicyNotFoundException:
-        return None
-    policy: dict[str, Any] | None = json.loads(text) if text else None
+def registry_policy(registry: EcrRegistry) -> JsonObject | None:
+    """The registry policy (None when there is none)."""
+    text = registry.registry_policy_text()
+    policy: JsonObject | None = json.loads(text) if text else None
     return policy

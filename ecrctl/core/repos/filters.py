@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ecrctl.core.ecr.api import EcrRegistry
-from ecrctl.core.ecr.pacing import error_code
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.models import Repository
 
@@ -41,10 +40,4 @@ class RepositoryFilter:
 
 
 def has_lifecycle_policy(registry: EcrRegistry, repository: str) -> bool:
-    try:
-        registry.call("get_lifecycle_policy", repositoryName=repository)
-    except Exception as error:
-        if error_code(error) == "LifecyclePolicyNotFoundException":
-            return False
-        raise
-    return True
+    return registry.lifecycle_policy(repository) is not None

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
-from ecrctl.core.ecr.api import EcrRegistry
-from ecrctl.core.exceptions import InvalidInput, Refused
+from ecrctl.core.ecr.api import EcrRegistry, TagMutability
+from ecrctl.core.exceptions import (
+    InvalidInput,
+    Refused,
+    RepositoryAlreadyExists,
+    RepositoryNotEmpty,
+)
 from ecrctl.core.models import RemovalPlan, Repository, RepositoryDetails
 from ecrctl.core.names import validate_repository_name
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import (
+        CreateRepositoryRequestTypeDef,
+        ImageTagMutabilityExclusionFilterTypeDef,
+        TagTypeDef,
+    )
+
     from ecrctl.core.lifecycle.model import Policy
 
 
-def parse_resource_tags(pairs: list[str]) -> list[dict[str, str]]:
+def parse_resource_tags(pairs: list[str]) -> list[TagTypeDef]:
     """``KEY=VALUE`` pairs as ECR resource tags."""
-    tags: list[dict[str, str]] = []
+    tags: list[TagTypeDef] = []
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
@@ -37,10 +48,12 @@ _EXCEPTION_RE = re.compile(r"[0-9a-zA-Z._*-]{1,128}")
 MAX_EXCEPTIONS = 5  # botocore's ImageTagMutabilityExclusionFilters: 1 to 5
 
 
-def _patterns(option: str, patterns: Sequence[str]) -> list[dict[str, str]]:
+def _patterns(
+    option: str, patterns: Sequence[str]
+) -> list[ImageTagMutabilityExclusionFilterTypeDef]:
     if len(set(patterns)) > MAX_EXCEPTIONS:
         raise InvalidInput(f"too many {option} patterns: ECR takes at most {MAX_EXCEPTIONS}")
-    filters = []
+    filters: list[ImageTagMutabilityExclusionFilterTypeDef] = []
     for pattern in dict.fromkeys(patterns):
         if not _EXCEPTION_RE.fullmatch(pattern):
             raise InvalidInput(
@@ -58,7 +71,7 @@ def tag_mutability(
     mutable_except: Sequence[str] = (),
     no_except: bool = False,
     current: Repository | None = None,
-) -> dict[str, Any] | None:
+) -> TagMutability | None:
     """The ``imageTagMutability`` (and exclusion filters) to send; None leaves them as they are.
 
     Exceptions are never lost by accident: ``--immutable`` on a repository that is immutable
@@ -86,9 +99,9 @@ def tag_mutability(
     current_base = current.tag_mutability.split("_WITH_EXCLUSION", 1)[0] if current else None
     if immutable is None:
         if no_except and current_base:
-            return {"imageTagMutability": current_base}
+            return {"imageTagMutability": "IMMUTABLE" if current_base == "IMMUTABLE" else "MUTABLE"}
         return None
-    base = "IMMUTABLE" if immutable else "MUTABLE"
+    base: Literal["IMMUTABLE", "MUTABLE"] = "IMMUTABLE" if immutable else "MUTABLE"
     if current is not None and current.mutability_exceptions and not no_except:
         if current_base == base:
             return {
@@ -108,7 +121,6 @@ def tag_mutability(
 class RepositoryService:
     def __init__(self, registry: EcrRegistry) -> None:
         self.registry = registry
-        self.ecr = registry.ecr
 
     def create(
         self,
@@ -134,41 +146,37 @@ class RepositoryService:
             immutable_except=immutable_except,
             mutable_except=mutable_except,
         )
-        params: dict[str, Any] = {
+        chosen: TagMutability = mutability or {"imageTagMutability": "MUTABLE"}
+        request: CreateRepositoryRequestTypeDef = {
             "repositoryName": name,
-            **(mutability or {"imageTagMutability": "MUTABLE"}),
+            "imageTagMutability": chosen["imageTagMutability"],
             "imageScanningConfiguration": {"scanOnPush": scan_on_push},
         }
+        if "imageTagMutabilityExclusionFilters" in chosen:
+            exceptions = chosen["imageTagMutabilityExclusionFilters"]
+            request["imageTagMutabilityExclusionFilters"] = exceptions
         if kms_key:
-            params["encryptionConfiguration"] = {"encryptionType": "KMS", "kmsKey": kms_key}
+            request["encryptionConfiguration"] = {"encryptionType": "KMS", "kmsKey": kms_key}
         if resource_tags:
-            params["tags"] = resource_tags
+            request["tags"] = resource_tags
         try:
-            response = self.registry.call("create_repository", **params)
-        except self.ecr.exceptions.RepositoryAlreadyExistsException:
+            created = self.registry.create_repo(request)
+        except RepositoryAlreadyExists:
             if not exist_ok:
                 raise Refused(
                     f"repository {name} already exists (pass --exist-ok to accept that)"
                 ) from None
             return self.get(name), False
         if lifecycle_policy is not None:
-            self.registry.call(
-                "put_lifecycle_policy",
-                repositoryName=name,
-                lifecyclePolicyText=lifecycle_policy.text,
-            )
-        return Repository.from_api(response["repository"]), True
+            self.registry.set_lifecycle_policy(name, lifecycle_policy.text)
+        return Repository.from_api(created), True
 
     def get(self, name: str) -> Repository:
         validate_repository_name(name)
-        response = self.registry.call("describe_repositories", repositoryNames=[name])
-        return Repository.from_api(response["repositories"][0])
+        return Repository.from_api(self.registry.repository(name))
 
     def list_all(self, prefix: str | None = None) -> list[Repository]:
-        repos = [
-            Repository.from_api(item)
-            for item in self.registry.items("describe_repositories", "repositories")
-        ]
+        repos = [Repository.from_api(item) for item in self.registry.repositories()]
         if prefix:
             repos = [r for r in repos if r.name.startswith(prefix)]
         return sorted(repos, key=lambda r: r.name)
@@ -176,33 +184,21 @@ class RepositoryService:
     def image_stats(self, name: str) -> tuple[int, int]:
         """(image count, total size in bytes) of a repository."""
         count = size = 0
-        for image in self.registry.items("describe_images", "imageDetails", repositoryName=name):
+        for image in self.registry.images(name):
             count += 1
             size += int(image.get("imageSizeInBytes") or 0)
         return count, size
 
-    def _exists(self, operation: str, missing: type[BaseException], name: str) -> bool:
-        try:
-            self.registry.call(operation, repositoryName=name)
-        except missing:
-            return False
-        return True
-
     def show(self, name: str) -> RepositoryDetails:
         repository = self.get(name)
         count, size = self.image_stats(name)
-        errors = self.ecr.exceptions
-        tags = self.ecr.list_tags_for_resource(resourceArn=repository.arn).get("tags") or []
+        tags = self.registry.resource_tags(repository.arn)
         return RepositoryDetails(
             repository=repository,
             image_count=count,
             total_size_bytes=size,
-            has_lifecycle_policy=self._exists(
-                "get_lifecycle_policy", errors.LifecyclePolicyNotFoundException, name
-            ),
-            has_repository_policy=self._exists(
-                "get_repository_policy", errors.RepositoryPolicyNotFoundException, name
-            ),
+            has_lifecycle_policy=self.registry.lifecycle_policy(name) is not None,
+            has_repository_policy=self.registry.repository_policy(name) is not None,
             resource_tags={t["Key"]: t["Value"] for t in tags},
         )
 
@@ -234,13 +230,9 @@ class RepositoryService:
             current=current,
         )
         if mutability is not None:
-            self.registry.call("put_image_tag_mutability", repositoryName=name, **mutability)
+            self.registry.set_tag_mutability(name, mutability)
         if scan_on_push is not None:
-            self.registry.call(
-                "put_image_scanning_configuration",
-                repositoryName=name,
-                imageScanningConfiguration={"scanOnPush": scan_on_push},
-            )
+            self.registry.set_scan_on_push(name, scan_on_push)
         return self.get(name)
 
     def plan_removal(self, names: Sequence[str], *, force: bool) -> list[RemovalPlan]:
@@ -248,7 +240,7 @@ class RepositoryService:
         plans = []
         for name in names:
             self.get(name)
-            count, _ = self.image_stats(name)
+            count, size = self.image_stats(name)
             if count and not force:
                 plans.append(
                     RemovalPlan(
@@ -256,16 +248,17 @@ class RepositoryService:
                         count,
                         False,
                         f"holds {count} image(s); pass --force to remove them too",
+                        size,
                     )
                 )
             else:
-                plans.append(RemovalPlan(name, count, True))
+                plans.append(RemovalPlan(name, count, True, size_bytes=size))
         return plans
 
     def remove(self, name: str, *, force: bool) -> None:
         try:
-            self.registry.call("delete_repository", repositoryName=name, force=force)
-        except self.ecr.exceptions.RepositoryNotEmptyException:
+            self.registry.delete_repo(name, force=force)
+        except RepositoryNotEmpty:
             raise Refused(
                 f"repository {name} is not empty; pass --force to remove its images too"
             ) from None

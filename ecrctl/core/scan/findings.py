@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.models import SEVERITIES
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import (
+        EnhancedImageScanFindingTypeDef,
+        ImageScanFindingTypeDef,
+        VulnerablePackageTypeDef,
+    )
 
 _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 # Inspector's severities are ECR's, except that it says UNTRIAGED where ECR says UNDEFINED.
@@ -63,7 +71,7 @@ class Finding:
     def rank(self) -> int:
         return _RANK[self.severity]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "id": self.id,
             "severity": self.severity,
@@ -79,14 +87,14 @@ class Finding:
         }
 
 
-def _float(value: Any) -> float | None:
+def _float(value: float | str | None) -> float | None:
     try:
         return float(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
 
 
-def from_basic(data: dict[str, Any]) -> Finding:
+def from_basic(data: ImageScanFindingTypeDef) -> Finding:
     attributes = {a.get("key"): a.get("value") for a in data.get("attributes") or []}
     score = _float(attributes.get("CVSS3_SCORE"))
     if score is None:
@@ -103,7 +111,7 @@ def from_basic(data: dict[str, Any]) -> Finding:
     )
 
 
-def _package_version(package: dict[str, Any]) -> str | None:
+def _package_version(package: VulnerablePackageTypeDef) -> str | None:
     version = package.get("version")
     if not version:
         return None
@@ -120,7 +128,7 @@ def _joined(values: Iterable[str | None]) -> str | None:
     return ", ".join(dict.fromkeys(present)) if present else None
 
 
-def from_enhanced(data: dict[str, Any]) -> Finding:
+def from_enhanced(data: EnhancedImageScanFindingTypeDef) -> Finding:
     details = data.get("packageVulnerabilityDetails") or {}
     packages = details.get("vulnerablePackages") or []
     recommendation = (data.get("remediation") or {}).get("recommendation") or {}

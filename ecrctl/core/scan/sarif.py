@@ -12,9 +12,10 @@ how many of each severity were dropped (``droppedResults``), so the caller can t
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any
+from typing import TypedDict
 
 from ecrctl import __version__
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.scan.findings import Finding
 from ecrctl.core.scan.scans import ScanReport
 
@@ -44,6 +45,24 @@ _DEFAULT_SCORES = {
 }
 
 
+class SarifRunProperties(TypedDict):
+    image: str
+    imageDigest: str | None
+    scanStatus: str
+    scanner: str
+    droppedResults: dict[str, int]  # severity -> findings left out (GitHub's MAX_RESULTS)
+
+
+class SarifRun(TypedDict):
+    tool: JsonObject
+    automationDetails: JsonObject
+    results: list[JsonObject]
+    properties: SarifRunProperties
+
+
+SarifLog = TypedDict("SarifLog", {"$schema": str, "version": str, "runs": list[SarifRun]})
+
+
 def _security_severity(findings: list[Finding]) -> str:
     worst = min(findings, key=lambda f: f.rank)
     scores = [f.score for f in findings if f.score is not None and f.rank == worst.rank]
@@ -51,10 +70,10 @@ def _security_severity(findings: list[Finding]) -> str:
     return f"{value:.1f}"
 
 
-def _rule(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
+def _rule(rule_id: str, findings: list[Finding]) -> JsonObject:
     worst = min(findings, key=lambda f: f.rank)
     summary = worst.title or f"{rule_id} ({worst.severity})"
-    rule: dict[str, Any] = {
+    rule: JsonObject = {
         "id": rule_id,
         "name": rule_id,
         "shortDescription": {"text": summary.splitlines()[0][:1000] if summary else rule_id},
@@ -101,7 +120,7 @@ def _message(finding: Finding) -> str:
     return f"{finding.id} ({finding.severity}) in {where}{fix}"
 
 
-def to_sarif(report: ScanReport, image_uri: str, *, limit: int = MAX_RESULTS) -> dict[str, Any]:
+def to_sarif(report: ScanReport, image_uri: str, *, limit: int = MAX_RESULTS) -> SarifLog:
     """The SARIF log of one scan report; ``image_uri`` names the scanned image.
 
     At most ``limit`` results (hence rules): see the module docstring."""
@@ -111,9 +130,9 @@ def to_sarif(report: ScanReport, image_uri: str, *, limit: int = MAX_RESULTS) ->
         by_rule.setdefault(finding.id, []).append(finding)
     rule_ids = list(by_rule)
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-    results = []
+    results: list[JsonObject] = []
     for finding in findings:
-        result: dict[str, Any] = {
+        result: JsonObject = {
             "ruleId": finding.id,
             "ruleIndex": index[finding.id],
             "level": _LEVELS[finding.severity],

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import (
@@ -23,7 +23,10 @@ from ecrctl.core.exceptions import (
     NotFound,
     Refused,
     RepositoryNotFound,
+    ScanLimitExceeded,
+    ScanNotFound,
 )
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.models import iso
 from ecrctl.core.polling import Schedule, poll
 from ecrctl.core.scan.findings import (
@@ -33,6 +36,13 @@ from ecrctl.core.scan.findings import (
     severity_counts,
     sort_findings,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import (
+        DescribeImageScanFindingsResponseTypeDef,
+        ImageIdentifierTypeDef,
+        ImageScanFindingsTypeDef,
+    )
 
 DONE = frozenset({"COMPLETE", "ACTIVE"})
 IN_PROGRESS = frozenset({"IN_PROGRESS", "PENDING"})
@@ -87,7 +97,7 @@ class ScanReport:
     def failed(self) -> bool:
         return self.status not in DONE and self.status not in IN_PROGRESS
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "repository": self.repository,
             "registryId": self.registry_id,
@@ -104,7 +114,11 @@ class ScanReport:
         }
 
 
-def _readable(status: str, body: dict[str, Any] | None, first_page: dict[str, Any]) -> bool:
+def _readable(
+    status: str,
+    body: ImageScanFindingsTypeDef | None,
+    first_page: ImageScanFindingsTypeDef,
+) -> bool:
     """True once the findings of a finished scan can be read (see the module docstring)."""
     if status not in DONE or body is None:
         return False
@@ -144,26 +158,21 @@ class ScanService:
         self.first_interval = first_interval
         self.max_interval = max_interval
 
-    def start(self, repository: str, image_id: dict[str, str]) -> StartOutcome:
+    def start(self, repository: str, image_id: ImageIdentifierTypeDef) -> StartOutcome:
         """Start a basic scan; ECR's one-scan-per-image-per-24-hours refusal is not an error."""
         try:
-            response = self.registry.call(
-                "start_image_scan", repositoryName=repository, imageId=image_id
-            )
-        except self.registry.ecr.exceptions.LimitExceededException as error:
-            message = str(error.response.get("Error", {}).get("Message") or "").strip()
-            return StartOutcome(started=False, message=message or None)
+            response = self.registry.start_scan(repository, image_id)
+        except ScanLimitExceeded as refusal:
+            return StartOutcome(started=False, message=str(refusal) or None)
         status = (response.get("imageScanStatus") or {}).get("status")
         return StartOutcome(started=True, status=status)
 
-    def fetch(self, repository: str, image_id: dict[str, str]) -> ScanReport:
+    def fetch(self, repository: str, image_id: ImageIdentifierTypeDef) -> ScanReport:
         """The scan as ECR reports it now; every page of findings once it is readable."""
-        pages = self.registry.pages(
-            "describe_image_scan_findings", repositoryName=repository, imageId=image_id
-        )
+        pages = self.registry.scan_findings(repository, image_id)
         try:
-            page = next(pages)
-        except self.registry.ecr.exceptions.ScanNotFoundException:
+            page: DescribeImageScanFindingsResponseTypeDef = next(pages)
+        except ScanNotFound:
             name = repository + _reference(image_id)
             raise NotFound(f"no scan found for {name}: start one with --start") from None
         state = page.get("imageScanStatus") or {}
@@ -193,7 +202,7 @@ class ScanService:
     def wait(
         self,
         repository: str,
-        image_id: dict[str, str],
+        image_id: ImageIdentifierTypeDef,
         *,
         timeout: float,
         on_status: StatusCallback | None = None,
@@ -204,7 +213,7 @@ class ScanService:
         A scan not recorded yet is waited for too (one started a moment ago, or the scan on
         push of an image just pushed); if none appears within ``timeout``: NotFound."""
         name = repository + _reference(image_id)
-        last: dict[str, Any] = {}
+        last: dict[str, str | bool | None] = {}
 
         def check(elapsed: float) -> ScanReport | None:
             found = True
@@ -252,13 +261,13 @@ class ScanService:
         return poll(check, schedule, timed_out=timed_out)
 
 
-def _normalise(body: dict[str, Any]) -> list[Finding]:
+def _normalise(body: ImageScanFindingsTypeDef) -> list[Finding]:
     return [from_basic(f) for f in body.get("findings") or []] + [
         from_enhanced(f) for f in body.get("enhancedFindings") or []
     ]
 
 
-def _reference(image_id: dict[str, str]) -> str:
+def _reference(image_id: ImageIdentifierTypeDef) -> str:
     if image_id.get("imageDigest"):
         return "@" + image_id["imageDigest"]
     if image_id.get("imageTag"):

@@ -26,7 +26,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ecrctl.core.exceptions import ConfigurationError
-from ecrctl.core.privatefile import UnsafePath, ensure_private_dir, read_private, write_private
+from ecrctl.core.jsontypes import JsonObject
+from ecrctl.core.privatefile import (
+    UnsafePath,
+    ensure_private_dir,
+    read_private_object,
+    write_private,
+)
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 MAX_FILE_BYTES = 64 * 1024  # a token file is well under 8 KiB
@@ -85,8 +91,8 @@ class Registration:
     def __repr__(self) -> str:  # never the secret
         return f"Registration({self.client_id!r}, expires {format_time(self.expires_at)})"
 
-    def to_file(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def to_file(self) -> JsonObject:
+        data: JsonObject = {
             "clientId": self.client_id,
             "clientSecret": self.client_secret,
             "expiresAt": format_time(self.expires_at),
@@ -131,9 +137,9 @@ class SsoToken:
     def expired(self, now: datetime) -> bool:
         return self.expires_at <= now
 
-    def to_file(self) -> dict[str, Any]:
+    def to_file(self) -> JsonObject:
         """The aws CLI v2's fields, in its order."""
-        data: dict[str, Any] = {
+        data: JsonObject = {
             "startUrl": self.start_url,
             "region": self.region,
             "accessToken": self.access_token,
@@ -183,14 +189,7 @@ class SsoCache:
     def read(self, key: str) -> dict[str, Any] | None:
         """The file's JSON object; None when absent, unreadable, not JSON, or not to be trusted
         (a symbolic link, another user's, writable by others, in such a directory)."""
-        raw = read_private(self.path(key), MAX_FILE_BYTES, dir_levels=1)
-        if raw is None:
-            return None
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            return None
-        return data if isinstance(data, dict) else None
+        return read_private_object(self.path(key), MAX_FILE_BYTES, dir_levels=1)
 
     def write(self, key: str, data: Mapping[str, Any]) -> str:
         """Write the file whole (mode 0600, directory 0700); ConfigurationError (exit 4) when

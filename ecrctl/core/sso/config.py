@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecrctl.core.exceptions import ConfigurationError
+from ecrctl.core.jsontypes import JsonObject
 
 REQUIRED = ("sso_start_url", "sso_region")
 
@@ -46,7 +47,7 @@ class SsoProfile:
         """What one sign-in serves, for people: the session, or the start URL."""
         return f"sso-session {self.session}" if self.session else self.start_url
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "profile": self.profile,
             "ssoSession": self.session,

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.exceptions import SignInRequired
 from ecrctl.core.polling import Schedule, poll
@@ -28,6 +28,10 @@ from ecrctl.core.sso.config import SsoProfile
 
 if TYPE_CHECKING:
     from mypy_boto3_sso_oidc import SSOOIDCClient
+    from mypy_boto3_sso_oidc.type_defs import (
+        CreateTokenResponseTypeDef,
+        RegisterClientRequestTypeDef,
+    )
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_GRANT = "refresh_token"
@@ -47,7 +51,7 @@ class Timing:
 
     now: Callable[[], datetime] = field(default=_utc_now)
     clock: Callable[[], float] = field(default=time.monotonic)
-    sleep: Callable[[float], Any] = field(default=time.sleep)
+    sleep: Callable[[float], object] = field(default=time.sleep)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,10 @@ def registration(
         return cached
     # botocore's client names: the session's, or the time for a legacy profile
     suffix = profile.session if profile.session is not None else int(timing.now().timestamp())
-    arguments: dict[str, Any] = {"clientName": f"botocore-client-{suffix}", "clientType": "public"}
+    arguments: RegisterClientRequestTypeDef = {
+        "clientName": f"botocore-client-{suffix}",
+        "clientType": "public",
+    }
     if profile.scopes:
         arguments["scopes"] = list(profile.scopes)
     answer = oidc.register_client(**arguments)
@@ -99,7 +106,9 @@ def registration(
     return made
 
 
-def _token_from(answer: Any, profile: SsoProfile, client: Registration, timing: Timing) -> SsoToken:
+def _token_from(
+    answer: CreateTokenResponseTypeDef, profile: SsoProfile, client: Registration, timing: Timing
+) -> SsoToken:
     return SsoToken(
         start_url=profile.start_url,
         region=profile.region,

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ecrctl.core.exceptions import ConfigurationError
+from ecrctl.core.jsontypes import JsonObject
 from ecrctl.core.sso.cache import SsoCache, format_time
 from ecrctl.core.sso.config import SsoProfile
 from ecrctl.core.sso.device import DeviceCode, Timing, device_sign_in, registration
@@ -37,7 +38,7 @@ class SignInResult:
     cache_file: str
     role_checked: bool  # the portal gave credentials for the profile's account and role
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             **self.profile.to_json(),
             "expiresAt": format_time(self.expires_at),
@@ -52,7 +53,7 @@ class SignOutResult:
     removed: bool  # a cached token was there and is gone
     portal_logout: bool  # the portal ended the session
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             **self.profile.to_json(),
             "removed": self.removed,

@@ -12,8 +12,9 @@ from ecrctl.cli.output import View
 from ecrctl.cli.values import finite
 
 if TYPE_CHECKING:
-    from mypy_boto3_ecr import ECRClient
     from mypy_boto3_sts.type_defs import CredentialsTypeDef
+
+    from ecrctl.core.ecr.api import EcrRegistry
 
 
 def _pause(
@@ -255,6 +256,7 @@ def check_role(
     ],
 ) -> None:
     """Assume the role with the ExternalId and read ECR, as the partner will (exit 4 if not)."""
+    from ecrctl.core.ecr.api import EcrRegistry
     from ecrctl.core.events.deploy import check_external_id, check_role_arn
     from ecrctl.core.events.deploy import check_role as run_check
 
@@ -263,15 +265,8 @@ def check_role(
     app_state = state(ctx)
     clients = app_state.clients()
 
-    def ecr_for(credentials: CredentialsTypeDef) -> ECRClient:
-        return clients.core.create_client(  # type: ignore[no-any-return]
-            "ecr",
-            region_name=clients.region,
-            endpoint_url=clients.settings.endpoint_url,
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
+    def ecr_for(credentials: CredentialsTypeDef) -> EcrRegistry:
+        return EcrRegistry(clients.assumed_ecr(credentials))
 
     found = run_check(clients.client("sts"), role_arn, external_id, ecr_for)
     more = "+" if found.more else ""

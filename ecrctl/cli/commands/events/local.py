@@ -61,9 +61,10 @@ def listen(
     """
     import signal
 
-    from ecrctl.core.events.inbound import printable
+    from ecrctl.cli.query import QueryFailed
+    from ecrctl.core.events.inbound import BadEvent, EcrEvent, summary
     from ecrctl.core.events.listener import Rejection, WebhookListener
-    from ecrctl.core.events.samples import summary
+    from ecrctl.core.inputs import printable
 
     if count is not None and count < 1:
         raise InvalidInput("--count must be at least 1")
@@ -74,9 +75,12 @@ def listen(
         raise InvalidInput("--password-stdin needs --username")
     app_state = state(ctx)
 
-    def on_event(event: dict[str, Any]) -> None:
+    def on_event(event: EcrEvent) -> None:
         line = [printable(field) for field in summary(event)]
-        app_state.emit(View(doc=event, rows=[line], text=[line], json_lines=True))
+        try:
+            app_state.emit(View(doc=event, rows=[line], text=[line], json_lines=True))
+        except QueryFailed as error:  # on this event's shape: the next one may do
+            raise BadEvent(str(error)) from None
 
     def on_reject(rejection: Rejection) -> None:
         client, reason = printable(rejection.client), printable(rejection.reason)

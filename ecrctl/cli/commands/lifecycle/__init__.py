@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,8 +19,10 @@ from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.names import without_reference
 
 if TYPE_CHECKING:  # the lifecycle core is imported by the commands, not by --help
-    from ecrctl.core.lifecycle.evaluate import Evaluation
+    from ecrctl.core.jsontypes import JsonObject
+    from ecrctl.core.lifecycle.evaluate import Decision, Evaluation
     from ecrctl.core.lifecycle.model import Policy
+    from ecrctl.core.lifecycle.preview import LifecycleService
 
 app = typer.Typer(
     help="Validate, preview (offline or on AWS), put, show and delete lifecycle policies.",
@@ -38,7 +40,7 @@ def _unread(repository: str, unread: tuple[str, ...]) -> None:
         )
 
 
-def _service(app_state: AppState, repo: str) -> tuple[str, Any]:
+def _service(app_state: AppState, repo: str) -> tuple[str, LifecycleService]:
     from ecrctl.core.lifecycle.preview import LifecycleService
 
     # A pasted image URI names its repository; the tag does not matter to a policy.
@@ -59,7 +61,7 @@ def validate(
     app_state = state(ctx)
     text, source = read_text(file)
     policy, problems = check_policy(text)
-    doc: dict[str, Any] = {
+    doc: JsonObject = {
         "file": source,
         "valid": policy is not None,
         "rules": len(policy.rules) if policy is not None else None,
@@ -156,21 +158,29 @@ def preview(
             result = service.remote_preview(
                 repository, candidate, timeout=timeout, on_status=_previewing(repository, status)
             )
-        doc = {"repository": repository, "source": "remote", "policy": label, **result.to_json()}
+        doc: JsonObject = {
+            "repository": repository,
+            "source": "remote",
+            "policy": label,
+            **result.to_json(),
+        }
         say(f"{repository} (AWS preview): {summary(result.affected, None)}")
         if compare:
             doc["differences"] = _differences(service, repository, candidate, result.affected)
-        app_state.emit(affected_view(doc, f"{repository} (AWS preview)"))
+        app_state.emit(affected_view(doc, f"{repository} (AWS preview)", result.affected))
         return
     when = parse_at(at, datetime.now(UTC))
     evaluation = _evaluate(service, repository, candidate, when)
     doc = {"repository": repository, "source": "local", "policy": label, **evaluation.to_json()}
     title = f"{repository} at {short_time(iso(when))} UTC"
     say(f"{title}: {summary(evaluation.affected, evaluation.kept, evaluation.later)}")
-    app_state.emit(affected_view(doc, title))
+    shown = (evaluation.affected, evaluation.later, evaluation.kept)
+    app_state.emit(affected_view(doc, title, *shown))
 
 
-def _evaluate(service: Any, repository: str, candidate: Policy | None, at: datetime) -> Evaluation:
+def _evaluate(
+    service: LifecycleService, repository: str, candidate: Policy | None, at: datetime
+) -> Evaluation:
     """The policy (None: the current one) on the repository's images at ``at``; a warning
     first when index manifests could not be read."""
     from ecrctl.core.lifecycle.change import evaluate_on
@@ -181,8 +191,8 @@ def _evaluate(service: Any, repository: str, candidate: Policy | None, at: datet
 
 
 def _differences(
-    service: Any, repository: str, candidate: Policy | None, remote: list[Any]
-) -> list[dict[str, Any]]:
+    service: LifecycleService, repository: str, candidate: Policy | None, remote: list[Decision]
+) -> list[JsonObject]:
     """The local evaluation of the same policy now, against AWS's answer: each difference on
     stderr, all of them for the JSON document."""
     from ecrctl.core.lifecycle.compare import differences
@@ -240,16 +250,17 @@ def put(
     change = plan_policy_change(service, repository, policy, at=datetime.now(UTC))
     _unread(repository, change.unread)
     title = f"{repository}: what the policy would do now"
+    shown = (change.evaluation.affected, change.evaluation.later)  # the document's (_PUT_KEYS)
     if not change.changed:
         say(f"{repository} already has this lifecycle policy; nothing to change")
-        app_state.emit(affected_view(change.to_json(), title))
+        app_state.emit(affected_view(change.to_json(), title, *shown))
         return
     for line in change.diff:
         say(line)
     _say_evaluation(repository, change.evaluation)
     if dry_run:
         say("dry run: nothing changed")
-        app_state.emit(affected_view(change.to_json(), title))
+        app_state.emit(affected_view(change.to_json(), title, *shown))
         return
     expiring = change.expiring
     confirm(
@@ -259,7 +270,7 @@ def put(
     )
     change = apply_policy_change(service, change)
     say(f"put the lifecycle policy on {repository}")
-    app_state.emit(affected_view(change.to_json(), title))
+    app_state.emit(affected_view(change.to_json(), title, *shown))
 
 
 def _policy_to_put(
@@ -316,7 +327,9 @@ def delete(ctx: typer.Context, repo: RepoArg, yes: Yes = False, dry_run: DryRun 
     app_state = state(ctx)
     repository, service = _service(app_state, repo)
     stored = service.get(repository)
-    rules = len(stored.document.get("rules") or []) if isinstance(stored.document, dict) else 0
+    document = stored.document
+    found = document.get("rules") if isinstance(document, dict) else None
+    rules = len(found) if isinstance(found, list | dict) else 0
     doc = {"repository": repository, "deleted": not dry_run, "policy": stored.document}
     view = View.record(
         {**doc, "rules": rules},

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ecrctl.cli.output import View, short_digest, short_time
+from ecrctl.core.models import iso
 
 if TYPE_CHECKING:  # the lifecycle core is imported by the commands, not by --help
     from ecrctl.core.lifecycle.evaluate import Decision
@@ -19,49 +21,46 @@ def rule_of(decision: Decision) -> str:
     return str(decision.rule_priority) if decision.rule_priority is not None else "-"
 
 
-def _action(entry: dict[str, Any]) -> str:
+def _action(decision: Decision) -> str:
     """``expire``, ``transition``, ``keep``; ``expire-later`` / ``transition-later`` for an image
     acted on only on a later evaluation, after the indexes that reference it."""
-    return str(entry["action"]) + ("-later" if entry.get("later") else "")
+    return decision.action + ("-later" if decision.later else "")
 
 
-def _note(entry: dict[str, Any]) -> str:
-    held_by = entry.get("referencedBy") or []
-    if not held_by:
+def _note(decision: Decision) -> str:
+    if not decision.held_by:
         return ""
-    indexes = ", ".join(short_digest(d) for d in held_by)
-    if not entry.get("later"):
+    indexes = ", ".join(short_digest(d) for d in decision.held_by)
+    if not decision.later:
         return f"referenced by kept index {indexes}"
-    verb = "expires" if entry["action"] == "expire" else "is archived"
+    verb = "expires" if decision.action == "expire" else "is archived"
     return f"{verb} after its index {indexes}"
 
 
-def affected_view(doc: dict[str, Any], title: str) -> View:
-    """From the document's ``affected``, ``later`` and ``kept`` entries (when there). Text: one
-    line per image acted on now or later (digest, tags, rule priority, action); the table also
-    lists what is kept, and says which index keeps or delays an image."""
-
-    def tags(entry: dict[str, Any]) -> str:
-        return ",".join(entry["tags"]) if entry["tags"] else "-"
-
-    def rule(entry: dict[str, Any]) -> str:
-        priority = entry["rulePriority"]
-        return "-" if priority is None else str(priority)
-
-    acted: list[dict[str, Any]] = doc["affected"] + (doc.get("later") or [])
-    shown = acted + (doc.get("kept") or [])
-    notes = [_note(e) for e in shown]
+def affected_view(
+    doc: object,
+    title: str,
+    affected: Sequence[Decision],
+    later: Sequence[Decision] = (),
+    kept: Sequence[Decision] = (),
+) -> View:
+    """The document, shown as its ``affected``, ``later`` and ``kept`` decisions (those it
+    holds). Text: one line per image acted on now or later (digest, tags, rule priority,
+    action); the table also lists what is kept, and says which index keeps or delays an image."""
+    acted = [*affected, *later]
+    shown = [*acted, *kept]
+    notes = [_note(d) for d in shown]
     headers: tuple[str, ...] = ("digest", "tags", "pushed", "storage", "rule", "action")
     rows = [
         [
-            short_digest(e["digest"]),
-            tags(e),
-            short_time(e["pushedAt"]),
-            e["storageClass"],
-            rule(e),
-            _action(e),
+            short_digest(d.image.digest),
+            tags_of(d),
+            short_time(iso(d.image.pushed_at)),
+            d.image.storage_class,
+            rule_of(d),
+            _action(d),
         ]
-        for e in shown
+        for d in shown
     ]
     if any(notes):
         headers += ("note",)
@@ -70,7 +69,7 @@ def affected_view(doc: dict[str, Any], title: str) -> View:
         doc=doc,
         headers=headers,
         rows=rows,
-        text=[[e["digest"], tags(e), rule(e), _action(e)] for e in acted],
+        text=[[d.image.digest, tags_of(d), rule_of(d), _action(d)] for d in acted],
         title=title,
     )
 

@@ -6,13 +6,11 @@ and the token cache are then written one login at a time, in the order of the so
 
 from __future__ import annotations
 
-from typing import Any
-
 from ecrctl.cli import fleet
 from ecrctl.cli.commands.login.lines import login_line, token_cache
 from ecrctl.cli.common import AppState, OrgOptions, say
 from ecrctl.cli.output import View
-from ecrctl.core.fleet import ProfileContext
+from ecrctl.core.fleet import Outcome, ProfileContext
 from ecrctl.core.login.targets import RegistryToken, TokenRequest, fetch_tokens
 
 
@@ -34,14 +32,14 @@ def login_everywhere(
 
     def read(context: ProfileContext, region: str) -> list[RegistryToken]:
         request = TokenRequest(context.access.profile, region)
-        return list(fetch_tokens(context.access.client("ecr", region), request))
+        return list(fetch_tokens(context.access.registry(region), request))
 
     result = fleet.run(app_state, asked, read)
     cache = token_cache()
     docker_config = DockerConfig()
     user_config = load_user_config() if helper else None
     mode: LoginMode = "helper" if helper else "store"
-    views: list[tuple[Any, View]] = []
+    views: list[tuple[Outcome[list[RegistryToken]], View]] = []
     for outcome in result.succeeded:
         identity = resolve_identity(outcome.source.profile, endpoint_url=endpoint)
         docs = []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Sized
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +17,11 @@ from ecrctl.core.exceptions import InvalidInput, Refused
 from ecrctl.core.registry import settings as rs
 from ecrctl.core.registry.change import plan_blob_mounting, plan_scanning
 from ecrctl.core.registry.overview import overview
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ReplicationConfigurationOutputTypeDef
+
+    from ecrctl.core.jsontypes import JsonObject
 
 app = typer.Typer(
     help="EcrRegistry-wide settings: scanning, replication, pull-through cache, blob mounting.",
@@ -32,7 +38,7 @@ blob_app = typer.Typer(
 # -- show -------------------------------------------------------------------------------------
 
 
-def _scanning_lines(config: dict[str, Any] | None) -> list[str]:
+def _scanning_lines(config: rs.ScanningConfiguration | None) -> list[str]:
     if config is None:
         return []
     if not config["rules"]:
@@ -44,7 +50,7 @@ def _scanning_lines(config: dict[str, Any] | None) -> list[str]:
     ]
 
 
-def _replication_lines(config: dict[str, Any] | None) -> list[str]:
+def _replication_lines(config: ReplicationConfigurationOutputTypeDef | None) -> list[str]:
     if config is None:
         return []
     lines = []
@@ -53,6 +59,13 @@ def _replication_lines(config: dict[str, Any] | None) -> list[str]:
         prefixes = ",".join(f["filter"] for f in rule.get("repositoryFilters", [])) or "*"
         lines.append(f"{prefixes} -> {where}")
     return lines or ["none"]
+
+
+def _policy_line(policy: JsonObject | None) -> str:
+    if policy is None:
+        return "none"
+    statements = policy.get("Statement", [])
+    return f"{len(statements) if isinstance(statements, Sized) else 1} statement(s)"
 
 
 @app.command("show")
@@ -82,11 +95,7 @@ def show(ctx: typer.Context) -> None:
         (
             "registry policy",
             "registryPolicy",
-            [
-                "none"
-                if sections["registryPolicy"] is None
-                else f"{len(sections['registryPolicy'].get('Statement', []))} statement(s)"
-            ],
+            [_policy_line(sections["registryPolicy"])],
         ),
     )
     for label, key, lines in sections_shown:

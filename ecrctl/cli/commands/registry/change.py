@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import TypeVar
 
 from ecrctl.cli.common import AppState, confirm, say
 from ecrctl.cli.output import View, cell
 from ecrctl.core.registry.change import SettingPlan, SettingResult
 
+T = TypeVar("T")
 
-def decide(plan: SettingPlan, *, question: str, yes: bool, dry_run: bool) -> SettingResult:
+
+def decide(plan: SettingPlan[T], *, question: str, yes: bool, dry_run: bool) -> SettingResult[T]:
     """Show the change; stop for --dry-run or when it would change nothing; ask (on a
     terminal; --yes off one) and apply it."""
     change = plan.change
@@ -29,12 +32,12 @@ def decide(plan: SettingPlan, *, question: str, yes: bool, dry_run: bool) -> Set
 
 def apply_change(
     app_state: AppState,
-    plan: SettingPlan,
+    plan: SettingPlan[T],
     *,
     question: str,
     yes: bool,
     dry_run: bool,
-    extra: dict[str, Any] | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> None:
     """The one way a registry setting changes: decide, then emit before/after."""
     result = decide(plan, question=question, yes=yes, dry_run=dry_run)
@@ -46,5 +49,5 @@ def apply_change(
     )
 
 
-def _short(value: Any) -> str:
+def _short(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,14 @@ from ecrctl.core.names import validate_account, validate_region
 from ecrctl.core.registry import replication as rp
 from ecrctl.core.registry.change import SettingPlan
 from ecrctl.core.registry.replication_change import plan_replication_add, plan_replication_remove
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr.type_defs import ReplicationRuleOutputTypeDef
+
+    from ecrctl.core.jsontypes import JsonObject
+    from ecrctl.core.models import Image
+    from ecrctl.core.registry.settings import SettingChangeDoc
+    from ecrctl.session import Clients
 
 replication_app = typer.Typer(
     help="Replicate images to other regions and accounts.", no_args_is_help=True
@@ -33,7 +41,7 @@ ToAccount = Annotated[
 ]
 
 
-def _rows(rules: list[dict[str, Any]]) -> list[list[str]]:
+def _rows(rules: list[ReplicationRuleOutputTypeDef]) -> list[list[str]]:
     rows = []
     for rule in rules:
         prefixes = [f["filter"] for f in rule.get("repositoryFilters", [])] or ["*"]
@@ -106,7 +114,7 @@ def set_(
         destination_profile=apply_destination_profile,
         open_destination=open_destination,
     )
-    extra: dict[str, Any] = {"destinationPolicyStatement": plan.statement}
+    extra: dict[str, object] = {"destinationPolicyStatement": plan.statement}
     if plan.destination_policy is not None:
         extra["destinationPolicy"] = _destination_policy(
             plan.destination_policy, plan.account, yes=yes, dry_run=dry_run
@@ -128,8 +136,8 @@ def set_(
 
 
 def _destination_policy(
-    policy: SettingPlan, account: str, *, yes: bool, dry_run: bool
-) -> dict[str, Any]:
+    policy: SettingPlan[JsonObject | None], account: str, *, yes: bool, dry_run: bool
+) -> SettingChangeDoc[JsonObject | None]:
     """The destination account's registry policy: shown, asked for and put first."""
     if not policy.changed:
         say(f"destination registry policy of {account} already allows replication")
@@ -180,7 +188,7 @@ def remove(
 
 
 def emit_image_replication(
-    app_state: AppState, clients: Any, repository: str, found: list[Any]
+    app_state: AppState, clients: Clients, repository: str, found: list[Image]
 ) -> None:
     """``ecrctl images REPO --replication``: one row per image and destination."""
     ecr = EcrRegistry(clients.ecr(), clients.settings.registry_id)

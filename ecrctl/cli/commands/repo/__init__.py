@@ -25,7 +25,7 @@ from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, date_only, short_time
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import Refused
-from ecrctl.core.models import Repository, human_size
+from ecrctl.core.models import Repository, RepositoryDetailsJson, human_size
 from ecrctl.core.names import without_reference
 from ecrctl.core.repos.repositories import RepositoryService
 
@@ -171,7 +171,7 @@ def list_(
             app_state,
             profiles,
             regions,
-            lambda c, region: listed(EcrRegistry(c.access.client("ecr", region))),
+            lambda c, region: listed(c.access.registry(region)),
             list_view,
             org=org,
         )
@@ -200,6 +200,10 @@ def list_view(repos: list[Repository]) -> View:
     )
 
 
+class ShownRepository(RepositoryDetailsJson):
+    mayPull: str  # who may pull besides the repository's account (its repository policy)
+
+
 @app.command("show")
 def show(ctx: typer.Context, name: RepoArg) -> None:
     """Settings, image count, total size, and whether policies exist."""
@@ -208,7 +212,12 @@ def show(ctx: typer.Context, name: RepoArg) -> None:
     details = RepositoryService(EcrRegistry(clients.ecr(), clients.settings.registry_id)).show(
         ref.repository
     )
-    doc = details.to_json()
+    may_pull = (
+        pull_summary(clients, ref.repository)
+        if details.has_repository_policy
+        else ("own account only")
+    )
+    doc: ShownRepository = {**details.to_json(), "mayPull": may_pull}
     view = View.record(
         doc,
         [
@@ -231,14 +240,9 @@ def show(ctx: typer.Context, name: RepoArg) -> None:
     size = details.total_size_bytes
     view.rows[10][1] = f"{human_size(size)} ({size} bytes)"
 
-    doc["mayPull"] = (
-        pull_summary(clients, ref.repository)
-        if details.has_repository_policy
-        else ("own account only")
-    )
-    view.rows.append(["may pull", doc["mayPull"]])
+    view.rows.append(["may pull", may_pull])
     assert view.text is not None
-    view.text.append(["mayPull", doc["mayPull"]])
+    view.text.append(["mayPull", may_pull])
     app_state.emit(view)
 
 
@@ -320,13 +324,16 @@ def remove(
             f"{len(refused)} of {_count(len(plans), 'repository', 'repositories')} not removed; "
             "nothing changed"
         )
+    action = "would remove" if dry_run else "removed"
     view = View(
         doc=[{**p.to_json(), "removed": not dry_run} for p in plans],
-        headers=("repository", "images", "action"),
-        rows=[
-            [p.name, str(p.image_count), "would remove" if dry_run else "removed"] for p in plans
+        headers=("repository", "images", "size", "action"),
+        rows=[[p.name, str(p.image_count), human_size(p.size_bytes), action] for p in plans],
+        # A dry run says what it would remove (images, bytes); a removal, what it removed.
+        text=[
+            [p.name, str(p.image_count), str(p.size_bytes), action] if dry_run else [p.name]
+            for p in plans
         ],
-        text=[[p.name] for p in plans],
     )
     if dry_run:
         say("dry run: nothing changed")

@@ -6,7 +6,6 @@ asks on a terminal (--yes otherwise): it changes who may read the images.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -103,10 +102,14 @@ def set_(
     """Replace the repository policy with FILE (checked locally first: JSON, size, actions)."""
     import sys
 
-    try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"cannot read {file}: {getattr(error, 'strerror', error)}") from None
+    from ecrctl.core.access.repo_policy import MAX_POLICY_CHARS
+    from ecrctl.core.inputs import read_at_most, read_file_at_most
+
+    hint = f"; ECR takes a repository policy of at most {MAX_POLICY_CHARS:,} (nothing was sent)"
+    if file == "-":
+        text = read_at_most(sys.stdin, MAX_POLICY_CHARS, "<stdin>", hint)
+    else:
+        text = read_file_at_most(file, MAX_POLICY_CHARS, hint)
     new = parse_policy(text, source=file)
     app_state = state(ctx)
     name, policies, _ = _service(app_state, repo)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,8 +18,12 @@ from ecrctl.cli.common import (
 )
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
+from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.login.targets import reported_host
 from ecrctl.core.names import full_uri, resolve_host
+
+if TYPE_CHECKING:
+    from ecrctl.session import Clients
 
 
 def uri(
@@ -53,7 +57,7 @@ def uri(
         registry_id=clients.settings.registry_id,
         region=lambda: clients.region,
         account=clients.account,  # sso_account_id when no credentials can be had
-        reported=lambda: reported_host(clients.ecr(), clients.settings.registry_id),
+        reported=lambda: _reported(clients),
     )
     text = full_uri(image, host)
     app_state.emit(
@@ -75,3 +79,14 @@ def uri(
 
 def register(app: typer.Typer) -> None:
     app.command("uri")(uri)
+
+
+def _reported(clients: Clients) -> str | None:
+    """An emulator's registry host (the sandbox's); None without credentials, where the host
+    is built from ``sso_account_id`` and the region (an SSO profile never signed in)."""
+    try:
+        return reported_host(EcrRegistry(clients.ecr()), clients.settings.registry_id)
+    except Exception as error:
+        if clients.account_without_credentials(error) is None:
+            raise
+        return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from ecrctl.cli import fleet
 from ecrctl.cli.common import AppState, OrgOptions, wanted
@@ -12,6 +12,15 @@ from ecrctl.core.fleet import ProfileContext
 from ecrctl.core.login.targets import reported_host
 from ecrctl.core.names import image_uri, is_aws_endpoint, parse_image_ref, registry_host
 from ecrctl.session import ecr_endpoint
+
+
+class UriDoc(TypedDict):
+    uri: str
+    registry: str
+    repository: NotRequired[str]
+    tag: NotRequired[str | None]
+    digest: NotRequired[str | None]
+
 
 URI = (Column("uri"),)  # never cut: it is meant to be copied
 
@@ -33,9 +42,9 @@ def uris(
     asked = fleet.request(app_state, profiles, regions, org)
     registry_id = None if asked.explicit else app_state.settings.registry_id
 
-    def read(context: ProfileContext, region: str) -> dict[str, Any]:
+    def read(context: ProfileContext, region: str) -> UriDoc:
         host = registry_host(registry_id or context.account, region)
-        other = reported_host(context.access.client("ecr", region), registry_id)
+        other = reported_host(context.access.registry(region), registry_id)
         host = replace(host, reported=other) if other else host
         if image is None:
             return {"uri": str(host), "registry": str(host)}
@@ -67,7 +76,8 @@ def uris(
         app_state.emit(View(doc={"uri": host, "registry": host}, rows=[[host]], text=[[host]]))
         return
     if not asked.explicit:
-        doc = result.outcomes[0].value or {}
+        doc = result.outcomes[0].value
+        assert doc is not None  # a read that failed was raised by fleet.run
         app_state.emit(View(doc=doc, rows=[[doc["uri"]]], text=[[doc["uri"]]]))
         return
     views = [
