@@ -67,12 +67,13 @@ def test_one_assume_role_per_account_and_again_before_it_expires(organization: A
     dev = AccountAccess(org, Account(DEV, "dev"))
     assert dev.resolve_credentials() == "assume-role"
     assert dev.identity()["Arn"].endswith(":assumed-role/ecrctl-read-only/ecrctl")
-    ecr = dev.client("ecr", "eu-west-1")
-    assert dev.client("ecr", "eu-west-1") is ecr  # one per account and region
-    assert dev.client("ecr", "us-east-1").meta.region_name == "us-east-1"
+    registry = dev.registry("eu-west-1")
+    assert dev.registry("eu-west-1") is registry  # one per account and region
+    assert dev.registry("us-east-1").region == "us-east-1"
     mine = AccountAccess(org, Account(ME))
     mine.resolve_credentials()
-    assert mine.client("ecr", "eu-west-1").meta is ecr.meta  # one botocore client per region
+    assert mine.registry("eu-west-1") is not registry
+    shared = org.shared_ecr("eu-west-1")  # the one botocore client of the region, for both
     signed: list[str] = []
 
     def answer(request: Any, **_: Any) -> Any:
@@ -82,9 +83,12 @@ def test_one_assume_role_per_account_and_again_before_it_expires(organization: A
         signed.append(text.split("Credential=")[1].split("/")[0])
         return _answer()
 
-    ecr.meta.events.register("before-send.ecr.DescribeRepositories", answer)
+    shared.meta.events.register("before-send.ecr.DescribeRepositories", answer)
     for _ in range(2):
-        ecr.describe_repositories()
+        assert list(registry.repositories()) == []
+    list(mine.registry("eu-west-1").repositories())
+    assert signed[-1] == "testing"  # the caller's own keys for its own account
+    signed.pop()
     assert signed == [
         "ASIASECOND000000",
         "ASIASECOND000000",
