@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
+from ecrctl.cli.common import (
+    Accounts,
+    ExternalId,
+    Limit,
+    OrgOptions,
+    Profiles,
+    Regions,
+    RepoArg,
+    RoleName,
+    json_list,
+    state,
+    wanted,
+)
 from ecrctl.cli.output import Column, View, cell, date_only, short_digest, short_time
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.images.listing import ImageService
@@ -56,21 +68,46 @@ def images(
         bool,
         typer.Option("--replication", help="Each image's replication status per destination."),
     ] = False,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 5 if an image's findings summary has this severity or worse: "
+            + ", ".join(SEVERITIES)
+            + ".",
+        ),
+    ] = None,
     profiles: Profiles = None,
     regions: Regions = None,
+    accounts: Accounts = None,
+    role_name: RoleName = None,
+    external_id: ExternalId = None,
 ) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan."""
+    from ecrctl.core.scan.findings import parse_severity
+    from ecrctl.core.scan.summary_gate import summary_gate
+
+    threshold = parse_severity(fail_on) if fail_on is not None else None
     app_state = state(ctx)
-    if wanted(profiles, regions):
+    org = OrgOptions(accounts, role_name, external_id)
+    if wanted(profiles, regions, org):
         from ecrctl.cli import fleet
 
         name = parse_image_ref(without_reference(repo), allow_reference=False).repository
+
+        def gate(outcomes: list[Any]) -> Exception | None:
+            found = [(o.source.describe(), i) for o in outcomes for i in o.value or []]
+            return summary_gate(found, threshold) if threshold else None
+
         fleet.emit_each(
             app_state,
             profiles,
             regions,
             lambda c, r: ImageService(c.access.registry(r)).images(name, limit=limit),
             images_view,
+            org=org,
+            gate=gate,
         )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
@@ -82,6 +119,9 @@ def images(
         emit_image_replication(app_state, clients, ref.repository, found)
         return
     app_state.emit(images_view(found))
+    tripped = summary_gate([(ref.repository, i) for i in found], threshold) if threshold else None
+    if tripped is not None:
+        raise tripped
 
 
 def images_view(found: list[Image]) -> View:
