@@ -19,9 +19,11 @@ Listings are fetched from moto once (moto ignores ``maxResults``) and served in 
 from a cache keyed by the opaque token. Faults are decided by a seeded random generator before
 the request reaches moto, so a faulted call never changes state (as with ECR's 5xx before work).
 Requests that are not ECR JSON calls (``/moto-api/...``, other services) pass through unchanged,
-counted under their X-Amz-Target operation when they have one. Used by tests (the ``ecr_proxy``
-fixture in tests/proxy_fixtures.py) and by bench/bench_ecr.py. It serves on a tests/fakehttp.py
-server.
+counted under their X-Amz-Target operation (or, for query-protocol services such as STS, their
+``Action``), delayed by ``other_latency``; ``intercept(operation, body, principal)`` may answer
+any call itself (``principal``: ``ACCOUNT/REGION`` of the signer; ``query_error`` builds STS's
+refusal). Used by tests (the ``ecr_proxy`` fixture in tests/proxy_fixtures.py) and by
+bench/bench_ecr.py. It serves on a tests/fakehttp.py server.
 """
 
 from __future__ import annotations
@@ -29,15 +31,16 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import re
 import secrets
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from tests.fakehttp import FakeServer, Reply, Request
 
@@ -61,6 +64,7 @@ BATCH_LIMITED = {"BatchGetImage", "BatchDeleteImage", "DescribeImages"}
 # With explicit ids or names ECR returns them all and does not page.
 UNPAGED_WHEN = {"DescribeImages": "imageIds", "DescribeRepositories": "repositoryNames"}
 READ_ONLY_PREFIXES = ("Describe", "List", "Get", "BatchGet", "BatchCheck")
+CHANGES_NOTHING = {"AssumeRole"}  # calls that change no state behind a listing snapshot
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
 
 
@@ -72,6 +76,23 @@ def ecr_error(status: int, code: str, message: str) -> Reply:
         [("Content-Type", JSON_TYPE), ("x-amzn-RequestId", secrets.token_hex(16))],
         body,
     )
+
+
+def query_error(status: int, code: str, message: str) -> Reply:
+    """An error as a query-protocol service (STS) sends it."""
+    body = (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+        f"<Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{secrets.token_hex(16)}</RequestId></ErrorResponse>"
+    ).encode()
+    return Reply(status, [("Content-Type", "text/xml")], body)
+
+
+def _query_action(headers: list[tuple[str, str]], body: bytes) -> str:
+    kind = next((v for k, v in headers if k.lower() == "content-type"), "")
+    if not kind.startswith("application/x-www-form-urlencoded"):
+        return ""
+    return (parse_qs(body.decode("utf-8", "replace")).get("Action") or [""])[0]
 
 
 def _json_reply(doc: Any) -> Reply:
@@ -125,11 +146,15 @@ class EcrProxy:
         put_image_rate: float | None = 10.0,
         cache_listings: bool = False,
         port: int = 0,
+        other_latency: float = 0.0,
+        intercept: Callable[[str, bytes, str], Reply | None] | None = None,
     ) -> None:
         parts = urlsplit(upstream)
         self.upstream_host = parts.hostname or "127.0.0.1"
         self.upstream_port = parts.port or 80
         self.latency = latency
+        self.other_latency = other_latency
+        self.intercept = intercept
         self.fault_rate = fault_rate
         self.fault_kinds = tuple(fault_kinds)
         unknown = set(self.fault_kinds) - set(ALL_FAULT_KINDS)
@@ -146,6 +171,7 @@ class EcrProxy:
         # reused until a call that may change state passes through the proxy.
         self.cache_listings = cache_listings
         self._snapshots: dict[str, _Listing] = {}
+        self._accounts: dict[str, str] = {}  # an assumed role's access key -> its account
         self._listings_lock = threading.Lock()
         self._counts_lock = threading.Lock()
         self.counts: Counter[str] = Counter()
@@ -256,17 +282,26 @@ class EcrProxy:
     def handle(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> Reply:
         """The reply to one request (``Reply(reset=True)``: the connection is reset)."""
         target = next((v for k, v in headers if k.lower() == "x-amz-target"), "")
-        operation = target.rsplit(".", 1)[-1] if target else ""
+        operation = target.rsplit(".", 1)[-1] if target else _query_action(headers, body)
         is_ecr = target.startswith(ECR_TARGET_PREFIX)
         if operation:
             self._count(self.counts, operation)
         if path.startswith("/_proxy/stats"):
             return _json_reply(self.stats())
-        if not is_ecr or not operation.startswith(READ_ONLY_PREFIXES):
+        if not operation.startswith(READ_ONLY_PREFIXES) and operation not in CHANGES_NOTHING:
             with self._listings_lock:
                 self._snapshots.clear()
+        if self.intercept is not None and operation:
+            answer = self.intercept(operation, body, self.principal(headers))
+            if answer is not None:
+                return answer
         if not is_ecr:
-            return self._forward(method, path, headers, body)
+            if self.other_latency and operation:
+                time.sleep(self.other_latency)
+            reply = self._forward(method, path, headers, body)
+            if operation == "AssumeRole" and reply.status == 200:
+                self._learn_account(reply.body)
+            return reply
         if self.latency:
             time.sleep(self.latency)
         fault = self._fault(operation)
@@ -333,7 +368,7 @@ class EcrProxy:
                 return ecr_error(400, "InvalidParameterException", "Invalid NextToken")
             listing, offset = found
         else:
-            key = operation + json.dumps(params, sort_keys=True)
+            key = operation + self.principal(headers) + json.dumps(params, sort_keys=True)
             with self._listings_lock:
                 snapshot = self._snapshots.get(key) if self.cache_listings else None
             if snapshot is None:
@@ -355,6 +390,25 @@ class EcrProxy:
                     self._listings.popitem(last=False)
             doc["nextToken"] = next_token
         return _json_reply(doc)
+
+    def _learn_account(self, body: bytes) -> None:
+        """Which account an assumed role's access key acts in (a listing snapshot is kept per
+        account and region, whatever keys the next run is given)."""
+        key = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", body)
+        account = re.search(rb"<Arn>arn:[\w-]+:sts::(\d{12}):", body)
+        if key and account:
+            with self._listings_lock:
+                self._accounts[key.group(1).decode()] = account.group(1).decode()
+
+    def principal(self, headers: list[tuple[str, str]]) -> str:
+        """``account/region`` of a signed call (its access key when the account is unknown)."""
+        auth = next((v for k, v in headers if k.lower() == "authorization"), "")
+        scope = re.search(r"Credential=([^/]+)/\d+/([^/]+)/", auth)
+        if scope is None:
+            return "-"
+        with self._listings_lock:
+            account = self._accounts.get(scope.group(1), scope.group(1))
+        return f"{account}/{scope.group(2)}"
 
     def _listing(self, operation: str, doc: dict[str, Any], params: dict[str, Any]) -> _Listing:
         key_path = PAGED[operation]

@@ -140,6 +140,48 @@ Regions = Annotated[
         help="Run in each of these regions; 'all': every region enabled for the account.",
     ),
 ]
+Accounts = Annotated[
+    str | None,
+    typer.Option(
+        "--accounts",
+        metavar="org|org:OU|ID,ID",
+        help="Run in every ACTIVE account of your AWS Organization (org), of one unit "
+        "(org:ou-...), or in these accounts, each through --role-name.",
+    ),
+]
+RoleName = Annotated[
+    str | None,
+    typer.Option(
+        "--role-name",
+        metavar="NAME",
+        help="With --accounts: the role assumed in each account "
+        "(ECRCTL_ROLE_NAME; role_name in config.toml).",
+    ),
+]
+ExternalId = Annotated[
+    str | None,
+    typer.Option(
+        "--external-id",
+        metavar="ID",
+        help="With --accounts: the sts:ExternalId the role asks for "
+        "(ECRCTL_EXTERNAL_ID; external_id in config.toml).",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class OrgOptions:
+    """--accounts, --role-name, --external-id as given (cli/fleet.py reads them)."""
+
+    accounts: str | None = None
+    role_name: str | None = None
+    external_id: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return any(v is not None for v in (self.accounts, self.role_name, self.external_id))
+
+
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]
 MAX_NOTES = 20  # stderr lines of one kind before "... and N more"
@@ -164,7 +206,7 @@ def say_capped(lines: list[str]) -> None:
         say(f"... and {len(lines) - MAX_NOTES} more")
 
 
-def wanted(profiles: str | None, regions: str | None) -> bool:
-    """Whether --profiles or --regions asks for every environment at once (cli/fleet.py, which
-    is imported only then)."""
-    return profiles is not None or regions is not None
+def wanted(profiles: str | None, regions: str | None, org: OrgOptions | None = None) -> bool:
+    """Whether --profiles, --regions or --accounts asks for every environment at once
+    (cli/fleet.py, which is imported only then)."""
+    return profiles is not None or regions is not None or (org is not None and org.given)

@@ -30,8 +30,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "ecrctl inspect team/app:1.4.2 --raw > manifest.json",
     ),
     "uri": ("ecrctl uri team/app:1.4.2", "export registry=$(ecrctl uri)"),
-    "where": ("ecrctl where team/app:1.4.2 --profiles dev,stage,prod",),
-    "whoami": ("ecrctl whoami",),
+    "where": (
+        "ecrctl where team/app:1.4.2 --profiles dev,stage,prod",
+        "ecrctl where team/app:1.4.2 --accounts org --regions eu-west-1,us-east-1",
+    ),
+    "whoami": ("ecrctl whoami", "ecrctl whoami --accounts 111111111111,222222222222"),
     "retag": (
         "ecrctl retag team/app:1.4.2 stable",
         "ecrctl retag team/app 1.4.2 stable prod",
@@ -48,6 +51,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "ecrctl copy team/app:1.4.2 oci:app-layout:1.4.2",
     ),
     "promote": ("ecrctl promote team/app:1.4.2 --from dev --to prod",),
+    "sync": (
+        "ecrctl sync team/ mirror/ --create --dry-run",
+        "ecrctl sync team/ mirror/ --create",
+        "ecrctl sync team/app mirror/app --tag '1.*' --newest 2",
+    ),
     "push": ("ecrctl push myapp:1.4 team/app --create",),
     "pull": ("ecrctl pull team/app:1.4",),
     "repo": (
@@ -62,6 +70,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "repo list": (
         "ecrctl repo list",
         "ecrctl repo list --profiles dev,stage,prod --regions eu-west-1,us-east-1",
+        "ecrctl repo list --accounts org --no-lifecycle-policy",
     ),
     "repo show": ("ecrctl repo show team/app", "ecrctl -o json repo show team/app"),
     "repo set": ("ecrctl repo set team/web --immutable --no-scan-on-push",),
@@ -202,10 +211,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "registry pull-through add": (
         "ecrctl registry pull-through add docker-hub --upstream docker.io "
-        '--username my-docker-id --password-stdin <<<"$DOCKER_HUB_TOKEN"',
+        '--username my-docker-id --password-stdin --yes <<<"$DOCKER_HUB_TOKEN"',
     ),
     "registry pull-through": (
         "ecrctl registry pull-through add docker-hub --upstream docker.io "
-        '--username my-docker-id --password-stdin <<<"$DOCKER_HUB_TOKEN"',
+        '--username my-docker-id --password-stdin --yes <<<"$DOCKER_HUB_TOKEN"',
     ),
 }

@@ -1,12 +1,17 @@
 """Every environment at once: the same read over many sources (profile x region), concurrently.
 
-A fleet is a list of profiles and a list of regions (or every region enabled for each account).
+A fleet is a list of profiles (or of an organisation's accounts, ``--accounts``) and a list of
+regions (or every region enabled for each account).
 Each profile gets one session (``ProfileAccess``, built by the caller: core never creates one);
 its credentials are resolved once, in that profile's own task, before any of its regions is
 asked, and its clients are made there too (a botocore session is not thread-safe; its clients
 are). The per-source reads then run on a bounded pool (8 at a time by default). A source that
 fails (an expired SSO session, AccessDenied, a region not enabled) is recorded with its error;
 it never hides the others.
+
+An organisation's accounts are read the same way, with an ``AdaptiveWidth`` instead of the fixed
+pool: each account's set-up (its AssumeRole) and each source's read take a slot, and a throttled
+one narrows the width and is asked again (core/org/limiter.py).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Generic, Protocol, TypedDict, TypeVar
 
 from ecrctl.core.exceptions import ImageNotFound, InvalidInput, RepositoryNotFound
+from ecrctl.core.org.limiter import AdaptiveWidth, with_backoff
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr.type_defs import ImageIdentifierTypeDef
@@ -27,6 +33,7 @@ if TYPE_CHECKING:
     from ecrctl.core.ecr.api import EcrRegistry
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 CONCURRENCY = 8
 ALL_REGIONS = "all"
@@ -68,14 +75,31 @@ class ProfileAccess(Protocol):
 
 @dataclass(frozen=True)
 class Source:
-    """Where one read happens: a profile (None: the default credential chain) and a region."""
+    """Where one read happens: a profile (None: the default credential chain) and a region; or
+    an organisation's account (``account``, its ``name`` there) and a region."""
 
     profile: str | None
     region: str | None
     label: str  # the profile as shown: its name, or the one botocore picks by default
+    account: str | None = None  # --accounts: the account, known before any call
+    name: str | None = None  # --accounts: its name in Organizations
+
+    @property
+    def where(self) -> str:
+        """``profile dev`` or ``account 111111111111 (dev)``."""
+        if self.account is not None:
+            return f"account {self.account}" + (f" ({self.name})" if self.name else "")
+        return f"profile {self.label}"
 
     def describe(self) -> str:
-        return f"profile {self.label}, region {self.region or '-'}"
+        return f"{self.where}, region {self.region or '-'}"
+
+
+def profile_source(
+    label: Callable[[str | None], str],
+) -> Callable[[str | None, str | None], Source]:
+    """The sources of a profile, labelled by ``label``."""
+    return lambda profile, region: Source(profile, region, label(profile))
 
 
 @dataclass
@@ -152,27 +176,42 @@ def enabled_regions(ec2: RegionLister) -> list[str]:
     return sorted(str(r["RegionName"]) for r in response.get("Regions") or [])
 
 
-class Fleet:
-    """Runs one read on every source, ``concurrency`` at a time, keeping every outcome."""
+class Fleet(Generic[K]):
+    """Runs one read on every source, ``concurrency`` at a time (or as many as ``width``
+    allows), keeping every outcome."""
 
     def __init__(
         self,
-        open_profile: Callable[[str | None], ProfileAccess],
-        profiles: Sequence[str | None],
+        open_profile: Callable[[K], ProfileAccess],
+        profiles: Sequence[K],
         regions: Sequence[str] | None,
         *,
+        source: Callable[[K, str | None], Source],
         region: str | None = None,
-        label: Callable[[str | None], str] = lambda p: p or "default",
         concurrency: int = CONCURRENCY,
+        width: AdaptiveWidth | None = None,
+        sleep: Callable[[float], object] | None = None,
     ) -> None:
-        """``regions`` None: each profile's ``region`` (the --region / env one) or its own."""
+        """``profiles``: profile names, or anything ``open_profile`` opens (an organisation's
+        accounts), each shown as ``source(it, region)``. ``regions`` None: each profile's
+        ``region`` (the --region / env one) or its own."""
         self.open_profile = open_profile
         self.profiles = list(profiles)
         self.regions = None if regions is None else list(regions)
         self.region = region
-        self.label = label
+        self.source = source
         self.concurrency = concurrency
-        self.contexts: dict[str | None, ProfileContext] = {}
+        self.width = width
+        self.sleep = sleep
+        self.contexts: dict[K, ProfileContext] = {}
+
+    def _attempt(self, action: Callable[[], T]) -> T:
+        """``action()``; with a width, in one of its slots and asked again when throttled."""
+        if self.width is None:
+            return action()
+        if self.sleep is None:
+            return with_backoff(action, self.width)
+        return with_backoff(action, self.width, sleep=self.sleep)
 
     def _regions_of(self, access: ProfileAccess) -> list[str | None]:
         if self.regions == [ALL_REGIONS]:
@@ -194,41 +233,47 @@ class Fleet:
                     from ecrctl.core.exceptions import ConfigurationError
 
                     raise ConfigurationError(
-                        f"no region for profile {source.label}: pass --regions or --region"
+                        f"no region for {source.where}: pass --regions or --region"
                     )
-                outcome = Outcome[T](source, context.account, read(context, source.region))
+                where = source.region
+                value = self._attempt(lambda: read(context, where))
+                outcome = Outcome[T](source, context.account, value)
             except Exception as error:  # every source's error is reported
                 outcome = Outcome[T](source, context.account, error=error)
             with lock:
                 done[(index, position)] = outcome
 
-        def prepare(index: int, profile: str | None) -> None:
-            label = self.label(profile)
+        def opened(profile: K) -> tuple[ProfileContext, list[str | None]]:
+            access = self.open_profile(profile)
+            method = access.resolve_credentials()
+            regions = self._regions_of(access)
+            who = access.identity()
+            context = ProfileContext(access, who["Account"], who.get("Arn", ""), method)
+            for region in regions:  # clients made here: one thread per session
+                if region is not None:
+                    access.registry(region)
+            return context, regions
+
+        def prepare(index: int, profile: K) -> None:
             try:
-                access = self.open_profile(profile)
-                method = access.resolve_credentials()
-                regions = self._regions_of(access)
-                who = access.identity()
-                context = ProfileContext(access, who["Account"], who.get("Arn", ""), method)
-                for region in regions:  # clients made here: one thread per session
-                    if region is not None:
-                        access.registry(region)
+                context, regions = self._attempt(lambda: opened(profile))
             except Exception as error:  # the whole profile failed
                 asked: list[str | None] = [self.region]
                 if self.regions is not None and self.regions != [ALL_REGIONS]:
                     asked = list(self.regions)
                 with lock:
                     for position, region in enumerate(asked):
-                        source = Source(profile, region, label)
-                        done[(index, position)] = Outcome[T](source, error=error)
+                        source = self.source(profile, region)
+                        done[(index, position)] = Outcome[T](source, source.account, error=error)
                 return
             with lock:
                 self.contexts[profile] = context
                 for position, region in enumerate(regions):
-                    source = Source(profile, region, label)
+                    source = self.source(profile, region)
                     futures.append(pool.submit(one, index, position, context, source))
 
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+        workers = self.width.ceiling if self.width is not None else self.concurrency
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             preparing = [pool.submit(prepare, i, p) for i, p in enumerate(self.profiles)]
             for future in preparing:
                 future.result()

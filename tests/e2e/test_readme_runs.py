@@ -96,6 +96,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str
         endpoint = emulator.environment()["AWS_ENDPOINT_URL"]
         urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
         seed_sandbox(emulator.client("ecr"), emulator.blobs)  # real images: /v2/ serves them
+        # The README's --accounts lines: an organisation of the sandbox account alone (other
+        # accounts' roles: tests/e2e/test_org_e2e.py), and its `export ECRCTL_ROLE_NAME=...`.
+        emulator.client("organizations").create_organization(FeatureSet="ALL")
         env = {
             k: v
             for k, v in os.environ.items()
@@ -111,6 +114,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str
             "XDG_CACHE_HOME": str(home / ".cache"),
             "XDG_CONFIG_HOME": str(home / ".config"),
             "COLUMNS": "120",
+            "ECRCTL_ROLE_NAME": "ecrctl-read-only",
+            "ECRCTL_EXTERNAL_ID": "8f14e45f-ceea-467f",
         }
         # The README's fleet lines: dev and stage are other (empty) accounts behind assumed
         # roles; prod is the seeded sandbox account itself.

@@ -228,7 +228,8 @@ def test_events_check_role_refusals_are_exit_4_with_the_reason() -> None:
 def test_events_role_template_is_the_role_only() -> None:
     doc = build_role_template()
     assert list(doc["Resources"]) == ["ReadOnlyRole"]
-    assert set(doc["Parameters"]) == {"TrustedAccountId", "ExternalId"}
+    assert set(doc["Parameters"]) == {"TrustedAccountId", "ExternalId", "RoleName"}
+    assert doc["Parameters"]["RoleName"]["Default"] == ""  # CloudFormation names it
     assert json.dumps(doc["Outputs"]["AssumeRoleArn"]["Value"]) == (
         '{"Fn::GetAtt": ["ReadOnlyRole", "Arn"]}'
     )

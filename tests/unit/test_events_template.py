@@ -35,6 +35,7 @@ def test_events_template_passes_cfn_lint_in_both_formats(tmp_path: Path) -> None
         "ecr-all": build_template(("all",), ("team/app",)),
         "ecr-failed": build_template(("push-failed", "replication-failed", "pull-through")),
         "read-only-role": build_role_template(),
+        "named-read-only-role": build_role_template("ecrctl-read-only"),
     }
     for name, doc in docs.items():
         for fmt in ("yaml", "json"):
@@ -111,3 +112,20 @@ def test_events_template_rejects_unknown_format() -> None:
 
     with pytest.raises(InvalidInput, match="use yaml or json"):
         render_template(build_template(), "toml")
+
+
+def test_the_read_only_role_can_have_one_name_in_every_account() -> None:
+    """--accounts assumes arn:aws:iam::ACCOUNT:role/NAME: the name must not be CloudFormation's
+    own (stack-ReadOnlyRole-RANDOM), and --regions all needs ec2:DescribeRegions."""
+    doc = build_role_template("ecrctl-read-only")
+    assert doc["Parameters"]["RoleName"]["Default"] == "ecrctl-read-only"
+    role = doc["Resources"]["ReadOnlyRole"]["Properties"]
+    assert role["RoleName"] == {
+        "Fn::If": ["RoleNamed", {"Ref": "RoleName"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert doc["Conditions"]["RoleNamed"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "RoleName"}, ""]}]
+    }
+    regions = role["Policies"][1]["PolicyDocument"]["Statement"]
+    assert regions == [{"Effect": "Allow", "Action": "ec2:DescribeRegions", "Resource": "*"}]
+    assert build_template()["Parameters"]["RoleName"]["Default"] == ""

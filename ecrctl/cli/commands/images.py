@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ecrctl.cli.common import Limit, Profiles, Regions, json_list, state, wanted
-from ecrctl.cli.completion import complete_repository
+from ecrctl.cli.common import (
+    Accounts,
+    ExternalId,
+    Limit,
+    OrgOptions,
+    Profiles,
+    Regions,
+    RoleName,
+    json_list,
+    state,
+    wanted,
+)
+from ecrctl.cli.completers import complete_repository, complete_severity
 from ecrctl.cli.output import Column, View, cell, date_only, short_digest, short_time
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.images.listing import ImageService
@@ -64,18 +75,41 @@ def images(
         bool,
         typer.Option("--replication", help="Each image's replication status per destination."),
     ] = False,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            autocompletion=complete_severity,
+            help="Exit 5 if an image's findings summary has this severity or worse: "
+            + ", ".join(SEVERITIES)
+            + ".",
+        ),
+    ] = None,
     profiles: Profiles = None,
     regions: Regions = None,
+    accounts: Accounts = None,
+    role_name: RoleName = None,
+    external_id: ExternalId = None,
 ) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan.
 
     REPO:TAG or REPO@sha256:... shows that one image (exit 3 when it is not there).
     """
+    from ecrctl.core.scan.findings import parse_severity
+    from ecrctl.core.scan.summary_gate import summary_gate
+
+    threshold = parse_severity(fail_on) if fail_on is not None else None
     app_state = state(ctx)
     one = parse_image_ref(repo)
     image_id = one.image_id if one.tag or one.digest else None
-    if wanted(profiles, regions):
+    org = OrgOptions(accounts, role_name, external_id)
+    if wanted(profiles, regions, org):
         from ecrctl.cli import fleet
+
+        def gate(outcomes: list[Any]) -> Exception | None:
+            found = [(o.source.describe(), i) for o in outcomes for i in o.value or []]
+            return summary_gate(found, threshold) if threshold else None
 
         fleet.emit_each(
             app_state,
@@ -85,6 +119,8 @@ def images(
                 one.repository, limit=limit, image_id=image_id
             ),
             images_view,
+            org=org,
+            gate=gate,
         )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)
@@ -96,6 +132,9 @@ def images(
         emit_image_replication(app_state, clients, ref.repository, found)
         return
     app_state.emit(images_view(found))
+    tripped = summary_gate([(ref.repository, i) for i in found], threshold) if threshold else None
+    if tripped is not None:
+        raise tripped
 
 
 def images_view(found: list[Image]) -> View:

@@ -6,7 +6,19 @@ from typing import Annotated
 
 import typer
 
-from ecrctl.cli.common import Limit, Profiles, Regions, RepoArg, json_list, state, wanted
+from ecrctl.cli.common import (
+    Accounts,
+    ExternalId,
+    Limit,
+    OrgOptions,
+    Profiles,
+    Regions,
+    RepoArg,
+    RoleName,
+    json_list,
+    state,
+    wanted,
+)
 from ecrctl.cli.output import Column, Forms, View, date_only, short_digest, short_time
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.images.listing import ImageService, TagSort
@@ -50,10 +62,14 @@ def tags(
     limit: Limit = None,
     profiles: Profiles = None,
     regions: Regions = None,
+    accounts: Accounts = None,
+    role_name: RoleName = None,
+    external_id: ExternalId = None,
 ) -> None:
     """List tags (text output: one tag a line)."""
     app_state = state(ctx)
-    if wanted(profiles, regions):
+    org = OrgOptions(accounts, role_name, external_id)
+    if wanted(profiles, regions, org):
         from ecrctl.cli import fleet
 
         name = parse_image_ref(without_reference(repo), allow_reference=False).repository
@@ -64,6 +80,7 @@ def tags(
                 regions,
                 lambda c, r: ImageService(c.access.registry(r)).untagged(name, limit=limit),
                 untagged_view,
+                org=org,
             )
         else:
             fleet.emit_each(
@@ -74,6 +91,7 @@ def tags(
                     name, match=match, sort=sort, limit=limit
                 ),
                 tags_view,
+                org=org,
             )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)

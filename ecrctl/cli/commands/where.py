@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 
 from ecrctl.cli import fleet
-from ecrctl.cli.common import Profiles, Regions, say, state
+from ecrctl.cli.common import (
+    Accounts,
+    ExternalId,
+    OrgOptions,
+    Profiles,
+    Regions,
+    RoleName,
+    say,
+    state,
+)
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, short_time
 from ecrctl.core.exceptions import InvalidInput, NotFound
@@ -34,8 +43,12 @@ def where(
     ],
     profiles: Profiles = None,
     regions: Regions = None,
+    accounts: Accounts = None,
+    role_name: RoleName = None,
+    external_id: ExternalId = None,
 ) -> None:
-    """Which profiles, regions and repositories hold IMAGE, and the digest each tag points at.
+    """Which profiles (or accounts), regions and repositories hold IMAGE, and the digest each
+    tag points at.
 
     Exit 3 when it is found nowhere; exit 1 when a source could not be asked (one stderr line
     each, the others still printed)."""
@@ -43,7 +56,9 @@ def where(
     if not ref.tag and not ref.digest:
         raise InvalidInput(f"{image}: name a tag (repo:tag) or a digest (repo@sha256:...)")
     app_state = state(ctx)
-    asked = fleet.request(app_state, profiles, regions)
+    asked = fleet.request(
+        app_state, profiles, regions, OrgOptions(accounts, role_name, external_id)
+    )
     asked.explicit = True  # absence in one source is an answer, failures are per source
 
     def read(context: ProfileContext, region: str) -> list[Located]:
@@ -52,7 +67,7 @@ def where(
 
     result = fleet.run(app_state, asked, read)
     views = [(o, _view(o.value or [])) for o in result.succeeded if o.value]
-    app_state.emit(fleet.tagged(views))
+    app_state.emit(fleet.tagged(views, by_account=asked.accounts is not None))
     digests = {found.digest for o in result.succeeded for found in o.value or []}
     if len(digests) > 1:
         say(f"note: {image} points at {len(digests)} different digests")

@@ -6,7 +6,15 @@ from __future__ import annotations
 import typer
 
 from ecrctl.cli import fleet
-from ecrctl.cli.common import Profiles, Regions, state
+from ecrctl.cli.common import (
+    Accounts,
+    ExternalId,
+    OrgOptions,
+    Profiles,
+    Regions,
+    RoleName,
+    state,
+)
 from ecrctl.cli.output import View
 from ecrctl.core.fleet import ProfileContext
 from ecrctl.core.names import registry_host
@@ -19,12 +27,30 @@ FIELDS = [
     ("registry", "registry"),
     ("credentials", "credentials"),
 ]
+# --accounts: the account and its name in Organizations instead of a profile
+ACCOUNT_FIELDS = [
+    ("account", "account"),
+    ("account name", "accountName"),
+    ("arn", "arn"),
+    ("region", "region"),
+    ("registry", "registry"),
+    ("credentials", "credentials"),
+]
 
 
-def whoami(ctx: typer.Context, profiles: Profiles = None, regions: Regions = None) -> None:
+def whoami(
+    ctx: typer.Context,
+    profiles: Profiles = None,
+    regions: Regions = None,
+    accounts: Accounts = None,
+    role_name: RoleName = None,
+    external_id: ExternalId = None,
+) -> None:
     """Who the calls run as: profile, account, ARN, region, registry host, credential source."""
     app_state = state(ctx)
-    asked = fleet.request(app_state, profiles, regions)
+    asked = fleet.request(
+        app_state, profiles, regions, OrgOptions(accounts, role_name, external_id)
+    )
 
     def read(context: ProfileContext, region: str) -> dict[str, str]:
         return {
@@ -38,8 +64,9 @@ def whoami(ctx: typer.Context, profiles: Profiles = None, regions: Regions = Non
     if not asked.explicit:
         app_state.emit(View.record(docs[0], FIELDS))
         return
-    headers = tuple(label for label, _ in FIELDS)
-    rows = [[str(doc.get(key) or "-") for _, key in FIELDS] for doc in docs]
+    fields = ACCOUNT_FIELDS if asked.accounts is not None else FIELDS
+    headers = tuple(label for label, _ in fields)
+    rows = [[str(doc.get(key) or "-") for _, key in fields] for doc in docs]
     app_state.emit(View(doc=docs, headers=headers, rows=rows, text=rows))
     fleet.finish(result)
 

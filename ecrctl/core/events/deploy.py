@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
@@ -240,11 +240,20 @@ class StackDeployer:
 
 
 def _stack_args(name: str, template: JsonObject, parameters: dict[str, str]) -> StackArgs:
+    # Every parameter said, defaults too (what CloudFormation takes for an omitted one), so that
+    # the same deploy twice is the same stack; a named role needs CAPABILITY_NAMED_IAM.
+    declared = template.get("Parameters")
+    defaults = {
+        str(key): str(spec["Default"])
+        for key, spec in (declared.items() if isinstance(declared, Mapping) else ())
+        if isinstance(spec, Mapping) and "Default" in spec
+    }
+    values = {**defaults, **parameters}
     return {
         "StackName": name,
         "TemplateBody": json.dumps(template),
-        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        "Capabilities": ["CAPABILITY_IAM"],
+        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
+        "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
         "Tags": [{"Key": "managed-by", "Value": "ecrctl"}],
     }
 

@@ -18,6 +18,8 @@ from ecrctl.core.events.pattern import KINDS, build_pattern
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.jsontypes import JsonObject, JsonValue
 
+ROLE_NAMED = "RoleNamed"
+
 
 def _ref(name: str) -> JsonObject:
     return {"Ref": name}
@@ -28,8 +30,10 @@ def _arn(resource: str) -> JsonObject:
 
 
 def build_template(
-    kinds: tuple[str, ...] = KINDS, repositories: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = KINDS, repositories: tuple[str, ...] = (), role_name: str = ""
 ) -> JsonObject:
+    """The whole setup; ``role_name`` is the RoleName parameter's default ('' lets
+    CloudFormation name the read-only role, differently in every account)."""
     managed = [{"Key": MANAGED_KEY, "Value": MANAGED_VALUE}]
     trust_events: JsonObject = {
         "Version": "2012-10-17",
@@ -95,6 +99,16 @@ def build_template(
                 "MaxLength": 1224,
                 "AllowedPattern": "^[\\w+=,.@:/-]+$",
             },
+            "RoleName": {
+                "Type": "String",
+                "Description": (
+                    "The read-only role's name, the same in every account (what "
+                    "ecrctl --accounts --role-name assumes); empty: CloudFormation names it."
+                ),
+                "Default": role_name,
+                "AllowedPattern": "^[\\w+=,.@-]{0,64}$",
+                "ConstraintDescription": "an IAM role name: at most 64 letters, digits, _+=,.@-",
+            },
             "RateLimitPerSecond": {
                 "Type": "Number",
                 "Description": "Most webhook calls a second.",
@@ -103,6 +117,7 @@ def build_template(
                 "MaxValue": 300,
             },
         },
+        "Conditions": {ROLE_NAMED: {"Fn::Not": [{"Fn::Equals": [_ref("RoleName"), ""]}]}},
         "Resources": {
             "WebhookConnection": {
                 "Type": "AWS::Events::Connection",
@@ -170,12 +185,27 @@ def build_template(
                 "Type": "AWS::IAM::Role",
                 "Properties": {
                     "Description": "Read-only ECR access for the trusted account (ExternalId).",
+                    "RoleName": {"Fn::If": [ROLE_NAMED, _ref("RoleName"), _ref("AWS::NoValue")]},
                     "AssumeRolePolicyDocument": trust_account,
                     "Policies": [
                         {
                             "PolicyName": "ecr-read-only",
                             "PolicyDocument": policy_document("read-only"),
-                        }
+                        },
+                        {
+                            # ecrctl --regions all: the regions enabled in the account
+                            "PolicyName": "enabled-regions",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {
+                                        "Effect": "Allow",
+                                        "Action": "ec2:DescribeRegions",
+                                        "Resource": "*",
+                                    }
+                                ],
+                            },
+                        },
                     ],
                     "Tags": managed,
                 },
@@ -290,18 +320,20 @@ def to_yaml(value: object) -> str:
     return "\n".join(_lines(value, 0)) + "\n"
 
 
-ROLE_PARAMETERS = ("TrustedAccountId", "ExternalId")
+ROLE_PARAMETERS = ("TrustedAccountId", "ExternalId", "RoleName")
 
 
-def build_role_template() -> JsonObject:
-    """Only the cross-account read-only role, as the integration guides deploy it per region."""
-    full = build_template()
+def build_role_template(role_name: str = "") -> JsonObject:
+    """Only the cross-account read-only role, as the integration guides deploy it per region
+    (or, named by ``role_name``, once per account: a StackSet for a whole organisation)."""
+    full = build_template(role_name=role_name)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": (
             "ecrctl: read-only ECR access for one trusted account, guarded by an ExternalId."
         ),
         "Parameters": {k: _section(full, "Parameters")[k] for k in ROLE_PARAMETERS},
+        "Conditions": _section(full, "Conditions"),
         "Resources": {"ReadOnlyRole": _section(full, "Resources")["ReadOnlyRole"]},
         "Outputs": {"AssumeRoleArn": _section(full, "Outputs")["AssumeRoleArn"]},
     }

@@ -8,6 +8,10 @@
     [registries."444455556666.dkr.ecr.eu-west-1.amazonaws.com"]
     profile = "prod"
 
+    [accounts]                      # --accounts: the role read in every account
+    role_name = "ecrctl-read-only"
+    external_id = "..."
+
 The credential helper reads this on every call, so this module imports nothing heavy (tomllib
 only when the file exists).
 """
@@ -41,14 +45,26 @@ class RegistrySettings:
         self.profile = profile
 
 
+class AccountSettings:
+    __slots__ = ("external_id", "role_name")
+
+    def __init__(self, role_name: str | None = None, external_id: str | None = None) -> None:
+        self.role_name = role_name
+        self.external_id = external_id
+
+
 class UserConfig:
-    __slots__ = ("path", "registries")
+    __slots__ = ("accounts", "path", "registries")
 
     def __init__(
-        self, registries: dict[str, RegistrySettings] | None = None, path: str | None = None
+        self,
+        registries: dict[str, RegistrySettings] | None = None,
+        path: str | None = None,
+        accounts: AccountSettings | None = None,
     ) -> None:
         self.registries = registries or {}
         self.path = path
+        self.accounts = accounts or AccountSettings()
 
     def profile_for(self, host: str) -> str | None:
         """The AWS profile configured for a registry host (``https://`` and case tolerated)."""
@@ -100,4 +116,17 @@ def load_user_config(environ: Mapping[str, str] | None = None) -> UserConfig:
         if profile is not None and (not isinstance(profile, str) or not profile):
             raise InvalidInput(f'{path}: [registries."{host}"] profile must be a name')
         registries[normalise_host(host)] = RegistrySettings(profile=profile)
-    return UserConfig(registries=registries, path=path)
+    return UserConfig(registries=registries, path=path, accounts=_accounts(data, path))
+
+
+def _accounts(data: dict[str, object], path: str) -> AccountSettings:
+    table = data.get("accounts", {})
+    if not isinstance(table, dict):
+        raise InvalidInput(f"{path}: [accounts] must be a table (role_name, external_id)")
+    found: dict[str, str | None] = {}
+    for key in ("role_name", "external_id"):
+        value = table.get(key)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise InvalidInput(f"{path}: [accounts] {key} must be a string")
+        found[key] = value
+    return AccountSettings(found["role_name"], found["external_id"])

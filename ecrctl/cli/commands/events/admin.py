@@ -154,6 +154,15 @@ def template(
         str | None,
         typer.Option("--external-id", metavar="X", help="The sts:ExternalId it must pass."),
     ] = None,
+    role_name: Annotated[
+        str | None,
+        typer.Option(
+            "--role-name",
+            metavar="NAME",
+            help="Name the read-only role (the RoleName parameter's default), the same in "
+            "every account, for ecrctl --accounts.",
+        ),
+    ] = None,
     wait: Annotated[
         float,
         typer.Option("--wait", metavar="SECONDS", callback=finite, help="Longest wait per stack."),
@@ -171,9 +180,14 @@ def template(
     from ecrctl.core.events.template import build_role_template, build_template, render_template
     from ecrctl.core.exceptions import InvalidInput
     from ecrctl.core.names import validate_repository_name
+    from ecrctl.core.org.accounts import check_role_name
 
+    if role_name is not None:
+        check_role_name(role_name)
     if deploy:
-        _deploy(ctx, stack_name, regions, trusted_account, external_id, wait, yes, dry_run)
+        _deploy(
+            ctx, stack_name, regions, trusted_account, external_id, role_name, wait, yes, dry_run
+        )
         return
     for flag, given in (
         ("--regions", regions),
@@ -186,9 +200,11 @@ def template(
     for repo in repository or []:
         validate_repository_name(repo)
     if read_only_role:
-        doc = build_role_template()
+        doc = build_role_template(role_name or "")
     else:
-        doc = build_template(parse_kinds(event, result), tuple(dict.fromkeys(repository or [])))
+        doc = build_template(
+            parse_kinds(event, result), tuple(dict.fromkeys(repository or [])), role_name or ""
+        )
     text = render_template(doc, format.lower()).rstrip("\n")
     state(ctx).emit(View(doc=doc, rows=[[text]], text=[[text]]))
 
@@ -199,6 +215,7 @@ def _deploy(
     regions: str | None,
     trusted_account: str | None,
     external_id: str | None,
+    role_name: str | None,
     wait: float,
     yes: bool,
     dry_run: bool,
@@ -225,7 +242,14 @@ def _deploy(
     app_state = state(ctx)
     clients = app_state.clients()
     chosen = parse_regions(regions, clients.region)
-    doc = build_role_template()
+    if role_name:
+        if len(chosen) > 1:
+            raise InvalidInput(
+                f"--role-name {role_name}: a named role is one per account (IAM is global); "
+                "deploy it in one region"
+            )
+        parameters["RoleName"] = role_name
+    doc = build_role_template(role_name or "")
     if not dry_run:
         confirm(
             f"Deploy stack {stack_name} (a role account {trusted_account} may assume) "

@@ -7,7 +7,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ecrctl.cli.commands.login.lines import login_line, token_cache
-from ecrctl.cli.common import AppState, Profiles, Regions, say, state, wanted
+from ecrctl.cli.common import (
+    Accounts,
+    AppState,
+    ExternalId,
+    OrgOptions,
+    Profiles,
+    Regions,
+    RoleName,
+    say,
+    state,
+    wanted,
+)
 from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput
 
@@ -47,6 +58,9 @@ def login(
     ] = False,
     profiles: Profiles = None,
     regions: Regions = None,
+    accounts: Accounts = None,
+    role_name: RoleName = None,
+    external_id: ExternalId = None,
 ) -> None:
     """Log docker in to ECR: writes the docker config itself (no daemon, no docker CLI needed).
 
@@ -67,15 +81,21 @@ def login(
         return
     if print_password and helper:
         raise InvalidInput("--print-password and --helper do not go together: pick one")
-    if wanted(profiles, regions):
+    org = OrgOptions(accounts, role_name, external_id)
+    if wanted(profiles, regions, org):
         from ecrctl.cli.commands.login.fleet import login_everywhere
 
         if names or print_password or public:
             raise InvalidInput(
-                "--profiles/--regions log in to each profile's own registry: "
+                "--profiles/--regions/--accounts log in to each one's own registry: "
                 "give no REGISTRY, --print-password or --public"
             )
-        login_everywhere(app_state, profiles, regions, helper=helper)
+        if helper and org.given:
+            raise InvalidInput(
+                "--helper with --accounts: the credential helper reaches a registry through a "
+                "profile; drop --helper to store each account's token in the docker config"
+            )
+        login_everywhere(app_state, profiles, regions, helper=helper, org=org)
         return
     settings = app_state.settings
     mode: LoginMode = "password" if print_password else "helper" if helper else "store"

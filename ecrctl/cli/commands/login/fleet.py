@@ -8,21 +8,26 @@ from __future__ import annotations
 
 from ecrctl.cli import fleet
 from ecrctl.cli.commands.login.lines import login_line, token_cache
-from ecrctl.cli.common import AppState, say
+from ecrctl.cli.common import AppState, OrgOptions, say
 from ecrctl.cli.output import View
 from ecrctl.core.fleet import Outcome, ProfileContext
 from ecrctl.core.login.targets import RegistryToken, TokenRequest, fetch_tokens
 
 
 def login_everywhere(
-    app_state: AppState, profiles: str | None, regions: str | None, *, helper: bool
+    app_state: AppState,
+    profiles: str | None,
+    regions: str | None,
+    *,
+    helper: bool,
+    org: OrgOptions | None = None,
 ) -> None:
     from ecrctl.core.login.cache import resolve_identity
     from ecrctl.core.login.dockerconfig import HELPER_NAME, DockerConfig
     from ecrctl.core.login.login import LoginMode, keep_token
     from ecrctl.core.login.userconfig import load_user_config
 
-    asked = fleet.request(app_state, profiles, regions)
+    asked = fleet.request(app_state, profiles, regions, org)
     endpoint = app_state.settings.endpoint_url
 
     def read(context: ProfileContext, region: str) -> list[RegistryToken]:
@@ -56,6 +61,6 @@ def login_everywhere(
     if result.succeeded:
         say("Login Succeeded" if not result.failed else "Login Succeeded (partly)")
     # Nothing on stdout unless asked for (-o json), as for one registry.
-    tagged = fleet.tagged(views)
+    tagged = fleet.tagged(views, by_account=asked.accounts is not None)
     app_state.emit(View(doc=tagged.doc, headers=tagged.headers, rows=[], text=[]))
     fleet.finish(result)

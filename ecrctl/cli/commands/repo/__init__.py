@@ -8,7 +8,19 @@ import typer
 
 from ecrctl.cli.commands.repo import policy
 from ecrctl.cli.commands.repo.policy import pull_summary
-from ecrctl.cli.common import Profiles, Regions, confirm, json_list, say, state, wanted
+from ecrctl.cli.common import (
+    Accounts,
+    ExternalId,
+    OrgOptions,
+    Profiles,
+    Regions,
+    RoleName,
+    confirm,
+    json_list,
+    say,
+    state,
+    wanted,
+)
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, date_only, short_time
 from ecrctl.core.ecr.api import EcrRegistry
@@ -120,26 +132,52 @@ def list_(
     prefix: Annotated[
         str | None, typer.Option("--prefix", metavar="P", help="Only names starting with P.")
     ] = None,
+    immutable: Annotated[
+        str | None,
+        typer.Option(
+            "--immutable",
+            metavar="true|false",
+            help="Only repositories whose tags are immutable (true) or mutable (false).",
+        ),
+    ] = None,
+    no_lifecycle_policy: Annotated[
+        bool,
+        typer.Option(
+            "--no-lifecycle-policy",
+            help="Only repositories without a lifecycle policy (one call each).",
+        ),
+    ] = False,
     profiles: Profiles = None,
     regions: Regions = None,
+    accounts: Accounts = None,
+    role_name: RoleName = None,
+    external_id: ExternalId = None,
 ) -> None:
     """List repositories (names only in text output, one a line)."""
+    from ecrctl.core.repos.filters import RepositoryFilter, parse_boolean
+
+    wanted_filter = RepositoryFilter(parse_boolean(immutable, "--immutable"), no_lifecycle_policy)
     app_state = state(ctx)
-    if wanted(profiles, regions):
+
+    def listed(registry: EcrRegistry) -> list[Repository]:
+        found = RepositoryService(registry).list_all(prefix)
+        return wanted_filter.apply(registry, found)
+
+    org = OrgOptions(accounts, role_name, external_id)
+    if wanted(profiles, regions, org):
         from ecrctl.cli import fleet
 
         fleet.emit_each(
             app_state,
             profiles,
             regions,
-            lambda c, region: RepositoryService(c.access.registry(region)).list_all(prefix),
+            lambda c, region: listed(c.access.registry(region)),
             list_view,
+            org=org,
         )
         return
     clients = app_state.clients()
-    repos = RepositoryService(EcrRegistry(clients.ecr(), clients.settings.registry_id)).list_all(
-        prefix
-    )
+    repos = listed(EcrRegistry(clients.ecr(), clients.settings.registry_id))
     app_state.emit(list_view(repos))
 
 

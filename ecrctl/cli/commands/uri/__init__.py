@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ecrctl.cli.common import Profiles, Regions, state, wanted
+from ecrctl.cli.common import (
+    Accounts,
+    ExternalId,
+    OrgOptions,
+    Profiles,
+    Regions,
+    RoleName,
+    state,
+    wanted,
+)
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
 from ecrctl.core.ecr.api import EcrRegistry
@@ -29,14 +38,18 @@ def uri(
     ] = None,
     profiles: Profiles = None,
     regions: Regions = None,
+    accounts: Accounts = None,
+    role_name: RoleName = None,
+    external_id: ExternalId = None,
 ) -> None:
     """Print the full image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), or with no
     argument the registry host alone (export registry=$(ecrctl uri))."""
     app_state = state(ctx)
-    if ref is None or wanted(profiles, regions):
+    org = OrgOptions(accounts, role_name, external_id)
+    if ref is None or wanted(profiles, regions, org):
         from ecrctl.cli.commands.uri.fleet import uris
 
-        uris(app_state, ref, profiles, regions)
+        uris(app_state, ref, profiles, regions, org)
         return
     image, clients = app_state.target(ref)
     host = resolve_host(

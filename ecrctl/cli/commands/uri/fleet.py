@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import NotRequired, TypedDict
 
 from ecrctl.cli import fleet
-from ecrctl.cli.common import AppState, wanted
+from ecrctl.cli.common import AppState, OrgOptions, wanted
 from ecrctl.cli.output import Column, View
 from ecrctl.core.fleet import ProfileContext
 from ecrctl.core.login.targets import reported_host
@@ -25,13 +25,21 @@ class UriDoc(TypedDict):
 URI = (Column("uri"),)  # never cut: it is meant to be copied
 
 
-def uris(app_state: AppState, ref: str | None, profiles: str | None, regions: str | None) -> None:
+def uris(
+    app_state: AppState,
+    ref: str | None,
+    profiles: str | None,
+    regions: str | None,
+    org: OrgOptions | None = None,
+) -> None:
     image = parse_image_ref(ref) if ref is not None else None
-    if image is not None and image.registry is not None and wanted(profiles, regions):
+    if image is not None and image.registry is not None and wanted(profiles, regions, org):
         from ecrctl.core.exceptions import InvalidInput
 
-        raise InvalidInput("--profiles/--regions give the registries: name REPO[:TAG], not a URI")
-    asked = fleet.request(app_state, profiles, regions)
+        raise InvalidInput(
+            "--profiles/--regions/--accounts give the registries: name REPO[:TAG], not a URI"
+        )
+    asked = fleet.request(app_state, profiles, regions, org)
     registry_id = None if asked.explicit else app_state.settings.registry_id
 
     def read(context: ProfileContext, region: str) -> UriDoc:
@@ -77,5 +85,5 @@ def uris(app_state: AppState, ref: str | None, profiles: str | None, regions: st
         for o in result.succeeded
         if o.value is not None
     ]
-    app_state.emit(fleet.tagged(views))
+    app_state.emit(fleet.tagged(views, by_account=asked.accounts is not None))
     fleet.finish(result)
