@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecrctl.core.copy.copy import Copier, Progress
-from ecrctl.core.copy.plan import BlobItem, Plan, inspect_destination
+from ecrctl.core.copy.plan import BlobItem, Plan
 from ecrctl.core.distribution.client import Manifest, Missing, Registry, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
 from ecrctl.core.exceptions import EcrctlError, InvalidInput, Refused
@@ -200,12 +200,7 @@ class ImageSync:
             row.status = UP_TO_DATE
             return plan.top
         plan.mounts = False  # mounts are decided here, from the cache, not from the source repo
-        inspect_destination(
-            plan,
-            self.destination,
-            workers=self.options.blob_workers,
-            head=lambda digest: self._head(repository, digest),
-        )
+        self._inspect(plan)
         mine, awaited = self._place_blobs(plan, row)
         try:
             refuse = (
@@ -236,6 +231,30 @@ class ImageSync:
             if not platform:
                 raise
         return copier.plan(item.source, item.destination, referrers=referrers, inspect=False)
+
+    def _inspect(self, plan: Plan) -> None:
+        """What the destination holds: blobs (the cache first, else a HEAD) and the manifests
+        below the top. The top manifest goes up once, by the tag, last: the copy's put by
+        digest first would be a second write of the same bytes (the tag was HEADed already)."""
+        repository = plan.destination.repository
+        below = list(plan.manifests)
+        if plan.destination.tag and not self.options.referrers:
+            top = next(m for m in plan.manifests if m.digest == plan.top.digest)
+            top.status = "present"  # put by the tag, as the last write
+            below.remove(top)
+        blobs = list(plan.blobs.values())
+        with ThreadPoolExecutor(max_workers=self.options.blob_workers) as pool:
+            held = list(pool.map(lambda b: self._head(repository, b.digest), blobs))
+            found = list(
+                pool.map(
+                    lambda m: self.destination.head_manifest(repository, m.reference) == m.digest,
+                    below,
+                )
+            )
+        for blob, present in zip(blobs, held, strict=True):
+            blob.status = "present" if present else "copy"
+        for item, present in zip(below, found, strict=True):
+            item.status = "present" if present else "copy"
 
     def _head(self, repository: str, digest: str) -> bool:
         placing = self.cache.placing(digest, repository)
