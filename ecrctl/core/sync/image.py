@@ -19,9 +19,9 @@ from typing import Any
 
 from ecrctl.core.copy.copy import Copier, Progress
 from ecrctl.core.copy.plan import BlobItem, Plan
-from ecrctl.core.distribution.client import Manifest, Missing, Registry, RegistryError
+from ecrctl.core.distribution.client import Denied, Manifest, Missing, Registry, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
-from ecrctl.core.exceptions import EcrctlError, InvalidInput, Refused
+from ecrctl.core.exceptions import ConfigurationError, EcrctlError, InvalidInput, Refused
 from ecrctl.core.names import Reference
 from ecrctl.core.sync.blobcache import BlobCache
 from ecrctl.core.sync.plan import Item, display
@@ -45,6 +45,7 @@ class Row:
     present: int = 0  # blobs the destination already held
     previous: str | None = None  # what the destination tag named before
     sent_late: int = 0  # blobs another image was to send, sent by this one after all
+    denied: bool = False  # failed for credentials or permission (HTTP 401/403)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -137,6 +138,7 @@ class ImageSync:
             if is_rate_limited(error):
                 self.guard.exhausted()
                 row.deferred = True
+            row.denied = isinstance(error, Denied | ConfigurationError)
             row.status = FAILED
             row.error = " ".join(str(error).split()) or type(error).__name__
 
