@@ -169,7 +169,8 @@ def sync(
         raise Refused(result.summary.limit_advice)
     failed = result.failed
     if failed and len(failed) == len(result.rows) and all(r.denied for r in failed):
-        raise ConfigurationError(f"access denied: {failed[0].error}")  # not one image went
+        reason = failed[0].error.removeprefix("access denied: ")
+        raise ConfigurationError(f"access denied: {reason}")  # not one image went
     if failed:
         raise Refused(
             f"{len(failed)} of {len(result.rows)} image(s) failed (named above); the rest is "
