@@ -196,7 +196,7 @@ class ImageSync:
                 on_bytes=self.on_bytes, on_blob=lambda blob: self.cache.add(blob.digest, repository)
             ),
         )
-        plan = self._plan(copier, item)
+        plan = self._plan(copier, item, lambda: row.previous)
         row.digest = plan.top.digest
         if plan.complete:
             row.status = UP_TO_DATE
@@ -221,18 +221,26 @@ class ImageSync:
         row.present = present - row.mounted - row.sent_late
         return plan.top
 
-    def _plan(self, copier: Copier, item: Item) -> Plan:
-        """The copy's plan; with --platform, an image that is no index is copied as it is (one
-        more GET: the media type is known only from the manifest)."""
+    def _plan(self, copier: Copier, item: Item, held: Callable[[], str | None]) -> Plan:
+        """The copy's plan (``held``: what the tag named when decided); with --platform, an
+        image that is no index is copied as it is (one more GET: the media type is known only
+        from the manifest)."""
         platform, referrers = self.options.platform, self.options.referrers
         try:
             return copier.plan(
-                item.source, item.destination, platform=platform, referrers=referrers, inspect=False
+                item.source,
+                item.destination,
+                platform=platform,
+                referrers=referrers,
+                inspect=False,
+                held=held,
             )
         except InvalidInput:
             if not platform:
                 raise
-        return copier.plan(item.source, item.destination, referrers=referrers, inspect=False)
+        return copier.plan(
+            item.source, item.destination, referrers=referrers, inspect=False, held=held
+        )
 
     def _inspect(self, plan: Plan) -> None:
         """What the destination holds: blobs (the cache first, else a HEAD) and the manifests
