@@ -119,10 +119,16 @@ class RegistryProxy(_Base):
         self.remaining = pulls
         self.refused = 0  # 429s answered
         self.faults: dict[str, int] = {}  # path substring -> HTTP status answered instead
+        self.deny = False  # answer every request 401 with a Basic challenge (no one may in)
         super().__init__()
 
     def answer(self, request: BaseHTTPRequestHandler) -> None:
         path = request.path
+        if self.deny:
+            self._drain(request)
+            body = b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}'
+            self.send(request, 401, body, {"WWW-Authenticate": 'Basic realm="standin"'})
+            return
         for part, status in self.faults.items():
             if part in path:
                 self._drain(request)

@@ -251,6 +251,22 @@ def test_limits_badinput_generated_command_lines_never_crash(
 
     from ecrctl.cli.app import app
 
+    from ecrctl.core.polling import Schedule
+
+    # Every wait (a scan never started, a preview, a stack) polls on virtual time: `scan
+    # team/app --wait` with no scan recorded waits its full --timeout, 10 minutes of real time.
+    now = [0.0]
+
+    def later(seconds: float) -> None:
+        now[0] += seconds
+
+    real_init = Schedule.__init__
+
+    def virtual_time(self: Schedule, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        self.clock, self.sleep = (lambda: now[0]), later
+
+    monkeypatch.setattr(Schedule, "__init__", virtual_time)
     command = typer.main.get_command(app)
     # Build the click command once for 10,000 runs (typer's runner rebuilds it on every call).
     monkeypatch.setattr(typer.testing, "_get_command", lambda _app: command)

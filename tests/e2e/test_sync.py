@@ -243,6 +243,22 @@ def test_bad_shapes_and_sources_that_name_nothing(registries: Any, env: dict[str
     assert zero.returncode == 2 and "'--newest': 0 is not in the range" in zero.stderr
 
 
+def test_a_destination_that_lets_no_one_in_is_exit_4_in_one_line(
+    registries: Any, proxies: tuple[RegistryProxy, RegistryProxy], env: dict[str, str]
+) -> None:
+    one, _ = registries
+    src, dst = proxies
+    namespace(one.host, "denied")
+    dst.deny = True
+    done = ecrctl("sync", f"{src.host}/denied/", f"{dst.host}/denied/", "-o", "json", env=env)
+    assert done.returncode == 4
+    assert {v[2] for v in rows(done).values()} == {"failed"}
+    last = done.stderr.splitlines()[-1]
+    assert (
+        last.startswith(f"ecrctl: access denied: destination {dst.host}: HEAD ") and "401" in last
+    )
+
+
 # -- ECR: the sandbox ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:

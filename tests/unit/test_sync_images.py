@@ -184,6 +184,13 @@ def test_tags_of_one_image_pull_it_once() -> None:
     assert [(r.status, r.digest) for r in rows] == [("copied", same), ("copied", same)]
     assert [c for c in src.calls if c[0] == "GET"] == [("GET", "ns/app", "1.0")]
     assert dst.manifests["mirror/app"]["latest"].digest == same
+    # The tag is asked for when deciding and read back at the end; the manifest is put once,
+    # by its tag (no put by digest first: the same bytes twice).
+    assert dst.calls.count(("HEAD", "mirror/app", "1.0")) == 2
+    assert [c for c in dst.calls if c[0] == "PUT"] == [
+        ("PUT", "mirror/app", "1.0"),
+        ("PUT", "mirror/app", "latest"),
+    ]
 
 
 def _two_images_sharing_a_base(fail: bool) -> tuple[MemoryRegistry, MemoryRegistry, Any, Any]:

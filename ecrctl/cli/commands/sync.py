@@ -8,7 +8,7 @@ import typer
 
 from ecrctl.cli.common import say, state, workers
 from ecrctl.cli.output import Column, View, short_digest
-from ecrctl.core.exceptions import InvalidInput, Refused
+from ecrctl.core.exceptions import ConfigurationError, InvalidInput, Refused
 from ecrctl.core.names import validate_repository_name
 from ecrctl.core.sync.image import ImageOptions
 from ecrctl.core.sync.plan import Selection, check_shapes, display, parse_repositories
@@ -168,6 +168,9 @@ def sync(
     if result.summary.limit_advice:
         raise Refused(result.summary.limit_advice)
     failed = result.failed
+    if failed and len(failed) == len(result.rows) and all(r.denied for r in failed):
+        reason = failed[0].error.removeprefix("access denied: ")
+        raise ConfigurationError(f"access denied: {reason}")  # not one image went
     if failed:
         raise Refused(
             f"{len(failed)} of {len(result.rows)} image(s) failed (named above); the rest is "

@@ -98,25 +98,31 @@ class Copier:
         platform: str | None = None,
         referrers: bool = False,
         inspect: bool = True,
+        held: Callable[[], str | None] | None = None,
     ) -> Plan:
         """What the copy moves. First the source tree, and whether the destination already
         names its top manifest: then the plan is complete (one manifest request on each side,
         nothing about blobs). Otherwise, with ``inspect``, what the destination holds
-        (:meth:`inspect`, which a caller may also run itself after checks of its own)."""
+        (:meth:`inspect`, which a caller may also run itself after checks of its own).
+        ``held()``: what DST's tag names, when the caller asked already (sync's HEAD)."""
         self.source.grant(src.repository, "pull")
         same = self.source.host == self.destination.host
         if same:  # one token for both repositories: the mount needs pull on the source
             self.destination.grant(src.repository, "pull")
         self.destination.grant(dst.repository, "pull", "push")
         top, role, platform_name = read_top(self.source, src, platform)
-        held = self.destination.head_manifest(dst.repository, dst.tag or dst.identifier)
+        held_now = (
+            held()
+            if held is not None
+            else self.destination.head_manifest(dst.repository, dst.tag or dst.identifier)
+        )
         manifests, blobs = read_tree(
             self.source, src.repository, top, role, platform_name, referrers=referrers
         )
         plan = Plan(src, dst, top, manifests, blobs, same_registry=same, mounts=same)
         if dst.tag:
-            plan.previous = held
-        if held == top.digest and not referrers:  # referrers may have been added since
+            plan.previous = held_now
+        if held_now == top.digest and not referrers:  # referrers may have been added since
             mark_present(plan)
         elif inspect:
             self.inspect(plan)

@@ -19,9 +19,9 @@ from typing import Any
 
 from ecrctl.core.copy.copy import Copier, Progress
 from ecrctl.core.copy.plan import BlobItem, Plan
-from ecrctl.core.distribution.client import Manifest, Missing, Registry, RegistryError
+from ecrctl.core.distribution.client import Denied, Manifest, Missing, Registry, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
-from ecrctl.core.exceptions import EcrctlError, InvalidInput, Refused
+from ecrctl.core.exceptions import ConfigurationError, EcrctlError, InvalidInput, Refused
 from ecrctl.core.names import Reference
 from ecrctl.core.sync.blobcache import BlobCache
 from ecrctl.core.sync.plan import Item, display
@@ -45,6 +45,7 @@ class Row:
     present: int = 0  # blobs the destination already held
     previous: str | None = None  # what the destination tag named before
     sent_late: int = 0  # blobs another image was to send, sent by this one after all
+    denied: bool = False  # failed for credentials or permission (HTTP 401/403)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -137,6 +138,7 @@ class ImageSync:
             if is_rate_limited(error):
                 self.guard.exhausted()
                 row.deferred = True
+            row.denied = isinstance(error, Denied | ConfigurationError)
             row.status = FAILED
             row.error = " ".join(str(error).split()) or type(error).__name__
 
@@ -194,7 +196,7 @@ class ImageSync:
                 on_bytes=self.on_bytes, on_blob=lambda blob: self.cache.add(blob.digest, repository)
             ),
         )
-        plan = self._plan(copier, item)
+        plan = self._plan(copier, item, lambda: row.previous)
         row.digest = plan.top.digest
         if plan.complete:
             row.status = UP_TO_DATE
@@ -219,18 +221,26 @@ class ImageSync:
         row.present = present - row.mounted - row.sent_late
         return plan.top
 
-    def _plan(self, copier: Copier, item: Item) -> Plan:
-        """The copy's plan; with --platform, an image that is no index is copied as it is (one
-        more GET: the media type is known only from the manifest)."""
+    def _plan(self, copier: Copier, item: Item, held: Callable[[], str | None]) -> Plan:
+        """The copy's plan (``held``: what the tag named when decided); with --platform, an
+        image that is no index is copied as it is (one more GET: the media type is known only
+        from the manifest)."""
         platform, referrers = self.options.platform, self.options.referrers
         try:
             return copier.plan(
-                item.source, item.destination, platform=platform, referrers=referrers, inspect=False
+                item.source,
+                item.destination,
+                platform=platform,
+                referrers=referrers,
+                inspect=False,
+                held=held,
             )
         except InvalidInput:
             if not platform:
                 raise
-        return copier.plan(item.source, item.destination, referrers=referrers, inspect=False)
+        return copier.plan(
+            item.source, item.destination, referrers=referrers, inspect=False, held=held
+        )
 
     def _inspect(self, plan: Plan) -> None:
         """What the destination holds: blobs (the cache first, else a HEAD) and the manifests

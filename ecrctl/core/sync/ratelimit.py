@@ -10,7 +10,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 _VALUE_RE = re.compile(r"^\s*(\d+)\s*(?:;\s*w\s*=\s*(\d+))?")
@@ -66,6 +65,8 @@ class PullGuard:
 
     def advice(self, left: int) -> str:
         """One line: how many images are left, and when a re-run can pull again."""
+        from datetime import UTC, datetime  # only when the limit is reached
+
         limit = f" of {self.limit}" if self.limit is not None else ""
         window = self.window or 6 * 3600
         hours = f"{window / 3600:g} h" if window >= 3600 else f"{window // 60} min"
