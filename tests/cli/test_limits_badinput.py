@@ -250,7 +250,6 @@ def test_limits_badinput_generated_command_lines_never_crash(
     from typer.testing import CliRunner
 
     from ecrctl.cli.app import app
-
     from ecrctl.core.polling import Schedule
 
     # Every wait (a scan never started, a preview, a stack) polls on virtual time: `scan
