@@ -1,7 +1,8 @@
 """The steps of ``ecrctl demo``: real ecrctl commands against an in-process emulator.
 
 Later capabilities add their steps to ``STEPS``. A step is either a command line (run as a real
-``ecrctl`` subprocess, its output shown) or a named setup action done through boto3.
+``ecrctl`` subprocess, its output shown), a named setup action done through boto3, or files
+written into the demo's working directory (a temporary one, where the command lines run).
 """
 
 from __future__ import annotations
@@ -10,15 +11,20 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
+from ecrctl.sandbox.buildlayout import PLATFORMS, write_build_layout
 from ecrctl.sandbox.emulator import Emulator
 from ecrctl.sandbox.images import seed_repository
 from ecrctl.sandbox.logindemo import login_demo
 
 REPO = "demo/app"
+RELEASE = "demo/release"  # where the round trip's image is promoted to (blobs mounted)
+BUILT = "2.0.0"  # the tag of the demo's daemonless build (an OCI layout in build/)
 TAGS = ["1.0.9", "1.0.10", "v2", "v10", "latest"]
 EVENTS_SETUP = (
     "events",
@@ -40,6 +46,7 @@ class Step:
     title: str
     argv: tuple[str, ...] = ()
     action: Callable[[Any], str] | None = None
+    files: Callable[[Path], str] | None = None  # writes into the working directory
     expect: int = 0
     stdin: str | None = None
 
@@ -64,6 +71,15 @@ def _sample_data(ecr: Any) -> str:
     from ecrctl.sandbox.seed import seed_sandbox
 
     return "\n".join(seed_sandbox(ecr).lines())
+
+
+def _build_layout(workdir: Path) -> str:
+    index = write_build_layout(workdir / "build", REPO, BUILT)
+    return (
+        f"(the commands below run in {workdir}, a temporary directory)\n"
+        f"wrote build/, an OCI image layout: oci:build:{BUILT} names {index.digest}, "
+        f"an index over {', '.join(PLATFORMS)}"
+    )
 
 
 STEPS: list[Step] = [
@@ -152,7 +168,30 @@ STEPS: list[Step] = [
         "AWS's own lifecycle preview (answered by the sandbox with ecrctl's evaluator)",
         ("lifecycle", "preview", "team/app", "--remote"),
     ),
-    Step("Remove the repository and its images", ("repo", "remove", REPO, "--force", "--yes")),
+    # The round trip; after the sample data, which turns BLOB_MOUNTING on (mounts need it).
+    Step(
+        "A daemonless build's output: an OCI image layout (buildx --output type=oci, kaniko, "
+        "buildah)",
+        files=_build_layout,
+    ),
+    Step(
+        "Push it with no docker daemon: the index and both platforms, the digest kept",
+        ("copy", f"oci:build:{BUILT}", f"{REPO}:{BUILT}"),
+    ),
+    Step("What the registry now holds", ("inspect", f"{REPO}:{BUILT}")),
+    Step(
+        "Promote it to another repository: every blob mounted, nothing uploaded again",
+        ("copy", f"{REPO}:{BUILT}", f"{RELEASE}:{BUILT}", "--create"),
+    ),
+    Step(
+        "Pull it out again into a new layout, with no daemon",
+        ("copy", f"{RELEASE}:{BUILT}", f"oci:pulled:{BUILT}"),
+    ),
+    Step("Its digest: the one the build wrote", ("digest", f"oci:pulled:{BUILT}")),
+    Step(
+        "Remove the repositories and their images",
+        ("repo", "remove", REPO, RELEASE, "--force", "--yes"),
+    ),
 ]
 
 
@@ -165,17 +204,26 @@ def run_demo(emulator: Emulator, out: TextIO, *, ecr: Any) -> int:
         "COLUMNS": os.environ.get("COLUMNS", "120"),
     }
     env.pop("AWS_PROFILE", None)
+    with tempfile.TemporaryDirectory(prefix="ecrctl-demo-") as workdir:
+        return _run_steps(env, Path(workdir), out, ecr)
+
+
+def _run_steps(env: dict[str, str], workdir: Path, out: TextIO, ecr: Any) -> int:
     failures = 0
     for number, step in enumerate(STEPS, 1):
         out.write(f"\n# {number}. {step.title}\n")
         if step.action is not None:
             out.write(step.action(ecr) + "\n")
             continue
+        if step.files is not None:
+            out.write(step.files(workdir) + "\n")
+            continue
         out.write("$ ecrctl " + shlex.join(step.argv) + "\n")
         out.flush()
         done = subprocess.run(
             [sys.executable, "-m", "ecrctl", *step.argv],
             env=env,
+            cwd=workdir,
             input=step.stdin,
             capture_output=True,
             text=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 from typing import Any
@@ -220,6 +221,47 @@ def test_demo_runs_every_step() -> None:
     assert "every step behaved as expected" in done.stderr
     # It ends by pointing to the seeded sandbox, for exploring further.
     assert "run `ecrctl sandbox --seed`" in done.stderr.splitlines()[-1]
+    _assert_round_trip(done.stdout)
+
+
+def _demo_steps(stdout: str) -> dict[str, str]:
+    """The demo's output, step by step: each step's first line (`$ ecrctl ...`, or the title of
+    a step that is no command line) -> what it printed."""
+    steps: dict[str, str] = {}
+    for chunk in re.split(r"^# \d+\. ", stdout, flags=re.MULTILINE)[1:]:
+        title, _, body = chunk.partition("\n")
+        first, _, rest = body.partition("\n")
+        if first.startswith("$ ecrctl "):
+            steps[first.removeprefix("$ ecrctl ")] = rest
+        else:
+            steps[title] = body
+    return steps
+
+
+def _assert_round_trip(stdout: str) -> None:
+    """An OCI layout built without a daemon goes into the sandbox, is inspected, promoted to
+    another repository by mounts alone, and pulled out into a layout with the same digest."""
+    steps = _demo_steps(stdout)
+    built = next(body for title, body in steps.items() if "daemonless build" in title)
+    digest = re.search(r"oci:build:2\.0\.0 names (sha256:[0-9a-f]{64})", built)
+    assert digest, built
+    index = digest.group(1)
+    pushed = steps["copy oci:build:2.0.0 demo/app:2.0.0"]
+    assert pushed.splitlines()[0].endswith(f"/demo/app:2.0.0 @ {index}"), pushed
+    assert "(3 manifest(s); blobs: 5 copied;" in pushed
+    shown = steps["inspect demo/app:2.0.0"].splitlines()
+    assert shown[1] == index
+    assert [line.split()[:2] for line in shown if line.startswith("platform")] == [
+        ["platform", "linux/amd64"],
+        ["platform", "linux/arm64"],
+    ]
+    promoted = steps["copy demo/app:2.0.0 demo/release:2.0.0 --create"]
+    assert "(3 manifest(s); blobs: 5 mounted; 0 B moved)" in promoted, promoted
+    blob_rows = [line for line in promoted.splitlines() if line.startswith("blob ")]
+    assert len(blob_rows) == 5 and all(" mounted " in row for row in blob_rows), promoted
+    pulled = steps["copy demo/release:2.0.0 oci:pulled:2.0.0"]
+    assert f"oci:pulled:2.0.0 now names {index}" in pulled, pulled
+    assert steps["digest oci:pulled:2.0.0"].strip() == index
 
 
 def test_repo_remove_dry_run_piped_says_what_would_go(run_ecrctl: Any, server_ecr: Any) -> None:
