@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ecrctl.sandbox.emulator import SANDBOX_REGION, free_port
+from ecrctl.sandbox.emulator import SANDBOX_REGION, Emulator, free_port, running_emulator
 
 ACCOUNT = "123456789012"
 REGION = SANDBOX_REGION
@@ -95,12 +98,57 @@ def moto_server() -> Iterator[str]:
     server.stop()
 
 
+def reset_moto(endpoint: str) -> None:
+    """Empty the moto behind ``endpoint`` (its state is per process: what ran before in this
+    one is gone)."""
+    import urllib.request
+
+    reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=30).read()
+
+
+@contextmanager
+def seeded_emulator(*, blobs: bool = False) -> Iterator[Emulator]:
+    """The sandbox's emulator in this process, moto reset first, seeded as ``ecrctl sandbox
+    --seed`` seeds it (with ``blobs``, the images' blobs too: its ``/v2/`` serves them)."""
+    from ecrctl.sandbox.seed import seed_sandbox
+
+    with running_emulator() as emulator:
+        reset_moto(emulator.endpoint)
+        seed_sandbox(emulator.client("ecr"), emulator.blobs if blobs else None)
+        yield emulator
+
+
+def emulator_env(emulator: Emulator, home: Path, **more: str) -> dict[str, str]:
+    """The environment of an ``ecrctl`` subprocess aimed at an in-process emulator: nothing of
+    this process's AWS, ecrctl, docker or XDG settings, ``home`` for HOME and every file ecrctl
+    keeps, one attempt per AWS call, 200 columns; ``more`` added (or changed) last."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "ECRCTL_", "DOCKER_", "XDG_"))
+    }
+    return (
+        env
+        | emulator.environment()
+        | {
+            "HOME": str(home),
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_CONFIG_FILE": str(home / "aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+            "DOCKER_CONFIG": str(home / ".docker"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "COLUMNS": "200",
+            **more,
+        }
+    )
+
+
 @pytest.fixture
 def server_env(moto_server: str, isolated_env: Path) -> dict[str, str]:
     """Environment for a subprocess aimed at a freshly reset moto server."""
-    import urllib.request
-
-    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
+    reset_moto(moto_server)
     env = {k: v for k, v in os.environ.items()}
     env["AWS_ENDPOINT_URL"] = moto_server
     return env
@@ -119,6 +167,51 @@ def ecrctl_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "ecrctl"]
 
 
+def run_on_a_terminal(
+    argv: list[str],
+    env: dict[str, str],
+    *,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    typed: bytes = b"",
+    timeout: float = 60,
+) -> tuple[int, str, str]:
+    """Run ``argv`` with stderr (and stdin, unless ``stdin`` bytes are piped in) on a
+    pseudo-terminal, stdout piped: exit code, stdout, what the terminal showed (its CRLFs
+    read as newlines). ``typed`` is written to the terminal first (``b"y\n"`` to answer a
+    prompt)."""
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.PIPE if stdin is not None else follower,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            start_new_session=True,
+        )
+        if typed:
+            os.write(leader, typed)
+        out, _ = proc.communicate(input=stdin, timeout=timeout)
+        os.close(follower)
+        follower = -1
+        err = b""
+        while select.select([leader], [], [], 0)[0]:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+        return proc.returncode, out.decode(), err.decode(errors="replace").replace("\r\n", "\n")
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+
+
 @pytest.fixture
 def run_ecrctl(server_env: dict[str, str]) -> Any:
     """Run the installed ecrctl as a subprocess against the moto server."""
@@ -130,27 +223,19 @@ def run_ecrctl(server_env: dict[str, str]) -> Any:
         shell: str | None = None,
         timeout: float = 60,
     ) -> Outcome:
-        full_env = {**server_env, **(env or {})}
-        if shell is not None:
-            done = subprocess.run(
-                ["bash", "-o", "pipefail", "-c", shell],
-                env=full_env,
-                input=input,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
+        if shell is not None:  # a pipeline, as people type it
+            argv = ["bash", "-o", "pipefail", "-c", shell]
         else:
-            done = subprocess.run(
-                [*ecrctl_command(), *args],
-                env=full_env,
-                input=input,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
+            argv = [*ecrctl_command(), *args]
+        done = subprocess.run(
+            argv,
+            env={**server_env, **(env or {})},
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         return Outcome(done.returncode, done.stdout, done.stderr)
 
     return run
