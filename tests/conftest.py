@@ -119,32 +119,6 @@ def seeded_emulator(*, blobs: bool = False) -> Iterator[Emulator]:
         yield emulator
 
 
-def emulator_env(emulator: Emulator, home: Path, **more: str) -> dict[str, str]:
-    """The environment of an ``ecrctl`` subprocess aimed at an in-process emulator: nothing of
-    this process's AWS, ecrctl, docker or XDG settings, ``home`` for HOME and every file ecrctl
-    keeps, one attempt per AWS call, 200 columns; ``more`` added (or changed) last."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "ECRCTL_", "DOCKER_", "XDG_"))
-    }
-    return (
-        env
-        | emulator.environment()
-        | {
-            "HOME": str(home),
-            "AWS_MAX_ATTEMPTS": "1",
-            "AWS_CONFIG_FILE": str(home / "aws-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-            "DOCKER_CONFIG": str(home / ".docker"),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "COLUMNS": "200",
-            **more,
-        }
-    )
-
-
 @pytest.fixture
 def server_env(moto_server: str, isolated_env: Path) -> dict[str, str]:
     """Environment for a subprocess aimed at a freshly reset moto server."""

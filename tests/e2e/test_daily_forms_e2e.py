@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ecrctl_command, emulator_env, seeded_emulator
-from tests.sandbox_process import Sandbox
+from tests.conftest import ecrctl_command, seeded_emulator
+from tests.sandbox_process import Sandbox, emulator_env
 
 pytestmark = pytest.mark.e2e
 

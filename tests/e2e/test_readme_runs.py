@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ecrctl_command, emulator_env, run_on_a_terminal, seeded_emulator
+from tests.conftest import ecrctl_command, run_on_a_terminal, seeded_emulator
 from tests.readme_lines import ReadmeLine, readme_lines
+from tests.sandbox_process import emulator_env
 
 pytestmark = pytest.mark.e2e
 
