@@ -119,6 +119,29 @@ def seeded_emulator(*, blobs: bool = False) -> Iterator[Emulator]:
         yield emulator
 
 
+def put_buildx_image(ecr: Any, repo: str, index_type: str, child_type: str) -> dict[str, str]:
+    """What ``docker buildx`` pushes to ``repo`` (created here): an index of ``index_type``
+    tagged ``latest`` over two untagged platform manifests (linux/amd64, linux/arm64), and one
+    untagged stray manifest no index references. Their digests by name: index, amd64, arm64,
+    stray."""
+    from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
+
+    ecr.create_repository(repositoryName=repo)
+    amd64 = synthetic_manifest("amd64", media_type=child_type)
+    arm64 = synthetic_manifest("arm64", media_type=child_type)
+    stray = synthetic_manifest("stray", media_type=child_type)
+    for child in (amd64, arm64, stray):
+        put_synthetic(ecr, repo, child)
+    index = synthetic_index([(amd64, "linux/amd64"), (arm64, "linux/arm64")], media_type=index_type)
+    put_synthetic(ecr, repo, index, "latest")
+    return {
+        "index": index.digest,
+        "amd64": amd64.digest,
+        "arm64": arm64.digest,
+        "stray": stray.digest,
+    }
+
+
 @pytest.fixture
 def server_env(moto_server: str, isolated_env: Path) -> dict[str, str]:
     """Environment for a subprocess aimed at a freshly reset moto server."""
