@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ecrctl.sandbox.emulator import SANDBOX_REGION, free_port
+from ecrctl.sandbox.emulator import SANDBOX_REGION, Emulator, free_port, running_emulator
 
 ACCOUNT = "123456789012"
 REGION = SANDBOX_REGION
@@ -95,12 +98,54 @@ def moto_server() -> Iterator[str]:
     server.stop()
 
 
+def reset_moto(endpoint: str) -> None:
+    """Empty the moto behind ``endpoint`` (its state is per process: what ran before in this
+    one is gone)."""
+    import urllib.request
+
+    reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=30).read()
+
+
+@contextmanager
+def seeded_emulator(*, blobs: bool = False) -> Iterator[Emulator]:
+    """The sandbox's emulator in this process, moto reset first, seeded as ``ecrctl sandbox
+    --seed`` seeds it (with ``blobs``, the images' blobs too: its ``/v2/`` serves them)."""
+    from ecrctl.sandbox.seed import seed_sandbox
+
+    with running_emulator() as emulator:
+        reset_moto(emulator.endpoint)
+        seed_sandbox(emulator.client("ecr"), emulator.blobs if blobs else None)
+        yield emulator
+
+
+def put_buildx_image(ecr: Any, repo: str, index_type: str, child_type: str) -> dict[str, str]:
+    """What ``docker buildx`` pushes to ``repo`` (created here): an index of ``index_type``
+    tagged ``latest`` over two untagged platform manifests (linux/amd64, linux/arm64), and one
+    untagged stray manifest no index references. Their digests by name: index, amd64, arm64,
+    stray."""
+    from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
+
+    ecr.create_repository(repositoryName=repo)
+    amd64 = synthetic_manifest("amd64", media_type=child_type)
+    arm64 = synthetic_manifest("arm64", media_type=child_type)
+    stray = synthetic_manifest("stray", media_type=child_type)
+    for child in (amd64, arm64, stray):
+        put_synthetic(ecr, repo, child)
+    index = synthetic_index([(amd64, "linux/amd64"), (arm64, "linux/arm64")], media_type=index_type)
+    put_synthetic(ecr, repo, index, "latest")
+    return {
+        "index": index.digest,
+        "amd64": amd64.digest,
+        "arm64": arm64.digest,
+        "stray": stray.digest,
+    }
+
+
 @pytest.fixture
 def server_env(moto_server: str, isolated_env: Path) -> dict[str, str]:
     """Environment for a subprocess aimed at a freshly reset moto server."""
-    import urllib.request
-
-    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
+    reset_moto(moto_server)
     env = {k: v for k, v in os.environ.items()}
     env["AWS_ENDPOINT_URL"] = moto_server
     return env
@@ -119,6 +164,51 @@ def ecrctl_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "ecrctl"]
 
 
+def run_on_a_terminal(
+    argv: list[str],
+    env: dict[str, str],
+    *,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    typed: bytes = b"",
+    timeout: float = 60,
+) -> tuple[int, str, str]:
+    """Run ``argv`` with stderr (and stdin, unless ``stdin`` bytes are piped in) on a
+    pseudo-terminal, stdout piped: exit code, stdout, what the terminal showed (its CRLFs
+    read as newlines). ``typed`` is written to the terminal first (``b"y\n"`` to answer a
+    prompt)."""
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.PIPE if stdin is not None else follower,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            start_new_session=True,
+        )
+        if typed:
+            os.write(leader, typed)
+        out, _ = proc.communicate(input=stdin, timeout=timeout)
+        os.close(follower)
+        follower = -1
+        err = b""
+        while select.select([leader], [], [], 0)[0]:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+        return proc.returncode, out.decode(), err.decode(errors="replace").replace("\r\n", "\n")
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+
+
 @pytest.fixture
 def run_ecrctl(server_env: dict[str, str]) -> Any:
     """Run the installed ecrctl as a subprocess against the moto server."""
@@ -130,27 +220,19 @@ def run_ecrctl(server_env: dict[str, str]) -> Any:
         shell: str | None = None,
         timeout: float = 60,
     ) -> Outcome:
-        full_env = {**server_env, **(env or {})}
-        if shell is not None:
-            done = subprocess.run(
-                ["bash", "-o", "pipefail", "-c", shell],
-                env=full_env,
-                input=input,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
+        if shell is not None:  # a pipeline, as people type it
+            argv = ["bash", "-o", "pipefail", "-c", shell]
         else:
-            done = subprocess.run(
-                [*ecrctl_command(), *args],
-                env=full_env,
-                input=input,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
+            argv = [*ecrctl_command(), *args]
+        done = subprocess.run(
+            argv,
+            env={**server_env, **(env or {})},
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         return Outcome(done.returncode, done.stdout, done.stderr)
 
     return run

@@ -34,6 +34,17 @@ the Request before its body is read (``request.body`` stays empty, nothing is ke
 ``request.stream`` itself, as it arrives (``read(n)``; b"" at its end). A body left unread
 closes the connection after the answer.
 
+A proxy's handler answers with ``forward(request, upstream)``: the request sent on to the
+server at ``upstream`` (host:port), its body streamed through (on a server that streams
+requests), the answer's body streamed back as it arrives with its Content-Length kept, and
+``proxy_host`` put for the upstream's host:port in the answer's headers (Location, Link, a
+challenge's realm) so that the client comes back through the proxy. An iterable body with a
+``close()`` (a generator, a forwarded answer) is closed once it is sent or the peer went away.
+
+What a client asked: ``server.requests`` (every request, in order), ``server.seen(method)``,
+``server.take()`` (the requests so far, forgotten: what the next step asks starts afresh);
+``request.route`` is the path without its query, ``request.query`` the query parsed.
+
 Each connection has a thread of its own, so a handler may hold its request as long as a test
 wants (wait on an Event the test sets): the server goes on answering other connections, and
 stopping it does not wait for a held thread. ``server.stopping`` is set when the server stops:
@@ -44,6 +55,7 @@ stopped server does not keep a thread busy.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import socket
 import struct
 import threading
@@ -53,6 +65,7 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BufferedIOBase
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -109,6 +122,11 @@ class Request:
         """The path without its query."""
         return self.path.split("?", 1)[0]
 
+    @property
+    def query(self) -> dict[str, list[str]]:
+        """The query, parsed (``{"digest": ["sha256:..."]}``)."""
+        return parse_qs(urlsplit(self.path).query)
+
 
 @dataclass
 class Reply:
@@ -138,6 +156,84 @@ def endless(piece: bytes = b"x" * 65536) -> Iterator[bytes]:
     """A body that never ends (as fast as the peer reads)."""
     while True:
         yield piece
+
+
+# Headers of one hop, not passed on by a proxy (Content-Length is: forward() keeps it).
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+
+
+class _Relay:
+    """An upstream answer's body, read as the client takes it; closed (the upstream connection
+    with it) when sent or when the client went away."""
+
+    def __init__(
+        self, connection: http.client.HTTPConnection, response: http.client.HTTPResponse
+    ) -> None:
+        self._connection = connection
+        self._response = response
+
+    def __iter__(self) -> Iterator[bytes]:
+        while piece := self._response.read(1 << 16):
+            yield piece
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def forward(
+    request: Request,
+    upstream: str,
+    *,
+    proxy_host: str | None = None,
+    drop: Iterable[str] = (),
+    extra: Mapping[str, str] | None = None,
+    timeout: float = 120,
+) -> Reply:
+    """Send ``request`` on to ``upstream`` (host:port, plain HTTP) and give its answer, for a
+    proxy's handler. The request's body goes on as it arrives (``request.stream`` on a server
+    that streams requests, else ``request.body``), with its Host set to ``upstream``; the
+    headers named in ``drop`` stay behind (``Authorization`` for an upstream without auth).
+    The answer's body is streamed back, its Content-Length kept (a HEAD's too), ``proxy_host``
+    put for ``upstream`` in its headers, and ``extra`` headers added (a rate limit's)."""
+    dropped = HOP_BY_HOP | {"host", "content-length"} | {name.lower() for name in drop}
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in dropped}
+    headers["Host"] = upstream
+    body: Any = None
+    if request.stream is not None and not request.stream.finished:
+        body = request.stream  # read(n) as http.client sends it; chunked when no length
+    elif request.body or request.method in ("POST", "PUT", "PATCH"):
+        body = request.body
+    if request.headers.get("Content-Length") and body is not None:
+        headers["Content-Length"] = request.headers["Content-Length"]
+    connection = http.client.HTTPConnection(upstream, timeout=timeout, blocksize=1 << 16)
+    try:
+        connection.request(request.method, request.path, body=body, headers=headers)
+        response = connection.getresponse()
+    except BaseException:
+        connection.close()
+        raise
+    answer = [
+        (k, v.replace(upstream, proxy_host) if proxy_host else v)
+        for k, v in response.getheaders()
+        if k.lower() not in HOP_BY_HOP
+    ]
+    answer += list((extra or {}).items())
+    empty = response.status in (204, 304) or response.getheader("Content-Length") == "0"
+    if request.method == "HEAD" or empty:
+        response.read()
+        connection.close()
+        return Reply(response.status, answer, b"")
+    return Reply(response.status, answer, _Relay(connection, response))
 
 
 def reset(connection: socket.socket) -> None:
@@ -190,10 +286,10 @@ def _function_handler(server: FakeServer, app: Handler) -> type[BaseHTTPRequestH
                 self.close_connection = True
             if reply.quiet_close:
                 self.close_connection = True
-            self.end_headers()
-            if self.command == "HEAD":
-                return
             try:
+                self.end_headers()
+                if self.command == "HEAD":
+                    return
                 if isinstance(reply.body, bytes):
                     self.wfile.write(reply.body)
                     return
@@ -204,6 +300,10 @@ def _function_handler(server: FakeServer, app: Handler) -> type[BaseHTTPRequestH
                     self.wfile.flush()
             except OSError:  # the peer stopped reading: that is what endless bodies are for
                 self.close_connection = True
+            finally:
+                close = getattr(reply.body, "close", None)
+                if close is not None:
+                    close()  # a generator's or a forwarded answer's: its resources go now
 
         do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = handle_one
 
@@ -255,6 +355,12 @@ class FakeServer:
         """The requests received so far (of one method)."""
         with self.lock:
             return [r for r in self.requests if method is None or r.method == method]
+
+    def take(self) -> list[Request]:
+        """The requests received so far, forgotten here: the next take() gives what came after."""
+        with self.lock:
+            taken, self.requests = self.requests, []
+        return taken
 
     def stop(self) -> None:
         self.stopping.set()

@@ -1,4 +1,5 @@
-"""Test-only: a recording proxy in front of a real ``docker-registry``, and Docker Hub stand-ins.
+"""Test-only: a recording proxy in front of a real ``docker-registry``, and Docker Hub stand-ins,
+on tests/fakehttp.py servers.
 
 ``RegistryProxy`` forwards every request to the registry behind it (bodies streamed through,
 ``Location`` and ``Link`` rewritten to itself) and records each one, so tests can say exactly
@@ -11,108 +12,71 @@ registry does: a Bearer challenge and a token endpoint of its own, ``ratelimit-l
 ``HubApi`` answers Docker Hub's repository listing of a namespace
 (``/v2/namespaces/NS/repositories``) in the recorded shape of tests/data/dockerhub/, two
 repositories a page, pages chained by ``next``.
+
+Both record what they are asked (``take()``: the requests so far, forgotten; each a
+tests.fakehttp ``Request`` with its ``method``, ``route`` and parsed ``query``).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import threading
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Self
+
+from tests.fakehttp import FakeServer, Reply, Request, forward, json_reply
 
 RECORDED = Path(__file__).parent / "data" / "dockerhub" / "namespace-repositories.json"
 WINDOW = 21600
-_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"}
+UNAUTHORIZED = {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}
+TOO_MANY = {
+    "errors": [
+        {
+            "code": "TOOMANYREQUESTS",
+            "message": "You have reached your unauthenticated pull rate limit.",
+        }
+    ]
+}
 
 
-@dataclass(frozen=True)
-class Call:
-    method: str
-    path: str  # without the query
-    query: dict[str, list[str]]
+class _Standin:
+    """A fakehttp server answering with ``answer``; a context manager."""
 
+    stream_requests = False
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-
-class _Base:
     def __init__(self) -> None:
-        self.calls: list[Call] = []
-        self.lock = threading.Lock()
-        self.server = _Server(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server: FakeServer | None = None
+
+    def answer(self, request: Request) -> Reply:
+        raise NotImplementedError
 
     @property
     def host(self) -> str:
-        return f"127.0.0.1:{self.server.server_address[1]}"
+        assert self.server is not None, "start the stand-in first (with ...)"
+        return self.server.host
 
     @property
     def url(self) -> str:
         return f"http://{self.host}"
 
-    def __enter__(self) -> Any:
-        self.thread.start()
+    def take(self) -> list[Request]:
+        """The requests so far (and forget them)."""
+        assert self.server is not None, "start the stand-in first (with ...)"
+        return self.server.take()
+
+    def __enter__(self) -> Self:
+        self.server = FakeServer(self.answer, stream_requests=self.stream_requests)
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
-
-    def record(self, method: str, target: str) -> None:
-        parts = urlsplit(target)
-        with self.lock:
-            self.calls.append(Call(method, parts.path, parse_qs(parts.query)))
-
-    def take(self) -> list[Call]:
-        """The calls so far (and forget them)."""
-        with self.lock:
-            calls, self.calls = self.calls, []
-        return calls
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _any(self) -> None:
-                owner.record(self.command, self.path)
-                owner.answer(self)
-
-            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _any
-
-        return Handler
-
-    def answer(self, request: BaseHTTPRequestHandler) -> None:
-        raise NotImplementedError
-
-    @staticmethod
-    def send(
-        request: BaseHTTPRequestHandler,
-        status: int,
-        body: bytes = b"",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        request.send_response(status)
-        for key, value in (headers or {}).items():
-            request.send_header(key, value)
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        if request.command != "HEAD":
-            request.wfile.write(body)
+        if self.server is not None:
+            self.server.stop()
 
 
-class RegistryProxy(_Base):
+class RegistryProxy(_Standin):
+    stream_requests = True  # blobs pass through as they arrive, nothing kept
+
     def __init__(self, upstream: str, *, hub: bool = False, pulls: int = 100) -> None:
+        super().__init__()
         self.upstream = upstream  # host:port of the registry behind
         self.hub = hub
         self.limit = 100
@@ -120,135 +84,89 @@ class RegistryProxy(_Base):
         self.refused = 0  # 429s answered
         self.faults: dict[str, int] = {}  # path substring -> HTTP status answered instead
         self.deny = False  # answer every request 401 with a Basic challenge (no one may in)
-        super().__init__()
 
-    def answer(self, request: BaseHTTPRequestHandler) -> None:
-        path = request.path
-        if self.deny:
-            self._drain(request)
-            body = b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}'
-            self.send(request, 401, body, {"WWW-Authenticate": 'Basic realm="standin"'})
-            return
-        for part, status in self.faults.items():
-            if part in path:
-                self._drain(request)
-                self.send(request, status, b'{"errors":[{"code":"UNKNOWN","message":"fault"}]}')
-                return
-        if self.hub and path.startswith("/token"):
-            self.send(request, 200, json.dumps({"token": "hub-token", "expires_in": 300}).encode())
-            return
-        if self.hub and request.headers.get("Authorization") != "Bearer hub-token":
-            self._drain(request)
-            challenge = f'Bearer realm="{self.url}/token",service="registry.docker.io"'
-            self.send(
-                request,
-                401,
-                b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
-                {"WWW-Authenticate": challenge},
-            )
-            return
+    def answer(self, request: Request) -> Reply:
+        refused = self._refused(request)
+        if refused is not None:
+            if request.stream is not None:
+                request.stream.read()  # the body read: the connection stays open
+            return refused
+        if self.hub and request.route.startswith("/token"):
+            return json_reply(200, {"token": "hub-token", "expires_in": 300})
         extra: dict[str, str] = {}
-        if self.hub and "/manifests/" in path:
-            with self.lock:
-                if request.command == "GET" and self.remaining <= 0:
+        if self.hub and "/manifests/" in request.route:
+            assert self.server is not None
+            with self.server.lock:
+                pull = request.method == "GET"
+                over = pull and self.remaining <= 0
+                if over:
                     self.refused += 1
-                    refused = True
-                else:
-                    refused = False
-                    if request.command == "GET":
-                        self.remaining -= 1
+                elif pull:
+                    self.remaining -= 1
                 remaining = self.remaining
             extra = {
                 "ratelimit-limit": f"{self.limit};w={WINDOW}",
                 "ratelimit-remaining": f"{remaining};w={WINDOW}",
                 "docker-ratelimit-source": "192.0.2.10",
             }
-            if refused:
-                body = (
-                    b'{"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your '
-                    b'unauthenticated pull rate limit."}]}'
-                )
-                self.send(request, 429, body, extra)
-                return
-        self._forward(request, extra)
+            if over:
+                return json_reply(429, TOO_MANY, extra)
+        return forward(
+            request, self.upstream, proxy_host=self.host, drop=("Authorization",), extra=extra
+        )
 
-    @staticmethod
-    def _drain(request: BaseHTTPRequestHandler) -> None:
-        length = int(request.headers.get("Content-Length") or 0)
-        if length:
-            request.rfile.read(length)
-
-    def _forward(self, request: BaseHTTPRequestHandler, extra: dict[str, str]) -> None:
-        length = int(request.headers.get("Content-Length") or 0)
-        body = request.rfile.read(length) if length else None
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
-        headers.pop("Authorization", None)
-        headers["Host"] = self.upstream
-        if body is not None:
-            headers["Content-Length"] = str(len(body))
-        conn = http.client.HTTPConnection(self.upstream, timeout=60)
-        try:
-            conn.request(request.command, request.path, body=body, headers=headers)
-            answer = conn.getresponse()
-            data = answer.read()
-            kept = {
-                k: v.replace(self.upstream, self.host)
-                for k, v in answer.getheaders()
-                if k.lower() not in _HOP
-            }
-        finally:
-            conn.close()
-        kept |= extra
-        request.send_response(answer.status)
-        for key, value in kept.items():
-            request.send_header(key, value)
-        if request.command == "HEAD":
-            request.send_header("Content-Length", answer.getheader("Content-Length") or "0")
-        else:
-            request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        if request.command != "HEAD":
-            request.wfile.write(data)
+    def _refused(self, request: Request) -> Reply | None:
+        """The answer to a request that does not reach the registry: denied, faulted, or (as
+        Docker Hub) without its Bearer token."""
+        if self.deny:
+            return json_reply(401, UNAUTHORIZED, {"WWW-Authenticate": 'Basic realm="standin"'})
+        for part, status in self.faults.items():
+            if part in request.path:
+                return json_reply(status, {"errors": [{"code": "UNKNOWN", "message": "fault"}]})
+        if self.hub and request.route.startswith("/token"):
+            return None
+        if self.hub and request.headers.get("Authorization") != "Bearer hub-token":
+            challenge = f'Bearer realm="{self.url}/token",service="registry.docker.io"'
+            return json_reply(401, UNAUTHORIZED, {"WWW-Authenticate": challenge})
+        return None
 
     # -- what was asked -------------------------------------------------------------------------
-    def uploads(self, calls: list[Call]) -> list[str]:
+    @staticmethod
+    def uploads(requests: list[Request]) -> list[str]:
         """Digests of blob uploads completed (``PUT .../blobs/uploads/...?digest=``)."""
         return [
-            c.query["digest"][0]
-            for c in calls
-            if c.method == "PUT" and "/blobs/uploads/" in c.path and "digest" in c.query
+            r.query["digest"][0]
+            for r in requests
+            if r.method == "PUT" and "/blobs/uploads/" in r.route and "digest" in r.query
         ]
 
-    def mounts(self, calls: list[Call]) -> list[str]:
-        return [c.query["mount"][0] for c in calls if c.method == "POST" and "mount" in c.query]
+    @staticmethod
+    def mounts(requests: list[Request]) -> list[str]:
+        return [r.query["mount"][0] for r in requests if r.method == "POST" and "mount" in r.query]
 
 
-class HubApi(_Base):
+class HubApi(_Standin):
     """Docker Hub's API: ``GET /v2/namespaces/NS/repositories``, ``page_size`` repositories
     a page at most (here 2 at most, to make pages), ``next`` naming the following page."""
 
     PAGE = 2
 
     def __init__(self, namespaces: dict[str, list[str]]) -> None:
+        super().__init__()
         self.namespaces = namespaces
         recorded = json.loads(RECORDED.read_text())
         self.template = recorded["results"][0]
         self.keys = set(recorded)
-        super().__init__()
 
-    def answer(self, request: BaseHTTPRequestHandler) -> None:
-        parts = urlsplit(request.path)
-        pieces = parts.path.strip("/").split("/")
-        if request.command != "GET" or len(pieces) != 4 or pieces[:2] != ["v2", "namespaces"]:
-            self.send(request, 404, b'{"message":"page not found","errinfo":{}}')
-            return
+    def answer(self, request: Request) -> Reply:
+        pieces = request.route.strip("/").split("/")
+        if request.method != "GET" or len(pieces) != 4 or pieces[:2] != ["v2", "namespaces"]:
+            return json_reply(404, {"message": "page not found", "errinfo": {}})
         namespace = pieces[2]
         if pieces[3] != "repositories" or namespace not in self.namespaces:
-            self.send(request, 404, b'{"message":"object not found","errinfo":{}}')
-            return
-        query = parse_qs(parts.query)
-        page = int(query.get("page", ["1"])[0])
-        size = min(int(query.get("page_size", ["10"])[0]), self.PAGE)
+            return json_reply(404, {"message": "object not found", "errinfo": {}})
+        page = int(request.query.get("page", ["1"])[0])
+        size = min(int(request.query.get("page_size", ["10"])[0]), self.PAGE)
         names = self.namespaces[namespace]
         chosen = names[(page - 1) * size : page * size]
         base = f"{self.url}/v2/namespaces/{namespace}/repositories"
@@ -261,4 +179,4 @@ class HubApi(_Base):
             "results": [self.template | {"name": n, "namespace": namespace} for n in chosen],
         }
         assert set(doc) == self.keys
-        self.send(request, 200, json.dumps(doc).encode(), {"Content-Type": "application/json"})
+        return json_reply(200, doc)

@@ -1,5 +1,6 @@
 """Test-only: ``ecrctl sandbox`` run as a process (the installed command, stopped by PID with
-SIGTERM), an environment aimed at it, and small clients of its registry (raw HTTP, skopeo)."""
+SIGTERM), an environment aimed at it (or at an emulator in this process), and small clients of
+its registry (raw HTTP, skopeo)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import urllib3
 
-from ecrctl.sandbox.emulator import free_port
+from ecrctl.sandbox.emulator import Emulator, free_port
 from tests.conftest import ecrctl_command
 
 HTTP = urllib3.PoolManager()
@@ -104,6 +106,13 @@ def sandbox_env(home: Path, port: int) -> dict[str, str]:
         "NO_COLOR": "1",
         "COLUMNS": "200",
     }
+
+
+def emulator_env(emulator: Emulator, home: Path, **more: str) -> dict[str, str]:
+    """``sandbox_env`` aimed at an emulator running in this process (``seeded_emulator()``),
+    ``more`` added (or changed) last."""
+    port = urlsplit(emulator.endpoint).port or 80
+    return sandbox_env(home, port) | emulator.environment() | more
 
 
 @contextmanager

@@ -521,9 +521,7 @@ def test_only_fakehttp_builds_an_http_server() -> None:
         for p in sources
         if p != FAKEHTTP and (found := server_copies(p.read_text(encoding="utf-8")))
     }
-    # Not yet moved: sync's registry and Docker Hub stand-ins landed in the same round as this
-    # check (ARCHITECTURE.md, "Testing"); the check names it so it cannot grow unseen.
-    assert set(copies) <= {"tests/registry_standin.py"}, copies
+    assert copies == {}, copies
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 
 from ecrctl.cli.output import short_digest
 from ecrctl.core.names import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
-from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
+from tests.conftest import put_buildx_image
 
 REPO = "team/app"
 
@@ -36,20 +36,7 @@ def _rule(tag_status: str) -> dict[str, Any]:
 @pytest.fixture(params=[(OCI_INDEX, OCI_MANIFEST), (DOCKER_LIST, DOCKER_MANIFEST)])
 def buildx(request: Any, ecr: Any) -> dict[str, str]:
     index_type, child_type = request.param
-    ecr.create_repository(repositoryName=REPO)
-    amd64 = synthetic_manifest("amd64", media_type=child_type)
-    arm64 = synthetic_manifest("arm64", media_type=child_type)
-    stray = synthetic_manifest("stray", media_type=child_type)
-    for child in (amd64, arm64, stray):
-        put_synthetic(ecr, REPO, child)
-    index = synthetic_index([(amd64, "linux/amd64"), (arm64, "linux/arm64")], media_type=index_type)
-    put_synthetic(ecr, REPO, index, "latest")
-    return {
-        "index": index.digest,
-        "amd64": amd64.digest,
-        "arm64": arm64.digest,
-        "stray": stray.digest,
-    }
+    return put_buildx_image(ecr, REPO, index_type, child_type)
 
 
 def _policy(tmp_path: Path, tag_status: str) -> str:

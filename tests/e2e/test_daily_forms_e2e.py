@@ -4,15 +4,14 @@ sandbox (team/app, team/web, tools/ci as README.md describes them)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ecrctl_command
-from tests.sandbox_process import Sandbox
+from tests.conftest import ecrctl_command, seeded_emulator
+from tests.sandbox_process import Sandbox, emulator_env
 
 pytestmark = pytest.mark.e2e
 
@@ -20,32 +19,10 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """One seeded emulator in this process for the module (moto reset first)."""
-    import urllib.request
-
-    from ecrctl.sandbox.emulator import running_emulator
-    from ecrctl.sandbox.seed import seed_sandbox
-
     home = tmp_path_factory.mktemp("home")
-    with running_emulator() as emulator:
-        endpoint = emulator.environment()["AWS_ENDPOINT_URL"]
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
-        seed_sandbox(emulator.client("ecr"))
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("AWS_", "ECRCTL_", "DOCKER_", "XDG_"))
-        }
-        env |= emulator.environment()
-        env |= {
-            "HOME": str(home),
-            "AWS_MAX_ATTEMPTS": "1",
-            "AWS_CONFIG_FILE": str(home / "aws-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-            "DOCKER_CONFIG": str(home / ".docker"),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "COLUMNS": "200",
-        }
+    with seeded_emulator() as emulator:
+        env = emulator_env(emulator, home)
+        endpoint = env["AWS_ENDPOINT_URL"]
         yield Sandbox(host=endpoint.removeprefix("http://"), env=env, process=None)  # type: ignore[arg-type]
 
 

@@ -10,10 +10,7 @@ whose digest starts and ends so.
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import select
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ecrctl_command
+from tests.conftest import ecrctl_command, run_on_a_terminal, seeded_emulator
 from tests.readme_lines import ReadmeLine, readme_lines
+from tests.sandbox_process import emulator_env
 
 pytestmark = pytest.mark.e2e
 
@@ -83,40 +81,20 @@ def _not_here(line: ReadmeLine) -> str | None:
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
-    from ecrctl.sandbox.emulator import running_emulator
-    from ecrctl.sandbox.seed import seed_sandbox
-
     home = tmp_path_factory.mktemp("home")
     work = tmp_path_factory.mktemp("work")
     (work / ".ecrctl-ignore").write_text("# finding ids to ignore, one a line\n")  # checked in
-    with running_emulator() as emulator:
-        # moto's state is per process: start from nothing whatever ran before in this process.
-        import urllib.request
-
-        endpoint = emulator.environment()["AWS_ENDPOINT_URL"]
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
-        seed_sandbox(emulator.client("ecr"), emulator.blobs)  # real images: /v2/ serves them
+    with seeded_emulator(blobs=True) as emulator:  # real images: /v2/ serves them
         # The README's --accounts lines: an organisation of the sandbox account alone (other
         # accounts' roles: tests/e2e/test_org_e2e.py), and its `export ECRCTL_ROLE_NAME=...`.
         emulator.client("organizations").create_organization(FeatureSet="ALL")
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("AWS_", "ECRCTL_", "DOCKER_", "XDG_"))
-        }
-        env |= emulator.environment()
-        env |= {
-            "HOME": str(home),
-            "AWS_MAX_ATTEMPTS": "1",
-            "AWS_CONFIG_FILE": str(home / "aws-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-            "DOCKER_CONFIG": str(home / ".docker"),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "COLUMNS": "120",
-            "ECRCTL_ROLE_NAME": "ecrctl-read-only",
-            "ECRCTL_EXTERNAL_ID": "8f14e45f-ceea-467f",
-        }
+        env = emulator_env(
+            emulator,
+            home,
+            COLUMNS="120",
+            ECRCTL_ROLE_NAME="ecrctl-read-only",
+            ECRCTL_EXTERNAL_ID="8f14e45f-ceea-467f",
+        )
         # The README's fleet lines: dev and stage are other (empty) accounts behind assumed
         # roles; prod is the seeded sandbox account itself.
         (home / "aws-config").write_text(
@@ -156,42 +134,6 @@ def _expand(argv: tuple[str, ...], digests: list[str]) -> list[str]:
     return [re.sub(r"sha256:([0-9a-f]+)…([0-9a-f]*)", full, word) for word in argv]
 
 
-def _run_on_a_terminal(
-    argv: list[str], env: dict[str, str], cwd: Path, stdin: bytes | None
-) -> tuple[int, str, str]:
-    """Run with stdin and stderr on a pseudo-terminal that answers "y" (stdout piped)."""
-    leader, follower = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            argv,
-            env=env,
-            cwd=cwd,
-            stdin=subprocess.PIPE if stdin is not None else follower,
-            stdout=subprocess.PIPE,
-            stderr=follower,
-            start_new_session=True,
-        )
-        if stdin is None:
-            os.write(leader, b"y\n")
-        out, _ = proc.communicate(input=stdin, timeout=120)
-        os.close(follower)
-        follower = -1
-        err = b""
-        while select.select([leader], [], [], 0)[0]:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            err += chunk
-        return proc.returncode, out.decode(), err.decode(errors="replace")
-    finally:
-        os.close(leader)
-        if follower != -1:
-            os.close(follower)
-
-
 LINES = readme_lines()
 
 
@@ -209,7 +151,11 @@ def test_every_readme_line_runs_on_the_sandbox(sandbox: tuple[dict[str, str], Pa
             stdin = source.read_bytes() if source.exists() else b""
         elif line.stdin_text:
             stdin = (PASSWORD + "\n").encode()
-        code, out, err = _run_on_a_terminal([*ecrctl_command(), *argv], env, work, stdin)
+        typed = b"y\n" if stdin is None else b""  # a prompt on the terminal answered "y"
+        command = [*ecrctl_command(), *argv]
+        code, out, err = run_on_a_terminal(
+            command, env, cwd=work, stdin=stdin, typed=typed, timeout=120
+        )
         if line.stdout_to:
             (work / line.stdout_to).write_text(out)
         expected = next((c for flag, c in EXPECTED.items() if flag in argv), 0)

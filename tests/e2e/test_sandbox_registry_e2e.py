@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,9 +15,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from ecrctl.sandbox.emulator import Emulator, running_emulator
-from ecrctl.sandbox.seed import APP, SCANNED_TAG, seed_sandbox
-from tests.conftest import ecrctl_command
+from ecrctl.sandbox.emulator import Emulator
+from ecrctl.sandbox.seed import APP, SCANNED_TAG
+from tests.conftest import ecrctl_command, seeded_emulator
 
 pytestmark = pytest.mark.e2e
 
@@ -28,10 +27,7 @@ SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthrou
 
 @pytest.fixture
 def seeded(isolated_env: Path) -> Iterator[Emulator]:
-    with running_emulator() as emulator:
-        reset = urllib.request.Request(f"{emulator.endpoint}/moto-api/reset", method="POST")
-        urllib.request.urlopen(reset, timeout=30).read()  # moto's state is per process
-        seed_sandbox(emulator.client("ecr"))
+    with seeded_emulator() as emulator:
         yield emulator
 
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from ecrctl.sandbox.emulator import Emulator, free_port, running_emulator
-from ecrctl.sandbox.seed import APP, SCANNED_TAG, seed_sandbox
+from ecrctl.sandbox.emulator import Emulator, free_port
+from ecrctl.sandbox.seed import APP, SCANNED_TAG
 from tests import fakehttp
-from tests.conftest import ecrctl_command
+from tests.conftest import ecrctl_command, seeded_emulator
 from tests.fakehttp import Reply
 
 pytestmark = pytest.mark.e2e
@@ -40,13 +40,7 @@ def as_background_job() -> None:
 
 @pytest.fixture
 def seeded(isolated_env: Path) -> Iterator[Emulator]:
-    import urllib.request
-
-    with running_emulator() as emulator:
-        # moto's state is per process: start from nothing, whatever ran before in this one.
-        reset = urllib.request.Request(f"{emulator.endpoint}/moto-api/reset", method="POST")
-        urllib.request.urlopen(reset, timeout=30).read()
-        seed_sandbox(emulator.client("ecr"))
+    with seeded_emulator() as emulator:
         yield emulator
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pty
 import re
-import select
 import shutil
 import stat
 import subprocess
@@ -21,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Outcome, ecrctl_command
+from tests.conftest import Outcome, ecrctl_command, run_on_a_terminal
 from tests.sso_standin import IdentityCenter
 
 pytestmark = pytest.mark.e2e
@@ -359,37 +357,6 @@ def test_on_a_terminal_the_browser_opens_the_page_with_the_code(
     assert visited.read_text() == f"{center.url}/device?user_code={user_code}"
     assert "Opened the page, code filled in, in your browser" in err
     assert f"profile dev reaches account {DEV} as Developer" in err
-
-
-def run_on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    """stdin and stderr on a pseudo-terminal, stdout piped."""
-    leader, follower = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            argv,
-            env=env,
-            stdin=follower,
-            stdout=subprocess.PIPE,
-            stderr=follower,
-            start_new_session=True,
-        )
-        out, _ = proc.communicate(timeout=60)
-        os.close(follower)
-        follower = -1
-        err = b""
-        while select.select([leader], [], [], 0)[0]:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            err += chunk
-        return proc.returncode, out.decode(), err.decode(errors="replace").replace("\r\n", "\n")
-    finally:
-        os.close(leader)
-        if follower != -1:
-            os.close(follower)
 
 
 def test_a_role_the_portal_refuses_is_exit_4(

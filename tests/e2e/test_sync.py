@@ -117,7 +117,7 @@ def test_a_namespace_is_synced_whole_and_shared_layers_cross_once(
     assert dst.uploads(sent).count(base) == 1  # once for the registry, then mounted
     assert dst.mounts(sent).count(base) >= 2  # into the other two repositories
     # beta:latest names beta:1.0's image: read once from the source (7 manifests in all).
-    pulls = [c for c in src.take() if c.method == "GET" and "/manifests/" in c.path]
+    pulls = [c for c in src.take() if c.method == "GET" and "/manifests/" in c.route]
     assert len(pulls) == 7
     assert done.stderr.splitlines()[0] == "sync: 6 image(s) in 3 repositories"
     assert done.stderr.splitlines()[-1].startswith("sync: 6 image(s) (6 copied); ")
@@ -127,9 +127,9 @@ def test_a_namespace_is_synced_whole_and_shared_layers_cross_once(
     assert again.returncode == 0, again.stderr
     assert {v[2] for v in rows(again).values()} == {"up-to-date"}
     # Nothing new: the listing and a HEAD per tag on each side, nothing else.
-    read = [c for c in src.take() if "/manifests/" in c.path or "/blobs/" in c.path]
+    read = [c for c in src.take() if "/manifests/" in c.route or "/blobs/" in c.route]
     assert {c.method for c in read} == {"HEAD"} and len(read) == 6
-    asked = [c for c in dst.take() if c.path != "/v2/"]
+    asked = [c for c in dst.take() if c.route != "/v2/"]
     assert {c.method for c in asked} == {"HEAD"} and len(asked) == 6
     assert again.stderr.splitlines()[-1].startswith("sync: 6 image(s) (6 up-to-date); 0 B moved")
 
@@ -176,7 +176,7 @@ def test_dry_run_changes_nothing(
     assert {v[2] for v in rows(done).values()} == {"planned"}
     assert {v[1] for v in rows(done).values()} == set(images.values())
     assert {c.method for c in dst.take()} <= {"GET", "HEAD"}  # only the ping and HEADs
-    assert not any(c.method == "GET" and "/manifests/" in c.path for c in src.take())
+    assert not any(c.method == "GET" and "/manifests/" in c.route for c in src.take())
     assert not manifest_exists(two.host, "dry/alpha", "1.0")
 
 
@@ -363,7 +363,7 @@ def test_docker_hub_namespace_listing_and_pull_limit(registries: Any, env: dict[
             env=env, extra=hub_env,
         )  # fmt: skip
         assert done.returncode == 1
-        listing = [c for c in api.take() if "/namespaces/" in c.path]
+        listing = [c for c in api.take() if "/namespaces/" in c.route]
         assert [c.query.get("page", ["1"])[0] for c in listing] == ["1", "2"]  # next followed
         statuses = {s: v[2] for s, v in rows(done).items()}
         assert statuses == {

@@ -16,7 +16,7 @@ from ecrctl.core.images.manifests import INDEX_ACCEPTED_MEDIA_TYPES
 from ecrctl.core.lifecycle import evaluate, parse_policy
 from ecrctl.core.lifecycle.preview import LifecycleService
 from ecrctl.core.names import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
-from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
+from tests.conftest import put_buildx_image
 
 REPO = "team/app"
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
@@ -31,28 +31,22 @@ UNTAGGED_AFTER_1_DAY = """{"rules": [{"rulePriority": 1, "selection": {"tagStatu
 def test_inventory_knows_what_each_index_references(
     ecr: Any, index_type: str, child_type: str
 ) -> None:
-    ecr.create_repository(repositoryName=REPO)
-    amd64 = synthetic_manifest("amd64", media_type=child_type)
-    arm64 = synthetic_manifest("arm64", media_type=child_type)
-    stray = synthetic_manifest("stray", media_type=child_type)
-    for child in (amd64, arm64, stray):
-        put_synthetic(ecr, REPO, child)
-    index = synthetic_index([(amd64, "linux/amd64"), (arm64, "linux/arm64")], media_type=index_type)
-    put_synthetic(ecr, REPO, index, "latest")
+    pushed = put_buildx_image(ecr, REPO, index_type, child_type)
+    index, amd64, arm64, stray = (pushed[k] for k in ("index", "amd64", "arm64", "stray"))
 
     inventory = LifecycleService(EcrRegistry(ecr)).inventory(REPO)
-    assert inventory.references == {index.digest: {amd64.digest, arm64.digest}}
+    assert inventory.references == {index: {amd64, arm64}}
     assert inventory.unread == ()
     media = {i.digest: i.media_type for i in inventory.images}
-    assert media[index.digest] == index_type and media[stray.digest] == child_type
+    assert media[index] == index_type and media[stray] == child_type
 
     # Two days on, the untagged platform manifests are kept by `latest`; the stray one expires.
     policy = parse_policy(UNTAGGED_AFTER_1_DAY)
     at = datetime.now(UTC) + timedelta(days=2)
     evaluation = evaluate(policy, inventory.images, at, inventory.references)
-    assert [d.image.digest for d in evaluation.affected] == [stray.digest]
+    assert [d.image.digest for d in evaluation.affected] == [stray]
     held = {d.image.digest: d.held_by for d in evaluation.kept if d.held_by}
-    assert held == {amd64.digest: (index.digest,), arm64.digest: (index.digest,)}
+    assert held == {amd64: (index,), arm64: (index,)}
 
 
 def _detail(n: int, media_type: str, tags: tuple[str, ...] = ()) -> dict[str, Any]:
