@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+from ecrctl.core.distribution.blobput import BlobPut
 from ecrctl.core.distribution.client import local_manifest
 from ecrctl.core.distribution.layout import OciLayout
 from ecrctl.core.distribution.localblobs import BlobReader, sha256
@@ -59,7 +60,8 @@ def write_build_layout(directory: Path, repository: str, tag: str) -> SyntheticI
     layout = OciLayout(str(directory), create=True, role="destination")
     where = f"oci:{directory}"
     for digest, data in gathered.blobs.items():
-        layout.upload_blob(repository, digest, len(data), _opener(digest, data, where), _quiet)
+        put = BlobPut(repository, digest, len(data), _opener(digest, data, where), _quiet)
+        layout.upload_blob(put)
     # Children first, the index last, the tag with it: as a copy writes an index.
     for image, reference in [*((child, child.digest) for child, _ in children), (index, tag)]:
         data = image.manifest.encode()

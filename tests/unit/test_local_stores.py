@@ -18,6 +18,7 @@ import pytest
 from ecrctl.core.copy.ends import LocalEnd, local_end, open_destination, open_source
 from ecrctl.core.distribution.archive import DockerArchive
 from ecrctl.core.distribution.archive_writer import DockerArchiveWriter
+from ecrctl.core.distribution.blobput import BlobPut
 from ecrctl.core.distribution.client import Manifest, RegistryError
 from ecrctl.core.distribution.layout import OciLayout
 from ecrctl.core.distribution.localblobs import BlobReader
@@ -72,9 +73,9 @@ def manifest_of(config: bytes, layers: list[bytes], media_type: str = OCI_MANIFE
 
 
 def upload(store: Any, data: bytes, digest: str | None = None, **source: Any) -> int:
-    return int(store.upload_blob(
+    return int(store.upload_blob(BlobPut(
         "", digest or sha(data), len(data), lambda offset: Source(data, **source), lambda n: None
-    ))  # fmt: skip
+    )))  # fmt: skip
 
 
 # -- the ends as typed ----------------------------------------------------------------------

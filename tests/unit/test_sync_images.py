@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ecrctl.core.distribution.blobput import BlobPut
 from ecrctl.core.distribution.client import (
     Manifest,
     Missing,
@@ -118,11 +119,10 @@ class MemoryRegistry:
         self.blobs.setdefault(repository, {})[blob] = self.blobs[source][blob]
         return True
 
-    def upload_blob(
-        self, repository: str, blob: str, size: int, open_source: Any, progress: Any, **_: Any
-    ) -> int:
+    def upload_blob(self, put: BlobPut) -> int:
+        repository, blob = put.repository, put.digest
         self._call("UPLOAD", repository, blob)
-        data = open_source(0).read()
+        data = put.open_source(0).read()
         gate = self.gates.pop(blob, None)  # the first upload of that blob only
         if gate is not None:
             started, release, fail = gate
@@ -132,7 +132,7 @@ class MemoryRegistry:
                 raise Unreachable("the connection broke off mid-blob")
         assert digest(data) == blob
         self.blobs.setdefault(repository, {})[blob] = data
-        progress(len(data))
+        put.progress(len(data))
         return 0
 
 

@@ -17,6 +17,7 @@ from ecrctl.core.copy.plan import (
     read_top,
     read_tree,
 )
+from ecrctl.core.distribution.blobput import BlobPut
 from ecrctl.core.distribution.client import Denied, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
 from ecrctl.core.distribution.store import ImageStore
@@ -177,13 +178,15 @@ class Copier:
             blob.status = "mounted"
         else:
             blob.resumed_from = self.destination.upload_blob(
-                dst_repo,
-                blob.digest,
-                blob.size,
-                lambda offset: self.source.open_blob(src_repo, blob.digest, offset),
-                self._count,
-                chunk_size=self.chunk_size,
-                states=self.states,
+                BlobPut(
+                    dst_repo,
+                    blob.digest,
+                    blob.size,
+                    lambda offset: self.source.open_blob(src_repo, blob.digest, offset),
+                    self._count,
+                    chunk_size=self.chunk_size,
+                    states=self.states,
+                )
             )
             blob.status = "copied"
         self.progress.on_blob(blob)

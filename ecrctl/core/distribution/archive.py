@@ -19,7 +19,6 @@ import os
 import posixpath
 import re
 import tarfile
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.distribution.answers import Descriptor
@@ -42,7 +41,7 @@ from ecrctl.core.names import (
 )
 
 if TYPE_CHECKING:
-    from ecrctl.core.distribution.resume import UploadStates
+    from ecrctl.core.distribution.blobput import BlobPut
 
 _BLOB_NAME = re.compile(r"^blobs/sha256/([0-9a-f]{64})$")
 _GZIP = b"\x1f\x8b"
@@ -228,17 +227,7 @@ class DockerArchive:
     def put_manifest(self, repository: str, reference: str, manifest: Manifest) -> str:
         raise InvalidInput(f"{self.what} is read here, not written")
 
-    def upload_blob(
-        self,
-        repository: str,
-        digest: str,
-        size: int,
-        open_source: Callable[[int], Any],
-        progress: Callable[[int], None],
-        *,
-        chunk_size: int | None = None,
-        states: UploadStates | None = None,
-    ) -> int:
+    def upload_blob(self, put: BlobPut) -> int:
         raise InvalidInput(f"{self.what} is read here, not written")
 
 

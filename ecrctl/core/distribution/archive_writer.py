@@ -31,7 +31,7 @@ from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.names import INDEX_MEDIA_TYPES, OCI_INDEX, OCI_REF_NAME
 
 if TYPE_CHECKING:
-    from ecrctl.core.distribution.resume import UploadStates
+    from ecrctl.core.distribution.blobput import BlobPut
 
 
 class _Counted:
@@ -119,26 +119,17 @@ class DockerArchiveWriter:
     def open_blob(self, repository: str, digest: str, offset: int = 0) -> Any:
         raise InvalidInput(f"{self.what} is written here, not read")
 
-    def upload_blob(
-        self,
-        repository: str,
-        digest: str,
-        size: int,
-        open_source: Callable[[int], Any],
-        progress: Callable[[int], None],
-        *,
-        chunk_size: int | None = None,
-        states: UploadStates | None = None,
-    ) -> int:
+    def upload_blob(self, put: BlobPut) -> int:
+        digest = put.digest
         name = f"blobs/sha256/{hex_of(digest, self.what)}"
-        source = open_source(0)
+        source = put.open_source(0)
         try:
             with self._lock:
                 if digest in self._blobs:
                     return 0
-                body = _Counted(source, progress)
+                body = _Counted(source, put.progress)
                 try:
-                    self._add(name, size, body)
+                    self._add(name, put.size, body)
                 except OSError as error:  # tarfile: "unexpected end of data"
                     self.abandon()
                     raise Unreachable(f"{self.label}: blob {digest} came short ({error})") from None

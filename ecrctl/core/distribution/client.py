@@ -39,7 +39,7 @@ from ecrctl.core.exceptions import BadAnswer, InvalidInput
 from ecrctl.core.names import DIGEST_RE, MANIFEST_MEDIA_TYPES
 
 if TYPE_CHECKING:
-    from ecrctl.core.distribution.resume import UploadStates
+    from ecrctl.core.distribution.blobput import BlobPut
 
 __all__ = ["Denied", "Manifest", "Missing", "Registry", "RegistryError", "Unreachable"]
 
@@ -220,26 +220,16 @@ class Registry(Transport):
                 url = checked_url(urljoin(self.base + "/", location), self.label, "Location")
                 self.request("DELETE", url, ok=(202, 204, 404))
 
-    def upload_blob(
-        self,
-        repository: str,
-        digest: str,
-        size: int,
-        open_source: Callable[[int], Any],
-        progress: Callable[[int], None],
-        *,
-        chunk_size: int | None = None,
-        states: UploadStates | None = None,
-    ) -> int:
-        """Stream a blob from ``open_source(offset)`` (a streamed response from that byte on):
+    def upload_blob(self, put: BlobPut) -> int:
+        """Stream a blob from ``put.open_source(offset)`` (a streamed response from that byte on):
         POST, PATCH..., PUT; returns the offset a saved session let it resume from (upload.py).
 
         One streamed PATCH for a blob of up to one chunk (as crane does); pieces of
-        ``chunk_size`` bytes (default CHUNK_SIZE) with Content-Range above that, or when the
+        ``put.chunk_size`` bytes (default CHUNK_SIZE) with Content-Range above that, or when the
         registry's OCI-Chunk-Min-Length asks for pieces.
         """
-        upload = BlobUpload(self, repository, digest, size, states)
-        return upload.run(open_source, progress, chunk_size)
+        upload = BlobUpload(self, put.repository, put.digest, put.size, put.states)
+        return upload.run(put.open_source, put.progress, put.chunk_size)
 
 
 def fallback_tag(digest: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.distribution.answers import Descriptor
@@ -32,7 +31,7 @@ from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.names import MANIFEST_MEDIA_TYPES, OCI_REF_NAME
 
 if TYPE_CHECKING:
-    from ecrctl.core.distribution.resume import UploadStates
+    from ecrctl.core.distribution.blobput import BlobPut
 
 LAYOUT_FILE = b'{"imageLayoutVersion": "1.0.0"}'
 
@@ -212,28 +211,18 @@ class OciLayout:
     def mount_blob(self, repository: str, digest: str, source_repository: str) -> bool:
         return False
 
-    def upload_blob(
-        self,
-        repository: str,
-        digest: str,
-        size: int,
-        open_source: Callable[[int], Any],
-        progress: Callable[[int], None],
-        *,
-        chunk_size: int | None = None,
-        states: UploadStates | None = None,
-    ) -> int:
+    def upload_blob(self, put: BlobPut) -> int:
         with self._lock:
             self._create()
-        target = self._blob_path(digest)
+        target = self._blob_path(put.digest)
         if os.path.exists(target):
             return 0
-        source = open_source(0)
+        source = put.open_source(0)
 
         def write(file: Any) -> None:
-            got = copy_stream(source, file, size, progress)
-            if got != digest:
-                raise RegistryError(f"{self.label}: blob {digest} arrived as {got}")
+            got = copy_stream(source, file, put.size, put.progress)
+            if got != put.digest:
+                raise RegistryError(f"{self.label}: blob {put.digest} arrived as {got}")
 
         try:
             write_atomically(target, write)

@@ -4,13 +4,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ecrctl.core.distribution.answers import Descriptor
+    from ecrctl.core.distribution.blobput import BlobPut
     from ecrctl.core.distribution.client import Manifest
-    from ecrctl.core.distribution.resume import UploadStates
 
 
 class ImageStore(Protocol):
@@ -38,14 +37,6 @@ class ImageStore(Protocol):
 
     def mount_blob(self, repository: str, digest: str, source_repository: str) -> bool: ...
 
-    def upload_blob(
-        self,
-        repository: str,
-        digest: str,
-        size: int,
-        open_source: Callable[[int], Any],
-        progress: Callable[[int], None],
-        *,
-        chunk_size: int | None = None,
-        states: UploadStates | None = None,
-    ) -> int: ...
+    def upload_blob(self, put: BlobPut) -> int:
+        """Put ``put``'s blob; returns the offset a saved upload session let it resume from."""
+        ...

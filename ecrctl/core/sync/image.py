@@ -19,6 +19,7 @@ from typing import Any
 
 from ecrctl.core.copy.copy import Copier, Progress
 from ecrctl.core.copy.plan import BlobItem, Plan
+from ecrctl.core.distribution.blobput import BlobPut
 from ecrctl.core.distribution.client import Denied, Manifest, Missing, Registry, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
 from ecrctl.core.exceptions import ConfigurationError, EcrctlError, InvalidInput, Refused
@@ -334,12 +335,14 @@ class ImageSync:
 
     def _send(self, source: str, repository: str, blob: BlobItem) -> None:
         self.destination.upload_blob(
-            repository,
-            blob.digest,
-            blob.size,
-            lambda offset: self.source.open_blob(source, blob.digest, offset),
-            self.on_bytes,
-            states=self.options.states,
+            BlobPut(
+                repository,
+                blob.digest,
+                blob.size,
+                lambda offset: self.source.open_blob(source, blob.digest, offset),
+                self.on_bytes,
+                states=self.options.states,
+            )
         )
         self.cache.add(blob.digest, repository)
 
