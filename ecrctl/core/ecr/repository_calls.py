@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, NotRequired, TypedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, NotRequired, TypedDict, TypeVar
 
 from ecrctl.core.ecr import notfound
 from ecrctl.core.ecr.base import MAX_BATCH_IDS, PAGE, EcrBase, chunked
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
         RepositoryTypeDef,
         TagTypeDef,
     )
+
+Page = TypeVar("Page")
 
 
 class TagMutability(TypedDict):
@@ -128,19 +130,25 @@ class RepositoryCalls(EcrBase):
 
     # -- images --------------------------------------------------------------------------------
 
+    def _image_pages(
+        self,
+        paginate: Callable[..., Iterable[Page]],
+        repository: str,
+        status: DescribeImagesFilterTypeDef | ListImagesFilterTypeDef | None,
+    ) -> Iterable[Page]:
+        """DescribeImages' or ListImages' pages of a repository (``status`` filters), each as
+        large as ECR allows; the calls are made as the pages are read."""
+        status_filter = {"filter": status} if status else {}
+        return paginate(
+            repositoryName=repository, **status_filter, **self._id(), PaginationConfig=PAGE
+        )
+
     def images(
         self, repository: str, status: DescribeImagesFilterTypeDef | None = None
     ) -> Iterator[ImageDetailTypeDef]:
         """DescribeImages: every image of a repository (``status`` filters), every page."""
-        paginator = self._ecr.get_paginator("describe_images")
-        if status:
-            pages = paginator.paginate(
-                repositoryName=repository, filter=status, **self._id(), PaginationConfig=PAGE
-            )
-        else:
-            pages = paginator.paginate(
-                repositoryName=repository, **self._id(), PaginationConfig=PAGE
-            )
+        paginate = self._ecr.get_paginator("describe_images").paginate
+        pages = self._image_pages(paginate, repository, status)
         with self._answers(repository):
             for page in pages:
                 yield from page.get("imageDetails") or []
@@ -159,15 +167,8 @@ class RepositoryCalls(EcrBase):
         self, repository: str, status: ListImagesFilterTypeDef | None = None
     ) -> Iterator[ImageIdentifierTypeDef]:
         """ListImages: every (digest, tag) of a repository (``status`` filters), every page."""
-        paginator = self._ecr.get_paginator("list_images")
-        if status:
-            pages = paginator.paginate(
-                repositoryName=repository, filter=status, **self._id(), PaginationConfig=PAGE
-            )
-        else:
-            pages = paginator.paginate(
-                repositoryName=repository, **self._id(), PaginationConfig=PAGE
-            )
+        paginate = self._ecr.get_paginator("list_images").paginate
+        pages = self._image_pages(paginate, repository, status)
         with self._answers(repository):
             for page in pages:
                 yield from page.get("imageIds") or []
