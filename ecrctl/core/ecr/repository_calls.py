@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     )
 
 Page = TypeVar("Page")
+Item = TypeVar("Item")
 
 
 class TagMutability(TypedDict):
@@ -130,28 +131,31 @@ class RepositoryCalls(EcrBase):
 
     # -- images --------------------------------------------------------------------------------
 
-    def _image_pages(
+    def _image_listing(
         self,
         paginate: Callable[..., Iterable[Page]],
         repository: str,
         status: DescribeImagesFilterTypeDef | ListImagesFilterTypeDef | None,
-    ) -> Iterable[Page]:
-        """DescribeImages' or ListImages' pages of a repository (``status`` filters), each as
-        large as ECR allows; the calls are made as the pages are read."""
+        items: Callable[[Page], list[Item]],
+    ) -> Iterator[Item]:
+        """The ``items`` of every page of DescribeImages or ListImages on a repository
+        (``status`` filters), each page as large as ECR allows, read as they are asked for."""
         status_filter = {"filter": status} if status else {}
-        return paginate(
+        pages = paginate(
             repositoryName=repository, **status_filter, **self._id(), PaginationConfig=PAGE
         )
+        with self._answers(repository):
+            for page in pages:
+                yield from items(page)
 
     def images(
         self, repository: str, status: DescribeImagesFilterTypeDef | None = None
     ) -> Iterator[ImageDetailTypeDef]:
         """DescribeImages: every image of a repository (``status`` filters), every page."""
         paginate = self._ecr.get_paginator("describe_images").paginate
-        pages = self._image_pages(paginate, repository, status)
-        with self._answers(repository):
-            for page in pages:
-                yield from page.get("imageDetails") or []
+        return self._image_listing(
+            paginate, repository, status, lambda page: page.get("imageDetails") or []
+        )
 
     def images_by_id(
         self, repository: str, image_ids: Sequence[ImageIdentifierTypeDef]
@@ -168,10 +172,9 @@ class RepositoryCalls(EcrBase):
     ) -> Iterator[ImageIdentifierTypeDef]:
         """ListImages: every (digest, tag) of a repository (``status`` filters), every page."""
         paginate = self._ecr.get_paginator("list_images").paginate
-        pages = self._image_pages(paginate, repository, status)
-        with self._answers(repository):
-            for page in pages:
-                yield from page.get("imageIds") or []
+        return self._image_listing(
+            paginate, repository, status, lambda page: page.get("imageIds") or []
+        )
 
     def get_manifests(
         self,
