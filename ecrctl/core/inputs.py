@@ -7,6 +7,7 @@
 - ``check_endpoint_url``: an ``--endpoint-url`` botocore can use (it raises a bare ValueError
   for ``https://a_b``), and ``check_host_name`` for any URL a user gives (a 64-character label
   or ``a..b`` is not a DNS name).
+- ``check_pattern``: a name or pattern of a bounded length that a regular expression matches.
 """
 
 from __future__ import annotations
@@ -134,6 +135,14 @@ def check_seconds(option: str, value: float, *, minimum: float, maximum: float) 
             f"invalid {option} {value!r}: give seconds from {minimum:g} to {maximum:g}"
         )
     return value
+
+
+def check_pattern(text: str, pattern: re.Pattern[str], lengths: range, refusal: str) -> str:
+    """``text`` when its length is in ``lengths`` and ``pattern`` matches all of it; else
+    InvalidInput(``refusal``), the message that says what a good one looks like."""
+    if not (len(text) in lengths and pattern.fullmatch(text)):
+        raise InvalidInput(refusal)
+    return text
 
 
 def printable(text: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
+from ecrctl.core.inputs import check_pattern
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr.literals import UpstreamRegistryType
@@ -79,22 +80,20 @@ def upstream(text: str) -> Upstream:
 
 
 def validate_prefix(name: str) -> str:
-    if not (2 <= len(name) <= 30 and _PREFIX_RE.fullmatch(name)):
-        raise InvalidInput(
-            f"invalid pull-through cache name {name!r}: 2-30 lower-case letters, digits and "
-            "._-/, as a repository name (docker-hub, quay)"
-        )
-    return name
+    refusal = (
+        f"invalid pull-through cache name {name!r}: 2-30 lower-case letters, digits and "
+        "._-/, as a repository name (docker-hub, quay)"
+    )
+    return check_pattern(name, _PREFIX_RE, range(2, 31), refusal)
 
 
 def validate_secret_arn(arn: str) -> str:
-    if not (len(arn) <= 612 and _CREDENTIAL_ARN_RE.fullmatch(arn)):
-        raise InvalidInput(
-            f"invalid --secret-arn {arn!r}: a Secrets Manager secret whose name starts with "
-            f"{SECRET_PREFIX} (arn:aws:secretsmanager:REGION:ACCOUNT:secret:"
-            f"{SECRET_PREFIX}NAME-xxxxxx)"
-        )
-    return arn
+    refusal = (
+        f"invalid --secret-arn {arn!r}: a Secrets Manager secret whose name starts with "
+        f"{SECRET_PREFIX} (arn:aws:secretsmanager:REGION:ACCOUNT:secret:"
+        f"{SECRET_PREFIX}NAME-xxxxxx)"
+    )
+    return check_pattern(arn, _CREDENTIAL_ARN_RE, range(613), refusal)
 
 
 def secret_name(prefix: str) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from ecrctl.core.access.iam import partition
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.inputs import check_pattern
 from ecrctl.core.jsontypes import JsonObject, JsonValue
 from ecrctl.core.names import validate_account, validate_region
 from ecrctl.core.registry.settings import SettingChange, registry_policy
@@ -37,12 +38,11 @@ MAX_DESTINATIONS = 25
 
 
 def validate_prefix(prefix: str) -> str:
-    if not (2 <= len(prefix) <= 256 and _PREFIX_RE.fullmatch(prefix)):
-        raise InvalidInput(
-            f"invalid --prefix {prefix!r}: a repository name prefix of 2-256 lower-case "
-            "letters, digits and ._-/ (prod/, team-a)"
-        )
-    return prefix
+    refusal = (
+        f"invalid --prefix {prefix!r}: a repository name prefix of 2-256 lower-case "
+        "letters, digits and ._-/ (prod/, team-a)"
+    )
+    return check_pattern(prefix, _PREFIX_RE, range(2, 257), refusal)
 
 
 def replication_configuration(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, Literal, TypedDict, TypeVar
 
 from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.inputs import check_pattern
 from ecrctl.core.jsontypes import JsonObject
 
 if TYPE_CHECKING:
@@ -38,12 +39,11 @@ _SCAN_FILTER_RE = re.compile(r"[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*")
 
 
 def validate_scan_filter(pattern: str) -> str:
-    if not (1 <= len(pattern) <= 255 and _SCAN_FILTER_RE.fullmatch(pattern)):
-        raise InvalidInput(
-            f"invalid --filter {pattern!r}: a repository name pattern in lower case, "
-            "with * as wildcard (prod/*, *-api, *)"
-        )
-    return pattern
+    refusal = (
+        f"invalid --filter {pattern!r}: a repository name pattern in lower case, "
+        "with * as wildcard (prod/*, *-api, *)"
+    )
+    return check_pattern(pattern, _SCAN_FILTER_RE, range(1, 256), refusal)
 
 
 class SettingChangeDoc(TypedDict, Generic[T]):
