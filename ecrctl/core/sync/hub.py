@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from ecrctl.core.distribution.client import Denied, Missing, RegistryError, Unreachable
 from ecrctl.core.distribution.connections import ConnectionFailed, Pool
+from ecrctl.core.sync.listing import read_bounded
 
 HUB_API = "https://hub.docker.com"
 PAGE_SIZE = 100
@@ -45,13 +46,8 @@ class HubApi:
             response = self.pool.request(method, url, headers=headers, body=body, stream=True)
         except ConnectionFailed as error:
             raise Unreachable(f"Docker Hub API {self.base}: connection failed ({error})") from None
-        try:
-            data = response.read(MAX_ANSWER + 1)
-        finally:
-            response.release_conn()
-        if len(data) > MAX_ANSWER:
-            raise RegistryError(f"Docker Hub API: an answer larger than {MAX_ANSWER >> 20} MiB")
-        return response.status, data
+        too_large = f"Docker Hub API: an answer larger than {MAX_ANSWER >> 20} MiB"
+        return response.status, read_bounded(response, MAX_ANSWER, too_large)
 
     def _login(self) -> dict[str, str]:
         creds = self.credentials() if self.credentials else None

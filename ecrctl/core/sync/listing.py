@@ -64,13 +64,21 @@ def next_link(header: str | None) -> str | None:
     return None
 
 
-def _read_json(response: Any, what: str, label: str) -> Any:
+def read_bounded(response: Any, limit: int, too_large: str) -> bytes:
+    """A streamed answer's body, its connection given back; RegistryError(``too_large``) when
+    it holds more than ``limit`` bytes (no more than one byte beyond is read)."""
     try:
-        data = response.read(MAX_PAGE_BYTES + 1)
+        data: bytes = response.read(limit + 1)
     finally:
         response.release_conn()
-    if len(data) > MAX_PAGE_BYTES:
-        raise RegistryError(f"{label}: {what} answered more than {MAX_PAGE_BYTES >> 20} MiB a page")
+    if len(data) > limit:
+        raise RegistryError(too_large)
+    return data
+
+
+def _read_json(response: Any, what: str, label: str) -> Any:
+    too_large = f"{label}: {what} answered more than {MAX_PAGE_BYTES >> 20} MiB a page"
+    data = read_bounded(response, MAX_PAGE_BYTES, too_large)
     try:
         return json.loads(data)
     except ValueError:
