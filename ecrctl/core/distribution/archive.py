@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import posixpath
 import re
 import tarfile
@@ -27,6 +26,7 @@ from ecrctl.core.distribution.localblobs import (
     BLOCK,
     MAX_DOCUMENT_BYTES,
     BlobReader,
+    LocalStore,
     parse_json,
     sha256,
 )
@@ -60,14 +60,11 @@ def normal_tag(text: str) -> str:
     return f"{host}/{repository}:{ref.tag or 'latest'}"
 
 
-class DockerArchive:
+class DockerArchive(LocalStore):
     """One archive, read; the image it serves is chosen by :meth:`select`."""
 
     def __init__(self, path: str, *, role: str = "source") -> None:
-        self.path = path
-        self.host = "docker-archive:" + os.path.abspath(path)
-        self.label = f"{role} docker-archive:{path}"
-        self.what = f"docker-archive:{path}"
+        super().__init__("docker-archive", path, role)
         try:
             with open(path, "rb") as file:
                 magic = file.read(2)
@@ -192,9 +189,6 @@ class DockerArchive:
         return local_manifest(data, DOCKER_MANIFEST, sha256(data), self.what)
 
     # -- what the copy calls ----------------------------------------------------------------
-    def grant(self, repository: str, *actions: str) -> None:
-        """Nothing to ask for: the file is there or not."""
-
     def get_manifest(self, repository: str, reference: str) -> Manifest:
         if self.manifest is None:
             self.select(None)
@@ -220,9 +214,6 @@ class DockerArchive:
         if member is None:
             raise Missing(f"{self.what}: no blob {digest}", status=404)
         return BlobReader(self._open(member), digest, member.size, self.what, skipped=offset)
-
-    def mount_blob(self, repository: str, digest: str, source_repository: str) -> bool:
-        return False
 
     def put_manifest(self, repository: str, reference: str, manifest: Manifest) -> str:
         raise InvalidInput(f"{self.what} is read here, not written")

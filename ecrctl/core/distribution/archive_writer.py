@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.distribution.answers import Descriptor
 from ecrctl.core.distribution.client import Manifest, RegistryError
-from ecrctl.core.distribution.localblobs import BLOCK, hex_of
+from ecrctl.core.distribution.localblobs import BLOCK, LocalStore, hex_of
 from ecrctl.core.distribution.transport import Unreachable
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.names import INDEX_MEDIA_TYPES, OCI_INDEX, OCI_REF_NAME
@@ -48,14 +48,11 @@ class _Counted:
         return data
 
 
-class DockerArchiveWriter:
+class DockerArchiveWriter(LocalStore):
     """FILE, written once by one copy."""
 
     def __init__(self, path: str, *, role: str = "destination") -> None:
-        self.path = path
-        self.host = "docker-archive:" + os.path.abspath(path)
-        self.label = f"{role} docker-archive:{path}"
-        self.what = f"docker-archive:{path}"
+        super().__init__("docker-archive", path, role)
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
             raise InvalidInput(f"{self.what}: no such directory {directory}")
@@ -96,9 +93,6 @@ class DockerArchiveWriter:
         self._open().addfile(info, body)
 
     # -- what the copy calls ----------------------------------------------------------------
-    def grant(self, repository: str, *actions: str) -> None:
-        """Nothing to ask for."""
-
     def head_blob(self, repository: str, digest: str) -> bool:
         return digest in self._blobs
 
@@ -106,9 +100,6 @@ class DockerArchiveWriter:
         if self._done and reference in self._done:
             return self._done[1]
         return reference if reference in self._manifests else None
-
-    def mount_blob(self, repository: str, digest: str, source_repository: str) -> bool:
-        return False
 
     def referrers(self, repository: str, digest: str) -> tuple[list[Descriptor], Manifest | None]:
         return [], None

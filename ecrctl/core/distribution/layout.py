@@ -20,6 +20,7 @@ from ecrctl.core.distribution.client import (
 )
 from ecrctl.core.distribution.localblobs import (
     BlobReader,
+    LocalStore,
     copy_stream,
     hex_of,
     parse_json,
@@ -36,13 +37,11 @@ if TYPE_CHECKING:
 LAYOUT_FILE = b'{"imageLayoutVersion": "1.0.0"}'
 
 
-class OciLayout:
+class OciLayout(LocalStore):
     """One layout directory; ``create`` makes it (or adds to it) for writing."""
 
     def __init__(self, path: str, *, create: bool = False, role: str = "source") -> None:
-        self.path = path
-        self.host = "oci:" + os.path.abspath(path)
-        self.label = f"{role} oci:{path}"
+        super().__init__("oci", path, role)
         self._lock = threading.Lock()
         # For writing, a directory that is not there yet is made at the first write (a dry
         # run makes nothing); one that is there must be a layout, or empty.
@@ -190,9 +189,6 @@ class OciLayout:
     def _blob_path(self, digest: str) -> str:
         return os.path.join(self.path, "blobs", "sha256", hex_of(digest, f"oci:{self.path}"))
 
-    def grant(self, repository: str, *actions: str) -> None:
-        """Nothing to ask for: the files are there or not."""
-
     def head_blob(self, repository: str, digest: str) -> bool:
         return os.path.isfile(self._blob_path(digest))
 
@@ -207,9 +203,6 @@ class OciLayout:
             raise InvalidInput(f"oci:{self.path}: blob {digest} is missing") from None
         size = os.fstat(file.fileno()).st_size
         return BlobReader(file, digest, size, f"oci:{self.path}", skipped=offset)
-
-    def mount_blob(self, repository: str, digest: str, source_repository: str) -> bool:
-        return False
 
     def upload_blob(self, put: BlobPut) -> int:
         with self._lock:

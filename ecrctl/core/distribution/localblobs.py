@@ -19,6 +19,23 @@ BLOCK = 1 << 20
 MAX_DOCUMENT_BYTES = 16 * 2**20  # index.json, manifest.json, a manifest or an image config
 
 
+class LocalStore:
+    """What the local ends (an OCI layout, a docker archive read or written) answer alike: their
+    names, and the registry's calls that mean nothing for files on this machine."""
+
+    def __init__(self, scheme: str, path: str, role: str) -> None:
+        self.path = path
+        self.host = f"{scheme}:{os.path.abspath(path)}"
+        self.label = f"{role} {scheme}:{path}"
+        self.what = f"{scheme}:{path}"
+
+    def grant(self, repository: str, *actions: str) -> None:
+        """Nothing to ask for: the files are there or not."""
+
+    def mount_blob(self, repository: str, digest: str, source_repository: str) -> bool:
+        return False  # one set of images: no other repository to mount a blob from
+
+
 class BlobReader:
     """``size`` bytes of ``file`` from its current position, read as a registry response is
     (``read``, ``release_conn``). The bytes are hashed as they go: the read that reaches the
