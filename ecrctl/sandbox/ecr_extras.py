@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from ecrctl.sandbox.registry_api import DEFAULT_ACCOUNT, RegistryApi, ServiceError
+from ecrctl.sandbox.wsgiamend import amended
 
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921."
 JSON_TYPE = "application/x-amz-json-1.1"
@@ -129,26 +130,9 @@ class EcrExtras:
         self, environ: dict[str, Any], start_response: StartResponse, operation: str, region: str
     ) -> list[bytes]:
         _read_body(environ)
-        captured: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured.update(status=status, headers=headers)
-            return chunks.append
-
-        answer = self.inner(environ, start)
-        try:
-            chunks.extend(answer)
-        finally:
-            close = getattr(answer, "close", None)
-            if close is not None:
-                close()
-        data = b"".join(chunks)
-        if str(captured.get("status", "")).startswith("200"):
-            data = self._amend(operation, region, data)
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        start_response(captured["status"], [*headers, ("Content-Length", str(len(data)))])
-        return [data]
+        return amended(
+            self.inner, environ, start_response, lambda data: self._amend(operation, region, data)
+        )
 
     def _amend(self, operation: str, region: str, data: bytes) -> bytes:
         try:

@@ -30,6 +30,7 @@ from ecrctl.sandbox.blobstore import BlobStore
 from ecrctl.sandbox.distribution import Distribution
 from ecrctl.sandbox.ecrmanifests import EcrManifests
 from ecrctl.sandbox.registryhttp import Passwords, StartResponse
+from ecrctl.sandbox.wsgiamend import amended
 
 Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921."
@@ -84,31 +85,14 @@ class FrontDoor:
         return self.api(environ, start_response)
 
     def _rewritten(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        answer: dict[str, Any] = {}
-        chunks: list[bytes] = []
+        return amended(self.api, environ, start_response, self._rewritten_body)
 
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            answer["status"], answer["headers"] = status, headers
-            return chunks.append
-
-        result = self.api(environ, capture)
+    def _rewritten_body(self, body: bytes) -> bytes:
         try:
-            chunks.extend(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        body = b"".join(chunks)
-        if str(answer.get("status", "")).startswith("200"):
-            try:
-                doc = json.loads(body)
-            except ValueError:
-                doc = None
-            if isinstance(doc, dict):
-                body = json.dumps(self._rewrite(doc)).encode()
-        headers = [(k, v) for k, v in answer["headers"] if k.lower() != "content-length"]
-        start_response(answer["status"], [*headers, ("Content-Length", str(len(body)))])
-        return [body]
+            doc = json.loads(body)
+        except ValueError:
+            return body
+        return json.dumps(self._rewrite(doc)).encode() if isinstance(doc, dict) else body
 
     def _rewrite(self, doc: dict[str, Any]) -> dict[str, Any]:
         prefix = self.served.ecr_host + "/"
