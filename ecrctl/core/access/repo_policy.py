@@ -181,27 +181,27 @@ def _orgs(statement: Statement | None) -> list[str]:
     return [str(o) for o in _as_list(equals.get(ORG_KEY) if isinstance(equals, Mapping) else None)]
 
 
+def _one_or_all(values: list[str]) -> JsonValue:
+    """One value as itself, more as a list (as IAM writes them back)."""
+    return [*values] if len(values) > 1 else values[0]
+
+
+def _pull_statement(sid: str, principal: JsonValue) -> JsonObject:
+    """A statement ecrctl keeps under ``sid``: pulling allowed to ``principal``."""
+    return {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": list(PULL_ACTIONS)}
+
+
 def _account_statement(principals: list[str]) -> JsonObject | None:
     if not principals:
         return None
-    return {
-        "Sid": ACCOUNT_SID,
-        "Effect": "Allow",
-        "Principal": {"AWS": principals if len(principals) > 1 else principals[0]},
-        "Action": list(PULL_ACTIONS),
-    }
+    return _pull_statement(ACCOUNT_SID, {"AWS": _one_or_all(principals)})
 
 
 def _org_statement(orgs: list[str]) -> JsonObject | None:
     if not orgs:
         return None
-    return {
-        "Sid": ORG_SID,
-        "Effect": "Allow",
-        "Principal": "*",
-        "Action": list(PULL_ACTIONS),
-        "Condition": {"StringEquals": {ORG_KEY: orgs if len(orgs) > 1 else orgs[0]}},
-    }
+    condition: JsonObject = {"StringEquals": {ORG_KEY: _one_or_all(orgs)}}
+    return {**_pull_statement(ORG_SID, "*"), "Condition": condition}
 
 
 def _base(current: JsonObject | None) -> tuple[JsonObject, list[JsonValue]]:
