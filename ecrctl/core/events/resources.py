@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict, TypeVar, cast
 
 from ecrctl.core.events.model import MANAGED, MANAGED_KEY, MANAGED_VALUE, POLICY_NAME
@@ -165,22 +166,19 @@ class EventsResources:
         return dict(document)
 
 
+@dataclass(eq=False)
 class EventsClients:
     """The clients one events setup is read and changed with (setup, status, teardown, pause);
     ``sns`` and ``sts`` only for a setup that sends to SNS."""
 
-    def __init__(
-        self,
-        events: EventBridgeClient,
-        iam: IAMClient,
-        sns: SNSClient | None = None,
-        sts: STSClient | None = None,
-    ) -> None:
-        self.events = events
-        self.iam = iam
-        self.sns = sns
-        self.sts = sts
-        self.found = EventsResources(events, iam)
+    events: EventBridgeClient
+    iam: IAMClient
+    sns: SNSClient | None = None
+    sts: STSClient | None = None
+    found: EventsResources = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.found = EventsResources(self.events, self.iam)
 
 
 def trust_policy(account: str | None) -> JsonObject:
