@@ -80,6 +80,11 @@ def capped(problems: list[Problem]) -> list[Problem]:
 
 def cross_rule(rules: list[Rule], positions: dict[int, int], problems: list[Problem]) -> None:
     """Constraints between rules that select the same storage class."""
+
+    def problem(rule: Rule, field: str, message: str) -> None:
+        located = Problem(message, field=field, rule=positions[id(rule)], priority=rule.priority)
+        problems.append(located)
+
     for storage_class in STORAGE_CLASSES:
         group = sorted(
             (r for r in rules if r.selection.storage_class == storage_class),
@@ -90,25 +95,19 @@ def cross_rule(rules: list[Rule], positions: dict[int, int], problems: list[Prob
         highest = group[-1].priority
         for rule in group:
             if rule.selection.tag_status == "any" and rule.priority != highest:
-                problems.append(
-                    Problem(
-                        f"a tagStatus any rule must have the highest rulePriority of the rules "
-                        f"for {storage_class} images ({highest} is higher)",
-                        field="rulePriority",
-                        rule=positions[id(rule)],
-                        priority=rule.priority,
-                    )
+                problem(
+                    rule,
+                    "rulePriority",
+                    f"a tagStatus any rule must have the highest rulePriority of the rules "
+                    f"for {storage_class} images ({highest} is higher)",
                 )
         untagged = [r for r in group if r.selection.tag_status == "untagged"]
         for rule in untagged[1:]:
-            problems.append(
-                Problem(
-                    f"only one rule may select untagged {storage_class} images "
-                    f"(rulePriority {untagged[0].priority} already does)",
-                    field="selection.tagStatus",
-                    rule=positions[id(rule)],
-                    priority=rule.priority,
-                )
+            problem(
+                rule,
+                "selection.tagStatus",
+                f"only one rule may select untagged {storage_class} images "
+                f"(rulePriority {untagged[0].priority} already does)",
             )
         seen: dict[tuple[str, frozenset[str]], Rule] = {}
         for rule in group:
@@ -119,14 +118,11 @@ def cross_rule(rules: list[Rule], positions: dict[int, int], problems: list[Prob
                 continue
             key = (key_name, frozenset(values))
             if key in seen:
-                problems.append(
-                    Problem(
-                        f"the same {key_name} as rulePriority {seen[key].priority}: the rules "
-                        f"for {storage_class} images must have unique tag lists",
-                        field=f"selection.{key_name}",
-                        rule=positions[id(rule)],
-                        priority=rule.priority,
-                    )
+                problem(
+                    rule,
+                    f"selection.{key_name}",
+                    f"the same {key_name} as rulePriority {seen[key].priority}: the rules "
+                    f"for {storage_class} images must have unique tag lists",
                 )
             else:
                 seen[key] = rule
