@@ -64,8 +64,6 @@ def write_build_layout(directory: Path, repository: str, tag: str) -> SyntheticI
         layout.upload_blob(put)
     # Children first, the index last, the tag with it: as a copy writes an index.
     for image, reference in [*((child, child.digest) for child, _ in children), (index, tag)]:
-        data = image.manifest.encode()
-        layout.put_manifest(
-            repository, reference, local_manifest(data, image.media_type, image.digest, where)
-        )
+        manifest = local_manifest(image.data, image.media_type, image.digest, where)
+        layout.put_manifest(repository, reference, manifest)
     return index

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from ecrctl.core.names import (
@@ -20,6 +19,7 @@ from ecrctl.core.names import (
     OCI_LAYER,
     OCI_MANIFEST,
 )
+from ecrctl.sandbox.ecrmanifests import Stored
 
 
 def sha256_digest(data: bytes | str) -> str:
@@ -27,14 +27,17 @@ def sha256_digest(data: bytes | str) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-@dataclass(frozen=True)
-class SyntheticImage:
-    manifest: str
-    media_type: str
+class SyntheticImage(Stored):
+    """A made-up image's manifest: its bytes and media type (ecrmanifests.Stored), and its text
+    as PutImage takes it (``manifest``)."""
+
+    @classmethod
+    def of(cls, doc: dict[str, Any], media_type: str) -> SyntheticImage:
+        return cls(json.dumps(doc, indent=3).encode(), media_type)
 
     @property
-    def digest(self) -> str:
-        return sha256_digest(self.manifest)
+    def manifest(self) -> str:
+        return self.data.decode()
 
 
 def synthetic_manifest(
@@ -61,7 +64,7 @@ def synthetic_manifest(
             for i in range(layers)
         ],
     }
-    return SyntheticImage(json.dumps(doc, indent=3), media_type)
+    return SyntheticImage.of(doc, media_type)
 
 
 def synthetic_index(
@@ -74,14 +77,14 @@ def synthetic_index(
         "manifests": [
             {
                 "mediaType": child.media_type,
-                "size": len(child.manifest.encode()),
+                "size": len(child.data),
                 "digest": child.digest,
                 "platform": {"os": platform.split("/")[0], "architecture": platform.split("/")[1]},
             }
             for child, platform in children
         ],
     }
-    return SyntheticImage(json.dumps(doc, indent=3), media_type)
+    return SyntheticImage.of(doc, media_type)
 
 
 def put_synthetic(ecr: Any, repository: str, image: SyntheticImage, tag: str | None = None) -> str:

@@ -150,4 +150,4 @@ class SeedImages:
                 for data, _diff in layers
             ],
         }
-        return SyntheticImage(json.dumps(doc, indent=3), media_type)
+        return SyntheticImage.of(doc, media_type)
