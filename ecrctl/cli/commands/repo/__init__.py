@@ -8,19 +8,7 @@ import typer
 
 from ecrctl.cli.commands.repo import policy
 from ecrctl.cli.commands.repo.policy import pull_summary
-from ecrctl.cli.common import (
-    Accounts,
-    ExternalId,
-    OrgOptions,
-    Profiles,
-    Regions,
-    RoleName,
-    confirm,
-    json_list,
-    say,
-    state,
-    wanted,
-)
+from ecrctl.cli.common import FleetOptions, confirm, grouped, json_list, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, date_only, short_time
 from ecrctl.core.ecr.api import EcrRegistry
@@ -127,6 +115,7 @@ def create(
 
 
 @app.command("list")
+@grouped
 def list_(
     ctx: typer.Context,
     prefix: Annotated[
@@ -147,11 +136,7 @@ def list_(
             help="Only repositories without a lifecycle policy (one call each).",
         ),
     ] = False,
-    profiles: Profiles = None,
-    regions: Regions = None,
-    accounts: Accounts = None,
-    role_name: RoleName = None,
-    external_id: ExternalId = None,
+    fleet_options: FleetOptions = FleetOptions(),
 ) -> None:
     """List repositories (names only in text output, one a line)."""
     from ecrctl.core.repos.filters import RepositoryFilter, parse_boolean
@@ -163,17 +148,11 @@ def list_(
         found = RepositoryService(registry).list_all(prefix)
         return wanted_filter.apply(registry, found)
 
-    org = OrgOptions(accounts, role_name, external_id)
-    if wanted(profiles, regions, org):
+    if fleet_options.wanted:
         from ecrctl.cli import fleet
 
         fleet.emit_each(
-            app_state,
-            profiles,
-            regions,
-            lambda c, region: listed(c.access.registry(region)),
-            list_view,
-            org=org,
+            app_state, fleet_options, lambda c, region: listed(c.access.registry(region)), list_view
         )
         return
     clients = app_state.clients()
