@@ -7,8 +7,9 @@ from typing import Annotated, Any
 import typer
 
 from ecrctl.cli.common import FleetOptions, Limit, grouped, json_list, state
-from ecrctl.cli.completers import complete_repository, complete_severity
+from ecrctl.cli.completers import complete_repository
 from ecrctl.cli.output import Column, View, cell, date_only, short_digest, short_time
+from ecrctl.cli.params import fail_on_option
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.images.listing import ImageService
 from ecrctl.core.models import SEVERITIES, Image, human_size
@@ -66,15 +67,7 @@ def images(
         typer.Option("--replication", help="Each image's replication status per destination."),
     ] = False,
     fail_on: Annotated[
-        str | None,
-        typer.Option(
-            "--fail-on",
-            metavar="SEVERITY",
-            autocompletion=complete_severity,
-            help="Exit 5 if an image's findings summary has this severity or worse: "
-            + ", ".join(SEVERITIES)
-            + ".",
-        ),
+        str | None, fail_on_option("an image's findings summary has this severity or worse")
     ] = None,
     fleet_options: FleetOptions = FleetOptions(),
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -29,22 +29,19 @@ LIST_COLUMNS = (
     Column("created", compact=date_only, drop=2),
 )
 
-ImmutableExcept = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--immutable-except",
+
+def _except_option(mutability: str, example: str) -> Any:
+    """--immutable-except or --mutable-except: that mutability, but for tags like PATTERN."""
+    return typer.Option(
+        f"--{mutability.lower()}-except",
         metavar="PATTERN",
-        help="Immutable tags, except those matching PATTERN ('dev-*'; repeatable, up to 5).",
-    ),
-]
-MutableExcept = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--mutable-except",
-        metavar="PATTERN",
-        help="Mutable tags, except those matching PATTERN ('v*'; repeatable, up to 5).",
-    ),
-]
+        help=f"{mutability} tags, except those matching PATTERN "
+        f"('{example}'; repeatable, up to 5).",
+    )
+
+
+ImmutableExcept = Annotated[list[str] | None, _except_option("Immutable", "dev-*")]
+MutableExcept = Annotated[list[str] | None, _except_option("Mutable", "v*")]
 
 RepoArg = Annotated[
     str,
