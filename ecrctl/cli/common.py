@@ -173,6 +173,19 @@ ExternalId = Annotated[
 ]
 
 
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]
+
+
+@dataclass(frozen=True)
+class Consent:
+    """--yes and --dry-run, the option group of the commands that change something: make the
+    change without asking (off a terminal too), or only show it."""
+
+    yes: Yes = False
+    dry_run: DryRun = False
+
+
 R = TypeVar("R")
 
 
@@ -241,8 +254,6 @@ class FleetOptions:
         return self.profiles is not None or self.regions is not None or self.org_given
 
 
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]
 MAX_NOTES = 20  # stderr lines of one kind before "... and N more"
 DEFAULT_WORKERS = 4
 
