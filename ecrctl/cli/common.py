@@ -1,11 +1,15 @@
-"""What every command module shares: the app state, stderr messages, confirmation."""
+"""What every command module shares: the app state, stderr messages, confirmation, the options
+several commands take (one at a time, or as option groups)."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Protocol
+from typing import Annotated, Protocol, TypeVar, get_type_hints
 
 import typer
 
@@ -169,21 +173,87 @@ ExternalId = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class OrgOptions:
-    """--accounts, --role-name, --external-id as given (cli/fleet.py reads them)."""
-
-    accounts: str | None = None
-    role_name: str | None = None
-    external_id: str | None = None
-
-    @property
-    def given(self) -> bool:
-        return any(v is not None for v in (self.accounts, self.role_name, self.external_id))
-
-
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]
+
+
+@dataclass(frozen=True)
+class Consent:
+    """--yes and --dry-run, the option group of the commands that change something: make the
+    change without asking (off a terminal too), or only show it."""
+
+    yes: Yes = False
+    dry_run: DryRun = False
+
+
+R = TypeVar("R")
+
+
+def grouped(command: Callable[..., R]) -> Callable[..., R]:
+    """``command`` with each option-group parameter spread into the group's own options.
+
+    An option group is a frozen dataclass whose fields are typer parameters, declared once
+    (``FleetOptions``). A command names the group as one parameter; typer is shown a signature
+    with the group's fields in that parameter's place, in their order (the help lists them
+    there), and the command is called with the group built from what the line said. Public
+    API only: typer reads a command's parameters with ``inspect.signature``, which honours
+    ``__signature__``."""
+    signature = inspect.signature(command, eval_str=True)
+    parameters: list[inspect.Parameter] = []
+    groups: dict[str, tuple[Callable[..., object], tuple[str, ...]]] = {}
+    for parameter in signature.parameters.values():
+        group = parameter.annotation
+        if not (isinstance(group, type) and dataclasses.is_dataclass(group)):
+            parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+            continue
+        hints = get_type_hints(group, include_extras=True)
+        fields = dataclasses.fields(group)
+        parameters += [
+            inspect.Parameter(
+                f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name]
+            )
+            for f in fields
+        ]
+        groups[parameter.name] = (group, tuple(f.name for f in fields))
+    names = [p.name for p in parameters]
+    if len(set(names)) != len(names):
+        raise TypeError(f"{command.__qualname__}: an option group repeats a parameter's name")
+
+    @functools.wraps(command)
+    def run(**given: object) -> R:
+        for name, (group, options) in groups.items():
+            given[name] = group(**{option: given.pop(option) for option in options})
+        return command(**given)
+
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    run.__annotations__["return"] = signature.return_annotation
+    return run
+
+
+@dataclass(frozen=True)
+class FleetOptions:
+    """--profiles, --regions, --accounts, --role-name, --external-id as given: the option group
+    of the commands that run in every environment at once (``grouped`` spreads it into the
+    command's options; cli/fleet.py, imported only when one is given, reads it)."""
+
+    profiles: Profiles = None
+    regions: Regions = None
+    accounts: Accounts = None
+    role_name: RoleName = None
+    external_id: ExternalId = None
+
+    @property
+    def org_given(self) -> bool:
+        """--accounts, --role-name or --external-id given."""
+        return any(v is not None for v in (self.accounts, self.role_name, self.external_id))
+
+    @property
+    def wanted(self) -> bool:
+        """Whether they ask for every environment at once."""
+        return self.profiles is not None or self.regions is not None or self.org_given
+
+
 MAX_NOTES = 20  # stderr lines of one kind before "... and N more"
 DEFAULT_WORKERS = 4
 
@@ -204,9 +274,3 @@ def say_capped(lines: list[str]) -> None:
         say(line)
     if len(lines) > MAX_NOTES:
         say(f"... and {len(lines) - MAX_NOTES} more")
-
-
-def wanted(profiles: str | None, regions: str | None, org: OrgOptions | None = None) -> bool:
-    """Whether --profiles, --regions or --accounts asks for every environment at once
-    (cli/fleet.py, which is imported only then)."""
-    return profiles is not None or regions is not None or (org is not None and org.given)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import typer
 
-from ecrctl.cli.common import AppState, OrgOptions, say, wanted
+from ecrctl.cli.common import AppState, FleetOptions, say
 from ecrctl.cli.errors import ExitStatus, classify
 from ecrctl.cli.output import Column, View
 from ecrctl.core.ecr.api import EcrRegistry
@@ -112,24 +112,19 @@ class Request:
     role: RoleAccess | None = None  # the role each of them is read through
 
 
-def request(
-    app_state: AppState,
-    profiles: str | None,
-    regions: str | None,
-    org: OrgOptions | None = None,
-) -> Request:
-    if org is not None and org.given:
-        if org.accounts is None:
+def request(app_state: AppState, given: FleetOptions) -> Request:
+    if given.org_given:
+        if given.accounts is None:
             raise InvalidInput("--role-name and --external-id go with --accounts")
-        if profiles is not None:
+        if given.profiles is not None:
             raise InvalidInput("--accounts or --profiles: one of them, not both")
-        spec = parse_accounts(org.accounts)
-        return Request([], parse_regions(regions), True, spec, role_access(org))
-    names: list[str | None] = list(parse_profiles(profiles)) or [app_state.settings.profile]
-    return Request(names, parse_regions(regions), wanted(profiles, regions))
+        spec = parse_accounts(given.accounts)
+        return Request([], parse_regions(given.regions), True, spec, role_access(given))
+    names: list[str | None] = list(parse_profiles(given.profiles)) or [app_state.settings.profile]
+    return Request(names, parse_regions(given.regions), given.wanted)
 
 
-def role_access(org: OrgOptions) -> RoleAccess:
+def role_access(org: FleetOptions) -> RoleAccess:
     """The role and external id: the option, else ECRCTL_ROLE_NAME / ECRCTL_EXTERNAL_ID, else
     config.toml's [accounts] role_name / external_id."""
     from ecrctl.core.login.userconfig import load_user_config
@@ -340,13 +335,11 @@ def tagged(views: Sequence[tuple[Outcome[T], View]], *, by_account: bool = False
 
 def emit_each(
     app_state: AppState,
-    profiles: str | None,
-    regions: str | None,
+    given: FleetOptions,
     read: Callable[[ProfileContext, str], T],
     view_of: Callable[[T], View],
     *,
     empty: View | None = None,
-    org: OrgOptions | None = None,
     gate: Callable[[list[Outcome[T]]], Exception | None] | None = None,
 ) -> None:
     """The fleet form of a read-only command: read everywhere, one tagged view, exit status.
@@ -354,7 +347,7 @@ def emit_each(
     A source that lacks what was asked for (NotFound) is a note, not a failure; when every
     source lacks it, the command exits 3. ``gate`` (--fail-on) sees every source's result and
     returns the error to end with (exit 5), which wins over a failed source's exit 1."""
-    asked = request(app_state, profiles, regions, org)
+    asked = request(app_state, given)
     result = run(app_state, asked, read)
     missing = [o for o in result.failed if isinstance(o.error, NotFound)]
     for outcome in missing:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ecrctl.cli import params
 from ecrctl.cli.common import state, workers
 from ecrctl.cli.copying import copy_access, render, watch
 from ecrctl.core.copy.ends import open_end
@@ -32,16 +33,8 @@ def copy(
             "docker-archive:FILE[:REF].",
         ),
     ],
-    from_profile: Annotated[
-        str | None,
-        typer.Option("--from-profile", metavar="PROFILE", help="AWS profile of the source side."),
-    ] = None,
-    to_profile: Annotated[
-        str | None,
-        typer.Option(
-            "--to-profile", metavar="PROFILE", help="AWS profile of the destination side."
-        ),
-    ] = None,
+    from_profile: params.FromProfile = None,
+    to_profile: params.ToProfile = None,
     create: Annotated[
         bool,
         typer.Option(
@@ -65,10 +58,7 @@ def copy(
     all_platforms: Annotated[
         bool, typer.Option("--all-platforms", help="Copy the whole index (the default).")
     ] = False,
-    with_referrers: Annotated[
-        bool,
-        typer.Option("--with-referrers", help="Also copy signatures, SBOMs and other referrers."),
-    ] = False,
+    with_referrers: params.WithReferrers = False,
     no_clobber: Annotated[
         bool,
         typer.Option(
@@ -76,14 +66,7 @@ def copy(
             help="Refuse (exit 1, nothing changed) if DST's tag names another image.",
         ),
     ] = False,
-    insecure_registry: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--insecure-registry",
-            metavar="HOST",
-            help="Plain HTTP for HOST (loopback hosts always are).",
-        ),
-    ] = None,
+    insecure_registry: params.InsecureRegistry = None,
 ) -> None:
     """Copy an image between repositories, regions, accounts and registries, digest for digest.
 
@@ -96,8 +79,7 @@ def copy(
     """
     if platform and all_platforms:
         raise InvalidInput("--platform and --all-platforms exclude each other")
-    if platform and platform.count("/") not in (1, 2):
-        raise InvalidInput(f"invalid --platform {platform!r}: expected OS/ARCH[/VARIANT]")
+    params.check_platform(platform)
     src_store, src_ref = open_end(src, None)
     dst_store, dst_ref = open_end(dst, src_ref)
     if platform and dst_ref.digest:
@@ -109,7 +91,7 @@ def copy(
         create=create,
         dry_run=dry_run,
         no_clobber=no_clobber,
-        insecure=frozenset(h.lower() for h in insecure_registry or []),
+        insecure=params.insecure_hosts(insecure_registry),
         workers=workers(),
     )
     outcome = run_copy(

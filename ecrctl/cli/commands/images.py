@@ -6,20 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ecrctl.cli.common import (
-    Accounts,
-    ExternalId,
-    Limit,
-    OrgOptions,
-    Profiles,
-    Regions,
-    RoleName,
-    json_list,
-    state,
-    wanted,
-)
-from ecrctl.cli.completers import complete_repository, complete_severity
+from ecrctl.cli.common import FleetOptions, Limit, grouped, json_list, state
+from ecrctl.cli.completers import complete_repository
 from ecrctl.cli.output import Column, View, cell, date_only, short_digest, short_time
+from ecrctl.cli.params import fail_on_option
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.images.listing import ImageService
 from ecrctl.core.models import SEVERITIES, Image, human_size
@@ -60,6 +50,7 @@ IMAGE_COLUMNS = (
 )
 
 
+@grouped
 def images(
     ctx: typer.Context,
     repo: Annotated[
@@ -76,21 +67,9 @@ def images(
         typer.Option("--replication", help="Each image's replication status per destination."),
     ] = False,
     fail_on: Annotated[
-        str | None,
-        typer.Option(
-            "--fail-on",
-            metavar="SEVERITY",
-            autocompletion=complete_severity,
-            help="Exit 5 if an image's findings summary has this severity or worse: "
-            + ", ".join(SEVERITIES)
-            + ".",
-        ),
+        str | None, fail_on_option("an image's findings summary has this severity or worse")
     ] = None,
-    profiles: Profiles = None,
-    regions: Regions = None,
-    accounts: Accounts = None,
-    role_name: RoleName = None,
-    external_id: ExternalId = None,
+    fleet_options: FleetOptions = FleetOptions(),
 ) -> None:
     """One row per image digest, untagged included: tags, pushed, size, media type, scan.
 
@@ -103,8 +82,7 @@ def images(
     app_state = state(ctx)
     one = parse_image_ref(repo)
     image_id = one.image_id if one.tag or one.digest else None
-    org = OrgOptions(accounts, role_name, external_id)
-    if wanted(profiles, regions, org):
+    if fleet_options.wanted:
         from ecrctl.cli import fleet
 
         def gate(outcomes: list[Any]) -> Exception | None:
@@ -113,13 +91,11 @@ def images(
 
         fleet.emit_each(
             app_state,
-            profiles,
-            regions,
+            fleet_options,
             lambda c, r: ImageService(c.access.registry(r)).images(
                 one.repository, limit=limit, image_id=image_id
             ),
             images_view,
-            org=org,
             gate=gate,
         )
         return

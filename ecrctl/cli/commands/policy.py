@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
+from ecrctl.cli.common import AppState, Consent, confirm, grouped, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
 from ecrctl.core.access.iam import (
@@ -113,8 +113,7 @@ def _policy(
     user: str | None = None,
     detach: bool = False,
     policy_name: str | None = None,
-    yes: bool = False,
-    dry_run: bool = False,
+    consent: Consent,
 ) -> None:
     if role and user:
         raise InvalidInput("give --attach-role or --attach-user, not both")
@@ -146,17 +145,17 @@ def _policy(
     else:
         say(change.diff.rstrip("\n"))
         verb = f"remove inline policy {name} from" if detach else f"put inline policy {name} on"
-        if dry_run:
+        if consent.dry_run:
             say(f"dry run: would {verb} {where}; nothing changed")
         else:
-            confirm(f"{verb.capitalize()} {where}?", yes=yes)
+            confirm(f"{verb.capitalize()} {where}?", yes=consent.yes)
             inline.apply(change)
             done = (
                 f"removed inline policy {name} from" if detach else f"put inline policy {name} on"
             )
             say(f"{done} {where}")
-    result = {**change.to_json(), "dryRun": dry_run}
-    if dry_run or not change.changed:
+    result = {**change.to_json(), "dryRun": consent.dry_run}
+    if consent.dry_run or not change.changed:
         result["changed"] = False
         result["wouldChange"] = change.changed
     app_state.emit(
@@ -176,6 +175,7 @@ def _policy(
 def _command(kind: PolicyKind, doc: str) -> Callable[..., None]:
     """One of push, pull, read-only: the same options, another document."""
 
+    @grouped
     def command(
         ctx: typer.Context,
         repository: Repository = None,
@@ -183,8 +183,7 @@ def _command(kind: PolicyKind, doc: str) -> Callable[..., None]:
         attach_user: AttachUser = None,
         detach: Detach = False,
         policy_name: PolicyName = None,
-        yes: Yes = False,
-        dry_run: DryRun = False,
+        consent: Consent = Consent(),
     ) -> None:
         _policy(
             ctx,
@@ -194,8 +193,7 @@ def _command(kind: PolicyKind, doc: str) -> Callable[..., None]:
             user=attach_user,
             detach=detach,
             policy_name=policy_name,
-            yes=yes,
-            dry_run=dry_run,
+            consent=consent,
         )
 
     command.__doc__ = doc

@@ -9,6 +9,7 @@ import typer
 
 from ecrctl.cli.common import state, workers
 from ecrctl.cli.copying import copy_access, render, watch
+from ecrctl.cli.params import WithReferrers
 from ecrctl.core.copy.run import CopyOptions, run_copy
 from ecrctl.core.exceptions import InvalidInput
 from ecrctl.core.names import destination, parse_reference
@@ -31,10 +32,7 @@ def promote(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would move; change nothing.")
     ] = False,
-    with_referrers: Annotated[
-        bool,
-        typer.Option("--with-referrers", help="Also copy signatures, SBOMs and other referrers."),
-    ] = False,
+    with_referrers: WithReferrers = False,
 ) -> None:
     """Copy REPO:TAG from one profile's ECR registry to another's: same name, tag and digest."""
     ref = parse_reference(image, what="image")

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ecrctl.cli.common import say, state
-from ecrctl.cli.completers import complete_repository, complete_severity
+from ecrctl.cli.completers import complete_repository
 from ecrctl.cli.output import Column, Forms, View, cell, short_digest, short_time
+from ecrctl.cli.params import fail_on_option
 from ecrctl.cli.progress import Reporter, StatusLine
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
@@ -164,15 +165,7 @@ def scan(
         typer.Option("--timeout", metavar="DURATION", help="How long --wait waits: 90s, 10m, 1h."),
     ] = "10m",
     fail_on: Annotated[
-        str | None,
-        typer.Option(
-            "--fail-on",
-            metavar="SEVERITY",
-            autocompletion=complete_severity,
-            help="Exit 5 if a finding not ignored is this severe or worse: "
-            + ", ".join(SEVERITIES)
-            + ".",
-        ),
+        str | None, fail_on_option("a finding not ignored is this severe or worse")
     ] = None,
     ignore: Annotated[
         list[str] | None,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ecrctl.cli import params
 from ecrctl.cli.common import say, state, workers
 from ecrctl.cli.output import Column, View, short_digest
 from ecrctl.core.exceptions import ConfigurationError, InvalidInput, Refused
@@ -83,10 +84,7 @@ def sync(
             help="Copy that platform of each index as its own image (its own digest).",
         ),
     ] = None,
-    with_referrers: Annotated[
-        bool,
-        typer.Option("--with-referrers", help="Also copy signatures, SBOMs and other referrers."),
-    ] = False,
+    with_referrers: params.WithReferrers = False,
     create: Annotated[
         bool,
         typer.Option("--create", help="Create missing ECR destination repositories."),
@@ -100,28 +98,13 @@ def sync(
             "lifecycle policy).",
         ),
     ] = None,
-    from_profile: Annotated[
-        str | None,
-        typer.Option("--from-profile", metavar="PROFILE", help="AWS profile of the source side."),
-    ] = None,
-    to_profile: Annotated[
-        str | None,
-        typer.Option(
-            "--to-profile", metavar="PROFILE", help="AWS profile of the destination side."
-        ),
-    ] = None,
+    from_profile: params.FromProfile = None,
+    to_profile: params.ToProfile = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="List what would be copied (HEADs only); change nothing."),
     ] = False,
-    insecure_registry: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--insecure-registry",
-            metavar="HOST",
-            help="Plain HTTP for HOST (loopback hosts always are).",
-        ),
-    ] = None,
+    insecure_registry: params.InsecureRegistry = None,
 ) -> None:
     """Sync repositories and all their tags into another registry, digest for digest.
 
@@ -136,8 +119,7 @@ def sync(
     from ecrctl.core.distribution.resume import UploadStates
     from ecrctl.core.sync.run import SyncRequest, Watcher, run_sync
 
-    if platform and platform.count("/") not in (1, 2):
-        raise InvalidInput(f"invalid --platform {platform!r}: expected OS/ARCH[/VARIANT]")
+    params.check_platform(platform)
     if settings_from and not create:
         raise InvalidInput("--settings-from names what --create creates repositories like")
     if settings_from:
@@ -147,7 +129,7 @@ def sync(
     dst_repos = parse_repositories(dest, what="DEST")
     check_shapes(src_repos, dst_repos)
     app_state = state(ctx)
-    hosts = frozenset(h.lower() for h in insecure_registry or [])
+    hosts = params.insecure_hosts(insecure_registry)
     count = workers()
     src = build_end(app_state, "source", src_repos, from_profile, hosts)
     dst = build_end(app_state, "destination", dst_repos, to_profile, hosts)

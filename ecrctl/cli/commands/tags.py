@@ -6,19 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ecrctl.cli.common import (
-    Accounts,
-    ExternalId,
-    Limit,
-    OrgOptions,
-    Profiles,
-    Regions,
-    RepoArg,
-    RoleName,
-    json_list,
-    state,
-    wanted,
-)
+from ecrctl.cli.common import FleetOptions, Limit, RepoArg, grouped, json_list, state
 from ecrctl.cli.output import Column, Forms, View, date_only, short_digest, short_time
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.images.listing import ImageService, TagSort
@@ -40,6 +28,7 @@ UNTAGGED_COLUMNS = (
 )
 
 
+@grouped
 def tags(
     ctx: typer.Context,
     repo: RepoArg,
@@ -60,38 +49,29 @@ def tags(
         ),
     ] = "version",
     limit: Limit = None,
-    profiles: Profiles = None,
-    regions: Regions = None,
-    accounts: Accounts = None,
-    role_name: RoleName = None,
-    external_id: ExternalId = None,
+    fleet_options: FleetOptions = FleetOptions(),
 ) -> None:
     """List tags (text output: one tag a line)."""
     app_state = state(ctx)
-    org = OrgOptions(accounts, role_name, external_id)
-    if wanted(profiles, regions, org):
+    if fleet_options.wanted:
         from ecrctl.cli import fleet
 
         name = parse_image_ref(without_reference(repo), allow_reference=False).repository
         if untagged:
             fleet.emit_each(
                 app_state,
-                profiles,
-                regions,
+                fleet_options,
                 lambda c, r: ImageService(c.access.registry(r)).untagged(name, limit=limit),
                 untagged_view,
-                org=org,
             )
         else:
             fleet.emit_each(
                 app_state,
-                profiles,
-                regions,
+                fleet_options,
                 lambda c, r: ImageService(c.access.registry(r)).tags(
                     name, match=match, sort=sort, limit=limit
                 ),
                 tags_view,
-                org=org,
             )
         return
     ref, clients = app_state.target(without_reference(repo), allow_reference=False)

@@ -7,16 +7,7 @@ from typing import Annotated
 import typer
 
 from ecrctl.cli import fleet
-from ecrctl.cli.common import (
-    Accounts,
-    ExternalId,
-    OrgOptions,
-    Profiles,
-    Regions,
-    RoleName,
-    say,
-    state,
-)
+from ecrctl.cli.common import FleetOptions, grouped, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, short_time
 from ecrctl.core.exceptions import InvalidInput, NotFound
@@ -31,6 +22,7 @@ COLUMNS = (
 )
 
 
+@grouped
 def where(
     ctx: typer.Context,
     image: Annotated[
@@ -41,11 +33,7 @@ def where(
             autocompletion=complete_repository,
         ),
     ],
-    profiles: Profiles = None,
-    regions: Regions = None,
-    accounts: Accounts = None,
-    role_name: RoleName = None,
-    external_id: ExternalId = None,
+    fleet_options: FleetOptions,
 ) -> None:
     """Which profiles (or accounts), regions and repositories hold IMAGE, and the digest each
     tag points at.
@@ -56,9 +44,7 @@ def where(
     if not ref.tag and not ref.digest:
         raise InvalidInput(f"{image}: name a tag (repo:tag) or a digest (repo@sha256:...)")
     app_state = state(ctx)
-    asked = fleet.request(
-        app_state, profiles, regions, OrgOptions(accounts, role_name, external_id)
-    )
+    asked = fleet.request(app_state, fleet_options)
     asked.explicit = True  # absence in one source is an answer, failures are per source
 
     def read(context: ProfileContext, region: str) -> list[Located]:

@@ -6,15 +6,7 @@ from __future__ import annotations
 import typer
 
 from ecrctl.cli import fleet
-from ecrctl.cli.common import (
-    Accounts,
-    ExternalId,
-    OrgOptions,
-    Profiles,
-    Regions,
-    RoleName,
-    state,
-)
+from ecrctl.cli.common import FleetOptions, grouped, state
 from ecrctl.cli.output import View
 from ecrctl.core.fleet import ProfileContext
 from ecrctl.core.names import registry_host
@@ -38,19 +30,11 @@ ACCOUNT_FIELDS = [
 ]
 
 
-def whoami(
-    ctx: typer.Context,
-    profiles: Profiles = None,
-    regions: Regions = None,
-    accounts: Accounts = None,
-    role_name: RoleName = None,
-    external_id: ExternalId = None,
-) -> None:
+@grouped
+def whoami(ctx: typer.Context, fleet_options: FleetOptions) -> None:
     """Who the calls run as: profile, account, ARN, region, registry host, credential source."""
     app_state = state(ctx)
-    asked = fleet.request(
-        app_state, profiles, regions, OrgOptions(accounts, role_name, external_id)
-    )
+    asked = fleet.request(app_state, fleet_options)
 
     def read(context: ProfileContext, region: str) -> dict[str, str]:
         return {

@@ -6,15 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ecrctl.cli.commands.events.options import (
-    BusOpt,
-    EventOpt,
-    NameOpt,
-    RepositoryOpt,
-    ResultOpt,
-)
+from ecrctl.cli.commands.events.options import EventOpt, RepositoryOpt, ResultOpt, Which
 from ecrctl.cli.commands.events.regions import RegionsOpt, chosen, merged, progress
-from ecrctl.cli.common import DryRun, Yes, confirm, say, state
+from ecrctl.cli.common import Consent, DryRun, confirm, grouped, say, state
 from ecrctl.cli.output import View
 from ecrctl.cli.values import finite
 
@@ -30,14 +24,14 @@ def _pause(
     names: Names,
     bus: str | None,
     enabled: bool,
-    yes: bool,
-    dry_run: bool,
+    consent: Consent,
     regions: str | None,
 ) -> None:
     from ecrctl.core.events.pause import RulePause
 
     clients = state(ctx).clients()
     verb = "enable" if enabled else "disable"
+    dry_run = consent.dry_run
     planned = []
     for region in chosen(clients, regions):
         pause = RulePause(clients.client("events", region), clients.client("iam", region))
@@ -63,7 +57,8 @@ def _pause(
     elif to_change and not enabled:
         places = "" if regions is None else f" in {', '.join(str(p[0]) for p in to_change)}"
         confirm(
-            f"Disable rule {names.rule}{places} (ECR events stop until `events enable`)?", yes=yes
+            f"Disable rule {names.rule}{places} (ECR events stop until `events enable`)?",
+            yes=consent.yes,
         )
     views = []
     for region, pause, change, found_bus in planned:
@@ -98,31 +93,32 @@ def _named(argument: str | None, option: str | None) -> Names:
     return Names.of(option or argument)
 
 
+@grouped
 def disable(
     ctx: typer.Context,
     legacy_name: NamedArg = None,
-    name: NameOpt = None,
-    event_bus: BusOpt = None,
-    yes: Yes = False,
-    dry_run: DryRun = False,
+    which: Which = Which(),
+    consent: Consent = Consent(),
     regions: RegionsOpt = None,
 ) -> None:
     """Pause delivery: disable the rule, keep everything else (idempotent)."""
-    _pause(ctx, _named(legacy_name, name), event_bus, False, yes, dry_run, regions)
+    _pause(ctx, _named(legacy_name, which.name), which.event_bus, False, consent, regions)
 
 
+@grouped
 def enable(
     ctx: typer.Context,
     legacy_name: NamedArg = None,
-    name: NameOpt = None,
-    event_bus: BusOpt = None,
+    which: Which = Which(),
     dry_run: DryRun = False,
     regions: RegionsOpt = None,
 ) -> None:
     """Resume delivery paused by `events disable` (idempotent)."""
-    _pause(ctx, _named(legacy_name, name), event_bus, True, True, dry_run, regions)
+    resume = Consent(yes=True, dry_run=dry_run)  # resuming delivery is never asked about
+    _pause(ctx, _named(legacy_name, which.name), which.event_bus, True, resume, regions)
 
 
+@grouped
 def template(
     ctx: typer.Context,
     format: Annotated[
@@ -167,8 +163,7 @@ def template(
         float,
         typer.Option("--wait", metavar="SECONDS", callback=finite, help="Longest wait per stack."),
     ] = 600.0,
-    yes: Yes = False,
-    dry_run: DryRun = False,
+    consent: Consent = Consent(),
 ) -> None:
     """CloudFormation for the same setup, plus a cross-account read-only role (ExternalId).
 
@@ -185,15 +180,13 @@ def template(
     if role_name is not None:
         check_role_name(role_name)
     if deploy:
-        _deploy(
-            ctx, stack_name, regions, trusted_account, external_id, role_name, wait, yes, dry_run
-        )
+        _deploy(ctx, stack_name, regions, trusted_account, external_id, role_name, wait, consent)
         return
     for flag, given in (
         ("--regions", regions),
         ("--trusted-account", trusted_account),
         ("--external-id", external_id),
-        ("--dry-run", dry_run or None),
+        ("--dry-run", consent.dry_run or None),
     ):
         if given is not None:
             raise InvalidInput(f"{flag} goes with --deploy")
@@ -217,8 +210,7 @@ def _deploy(
     external_id: str | None,
     role_name: str | None,
     wait: float,
-    yes: bool,
-    dry_run: bool,
+    consent: Consent,
 ) -> None:
     from ecrctl.core.events.deploy import (
         StackDeployer,
@@ -250,11 +242,12 @@ def _deploy(
             )
         parameters["RoleName"] = role_name
     doc = build_role_template(role_name or "")
+    dry_run = consent.dry_run
     if not dry_run:
         confirm(
             f"Deploy stack {stack_name} (a role account {trusted_account} may assume) "
             f"to {', '.join(chosen)}?",
-            yes=yes,
+            yes=consent.yes,
         )
     results = []
     for region in chosen:

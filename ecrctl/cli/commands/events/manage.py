@@ -13,6 +13,7 @@ from ecrctl.cli.commands.events.options import (
     PasswordStdinOpt,
     RepositoryOpt,
     ResultOpt,
+    Which,
     read_password,
 )
 from ecrctl.cli.commands.events.regions import (
@@ -24,7 +25,7 @@ from ecrctl.cli.commands.events.regions import (
     where,
 )
 from ecrctl.cli.commands.events.removal import teardown
-from ecrctl.cli.common import say, state
+from ecrctl.cli.common import grouped, say, state
 from ecrctl.cli.output import Column, View, cell
 from ecrctl.cli.values import finite
 from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
@@ -189,13 +190,12 @@ STATUS_COLUMNS = (
 )
 
 
-def status(
-    ctx: typer.Context, name: NameOpt = None, event_bus: BusOpt = None, regions: RegionsOpt = None
-) -> None:
+@grouped
+def status(ctx: typer.Context, which: Which, regions: RegionsOpt = None) -> None:
     """Each piece, its state, the pattern and target; what is missing or drifted (exit 1)."""
     from ecrctl.core.events.model import Names
 
-    names = Names.of(name)
+    names, event_bus = Names.of(which.name), which.event_bus
     app_state = state(ctx)
     clients = app_state.clients()
     views: list[tuple[str | None, View]] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -24,6 +25,17 @@ BusOpt = Annotated[
         "--event-bus", metavar="BUS", help="Event bus of the rule [default: recorded, or default]."
     ),
 ]
+
+
+@dataclass(frozen=True)
+class Which:
+    """--name and --event-bus, the option group of the commands that act on one events setup
+    (status, disable, enable, teardown): which one, on which bus."""
+
+    name: NameOpt = None
+    event_bus: BusOpt = None
+
+
 PasswordStdinOpt = Annotated[
     bool,
     typer.Option(

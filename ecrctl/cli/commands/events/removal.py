@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ecrctl.cli.commands.events.options import BusOpt, NameOpt
+from ecrctl.cli.commands.events.options import Which
 from ecrctl.cli.commands.events.regions import (
     RegionsOpt,
     chosen,
@@ -14,7 +14,7 @@ from ecrctl.cli.commands.events.regions import (
     merged,
     progress,
 )
-from ecrctl.cli.common import DryRun, Yes, confirm, say, state
+from ecrctl.cli.common import Consent, confirm, grouped, say, state
 from ecrctl.cli.output import View
 from ecrctl.core.exceptions import NotFound
 
@@ -59,19 +59,15 @@ def _view(names: Names, plan: EventsStatus, keep: list[str], dry_run: bool) -> V
     )
 
 
+@grouped
 def teardown(
-    ctx: typer.Context,
-    name: NameOpt = None,
-    event_bus: BusOpt = None,
-    yes: Yes = False,
-    dry_run: DryRun = False,
-    regions: RegionsOpt = None,
+    ctx: typer.Context, which: Which, consent: Consent, regions: RegionsOpt = None
 ) -> None:
     """Remove what setup made: target, rule, API destination, connection, role; or the SNS
     topic it made (a topic given with --sns-topic stays; only ecrctl's statement leaves it)."""
     from ecrctl.core.events.model import Names
 
-    names = Names.of(name)
+    names, event_bus = Names.of(which.name), which.event_bus
     app_state = state(ctx)
     clients = app_state.clients()
     where = chosen(clients, regions)
@@ -90,13 +86,13 @@ def teardown(
     for region, plan in plans:
         planned.append((region, plan, _kept_role(plan, earlier)))
         earlier.add(str(region))
-    if dry_run:
+    if consent.dry_run:
         say("dry run: nothing changed")
         app_state.emit(merged([(r, _view(names, p, keep, True)) for r, p, keep in planned]))
         return
     count = sum(1 for _, plan, _ in planned for p in plan.pieces if p.exists)
     places = "" if regions is None else f" in {', '.join(str(r) for r, _ in plans)}"
-    confirm(f"Remove events setup {names.base}{places} ({count} resources)?", yes=yes)
+    confirm(f"Remove events setup {names.base}{places} ({count} resources)?", yes=consent.yes)
     views = []
     for index, (region, plan, keep) in enumerate(planned):
         checker = inspector(clients, region)

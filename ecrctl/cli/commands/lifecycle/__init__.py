@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ecrctl.cli.commands.lifecycle.view import affected_view, rule_of, summary, tags_of
-from ecrctl.cli.common import AppState, DryRun, RepoArg, Yes, confirm, say, state
+from ecrctl.cli.common import AppState, Consent, RepoArg, confirm, grouped, say, state
 from ecrctl.cli.output import View, short_time
 from ecrctl.cli.policyfile import load_policy, read_text
 from ecrctl.cli.progress import Reporter, StatusLine
@@ -210,6 +210,7 @@ def _differences(
 
 
 @app.command("put")
+@grouped
 def put(
     ctx: typer.Context,
     repo: RepoArg,
@@ -237,8 +238,7 @@ def put(
             "--expire-untagged-after", metavar="DAYS", help="Expire untagged images after DAYS."
         ),
     ] = None,
-    yes: Yes = False,
-    dry_run: DryRun = False,
+    consent: Consent = Consent(),
 ) -> None:
     """Validate a policy, show its difference from the current one and what it would expire
     now, then put it (asks on a terminal; --yes otherwise)."""
@@ -258,7 +258,7 @@ def put(
     for line in change.diff:
         say(line)
     _say_evaluation(repository, change.evaluation)
-    if dry_run:
+    if consent.dry_run:
         say("dry run: nothing changed")
         app_state.emit(affected_view(change.to_json(), title, *shown))
         return
@@ -266,7 +266,7 @@ def put(
     confirm(
         f"Put this lifecycle policy on {repository} "
         f"({expiring} image{'s' * (expiring != 1)} would expire within 24 hours)?",
-        yes=yes,
+        yes=consent.yes,
     )
     change = apply_policy_change(service, change)
     say(f"put the lifecycle policy on {repository}")
@@ -322,7 +322,8 @@ def get(ctx: typer.Context, repo: RepoArg) -> None:
 
 
 @app.command("delete")
-def delete(ctx: typer.Context, repo: RepoArg, yes: Yes = False, dry_run: DryRun = False) -> None:
+@grouped
+def delete(ctx: typer.Context, repo: RepoArg, consent: Consent) -> None:
     """Delete the repository's lifecycle policy (its images are no longer expired)."""
     app_state = state(ctx)
     repository, service = _service(app_state, repo)
@@ -330,16 +331,16 @@ def delete(ctx: typer.Context, repo: RepoArg, yes: Yes = False, dry_run: DryRun 
     document = stored.document
     found = document.get("rules") if isinstance(document, dict) else None
     rules = len(found) if isinstance(found, list | dict) else 0
-    doc = {"repository": repository, "deleted": not dry_run, "policy": stored.document}
+    doc = {"repository": repository, "deleted": not consent.dry_run, "policy": stored.document}
     view = View.record(
         {**doc, "rules": rules},
         [("repository", "repository"), ("rules", "rules"), ("deleted", "deleted")],
     )
-    if dry_run:
+    if consent.dry_run:
         say(f"dry run: would delete the lifecycle policy of {repository} ({rules} rules)")
         app_state.emit(view)
         return
-    confirm(f"Delete the lifecycle policy of {repository} ({rules} rules)?", yes=yes)
+    confirm(f"Delete the lifecycle policy of {repository} ({rules} rules)?", yes=consent.yes)
     service.delete(repository)
     say(f"deleted the lifecycle policy of {repository}")
     app_state.emit(view)

@@ -7,18 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ecrctl.cli.commands.login.lines import login_line, token_cache
-from ecrctl.cli.common import (
-    Accounts,
-    AppState,
-    ExternalId,
-    OrgOptions,
-    Profiles,
-    Regions,
-    RoleName,
-    say,
-    state,
-    wanted,
-)
+from ecrctl.cli.common import AppState, FleetOptions, grouped, say, state
 from ecrctl.cli.output import View
 from ecrctl.core.exceptions import InvalidInput
 
@@ -34,6 +23,7 @@ def _explicit_profile(ctx: typer.Context) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+@grouped
 def login(
     ctx: typer.Context,
     registries: Registries = None,
@@ -56,11 +46,7 @@ def login(
     public: Annotated[
         bool, typer.Option("--public", help="Log in to ECR Public (public.ecr.aws).")
     ] = False,
-    profiles: Profiles = None,
-    regions: Regions = None,
-    accounts: Accounts = None,
-    role_name: RoleName = None,
-    external_id: ExternalId = None,
+    fleet_options: FleetOptions = FleetOptions(),
 ) -> None:
     """Log docker in to ECR: writes the docker config itself (no daemon, no docker CLI needed).
 
@@ -81,8 +67,7 @@ def login(
         return
     if print_password and helper:
         raise InvalidInput("--print-password and --helper do not go together: pick one")
-    org = OrgOptions(accounts, role_name, external_id)
-    if wanted(profiles, regions, org):
+    if fleet_options.wanted:
         from ecrctl.cli.commands.login.fleet import login_everywhere
 
         if names or print_password or public:
@@ -90,12 +75,12 @@ def login(
                 "--profiles/--regions/--accounts log in to each one's own registry: "
                 "give no REGISTRY, --print-password or --public"
             )
-        if helper and org.given:
+        if helper and fleet_options.org_given:
             raise InvalidInput(
                 "--helper with --accounts: the credential helper reaches a registry through a "
                 "profile; drop --helper to store each account's token in the docker config"
             )
-        login_everywhere(app_state, profiles, regions, helper=helper, org=org)
+        login_everywhere(app_state, fleet_options, helper=helper)
         return
     settings = app_state.settings
     mode: LoginMode = "password" if print_password else "helper" if helper else "store"

@@ -8,26 +8,19 @@ from __future__ import annotations
 
 from ecrctl.cli import fleet
 from ecrctl.cli.commands.login.lines import login_line, token_cache
-from ecrctl.cli.common import AppState, OrgOptions, say
+from ecrctl.cli.common import AppState, FleetOptions, say
 from ecrctl.cli.output import View
 from ecrctl.core.fleet import Outcome, ProfileContext
 from ecrctl.core.login.targets import RegistryToken, TokenRequest, fetch_tokens
 
 
-def login_everywhere(
-    app_state: AppState,
-    profiles: str | None,
-    regions: str | None,
-    *,
-    helper: bool,
-    org: OrgOptions | None = None,
-) -> None:
+def login_everywhere(app_state: AppState, given: FleetOptions, *, helper: bool) -> None:
     from ecrctl.core.login.cache import resolve_identity
     from ecrctl.core.login.dockerconfig import HELPER_NAME, DockerConfig
     from ecrctl.core.login.login import LoginMode, keep_token
     from ecrctl.core.login.userconfig import load_user_config
 
-    asked = fleet.request(app_state, profiles, regions, org)
+    asked = fleet.request(app_state, given)
     endpoint = app_state.settings.endpoint_url
 
     def read(context: ProfileContext, region: str) -> list[RegistryToken]:

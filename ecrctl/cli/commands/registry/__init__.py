@@ -10,7 +10,7 @@ import typer
 from ecrctl.cli.commands.registry.change import apply_change
 from ecrctl.cli.commands.registry.pullthrough import pull_through_app
 from ecrctl.cli.commands.registry.replication import replication_app
-from ecrctl.cli.common import DryRun, Yes, state
+from ecrctl.cli.common import Consent, grouped, state
 from ecrctl.cli.output import View, cell
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
@@ -124,6 +124,7 @@ def scanning_show(ctx: typer.Context) -> None:
 
 
 @scanning_app.command("set")
+@grouped
 def scanning_set(
     ctx: typer.Context,
     enhanced: Annotated[
@@ -140,8 +141,7 @@ def scanning_set(
             "--filter", metavar="PATTERN", help="Only repositories matching PATTERN (repeatable)."
         ),
     ] = None,
-    yes: Yes = False,
-    dry_run: DryRun = False,
+    consent: Consent = Consent(),
 ) -> None:
     """Set the scanning type, frequency and filters (enhanced: continuous unless --on-push)."""
     if enhanced == basic:
@@ -154,40 +154,32 @@ def scanning_set(
     desired = rs.desired_scanning(enhanced=enhanced, frequency=frequency, filters=filter_ or [])
     app_state = state(ctx)
     plan = plan_scanning(EcrRegistry(app_state.clients().ecr()), desired)
-    apply_change(
-        app_state,
-        plan,
-        question=f"Change the registry's scanning to {desired['scanType']}?",
-        yes=yes,
-        dry_run=dry_run,
-    )
+    question = f"Change the registry's scanning to {desired['scanType']}?"
+    apply_change(app_state, plan, question=question, consent=consent)
 
 
 # -- blob mounting ----------------------------------------------------------------------------
 
 
-def _blob(ctx: typer.Context, enable: bool, yes: bool, dry_run: bool) -> None:
+def _blob(ctx: typer.Context, enable: bool, consent: Consent) -> None:
     app_state = state(ctx)
     plan = plan_blob_mounting(EcrRegistry(app_state.clients().ecr()), enable)
-    apply_change(
-        app_state,
-        plan,
-        question=f"{'Enable' if enable else 'Disable'} blob mounting for the registry?",
-        yes=yes,
-        dry_run=dry_run,
-    )
+    question = f"{'Enable' if enable else 'Disable'} blob mounting for the registry?"
+    apply_change(app_state, plan, question=question, consent=consent)
 
 
 @blob_app.command("enable")
-def blob_enable(ctx: typer.Context, yes: Yes = False, dry_run: DryRun = False) -> None:
+@grouped
+def blob_enable(ctx: typer.Context, consent: Consent) -> None:
     """Turn blob mounting on (the account setting BLOB_MOUNTING)."""
-    _blob(ctx, True, yes, dry_run)
+    _blob(ctx, True, consent)
 
 
 @blob_app.command("disable")
-def blob_disable(ctx: typer.Context, yes: Yes = False, dry_run: DryRun = False) -> None:
+@grouped
+def blob_disable(ctx: typer.Context, consent: Consent) -> None:
     """Turn blob mounting off."""
-    _blob(ctx, False, yes, dry_run)
+    _blob(ctx, False, consent)
 
 
 @blob_app.command("show")

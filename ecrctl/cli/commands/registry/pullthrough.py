@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ecrctl.cli.common import DryRun, Yes, confirm, say, state
+from ecrctl.cli.common import Consent, confirm, grouped, say, state
 from ecrctl.cli.output import View, cell
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput, Refused
@@ -45,6 +45,7 @@ def _read_password() -> str:
 
 
 @pull_through_app.command("add")
+@grouped
 def add(
     ctx: typer.Context,
     name: Name,
@@ -69,8 +70,7 @@ def add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the upstream token from stdin.")
     ] = False,
-    yes: Yes = False,
-    dry_run: DryRun = False,
+    consent: Consent = Consent(),
 ) -> None:
     """Cache an upstream registry under NAME/ (docker pull REGISTRY/NAME/library/nginx)."""
     pt.validate_prefix(name)
@@ -105,15 +105,15 @@ def add(
     steps = plan.steps
     if not steps:
         say(f"pull-through cache rule {name} already caches {source.url}; nothing changed")
-    elif dry_run:
+    elif consent.dry_run:
         say("dry run: would " + "; ".join(steps) + "; nothing changed")
     else:
-        confirm(steps[0][0].upper() + "; ".join(steps)[1:] + "?", yes=yes)
+        confirm(steps[0][0].upper() + "; ".join(steps)[1:] + "?", yes=consent.yes)
         plan = apply_pull_through_add(ecr, plan, secrets)
         say("done: " + "; ".join(steps))
     app_state.emit(
         View.record(
-            plan.to_json(dry_run=dry_run),
+            plan.to_json(dry_run=consent.dry_run),
             [(label, key) for label, key in FIELDS[:3]] + [("changed", "changed")],
         )
     )
@@ -132,7 +132,8 @@ def list_(ctx: typer.Context) -> None:
 
 
 @pull_through_app.command("remove")
-def remove(ctx: typer.Context, name: Name, yes: Yes = False, dry_run: DryRun = False) -> None:
+@grouped
+def remove(ctx: typer.Context, name: Name, consent: Consent) -> None:
     """Delete the rule (cached repositories and the secret stay)."""
     pt.validate_prefix(name)
     app_state = state(ctx)
@@ -141,11 +142,12 @@ def remove(ctx: typer.Context, name: Name, yes: Yes = False, dry_run: DryRun = F
     removed = False
     if existing is None:
         say(f"no pull-through cache rule {name}; nothing to remove")
-    elif dry_run:
+    elif consent.dry_run:
         say(f"dry run: would remove pull-through cache rule {name}; nothing changed")
     else:
         confirm(
-            f"Remove pull-through cache rule {name} ({existing['upstreamRegistryUrl']})?", yes=yes
+            f"Remove pull-through cache rule {name} ({existing['upstreamRegistryUrl']})?",
+            yes=consent.yes,
         )
         removed = pt.remove_rule(ecr, name)
         say(
@@ -153,7 +155,12 @@ def remove(ctx: typer.Context, name: Name, yes: Yes = False, dry_run: DryRun = F
             if removed
             else f"no rule {name} left to remove"
         )
-    doc = {"name": name, "removed": removed, "wouldChange": existing is not None, "dryRun": dry_run}
+    doc = {
+        "name": name,
+        "removed": removed,
+        "wouldChange": existing is not None,
+        "dryRun": consent.dry_run,
+    }
     app_state.emit(View.record(doc, [("name", "name"), ("removed", "removed")]))
 
 

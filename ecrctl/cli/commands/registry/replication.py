@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecrctl.cli.commands.registry.change import apply_change
-from ecrctl.cli.common import AppState, DryRun, Yes, confirm, say, state
+from ecrctl.cli.common import AppState, Consent, confirm, grouped, say, state
 from ecrctl.cli.output import View, cell
 from ecrctl.core.ecr.api import EcrRegistry
 from ecrctl.core.exceptions import InvalidInput
@@ -41,6 +41,21 @@ ToAccount = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class Destination:
+    """--to-region and --to-account, the option group of replication set and remove."""
+
+    to_region: ToRegion = None
+    to_account: ToAccount = None
+
+    def check(self) -> None:
+        """The region and the account, where given, are valid."""
+        if self.to_region is not None:
+            validate_region(self.to_region)
+        if self.to_account is not None:
+            validate_account(self.to_account)
+
+
 def _rows(rules: list[ReplicationRuleOutputTypeDef]) -> list[list[str]]:
     rows = []
     for rule in rules:
@@ -69,10 +84,10 @@ def show(ctx: typer.Context) -> None:
 
 
 @replication_app.command("set")
+@grouped
 def set_(
     ctx: typer.Context,
-    to_region: ToRegion = None,
-    to_account: ToAccount = None,
+    destination: Destination,
     prefix: Annotated[
         list[str] | None,
         typer.Option(
@@ -87,15 +102,13 @@ def set_(
             help="Also put the registry policy the destination account needs, with this profile.",
         ),
     ] = None,
-    yes: Yes = False,
-    dry_run: DryRun = False,
+    consent: Consent = Consent(),
 ) -> None:
     """Replicate to a region (and account); another account also needs a registry policy."""
+    to_region, to_account = destination.to_region, destination.to_account
     if to_region is None:
         raise InvalidInput("--to-region REGION is required")
-    validate_region(to_region)
-    if to_account is not None:
-        validate_account(to_account)
+    destination.check()
     for p in prefix or []:
         rp.validate_prefix(p)
     app_state = state(ctx)
@@ -117,7 +130,7 @@ def set_(
     extra: dict[str, object] = {"destinationPolicyStatement": plan.statement}
     if plan.destination_policy is not None:
         extra["destinationPolicy"] = _destination_policy(
-            plan.destination_policy, plan.account, yes=yes, dry_run=dry_run
+            plan.destination_policy, plan.account, consent
         )
     elif plan.statement is not None:
         say(
@@ -129,62 +142,52 @@ def set_(
         app_state,
         plan.replication,
         question=f"Replicate to {plan.account} in {to_region}?",
-        yes=yes,
-        dry_run=dry_run,
+        consent=consent,
         extra=extra,
     )
 
 
 def _destination_policy(
-    policy: SettingPlan[JsonObject | None], account: str, *, yes: bool, dry_run: bool
+    policy: SettingPlan[JsonObject | None], account: str, consent: Consent
 ) -> SettingChangeDoc[JsonObject | None]:
     """The destination account's registry policy: shown, asked for and put first."""
     if not policy.changed:
         say(f"destination registry policy of {account} already allows replication")
         result = policy.apply()
-    elif dry_run:
+    elif consent.dry_run:
         say(policy.change.describe())
         say("dry run: the destination registry policy is unchanged")
         result = policy.dry_run()
     else:
         say(policy.change.describe())
-        confirm(f"Put the replication statement in {account}'s registry policy?", yes=yes)
+        confirm(f"Put the replication statement in {account}'s registry policy?", yes=consent.yes)
         result = policy.apply()
         say(f"destination registry policy of {account} changed")
     return result.change.to_json(applied=result.applied)
 
 
 @replication_app.command("remove")
+@grouped
 def remove(
     ctx: typer.Context,
-    to_region: ToRegion = None,
-    to_account: ToAccount = None,
+    destination: Destination,
     all_: Annotated[
         bool, typer.Option("--all", help="Remove the whole replication configuration.")
     ] = False,
-    yes: Yes = False,
-    dry_run: DryRun = False,
+    consent: Consent = Consent(),
 ) -> None:
     """Stop replicating to a destination (images already replicated stay there)."""
+    to_region, to_account = destination.to_region, destination.to_account
     if all_ and (to_region or to_account):
         raise InvalidInput("--all removes every destination: give it without --to-region")
     if to_region is None and not all_:
         raise InvalidInput("name the destination with --to-region REGION (or give --all)")
-    if to_region is not None:
-        validate_region(to_region)
-    if to_account is not None:
-        validate_account(to_account)
+    destination.check()
     app_state = state(ctx)
     ecr = EcrRegistry(app_state.clients().ecr())
     plan = plan_replication_remove(ecr, region=to_region, account=to_account, everything=all_)
     where = "every destination" if all_ else f"{to_account or 'this account'} in {to_region}"
-    apply_change(
-        app_state,
-        plan,
-        question=f"Stop replicating to {where}?",
-        yes=yes,
-        dry_run=dry_run,
-    )
+    apply_change(app_state, plan, question=f"Stop replicating to {where}?", consent=consent)
 
 
 def emit_image_replication(

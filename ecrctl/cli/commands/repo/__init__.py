@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ecrctl.cli.commands.repo import policy
 from ecrctl.cli.commands.repo.policy import pull_summary
-from ecrctl.cli.common import (
-    Accounts,
-    ExternalId,
-    OrgOptions,
-    Profiles,
-    Regions,
-    RoleName,
-    confirm,
-    json_list,
-    say,
-    state,
-    wanted,
-)
+from ecrctl.cli.common import FleetOptions, confirm, grouped, json_list, say, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import Column, View, cell, date_only, short_time
 from ecrctl.core.ecr.api import EcrRegistry
@@ -41,22 +29,19 @@ LIST_COLUMNS = (
     Column("created", compact=date_only, drop=2),
 )
 
-ImmutableExcept = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--immutable-except",
+
+def _except_option(mutability: str, example: str) -> Any:
+    """--immutable-except or --mutable-except: that mutability, but for tags like PATTERN."""
+    return typer.Option(
+        f"--{mutability.lower()}-except",
         metavar="PATTERN",
-        help="Immutable tags, except those matching PATTERN ('dev-*'; repeatable, up to 5).",
-    ),
-]
-MutableExcept = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--mutable-except",
-        metavar="PATTERN",
-        help="Mutable tags, except those matching PATTERN ('v*'; repeatable, up to 5).",
-    ),
-]
+        help=f"{mutability} tags, except those matching PATTERN "
+        f"('{example}'; repeatable, up to 5).",
+    )
+
+
+ImmutableExcept = Annotated[list[str] | None, _except_option("Immutable", "dev-*")]
+MutableExcept = Annotated[list[str] | None, _except_option("Mutable", "v*")]
 
 RepoArg = Annotated[
     str,
@@ -127,6 +112,7 @@ def create(
 
 
 @app.command("list")
+@grouped
 def list_(
     ctx: typer.Context,
     prefix: Annotated[
@@ -147,11 +133,7 @@ def list_(
             help="Only repositories without a lifecycle policy (one call each).",
         ),
     ] = False,
-    profiles: Profiles = None,
-    regions: Regions = None,
-    accounts: Accounts = None,
-    role_name: RoleName = None,
-    external_id: ExternalId = None,
+    fleet_options: FleetOptions = FleetOptions(),
 ) -> None:
     """List repositories (names only in text output, one a line)."""
     from ecrctl.core.repos.filters import RepositoryFilter, parse_boolean
@@ -163,17 +145,11 @@ def list_(
         found = RepositoryService(registry).list_all(prefix)
         return wanted_filter.apply(registry, found)
 
-    org = OrgOptions(accounts, role_name, external_id)
-    if wanted(profiles, regions, org):
+    if fleet_options.wanted:
         from ecrctl.cli import fleet
 
         fleet.emit_each(
-            app_state,
-            profiles,
-            regions,
-            lambda c, region: listed(c.access.registry(region)),
-            list_view,
-            org=org,
+            app_state, fleet_options, lambda c, region: listed(c.access.registry(region)), list_view
         )
         return
     clients = app_state.clients()

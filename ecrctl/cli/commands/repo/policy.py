@@ -6,11 +6,12 @@ asks on a terminal (--yes otherwise): it changes who may read the images.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
 
-from ecrctl.cli.common import AppState, DryRun, RepoArg, Yes, confirm, say, state
+from ecrctl.cli.common import AppState, Consent, RepoArg, confirm, grouped, say, state
 from ecrctl.cli.output import View
 from ecrctl.core.access.policy_change import (
     RepositoryPolicyChange,
@@ -75,29 +76,28 @@ def _decide(
     change: RepositoryPolicyChange,
     *,
     question: str,
-    yes: bool,
-    dry_run: bool,
+    consent: Consent,
 ) -> None:
     """Show the diff, then (unless a dry run, or nothing changes) ask and apply it."""
     name = change.repository
     say(change.diff.rstrip("\n") if change.changed else f"{name}: nothing to change")
-    if change.changed and not dry_run:
-        confirm(question, yes=yes)
+    if change.changed and not consent.dry_run:
+        confirm(question, yes=consent.yes)
         change = apply_policy_change(policies, change)
         say(f"{name}: {change.summary()}")
-    elif dry_run:
+    elif consent.dry_run:
         say("dry run: nothing changed")
     status = change.status
     app_state.emit(View(doc=change.to_json(), rows=[[name, status]], text=[[name, status]]))
 
 
 @policy_app.command("set")
+@grouped
 def set_(
     ctx: typer.Context,
     repo: RepoArg,
     file: Annotated[str, typer.Argument(metavar="FILE", help="Policy JSON file ('-': stdin).")],
-    yes: Yes = False,
-    dry_run: DryRun = False,
+    consent: Consent,
 ) -> None:
     """Replace the repository policy with FILE (checked locally first: JSON, size, actions)."""
     import sys
@@ -115,63 +115,60 @@ def set_(
     name, policies, _ = _service(app_state, repo)
     change = plan_policy_set(policies, name, new)
     question = f"Replace the policy on {name}?"
-    _decide(app_state, policies, change, question=question, yes=yes, dry_run=dry_run)
+    _decide(app_state, policies, change, question=question, consent=consent)
 
 
 @policy_app.command("delete")
-def delete(ctx: typer.Context, repo: RepoArg, yes: Yes = False, dry_run: DryRun = False) -> None:
+@grouped
+def delete(ctx: typer.Context, repo: RepoArg, consent: Consent) -> None:
     """Delete the repository policy (only the repository's own account may then use it)."""
     app_state = state(ctx)
     name, policies, _ = _service(app_state, repo)
     change = plan_policy_delete(policies, name)
     question = f"Delete the policy on {name}?"
-    _decide(app_state, policies, change, question=question, yes=yes, dry_run=dry_run)
+    _decide(app_state, policies, change, question=question, consent=consent)
 
 
-def _principals(accounts: list[str] | None, orgs: list[str] | None) -> tuple[list[str], list[str]]:
-    ids, org_ids = validate_accounts(accounts or []), validate_orgs(orgs or [])
-    if not ids and not org_ids:
-        raise InvalidInput("name who: --account ID (repeatable) and/or --org o-xxxx")
-    return ids, org_ids
+@dataclass(frozen=True)
+class Principals:
+    """--account and --org, the option group of grant-pull and revoke-pull: who pulls."""
+
+    account: Accounts = None
+    org: Orgs = None
+
+    def checked(self) -> tuple[list[str], list[str]]:
+        """The account ids and organization ids, checked; at least one of them."""
+        ids, org_ids = validate_accounts(self.account or []), validate_orgs(self.org or [])
+        if not ids and not org_ids:
+            raise InvalidInput("name who: --account ID (repeatable) and/or --org o-xxxx")
+        return ids, org_ids
 
 
-def grant(
-    ctx: typer.Context,
-    repo: RepoArg,
-    account: Accounts = None,
-    org: Orgs = None,
-    yes: Yes = False,
-    dry_run: DryRun = False,
-) -> None:
+@grouped
+def grant(ctx: typer.Context, repo: RepoArg, pullers: Principals, consent: Consent) -> None:
     """Let other accounts (or an organization) pull: adds the least-privilege pull statement
     (BatchGetImage, GetDownloadUrlForLayer, BatchCheckLayerAvailability); every other statement
     is kept."""
-    ids, org_ids = _principals(account, org)
+    ids, org_ids = pullers.checked()
     app_state = state(ctx)
     name, policies, clients = _service(app_state, repo)
     change = plan_grant_pull(policies, name, accounts=ids, orgs=org_ids, region=clients.region)
     question = f"Grant pull on {name}?"
-    _decide(app_state, policies, change, question=question, yes=yes, dry_run=dry_run)
+    _decide(app_state, policies, change, question=question, consent=consent)
 
 
-def revoke(
-    ctx: typer.Context,
-    repo: RepoArg,
-    account: Accounts = None,
-    org: Orgs = None,
-    yes: Yes = False,
-    dry_run: DryRun = False,
-) -> None:
+@grouped
+def revoke(ctx: typer.Context, repo: RepoArg, pullers: Principals, consent: Consent) -> None:
     """Take back what grant-pull gave those accounts or organizations; other statements stay
     (a note names any that still let them pull)."""
-    ids, org_ids = _principals(account, org)
+    ids, org_ids = pullers.checked()
     app_state = state(ctx)
     name, policies, _ = _service(app_state, repo)
     change = plan_revoke_pull(policies, name, accounts=ids, orgs=org_ids)
     for who in change.still_pulling:
         say(f"note: {who} may still pull through another statement of the policy")
     question = f"Revoke pull on {name}?"
-    _decide(app_state, policies, change, question=question, yes=yes, dry_run=dry_run)
+    _decide(app_state, policies, change, question=question, consent=consent)
 
 
 def pull_summary(clients: Clients, name: str) -> str:

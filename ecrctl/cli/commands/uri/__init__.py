@@ -6,16 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ecrctl.cli.common import (
-    Accounts,
-    ExternalId,
-    OrgOptions,
-    Profiles,
-    Regions,
-    RoleName,
-    state,
-    wanted,
-)
+from ecrctl.cli.common import FleetOptions, grouped, state
 from ecrctl.cli.completion import complete_repository
 from ecrctl.cli.output import View
 from ecrctl.core.ecr.api import EcrRegistry
@@ -26,6 +17,7 @@ if TYPE_CHECKING:
     from ecrctl.session import Clients
 
 
+@grouped
 def uri(
     ctx: typer.Context,
     ref: Annotated[
@@ -36,20 +28,15 @@ def uri(
             autocompletion=complete_repository,
         ),
     ] = None,
-    profiles: Profiles = None,
-    regions: Regions = None,
-    accounts: Accounts = None,
-    role_name: RoleName = None,
-    external_id: ExternalId = None,
+    fleet_options: FleetOptions = FleetOptions(),
 ) -> None:
     """Print the full image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), or with no
     argument the registry host alone (export registry=$(ecrctl uri))."""
     app_state = state(ctx)
-    org = OrgOptions(accounts, role_name, external_id)
-    if ref is None or wanted(profiles, regions, org):
+    if ref is None or fleet_options.wanted:
         from ecrctl.cli.commands.uri.fleet import uris
 
-        uris(app_state, ref, profiles, regions, org)
+        uris(app_state, ref, fleet_options)
         return
     image, clients = app_state.target(ref)
     host = resolve_host(

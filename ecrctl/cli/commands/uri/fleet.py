@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import NotRequired, TypedDict
 
 from ecrctl.cli import fleet
-from ecrctl.cli.common import AppState, OrgOptions, wanted
+from ecrctl.cli.common import AppState, FleetOptions
 from ecrctl.cli.output import Column, View
 from ecrctl.core.fleet import ProfileContext
 from ecrctl.core.login.targets import reported_host
@@ -25,21 +25,15 @@ class UriDoc(TypedDict):
 URI = (Column("uri"),)  # never cut: it is meant to be copied
 
 
-def uris(
-    app_state: AppState,
-    ref: str | None,
-    profiles: str | None,
-    regions: str | None,
-    org: OrgOptions | None = None,
-) -> None:
+def uris(app_state: AppState, ref: str | None, given: FleetOptions) -> None:
     image = parse_image_ref(ref) if ref is not None else None
-    if image is not None and image.registry is not None and wanted(profiles, regions, org):
+    if image is not None and image.registry is not None and given.wanted:
         from ecrctl.core.exceptions import InvalidInput
 
         raise InvalidInput(
             "--profiles/--regions/--accounts give the registries: name REPO[:TAG], not a URI"
         )
-    asked = fleet.request(app_state, profiles, regions, org)
+    asked = fleet.request(app_state, given)
     registry_id = None if asked.explicit else app_state.settings.registry_id
 
     def read(context: ProfileContext, region: str) -> UriDoc:
