@@ -11,15 +11,16 @@ from ecrctl.cli.common import AppState, say
 from ecrctl.cli.output import View, short_digest
 from ecrctl.cli.progress import Reporter
 from ecrctl.core.copy.copy import CopyResult, Progress
-from ecrctl.core.copy.ends import LocalReference
 from ecrctl.core.copy.plan import BlobItem
-from ecrctl.core.copy.run import CopyOutcome, Watch
 from ecrctl.core.copy.sides import CopyAccess, SideClients
 from ecrctl.core.distribution.retry import RetryPolicy
-from ecrctl.core.models import human_size
 from ecrctl.core.names import Reference, RegistryHost
+from ecrctl.core.sizes import human_size
 
 if TYPE_CHECKING:
+    # copy.run brings the local ends (OCI layouts, docker archives: tarfile): ecrctl sync,
+    # which shares copy_access, needs none of it, so its start-up does not import them.
+    from ecrctl.core.copy.run import CopyOutcome, Watch
     from ecrctl.core.login.targets import RegistryToken, TokenRequest
     from ecrctl.session import Settings
 
@@ -81,6 +82,7 @@ def _emulator_host(settings: Settings) -> str | None:
 
 def watch(app_state: AppState) -> Watch:
     """Notes on stderr; the transfer's progress through a ``Meter``."""
+    from ecrctl.core.copy.run import Watch
 
     def start(total_bytes: int, total_blobs: int) -> Progress:
         meter = Meter(total_bytes, total_blobs, Reporter(app_state.streams))
@@ -186,6 +188,8 @@ def render(app_state: AppState, outcome: CopyOutcome) -> None:
 
 
 def _written_name(ref: Reference) -> str:
+    from ecrctl.core.copy.ends import LocalReference
+
     if isinstance(ref, LocalReference):  # oci:DIR:TAG, docker-archive:FILE:REF
         return str(ref)
     return f"{ref.repository}:{ref.tag or ''}".replace(":@", "@")

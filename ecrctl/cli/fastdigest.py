@@ -38,15 +38,21 @@ def _digest(image: str, platform: str | None) -> bool:
     if ref.is_ecr or ref.host is None:
         return False
     from ecrctl.cli.streams import current
-    from ecrctl.core.copy.credentials import docker_credentials
     from ecrctl.core.distribution.client import Registry
     from ecrctl.core.images.inspect import digest_of, registry_errors, with_latest
 
     host = ref.host
+
+    def credentials() -> tuple[str, str] | None:
+        # Read only when the registry challenges (docker's config and helpers: ~5 ms to load).
+        from ecrctl.core.copy.credentials import docker_credentials
+
+        return docker_credentials(host)
+
     registry = Registry(
         host,
         scheme=scheme_for(host),
-        credentials=lambda: docker_credentials(host),
+        credentials=credentials,
         label=f"image {host}",
     )
     try:

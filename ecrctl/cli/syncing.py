@@ -17,8 +17,8 @@ from ecrctl.core.copy.credentials import docker_credentials
 from ecrctl.core.copy.sides import open_side
 from ecrctl.core.distribution.client import Registry
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.models import human_size
 from ecrctl.core.names import DOCKER_HUB, Reference
+from ecrctl.core.sizes import human_size
 from ecrctl.core.sync.image import COPIED, FAILED, UP_TO_DATE, Row
 from ecrctl.core.sync.plan import Repositories, display
 from ecrctl.core.sync.run import End, Summary

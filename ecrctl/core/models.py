@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypedDict
 
+from ecrctl.core.sizes import human_size as human_size  # where the commands took it from
+
 if TYPE_CHECKING:
     from mypy_boto3_ecr.literals import ImageTagMutabilityType
     from mypy_boto3_ecr.type_defs import ImageDetailTypeDef, RepositoryTypeDef
@@ -226,15 +228,3 @@ class RemovalPlan:
             "removable": self.allowed,
             "reason": self.reason,
         }
-
-
-def human_size(size: int | None) -> str:
-    """``1.2 MB``: decimal units, as docker and the ECR console show sizes."""
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"

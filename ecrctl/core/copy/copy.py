@@ -22,8 +22,8 @@ from ecrctl.core.distribution.client import Denied, RegistryError
 from ecrctl.core.distribution.resume import UploadStates
 from ecrctl.core.distribution.store import ImageStore
 from ecrctl.core.exceptions import BadAnswer, InvalidInput, Refused
-from ecrctl.core.models import human_size
 from ecrctl.core.names import Reference
+from ecrctl.core.sizes import human_size
 
 DEFAULT_WORKERS = 4
 

@@ -19,15 +19,14 @@ a whole ``ecrctl copy`` that finds nothing to do; what a registry copy needs fro
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import select
-import socket
 import ssl
 import threading
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from ecrctl.core.distribution.deadline import Deadline
 from ecrctl.core.distribution.retry import RetryPolicy, retry_after_seconds
 
 CONNECT_TIMEOUT = 30.0
@@ -71,37 +70,6 @@ def where(url: str) -> str:
     """Host and path of ``url`` for messages: never its query (a signature, a session state)."""
     parts = urlsplit(url)
     return f"{parts.netloc}{parts.path or '/'}"
-
-
-class Deadline:
-    """Shuts a connection's socket down when its time is up, so that a read blocked on a peer
-    that trickles ends at once (a socket timeout bounds each read, not their sum)."""
-
-    def __init__(self, conn: Any, seconds: float) -> None:
-        self.expired = False
-        self._done = False
-        self._lock = threading.Lock()
-        # The socket itself: http.client lets go of it (conn.sock = None) when the answer
-        # ends with the connection, and the response reads on through its own reference.
-        self._timer = threading.Timer(seconds, self._expire, args=(conn.sock,))
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _expire(self, sock: socket.socket | None) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self.expired = True
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def cancel(self) -> bool:
-        """Stop the clock; True when it had already run out."""
-        with self._lock:
-            self._done = True
-        self._timer.cancel()
-        return self.expired
 
 
 class Response:

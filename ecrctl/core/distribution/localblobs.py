@@ -8,7 +8,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
@@ -116,6 +115,8 @@ def copy_stream(source: Any, target: BinaryIO, size: int, progress: Callable[[in
 
 def write_atomically(path: str, write: Callable[[BinaryIO], None]) -> None:
     """``write`` into a temporary file beside ``path``, renamed onto it when all went well."""
+    import tempfile  # here: ``ecrctl digest`` and ``sync`` load this module and write nothing
+
     directory = os.path.dirname(path) or "."
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)
     try:

@@ -88,7 +88,7 @@ class Transport:
         self.origin = origin(self.base)
         self.label = label or host
         self._credentials = credentials
-        self._pool = pool or Pool(maxsize=8, retry=retry)
+        self._pool = pool or Pool(maxsize=16, retry=retry)
         self.retry = self._pool.retry
         self._lock = threading.Lock()
         self._challenge: tuple[str, dict[str, str]] | None = None

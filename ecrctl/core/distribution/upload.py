@@ -22,7 +22,6 @@ the last whole chunk when it stopped between chunks, and starts over otherwise.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,11 +43,13 @@ _RANGE_RE = re.compile(r"^\s*(?:bytes=)?0-(\d+)\s*$")
 
 
 class CountingReader:
-    """A blob download as a file-like upload body: counts, hashes, stops at ``limit``."""
+    """A blob download as a file-like upload body: counts, stops at ``limit``. It does not
+    hash: the registry checks the whole blob against ``?digest=`` at the closing PUT (a local
+    source, BlobReader, checks its own bytes), and a second sha256 here cost 0.1 s of CPU per
+    200 MB and was never read."""
 
     def __init__(self, source: Any, progress: Callable[[int], None], limit: int | None = None):
         self.source, self.progress, self.remaining = source, progress, limit
-        self.hash = hashlib.sha256()
 
     def read(self, size: int = BLOCK) -> bytes:
         # http.client asks for 8-16 KiB at a time; a larger read costs the same per call.
@@ -65,7 +66,6 @@ class CountingReader:
             raise Unreachable("the source ended the blob early")
         if self.remaining is not None:
             self.remaining -= len(data)
-        self.hash.update(data)
         self.progress(len(data))
         return bytes(data)
 
