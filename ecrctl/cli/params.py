@@ -10,7 +10,7 @@ import typer
 
 from ecrctl.cli.completers import complete_severity
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.models import SEVERITIES
+from ecrctl.core.severities import SEVERITIES
 
 
 def _side_profile(flag: str, side: str) -> Any:

@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypedDict
 
+from ecrctl.core.severities import SEVERITIES as SEVERITIES  # where the commands took it from
 from ecrctl.core.sizes import human_size as human_size  # where the commands took it from
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr.literals import ImageTagMutabilityType
     from mypy_boto3_ecr.type_defs import ImageDetailTypeDef, RepositoryTypeDef
-
-SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
 
 
 def iso(value: datetime | None) -> str | None:
