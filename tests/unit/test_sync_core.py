@@ -19,6 +19,7 @@ from ecrctl.core.sync.listing import next_link, paged
 from ecrctl.core.sync.plan import (
     Repositories,
     Selection,
+    check_apart,
     check_shapes,
     items_for,
     parse_repositories,
@@ -56,6 +57,10 @@ def test_source_and_dest_name_one_repository_or_a_prefix(text: str, expected: An
         ("team/app@sha256:" + "a" * 64, "names an image"),
         ("Team/", "invalid repository"),
         ("team//", "invalid repository"),
+        ("127.0.0.1:5000//", "'127.0.0.1:5000//': invalid repository prefix"),
+        ("127.0.0.1:5000", "is a registry, not a repository: end it with '/'"),
+        ("https://localhost:5000", "is a registry, not a repository"),
+        ("bad_host.x:1/team/", "SOURCE 'bad_host.x:1/team/': 'bad_host.x:1' is not a registry"),
     ],
 )
 def test_bad_source_is_one_line_before_any_call(text: str, message: str) -> None:
@@ -101,6 +106,42 @@ def test_tag_and_repo_globs_and_newest_in_natural_version_order() -> None:
     assert Selection(repos=("connectedhome/w*",)).repository("web", "connectedhome/web")
     with pytest.raises(InvalidInput, match="--newest"):
         Selection(newest=0)
+
+
+@pytest.mark.parametrize("glob", ["[", "v[1-", "a[!", "[]", "[!]", "", "  "])
+def test_a_glob_that_matches_no_name_is_refused(glob: str) -> None:
+    with pytest.raises(InvalidInput, match=r"invalid --tag .*(not closed|empty pattern)"):
+        Selection(tags=(glob,))
+    with pytest.raises(InvalidInput, match="invalid --repo"):
+        Selection(repos=(glob,))
+
+
+@pytest.mark.parametrize("glob", ["[]]", "[!]]", "v[0-9]*", "*", "1.?", "[a-c]x"])
+def test_closed_brackets_are_globs_as_fnmatch_reads_them(glob: str) -> None:
+    Selection(tags=(glob,), repos=(glob,))
+
+
+@pytest.mark.parametrize(
+    ("source", "dest", "inside"),
+    [
+        ("r:5000/team/", "r:5000/team/", True),
+        ("r:5000/team/", "r:5000/team/mirror/", True),
+        ("r:5000/", "r:5000/backup/", True),
+        ("r:5000/team/app", "r:5000/team/app", True),
+        ("r:5000/team/app", "r:5000/team/", True),
+        ("r:5000/team/", "r:5000/team-copy/", False),
+        ("r:5000/team/", "r:5000/", False),  # above: team/app -> app, never listed again
+        ("r:5000/team/app", "r:5000/other/", False),
+        ("r:5000/team/", "q:5000/team/", False),  # another registry
+    ],
+)
+def test_dest_may_not_be_source_or_lie_inside_it(source: str, dest: str, inside: bool) -> None:
+    src, dst = parse_repositories(source), parse_repositories(dest)
+    if inside:
+        with pytest.raises(InvalidInput, match="outside SOURCE"):
+            check_apart(src, dst)
+    else:
+        check_apart(src, dst)
 
 
 @pytest.mark.parametrize(

@@ -153,6 +153,11 @@ def sync(
     if failed and len(failed) == len(result.rows) and all(r.denied for r in failed):
         reason = failed[0].error.removeprefix("access denied: ")
         raise ConfigurationError(f"access denied: {reason}")  # not one image went
+    if failed and len(failed) == len(result.rows):
+        raise Refused(
+            f"all {len(failed)} image(s) failed (named above); fix the cause and run the same "
+            "command again"
+        )
     if failed:
         raise Refused(
             f"{len(failed)} of {len(result.rows)} image(s) failed (named above); the rest is "

@@ -61,6 +61,12 @@ def parse_repositories(text: str, *, what: str = "source") -> Repositories:
     if not body.strip("/"):
         raise InvalidInput(f"empty {what}: name a repository, or a prefix ending in '/'")
     if not prefix:
+        host, colon, port = body.partition(":")
+        if "/" not in body and colon and port.isdigit() and ("." in host or host == "localhost"):
+            raise InvalidInput(
+                f"{what} {raw!r} is a registry, not a repository: end it with '/' for every "
+                f"repository in it ({raw}/)"
+            )
         ref = parse_reference(raw, what=what)
         if ref.tag or ref.digest:
             raise InvalidInput(
@@ -69,7 +75,15 @@ def parse_repositories(text: str, *, what: str = "source") -> Repositories:
             )
         return Repositories(ref.repository, ref.host)
     # A prefix parses as a repository one level below it would: ``team/`` as ``team/x``.
-    ref = parse_reference(body + "x", what=what)
+    try:
+        ref = parse_reference(body + "x", what=what)
+    except InvalidInput as error:
+        if "invalid repository" not in str(error):  # the host: its own message
+            raise InvalidInput(str(error).replace(repr(body + "x"), repr(raw))) from None
+        raise InvalidInput(
+            f"{what} {raw!r}: invalid repository prefix (lower-case letters, digits and single "
+            "separators '.', '_', '__', '-' or '/', then a final '/')"
+        ) from None
     if ref.tag or ref.digest:
         raise InvalidInput(f"{what} {raw!r}: a prefix has no tag or digest")
     path = ref.repository[:-2] if ref.repository.endswith("/x") else ""
@@ -90,6 +104,9 @@ class Selection:
     def __post_init__(self) -> None:
         if self.newest is not None and self.newest < 1:
             raise InvalidInput(f"invalid --newest {self.newest}: a number of tags, 1 or more")
+        for option, globs in (("--repo", self.repos), ("--tag", self.tags)):
+            for glob in globs:
+                _check_glob(option, glob)
 
     def repository(self, relative: str, full: str) -> bool:
         """A repository is selected when a ``--repo`` glob matches its path below SOURCE or
@@ -104,6 +121,26 @@ class Selection:
         chosen = [t for t in tags if not self.tags or any(_match(t, g) for g in self.tags)]
         ordered = sorted(set(chosen), key=lambda t: (version_key(t), t))
         return ordered[-self.newest :] if self.newest else ordered
+
+
+def _check_glob(option: str, glob: str) -> None:
+    """A glob that can match no name is a mistake, not an empty selection: an empty one, and
+    an unclosed ``[`` (fnmatch reads it as a literal ``[``, which no tag or repository holds)."""
+    if not glob.strip():
+        raise InvalidInput(f"invalid {option} {glob!r}: an empty pattern")
+    i = 0
+    while i < len(glob):
+        if glob[i] == "[":
+            j = i + 1
+            j += j < len(glob) and glob[j] == "!"
+            j += j < len(glob) and glob[j] == "]"
+            j = glob.find("]", j)
+            if j < 0:
+                raise InvalidInput(
+                    f"invalid {option} {glob!r}: '[' at {i + 1} is not closed by ']'"
+                )
+            i = j
+        i += 1
 
 
 def _match(tag: str, glob: str) -> bool:
@@ -123,6 +160,24 @@ def check_shapes(source: Repositories, destination: Repositories) -> None:
         raise InvalidInput(
             f"SOURCE {source} is a prefix (many repositories) but DEST {destination} is one "
             "repository: end DEST with '/' to put each repository under it"
+        )
+
+
+def check_apart(source: Repositories, destination: Repositories) -> None:
+    """DEST may not be SOURCE nor lie inside it (both with their hosts resolved): images would
+    be copied onto themselves, or each run would list last run's copies and copy them again,
+    one level deeper."""
+    if source.host != destination.host:
+        return
+    if not source.prefix:
+        if destination.repository(source.below(source.path)) == source.path:
+            raise InvalidInput(
+                f"DEST {destination} puts SOURCE {source} onto itself: give a DEST outside SOURCE"
+            )
+    elif source.contains(destination.path) or destination.path == source.path:
+        raise InvalidInput(
+            f"DEST {destination} is SOURCE {source} or lies inside it: images would be copied "
+            "onto themselves, or copies copied again on every run; give a DEST outside SOURCE"
         )
 
 

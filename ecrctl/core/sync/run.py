@@ -31,7 +31,14 @@ from ecrctl.core.sync.image import (
     Row,
 )
 from ecrctl.core.sync.listing import Lister
-from ecrctl.core.sync.plan import Item, Repositories, Selection, check_shapes, items_for
+from ecrctl.core.sync.plan import (
+    Item,
+    Repositories,
+    Selection,
+    check_apart,
+    check_shapes,
+    items_for,
+)
 from ecrctl.core.sync.ratelimit import PullGuard
 
 if TYPE_CHECKING:
@@ -118,6 +125,7 @@ def list_items(request: SyncRequest, watcher: Watcher) -> list[Item]:
     names nothing."""
     source, destination = request.source.repositories, request.destination.repositories
     check_shapes(source, destination)
+    check_apart(source, destination)
     lister = request.source.lister
     assert lister is not None
     if source.prefix:
@@ -143,7 +151,11 @@ def list_items(request: SyncRequest, watcher: Watcher) -> list[Item]:
     for repository, names in zip(chosen, tags, strict=True):
         items += items_for(source, destination, repository, request.selection.select_tags(names))
     watcher.on_listed(len(chosen), len(items))
-    if not items:
+    if not chosen:
+        watcher.say(
+            f"nothing to sync: no repository under {source} matches --repo ({len(found)} listed)"
+        )
+    elif not items:
         watcher.say(
             f"nothing to sync: no tag of {len(chosen)} of {len(found)} repositories under "
             f"{source} matches the filters"
