@@ -292,3 +292,32 @@ def test_copy_without_tags_means_latest(registries: Any) -> None:
     assert ran.code == 0, ran.err
     assert ran.json()["tag"] == "latest"
     assert skopeo_digest(two.host, "lt/y", "latest") == digest
+
+
+def test_a_tag_the_layout_lacks_is_the_same_error_for_digest_inspect_and_copy(
+    registries: Any, tmp_path: Path
+) -> None:
+    # README: a bad layout (… a tag it lacks …) exits 2 naming the file; `digest` once said
+    # "not found (on source …)" with exit 3 where `inspect` and `copy` said this.
+    one, two = registries
+    push_real_image(one.host, "tl/app", "1", [300])
+    layout = tmp_path / "l"
+    assert ecrctl("copy", f"{one.host}/tl/app:1", f"oci:{layout}:1").code == 0
+    for args in (
+        ("digest", f"oci:{layout}:2"),
+        ("digest", f"oci:{layout}:2", "--platform", "linux/amd64"),
+        ("inspect", f"oci:{layout}:2"),
+        ("copy", f"oci:{layout}:2", f"{two.host}/tl:1"),
+    ):
+        ran = ecrctl(*args)
+        assert (ran.code, ran.out) == (2, b""), (args, ran.err)
+        assert ran.err == f"ecrctl: oci:{layout}: no image tagged 2 (tags: 1)\n", args
+
+
+def test_digest_and_inspect_name_the_image_not_a_source(registries: Any) -> None:
+    # `source` is copy's word; digest and inspect take one IMAGE.
+    one, _ = registries
+    for command in ("digest", "inspect"):
+        ran = ecrctl(command, f"{one.host}/x:bad tag")
+        assert ran.code == 2, ran.err
+        assert ran.err.startswith(f"ecrctl: image '{one.host}/x:bad tag': invalid tag"), ran.err

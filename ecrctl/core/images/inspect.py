@@ -59,9 +59,9 @@ def digest_of(store: ImageStore, ref: Reference, platform: str | None = None) ->
     with registry_errors():
         if not platform:
             found = store.head_manifest(ref.repository, ref.identifier)
-            if found is None:
-                raise NotFound(f"{ref} not found (on {store.label})")
-            return found
+            # Missing: the store says what is (a layout lacking the tag is exit 2, naming
+            # its tags, as for inspect and copy); a registry's GET is a 404 too: NotFound.
+            return found or _top(store, ref).digest
         top = _top(store, ref)
         if top.media_type not in INDEX_MEDIA_TYPES:
             raise InvalidInput(f"--platform {platform}: {ref} is not a multi-platform index")
