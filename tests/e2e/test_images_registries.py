@@ -321,3 +321,31 @@ def test_digest_and_inspect_name_the_image_not_a_source(registries: Any) -> None
         ran = ecrctl(command, f"{one.host}/x:bad tag")
         assert ran.code == 2, ran.err
         assert ran.err.startswith(f"ecrctl: image '{one.host}/x:bad tag': invalid tag"), ran.err
+
+
+def _digest_into(stdout: int, *args: str) -> Ran:
+    done = subprocess.run(
+        [*ecrctl_command(), *args], stdout=stdout, stderr=subprocess.PIPE, timeout=120, check=False
+    )
+    return Ran(done)
+
+
+def test_digest_to_a_full_disk_or_a_reader_that_left_is_one_line_not_a_traceback(
+    registries: Any,
+) -> None:
+    # `digest HOST/REPO:TAG` off ECR runs without the app (cli/fastdigest.py); its write must
+    # fail as the app's does: ENOSPC one line, exit 1; a reader that left (EPIPE) exit 0, silent.
+    one, _ = registries
+    push_real_image(one.host, "full/app", "1", [100])
+    image = f"{one.host}/full/app:1"
+    for args in (("digest", image), ("digest", image, "-o", "text")):  # fast path, then the app
+        with open("/dev/full", "wb") as full:
+            ran = _digest_into(full.fileno(), *args)
+        assert (ran.code, ran.err) == (1, "ecrctl: No space left on device\n"), (args, ran.err)
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            ran = _digest_into(write, *args)
+        finally:
+            os.close(write)
+        assert (ran.code, ran.err) == (0, ""), (args, ran.err)
