@@ -48,8 +48,9 @@ def child(index: Manifest, platform: str, ref: Reference) -> dict[str, Any]:
 def _top(store: ImageStore, ref: Reference) -> Manifest:
     try:
         return store.get_manifest(ref.repository, ref.identifier)
-    except Missing:
-        raise NotFound(f"{ref} not found (on {store.label})") from None
+    except Missing as error:  # the registry says which: the repository, or the manifest
+        what = f"repository {ref.repository}" if error.code == "NAME_UNKNOWN" else str(ref)
+        raise NotFound(f"{what} not found (on {store.label})") from None
 
 
 def digest_of(store: ImageStore, ref: Reference, platform: str | None = None) -> str:
