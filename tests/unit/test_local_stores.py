@@ -106,6 +106,7 @@ def test_a_layout_written_then_read_keeps_bytes_and_tags(tmp: Path) -> None:
     layout.put_manifest("", "v1", manifest)  # a tag moves, never doubles
     index = json.loads((tmp / "l" / "index.json").read_text())
     assert [e["annotations"][OCI_REF_NAME] for e in index["manifests"]] == ["v1"]
+    assert index["mediaType"] == OCI_INDEX  # image-index: SHOULD be used (docker 25, crane)
     read = OciLayout(str(tmp / "l"))
     assert read.get_manifest("", "v1") == manifest
     assert read.head_manifest("", "v1") == manifest.digest
