@@ -349,3 +349,12 @@ def test_digest_to_a_full_disk_or_a_reader_that_left_is_one_line_not_a_traceback
         finally:
             os.close(write)
         assert (ran.code, ran.err) == (0, ""), (args, ran.err)
+
+
+def test_query_with_raw_or_config_is_refused_not_ignored(registries: Any) -> None:
+    # --raw and --config print bytes as stored; --query is JMESPath over the JSON document,
+    # which they do not print: refused before any request (the registry is never asked).
+    for flag in ("--raw", "--config"):
+        ran = ecrctl("inspect", "127.0.0.1:1/x:1", flag, "--query", "digest")
+        assert (ran.code, ran.out) == (2, b""), ran.err
+        assert ran.err == f"ecrctl: --query does not apply to {flag} (it prints bytes as stored)\n"
