@@ -58,11 +58,14 @@ def _digest(image: str, platform: str | None) -> bool:
     try:
         with registry_errors():
             found = digest_of(registry, with_latest(ref), platform)
+        current().write(found + "\n")  # a full disk or a reader that left: as the app says
     except Exception as error:  # KeyboardInterrupt goes to entry.py's handler
         from ecrctl.cli.errors import classify
 
         failure = classify(error)
-        current().error(failure.message)
+        if isinstance(error, BrokenPipeError):  # Python's flush at exit must not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), current().stdout.fileno())
+        if failure.message:
+            current().error(failure.message)
         raise SystemExit(int(failure.status)) from None
-    current().write(found + "\n")
     return True

@@ -36,7 +36,7 @@ PlatformOption = Annotated[
 
 def open_image(app_state: AppState, text: str) -> tuple[ImageStore, Reference]:
     """The store IMAGE is read from, and its reference (the registry's host filled in)."""
-    store, ref = open_end(text, None)
+    store, ref = open_end(text, None, what="image")
     with registry_errors():
         access = copy_access(app_state)
         found = open_end_side(access, "image", with_latest(ref), store, None, frozenset())

@@ -129,12 +129,19 @@ class EcrExtras:
     def _observed(
         self, environ: dict[str, Any], start_response: StartResponse, operation: str, region: str
     ) -> list[bytes]:
-        _read_body(environ)
+        try:
+            request = json.loads(_read_body(environ) or b"{}")
+        except ValueError:
+            request = None  # moto answers it as it does
+        asked = request if isinstance(request, dict) else {}
         return amended(
-            self.inner, environ, start_response, lambda data: self._amend(operation, region, data)
+            self.inner,
+            environ,
+            start_response,
+            lambda data: self._amend(operation, region, data, asked),
         )
 
-    def _amend(self, operation: str, region: str, data: bytes) -> bytes:
+    def _amend(self, operation: str, region: str, data: bytes, asked: dict[str, Any]) -> bytes:
         try:
             doc = json.loads(data)
         except ValueError:
@@ -145,16 +152,14 @@ class EcrExtras:
                 self.scanned[key] = datetime.now().timestamp()
             return data
         if operation in ("BatchDeleteImage", "DeleteRepository"):
-            # What is deleted is forgotten: an image pushed again is new, and unscanned.
-            gone = doc.get("repository") or {}
+            # What is deleted is forgotten: an image pushed again is new, and unscanned. Only
+            # in its own repository: the same digest elsewhere (a copy mounts) keeps its facts.
+            whole = operation == "DeleteRepository"
+            repository = self._key(region, doc.get("repository") or asked, {})[:3]
             digests = {i.get("imageDigest") for i in doc.get("imageIds") or []}
             with self.lock:
                 for key in list(self.pushed | self.scanned):
-                    if key[3] in digests or key[:3] == (
-                        region,
-                        gone.get("registryId"),
-                        gone.get("repositoryName"),
-                    ):
+                    if key[:3] == repository and (whole or key[3] in digests):
                         self.pushed.pop(key, None)
                         self.scanned.pop(key, None)
             return data

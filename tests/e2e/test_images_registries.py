@@ -292,3 +292,69 @@ def test_copy_without_tags_means_latest(registries: Any) -> None:
     assert ran.code == 0, ran.err
     assert ran.json()["tag"] == "latest"
     assert skopeo_digest(two.host, "lt/y", "latest") == digest
+
+
+def test_a_tag_the_layout_lacks_is_the_same_error_for_digest_inspect_and_copy(
+    registries: Any, tmp_path: Path
+) -> None:
+    # README: a bad layout (… a tag it lacks …) exits 2 naming the file; `digest` once said
+    # "not found (on source …)" with exit 3 where `inspect` and `copy` said this.
+    one, two = registries
+    push_real_image(one.host, "tl/app", "1", [300])
+    layout = tmp_path / "l"
+    assert ecrctl("copy", f"{one.host}/tl/app:1", f"oci:{layout}:1").code == 0
+    for args in (
+        ("digest", f"oci:{layout}:2"),
+        ("digest", f"oci:{layout}:2", "--platform", "linux/amd64"),
+        ("inspect", f"oci:{layout}:2"),
+        ("copy", f"oci:{layout}:2", f"{two.host}/tl:1"),
+    ):
+        ran = ecrctl(*args)
+        assert (ran.code, ran.out) == (2, b""), (args, ran.err)
+        assert ran.err == f"ecrctl: oci:{layout}: no image tagged 2 (tags: 1)\n", args
+
+
+def test_digest_and_inspect_name_the_image_not_a_source(registries: Any) -> None:
+    # `source` is copy's word; digest and inspect take one IMAGE.
+    one, _ = registries
+    for command in ("digest", "inspect"):
+        ran = ecrctl(command, f"{one.host}/x:bad tag")
+        assert ran.code == 2, ran.err
+        assert ran.err.startswith(f"ecrctl: image '{one.host}/x:bad tag': invalid tag"), ran.err
+
+
+def _digest_into(stdout: int, *args: str) -> Ran:
+    done = subprocess.run(
+        [*ecrctl_command(), *args], stdout=stdout, stderr=subprocess.PIPE, timeout=120, check=False
+    )
+    return Ran(done)
+
+
+def test_digest_to_a_full_disk_or_a_reader_that_left_is_one_line_not_a_traceback(
+    registries: Any,
+) -> None:
+    # `digest HOST/REPO:TAG` off ECR runs without the app (cli/fastdigest.py); its write must
+    # fail as the app's does: ENOSPC one line, exit 1; a reader that left (EPIPE) exit 0, silent.
+    one, _ = registries
+    push_real_image(one.host, "full/app", "1", [100])
+    image = f"{one.host}/full/app:1"
+    for args in (("digest", image), ("digest", image, "-o", "text")):  # fast path, then the app
+        with open("/dev/full", "wb") as full:
+            ran = _digest_into(full.fileno(), *args)
+        assert (ran.code, ran.err) == (1, "ecrctl: No space left on device\n"), (args, ran.err)
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            ran = _digest_into(write, *args)
+        finally:
+            os.close(write)
+        assert (ran.code, ran.err) == (0, ""), (args, ran.err)
+
+
+def test_query_with_raw_or_config_is_refused_not_ignored(registries: Any) -> None:
+    # --raw and --config print bytes as stored; --query is JMESPath over the JSON document,
+    # which they do not print: refused before any request (the registry is never asked).
+    for flag in ("--raw", "--config"):
+        ran = ecrctl("inspect", "127.0.0.1:1/x:1", flag, "--query", "digest")
+        assert (ran.code, ran.out) == (2, b""), ran.err
+        assert ran.err == f"ecrctl: --query does not apply to {flag} (it prints bytes as stored)\n"

@@ -311,3 +311,23 @@ def test_data_dir_keeps_blobs_across_runs_but_not_repositories(tmp_path: Path) -
         assert second.ecrctl("repo", "create", "kept").returncode == 0
         got = second.request("GET", path, headers=second.auth())
         assert (got.status, got.data) == (200, blob)
+
+
+def test_digest_and_inspect_of_a_missing_repository_say_it_is_the_repository(
+    sandbox: Sandbox,
+) -> None:
+    # The registry's 404 names the repository (NAME_UNKNOWN), as ECR's does: say so, as `tags`
+    # does, rather than "nowhere/app:1 not found" (a tag it lacks is the other 404).
+    assert sandbox.ecrctl("login").returncode == 0  # for the fast path's docker credentials
+    for image in ("nowhere/app:1", f"{sandbox.host}/nowhere/app:1"):  # the app; the fast path
+        for command in ("digest", "inspect"):
+            done = sandbox.ecrctl(command, image)
+            assert (done.returncode, done.stdout) == (3, ""), done.stderr
+            assert done.stderr == (
+                f"ecrctl: repository nowhere/app not found (on image {sandbox.host})\n"
+            )
+    done = sandbox.ecrctl("digest", f"{sandbox.host}/team/app:nope")
+    assert done.returncode == 3
+    assert (
+        done.stderr == f"ecrctl: {sandbox.host}/team/app:nope not found (on image {sandbox.host})\n"
+    )

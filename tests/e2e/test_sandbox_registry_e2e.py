@@ -234,3 +234,33 @@ def test_an_image_deleted_and_pushed_again_is_new_and_unscanned(seeded: Emulator
     ][0]
     assert detail["imagePushedAt"] > datetime.now(UTC) - timedelta(minutes=5)
     assert "imageScanStatus" not in detail
+
+
+def test_deleting_an_image_in_one_repository_leaves_the_same_digest_in_another(
+    seeded: Emulator,
+) -> None:
+    # A copy within the sandbox mounts blobs, so one digest is in many repositories; deleting
+    # it in one (BatchDeleteImage, or DELETE /v2/…) must not reset its push time and scan
+    # elsewhere.
+    ecr = seeded.client("ecr")
+    ids = [{"imageTag": SCANNED_TAG}]
+
+    def detail() -> dict[str, Any]:
+        found = ecr.describe_images(repositoryName=APP, imageIds=ids)["imageDetails"][0]
+        return {k: found.get(k) for k in ("imagePushedAt", "imageScanStatus")}
+
+    before = detail()
+    assert before["imageScanStatus"] is not None
+    image = ecr.batch_get_image(repositoryName=APP, imageIds=ids)["images"][0]
+    ecr.create_repository(repositoryName="team/other")
+    ecr.put_image(
+        repositoryName="team/other",
+        imageManifest=image["imageManifest"],
+        imageManifestMediaType=image["imageManifestMediaType"],
+        imageTag="x",
+    )
+    gone = ecr.batch_delete_image(
+        repositoryName="team/other", imageIds=[{"imageDigest": image["imageId"]["imageDigest"]}]
+    )
+    assert len(gone["imageIds"]) == 1
+    assert detail() == before

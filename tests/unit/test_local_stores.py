@@ -106,6 +106,7 @@ def test_a_layout_written_then_read_keeps_bytes_and_tags(tmp: Path) -> None:
     layout.put_manifest("", "v1", manifest)  # a tag moves, never doubles
     index = json.loads((tmp / "l" / "index.json").read_text())
     assert [e["annotations"][OCI_REF_NAME] for e in index["manifests"]] == ["v1"]
+    assert index["mediaType"] == OCI_INDEX  # image-index: SHOULD be used (docker 25, crane)
     read = OciLayout(str(tmp / "l"))
     assert read.get_manifest("", "v1") == manifest
     assert read.head_manifest("", "v1") == manifest.digest
@@ -271,3 +272,37 @@ def test_an_archive_abandoned_or_fed_a_wrong_blob_leaves_no_file(tmp: Path) -> N
     with pytest.raises(InvalidInput, match="one platform's image"):
         writer.put_manifest("", "app:1", index)
     assert os.listdir(tmp) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "repo_tag", "full_name"),
+    [
+        (Reference("team/app", "7"), "team/app:7", "docker.io/team/app:7"),
+        (Reference("alpine", "3"), "alpine:3", "docker.io/library/alpine:3"),
+        (
+            Reference("team/app", "7", host="127.0.0.1:5000"),
+            "127.0.0.1:5000/team/app:7",
+            "127.0.0.1:5000/team/app:7",
+        ),
+    ],
+)
+def test_an_archives_index_json_is_annotated_as_docker_25_writes_it(
+    tmp: Path, source: Reference, repo_tag: str, full_name: str
+) -> None:
+    # docker 25's `docker save`: the containerd name fully qualified, the OCI ref.name the tag
+    # alone (podman and containerd read these; manifest.json's RepoTags stay familiar names).
+    config, layer = b'{"os":"linux"}', gzip.compress(os.urandom(100))
+    manifest = manifest_of(config, [layer])
+    store, ref = open_destination(LocalEnd("docker-archive", str(tmp / "o.tar"), None), source)
+    for blob in (layer, config):
+        upload(store, blob)
+    store.put_manifest("", str(ref.tag), manifest)
+    with tarfile.open(tmp / "o.tar") as tar:
+        entry = json.load(tar.extractfile("manifest.json"))[0]  # type: ignore[arg-type]
+        index = json.load(tar.extractfile("index.json"))  # type: ignore[arg-type]
+    assert entry["RepoTags"] == [repo_tag]
+    assert index["manifests"][0]["annotations"] == {
+        "io.containerd.image.name": full_name,
+        "org.opencontainers.image.ref.name": full_name.rsplit(":", 1)[1],
+    }
+    assert DockerArchive(str(tmp / "o.tar")).select(repo_tag).digest  # still found by its name

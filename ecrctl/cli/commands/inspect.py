@@ -36,6 +36,9 @@ def inspect_command(
         raise InvalidInput("--raw and --config exclude each other")
     check_platform(platform)
     app_state = state(ctx)
+    if (raw or config) and app_state.renderer.query is not None:
+        flag = "--raw" if raw else "--config"
+        raise InvalidInput(f"--query does not apply to {flag} (it prints bytes as stored)")
     store, ref = open_image(app_state, image)
     result = inspect(store, ref, platform, referrers=not (raw or config))
     if raw:

@@ -120,13 +120,16 @@ def abandon(store: ImageStore | None) -> None:
         store.abandon()
 
 
-def open_end(text: str, source: Reference | None) -> tuple[ImageStore | None, Reference]:
+def open_end(
+    text: str, source: Reference | None, what: str = "source"
+) -> tuple[ImageStore | None, Reference]:
     """One end of a copy as typed: a registry reference (no store yet: ``sides.open_side``
     makes it), or a local end (``oci:DIR[:TAG]``, ``docker-archive:FILE[:REF]``) opened at once.
-    ``source``: None for the source; for the destination, the source's reference."""
+    ``source``: None for the source; for the destination, the source's reference. ``what``
+    names a source in errors (``image`` for digest and inspect, which have no destination)."""
     end = local_end(text)
     if end is None:
         if source is None:
-            return None, parse_reference(text, what="source")
+            return None, parse_reference(text, what=what)
         return None, destination(text, source)
     return open_source(end) if source is None else open_destination(end, source)

@@ -24,11 +24,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ecrctl.core.distribution.answers import Descriptor
+from ecrctl.core.distribution.archive import normal_tag
 from ecrctl.core.distribution.client import Manifest, RegistryError
 from ecrctl.core.distribution.localblobs import BLOCK, LocalStore, hex_of
 from ecrctl.core.distribution.transport import Unreachable
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.names import INDEX_MEDIA_TYPES, OCI_INDEX, OCI_REF_NAME
+from ecrctl.core.names import DOCKER_HUB, INDEX_MEDIA_TYPES, OCI_INDEX, OCI_REF_NAME
 
 if TYPE_CHECKING:
     from ecrctl.core.distribution.blobput import BlobPut
@@ -168,7 +169,7 @@ class DockerArchiveWriter(LocalStore):
                     "mediaType": manifest.media_type,
                     "digest": manifest.digest,
                     "size": len(manifest.data),
-                    "annotations": {"io.containerd.image.name": tag, OCI_REF_NAME: tag},
+                    "annotations": _annotations(tag),
                 }
             ],
         }
@@ -190,3 +191,12 @@ class DockerArchiveWriter(LocalStore):
             raise InvalidInput(f"{self.what}: cannot write ({error.strerror})") from None
         self._tar, self._temporary = None, None
         self._done = (tag, manifest.digest)
+
+
+def _annotations(tag: str) -> dict[str, str]:
+    """index.json's names of the image, as docker 25 writes them: the full name (Docker Hub as
+    ``docker.io``), and the tag alone."""
+    full = normal_tag(tag)
+    if full.startswith(f"{DOCKER_HUB}/"):
+        full = "docker.io/" + full.removeprefix(f"{DOCKER_HUB}/")
+    return {"io.containerd.image.name": full, OCI_REF_NAME: full.rpartition(":")[2]}

@@ -29,7 +29,7 @@ from ecrctl.core.distribution.localblobs import (
     write_atomically,
 )
 from ecrctl.core.exceptions import InvalidInput
-from ecrctl.core.names import MANIFEST_MEDIA_TYPES, OCI_REF_NAME
+from ecrctl.core.names import MANIFEST_MEDIA_TYPES, OCI_INDEX, OCI_REF_NAME
 
 if TYPE_CHECKING:
     from ecrctl.core.distribution.blobput import BlobPut
@@ -70,7 +70,7 @@ class OciLayout(LocalStore):
         if not os.path.exists(marker):
             write_atomically(marker, lambda f: _write(f, LAYOUT_FILE))
         if not os.path.exists(os.path.join(self.path, "index.json")):
-            self._write_index({"schemaVersion": 2, "manifests": []})
+            self._write_index(_empty_index())
         self._made = True
 
     # -- index.json -----------------------------------------------------------------------
@@ -79,7 +79,7 @@ class OciLayout(LocalStore):
         if not self._made and not os.path.exists(where) and os.path.isfile(self._marker):
             pass  # an oci-layout file without index.json: refused below, as for a source
         elif not self._made and not os.path.exists(where):
-            return {"schemaVersion": 2, "manifests": []}  # a destination not made yet
+            return _empty_index()  # a destination not made yet
         try:
             with open(where, "rb") as file:
                 doc = parse_json(read_bounded(file, where), where)
@@ -226,3 +226,8 @@ class OciLayout(LocalStore):
 
 def _write(file: Any, data: bytes) -> None:
     file.write(data)
+
+
+def _empty_index() -> dict[str, Any]:
+    """A new layout's index.json (its mediaType: the image-index spec's SHOULD)."""
+    return {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}

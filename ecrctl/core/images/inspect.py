@@ -48,8 +48,9 @@ def child(index: Manifest, platform: str, ref: Reference) -> dict[str, Any]:
 def _top(store: ImageStore, ref: Reference) -> Manifest:
     try:
         return store.get_manifest(ref.repository, ref.identifier)
-    except Missing:
-        raise NotFound(f"{ref} not found (on {store.label})") from None
+    except Missing as error:  # the registry says which: the repository, or the manifest
+        what = f"repository {ref.repository}" if error.code == "NAME_UNKNOWN" else str(ref)
+        raise NotFound(f"{what} not found (on {store.label})") from None
 
 
 def digest_of(store: ImageStore, ref: Reference, platform: str | None = None) -> str:
@@ -59,9 +60,9 @@ def digest_of(store: ImageStore, ref: Reference, platform: str | None = None) ->
     with registry_errors():
         if not platform:
             found = store.head_manifest(ref.repository, ref.identifier)
-            if found is None:
-                raise NotFound(f"{ref} not found (on {store.label})")
-            return found
+            # Missing: the store says what is (a layout lacking the tag is exit 2, naming
+            # its tags, as for inspect and copy); a registry's GET is a 404 too: NotFound.
+            return found or _top(store, ref).digest
         top = _top(store, ref)
         if top.media_type not in INDEX_MEDIA_TYPES:
             raise InvalidInput(f"--platform {platform}: {ref} is not a multi-platform index")
