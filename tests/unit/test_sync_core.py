@@ -180,7 +180,13 @@ class FakePool:
         self.answers, self.sent = answers, []
 
     def request(self, method: str, url: str, *, headers: dict[str, str], **kw: Any) -> Any:
-        self.sent.append((method, url, dict(headers)))
+        # What connections.Pool sends: the headers, and an Authorization only as ``auth``
+        # gives it to that origin (one put in ``headers`` is dropped).
+        sent = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+        auth = kw.get("auth")
+        if auth is not None and url.startswith(auth[0] + "/"):
+            sent["Authorization"] = auth[1]
+        self.sent.append((method, url, sent))
         status, doc = self.answers[(method, url)]
         response = FakeResponse(doc)
         response.status = status

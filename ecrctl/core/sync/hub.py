@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ecrctl.core.distribution.client import Denied, Missing, RegistryError, Unreachable
-from ecrctl.core.distribution.connections import ConnectionFailed, Pool
+from ecrctl.core.distribution.connections import ConnectionFailed, Pool, origin
 from ecrctl.core.sync.listing import read_bounded
 
 HUB_API = "https://hub.docker.com"
@@ -40,19 +40,29 @@ class HubApi:
         self._token: str | None = None
 
     def _send(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None = None,
+        token: str | None = None,
     ) -> Any:
+        # The pool sends an Authorization only as ``auth``, to the API's own origin.
+        auth = (origin(self.base), f"Bearer {token}") if token else None
         try:
-            response = self.pool.request(method, url, headers=headers, body=body, stream=True)
+            response = self.pool.request(
+                method, url, headers=headers, body=body, stream=True, auth=auth
+            )
         except ConnectionFailed as error:
             raise Unreachable(f"Docker Hub API {self.base}: connection failed ({error})") from None
         too_large = f"Docker Hub API: an answer larger than {MAX_ANSWER >> 20} MiB"
         return response.status, read_bounded(response, MAX_ANSWER, too_large)
 
-    def _login(self) -> dict[str, str]:
+    def _login(self) -> str | None:
+        """The API's token for docker's credentials; None when there are none (anonymous)."""
         creds = self.credentials() if self.credentials else None
         if not creds:
-            return {}
+            return None
         if self._token is None:
             body = json.dumps({"identifier": creds[0], "secret": creds[1]}).encode()
             status, data = self._send(
@@ -68,11 +78,12 @@ class HubApi:
             if not token:
                 raise RegistryError(f"Docker Hub API: no token (HTTP {status})", status=status)
             self._token = token
-        return {"Authorization": f"Bearer {self._token}"}
+        return self._token
 
     def repositories(self, namespace: str) -> list[str]:
         """``NAMESPACE/NAME`` of every repository in the namespace."""
-        headers = {"Accept": "application/json", **self._login()}
+        headers = {"Accept": "application/json"}
+        token = self._login()
         url: str | None = (
             f"{self.base}/v2/namespaces/{quote(namespace)}/repositories?page_size={PAGE_SIZE}"
         )
@@ -82,7 +93,7 @@ class HubApi:
             if url in seen or len(seen) >= MAX_PAGES:
                 raise RegistryError("Docker Hub API: the repository pages lead in a circle")
             seen.add(url)
-            status, data = self._send("GET", url, headers)
+            status, data = self._send("GET", url, headers, token=token)
             self._check(status, namespace)
             doc = _json(data)
             for entry in doc.get("results") or []:
