@@ -130,6 +130,10 @@ class FakeResponse:
         data, self.body = self.body[:amt], self.body[amt:] if amt else b""
         return data
 
+    @property
+    def data(self) -> bytes:
+        return self.read()
+
     def release_conn(self) -> None:
         pass
 

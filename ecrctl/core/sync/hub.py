@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ecrctl.core.distribution.client import Denied, Missing, RegistryError, Unreachable
-from ecrctl.core.distribution.connections import ConnectionFailed, Pool, origin
-from ecrctl.core.sync.listing import read_bounded
+from ecrctl.core.distribution.connections import ConnectionFailed, Misbehaving, Pool, origin
+from ecrctl.core.exceptions import BadAnswer
 
 HUB_API = "https://hub.docker.com"
 PAGE_SIZE = 100
@@ -50,13 +50,15 @@ class HubApi:
         # The pool sends an Authorization only as ``auth``, to the API's own origin.
         auth = (origin(self.base), f"Bearer {token}") if token else None
         try:
+            # Read whole within the pool's deadline, at most MAX_ANSWER (an error's body less).
             response = self.pool.request(
-                method, url, headers=headers, body=body, stream=True, auth=auth
+                method, url, headers=headers, body=body, auth=auth, limit=MAX_ANSWER
             )
         except ConnectionFailed as error:
             raise Unreachable(f"Docker Hub API {self.base}: connection failed ({error})") from None
-        too_large = f"Docker Hub API: an answer larger than {MAX_ANSWER >> 20} MiB"
-        return response.status, read_bounded(response, MAX_ANSWER, too_large)
+        except Misbehaving as error:
+            raise BadAnswer(f"Docker Hub API {error.netloc}: {error.problem}") from None
+        return response.status, response.data
 
     def _login(self) -> str | None:
         """The API's token for docker's credentials; None when there are none (anonymous)."""
