@@ -7,6 +7,7 @@ import shlex
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ecrctl.core import exceptions as exc
 
@@ -160,6 +161,9 @@ def _classify(error: BaseException, profile: str | None) -> Failure:
             ExitStatus.CONFIG,
             sign_in=True,
         )
+    portal = _from_sso_portal(error)
+    if portal is not None:
+        return Failure(portal, ExitStatus.FAILED)
     # botocore is imported only if the error came from it (start-up time is a feature).
     module = type(error).__module__ or ""
     if module.startswith(("botocore", "boto3")):
@@ -190,6 +194,26 @@ def _from_sso_cache(error: BaseException) -> bool:
         trace = trace.tb_next
     parsing_time = "dateutil" in innermost.replace("\\", "/").split("/")
     return bool(owners & _SSO_CACHE_READERS) or (parsing_time and bool(owners & _SSO_TOKEN_USERS))
+
+
+def _from_sso_portal(error: BaseException) -> str | None:
+    """What was wrong when botocore's SSO credential fetcher failed on the portal's
+    GetRoleCredentials answer (a field missing or of the wrong type), naming the portal's host;
+    None for any other error."""
+    if not isinstance(error, KeyError | TypeError):
+        return None
+    trace, last = error.__traceback__, None
+    while trace is not None:  # the innermost frame of a method, and whose it is
+        if "self" in trace.tb_frame.f_locals:
+            last = trace.tb_frame
+        trace = trace.tb_next
+    if last is None or type(last.f_locals["self"]).__name__ != "SSOCredentialFetcher":
+        return None
+    endpoint = getattr(getattr(last.f_locals.get("client"), "meta", None), "endpoint_url", "")
+    where = f"IAM Identity Center {urlsplit(str(endpoint or '')).netloc or 'portal'}"
+    if isinstance(error, KeyError):
+        return f"{where}: GetRoleCredentials answered without a valid {error.args[0]}"
+    return f"{where}: GetRoleCredentials answered credentials of the wrong types"
 
 
 def _botocore_error(error: BaseException, profile: str | None) -> Failure:

@@ -43,6 +43,12 @@ class Hostile(IdentityCenter):
             answer["verificationUri"] += ESCAPES
         return status, answer
 
+    def role_credentials(self, query: dict[str, list[str]], token: str | None) -> Any:
+        answer = super().role_credentials(query, token)
+        if answer[0] == 200 and "GetRoleCredentials" in self.drop:
+            answer[1]["roleCredentials"].pop(self.drop["GetRoleCredentials"], None)
+        return answer
+
     def token(self, body: dict[str, Any]) -> Any:
         answer = super().token(body)
         if answer[0] == 200:
@@ -56,12 +62,12 @@ def center() -> Iterator[Hostile]:
         yield running
 
 
-def login(center: Hostile, home: Path) -> Outcome:
+def login(center: Hostile, home: Path, *command: str) -> Outcome:
     (home / "aws-config").write_text(CONFIG)
     dropped = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"}
     env = {k: v for k, v in os.environ.items() if k not in dropped} | center.environment()
     done = subprocess.run(
-        [*ecrctl_command(), "--profile", "dev", "sso", "login", "--no-browser"],
+        [*ecrctl_command(), "--profile", "dev", *(command or ("sso", "login", "--no-browser"))],
         env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
@@ -100,3 +106,19 @@ def test_an_answer_lacking_what_the_sign_in_needs_is_one_line(
     lines = done.stderr.strip().splitlines()
     assert "unexpected error" not in done.stderr and "Traceback" not in done.stderr
     assert lines[-1].startswith("ecrctl: ") and field in lines[-1], done.stderr
+
+
+@pytest.mark.parametrize("field", ["accessKeyId", "expiration"])
+def test_a_portal_answer_lacking_the_credentials_is_one_line(
+    center: Hostile, isolated_env: Path, field: str
+) -> None:
+    """botocore takes the role's credentials from the portal's GetRoleCredentials: one that
+    lacks a field is exit 1 naming the portal, for the sign-in and every command after it."""
+    assert login(center, isolated_env).exit_code == 0
+    center.drop = {"GetRoleCredentials": field}
+    done = login(center, isolated_env, "repo", "list")
+    assert (done.exit_code, done.stdout) == (1, ""), done.stderr
+    assert done.stderr == (
+        f"ecrctl: IAM Identity Center {center.server.host}: GetRoleCredentials answered "
+        f"without a valid {field}\n"
+    )
