@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ecrctl.core import exceptions as exc
+from ecrctl.core.sso.failures import from_sso_cache
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
@@ -155,7 +156,7 @@ def _classify(error: BaseException, profile: str | None) -> Failure:
     for kind, status in _DOMAIN.items():
         if isinstance(error, kind):
             return Failure(str(error), status)
-    if _from_sso_cache(error):
+    if from_sso_cache(error):
         return Failure(
             f"the cached SSO sign-in is unreadable; {sign_in_hint(profile)}",
             ExitStatus.CONFIG,
@@ -173,27 +174,6 @@ def _classify(error: BaseException, profile: str | None) -> Failure:
             f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), ExitStatus.FAILED
         )
     return Failure(f"unexpected error: {type(error).__name__}: {error}", ExitStatus.FAILED)
-
-
-_SSO_CACHE_READERS = frozenset({"SSOTokenLoader", "JSONFileCache"})
-_SSO_TOKEN_USERS = frozenset({"SSOTokenProvider", "SSOCredentialFetcher"})
-
-
-def _from_sso_cache(error: BaseException) -> bool:
-    """A KeyError or ValueError that botocore's SSO token loading raised on a cache file that
-    is not JSON (raised reading it) or holds a time that is not one (raised by dateutil,
-    parsing ``expiresAt`` for the token's user): the file is botocore's to read, so its
-    failure is told apart by where it was raised."""
-    if not isinstance(error, KeyError | ValueError | TypeError):
-        return False
-    owners: set[str] = set()
-    trace, innermost = error.__traceback__, ""
-    while trace is not None:
-        owners.add(type(trace.tb_frame.f_locals.get("self")).__name__)
-        innermost = trace.tb_frame.f_code.co_filename
-        trace = trace.tb_next
-    parsing_time = "dateutil" in innermost.replace("\\", "/").split("/")
-    return bool(owners & _SSO_CACHE_READERS) or (parsing_time and bool(owners & _SSO_TOKEN_USERS))
 
 
 def _from_sso_portal(error: BaseException) -> str | None:

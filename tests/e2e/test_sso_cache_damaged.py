@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import test_sso_e2e as sso
-from tests.e2e.test_sso_e2e import START_URL, run, sha1, sign_in
+from tests.e2e.test_sso_e2e import DEV, STAGE, START_URL, run, sha1, sign_in
 
 center, env, cache_dir = sso.center, sso.env, sso.cache_dir  # its fixtures
 
@@ -33,3 +33,19 @@ def test_a_damaged_token_file_is_exit_4_with_the_hint(
     )
     sign_in(env, profile)
     assert run(env, "--profile", profile, "whoami").exit_code == 0
+
+
+@pytest.mark.parametrize("profile", ["dev", "stage"])
+def test_the_registry_host_needs_no_readable_sign_in(
+    env: dict[str, str], cache_dir: Path, profile: str
+) -> None:
+    """`uri` is built from sso_account_id and the region when no credentials can be had, a
+    damaged token file included."""
+    sign_in(env, profile)
+    path = cache_dir / f"{sha1(START_URL if profile == 'dev' else 'corp')}.json"
+    path.write_text("{not json")
+    os.chmod(path, 0o600)
+    account = {"dev": DEV, "stage": STAGE}[profile]
+    done = run(env, "--profile", profile, "uri", "team/app:1.0")
+    assert (done.exit_code, done.stderr) == (0, ""), done.stderr
+    assert done.stdout == f"{account}.dkr.ecr.eu-west-1.amazonaws.com/team/app:1.0\n"
