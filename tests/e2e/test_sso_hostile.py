@@ -29,6 +29,7 @@ class Hostile(IdentityCenter):
         super().__init__()
         self.drop: dict[str, str] = {}
         self.poison = False
+        self.page: str | None = None  # verificationUriComplete, as the service sends it
 
     def register(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         status, answer = super().register(body)
@@ -41,6 +42,8 @@ class Hostile(IdentityCenter):
         if self.poison and status == 200:
             answer["userCode"] += ESCAPES
             answer["verificationUri"] += ESCAPES
+        if self.page is not None and status == 200:
+            answer["verificationUriComplete"] = self.page
         return status, answer
 
     def role_credentials(self, query: dict[str, list[str]], token: str | None) -> Any:
@@ -121,4 +124,17 @@ def test_a_portal_answer_lacking_the_credentials_is_one_line(
     assert done.stderr == (
         f"ecrctl: IAM Identity Center {center.server.host}: GetRoleCredentials answered "
         f"without a valid {field}\n"
+    )
+
+
+def test_a_verification_page_that_is_no_web_page_is_refused(
+    center: Hostile, isolated_env: Path
+) -> None:
+    """The page is opened in the person's browser: only an http(s) URL is."""
+    center.page = "file:///etc/passwd"
+    done = login(center, isolated_env)
+    assert (done.exit_code, done.stdout) == (1, ""), done.stderr
+    assert done.stderr == (
+        f"ecrctl: IAM Identity Center {center.server.host}: a verification page that is not a "
+        "URL: file:///etc/passwd\n"
     )
