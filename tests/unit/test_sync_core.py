@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ecrctl.core.distribution.client import RegistryError
-from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.exceptions import BadAnswer, InvalidInput
 from ecrctl.core.names import DOCKER_HUB
 from ecrctl.core.sync.blobcache import BlobCache
 from ecrctl.core.sync.hub import HubApi
@@ -219,6 +219,15 @@ def test_docker_hub_refuses_a_next_page_on_another_host() -> None:
     first = f"{api}/v2/namespaces/ns/repositories?page_size=100"
     pool = FakePool({("GET", first): (200, {"next": "https://evil.test/p2", "results": []})})
     with pytest.raises(RegistryError, match="another host"):
+        HubApi(api, pool=pool).repositories("ns")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("results", [5, {"name": "x"}, True])
+def test_docker_hub_results_that_are_not_a_list_are_one_error(results: Any) -> None:
+    api = "https://hub.test"
+    first = f"{api}/v2/namespaces/ns/repositories?page_size=100"
+    pool = FakePool({("GET", first): (200, {"next": None, "results": results})})
+    with pytest.raises(BadAnswer, match="the results of ns are not a list"):
         HubApi(api, pool=pool).repositories("ns")  # type: ignore[arg-type]
 
 

@@ -98,7 +98,10 @@ class HubApi:
             status, data = self._send("GET", url, headers, token=token)
             self._check(status, namespace)
             doc = _json(data)
-            for entry in doc.get("results") or []:
+            results = doc.get("results") or []
+            if not isinstance(results, list):
+                raise BadAnswer(f"Docker Hub API: the results of {namespace} are not a list")
+            for entry in results:
                 if isinstance(entry, dict) and isinstance(entry.get("name"), str):
                     names.append(f"{namespace}/{entry['name']}")
             url = self._next(doc.get("next"))
