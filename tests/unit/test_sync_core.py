@@ -222,6 +222,19 @@ def test_docker_hub_refuses_a_next_page_on_another_host() -> None:
         HubApi(api, pool=pool).repositories("ns")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [({"access_token": "a\r\nX-Evil: 1"}, "CR/LF"), ({"access_token": 7}, "no token"),
+     ({}, "no token")],
+)  # fmt: skip
+def test_a_docker_hub_token_unfit_for_a_header_is_one_error(answer: Any, said: str) -> None:
+    api = "https://hub.test"
+    pool = FakePool({("POST", f"{api}/v2/auth/token"): (200, answer)})
+    hub = HubApi(api, credentials=lambda: ("me", "pat"), pool=pool)  # type: ignore[arg-type]
+    with pytest.raises(BadAnswer, match=f"Docker Hub API: the token answer holds .*{said}"):
+        hub.repositories("ns")
+
+
 @pytest.mark.parametrize("results", [5, {"name": "x"}, True])
 def test_docker_hub_results_that_are_not_a_list_are_one_error(results: Any) -> None:
     api = "https://hub.test"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from ecrctl.core.distribution.answers import token_of
 from ecrctl.core.distribution.client import Denied, Missing, RegistryError, Unreachable
 from ecrctl.core.distribution.connections import ConnectionFailed, Misbehaving, Pool, origin
 from ecrctl.core.exceptions import BadAnswer
@@ -76,10 +77,10 @@ class HubApi:
                     "(run: docker login)",
                     status=status,
                 )
-            token = _field(data, "access_token") if status == 200 else None
-            if not token:
+            if status != 200:
                 raise RegistryError(f"Docker Hub API: no token (HTTP {status})", status=status)
-            self._token = token
+            # token_of: a token, and one fit for a header (no CR/LF, spaces or controls)
+            self._token = token_of(data, "Docker Hub API")
         return self._token
 
     def repositories(self, namespace: str) -> list[str]:
@@ -137,11 +138,3 @@ def _json(data: bytes) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise RegistryError("Docker Hub API: an answer that is not a JSON object")
     return doc
-
-
-def _field(data: bytes, key: str) -> str | None:
-    try:
-        value = json.loads(data).get(key)
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) and value else None
