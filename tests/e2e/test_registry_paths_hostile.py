@@ -112,8 +112,13 @@ def test_sync_hub_listing_retries_as_often_as_aws_max_attempts_says(
 ) -> None:
     api, hub, dest = fake_server(busy), fake_server(registry), fake_server(registry)
     out = ecrctl(
-        "sync", "docker.io/team/", f"{dest.host}/mirror/", "--dry-run",
+        "--debug", "sync", "docker.io/team/", f"{dest.host}/mirror/", "--dry-run",
         ECRCTL_DOCKER_HUB_API=api.url, ECRCTL_DOCKER_HUB_REGISTRY=hub.url, AWS_MAX_ATTEMPTS="2",
     )  # fmt: skip
     assert out.returncode == 1, out.stderr
     assert len(api.requests) == 2, [r.path for r in api.requests]
+    retried = [line for line in out.stderr.splitlines() if line.startswith("debug: retry")]
+    assert retried == [
+        f"debug: retry 1 of 1 in 0.0 s (Retry-After): GET {api.host}/v2/namespaces/team/"
+        "repositories: HTTP 503"
+    ]
