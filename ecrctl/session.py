@@ -353,7 +353,9 @@ class Clients:
             bce.SSOError,  # SSOTokenLoadError, UnauthorizedSSOTokenError
             bce.TokenRetrievalError,
         )
-        if not isinstance(error, unavailable):
+        from ecrctl.core.sso.failures import from_sso_cache
+
+        if not isinstance(error, unavailable) and not from_sso_cache(error):
             return None
         from ecrctl.core.sso.config import account_of
 

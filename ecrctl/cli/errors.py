@@ -7,8 +7,10 @@ import shlex
 from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ecrctl.core import exceptions as exc
+from ecrctl.core.sso.failures import from_sso_cache
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
@@ -154,6 +156,15 @@ def _classify(error: BaseException, profile: str | None) -> Failure:
     for kind, status in _DOMAIN.items():
         if isinstance(error, kind):
             return Failure(str(error), status)
+    if from_sso_cache(error):
+        return Failure(
+            f"the cached SSO sign-in is unreadable; {sign_in_hint(profile)}",
+            ExitStatus.CONFIG,
+            sign_in=True,
+        )
+    portal = _from_sso_portal(error)
+    if portal is not None:
+        return Failure(portal, ExitStatus.FAILED)
     # botocore is imported only if the error came from it (start-up time is a feature).
     module = type(error).__module__ or ""
     if module.startswith(("botocore", "boto3")):
@@ -163,6 +174,26 @@ def _classify(error: BaseException, profile: str | None) -> Failure:
             f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), ExitStatus.FAILED
         )
     return Failure(f"unexpected error: {type(error).__name__}: {error}", ExitStatus.FAILED)
+
+
+def _from_sso_portal(error: BaseException) -> str | None:
+    """What was wrong when botocore's SSO credential fetcher failed on the portal's
+    GetRoleCredentials answer (a field missing or of the wrong type), naming the portal's host;
+    None for any other error."""
+    if not isinstance(error, KeyError | TypeError):
+        return None
+    trace, last = error.__traceback__, None
+    while trace is not None:  # the innermost frame of a method, and whose it is
+        if "self" in trace.tb_frame.f_locals:
+            last = trace.tb_frame
+        trace = trace.tb_next
+    if last is None or type(last.f_locals["self"]).__name__ != "SSOCredentialFetcher":
+        return None
+    endpoint = getattr(getattr(last.f_locals.get("client"), "meta", None), "endpoint_url", "")
+    where = f"IAM Identity Center {urlsplit(str(endpoint or '')).netloc or 'portal'}"
+    if isinstance(error, KeyError):
+        return f"{where}: GetRoleCredentials answered without a valid {error.args[0]}"
+    return f"{where}: GetRoleCredentials answered credentials of the wrong types"
 
 
 def _botocore_error(error: BaseException, profile: str | None) -> Failure:

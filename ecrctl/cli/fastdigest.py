@@ -39,6 +39,7 @@ def _digest(image: str, platform: str | None) -> bool:
         return False
     from ecrctl.cli.streams import current
     from ecrctl.core.distribution.client import Registry
+    from ecrctl.core.distribution.retry import RetryPolicy
     from ecrctl.core.images.inspect import digest_of, registry_errors, with_latest
 
     host = ref.host
@@ -49,11 +50,18 @@ def _digest(image: str, platform: str | None) -> bool:
 
         return docker_credentials(host)
 
+    def attempts() -> int | None:
+        # Read only when a retry is due, as copy's: AWS_MAX_ATTEMPTS or the profile's.
+        from ecrctl.session import Clients, Settings
+
+        return Clients(Settings()).max_attempts()
+
     registry = Registry(
         host,
         scheme=scheme_for(host),
         credentials=credentials,
         label=f"image {host}",
+        retry=RetryPolicy(attempts),
     )
     try:
         with registry_errors():

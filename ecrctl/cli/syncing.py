@@ -61,7 +61,11 @@ def build_end(
     hub_registry = _url(HUB_REGISTRY_ENV) if host == DOCKER_HUB else None
     if hub_registry:
         registry = Registry(
-            host, base_url=hub_registry, credentials=_hub_credentials, label=registry.label
+            host,
+            base_url=hub_registry,
+            credentials=_hub_credentials,
+            label=registry.label,
+            retry=registry.retry,
         )
     resolved = Repositories(repositories.path, host, repositories.prefix)
     end = End(registry, resolved, where=display(Reference("", host=host)).rstrip("/"))
@@ -80,9 +84,12 @@ def _lister(end: End) -> Any:
     if end.ecr is not None:
         return EcrLister(end.ecr)
     if end.registry.host == DOCKER_HUB:
+        from ecrctl.core.distribution.connections import Pool
         from ecrctl.core.sync.hub import HUB_API, HubApi
 
-        api = HubApi(_url(HUB_API_ENV) or HUB_API, credentials=_hub_credentials)
+        # The registry side's retry policy (AWS_MAX_ATTEMPTS, --debug's lines) for its API too.
+        pool = Pool(maxsize=2, retry=end.registry.retry)
+        api = HubApi(_url(HUB_API_ENV) or HUB_API, credentials=_hub_credentials, pool=pool)
         return HubLister(end.registry, api.repositories)
     return DistributionLister(end.registry)
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ecrctl.core.distribution.client import RegistryError
-from ecrctl.core.exceptions import InvalidInput
+from ecrctl.core.exceptions import BadAnswer, InvalidInput
 from ecrctl.core.names import DOCKER_HUB
 from ecrctl.core.sync.blobcache import BlobCache
 from ecrctl.core.sync.hub import HubApi
@@ -171,6 +171,10 @@ class FakeResponse:
         data, self.body = self.body[:amt], self.body[amt:] if amt else b""
         return data
 
+    @property
+    def data(self) -> bytes:
+        return self.read()
+
     def release_conn(self) -> None:
         pass
 
@@ -221,7 +225,13 @@ class FakePool:
         self.answers, self.sent = answers, []
 
     def request(self, method: str, url: str, *, headers: dict[str, str], **kw: Any) -> Any:
-        self.sent.append((method, url, dict(headers)))
+        # What connections.Pool sends: the headers, and an Authorization only as ``auth``
+        # gives it to that origin (one put in ``headers`` is dropped).
+        sent = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+        auth = kw.get("auth")
+        if auth is not None and url.startswith(auth[0] + "/"):
+            sent["Authorization"] = auth[1]
+        self.sent.append((method, url, sent))
         status, doc = self.answers[(method, url)]
         response = FakeResponse(doc)
         response.status = status
@@ -250,6 +260,28 @@ def test_docker_hub_refuses_a_next_page_on_another_host() -> None:
     first = f"{api}/v2/namespaces/ns/repositories?page_size=100"
     pool = FakePool({("GET", first): (200, {"next": "https://evil.test/p2", "results": []})})
     with pytest.raises(RegistryError, match="another host"):
+        HubApi(api, pool=pool).repositories("ns")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [({"access_token": "a\r\nX-Evil: 1"}, "CR/LF"), ({"access_token": 7}, "no token"),
+     ({}, "no token")],
+)  # fmt: skip
+def test_a_docker_hub_token_unfit_for_a_header_is_one_error(answer: Any, said: str) -> None:
+    api = "https://hub.test"
+    pool = FakePool({("POST", f"{api}/v2/auth/token"): (200, answer)})
+    hub = HubApi(api, credentials=lambda: ("me", "pat"), pool=pool)  # type: ignore[arg-type]
+    with pytest.raises(BadAnswer, match=f"Docker Hub API: the token answer holds .*{said}"):
+        hub.repositories("ns")
+
+
+@pytest.mark.parametrize("results", [5, {"name": "x"}, True])
+def test_docker_hub_results_that_are_not_a_list_are_one_error(results: Any) -> None:
+    api = "https://hub.test"
+    first = f"{api}/v2/namespaces/ns/repositories?page_size=100"
+    pool = FakePool({("GET", first): (200, {"next": None, "results": results})})
+    with pytest.raises(BadAnswer, match="the results of ns are not a list"):
         HubApi(api, pool=pool).repositories("ns")  # type: ignore[arg-type]
 
 

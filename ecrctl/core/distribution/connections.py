@@ -113,8 +113,8 @@ class Response:
             self._raw.will_close = True
         return data[:limit]
 
-    def preload(self, what: str, *, head: bool = False) -> Response:
-        """Read the body whole: at most BODY_LIMIT (larger is refused), of an error at most
+    def preload(self, what: str, *, head: bool = False, limit: int = BODY_LIMIT) -> Response:
+        """Read the body whole: at most ``limit`` (larger is refused), of an error at most
         ERROR_BODY_LIMIT (the rest is left unread), all within the answer's deadline."""
         netloc = self._key[1]
         if self._data is not None:  # an error body read already, for a retry that was not made
@@ -125,12 +125,13 @@ class Response:
             elif self.status >= 300:
                 self._data = self._read_up_to(ERROR_BODY_LIMIT)
             else:
+                too_large = f"the answer to {what} is larger than {limit >> 20} MiB"
                 length = self.headers.get("Content-Length", "")
-                if length.isdigit() and int(length) > BODY_LIMIT:
-                    raise Misbehaving(netloc, f"the answer to {what} is larger than 4 MiB")
-                data = self._raw.read(BODY_LIMIT + 1)
-                if len(data) > BODY_LIMIT:
-                    raise Misbehaving(netloc, f"the answer to {what} is larger than 4 MiB")
+                if length.isdigit() and int(length) > limit:
+                    raise Misbehaving(netloc, too_large)
+                data = self._raw.read(limit + 1)
+                if len(data) > limit:
+                    raise Misbehaving(netloc, too_large)
                 self._data = data
         except NetError as error:
             slow = self.stop_clock()
@@ -317,11 +318,13 @@ class Pool:
         redirect: bool = False,
         auth: tuple[str, str] | None = None,
         retry: bool = True,
+        limit: int = BODY_LIMIT,
     ) -> Response:
         """Send one request; with ``redirect``, follow up to 5 redirects. ``auth`` is (origin,
         Authorization value): the header goes to that origin only, on every hop. A request
         whose body can be sent again is retried under the pool's policy (``retry=False``: the
-        caller retries a larger whole); a body is read whole unless ``stream``."""
+        caller retries a larger whole); a body is read whole, at most ``limit`` bytes within
+        the deadline, unless ``stream``."""
         replay = retry and (body is None or isinstance(body, bytes))
         what = f"{method} {where(url)}"
         tries = 1
@@ -347,4 +350,5 @@ class Pool:
                 problem = _slow(f"{method} {urlsplit(url).path}", self.deadline)
                 raise Misbehaving(urlsplit(url).netloc, problem)
             return response
-        return response.preload(f"{method} {urlsplit(url).path or '/'}", head=method == "HEAD")
+        what = f"{method} {urlsplit(url).path or '/'}"
+        return response.preload(what, head=method == "HEAD", limit=limit)

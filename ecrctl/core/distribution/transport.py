@@ -20,7 +20,13 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from ecrctl.core.distribution.answers import checked_url, shown, token_of
-from ecrctl.core.distribution.connections import ConnectionFailed, Misbehaving, Pool, origin
+from ecrctl.core.distribution.connections import (
+    BODY_LIMIT,
+    ConnectionFailed,
+    Misbehaving,
+    Pool,
+    origin,
+)
 from ecrctl.core.distribution.retry import RetryPolicy, retry_after_seconds
 from ecrctl.core.exceptions import BadAnswer, ConfigurationError, NotFound, Refused
 
@@ -206,17 +212,26 @@ class Transport:
         stream: bool = False,
         ok: tuple[int, ...] = (200,),
         retry: bool = True,
+        limit: int = BODY_LIMIT,
     ) -> Any:
         """``path`` on this registry, or an absolute URL it named (an upload location: another
         origin gets no credentials). ``retry=False``: a step of a larger whole that is retried
-        as one (a blob upload)."""
+        as one (a blob upload). ``limit``: of a body read whole (a listing's page may be more
+        than a manifest's 4 MiB)."""
         url = path if path.startswith(("http://", "https://")) else f"{self.base}{path}"
         own = origin(url) == self.origin
         for attempt in (0, 1):
             authorization = self._authorization(refresh=attempt == 1)
             auth = (self.origin, authorization) if authorization else None
             response = self._raw(
-                method, url, dict(headers or {}), body=body, stream=stream, auth=auth, retry=retry
+                method,
+                url,
+                dict(headers or {}),
+                body=body,
+                stream=stream,
+                auth=auth,
+                retry=retry,
+                limit=limit,
             )
             again = response.status == 401 and attempt == 0 and own
             if again and (body is None or isinstance(body, bytes)):

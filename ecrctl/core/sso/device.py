@@ -19,9 +19,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from ecrctl.core.exceptions import SignInRequired
+from ecrctl.core.exceptions import BadAnswer, SignInRequired
+from ecrctl.core.inputs import printable
 from ecrctl.core.polling import Schedule, poll
 from ecrctl.core.sso.cache import Registration, SsoCache, SsoToken, registration_cache_key
 from ecrctl.core.sso.config import SsoProfile
@@ -71,6 +73,27 @@ def _error_code(error: BaseException) -> str | None:
     return str(response.get("Error", {}).get("Code", "")) or None
 
 
+def _needed(oidc: SSOOIDCClient, operation: str, answer: Any, key: str, kind: type) -> Any:
+    """``answer[key]`` when the service gave it as a ``kind``; else BadAnswer (exit 1) naming
+    the endpoint: an answer lacking what the sign-in needs is refused, not crashed on."""
+    value = answer.get(key) if isinstance(answer, dict) else None
+    if isinstance(value, kind) and not isinstance(value, bool) and value != "":
+        return value
+    host = urlsplit(oidc.meta.endpoint_url).netloc
+    raise BadAnswer(f"IAM Identity Center {host}: {operation} answered without a valid {key}")
+
+
+def _page(oidc: SSOOIDCClient, url: str) -> str:
+    """A verification page the service named: an http(s) URL, escaped for the terminal."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        host = urlsplit(oidc.meta.endpoint_url).netloc
+        shown = printable(url[:80])
+        raise BadAnswer(
+            f"IAM Identity Center {host}: a verification page that is not a URL: {shown}"
+        )
+    return printable(url)
+
+
 def _hint_profile(profile: SsoProfile) -> str | None:
     return None if profile.profile == "default" else profile.profile
 
@@ -96,10 +119,11 @@ def registration(
     if profile.scopes:
         arguments["scopes"] = list(profile.scopes)
     answer = oidc.register_client(**arguments)
+    expires = _needed(oidc, "RegisterClient", answer, "clientSecretExpiresAt", int)
     made = Registration(
-        client_id=answer["clientId"],
-        client_secret=answer["clientSecret"],
-        expires_at=datetime.fromtimestamp(answer["clientSecretExpiresAt"], UTC),
+        client_id=_needed(oidc, "RegisterClient", answer, "clientId", str),
+        client_secret=_needed(oidc, "RegisterClient", answer, "clientSecret", str),
+        expires_at=datetime.fromtimestamp(min(expires, 2**33), UTC),
         scopes=profile.scopes,
     )
     cache.put_registration(key, made)
@@ -107,13 +131,18 @@ def registration(
 
 
 def _token_from(
-    answer: CreateTokenResponseTypeDef, profile: SsoProfile, client: Registration, timing: Timing
+    oidc: SSOOIDCClient,
+    answer: CreateTokenResponseTypeDef,
+    profile: SsoProfile,
+    client: Registration,
+    timing: Timing,
 ) -> SsoToken:
+    lifetime = min(_needed(oidc, "CreateToken", answer, "expiresIn", int), 2**31)
     return SsoToken(
         start_url=profile.start_url,
         region=profile.region,
-        access_token=answer["accessToken"],
-        expires_at=timing.now() + timedelta(seconds=int(answer["expiresIn"])),
+        access_token=_needed(oidc, "CreateToken", answer, "accessToken", str),
+        expires_at=timing.now() + timedelta(seconds=lifetime),
         client_id=client.client_id,
         client_secret=client.client_secret,
         registration_expires_at=client.expires_at,
@@ -133,12 +162,16 @@ def device_sign_in(
     started = oidc.start_device_authorization(
         clientId=client.client_id, clientSecret=client.client_secret, startUrl=profile.start_url
     )
+    step = "StartDeviceAuthorization"
+    device_code = _needed(oidc, step, started, "deviceCode", str)
+    page = _page(oidc, _needed(oidc, step, started, "verificationUri", str))
+    complete = started.get("verificationUriComplete")
     code = DeviceCode(
-        user_code=started["userCode"],
-        verification_uri=started["verificationUri"],
-        verification_uri_complete=started.get("verificationUriComplete")
-        or started["verificationUri"],
-        expires_in=int(started["expiresIn"]),
+        # What the service says reaches the terminal escaped (and the browser: a URL only).
+        user_code=printable(_needed(oidc, step, started, "userCode", str)),
+        verification_uri=page,
+        verification_uri_complete=_page(oidc, complete) if isinstance(complete, str) else page,
+        expires_in=_needed(oidc, step, started, "expiresIn", int),
     )
     interval = max(int(started.get("interval") or DEFAULT_INTERVAL), SHORTEST_INTERVAL)
     schedule = Schedule(
@@ -158,7 +191,7 @@ def device_sign_in(
                 grantType=DEVICE_GRANT,
                 clientId=client.client_id,
                 clientSecret=client.client_secret,
-                deviceCode=started["deviceCode"],
+                deviceCode=device_code,
             )
         except Exception as error:
             code_name = _error_code(error)
@@ -178,7 +211,7 @@ def device_sign_in(
                 shown = True
                 on_code(code)
             return None
-        return _token_from(answer, profile, client, timing)
+        return _token_from(oidc, answer, profile, client, timing)
 
     return poll(attempt, schedule, timed_out=lambda _elapsed: expired(profile))
 

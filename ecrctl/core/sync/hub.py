@@ -14,9 +14,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from ecrctl.core.distribution.answers import token_of
 from ecrctl.core.distribution.client import Denied, Missing, RegistryError, Unreachable
-from ecrctl.core.distribution.connections import ConnectionFailed, Pool
-from ecrctl.core.sync.listing import read_bounded
+from ecrctl.core.distribution.connections import ConnectionFailed, Misbehaving, Pool, origin
+from ecrctl.core.exceptions import BadAnswer
 
 HUB_API = "https://hub.docker.com"
 PAGE_SIZE = 100
@@ -40,19 +41,31 @@ class HubApi:
         self._token: str | None = None
 
     def _send(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None = None,
+        token: str | None = None,
     ) -> Any:
+        # The pool sends an Authorization only as ``auth``, to the API's own origin.
+        auth = (origin(self.base), f"Bearer {token}") if token else None
         try:
-            response = self.pool.request(method, url, headers=headers, body=body, stream=True)
+            # Read whole within the pool's deadline, at most MAX_ANSWER (an error's body less).
+            response = self.pool.request(
+                method, url, headers=headers, body=body, auth=auth, limit=MAX_ANSWER
+            )
         except ConnectionFailed as error:
             raise Unreachable(f"Docker Hub API {self.base}: connection failed ({error})") from None
-        too_large = f"Docker Hub API: an answer larger than {MAX_ANSWER >> 20} MiB"
-        return response.status, read_bounded(response, MAX_ANSWER, too_large)
+        except Misbehaving as error:
+            raise BadAnswer(f"Docker Hub API {error.netloc}: {error.problem}") from None
+        return response.status, response.data
 
-    def _login(self) -> dict[str, str]:
+    def _login(self) -> str | None:
+        """The API's token for docker's credentials; None when there are none (anonymous)."""
         creds = self.credentials() if self.credentials else None
         if not creds:
-            return {}
+            return None
         if self._token is None:
             body = json.dumps({"identifier": creds[0], "secret": creds[1]}).encode()
             status, data = self._send(
@@ -64,15 +77,16 @@ class HubApi:
                     "(run: docker login)",
                     status=status,
                 )
-            token = _field(data, "access_token") if status == 200 else None
-            if not token:
+            if status != 200:
                 raise RegistryError(f"Docker Hub API: no token (HTTP {status})", status=status)
-            self._token = token
-        return {"Authorization": f"Bearer {self._token}"}
+            # token_of: a token, and one fit for a header (no CR/LF, spaces or controls)
+            self._token = token_of(data, "Docker Hub API")
+        return self._token
 
     def repositories(self, namespace: str) -> list[str]:
         """``NAMESPACE/NAME`` of every repository in the namespace."""
-        headers = {"Accept": "application/json", **self._login()}
+        headers = {"Accept": "application/json"}
+        token = self._login()
         url: str | None = (
             f"{self.base}/v2/namespaces/{quote(namespace)}/repositories?page_size={PAGE_SIZE}"
         )
@@ -82,10 +96,13 @@ class HubApi:
             if url in seen or len(seen) >= MAX_PAGES:
                 raise RegistryError("Docker Hub API: the repository pages lead in a circle")
             seen.add(url)
-            status, data = self._send("GET", url, headers)
+            status, data = self._send("GET", url, headers, token=token)
             self._check(status, namespace)
             doc = _json(data)
-            for entry in doc.get("results") or []:
+            results = doc.get("results") or []
+            if not isinstance(results, list):
+                raise BadAnswer(f"Docker Hub API: the results of {namespace} are not a list")
+            for entry in results:
                 if isinstance(entry, dict) and isinstance(entry.get("name"), str):
                     names.append(f"{namespace}/{entry['name']}")
             url = self._next(doc.get("next"))
@@ -121,11 +138,3 @@ def _json(data: bytes) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise RegistryError("Docker Hub API: an answer that is not a JSON object")
     return doc
-
-
-def _field(data: bytes, key: str) -> str | None:
-    try:
-        value = json.loads(data).get(key)
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) and value else None

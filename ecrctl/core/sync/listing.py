@@ -64,21 +64,11 @@ def next_link(header: str | None) -> str | None:
     return None
 
 
-def read_bounded(response: Any, limit: int, too_large: str) -> bytes:
-    """A streamed answer's body, its connection given back; RegistryError(``too_large``) when
-    it holds more than ``limit`` bytes (no more than one byte beyond is read)."""
-    try:
-        data: bytes = response.read(limit + 1)
-    finally:
-        response.release_conn()
-    if len(data) > limit:
-        raise RegistryError(too_large)
-    return data
-
-
 def _read_json(response: Any, what: str, label: str) -> Any:
     too_large = f"{label}: {what} answered more than {MAX_PAGE_BYTES >> 20} MiB a page"
-    data = read_bounded(response, MAX_PAGE_BYTES, too_large)
+    data = response.data  # read whole within the request's deadline, at most MAX_PAGE_BYTES
+    if len(data) > MAX_PAGE_BYTES:
+        raise RegistryError(too_large)
     try:
         return json.loads(data)
     except ValueError:
@@ -94,7 +84,9 @@ def paged(registry: Registry, path: str, key: str, what: str) -> Iterator[list[s
         if url in seen or len(seen) >= MAX_PAGES:
             raise RegistryError(f"{registry.label}: {what} pages lead in a circle")
         seen.add(url)
-        response = registry.request("GET", url, headers={"Accept": "application/json"}, stream=True)
+        response = registry.request(
+            "GET", url, headers={"Accept": "application/json"}, limit=MAX_PAGE_BYTES
+        )
         doc = _read_json(response, what, registry.label)
         items = doc.get(key) if isinstance(doc, dict) else None
         if items is not None and not (
