@@ -17,7 +17,7 @@ from ecrctl.core.names import parse_image_ref
 COLUMNS = (
     Column("repository", min_width=10),
     Column("tags", min_width=8),
-    Column("digest", min_width=19),
+    Column("digest", min_width=17),
     Column("pushed", drop=1),
 )
 
