@@ -34,3 +34,10 @@ def test_untag_of_several_missing_tags_names_the_registry(sandbox: Sandbox) -> N
     assert done.stderr == (
         "ecrctl: 1.4.9, 9.9 not found in team/app in registry 123456789012 (us-east-1)\n"
     )
+
+
+def test_where_of_a_missing_tag_in_one_registry_reads_as_english(sandbox: Sandbox) -> None:
+    done = sandbox.ecrctl("where", "team/app:1.4.9")
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == "ecrctl: team/app:1.4.9 found in none of the 1 source asked\n"

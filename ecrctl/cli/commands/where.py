@@ -59,7 +59,9 @@ def where(
         say(f"note: {image} points at {len(digests)} different digests")
     fleet.finish(result)
     if not views:
-        raise NotFound(f"{image} found in none of the {len(result.outcomes)} sources asked")
+        asked_in = len(result.outcomes)
+        plural = "s" if asked_in != 1 else ""
+        raise NotFound(f"{image} found in none of the {asked_in} source{plural} asked")
 
 
 def _view(found: list[Located]) -> View:
