@@ -41,3 +41,14 @@ def test_where_of_a_missing_tag_in_one_registry_reads_as_english(sandbox: Sandbo
     assert done.returncode == 3, done.stderr
     assert done.stdout == ""
     assert done.stderr == "ecrctl: team/app:1.4.9 found in none of the 1 source asked\n"
+
+
+def test_a_region_no_partition_has_is_said_so_on_the_sandbox(sandbox: Sandbox) -> None:
+    done = sandbox.ecrctl("tags", "team/app", "--region", "eu-wst-1")
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.startswith(
+        "ecrctl: ListImages: region eu-wst-1 is not a region of AWS partition aws; "
+        "did you mean eu-west-1?"
+    ), done.stderr
+    assert len(done.stderr.splitlines()) == 1
