@@ -214,7 +214,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         '--username my-docker-id --password-stdin --yes <<<"$DOCKER_HUB_TOKEN"',
     ),
     "registry pull-through": (
+        "ecrctl registry pull-through list",
         "ecrctl registry pull-through add docker-hub --upstream docker.io "
         '--username my-docker-id --password-stdin --yes <<<"$DOCKER_HUB_TOKEN"',
     ),
+    "registry show": ("ecrctl registry show",),
+    "registry pull-through list": ("ecrctl registry pull-through list",),
+    "registry blob-mounting": ("ecrctl registry blob-mounting show",),
+    "registry blob-mounting show": ("ecrctl registry blob-mounting show",),
 }

@@ -302,6 +302,18 @@ def _prefix(outcome: Outcome[T]) -> list[str]:
     return [source.label, outcome.account or "-", source.region or "-"]
 
 
+def _giving_way(own: Sequence[Column]) -> list[Column]:
+    """A command's columns after the source columns: past its first two, those it never drops
+    go too when the terminal is narrow (rightmost first, after the ones it drops itself), so
+    that the account and region stay whole at 80 columns. A digest (what `where` answers) stays."""
+    last = max((c.drop or 0 for c in own), default=0)
+    given = list(own)
+    for order, i in enumerate(reversed(range(2, len(own))), start=last + 1):
+        if given[i].drop is None and given[i].header != "digest":
+            given[i] = replace(given[i], drop=order)
+    return given
+
+
 def tagged(views: Sequence[tuple[Outcome[T], View]], *, by_account: bool = False) -> View:
     """One view of many sources' views: source columns first, source fields in each record
     (``by_account``: an organisation's accounts, as with --accounts)."""
@@ -321,7 +333,7 @@ def tagged(views: Sequence[tuple[Outcome[T], View]], *, by_account: bool = False
     columns = None
     if first.headers:
         own = first.columns or [Column(h, min_width=len(h)) for h in first.headers]
-        columns = (*source_columns, *own)
+        columns = (*source_columns, *_giving_way(own))
     source_headers = ACCOUNT_HEADERS if by_account else SOURCE_HEADERS
     return View(
         doc=doc,

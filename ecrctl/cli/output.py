@@ -142,6 +142,13 @@ def _cut(text: str, width: int, cell_len: Callable[[str], int]) -> str:
     return text.rstrip() + ELLIPSIS
 
 
+def _fitted_width(headers: Sequence[str], rows: list[list[str]]) -> int:
+    from rich.cells import cell_len
+
+    widths = [max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    return sum(widths) + COLUMN_GAP * max(len(widths) - 1, 0)
+
+
 def fit_table(
     columns: Sequence[Column], rows: list[list[str]], width: int
 ) -> tuple[list[str], list[list[str]]]:
@@ -337,14 +344,18 @@ class Renderer:
         headers, rows = fit_table(columns, view.rows, console.width)
         if view.title:
             self.stream.write(view.title + "\n")
+        # Still wider than the terminal (columns that are never cut: an account id, a URI):
+        # laid out at its own width, lines left whole for the terminal, never every column cut.
+        wide = _fitted_width(headers, rows)
         table = Table(
             box=box.SIMPLE_HEAD,
             header_style="bold" if self.color else "",
             pad_edge=False,
             show_edge=False,
+            width=wide if wide > console.width else None,
         )
         for header in headers:
             table.add_column(header, no_wrap=True, overflow="ellipsis")
         for row in rows:
             table.add_row(*row)
-        console.print(table)
+        console.print(table, crop=wide <= console.width)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ecrctl.core.lifecycle.evaluate import Decision
 
 from ecrctl.core.jsontypes import JsonObject
+from ecrctl.core.partitions import unknown_region
 from ecrctl.sandbox.ecr_extras import EcrExtras
 
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921."
@@ -75,6 +76,22 @@ def _region(environ: WSGIEnvironment) -> str:
     return match.group(1) if match else "us-east-1"
 
 
+def _unknown_region(environ: WSGIEnvironment) -> str | None:
+    """What to say about a request signed for a region no AWS partition has (a typo), else None."""
+    match = _REGION_RE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
+    return unknown_region(match.group(1)) if match else None
+
+
+def _answer(
+    start_response: StartResponse, status: str, payload: dict[str, Any] | ApiError
+) -> list[bytes]:
+    if isinstance(payload, ApiError):
+        payload = {"__type": payload.code, "message": payload.message}
+    data = json.dumps(payload).encode()
+    start_response(status, [("Content-Type", JSON_TYPE), ("Content-Length", str(len(data)))])
+    return [data]
+
+
 def _result(decision: Decision) -> dict[str, Any]:
     image = decision.image
     action: JsonObject = {"type": decision.action.upper()}
@@ -105,6 +122,11 @@ class SandboxMiddleware:
             with self.lock:
                 self.previews.clear()
         handler: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
+        unknown = _unknown_region(environ)
+        if unknown:  # moto's answer would be a KeyError page (and a traceback on the terminal)
+            return _answer(
+                start_response, "400 Bad Request", ApiError("ValidationException", unknown)
+            )
         if target.startswith(PUBLIC_TARGET):
             handler = self._public
         elif target in (
@@ -122,14 +144,11 @@ class SandboxMiddleware:
             answer = handler(target.split(".", 1)[1], {**body, "_region": _region(environ)})
             status, payload = "200 OK", answer
         except ApiError as error:
-            status = "400 Bad Request"
-            payload = {"__type": error.code, "message": error.message}
+            return _answer(start_response, "400 Bad Request", error)
         except ValueError:
-            status = "400 Bad Request"
-            payload = {"__type": "SerializationException", "message": "malformed JSON body"}
-        data = json.dumps(payload).encode()
-        start_response(status, [("Content-Type", JSON_TYPE), ("Content-Length", str(len(data)))])
-        return [data]
+            malformed = ApiError("SerializationException", "malformed JSON body")
+            return _answer(start_response, "400 Bad Request", malformed)
+        return _answer(start_response, status, payload)
 
     # ECR Public ---------------------------------------------------------------------------
 

@@ -114,6 +114,27 @@ def test_dev_names_what_is_missing_for_an_old_python(tmp_path: Path) -> None:
     )
 
 
+# pyenv's Python 2.7 (this machine's image has one), found before the tests move HOME.
+PYTHON_2 = Path.home() / ".pyenv/versions/2.7.18/bin/python"
+
+
+@pytest.mark.skipif(
+    not PYTHON_2.exists(),
+    reason="pyenv's Python 2.7.18 is not on this machine",
+)
+def test_dev_says_a_python_2_is_too_old_not_that_it_does_not_start(tmp_path: Path) -> None:
+    old = PYTHON_2
+    project = _checkout(tmp_path)
+    done = subprocess.run(
+        ["./dev", "demo"], cwd=project, env=_env(PYTHON=str(old)), capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert (
+        done.stderr == f"dev: {old} is 2.7.18; ecrctl needs 3.11 or newer (set PYTHON=python3.11)\n"
+    )
+    assert not (project / ".venv").exists()
+
+
 def test_dev_says_what_failed_when_the_interpreter_does_not_start(tmp_path: Path) -> None:
     broken = tmp_path / "python3.13"
     broken.write_text(

@@ -88,7 +88,7 @@ def test_a_unit_and_the_units_under_it(ecr: Any) -> None:
             "ParentNotFoundException",
             AccountsSpec(parent="ou-ab12-cdef3456"),
             NotFound,
-            "ou-ab12-cdef3456 is in no unit of the organisation",
+            "the organisation has no unit ou-ab12-cdef3456",
         ),
         ("list_accounts", "AccessDeniedException", AccountsSpec(), ClientError, "AccessDenied"),
     ],

@@ -17,7 +17,7 @@ from ecrctl.core.names import parse_image_ref
 COLUMNS = (
     Column("repository", min_width=10),
     Column("tags", min_width=8),
-    Column("digest", min_width=19),
+    Column("digest", min_width=17),
     Column("pushed", drop=1),
 )
 
@@ -59,7 +59,9 @@ def where(
         say(f"note: {image} points at {len(digests)} different digests")
     fleet.finish(result)
     if not views:
-        raise NotFound(f"{image} found in none of the {len(result.outcomes)} sources asked")
+        asked_in = len(result.outcomes)
+        plural = "s" if asked_in != 1 else ""
+        raise NotFound(f"{image} found in none of the {asked_in} source{plural} asked")
 
 
 def _view(found: list[Located]) -> View:

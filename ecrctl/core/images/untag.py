@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from ecrctl.core.ecr.api import MAX_BATCH_IDS, EcrRegistry, chunked
+from ecrctl.core.ecr.notfound import looked_in
 from ecrctl.core.ecr.pacing import describe_error, error_code, is_aws_error, maybe_applied
 from ecrctl.core.exceptions import InvalidInput, NotFound
 from ecrctl.core.images.listing import ImageService
@@ -270,7 +271,15 @@ class UntagService:
         by_digest = {i.digest: i for i in images}
         chosen = _select(images, targets, ids, untagged=untagged, match=match)
         if chosen.missing and not chosen.whole and not chosen.tags:
-            raise NotFound(f"{', '.join(chosen.missing)} not found in {repository}")
+            if len(chosen.missing) == 1:  # where ecrctl looked, and the closest tags
+                raise self.registry.image_not_found(
+                    repository, parse_tag_or_digest(chosen.missing[0])
+                )
+            owner = self.registry.registry_id or self.registry.repository(repository).get(
+                "registryId"
+            )
+            where = looked_in(owner, self.registry.region)
+            raise NotFound(f"{', '.join(chosen.missing)} not found in {repository}{where}")
         children = self._index_children(repository, images) if chosen.whole else {}
         held = hold_referenced(chosen.whole, by_digest, children)
         chosen.whole -= set(held)

@@ -140,7 +140,7 @@ def organization_accounts(
     except Exception as error:
         code = error_code(error)
         if code == "ParentNotFoundException":
-            raise NotFound(f"--accounts: {spec.parent} is in no unit of the organisation") from None
+            raise NotFound(f"--accounts: the organisation has no unit {spec.parent}") from None
         if code == "AWSOrganizationsNotInUseException":
             raise Refused(
                 "--accounts org: the credentials' account is in no AWS Organization; "
