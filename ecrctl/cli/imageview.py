@@ -29,7 +29,9 @@ ImageArg = Annotated[
 PlatformOption = Annotated[
     str | None,
     typer.Option(
-        "--platform", metavar="OS/ARCH", help="The index's image for this platform, not the index."
+        "--platform",
+        metavar="OS/ARCH",
+        help="The index's image for this platform, not the index; a single image must be it.",
     ),
 ]
 

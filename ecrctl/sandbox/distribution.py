@@ -25,6 +25,7 @@ from ecrctl.sandbox.ecrmanifests import (
     MANIFEST_TYPES,
     EcrManifests,
     NoRepository,
+    Referenced,
     Stored,
     TagImmutable,
     media_type_of,
@@ -155,7 +156,15 @@ class Distribution:
         if method == "PUT":
             return self._put_manifest(environ, name, reference)
         if method == "DELETE":
-            if not self.manifests.delete(name, reference):
+            try:
+                deleted = self.manifests.delete(name, reference)
+            except Referenced:
+                raise RegistryError(
+                    "UNSUPPORTED",
+                    f"{reference} is referenced by an index in {name} "
+                    "(ImageReferencedByManifestList): delete the index first",
+                ) from None
+            if not deleted:
                 raise RegistryError("MANIFEST_UNKNOWN", detail={"reference": reference})
             return Answer(202)
         stored = self.manifests.get(name, reference)

@@ -10,6 +10,8 @@ A WSGI layer right above moto's app (``SandboxMiddleware`` sits above it), dispa
   went through), ``imageScanStatus`` and ``imageScanFindingsSummary``, whose counts are those of
   the findings queued for it (``POST /moto-api/static/ecr/scan-finding-results``, seen on the way
   to moto) or of moto's one fake HIGH finding;
+- BatchDeleteImage keeps an image an index in its repository references, with ECR's failure
+  ``ImageReferencedByManifestList`` for its id (``references``); moto would delete it;
 - ``POST /moto-api/reset`` forgets all of it, as moto forgets its own state.
 """
 
@@ -24,6 +26,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from ecrctl.sandbox.references import failure, refused_ids
 from ecrctl.sandbox.registry_api import DEFAULT_ACCOUNT, RegistryApi, ServiceError
 from ecrctl.sandbox.wsgiamend import amended
 
@@ -36,7 +39,8 @@ SCAN_DONE = {"status": "COMPLETE", "description": "The scan was completed succes
 MOTO_FINDINGS = {"HIGH": 1}  # moto's one fake finding, for an image no findings were queued for
 MAX_BODY = 16 * 1024 * 1024
 # moto's answers that the sandbox reads (a scan, a deletion) or amends (DescribeImages).
-OBSERVED = ("DescribeImages", "StartImageScan", "BatchDeleteImage", "DeleteRepository")
+DELETE = "BatchDeleteImage"  # an image an index references is refused (references.py)
+OBSERVED = ("DescribeImages", "StartImageScan", DELETE, "DeleteRepository")
 
 StartResponse = Callable[..., Any]
 Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -118,7 +122,14 @@ class EcrExtras:
             return self._reply(start_response, {"__type": error.code, "message": error.message})
         return self.inner(environ, start_response)
 
-    def _reply(self, start_response: StartResponse, doc: dict[str, Any]) -> list[bytes]:
+    def _reply(
+        self,
+        start_response: StartResponse,
+        doc: dict[str, Any],
+        refused: list[dict[str, Any]] | None = None,
+    ) -> list[bytes]:
+        if refused:
+            doc["failures"] = [*(doc.get("failures") or []), *map(failure, refused)]
         status = "400 Bad Request" if "__type" in doc else "200 OK"
         data = json.dumps(doc).encode()
         start_response(status, [("Content-Type", JSON_TYPE), ("Content-Length", str(len(data)))])
@@ -134,18 +145,35 @@ class EcrExtras:
         except ValueError:
             request = None  # moto answers it as it does
         asked = request if isinstance(request, dict) else {}
+        refused = refused_ids(self.ecr_client(region), asked) if operation == DELETE else []
+        if refused:  # moto is asked for the rest only; ECR's failures are added to its answer
+            kept = [i for i in asked.get("imageIds") or [] if i not in refused]
+            if not kept:
+                return self._reply(start_response, {"imageIds": [], "failures": []}, refused)
+            body = json.dumps({**asked, "imageIds": kept}).encode()
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
         return amended(
             self.inner,
             environ,
             start_response,
-            lambda data: self._amend(operation, region, data, asked),
+            lambda data: self._amend(operation, region, data, asked, refused),
         )
 
-    def _amend(self, operation: str, region: str, data: bytes, asked: dict[str, Any]) -> bytes:
+    def _amend(
+        self,
+        operation: str,
+        region: str,
+        data: bytes,
+        asked: dict[str, Any],
+        refused: list[dict[str, Any]],
+    ) -> bytes:
         try:
             doc = json.loads(data)
         except ValueError:
             return data
+        if refused and isinstance(doc, dict) and "__type" not in doc:
+            doc["failures"] = [*(doc.get("failures") or []), *map(failure, refused)]
+            data = json.dumps(doc).encode()
         if operation == "StartImageScan":
             key = self._key(region, doc, doc.get("imageId") or {})
             with self.lock:

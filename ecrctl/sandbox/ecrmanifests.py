@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecrctl.core.names import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+from ecrctl.sandbox.references import REFERENCED
 
 MANIFEST_TYPES = (OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST)
 BATCH = 100  # BatchGetImage takes at most 100 image ids
@@ -28,6 +29,10 @@ BATCH = 100  # BatchGetImage takes at most 100 image ids
 
 class NoRepository(Exception):
     """The repository does not exist (NAME_UNKNOWN)."""
+
+
+class Referenced(Exception):
+    """ECR keeps an image an index in its repository references (ImageReferencedByManifestList)."""
 
 
 class TagImmutable(Exception):
@@ -124,7 +129,11 @@ class EcrManifests:
         done = self._call(
             "batch_delete_image", repositoryName=repository, imageIds=[{key: reference}]
         )
-        return bool(done.get("imageIds"))
+        failures = done.get("failures") or []
+        if any(f.get("failureCode") == REFERENCED for f in failures):
+            raise Referenced(reference)
+        # moto lists no imageIds for an untagged image it deleted: no failure is the answer.
+        return bool(done.get("imageIds")) or not failures
 
     def _images(self, repository: str) -> Iterator[dict[str, Any]]:
         pages = self.ecr.get_paginator("describe_images").paginate(repositoryName=repository)

@@ -74,6 +74,50 @@ def test_digest_of_an_index_and_of_one_platform(registries: Any) -> None:
     assert ecrctl("digest", f"{one.host}/dgm:2", "--platform", "linux").code == 2
 
 
+def test_platform_of_a_single_image_is_checked_against_its_config(
+    registries: Any, tmp_path: Path
+) -> None:
+    """``--platform`` on an image that is no index: itself when its config names that platform
+    (as ``docker pull --platform``), exit 3 naming both platforms when not; alike in digest,
+    inspect and copy (to a registry and to a docker archive)."""
+    one, two = registries
+    digest, _ = push_real_image(one.host, "single/app", "1.4.2", [100], arch="amd64")
+    src = f"{one.host}/single/app:1.4.2"
+    assert ecrctl("digest", src).text == digest + "\n"
+    ran = ecrctl("digest", src, "--platform", "linux/amd64")
+    assert (ran.code, ran.text, ran.err) == (0, digest + "\n", "")
+    doc = ecrctl("-o", "json", "inspect", src, "--platform", "linux/amd64").json()
+    assert (doc["digest"], doc["index"], doc["platform"]) == (digest, None, "linux/amd64")
+    assert doc["config"]["architecture"] == "amd64"
+    copied = ecrctl("copy", src, f"{two.host}/single/app:amd", "--platform", "linux/amd64")
+    assert copied.code == 0, copied.err
+    assert "platform's digest" not in copied.err  # no index was left behind
+    assert skopeo_digest(two.host, "single/app", "amd") == digest
+    archive = tmp_path / "one.tar"
+    to_archive = ecrctl("copy", src, f"docker-archive:{archive}", "--platform", "linux/amd64")
+    assert to_archive.code == 0, to_archive.err
+    assert json.loads(skopeo("inspect", f"docker-archive:{archive}"))["Architecture"] == "amd64"
+    wrong = f"{src} is linux/amd64, not linux/arm64\n"  # after "ecrctl: "
+    for command in ("digest", "inspect"):
+        ran = ecrctl(command, src, "--platform", "linux/arm64")
+        assert (ran.code, ran.out, ran.err) == (3, b"", "ecrctl: " + wrong)
+    ran = ecrctl("copy", src, f"{two.host}/single/app:arm", "--platform", "linux/arm64")
+    assert (ran.code, ran.out, ran.err) == (3, b"", "ecrctl: source " + wrong)
+    assert skopeo_ok(two.host, "single/app:arm") is False
+    variant = ecrctl("digest", src, "--platform", "linux/amd64/v3")
+    assert variant.code == 3 and "is linux/amd64, not linux/amd64/v3" in variant.err
+
+
+def skopeo_ok(host: str, image: str) -> bool:
+    done = subprocess.run(
+        ["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{host}/{image}"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode == 0
+
+
 def test_inspect_json_raw_and_config(registries: Any) -> None:
     one, _ = registries
     digest, _ = push_real_image(one.host, "insp/app", "1", [1000, 3000])

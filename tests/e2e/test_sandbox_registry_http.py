@@ -157,6 +157,35 @@ def test_manifest_put_get_head_delete_and_the_ecr_api_agrees(
     assert sandbox.ecrctl("tags", "raw/one").stdout == ""
 
 
+def test_delete_of_a_manifest_an_index_references_is_refused(
+    sandbox: Sandbox, auth: dict[str, str]
+) -> None:
+    """As ECR's BatchDeleteImage (ImageReferencedByManifestList): the index would dangle."""
+    data = image(sandbox, auth, "raw/two")
+    child = digest_of(data)
+    headers = {**auth, "Content-Type": OCI_MANIFEST}
+    assert (
+        sandbox.request("PUT", f"/v2/raw/two/manifests/{child}", body=data, headers=headers).status
+        == 201
+    )
+    entry = {"mediaType": OCI_MANIFEST, "digest": child, "size": len(data)}
+    index = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [entry]}).encode()
+    put = sandbox.request(
+        "PUT",
+        "/v2/raw/two/manifests/multi",
+        body=index,
+        headers={**auth, "Content-Type": OCI_INDEX},
+    )
+    assert put.status == 201, put.data
+    refused = sandbox.request("DELETE", f"/v2/raw/two/manifests/{child}", headers=auth)
+    assert (refused.status, code(refused)) == (405, "UNSUPPORTED")
+    assert b"ImageReferencedByManifestList" in refused.data
+    assert sandbox.request("GET", f"/v2/raw/two/manifests/{child}", headers=auth).status == 200
+    gone = sandbox.request("DELETE", f"/v2/raw/two/manifests/{digest_of(index)}", headers=auth)
+    assert gone.status == 202
+    assert sandbox.request("DELETE", f"/v2/raw/two/manifests/{child}", headers=auth).status == 202
+
+
 def test_manifests_that_cannot_be_taken_get_the_specs_errors(
     sandbox: Sandbox, auth: dict[str, str]
 ) -> None:

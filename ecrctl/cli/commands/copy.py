@@ -52,7 +52,8 @@ def copy(
         typer.Option(
             "--platform",
             metavar="OS/ARCH",
-            help="Copy one platform of an index as its own image (its digest, not the index's).",
+            help="Copy one platform of an index as its own image (its digest, not the index's); "
+            "a single image must be that platform.",
         ),
     ] = None,
     all_platforms: Annotated[

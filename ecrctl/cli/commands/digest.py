@@ -12,7 +12,8 @@ from ecrctl.core.images.inspect import check_platform, digest_of
 
 def digest(ctx: typer.Context, image: ImageArg, platform: PlatformOption = None) -> None:
     """Print an image's manifest digest: a multi-platform index's own digest, or with
-    --platform its image for that platform. One HEAD request where the registry allows.
+    --platform its image for that platform (a single image: itself, if its config names that
+    platform; exit 3 if not). One HEAD request where the registry allows.
 
     ecrctl digest docker.io/library/alpine:3.20 --platform linux/arm64
     """

@@ -9,8 +9,9 @@ from typing import Any
 
 from ecrctl.core.distribution.answers import Descriptor
 from ecrctl.core.distribution.client import Manifest, fallback_tag
+from ecrctl.core.distribution.platforms import resolve
 from ecrctl.core.distribution.store import ImageStore
-from ecrctl.core.exceptions import InvalidInput, NotFound
+from ecrctl.core.exceptions import NotFound
 from ecrctl.core.names import INDEX_MEDIA_TYPES, Reference
 
 
@@ -89,11 +90,6 @@ def platform_of(descriptor: Descriptor) -> str:
     return descriptor.platform or "?/?"
 
 
-def _matches(descriptor: Descriptor, wanted: str) -> bool:
-    have = platform_of(descriptor)
-    return have == wanted or (wanted.count("/") == 1 and have.rsplit("/", 1)[0] == wanted)
-
-
 class Walker:
     """Reads the source tree once: manifests in push order, the blobs they name."""
 
@@ -130,7 +126,8 @@ class Walker:
 def read_top(
     registry: ImageStore, source: Reference, platform: str | None = None
 ) -> tuple[Manifest, str, str]:
-    """The manifest the copy is about: (manifest, role, platform); one GET, two for --platform."""
+    """The manifest the copy is about: (manifest, role, platform); one GET, and with --platform
+    one more: an index's child, or a single image's config (it must name that platform)."""
     from ecrctl.core.distribution.client import Missing
 
     try:
@@ -139,14 +136,8 @@ def read_top(
         raise NotFound(f"source {source} not found (on {registry.label})") from None
     if not platform:
         return top, "index" if top.media_type in INDEX_MEDIA_TYPES else "image", ""
-    if top.media_type not in INDEX_MEDIA_TYPES:
-        raise InvalidInput(f"--platform {platform}: source {source} is not a multi-platform index")
-    children = [c for c in top.children if _matches(c, platform)]
-    if not children:
-        offered = ", ".join(platform_of(c) for c in top.children)
-        raise NotFound(f"source {source} has no {platform} image (it has: {offered})")
-    child = registry.get_manifest(source.repository, children[0].digest)
-    return child, "image", platform_of(children[0])
+    found = resolve(registry, source.repository, top, platform, f"source {source}")
+    return found.manifest, "image", found.platform if found.index is not None else ""
 
 
 def read_tree(

@@ -121,7 +121,7 @@ def _copy(src: Side, dst: Side, options: CopyOptions, watch: Watch) -> CopyOutco
         copier.inspect(plan)
         if not plan.mounts and plan.same_registry:
             note_not_mounted(plan, dst, dry_run=options.dry_run, note=watch.note)
-    if options.platform:
+    if options.platform and any(m.digest == plan.top.digest and m.platform for m in plan.manifests):
         watch.note(
             f"--platform {options.platform}: copying {plan.top.digest} on its own; the index "
             f"{src.ref.identifier} is not copied, so DST names the platform's digest"

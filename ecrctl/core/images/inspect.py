@@ -9,10 +9,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ecrctl.core.distribution.client import Manifest, Missing
-from ecrctl.core.distribution.localblobs import MAX_DOCUMENT_BYTES, sha256
+from ecrctl.core.distribution.platforms import check_platform as check_platform
+from ecrctl.core.distribution.platforms import read_config, resolve
 from ecrctl.core.distribution.store import ImageStore
 from ecrctl.core.distribution.transport import registry_errors as registry_errors
-from ecrctl.core.exceptions import InvalidInput, NotFound, Refused
+from ecrctl.core.exceptions import NotFound
 from ecrctl.core.names import INDEX_MEDIA_TYPES, Reference
 
 
@@ -21,28 +22,12 @@ def with_latest(ref: Reference) -> Reference:
     return ref if ref.tag or ref.digest else replace(ref, tag="latest")
 
 
-def check_platform(platform: str | None) -> None:
-    if platform and platform.count("/") not in (1, 2):
-        raise InvalidInput(f"invalid --platform {platform!r}: expected OS/ARCH[/VARIANT]")
-
-
 def platform_of(descriptor: dict[str, Any]) -> str:
     """``os/architecture[/variant]`` of an index entry as JSON (``?/?`` when it names none)."""
     found = descriptor.get("platform")
     value: dict[str, Any] = found if isinstance(found, dict) else {}
     parts = [value.get("os"), value.get("architecture"), value.get("variant")]
     return "/".join(str(p) for p in parts if p) or "?/?"
-
-
-def child(index: Manifest, platform: str, ref: Reference) -> dict[str, Any]:
-    """The index's descriptor for ``platform`` (``linux/arm64`` also matches its variants)."""
-    children = [c for c in index.doc.get("manifests") or [] if isinstance(c, dict)]
-    for descriptor in children:
-        have = platform_of(descriptor)
-        if have == platform or (platform.count("/") == 1 and have.rsplit("/", 1)[0] == platform):
-            return descriptor
-    offered = ", ".join(platform_of(c) for c in children) or "none"
-    raise NotFound(f"{ref} has no {platform} image (it has: {offered})")
 
 
 def _top(store: ImageStore, ref: Reference) -> Manifest:
@@ -54,7 +39,8 @@ def _top(store: ImageStore, ref: Reference) -> Manifest:
 
 
 def digest_of(store: ImageStore, ref: Reference, platform: str | None = None) -> str:
-    """The manifest digest: an index's own, or with ``platform`` its child's."""
+    """The manifest digest: an index's own, or with ``platform`` its child's (a single image's
+    own when its config names that platform)."""
     check_platform(platform)
     store.grant(ref.repository, "pull")
     with registry_errors():
@@ -63,10 +49,7 @@ def digest_of(store: ImageStore, ref: Reference, platform: str | None = None) ->
             # Missing: the store says what is (a layout lacking the tag is exit 2, naming
             # its tags, as for inspect and copy); a registry's GET is a 404 too: NotFound.
             return found or _top(store, ref).digest
-        top = _top(store, ref)
-        if top.media_type not in INDEX_MEDIA_TYPES:
-            raise InvalidInput(f"--platform {platform}: {ref} is not a multi-platform index")
-        return str(child(top, platform, ref)["digest"])
+        return resolve(store, ref.repository, _top(store, ref), platform, str(ref)).manifest.digest
 
 
 @dataclass
@@ -133,25 +116,6 @@ class ImageInspection:
         }
 
 
-def _config(store: ImageStore, ref: Reference, manifest: Manifest) -> bytes | None:
-    descriptor = manifest.doc.get("config")
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("digest"), str):
-        return None
-    digest = str(descriptor["digest"])
-    stream = store.open_blob(ref.repository, digest)
-    try:
-        data = bytes(stream.read(MAX_DOCUMENT_BYTES + 1, decode_content=True))
-    finally:
-        stream.release_conn()
-    if len(data) > MAX_DOCUMENT_BYTES or sha256(data) != digest:
-        raise Refused(f"{store.label}: the config blob {digest} is not what its digest says")
-    try:
-        json.loads(data)
-    except ValueError:
-        raise Refused(f"{store.label}: the config blob {digest} is not JSON") from None
-    return data
-
-
 def _referrers(store: ImageStore, ref: Reference, digest: str) -> list[dict[str, Any]]:
     found, _ = store.referrers(ref.repository, digest)
     return [
@@ -175,16 +139,13 @@ def inspect(
     store.grant(ref.repository, "pull")
     with registry_errors():
         top = _top(store, ref)
-        index = None
+        index, config = None, None
         if platform:
-            if top.media_type not in INDEX_MEDIA_TYPES:
-                raise InvalidInput(f"--platform {platform}: {ref} is not a multi-platform index")
-            index, descriptor = top, child(top, platform, ref)
-            top = store.get_manifest(ref.repository, str(descriptor["digest"]))
-            platform = platform_of(descriptor)
+            found = resolve(store, ref.repository, top, platform, str(ref))
+            top, index, platform, config = found.manifest, found.index, found.platform, found.config
         result = ImageInspection(str(ref), top, index, platform)
         if not result.is_index:
-            result.config = _config(store, ref, top)
+            result.config = config or read_config(store, ref.repository, top)
         if referrers:
             result.referrers = _referrers(store, ref, top.digest)
     return result

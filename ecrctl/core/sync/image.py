@@ -21,8 +21,9 @@ from ecrctl.core.copy.copy import Copier, Progress
 from ecrctl.core.copy.plan import BlobItem, Plan
 from ecrctl.core.distribution.blobput import BlobPut
 from ecrctl.core.distribution.client import Denied, Manifest, Missing, Registry, RegistryError
+from ecrctl.core.distribution.platforms import PlatformMismatch
 from ecrctl.core.distribution.resume import UploadStates
-from ecrctl.core.exceptions import ConfigurationError, EcrctlError, InvalidInput, Refused
+from ecrctl.core.exceptions import ConfigurationError, EcrctlError, Refused
 from ecrctl.core.names import Reference
 from ecrctl.core.sync.blobcache import BlobCache
 from ecrctl.core.sync.plan import Item, display
@@ -223,9 +224,8 @@ class ImageSync:
         return plan.top
 
     def _plan(self, copier: Copier, item: Item, held: Callable[[], str | None]) -> Plan:
-        """The copy's plan (``held``: what the tag named when decided); with --platform, an
-        image that is no index is copied as it is (one more GET: the media type is known only
-        from the manifest)."""
+        """The copy's plan (``held``: what the tag named when decided); with --platform, a
+        single image of another platform (no index) is copied as it is, as mirrors want."""
         platform, referrers = self.options.platform, self.options.referrers
         try:
             return copier.plan(
@@ -236,9 +236,8 @@ class ImageSync:
                 inspect=False,
                 held=held,
             )
-        except InvalidInput:
-            if not platform:
-                raise
+        except PlatformMismatch:
+            pass
         return copier.plan(
             item.source, item.destination, referrers=referrers, inspect=False, held=held
         )
