@@ -165,7 +165,8 @@ def test_untag_missing_tag_partial_exit_1_and_all_missing_exit_3(cli: Any, ecr: 
     assert "not found: zzz" in partial.stderr
     assert list(_tags(ecr, "app")) == ["b"]
     gone = cli("untag", "app", "zzz", "--yes")
-    assert gone.exit_code == 3 and "zzz not found in app" in gone.stderr
+    assert gone.exit_code == 3
+    assert "app:zzz not found in registry 123456789012 (us-east-1)" in gone.stderr
 
 
 def test_untag_without_selection_is_usage_error(cli: Any, ecr: Any) -> None:
