@@ -164,6 +164,21 @@ def ecrctl_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "ecrctl"]
 
 
+def drain_terminal(leader: int) -> bytes:
+    """What a finished process left on its pseudo-terminal (the leader side), read without
+    waiting: the terminal is closed once its reader has all of it."""
+    shown = b""
+    while select.select([leader], [], [], 0)[0]:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    return shown
+
+
 def run_on_a_terminal(
     argv: list[str],
     env: dict[str, str],
@@ -193,15 +208,7 @@ def run_on_a_terminal(
         out, _ = proc.communicate(input=stdin, timeout=timeout)
         os.close(follower)
         follower = -1
-        err = b""
-        while select.select([leader], [], [], 0)[0]:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            err += chunk
+        err = drain_terminal(leader)
         return proc.returncode, out.decode(), err.decode(errors="replace").replace("\r\n", "\n")
     finally:
         os.close(leader)

@@ -17,7 +17,7 @@ import pytest
 
 from ecrctl.sandbox.emulator import Emulator
 from ecrctl.sandbox.images import put_synthetic, synthetic_index, synthetic_manifest
-from tests.conftest import ecrctl_command, seeded_emulator
+from tests.conftest import drain_terminal, ecrctl_command, seeded_emulator
 
 pytestmark = pytest.mark.e2e
 
@@ -120,15 +120,7 @@ def test_untag_reports_an_image_ecr_keeps_for_an_index(seeded: Emulator) -> None
         index = put_index(ecr, {"arm64": arm}, "late")
         os.write(leader, b"y\n")
         out, _ = proc.communicate(timeout=60)
-        shown = b""
-        while select.select([leader], [], [], 0)[0]:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = drain_terminal(leader)
     finally:
         if proc.poll() is None:
             proc.kill()
